@@ -1,0 +1,40 @@
+// One flat config for the whole monorepo. Package roles are Nx tags (package.json "nx.tags"):
+//   type:app   — a deployable (apps/*, tools/cli); never imported by anything
+//   type:lib   — shared code under libs/*; imports only other libs
+//   platform:node / platform:web — browser code never imports Node-only libs
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+export default [
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', '.vigil/**', '**/*.generated.ts', '**/vite.config.*.timestamp*', 'bpf/build/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.tsx', '**/*.mts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'platform:web', onlyDependOnLibsWithTags: ['platform:web', 'platform:any'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration only in src/config/ (one validated config per app).' },
+      ],
+    },
+  },
+  {
+    // Config modules, tests, benches and build scripts may read the environment.
+    files: ['**/src/config/**', '**/*.spec.ts', '**/test/**', 'bench/**', '**/*.config.*', 'tools/cli/src/**', 'libs/testing/**'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+];

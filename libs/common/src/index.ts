@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './retry';
+export * from './logger';
+export * from './config';
+export * from './defaults';

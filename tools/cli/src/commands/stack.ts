@@ -1,0 +1,56 @@
+import { createReadStream, existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { logFile } from '../paths';
+import { STACK, stackDown, stackReset, stackStatus, stackUp } from '../stack';
+import { printStatus } from '../output';
+
+export function registerStackCommands(program: Command): void {
+  const stack = program.command('stack').description('Kafka, Schema Registry and PostgreSQL only');
+
+  stack
+    .command('up')
+    .description('install what is missing and start Kafka, the Schema Registry and PostgreSQL (idempotent)')
+    .action(async () => {
+      const t0 = Date.now();
+      await stackUp();
+      console.log(`\nstack is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      printStatus(await stackStatus());
+    });
+
+  stack
+    .command('down')
+    .description('stop every process the stack started, and nothing else')
+    .action(async () => {
+      const stopped = await stackDown();
+      console.log(stopped.length ? `stopped ${stopped.join(', ')}` : 'nothing was running');
+    });
+
+  stack
+    .command('status')
+    .description("each component's health, version and address")
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const rows = await stackStatus();
+      if (opts.json) console.log(JSON.stringify({ components: rows }, null, 2));
+      else printStatus(rows);
+      if (rows.some((r) => r.state !== 'healthy')) process.exitCode = 3;
+    });
+
+  stack
+    .command('reset')
+    .description('stop the stack and wipe its local state (downloads are kept)')
+    .action(async () => {
+      await stackReset();
+      console.log('stack stopped and local state wiped');
+    });
+
+  stack
+    .command('logs')
+    .description("print a component's log")
+    .argument('<name>', `one of: ${STACK.map((c) => c.name).join(', ')}`)
+    .action(async (name: string) => {
+      const file = logFile(name);
+      if (!existsSync(file)) throw new Error(`no log for "${name}" at ${file}`);
+      await new Promise<void>((res, rej) => createReadStream(file).on('end', res).on('error', rej).pipe(process.stdout));
+    });
+}

@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { REPO_ROOT, VIGIL_HOME } from '../paths';
+import { stackHealthy, stackUp } from '../stack';
+
+/** Outcome of one suite, counted as the closing line counts it. */
+interface SuiteResult {
+  name: string;
+  passed: number;
+  failed: number;
+  seconds: number;
+}
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+    child.on('exit', (code, signal) => resolvePromise(code ?? (signal ? 128 : 1)));
+    child.on('error', () => resolvePromise(127));
+  });
+}
+
+const bin = (name: string): string => join(REPO_ROOT, 'node_modules', '.bin', name);
+
+/** Run a Vitest config and read its JSON report; a crash without a report counts as one failure. */
+async function vitestSuite(name: string, config: string, extra: string[] = []): Promise<SuiteResult> {
+  const t0 = Date.now();
+  const report = join(VIGIL_HOME, 'test-results', `${name}.json`);
+  mkdirSync(join(VIGIL_HOME, 'test-results'), { recursive: true });
+  rmSync(report, { force: true });
+  const code = await run(bin('vitest'), ['run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra]);
+  const seconds = (Date.now() - t0) / 1000;
+  if (!existsSync(report)) return { name, passed: 0, failed: 1, seconds };
+  const r = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numFailedTestSuites: number; numTotalTests: number };
+  // A file that fails to load counts as a failure even though no test in it ran.
+  let failed = r.numFailedTests + r.numFailedTestSuites;
+  if (code !== 0 && failed === 0) failed = 1;
+  return { name, passed: r.numPassedTests, failed, seconds };
+}
+
+async function commandSuite(name: string, cmd: string, args: string[]): Promise<SuiteResult> {
+  const t0 = Date.now();
+  const code = await run(cmd, args);
+  return { name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, seconds: (Date.now() - t0) / 1000 };
+}
+
+export function registerTestCommand(program: Command): void {
+  program
+    .command('test')
+    .description('the whole test suite: build, lint, unit and integration tests (starts the stack); ends with "N passed, N failed"')
+    .option('--unit', 'only build, lint and unit tests (no stack)')
+    .option('--integration', 'only the integration tests')
+    .action(async (opts: { unit?: boolean; integration?: boolean }) => {
+      const t0 = Date.now();
+      const results: SuiteResult[] = [];
+      const all = !opts.unit && !opts.integration;
+      results.push(await commandSuite('build', bin('tsc'), ['-b', 'tsconfig.json']));
+      if (all || opts.unit) {
+        results.push(await commandSuite('lint', bin('eslint'), ['.', '--max-warnings=0']));
+        results.push(await vitestSuite('unit', 'vitest.config.mts'));
+      }
+      if (all || opts.integration) {
+        if (!(await stackHealthy())) {
+          console.log('\n== starting the local stack for integration tests');
+          await stackUp();
+        }
+        results.push(await vitestSuite('integration', 'vitest.integration.config.mts'));
+      }
+      const passed = results.reduce((n, r) => n + r.passed, 0);
+      const failed = results.reduce((n, r) => n + r.failed, 0);
+      console.log('\n== summary');
+      for (const r of results) console.log(`  ${r.name.padEnd(12)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(4)} failed  ${r.seconds.toFixed(1)} s`);
+      console.log(`  total time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(`${passed} passed, ${failed} failed`);
+      if (failed > 0) process.exitCode = 1;
+    });
+}

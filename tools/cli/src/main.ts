@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { errorMessage } from '@vigil/common';
+import { registerStackCommands } from './commands/stack';
+import { registerTopLevelCommands } from './commands/top-level';
+import { registerTestCommand } from './commands/test';
+
+const program = new Command('vigil')
+  .description('Vigil — Linux endpoint security monitoring. Local stack, services, tests and operator commands.')
+  .version(require('../package.json').version as string)
+  .showHelpAfterError()
+  .addOption(new Option('--verbose', 'more output').default(false));
+
+registerTopLevelCommands(program);
+registerStackCommands(program);
+registerTestCommand(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`\nvigil: ${errorMessage(err)}`);
+  process.exitCode = 1;
+});

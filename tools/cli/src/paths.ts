@@ -1,0 +1,18 @@
+import { resolve, join } from 'node:path';
+
+/** Repository root (tools/cli/dist/paths.js → ../../..). */
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+
+/**
+ * Project-local state (gitignored). `cache/` keeps downloads across `stack reset`;
+ * `stack/` holds data, logs, pid files and generated secrets and is wiped by reset.
+ */
+export const VIGIL_HOME = process.env.VIGIL_HOME ? resolve(process.env.VIGIL_HOME) : join(REPO_ROOT, '.vigil');
+export const CACHE_DIR = join(VIGIL_HOME, 'cache');
+export const STACK_DIR = join(VIGIL_HOME, 'stack');
+export const RUN_DIR = join(VIGIL_HOME, 'run');
+export const LOG_DIR = join(VIGIL_HOME, 'logs');
+
+export const componentDir = (name: string): string => join(STACK_DIR, name);
+export const logFile = (name: string): string => join(LOG_DIR, `${name}.log`);
+export const pidFile = (name: string): string => join(RUN_DIR, `${name}.pid`);

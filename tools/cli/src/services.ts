@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './paths';
+import type { ComponentStatus } from './stack/component';
+import { postgres, kafka, registry } from './stack';
+import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './stack/processes';
+import { logFile } from './paths';
+
+/** One of Vigil's own long-running services, started by `./vigil up`. */
+export interface ServiceSpec {
+  name: string;
+  /** Entry point relative to the repository root; a service whose build is absent is skipped. */
+  entry: string;
+  args?: string[];
+  /** Health URL (HTTP 200 = healthy). */
+  healthUrl: string;
+  /** Address shown to the operator. */
+  url: string;
+  /** Only when running as root (the agent). */
+  rootOnly?: boolean;
+  env?: () => Record<string, string>;
+}
+
+/** Environment every service gets: the local stack's addresses (each overridable, see README). */
+export function stackEnv(): Record<string, string> {
+  return {
+    VIGIL_KAFKA_BROKERS: process.env.VIGIL_KAFKA_BROKERS ?? kafka.bootstrap,
+    VIGIL_SCHEMA_REGISTRY_URL: process.env.VIGIL_SCHEMA_REGISTRY_URL ?? registry.url,
+    VIGIL_DATABASE_URL: process.env.VIGIL_DATABASE_URL ?? postgres.url(),
+    ...(process.env.VIGIL_BASELINE_LEARNING_PERIOD ? { VIGIL_BASELINE_LEARNING_PERIOD: process.env.VIGIL_BASELINE_LEARNING_PERIOD } : {}),
+  };
+}
+
+/**
+ * The services `./vigil up` runs, in start order. Each app adds itself here when it lands;
+ * an app whose `dist/` does not exist yet is reported as not built, not silently ignored.
+ */
+export const SERVICES: ServiceSpec[] = [];
+
+export function serviceBuilt(s: ServiceSpec): boolean {
+  return existsSync(join(REPO_ROOT, s.entry));
+}
+
+async function healthy(url: string): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  return res.ok;
+}
+
+export async function startService(s: ServiceSpec, progress: (m: string) => void): Promise<void> {
+  if (runningPid(s.name) === undefined) {
+    progress(`starting ${s.name}`);
+    startDetached({
+      name: s.name,
+      command: process.execPath,
+      args: ['--enable-source-maps', join(REPO_ROOT, s.entry), ...(s.args ?? [])],
+      env: { ...stackEnv(), ...(s.env?.() ?? {}) },
+      cwd: REPO_ROOT,
+    });
+  }
+  try {
+    await waitFor(s.name, () => healthy(s.healthUrl), { timeoutMs: 60_000, alive: () => runningPid(s.name) !== undefined });
+  } catch (err) {
+    throw new Error(
+      `${s.name} did not become healthy: ${(err as Error).message}\n--- last lines of ${logFile(s.name)} ---\n${tailLog(s.name, 30)}`,
+    );
+  }
+}
+
+export async function serviceStatus(s: ServiceSpec): Promise<ComponentStatus> {
+  const pid = runningPid(s.name);
+  const base = { name: s.name, version: require(join(REPO_ROOT, 'package.json')).version as string, url: s.url, pid };
+  if (!serviceBuilt(s)) return { ...base, state: 'stopped', detail: 'not built' };
+  if (pid === undefined) return { ...base, state: 'stopped' };
+  const ok = await healthy(s.healthUrl).catch(() => false);
+  return { ...base, state: ok ? 'healthy' : 'unhealthy', detail: ok ? undefined : tailLog(s.name, 5) };
+}
+
+export async function stopServices(): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const s of [...SERVICES].reverse()) {
+    if (await stopProcess(s.name, 20_000)) stopped.push(s.name);
+  }
+  return stopped;
+}
