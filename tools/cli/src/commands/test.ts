@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { REPO_ROOT, VIGIL_HOME } from '../paths';
 import { stackHealthy, stackUp } from '../stack';
+import { stackEnv } from '../services';
 
 /** Outcome of one suite, counted as the closing line counts it. */
 interface SuiteResult {
@@ -24,12 +25,12 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
 const bin = (name: string): string => join(REPO_ROOT, 'node_modules', '.bin', name);
 
 /** Run a Vitest config and read its JSON report; a crash without a report counts as one failure. */
-async function vitestSuite(name: string, config: string, extra: string[] = []): Promise<SuiteResult> {
+async function vitestSuite(name: string, config: string, env: Record<string, string> = {}, extra: string[] = []): Promise<SuiteResult> {
   const t0 = Date.now();
   const report = join(VIGIL_HOME, 'test-results', `${name}.json`);
   mkdirSync(join(VIGIL_HOME, 'test-results'), { recursive: true });
   rmSync(report, { force: true });
-  const code = await run(bin('vitest'), ['run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra]);
+  const code = await run(bin('vitest'), ['run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra], env);
   const seconds = (Date.now() - t0) / 1000;
   if (!existsSync(report)) return { name, passed: 0, failed: 1, seconds };
   const r = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numFailedTestSuites: number; numTotalTests: number };
@@ -65,7 +66,7 @@ export function registerTestCommand(program: Command): void {
           console.log('\n== starting the local stack for integration tests');
           await stackUp();
         }
-        results.push(await vitestSuite('integration', 'vitest.integration.config.mts'));
+        results.push(await vitestSuite('integration', 'vitest.integration.config.mts', stackEnv()));
       }
       const passed = results.reduce((n, r) => n + r.passed, 0);
       const failed = results.reduce((n, r) => n + r.failed, 0);

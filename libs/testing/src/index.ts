@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+import { sleep } from '@vigil/common';
+
+/** Addresses of the real local stack that integration tests talk to. */
+export interface StackUrls {
+  kafkaBrokers: string[];
+  schemaRegistryUrl: string;
+  databaseUrl: string;
+}
+
+let cached: StackUrls | undefined;
+
+/**
+ * The stack's addresses: from VIGIL_* variables (set by `./vigil test`), else asked of
+ * `./vigil stack status --json`. Throws with the fix when the stack is not running.
+ */
+export function stackUrls(): StackUrls {
+  if (cached) return cached;
+  const env = process.env;
+  if (env.VIGIL_KAFKA_BROKERS && env.VIGIL_SCHEMA_REGISTRY_URL && env.VIGIL_DATABASE_URL) {
+    cached = { kafkaBrokers: env.VIGIL_KAFKA_BROKERS.split(','), schemaRegistryUrl: env.VIGIL_SCHEMA_REGISTRY_URL, databaseUrl: env.VIGIL_DATABASE_URL };
+    return cached;
+  }
+  const root = resolve(__dirname, '..', '..', '..');
+  let out: string;
+  try {
+    out = execFileSync('node', [resolve(root, 'tools/cli/dist/main.js'), 'stack', 'status', '--json'], { encoding: 'utf8' });
+  } catch (err) {
+    out = (err as { stdout?: string }).stdout ?? '';
+  }
+  const rows = (JSON.parse(out || '{"components":[]}') as { components: { name: string; url: string; state: string }[] }).components;
+  const get = (name: string): string => {
+    const row = rows.find((r) => r.name === name);
+    if (!row || row.state !== 'healthy') throw new Error(`the local stack's ${name} is not running: start it with ./vigil stack up`);
+    return row.url;
+  };
+  cached = { kafkaBrokers: [get('kafka').replace(/^kafka:\/\//, '')], schemaRegistryUrl: get('registry'), databaseUrl: get('postgres') };
+  return cached;
+}
+
+/** A short random suffix for topic, group, subject and database names (tests never share them). */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+/** A fresh, empty database on the real PostgreSQL; `drop()` removes it. */
+export async function freshDatabase(prefix = 'vigil_test'): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+  const base = new URL(stackUrls().databaseUrl);
+  const name = uniqueName(prefix).toLowerCase();
+  const admin = new Client({ connectionString: base.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base.toString());
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      const c = new Client({ connectionString: base.toString() });
+      await c.connect();
+      try {
+        await c.query(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** Poll until `check` returns a truthy value (returned), or fail after `timeoutMs` — never a fixed sleep. */
+export async function waitUntil<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    await sleep(100);
+  }
+}
