@@ -4,7 +4,7 @@ import { REPO_ROOT } from './paths';
 import type { ComponentStatus } from './stack/component';
 import { postgres, kafka, registry } from './stack';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './stack/processes';
-import { logFile } from './paths';
+import { logFile, VIGIL_VERSION } from './paths';
 
 /** One of Vigil's own long-running services, started by `./vigil up`. */
 export interface ServiceSpec {
@@ -68,7 +68,7 @@ export async function startService(s: ServiceSpec, progress: (m: string) => void
 
 export async function serviceStatus(s: ServiceSpec): Promise<ComponentStatus> {
   const pid = runningPid(s.name);
-  const base = { name: s.name, version: require(join(REPO_ROOT, 'package.json')).version as string, url: s.url, pid };
+  const base = { name: s.name, version: VIGIL_VERSION, url: s.url, pid };
   if (!serviceBuilt(s)) return { ...base, state: 'stopped', detail: 'not built' };
   if (pid === undefined) return { ...base, state: 'stopped' };
   const ok = await healthy(s.healthUrl).catch(() => false);

@@ -36,9 +36,10 @@ export const AGENT_PACKAGES: SystemPackage[] = [
   { pkg: 'python3', why: 'node-gyp', present: onPath('python3') },
 ];
 
-/** Browser for the end-to-end UI tests (Debian's Chromium, driven by playwright-core). */
-export const BROWSER_PACKAGES: SystemPackage[] = [
-  { pkg: 'chromium', why: 'end-to-end UI tests', present: file('/usr/bin/chromium') },
+/** What the test suite uses beyond the stack: Compose validation without an engine, the browser for UI tests. */
+export const TEST_PACKAGES: SystemPackage[] = [
+  { pkg: 'docker-compose', why: 'validates deploy/compose without a Docker engine', present: onPath('docker-compose') },
+  { pkg: 'chromium', why: 'end-to-end UI tests (driven by playwright-core)', present: file('/usr/bin/chromium') },
 ];
 
 export class MissingPackagesError extends Error {
