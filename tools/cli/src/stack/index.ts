@@ -12,7 +12,7 @@ import { portHolder, portOpen, processTree, runningPid, tailLog } from './proces
 
 export const postgres = new PostgresComponent();
 export const kafka = new KafkaComponent();
-export const registry = new RegistryComponent(kafka, postgres);
+export const registry = new RegistryComponent(kafka);
 
 /** Start order matters: the registry stores its schemas in Kafka. */
 export const STACK: StackComponent[] = [postgres, kafka, registry];
