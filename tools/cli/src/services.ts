@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { REPO_ROOT } from './paths';
 import type { ComponentStatus } from './stack/component';
 import { postgres, kafka, registry } from './stack';
@@ -38,7 +38,7 @@ export function stackEnv(): Record<string, string> {
 export const SERVICES: ServiceSpec[] = [];
 
 export function serviceBuilt(s: ServiceSpec): boolean {
-  return existsSync(join(REPO_ROOT, s.entry));
+  return existsSync(resolve(REPO_ROOT, s.entry));
 }
 
 async function healthy(url: string): Promise<boolean> {
@@ -52,7 +52,7 @@ export async function startService(s: ServiceSpec, progress: (m: string) => void
     startDetached({
       name: s.name,
       command: process.execPath,
-      args: ['--enable-source-maps', join(REPO_ROOT, s.entry), ...(s.args ?? [])],
+      args: ['--enable-source-maps', resolve(REPO_ROOT, s.entry), ...(s.args ?? [])],
       env: { ...stackEnv(), ...(s.env?.() ?? {}) },
       cwd: REPO_ROOT,
     });
