@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { REPO_ROOT } from './paths';
 import type { ComponentStatus } from './stack/component';
 import { postgres, kafka, registry } from './stack';
