@@ -96,6 +96,7 @@ export class RegistryComponent implements StackComponent {
   private readonly dir = componentDir('registry');
   private readonly appDir = join(CACHE_DIR, `apicurio-${APICURIO_VERSION}`, 'app');
   private readonly proxyName = 'registry-proxy';
+  readonly processNames = [this.name, this.proxyName];
 
   constructor(private readonly kafka: KafkaComponent) {}
 
