@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { REPO_ROOT } from './paths';
 import type { ComponentStatus } from './stack/component';
-import { postgres, kafka, registry } from './stack';
+import { localStack } from './stack';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './stack/processes';
 import { logFile, VIGIL_VERSION } from './paths';
 
@@ -23,8 +23,9 @@ export interface ServiceSpec {
 
 /** Environment every service gets: the local stack's addresses (each overridable, see README). */
 export function stackEnv(): Record<string, string> {
+  const { postgres, kafkaBootstrap, registry } = localStack();
   return {
-    VIGIL_KAFKA_BROKERS: process.env.VIGIL_KAFKA_BROKERS ?? kafka.bootstrap,
+    VIGIL_KAFKA_BROKERS: process.env.VIGIL_KAFKA_BROKERS ?? kafkaBootstrap,
     VIGIL_SCHEMA_REGISTRY_URL: process.env.VIGIL_SCHEMA_REGISTRY_URL ?? registry.url,
     VIGIL_DATABASE_URL: process.env.VIGIL_DATABASE_URL ?? postgres.url(),
     ...(process.env.VIGIL_BASELINE_LEARNING_PERIOD ? { VIGIL_BASELINE_LEARNING_PERIOD: process.env.VIGIL_BASELINE_LEARNING_PERIOD } : {}),

@@ -1,7 +1,8 @@
 import { createReadStream, existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { logFile } from '../paths';
-import { STACK, stackDown, stackReset, stackStatus, stackUp } from '../stack';
+import { InvalidArgumentError } from 'commander';
+import { stackDown, stackReset, stackStatus, stackUp } from '../stack';
 import { printStatus } from '../output';
 
 export function registerStackCommands(program: Command): void {
@@ -10,9 +11,14 @@ export function registerStackCommands(program: Command): void {
   stack
     .command('up')
     .description('install what is missing and start Kafka, the Schema Registry and PostgreSQL (idempotent)')
-    .action(async () => {
+    .option('--brokers <n>', 'Kafka brokers (KRaft nodes) on loopback: 1, or 3 for the replicated scale profile (fixed once formatted)', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError('a whole number from 1 to 5');
+      return n;
+    })
+    .action(async (opts: { brokers?: number }) => {
       const t0 = Date.now();
-      await stackUp();
+      await stackUp({ brokers: opts.brokers });
       console.log(`\nstack is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       printStatus(await stackStatus());
     });
@@ -47,7 +53,7 @@ export function registerStackCommands(program: Command): void {
   stack
     .command('logs')
     .description("print a component's log")
-    .argument('<name>', `one of: ${STACK.map((c) => c.name).join(', ')}`)
+    .argument('<name>', 'kafka, kafka-2, …, registry, registry-proxy, postgres, or a service name')
     .action(async (name: string) => {
       const file = logFile(name);
       if (!existsSync(file)) throw new Error(`no log for "${name}" at ${file}`);

@@ -5,17 +5,30 @@ type Task = ListrTaskWrapper<unknown, ListrDefaultRenderer, ListrSimpleRenderer>
 import { STACK_DIR, logFile, RUN_DIR } from '../paths';
 import { ensurePackages, STACK_PACKAGES } from '../system/packages';
 import type { ComponentStatus, StackComponent } from './component';
-import { KafkaComponent } from './kafka';
+import { clusterConfig, KafkaNode } from './kafka';
 import { PostgresComponent } from './postgres';
 import { RegistryComponent } from './registry';
 import { portHolder, portOpen, processTree, runningPid, tailLog } from './processes';
 
 export const postgres = new PostgresComponent();
-export const kafka = new KafkaComponent();
-export const registry = new RegistryComponent(kafka);
 
-/** Start order matters: the registry stores its schemas in Kafka. */
-export const STACK: StackComponent[] = [postgres, kafka, registry];
+/** The local stack's components for a Kafka cluster of `brokers` nodes (default: as formatted, else 1). */
+export interface LocalStack {
+  postgres: PostgresComponent;
+  kafkaNodes: KafkaNode[];
+  registry: RegistryComponent;
+  /** In start order: the registry stores its schemas in Kafka. */
+  all: StackComponent[];
+  kafkaBootstrap: string;
+}
+
+export function localStack(brokers?: number): LocalStack {
+  const cluster = clusterConfig(brokers);
+  const kafkaNodes = Array.from({ length: cluster.brokers }, (_, i) => new KafkaNode(i + 1, cluster));
+  const kafkaBootstrap = kafkaNodes[0]!.bootstrap;
+  const registry = new RegistryComponent(kafkaBootstrap);
+  return { postgres, kafkaNodes, registry, all: [postgres, ...kafkaNodes, registry], kafkaBootstrap };
+}
 
 /** A port needed by a component is taken by something that is not ours. */
 export class PortInUseError extends Error {
@@ -59,7 +72,8 @@ export class ComponentStartError extends Error {
 }
 
 /** `./vigil stack up`: install what is missing, start and provision every component. Idempotent. */
-export async function stackUp(options: { quiet?: boolean } = {}): Promise<void> {
+export async function stackUp(options: { quiet?: boolean; brokers?: number } = {}): Promise<void> {
+  const { all: STACK, kafkaNodes, registry } = localStack(options.brokers);
   const startedHere: StackComponent[] = [];
   const startOne = async (c: StackComponent, report: (m: string) => void): Promise<void> => {
     const wasRunning = c.isRunning();
@@ -89,10 +103,10 @@ export async function stackUp(options: { quiet?: boolean } = {}): Promise<void> 
           task.newListr(
             [
               {
-                title: 'postgres + kafka',
+                title: kafkaNodes.length > 1 ? `postgres + kafka (${kafkaNodes.length} brokers)` : 'postgres + kafka',
                 task: (_c: unknown, t: Task) =>
                   t.newListr(
-                    [postgres, kafka].map((c) => ({ title: c.name, task: (_c2: unknown, t2: { output: string }) => startOne(c, (m) => (t2.output = m)) })),
+                    [postgres, ...kafkaNodes].map((c) => ({ title: c.name, task: (_c2: unknown, t2: { output: string }) => startOne(c, (m) => (t2.output = m)) })),
                     { concurrent: true, exitOnError: true },
                   ),
               },
@@ -116,7 +130,7 @@ export async function stackUp(options: { quiet?: boolean } = {}): Promise<void> 
 /** `./vigil stack down`: stop every process the stack started, and nothing else. */
 export async function stackDown(): Promise<string[]> {
   const stopped: string[] = [];
-  for (const c of [...STACK].reverse()) {
+  for (const c of [...localStack().all].reverse()) {
     if (c.isRunning()) stopped.push(c.name);
     await c.stop();
   }
@@ -124,7 +138,7 @@ export async function stackDown(): Promise<string[]> {
 }
 
 export async function stackStatus(): Promise<ComponentStatus[]> {
-  return Promise.all(STACK.map((c) => c.status()));
+  return Promise.all(localStack().all.map((c) => c.status()));
 }
 
 /** `./vigil stack reset`: stop and wipe local state (downloads in .vigil/cache are kept). */

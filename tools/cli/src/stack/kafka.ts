@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { mavenCopyDependencies } from './maven';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { TOPIC_PARTITIONS } from '@vigil/common';
-import { CACHE_DIR, componentDir } from '../paths';
+import { errorMessage, retry, TOPIC_PARTITIONS } from '@vigil/common';
+import { CACHE_DIR, componentDir, STACK_DIR } from '../paths';
 import type { ComponentStatus, Progress, StackComponent } from './component';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
 
@@ -49,31 +50,18 @@ const LOG4J2_XML = `<?xml version="1.0" encoding="UTF-8"?>
 </Configuration>
 `;
 
-/** Apache Kafka 4.x, KRaft combined broker+controller, single node, on 127.0.0.1:9092. */
-export class KafkaComponent implements StackComponent {
-  readonly name = 'kafka';
-  readonly ports: number[];
-  private readonly dir = componentDir('kafka');
-  private readonly libDir = join(CACHE_DIR, `kafka-${KAFKA_VERSION}`, 'lib');
+const LIB_DIR = join(CACHE_DIR, `kafka-${KAFKA_VERSION}`, 'lib');
+let installing: Promise<void> | undefined;
 
-  constructor(
-    readonly port = Number(process.env.VIGIL_KAFKA_PORT ?? 9092),
-    readonly controllerPort = Number(process.env.VIGIL_KAFKA_CONTROLLER_PORT ?? 9093),
-  ) {
-    this.ports = [port, controllerPort];
-  }
-
-  get bootstrap(): string {
-    return `127.0.0.1:${this.port}`;
-  }
-
-  async install(progress: Progress): Promise<void> {
-    if (existsSync(join(this.libDir, '.complete'))) return;
+/** Resolve the broker's classpath once per version (shared by every node; concurrent callers share the work). */
+function installKafka(progress: Progress): Promise<void> {
+  if (existsSync(join(LIB_DIR, '.complete'))) return Promise.resolve();
+  installing ??= (async () => {
     progress(`resolving Apache Kafka ${KAFKA_VERSION} from Maven Central (first run only)`);
     const pomDir = join(CACHE_DIR, `kafka-${KAFKA_VERSION}`);
     mkdirSync(pomDir, { recursive: true });
     writeFileSync(join(pomDir, 'pom.xml'), runtimePom(KAFKA_VERSION));
-    const staging = `${this.libDir}.partial`;
+    const staging = `${LIB_DIR}.partial`;
     rmSync(staging, { recursive: true, force: true });
     mavenCopyDependencies(pomDir, staging);
     const jars = readdirSync(staging).filter((f) => f.endsWith('.jar'));
@@ -81,12 +69,90 @@ export class KafkaComponent implements StackComponent {
     // slf4j 1.x can be pulled in transitively; the broker must log through log4j2 (slf4j 2 binding).
     for (const j of jars) if (/^slf4j-api-1\./.test(j)) rmSync(join(staging, j));
     writeFileSync(join(staging, '.complete'), `${jars.length} jars\n`);
-    rmSync(this.libDir, { recursive: true, force: true });
-    renameSync(staging, this.libDir);
+    rmSync(LIB_DIR, { recursive: true, force: true });
+    renameSync(staging, LIB_DIR);
+  })();
+  return installing;
+}
+
+/** The local cluster's identity and size, fixed when its storage is first formatted. */
+export interface KafkaClusterConfig {
+  clusterId: string;
+  brokers: number;
+}
+
+const CLUSTER_FILE = join(STACK_DIR, 'kafka-cluster.json');
+
+export function readClusterConfig(): KafkaClusterConfig | undefined {
+  if (existsSync(CLUSTER_FILE)) return JSON.parse(readFileSync(CLUSTER_FILE, 'utf8')) as KafkaClusterConfig;
+  // A single node formatted before the cluster file existed: its meta.properties says which cluster.
+  const meta = join(componentDir('kafka'), 'data', 'meta.properties');
+  const id = existsSync(meta) ? /^cluster\.id=(.+)$/m.exec(readFileSync(meta, 'utf8'))?.[1] : undefined;
+  return id ? { clusterId: id.trim(), brokers: 1 } : undefined;
+}
+
+/**
+ * The cluster to run: as formatted before, or a new one of `requested` brokers (default 1). Asking for a
+ * different size than the formatted one is refused — KRaft's voter set is fixed at format time.
+ */
+export function clusterConfig(requested?: number): KafkaClusterConfig {
+  const existing = readClusterConfig();
+  if (existing) {
+    if (requested !== undefined && requested !== existing.brokers)
+      throw new Error(
+        `the local Kafka was formatted with ${existing.brokers} broker(s); to run ${requested}, wipe it first with ./vigil stack reset`,
+      );
+    return existing;
+  }
+  // KRaft cluster ids are 16 random bytes, base64url without padding.
+  return { clusterId: randomBytes(16).toString('base64url'), brokers: requested ?? 1 };
+}
+
+function saveClusterConfig(config: KafkaClusterConfig): void {
+  mkdirSync(STACK_DIR, { recursive: true });
+  writeFileSync(CLUSTER_FILE, JSON.stringify(config, null, 2));
+}
+
+const basePort = (): number => Number(process.env.VIGIL_KAFKA_PORT ?? 9092);
+const baseControllerPort = (): number => Number(process.env.VIGIL_KAFKA_CONTROLLER_PORT ?? basePort() + 1);
+
+/** Client and controller ports of node `id` (1-based): 9092/9093, 9094/9095, 9096/9097, … */
+export function nodePorts(id: number): { port: number; controllerPort: number } {
+  return { port: basePort() + 2 * (id - 1), controllerPort: baseControllerPort() + 2 * (id - 1) };
+}
+
+/**
+ * One Apache Kafka 4.x node in KRaft mode (combined broker + controller) on loopback. Node 1 is `kafka`;
+ * a three-broker cluster (`./vigil stack up --brokers 3`) adds `kafka-2` and `kafka-3`.
+ */
+export class KafkaNode implements StackComponent {
+  readonly name: string;
+  readonly ports: number[];
+  readonly port: number;
+  readonly controllerPort: number;
+  private readonly dir: string;
+
+  constructor(
+    readonly nodeId: number,
+    private readonly cluster: KafkaClusterConfig,
+  ) {
+    this.name = nodeId === 1 ? 'kafka' : `kafka-${nodeId}`;
+    ({ port: this.port, controllerPort: this.controllerPort } = nodePorts(nodeId));
+    this.ports = [this.port, this.controllerPort];
+    this.dir = componentDir(this.name);
+  }
+
+  /** Every node's client address: what clients bootstrap from. */
+  get bootstrap(): string {
+    return Array.from({ length: this.cluster.brokers }, (_, i) => `127.0.0.1:${nodePorts(i + 1).port}`).join(',');
+  }
+
+  install(progress: Progress): Promise<void> {
+    return installKafka(progress);
   }
 
   private java(args: string[]): string {
-    return execFileSync('java', ['-cp', `${this.libDir}/*`, `-Dlog4j2.configurationFile=${join(this.dir, 'log4j2.xml')}`, ...args], {
+    return execFileSync('java', ['-cp', `${LIB_DIR}/*`, `-Dlog4j2.configurationFile=${join(this.dir, 'log4j2.xml')}`, ...args], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -95,11 +161,14 @@ export class KafkaComponent implements StackComponent {
   private writeConfig(): string {
     mkdirSync(join(this.dir, 'data'), { recursive: true });
     writeFileSync(join(this.dir, 'log4j2.xml'), LOG4J2_XML);
+    const n = this.cluster.brokers;
+    const voters = Array.from({ length: n }, (_, i) => `${i + 1}@127.0.0.1:${nodePorts(i + 1).controllerPort}`).join(',');
+    const rf = Math.min(3, n);
     const props = [
-      '# Generated by ./vigil stack up — KRaft combined broker+controller, single node.',
+      `# Generated by ./vigil stack up — KRaft combined broker+controller, node ${this.nodeId} of ${n}.`,
       'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${this.controllerPort}`,
+      `node.id=${this.nodeId}`,
+      `controller.quorum.voters=${voters}`,
       `listeners=PLAINTEXT://127.0.0.1:${this.port},CONTROLLER://127.0.0.1:${this.controllerPort}`,
       `advertised.listeners=PLAINTEXT://127.0.0.1:${this.port}`,
       'controller.listener.names=CONTROLLER',
@@ -109,11 +178,15 @@ export class KafkaComponent implements StackComponent {
       // The project creates its topics itself with explicit partition counts.
       'auto.create.topics.enable=false',
       'num.partitions=1',
-      'offsets.topic.replication.factor=1',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'share.coordinator.state.topic.replication.factor=1',
-      'share.coordinator.state.topic.min.isr=1',
+      `default.replication.factor=${rf}`,
+      // With three brokers an acknowledged write survives the loss of one (acks=all needs 2 in sync).
+      `min.insync.replicas=${Math.min(2, n)}`,
+      `offsets.topic.replication.factor=${rf}`,
+      `transaction.state.log.replication.factor=${rf}`,
+      `transaction.state.log.min.isr=${Math.min(2, n)}`,
+      `share.coordinator.state.topic.replication.factor=${rf}`,
+      `share.coordinator.state.topic.min.isr=${Math.min(2, n)}`,
+      'unclean.leader.election.enable=false',
       'group.initial.rebalance.delay.ms=0',
       'log.retention.hours=168',
       'message.max.bytes=16777216',
@@ -134,11 +207,10 @@ export class KafkaComponent implements StackComponent {
       const config = this.writeConfig();
       if (!existsSync(join(this.dir, 'data', 'meta.properties'))) {
         progress('formatting KRaft storage');
-        const clusterId = this.java(['kafka.tools.StorageTool', 'random-uuid']).trim().split('\n').pop()!.trim();
-        writeFileSync(join(this.dir, 'cluster-id'), `${clusterId}\n`);
-        this.java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config]);
+        saveClusterConfig(this.cluster);
+        this.java(['kafka.tools.StorageTool', 'format', '-t', this.cluster.clusterId, '-c', config]);
       }
-      progress(`starting Kafka ${KAFKA_VERSION} (KRaft) on ${this.bootstrap}`);
+      progress(`starting Kafka ${KAFKA_VERSION} (KRaft) node ${this.nodeId} on 127.0.0.1:${this.port}`);
       startDetached({
         name: this.name,
         command: 'java',
@@ -151,60 +223,65 @@ export class KafkaComponent implements StackComponent {
           `-Dlog4j2.configurationFile=${join(this.dir, 'log4j2.xml')}`,
           `-Dkafka.logs.dir=${join(this.dir, 'logs')}`,
           '-cp',
-          `${this.libDir}/*`,
+          `${LIB_DIR}/*`,
           'kafka.Kafka',
           config,
         ],
       });
     }
-    await waitFor('kafka', () => this.ping(), {
-      timeoutMs: 90_000,
+    await waitFor(this.name, () => this.ping(), {
+      timeoutMs: 120_000,
       intervalMs: 500,
       alive: () => this.isRunning(),
-      onTick: (ms) => ms > 5000 && ms % 5000 < 500 && progress(`waiting for Kafka (${Math.round(ms / 1000)} s)`),
+      onTick: (ms) => ms > 5000 && ms % 5000 < 500 && progress(`waiting for Kafka node ${this.nodeId} (${Math.round(ms / 1000)} s)`),
     });
   }
 
-  private client(): Kafka {
-    return new Kafka({ clientId: 'vigil-cli', brokers: [this.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2000 });
+  private client(bootstrap: string): Kafka {
+    return new Kafka({ clientId: 'vigil-cli', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2000 });
   }
 
+  /** Healthy = this node answers, a controller is elected, and every broker of the cluster is registered. */
   private async ping(): Promise<boolean> {
-    const admin = this.client().admin();
+    const admin = this.client(`127.0.0.1:${this.port}`).admin();
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
-      return cluster.brokers.length > 0 && cluster.controller !== null;
+      return cluster.controller !== null && cluster.brokers.length >= this.cluster.brokers && cluster.brokers.some((b) => b.nodeId === this.nodeId);
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
   }
 
-  /** Create the project's topics with explicit partition counts (auto-creation is off). */
+  /** Node 1 creates the project's topics with explicit partition counts (auto-creation is off). */
   async provision(progress: Progress): Promise<void> {
-    const admin = this.client().admin();
+    if (this.nodeId !== 1) return;
+    const admin = this.client(this.bootstrap).admin();
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
       const missing = Object.entries(TOPIC_PARTITIONS).filter(([t]) => !existing.has(t));
       if (missing.length === 0) return;
       progress(`creating topics ${missing.map(([t]) => t).join(', ')}`);
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map(([topic, numPartitions]) => ({ topic, numPartitions, replicationFactor: 1 })),
-      });
+      // Leader election for 21 partitions × RF 3 can exceed kafkajs' 5 s default on a loaded host.
+      await retry(
+        () =>
+          admin.createTopics({
+            waitForLeaders: true,
+            timeout: 30_000,
+            topics: missing.map(([topic, numPartitions]) => ({ topic, numPartitions, replicationFactor: Math.min(3, this.cluster.brokers) })),
+          }),
+        { retries: 3, initialDelayMs: 1000, onRetry: (err) => progress(`retrying topic creation: ${errorMessage(err)}`) },
+      );
     } finally {
       await admin.disconnect();
     }
   }
 
-  version(): string {
-    return KAFKA_VERSION;
-  }
-
   async status(): Promise<ComponentStatus> {
     const pid = runningPid(this.name);
-    const base = { name: this.name, version: `Apache Kafka ${KAFKA_VERSION} (KRaft)`, url: `kafka://${this.bootstrap}`, pid };
+    const size = this.cluster.brokers > 1 ? `, node ${this.nodeId} of ${this.cluster.brokers}` : '';
+    const base = { name: this.name, version: `Apache Kafka ${KAFKA_VERSION} (KRaft${size})`, url: `kafka://127.0.0.1:${this.port}`, pid };
     if (pid === undefined) return { ...base, state: 'stopped' };
     const ok = await this.ping().catch(() => false);
     return { ...base, state: ok ? 'healthy' : 'unhealthy', detail: ok ? undefined : tailLog(this.name, 5) };
@@ -214,10 +291,4 @@ export class KafkaComponent implements StackComponent {
     // A controlled shutdown takes a few seconds; SIGKILL only after 30 s.
     await stopProcess(this.name, 30_000);
   }
-
-  clusterId(): string | undefined {
-    const f = join(this.dir, 'cluster-id');
-    return existsSync(f) ? readFileSync(f, 'utf8').trim() : undefined;
-  }
 }
-

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { CACHE_DIR, componentDir, LOG_DIR } from '../paths';
 import { ensurePackages, type SystemPackage } from '../system/packages';
 import type { ComponentStatus, Progress, StackComponent } from './component';
-import type { KafkaComponent } from './kafka';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
 import { mavenPackage } from './maven';
 
@@ -98,7 +97,8 @@ export class RegistryComponent implements StackComponent {
   private readonly proxyName = 'registry-proxy';
   readonly processNames = [this.name, this.proxyName];
 
-  constructor(private readonly kafka: KafkaComponent) {}
+  /** @param kafkaBootstrap where the KafkaSQL journal lives */
+  constructor(private readonly kafkaBootstrap: string) {}
 
   async install(progress: Progress): Promise<void> {
     ensurePackages([...REGISTRY_PACKAGES, JAVA21_PACKAGE], progress);
@@ -173,7 +173,7 @@ http {
         ],
         env: {
           APICURIO_STORAGE_KIND: 'kafkasql',
-          APICURIO_KAFKASQL_BOOTSTRAP_SERVERS: this.kafka.bootstrap,
+          APICURIO_KAFKASQL_BOOTSTRAP_SERVERS: this.kafkaBootstrap,
           QUARKUS_HTTP_HOST: '127.0.0.1',
           QUARKUS_HTTP_PORT: String(this.backendPort),
           QUARKUS_MANAGEMENT_HOST: '127.0.0.1',
