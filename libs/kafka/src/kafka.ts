@@ -1,6 +1,6 @@
 // The only module in Vigil that imports kafkajs (it has had no release since 2024: keeping it behind
 // this adapter lets us swap in the maintained KafkaJS-compatible client in one place).
-import { CompressionTypes, Kafka, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import { CompressionTypes, Kafka, Partitioners, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
 
 /** Minimal logger shape (pino satisfies it). */
 export interface LoggerLike {
@@ -83,6 +83,8 @@ export class KafkaClient {
       this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 5,
+        // murmur2 on the key, as the Java client: one endpoint's batches stay in one partition, in order.
+        createPartitioner: Partitioners.DefaultPartitioner,
         allowAutoTopicCreation: false,
         retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
       }),
