@@ -5,3 +5,4 @@ export * from './registry';
 export * from './codec';
 export * from './generated/telemetry-batch.v1.generated';
 export * from './generated/alert.v1.generated';
+export * from './testing/sample-batch';
