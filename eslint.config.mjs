@@ -37,4 +37,9 @@ export default [
     files: ['**/src/config/**', '**/*.spec.ts', '**/test/**', 'bench/**', '**/*.config.*', 'tools/cli/src/**', 'libs/testing/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
+  {
+    // Build/test configs import the shared root presets by path; they are not product code.
+    files: ['**/*.config.mts', '**/*.config.ts', 'vitest.shared.mts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
 ];

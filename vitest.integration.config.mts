@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // that `./vigil stack up` starts (./vigil test starts it first).
 export default defineConfig({
   test: {
-    projects: ['{apps,libs,tools}/*/vitest.integration.config.mts', 'bpf/vitest.integration.config.mts'],
+    projects: ['{apps,libs,tools}/*/vitest.integration.config.mts', 'bpf*/vitest.integration.config.mts'],
   },
 });

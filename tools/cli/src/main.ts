@@ -4,11 +4,12 @@ import { errorMessage } from '@vigil/common';
 import { registerStackCommands } from './commands/stack';
 import { registerTopLevelCommands } from './commands/top-level';
 import { registerTestCommand } from './commands/test';
+import { VIGIL_VERSION } from './paths';
 import { registerEndpointCommands } from './commands/endpoint';
 
 const program = new Command('vigil')
   .description('Vigil — Linux endpoint security monitoring. Local stack, services, tests and operator commands.')
-  .version(require('../package.json').version as string)
+  .version(VIGIL_VERSION)
   .showHelpAfterError()
   .addOption(new Option('--verbose', 'more output').default(false));
 

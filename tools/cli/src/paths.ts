@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 
 /** Repository root (tools/cli/dist/paths.js → ../../..). */
@@ -16,3 +17,6 @@ export const LOG_DIR = join(VIGIL_HOME, 'logs');
 export const componentDir = (name: string): string => join(STACK_DIR, name);
 export const logFile = (name: string): string => join(LOG_DIR, `${name}.log`);
 export const pidFile = (name: string): string => join(RUN_DIR, `${name}.pid`);
+
+/** Vigil's version (root package.json): every part of one checkout reports the same. */
+export const VIGIL_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { REPO_ROOT } from './paths';
 import type { ComponentStatus } from './stack/component';
 import { postgres, kafka, registry } from './stack';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './stack/processes';
-import { logFile } from './paths';
+import { logFile, VIGIL_VERSION } from './paths';
 
 /** One of Vigil's own long-running services, started by `./vigil up`. */
 export interface ServiceSpec {
@@ -40,7 +40,7 @@ export const SERVICES: ServiceSpec[] = [
 ];
 
 export function serviceBuilt(s: ServiceSpec): boolean {
-  return existsSync(join(REPO_ROOT, s.entry));
+  return existsSync(resolve(REPO_ROOT, s.entry));
 }
 
 async function healthy(url: string): Promise<boolean> {
@@ -54,7 +54,7 @@ export async function startService(s: ServiceSpec, progress: (m: string) => void
     startDetached({
       name: s.name,
       command: process.execPath,
-      args: ['--enable-source-maps', join(REPO_ROOT, s.entry), ...(s.args ?? [])],
+      args: ['--enable-source-maps', resolve(REPO_ROOT, s.entry), ...(s.args ?? [])],
       env: { ...stackEnv(), ...(s.env?.() ?? {}) },
       cwd: REPO_ROOT,
     });
@@ -70,7 +70,7 @@ export async function startService(s: ServiceSpec, progress: (m: string) => void
 
 export async function serviceStatus(s: ServiceSpec): Promise<ComponentStatus> {
   const pid = runningPid(s.name);
-  const base = { name: s.name, version: require(join(REPO_ROOT, 'package.json')).version as string, url: s.url, pid };
+  const base = { name: s.name, version: VIGIL_VERSION, url: s.url, pid };
   if (!serviceBuilt(s)) return { ...base, state: 'stopped', detail: 'not built' };
   if (pid === undefined) return { ...base, state: 'stopped' };
   const ok = await healthy(s.healthUrl).catch(() => false);

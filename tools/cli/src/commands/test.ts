@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { REPO_ROOT, VIGIL_HOME } from '../paths';
 import { stackHealthy, stackUp } from '../stack';
 import { stackEnv } from '../services';
+import { AGENT_PACKAGES, ensurePackages, TEST_PACKAGES } from '../system/packages';
 
 /** Outcome of one suite, counted as the closing line counts it. */
 interface SuiteResult {
@@ -56,6 +57,8 @@ export function registerTestCommand(program: Command): void {
       const t0 = Date.now();
       const results: SuiteResult[] = [];
       const all = !opts.unit && !opts.integration;
+      // Everything the suites use is installed by the suite itself (a warm machine must not hide a missing step).
+      ensurePackages([...AGENT_PACKAGES, ...TEST_PACKAGES], (m) => console.log(`[vigil] ${m}`));
       results.push(await commandSuite('build', bin('tsc'), ['-b', 'tsconfig.json']));
       if (all || opts.unit) {
         results.push(await commandSuite('lint', bin('eslint'), ['.', '--max-warnings=0']));

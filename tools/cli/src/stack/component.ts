@@ -16,6 +16,8 @@ export interface StackComponent {
   readonly name: string;
   /** TCP ports it listens on; checked free before anything starts. */
   readonly ports: number[];
+  /** Names of the supervised processes it runs (pid files); default: its own name. */
+  readonly processNames?: string[];
   /** Download/prepare whatever is missing. Idempotent and fast when done already. */
   install(progress: Progress): Promise<void>;
   /** True when our recorded process is alive. */

@@ -12,7 +12,7 @@ import { portHolder, portOpen, processTree, runningPid, tailLog } from './proces
 
 export const postgres = new PostgresComponent();
 export const kafka = new KafkaComponent();
-export const registry = new RegistryComponent(kafka, postgres);
+export const registry = new RegistryComponent(kafka);
 
 /** Start order matters: the registry stores its schemas in Kafka. */
 export const STACK: StackComponent[] = [postgres, kafka, registry];
@@ -31,14 +31,17 @@ export class PortInUseError extends Error {
 export async function preflightPorts(components: StackComponent[]): Promise<void> {
   const problems: PortInUseError[] = [];
   for (const c of components) {
-    const pid = runningPid(c.name);
-    const ours = pid === undefined ? new Set<number>() : processTree(pid);
+    const ours = new Set<number>();
+    for (const name of c.processNames ?? [c.name]) {
+      const pid = runningPid(name);
+      if (pid !== undefined) for (const p of processTree(pid)) ours.add(p);
+    }
     for (const port of c.ports) {
       if (!(await portOpen(port))) continue;
       const holder = portHolder(port);
-      const holderPid = holder ? Number(/pid=(\d+)/.exec(holder)?.[1]) : NaN;
-      if (pid !== undefined && (Number.isNaN(holderPid) || ours.has(holderPid))) continue;
-      problems.push(new PortInUseError(port, c.name, holder));
+      // Ours when every listener belongs to a process tree this component started.
+      if (holder && holder.pids.length > 0 && holder.pids.every((p) => ours.has(p))) continue;
+      problems.push(new PortInUseError(port, c.name, holder?.text));
     }
   }
   if (problems.length === 1) throw problems[0];

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { mavenCopyDependencies } from './maven';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { DEFAULTS, TOPIC_PARTITIONS } from '@vigil/common';
+import { TOPIC_PARTITIONS } from '@vigil/common';
 import { CACHE_DIR, componentDir } from '../paths';
 import type { ComponentStatus, Progress, StackComponent } from './component';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
@@ -48,20 +49,6 @@ const LOG4J2_XML = `<?xml version="1.0" encoding="UTF-8"?>
 </Configuration>
 `;
 
-/** Run Maven quietly into the project-local repository; throws with Maven's output on failure. */
-export function mavenResolve(pomDir: string, outputDir: string): void {
-  try {
-    execFileSync(
-      'mvn',
-      ['-q', '-B', `-Dmaven.repo.local=${join(CACHE_DIR, 'm2')}`, 'dependency:copy-dependencies', `-DoutputDirectory=${outputDir}`, '-DincludeScope=runtime'],
-      { cwd: pomDir, stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 },
-    );
-  } catch (err) {
-    const e = err as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`Maven could not resolve ${pomDir}/pom.xml:\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
-  }
-}
-
 /** Apache Kafka 4.x, KRaft combined broker+controller, single node, on 127.0.0.1:9092. */
 export class KafkaComponent implements StackComponent {
   readonly name = 'kafka';
@@ -88,7 +75,7 @@ export class KafkaComponent implements StackComponent {
     writeFileSync(join(pomDir, 'pom.xml'), runtimePom(KAFKA_VERSION));
     const staging = `${this.libDir}.partial`;
     rmSync(staging, { recursive: true, force: true });
-    mavenResolve(pomDir, staging);
+    mavenCopyDependencies(pomDir, staging);
     const jars = readdirSync(staging).filter((f) => f.endsWith('.jar'));
     if (!jars.some((j) => j.startsWith(`kafka_2.13-${KAFKA_VERSION}`))) throw new Error(`Maven resolved no kafka_2.13-${KAFKA_VERSION}.jar`);
     // slf4j 1.x can be pulled in transitively; the broker must log through log4j2 (slf4j 2 binding).

@@ -110,14 +110,18 @@ export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 500): Pro
   });
 }
 
-/** Who listens on a TCP port, as `ss` reports it (e.g. `users:(("java",pid=123,fd=140))`), if anyone. */
-export function portHolder(port: number): string | undefined {
+/** Who listens on a TCP port, as `ss` reports it: the program names and pids, if anyone. */
+export function portHolder(port: number): { text: string; pids: number[] } | undefined {
   try {
     const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const line = out.split('\n').find((l) => l.trim().length > 0);
-    if (!line) return undefined;
-    const users = /users:\(\((.*)\)\)/.exec(line);
-    return users ? users[1]!.replace(/"/g, '') : line.trim();
+    const lines = out.split('\n').filter((l) => l.trim().length > 0);
+    if (lines.length === 0) return undefined;
+    const procs = new Map<string, number[]>();
+    for (const m of lines.join(' ').matchAll(/\("([^"]+)",pid=(\d+)/g)) procs.set(m[1]!, [...(procs.get(m[1]!) ?? []), Number(m[2])]);
+    if (procs.size === 0) return { text: 'another process (run as root to see which)', pids: [] };
+    const pids = [...new Set([...procs.values()].flat())];
+    const text = [...procs].map(([name, ps]) => `${name} (pid ${[...new Set(ps)].join(', ')})`).join(', ');
+    return { text, pids };
   } catch {
     return undefined;
   }

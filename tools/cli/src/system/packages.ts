@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 
 /** A Debian package the project uses, and how to tell that it is there. */
 export interface SystemPackage {
@@ -36,9 +36,10 @@ export const AGENT_PACKAGES: SystemPackage[] = [
   { pkg: 'python3', why: 'node-gyp', present: onPath('python3') },
 ];
 
-/** Browser for the end-to-end UI tests (Debian's Chromium, driven by playwright-core). */
-export const BROWSER_PACKAGES: SystemPackage[] = [
-  { pkg: 'chromium', why: 'end-to-end UI tests', present: file('/usr/bin/chromium') },
+/** What the test suite uses beyond the stack: Compose validation without an engine, the browser for UI tests. */
+export const TEST_PACKAGES: SystemPackage[] = [
+  { pkg: 'docker-compose', why: 'validates deploy/compose without a Docker engine', present: onPath('docker-compose') },
+  { pkg: 'chromium', why: 'end-to-end UI tests (driven by playwright-core)', present: file('/usr/bin/chromium') },
 ];
 
 export class MissingPackagesError extends Error {
@@ -67,17 +68,24 @@ export function ensurePackages(packages: SystemPackage[], progress: (m: string) 
   if (process.getuid?.() !== 0) throw new MissingPackagesError(missing);
   const names = [...new Set(missing.map((p) => p.pkg))];
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // Debian's postgresql and nginx packages start their own services on install (a cluster on 5432, a web
+  // server on 80): a policy-rc.d that denies service starts keeps the host untouched; ours run from .vigil.
   if (!aptUpdated) {
     progress('apt-get update');
     execFileSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'pipe', 'pipe'], env, timeout: 10 * 60_000 });
     aptUpdated = true;
   }
   progress(`apt-get install ${names.join(' ')}`);
+  const policy = '/usr/sbin/policy-rc.d';
+  const ownPolicy = !existsSync(policy);
+  if (ownPolicy) writeFileSync(policy, '#!/bin/sh\n# written by ./vigil during apt-get install; removed afterwards\nexit 101\n', { mode: 0o755 });
   try {
     execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], { stdio: ['ignore', 'pipe', 'pipe'], env, timeout: 20 * 60_000 });
   } catch (err) {
     const e = err as { stderr?: Buffer };
     throw new Error(`apt-get install ${names.join(' ')} failed:\n${e.stderr?.toString() ?? String(err)}`);
+  } finally {
+    if (ownPolicy) rmSync(policy, { force: true });
   }
   const still = packages.filter((p) => !p.present());
   if (still.length > 0) throw new Error(`installed, but still missing: ${still.map((p) => p.pkg).join(', ')}`);

@@ -1,0 +1,27 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { CACHE_DIR } from '../paths';
+
+/** Maven, quiet and batch, with the project-local repository under .vigil/cache/m2. */
+function mvn(pomDir: string, goals: string[]): void {
+  try {
+    execFileSync('mvn', ['-q', '-B', `-Dmaven.repo.local=${join(CACHE_DIR, 'm2')}`, ...goals], {
+      cwd: pomDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 15 * 60_000,
+    });
+  } catch (err) {
+    const e = err as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`Maven failed for ${pomDir}/pom.xml (${goals.join(' ')}):\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
+  }
+}
+
+/** Copy a pom's runtime dependencies (the classpath) into `outputDir`. */
+export function mavenCopyDependencies(pomDir: string, outputDir: string): void {
+  mvn(pomDir, ['dependency:copy-dependencies', `-DoutputDirectory=${outputDir}`, '-DincludeScope=runtime']);
+}
+
+/** Run the pom's `package` phase (used to fetch and unpack a distribution). */
+export function mavenPackage(pomDir: string): void {
+  mvn(pomDir, ['package']);
+}
