@@ -5,6 +5,7 @@ import { registerStackCommands } from './commands/stack';
 import { registerTopLevelCommands } from './commands/top-level';
 import { registerTestCommand } from './commands/test';
 import { VIGIL_VERSION } from './paths';
+import { registerEndpointCommands } from './commands/endpoint';
 
 const program = new Command('vigil')
   .description('Vigil — Linux endpoint security monitoring. Local stack, services, tests and operator commands.')
@@ -15,6 +16,7 @@ const program = new Command('vigil')
 registerTopLevelCommands(program);
 registerStackCommands(program);
 registerTestCommand(program);
+registerEndpointCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`\nvigil: ${errorMessage(err)}`);

@@ -36,7 +36,9 @@ export function stackEnv(): Record<string, string> {
  * The services `./vigil up` runs, in start order. Each app adds itself here when it lands;
  * an app whose `dist/` does not exist yet is reported as not built, not silently ignored.
  */
-export const SERVICES: ServiceSpec[] = [];
+export const SERVICES: ServiceSpec[] = [
+  { name: 'ingest-gateway', entry: 'apps/ingest-gateway/dist/main.js', healthUrl: 'http://127.0.0.1:5001/healthz', url: 'http://127.0.0.1:5001' },
+];
 
 export function serviceBuilt(s: ServiceSpec): boolean {
   return existsSync(resolve(REPO_ROOT, s.entry));

@@ -1,0 +1,28 @@
+import { VigilError } from '@vigil/common';
+
+/** Every way a request can fail; mapped to HTTP in exactly one place (http/error-mapping.ts). */
+export type GatewayErrorCode =
+  | 'AUTH_MISSING'
+  | 'AUTH_INVALID'
+  | 'BODY_TOO_LARGE'
+  | 'DECODED_TOO_LARGE'
+  | 'UNSUPPORTED_ENCODING'
+  | 'BAD_COMPRESSION'
+  | 'MALFORMED_BATCH'
+  | 'SCHEMA_UNKNOWN'
+  | 'ENDPOINT_MISMATCH'
+  | 'OVERLOADED'
+  | 'KAFKA_UNAVAILABLE'
+  | 'REGISTRY_UNAVAILABLE'
+  | 'DATABASE_UNAVAILABLE'
+  | 'NOT_FOUND'
+  | 'BAD_REQUEST'
+  | 'INTERNAL';
+
+/** The gateway's base error: knows nothing about HTTP. */
+export class GatewayError extends VigilError {
+  declare readonly code: GatewayErrorCode;
+  constructor(code: GatewayErrorCode, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(code, message, options);
+  }
+}

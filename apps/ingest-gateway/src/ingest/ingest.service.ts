@@ -1,0 +1,101 @@
+import type { Logger } from '@vigil/common';
+import { SchemaError, decodeStrict, decodeWireHeader, type SubjectSchemas } from '@vigil/schemas';
+import { GatewayError } from '../errors/gateway.error';
+import type { GatewayMetrics } from '../metrics/gateway.metrics';
+import type { ProduceQueue } from '../kafka/produce-queue';
+import type { DedupeWindow } from './dedupe-window';
+import { decompressBody, parseEncoding } from './decompress';
+
+/** What an accepted request did. */
+export interface IngestResult {
+  batchId: string;
+  sequence: number;
+  /** `duplicate`: this batch id was already produced (or is being produced) — nothing new written. */
+  status: 'accepted' | 'duplicate';
+}
+
+/** The fields the gateway needs from any version of TelemetryBatch (checked, not assumed). */
+interface BatchIdentity {
+  endpointId?: unknown;
+  batchId?: unknown;
+  sequence?: unknown;
+}
+
+/**
+ * POST /v1/batches without the HTTP: decompress within limits, check the schema id belongs to the
+ * telemetry subject, decode the whole record, check the endpoint id, drop duplicates, produce and
+ * wait for Kafka's ack. Throws GatewayError; never writes a record unless every check passed.
+ */
+export class IngestService {
+  constructor(
+    private readonly schemas: SubjectSchemas,
+    private readonly queue: ProduceQueue,
+    private readonly dedupe: DedupeWindow,
+    private readonly metrics: GatewayMetrics,
+    private readonly limits: { maxDecodedBytes: number },
+    private readonly log: Logger,
+  ) {}
+
+  async ingest(endpointId: string, body: unknown, contentEncoding: string | undefined): Promise<IngestResult> {
+    if (!Buffer.isBuffer(body) || body.length === 0) throw new GatewayError('MALFORMED_BATCH', 'the body must be a binary Avro batch in the Confluent wire format');
+    // Shed load before spending CPU on a batch that could not be produced anyway.
+    this.queue.admit();
+    const encoding = parseEncoding(contentEncoding);
+    this.metrics.bytes.inc({ stage: 'received', encoding }, body.length);
+    const data = await decompressBody(body, encoding, this.limits.maxDecodedBytes);
+    this.metrics.bytes.inc({ stage: 'decompressed', encoding }, data.length);
+
+    const batch = await this.decode(data);
+    if (batch.endpointId !== endpointId) {
+      throw new GatewayError('ENDPOINT_MISMATCH', 'the batch names another endpoint than the key that posted it');
+    }
+    if (typeof batch.batchId !== 'string' || batch.batchId.length === 0 || typeof batch.sequence !== 'number') {
+      throw new GatewayError('MALFORMED_BATCH', 'the batch lacks a batchId or sequence');
+    }
+    const result = { batchId: batch.batchId, sequence: batch.sequence };
+
+    const dedupeKey = `${endpointId}/${batch.batchId}`;
+    const seen = this.dedupe.get(dedupeKey);
+    if (seen?.state === 'done') {
+      this.metrics.batches.inc({ result: 'duplicate' });
+      return { ...result, status: 'duplicate' };
+    }
+    if (seen?.state === 'pending') {
+      // A retry of a batch still being produced: wait for that produce, never write a second copy.
+      await this.queue.waitFor(seen.done);
+      if (this.dedupe.get(dedupeKey)?.state === 'done') {
+        this.metrics.batches.inc({ result: 'duplicate' });
+        return { ...result, status: 'duplicate' };
+      }
+    }
+    // The framed bytes are produced as received (decompressed): they are exactly what was validated.
+    const ack = this.queue.produce({ key: endpointId, value: data });
+    this.dedupe.track(dedupeKey, ack);
+    await this.queue.waitFor(ack);
+    this.metrics.batches.inc({ result: 'accepted' });
+    this.log.debug({ endpointId, batchId: batch.batchId, sequence: batch.sequence, bytes: data.length }, 'batch accepted');
+    return { ...result, status: 'accepted' };
+  }
+
+  private async decode(data: Buffer): Promise<BatchIdentity> {
+    try {
+      const { schemaId, payload } = decodeWireHeader(data);
+      const writer = await this.schemas.typeOf(schemaId);
+      const value = decodeStrict<BatchIdentity>(writer, payload);
+      if (typeof value !== 'object' || value === null) throw new GatewayError('MALFORMED_BATCH', 'the body is not a TelemetryBatch record');
+      return value;
+    } catch (err) {
+      if (!(err instanceof SchemaError)) throw err;
+      switch (err.code) {
+        case 'SCHEMA_UNKNOWN':
+          throw new GatewayError('SCHEMA_UNKNOWN', err.message);
+        case 'REGISTRY_UNAVAILABLE':
+          throw new GatewayError('REGISTRY_UNAVAILABLE', 'the schema registry is unavailable; retry later', { retriable: true, cause: err });
+        case 'WIRE_FORMAT_INVALID':
+        case 'AVRO_INVALID':
+        case 'SCHEMA_INCOMPATIBLE':
+          throw new GatewayError('MALFORMED_BATCH', err.message);
+      }
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './spool';
+export * from './sender';
+export * from './transport';

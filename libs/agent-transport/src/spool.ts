@@ -1,0 +1,116 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One spooled batch (oldest first by `name`). */
+export interface SpoolEntry {
+  name: string;
+  bytes: number;
+}
+
+/** What the spool did, for logs and the agent's drop counters. */
+export interface SpoolObserver {
+  /** Batches evicted because the spool was full (oldest first) — never silent. */
+  evicted(entry: SpoolEntry, totalEvicted: number): void;
+}
+
+const SUFFIX = '.batch';
+
+/**
+ * Bounded on-disk queue of encoded batches, so a gateway or network outage loses nothing until
+ * `maxBytes`; beyond it the OLDEST batches are evicted first and counted (`evictedTotal`,
+ * persisted in `evicted.count` so a restart does not reset it).
+ *
+ * Files are `<16-digit sequence>-<batch id>.batch`, written to a temp name, fsynced, then renamed:
+ * a crash leaves either the whole batch or nothing. Name order = sequence order = send order.
+ */
+export class Spool {
+  private entries: SpoolEntry[] = [];
+  private totalBytes = 0;
+  private evicted = 0;
+
+  constructor(
+    readonly dir: string,
+    readonly maxBytes: number,
+    private readonly observer?: SpoolObserver,
+  ) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const f of readdirSync(dir)) if (f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
+    this.entries = readdirSync(dir)
+      .filter((f) => f.endsWith(SUFFIX))
+      .sort()
+      .map((name) => ({ name, bytes: statSync(join(dir, name)).size }));
+    this.totalBytes = this.entries.reduce((s, e) => s + e.bytes, 0);
+    try {
+      this.evicted = Number(readFileSync(join(dir, 'evicted.count'), 'utf8').trim()) || 0;
+    } catch {
+      this.evicted = 0;
+    }
+  }
+
+  /** Batches waiting. */
+  get length(): number {
+    return this.entries.length;
+  }
+
+  /** Bytes waiting. */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  /** Batches evicted since the spool was created (survives restarts). */
+  get evictedTotal(): number {
+    return this.evicted;
+  }
+
+  /** Store a batch body; evicts the oldest batches while over `maxBytes` (a body larger than the cap is refused). */
+  put(sequence: number, batchId: string, body: Buffer): SpoolEntry {
+    if (body.length > this.maxBytes) throw new Error(`batch of ${body.length} bytes is larger than the whole spool (${this.maxBytes})`);
+    const name = `${String(sequence).padStart(16, '0')}-${batchId.replace(/[^A-Za-z0-9-]/g, '')}${SUFFIX}`;
+    const tmp = join(this.dir, `${name}.tmp`);
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, body);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, join(this.dir, name));
+    const entry = { name, bytes: body.length };
+    this.entries.push(entry);
+    this.entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.totalBytes += body.length;
+    while (this.totalBytes > this.maxBytes && this.entries.length > 1) {
+      const oldest = this.entries[0]!;
+      if (oldest === entry) break;
+      this.remove(oldest);
+      this.evicted++;
+      writeFileSync(join(this.dir, 'evicted.count'), `${this.evicted}\n`);
+      this.observer?.evicted(oldest, this.evicted);
+    }
+    return entry;
+  }
+
+  /** The oldest batch, if any. */
+  peek(): SpoolEntry | undefined {
+    return this.entries[0];
+  }
+
+  /** The newest batch, if any. */
+  newest(): SpoolEntry | undefined {
+    return this.entries[this.entries.length - 1];
+  }
+
+  /** Body of a spooled batch. */
+  read(entry: SpoolEntry): Buffer {
+    return readFileSync(join(this.dir, entry.name));
+  }
+
+  /** Delete a batch (delivered, or evicted). */
+  remove(entry: SpoolEntry): void {
+    const i = this.entries.indexOf(entry);
+    if (i < 0) return;
+    this.entries.splice(i, 1);
+    this.totalBytes -= entry.bytes;
+    rmSync(join(this.dir, entry.name), { force: true });
+  }
+}

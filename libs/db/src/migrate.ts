@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Pool } from 'pg';
+
+/** The project's migrations: `<14-digit UTC timestamp>_<name>.sql`, applied in name order. */
+export const MIGRATIONS_DIR = resolve(__dirname, '..', 'migrations');
+
+const FILE = /^(\d{14})_([a-z0-9_]+)\.sql$/;
+/** Arbitrary constant: serialises concurrent runners (gateway and API starting together). */
+const ADVISORY_LOCK = 0x5669_6769; // "Vigi"
+
+/** One migration file. */
+export interface Migration {
+  version: string;
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+/** The migrations in `dir`, sorted; a file not named `<timestamp>_<name>.sql` is an error. */
+export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((file) => {
+      const m = FILE.exec(file);
+      if (!m) throw new Error(`migration ${file} is not named <yyyymmddhhmmss>_<snake_name>.sql`);
+      const sql = readFileSync(join(dir, file), 'utf8');
+      return { version: m[1]!, name: m[2]!, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+/**
+ * Apply every migration of `dir` not applied yet, each in its own transaction, under an advisory
+ * lock. A migration whose file changed after it was applied is an error (migrations are never
+ * edited after they land). Returns the versions applied now.
+ */
+export async function migrate(pool: Pool, dir: string = MIGRATIONS_DIR): Promise<string[]> {
+  const migrations = readMigrations(dir);
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [ADVISORY_LOCK]);
+    await client.query(`create table if not exists schema_migrations (
+      version text primary key, name text not null, checksum text not null, applied_at timestamptz not null default now())`);
+    const done = new Map((await client.query<{ version: string; checksum: string }>('select version, checksum from schema_migrations')).rows.map((r) => [r.version, r.checksum]));
+    const applied: string[] = [];
+    for (const m of migrations) {
+      const previous = done.get(m.version);
+      if (previous !== undefined) {
+        if (previous !== m.checksum) throw new Error(`migration ${m.version}_${m.name}.sql was edited after it was applied (checksum differs)`);
+        continue;
+      }
+      await client.query('begin');
+      try {
+        await client.query(m.sql);
+        await client.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [m.version, m.name, m.checksum]);
+        await client.query('commit');
+      } catch (err) {
+        await client.query('rollback');
+        throw new Error(`migration ${m.version}_${m.name}.sql failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+      applied.push(m.version);
+    }
+    return applied;
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [ADVISORY_LOCK]).catch(() => undefined);
+    client.release();
+  }
+}

@@ -1,0 +1,31 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase } from '@vigil/testing';
+import { EndpointsRepository, createPool, hashEndpointKey, migrate, type Pool } from '../../src';
+
+describe('migrations and endpoints (real PostgreSQL)', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let pool: Pool;
+  beforeAll(async () => {
+    db = await freshDatabase('vigil_db_test');
+    pool = createPool(db.url);
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  it('applies migrations once, concurrently safe, and stores only key hashes', async () => {
+    const [first, second] = await Promise.all([migrate(pool), migrate(pool)]);
+    expect([...first!, ...second!].sort()).toEqual((await pool.query('select version from schema_migrations order by 1')).rows.map((r) => r.version));
+    expect(await migrate(pool)).toEqual([]);
+
+    const repo = new EndpointsRepository(pool);
+    const { endpoint, key } = await repo.create('web-01');
+    const stored = (await pool.query('select * from endpoints where id = $1', [endpoint.id])).rows[0];
+    expect(JSON.stringify(stored)).not.toContain(key.slice(4));
+    expect(await repo.activeIdByKeyHash(hashEndpointKey(key))).toBe(endpoint.id);
+    expect(await repo.activeIdByKeyHash(hashEndpointKey(key + 'x'))).toBeUndefined();
+    expect(await repo.revoke(endpoint.id)).toBe(true);
+    expect(await repo.activeIdByKeyHash(hashEndpointKey(key))).toBeUndefined();
+  });
+});

@@ -1,0 +1,201 @@
+// The only module in Vigil that imports kafkajs (it has had no release since 2024: keeping it behind
+// this adapter lets us swap in the maintained KafkaJS-compatible client in one place).
+import { CompressionTypes, Kafka, Partitioners, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+
+/** Minimal logger shape (pino satisfies it). */
+export interface LoggerLike {
+  error(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+/** Connection settings of a {@link KafkaClient}. */
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  logger?: LoggerLike;
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+/** A message to produce: key (endpoint id) and an already-encoded value. */
+export interface OutgoingMessage {
+  key: string;
+  value: Buffer;
+  headers?: Record<string, string>;
+}
+
+/** Where one produced message landed. */
+export interface ProducedRecord {
+  topic: string;
+  partition: number;
+  /** Base offset of the request's batch on that partition. */
+  offset: string;
+}
+
+/** A consumed message, decoupled from kafkajs types. */
+export interface IncomingMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: string;
+  headers: Record<string, string>;
+}
+
+function logCreator(logger: LoggerLike | undefined) {
+  return () =>
+    ({ namespace, level, log }: LogEntry) => {
+      if (!logger) return;
+      const { message, ...extra } = log;
+      const obj = { component: 'kafkajs', namespace, ...extra };
+      if (level === logLevel.ERROR) logger.error(obj, message);
+      else if (level === logLevel.WARN) logger.warn(obj, message);
+      else if (level === logLevel.INFO) logger.info(obj, message);
+      else logger.debug(obj, message);
+    };
+}
+
+/** Entry point of the adapter: one per process. */
+export class KafkaClient {
+  private readonly kafka: Kafka;
+  constructor(readonly options: KafkaClientOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      logLevel: logLevel.WARN,
+      logCreator: logCreator(options.logger),
+      // Retries of metadata/connection requests; the producer's own policy is set per producer.
+      retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5_000 },
+    });
+  }
+
+  /**
+   * An idempotent producer with acks from all in-sync replicas. It retries without limit (as
+   * exactly-once requires): callers bound how long they *wait*, not the send itself.
+   */
+  producer(): KafkaProducer {
+    return new KafkaProducer(
+      this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 5,
+        // murmur2 on the key, as the Java client: one endpoint's batches stay in one partition, in order.
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+        retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
+      }),
+    );
+  }
+
+  admin(): KafkaAdmin {
+    return new KafkaAdmin(this.kafka.admin());
+  }
+
+  consumer(groupId: string): KafkaConsumer {
+    return new KafkaConsumer(this.kafka.consumer({ groupId, allowAutoTopicCreation: false }));
+  }
+}
+
+/** Idempotent, acks=all producer. */
+export class KafkaProducer {
+  private connected = false;
+  constructor(private readonly producer: Producer) {
+    producer.on(producer.events.CONNECT, () => (this.connected = true));
+    producer.on(producer.events.DISCONNECT, () => (this.connected = false));
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+    this.connected = false;
+  }
+
+  /** Whether the producer believes it is connected (a hint for health, not a guarantee). */
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Produce and resolve once every in-sync replica acknowledged (acks = -1). */
+  async send(topic: string, messages: OutgoingMessage[]): Promise<ProducedRecord[]> {
+    const meta = await this.producer.send({
+      topic,
+      acks: -1,
+      compression: CompressionTypes.None,
+      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+    });
+    return meta.map((r) => ({ topic: r.topicName, partition: r.partition, offset: r.baseOffset ?? r.offset ?? '-1' }));
+  }
+}
+
+/** Topic administration and offsets. */
+export class KafkaAdmin {
+  constructor(private readonly admin: Admin) {}
+  connect(): Promise<void> {
+    return this.admin.connect();
+  }
+  disconnect(): Promise<void> {
+    return this.admin.disconnect();
+  }
+
+  /** Create `topic` (automatic creation is off on our brokers); true when it was created now. */
+  createTopic(topic: string, partitions: number, replicationFactor = 1): Promise<boolean> {
+    return this.admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor }] });
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    await this.admin.deleteTopics({ topics: [topic] });
+  }
+
+  async listTopics(): Promise<string[]> {
+    return this.admin.listTopics();
+  }
+
+  /** Sum over partitions of (high watermark − low watermark): records currently in `topic`. */
+  async recordCount(topic: string): Promise<number> {
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + (Number(p.high) - Number(p.low)), 0);
+  }
+
+  /** High watermark of each partition. */
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    return new Map((await this.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+  }
+
+  /** Broker ids in the cluster (a cheap liveness probe). */
+  async brokers(): Promise<number[]> {
+    return (await this.admin.describeCluster()).brokers.map((b) => b.nodeId);
+  }
+}
+
+/** Consumer of a group; handlers throw to stop without committing. */
+export class KafkaConsumer {
+  constructor(private readonly consumer: Consumer) {}
+
+  async connect(): Promise<void> {
+    await this.consumer.connect();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+
+  /** Subscribe and run `handle` per message (offsets committed after it resolves). */
+  async run(topics: string[], handle: (m: IncomingMessage) => Promise<void>, options: { fromBeginning?: boolean } = {}): Promise<void> {
+    for (const topic of topics) await this.consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
+    await this.consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v.toString() : String(v);
+        await handle({ topic, partition, offset: message.offset, key: message.key, value: message.value, timestamp: message.timestamp, headers });
+      },
+    });
+  }
+}

@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { avroType } from './registry';
+import { checkEncoding, decodeStrict } from './strict-decode';
+import { SchemaError } from './errors';
+import { TelemetryBatchV1Schema, type TelemetryBatch } from './generated/telemetry-batch.v1.generated';
+import { AlertV1Schema, type Alert } from './generated/alert.v1.generated';
+import { sampleTelemetryBatch } from './testing/sample-batch';
+
+const telemetry = avroType(TelemetryBatchV1Schema);
+
+describe('decodeStrict', () => {
+  it('round-trips a realistic telemetry batch', () => {
+    const batch = sampleTelemetryBatch('ep-1', 7);
+    expect(decodeStrict<TelemetryBatch>(telemetry, telemetry.toBuffer(batch))).toEqual(batch);
+  });
+
+  it('round-trips an alert', () => {
+    const type = avroType(AlertV1Schema);
+    const alert: Alert = {
+      id: '3f1c0e1a-9a56-4c1e-8d43-3a1f5f0c2b11', endpointId: 'ep-1', time: 1, program: '/usr/bin/nc', pid: 42,
+      ancestry: ['/usr/bin/bash'], kind: 'rule', detector: 'reverse-shell', severity: 'HIGH', score: 0.97, title: 'reverse shell',
+      mitreTechnique: 'T1059.004', evidence: 'stdin is a socket', evidenceData: { remote: '10.0.0.9:4444' },
+      batchId: '6f9619ff-8b86-d011-b42d-00cf4fc964ff', count: 1, firstSeen: 1, lastSeen: 2,
+    };
+    expect(decodeStrict<Alert>(type, type.toBuffer(alert))).toEqual(alert);
+  });
+
+  it('refuses trailing bytes', () => {
+    const buf = Buffer.concat([telemetry.toBuffer(sampleTelemetryBatch('ep-1')), Buffer.from([0])]);
+    expect(() => decodeStrict(telemetry, buf)).toThrow(/1 trailing bytes/);
+  });
+
+  it('refuses a truncated record', () => {
+    const buf = telemetry.toBuffer(sampleTelemetryBatch('ep-1'));
+    expect(() => decodeStrict(telemetry, buf.subarray(0, buf.length - 3))).toThrow(SchemaError);
+  });
+
+  it('refuses a huge array count at once instead of decoding past the end', () => {
+    const arr = avroType({ type: 'array', items: 'string' });
+    // count 2^31 (zigzag varint), then nothing: avsc alone would loop two billion times.
+    const bomb = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x10]);
+    const started = Date.now();
+    expect(() => checkEncoding(arr, bomb)).toThrow(/cannot fit/);
+    expect(Date.now() - started).toBeLessThan(50);
+  });
+
+  it('refuses bad enum and union indexes and non-boolean bytes', () => {
+    expect(() => checkEncoding(avroType({ type: 'enum', name: 'E', symbols: ['A'] }), Buffer.from([2]))).toThrow(/enum index 1/);
+    expect(() => checkEncoding(avroType(['null', 'string']), Buffer.from([4]))).toThrow(/union index 2/);
+    expect(() => checkEncoding(avroType('boolean'), Buffer.from([7]))).toThrow(/boolean/);
+  });
+
+  it('on thousands of mutated and random inputs only ever throws SchemaError, quickly', () => {
+    const good = telemetry.toBuffer(sampleTelemetryBatch('ep-1', 1, 2));
+    let refused = 0;
+    const started = Date.now();
+    for (let i = 0; i < 5_000; i++) {
+      let input: Buffer;
+      if (i % 4 === 0) input = randomBytes(1 + (i % 700));
+      else {
+        input = Buffer.from(good);
+        for (let m = 0; m < 1 + (i % 5); m++) input[Math.floor(Math.random() * input.length)] = Math.floor(Math.random() * 256);
+      }
+      try {
+        decodeStrict(telemetry, input);
+      } catch (err) {
+        expect(err).toBeInstanceOf(SchemaError);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(1_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});

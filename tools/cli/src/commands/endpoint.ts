@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { DEFAULTS } from '@vigil/common';
+import { EndpointsRepository, createPool, migrate } from '@vigil/db';
+import { postgres } from '../stack';
+
+/** Defaults written into a new agent config (the agent's own defaults, spelled out for operators). */
+const AGENT_DEFAULTS = { batchSize: 500, spoolDir: '/var/lib/vigil/spool', spoolMaxBytes: '256MiB' };
+
+/** The agent config file for an enrolled endpoint: `key=value` lines, `#` comments. */
+export function agentConfigText(e: { api: string; key: string; id: string; name: string; createdAt: Date }): string {
+  return [
+    `# Vigil agent configuration for endpoint "${e.name}", written by ./vigil endpoint add on ${e.createdAt.toISOString()}.`,
+    '# It holds the endpoint key (shown only once): keep it readable by root only (chmod 600).',
+    `api=${e.api}`,
+    `key=${e.key}`,
+    `id=${e.id}`,
+    `name=${e.name}`,
+    '# Most processes per batch before a window is split.',
+    `batch_size=${AGENT_DEFAULTS.batchSize}`,
+    '# Batches wait here while the gateway is unreachable; beyond spool_max_bytes the oldest are evicted (and counted).',
+    `spool_dir=${AGENT_DEFAULTS.spoolDir}`,
+    `spool_max_bytes=${AGENT_DEFAULTS.spoolMaxBytes}`,
+    '# CA bundle for an https gateway:',
+    '# ca_file=/etc/vigil/ca.pem',
+    '',
+  ].join('\n');
+}
+
+export function registerEndpointCommands(program: Command): void {
+  const endpoint = program.command('endpoint').description('enrol endpoints (agents) without the API');
+
+  endpoint
+    .command('add')
+    .description('enrol an endpoint; prints JSON {"id","key","config"} (config = the agent config file text; the key is shown only now)')
+    .requiredOption('--name <name>', 'endpoint name (e.g. its hostname)')
+    .option('--api <url>', 'gateway URL written into the config', process.env.VIGIL_GATEWAY_URL ?? DEFAULTS.gatewayUrl)
+    .action(async (opts: { name: string; api: string }) => {
+      const name = opts.name.trim();
+      if (name.length < 1 || name.length > 200) throw new Error('--name must be 1 to 200 characters');
+      new URL(opts.api);
+      const pool = createPool(process.env.VIGIL_DATABASE_URL ?? postgres.url(), { max: 1 });
+      try {
+        await migrate(pool);
+        const { endpoint: row, key } = await new EndpointsRepository(pool).create(name);
+        const config = agentConfigText({ api: opts.api.replace(/\/+$/, ''), key, id: row.id, name: row.name, createdAt: row.createdAt });
+        console.log(JSON.stringify({ id: row.id, key, config }));
+      } finally {
+        await pool.end();
+      }
+    });
+}
