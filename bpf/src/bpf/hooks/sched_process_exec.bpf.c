@@ -44,7 +44,7 @@ static long walk_step(__u64 index, void *data)
 		goto done;
 	__u32 off = c->off;
 	if (off > VIGIL_EXE_MAX - EXE_NAME_MAX) {
-		count_drop(VIGIL_DROP_STR_TRUNCATED);
+		count_drop(VIGIL_DROP_STRING_TRUNCATED);
 		goto done;
 	}
 	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
@@ -75,7 +75,7 @@ static __always_inline __u32 walk_path(char *buf, struct file *file)
 	c.m = (struct mount *)((char *)c.vm - c.mnt_off);
 	bpf_loop(EXE_MAX_DEPTH, walk_step, &c, 0);
 	if (!c.done)
-		count_drop(VIGIL_DROP_STR_TRUNCATED);
+		count_drop(VIGIL_DROP_STRING_TRUNCATED);
 	return c.off;
 }
 
@@ -104,7 +104,7 @@ int BPF_PROG(vigil_sched_process_exec, struct task_struct *p, pid_t old_pid, str
 	unsigned long end = BPF_CORE_READ(p, mm, arg_end);
 	__u64 len = end > start ? end - start : 0;
 	if (len > VIGIL_ARGV_MAX) {
-		count_drop(VIGIL_DROP_STR_TRUNCATED);
+		count_drop(VIGIL_DROP_STRING_TRUNCATED);
 		len = VIGIL_ARGV_MAX;
 	}
 	e->argv_len = 0;

@@ -200,7 +200,7 @@ static __always_inline void emit_exec_failed(struct task_state *st, long nr, lon
 		if (!argv || bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
 			break;
 		if (off > VIGIL_ARGV_MAX - ARG_STR_MAX) {
-			count_drop(VIGIL_DROP_STR_TRUNCATED);
+			count_drop(VIGIL_DROP_STRING_TRUNCATED);
 			break;
 		}
 		long n = bpf_probe_read_user_str(e->argv + (off & (VIGIL_ARGV_MAX - 1)), ARG_STR_MAX, arg);

@@ -136,6 +136,8 @@ struct vigil_exit_event *unused_exit __attribute__((unused));
 struct vigil_open_event *unused_open __attribute__((unused));
 struct vigil_net_event *unused_net __attribute__((unused));
 struct vigil_security_event *unused_sec __attribute__((unused));
+enum vigil_drop_cause unused_drop_cause __attribute__((unused));
+enum vigil_event_type unused_event_type __attribute__((unused));
 
 static __always_inline int is_arg_syscall(long nr)
 {
@@ -190,7 +192,7 @@ static __always_inline __u32 read_user_str(char *buf, __u32 size, const void *sr
 		/* may have been cut: probe one byte further */
 		char c = 0;
 		if (bpf_probe_read_user(&c, 1, (const char *)src + size - 1) == 0 && c != 0)
-			count_drop(VIGIL_DROP_STR_TRUNCATED);
+			count_drop(VIGIL_DROP_STRING_TRUNCATED);
 	}
 	return (__u32)n;
 }

@@ -41,7 +41,7 @@ enum vigil_drop_cause {
 	VIGIL_DROP_RINGBUF_FULL = 0,    /* bpf_ringbuf_output failed: consumer too slow / buffer too small */
 	VIGIL_DROP_COUNT_MAP_FULL = 1,  /* (tgid, nr) count could not be inserted: syscall count lost */
 	VIGIL_DROP_NGRAM_MAP_FULL = 2,  /* (tgid, k-gram) count could not be inserted */
-	VIGIL_DROP_STR_TRUNCATED = 3,   /* a path/argv/name was longer than its buffer */
+	VIGIL_DROP_STRING_TRUNCATED = 3,   /* a path/argv/name was longer than its buffer */
 	VIGIL_DROP_READ_FAILED = 4,     /* reading user or kernel memory failed (e.g. page not resident) */
 	VIGIL_DROP_TASK_STORAGE = 5,    /* per-thread state could not be created: sequence/args lost */
 	VIGIL_DROP_MAX = 6,
