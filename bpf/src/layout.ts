@@ -65,6 +65,7 @@ export const LAYOUTS: Record<string, StructLayout> = {
   },
   vigil_security_event: { size: 152, fields: { hdr: f(0, 24), nr: f(24, 4), _pad: f(28, 4), ret: f(32, 8), args: f(40, 48), str: f(88, 64) } },
   vigil_count_key: { size: 8, fields: { tgid: f(0, 4), nr: f(4, 4) } },
+  vigil_drop_key: { size: 8, fields: { tgid: f(0, 4), cause: f(4, 4) } },
   vigil_ngram_key: { size: 16, fields: { tgid: f(0, 4), _pad: f(4, 4), hash: f(8, 8) } },
 };
 

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 /** Opaque handle of an opened bpf_object in the addon. */
@@ -42,6 +43,6 @@ let addon: NativeAddon | undefined;
 export function native(): NativeAddon {
   if (addon) return addon;
   if (!existsSync(ADDON_PATH)) throw new Error(`the libbpf addon is not built (${ADDON_PATH} missing): run \`npm run build -w @vigil/bpf\``);
-  addon = require(ADDON_PATH) as NativeAddon;
+  addon = createRequire(__filename)(ADDON_PATH) as NativeAddon;
   return addon;
 }

@@ -38,6 +38,7 @@ export interface CountEntry {
 
 const COUNT_KEY = LAYOUTS.vigil_count_key!;
 const NGRAM_KEY = LAYOUTS.vigil_ngram_key!;
+const DROP_KEY = LAYOUTS.vigil_drop_key!;
 
 /** The loaded Vigil probe: every hook attached, with typed access to its maps. */
 export class VigilProbe {
@@ -112,6 +113,22 @@ export class VigilProbe {
     return out;
   }
 
+  /** Losses attributed to the process in whose context they happened (cumulative). */
+  dropsByProcess(): Map<number, Partial<Record<DropCause, number>>> {
+    const d = this.obj.dumpMap('drops_by_tgid');
+    const out = new Map<number, Partial<Record<DropCause, number>>>();
+    for (let i = 0; i < d.count; i++) {
+      const k = i * d.keySize;
+      const tgid = d.keys.readUInt32LE(k + DROP_KEY.fields.tgid!.offset);
+      const cause = DROP_CAUSES[d.keys.readUInt32LE(k + DROP_KEY.fields.cause!.offset)];
+      if (!cause) continue;
+      const entry = out.get(tgid) ?? {};
+      entry[cause] = (entry[cause] ?? 0) + Number(sumPerCpuU64(d, i));
+      out.set(tgid, entry);
+    }
+    return out;
+  }
+
   /** Delete every count and k-gram entry of these (exited) processes. */
   forgetProcesses(tgids: Iterable<number>): void {
     const set = new Set(tgids);
@@ -119,6 +136,7 @@ export class VigilProbe {
     for (const [map, layout] of [
       ['syscall_counts', COUNT_KEY],
       ['ngram_counts', NGRAM_KEY],
+      ['drops_by_tgid', DROP_KEY],
     ] as const) {
       const d = this.obj.dumpMap(map);
       const keys: Buffer[] = [];

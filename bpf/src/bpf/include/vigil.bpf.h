@@ -83,6 +83,18 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
+/*
+ * The same losses attributed to the process in whose context they happened, so a capture filtered
+ * to some processes can report exactly their losses. When this map is full the loss still counts
+ * in `drops` (and user space treats it as unattributed).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct vigil_drop_key);
+	__type(value, __u64);
+} drops_by_tgid SEC(".maps");
+
 /* Per-thread state: sequence window and the pending syscall's arguments (freed with the task). */
 struct task_state {
 	__u64 window;        /* last k encoded syscall numbers, newest in the low bits */
@@ -136,6 +148,7 @@ struct vigil_exit_event *unused_exit __attribute__((unused));
 struct vigil_open_event *unused_open __attribute__((unused));
 struct vigil_net_event *unused_net __attribute__((unused));
 struct vigil_security_event *unused_sec __attribute__((unused));
+struct vigil_drop_key *unused_drop_key __attribute__((unused));
 enum vigil_drop_cause unused_drop_cause __attribute__((unused));
 enum vigil_event_type unused_event_type __attribute__((unused));
 
@@ -151,6 +164,18 @@ static __always_inline void count_drop(__u32 cause)
 	__u64 *v = bpf_map_lookup_elem(&drops, &cause);
 	if (v)
 		__sync_fetch_and_add(v, 1);
+	struct vigil_drop_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .cause = cause };
+	v = bpf_map_lookup_elem(&drops_by_tgid, &key);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+	} else {
+		__u64 one = 1;
+		if (bpf_map_update_elem(&drops_by_tgid, &key, &one, BPF_NOEXIST)) {
+			v = bpf_map_lookup_elem(&drops_by_tgid, &key); /* inserted meanwhile, or full */
+			if (v)
+				__sync_fetch_and_add(v, 1);
+		}
+	}
 }
 
 static __always_inline union vigil_scratch *get_scratch(void)

@@ -132,6 +132,12 @@ struct vigil_count_key {
 	__u32 nr;
 };
 
+/* Key of the per-CPU per-process loss map: which process lost what. */
+struct vigil_drop_key {
+	__u32 tgid;
+	__u32 cause;                   /* enum vigil_drop_cause */
+};
+
 /* Key of the per-CPU k-gram count map. */
 struct vigil_ngram_key {
 	__u32 tgid;
