@@ -89,6 +89,15 @@ export function sumPerCpuU64(dump: NativeMapDump, i: number): bigint {
   return sum;
 }
 
+/** Same as sumPerCpuU64 as a JS number (exact below 2^53; counts never get near). */
+export function sumPerCpu(dump: NativeMapDump, i: number): number {
+  const cpus = dump.valueSize / 8;
+  const base = i * dump.valueSize;
+  let sum = 0;
+  for (let c = 0; c < cpus; c++) sum += dump.values.readUInt32LE(base + c * 8) + dump.values.readUInt32LE(base + c * 8 + 4) * 0x1_0000_0000;
+  return sum;
+}
+
 /** Number of possible CPUs (the per-CPU value stride divisor). */
 export function possibleCpus(): number {
   return native().numPossibleCpus();

@@ -1,4 +1,4 @@
-import { BpfObject, sumPerCpuU64 } from './bpf-object';
+import { BpfObject, sumPerCpu } from './bpf-object';
 import { DROP_CAUSES, LAYOUTS, type DropCause } from './layout';
 import { VIGIL_BPF_OBJECT } from './native';
 
@@ -84,7 +84,7 @@ export class VigilProbe {
       out.push({
         tgid: d.keys.readUInt32LE(k + COUNT_KEY.fields.tgid!.offset),
         key: d.keys.readUInt32LE(k + COUNT_KEY.fields.nr!.offset),
-        count: Number(sumPerCpuU64(d, i)),
+        count: sumPerCpu(d, i),
       });
     }
     return out;
@@ -98,8 +98,8 @@ export class VigilProbe {
       const k = i * d.keySize;
       out.push({
         tgid: d.keys.readUInt32LE(k + NGRAM_KEY.fields.tgid!.offset),
-        key: Number(d.keys.readBigUInt64LE(k + NGRAM_KEY.fields.hash!.offset)),
-        count: Number(sumPerCpuU64(d, i)),
+        key: d.keys.readUInt32LE(k + NGRAM_KEY.fields.hash!.offset) + d.keys.readUInt32LE(k + NGRAM_KEY.fields.hash!.offset + 4) * 0x1_0000_0000,
+        count: sumPerCpu(d, i),
       });
     }
     return out;
@@ -109,7 +109,7 @@ export class VigilProbe {
   drops(): Record<DropCause, number> {
     const d = this.obj.dumpMap('drops');
     const out = Object.fromEntries(DROP_CAUSES.map((c) => [c, 0])) as Record<DropCause, number>;
-    for (let i = 0; i < d.count && i < DROP_CAUSES.length; i++) out[DROP_CAUSES[d.keys.readUInt32LE(i * d.keySize)]!] = Number(sumPerCpuU64(d, i));
+    for (let i = 0; i < d.count && i < DROP_CAUSES.length; i++) out[DROP_CAUSES[d.keys.readUInt32LE(i * d.keySize)]!] = sumPerCpu(d, i);
     return out;
   }
 
@@ -123,7 +123,7 @@ export class VigilProbe {
       const cause = DROP_CAUSES[d.keys.readUInt32LE(k + DROP_KEY.fields.cause!.offset)];
       if (!cause) continue;
       const entry = out.get(tgid) ?? {};
-      entry[cause] = (entry[cause] ?? 0) + Number(sumPerCpuU64(d, i));
+      entry[cause] = (entry[cause] ?? 0) + sumPerCpu(d, i);
       out.set(tgid, entry);
     }
     return out;
