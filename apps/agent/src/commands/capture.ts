@@ -93,6 +93,8 @@ export async function capture(opts: CaptureOptions): Promise<void> {
   const table = new ProcessTable({ pid: opts.pid, comm: opts.comm }, selfPid);
   table.seedFromProc();
   const printer = new CapturePrinter(write);
+  // readiness for humans and scripts: hooks attached, process table seeded
+  process.stderr.write(`vigil agent: capturing (${table.size} processes known)\n`);
   const collector = new Collector(probe, table, printer, selfPid);
 
   let stopping = false;
