@@ -6,6 +6,7 @@ import { registerTopLevelCommands } from './commands/top-level';
 import { registerTestCommand } from './commands/test';
 import { VIGIL_VERSION } from './paths';
 import { registerEndpointCommands } from './commands/endpoint';
+import { registerAgentCommands } from './commands/agent';
 
 const program = new Command('vigil')
   .description('Vigil — Linux endpoint security monitoring. Local stack, services, tests and operator commands.')
@@ -17,6 +18,7 @@ registerTopLevelCommands(program);
 registerStackCommands(program);
 registerTestCommand(program);
 registerEndpointCommands(program);
+registerAgentCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`\nvigil: ${errorMessage(err)}`);

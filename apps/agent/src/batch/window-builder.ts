@@ -1,0 +1,126 @@
+import { syscallName, type ExecEvent, type NetEvent, type OpenEvent, type SecurityEvent } from '@vigil/bpf';
+import type { CollectorSink } from '../collector/collector';
+import { familyName, netOp, securityDetails } from '../output/records';
+import type { ProcessEntry } from '../process/process-table';
+import type { AddressFamily, ExecRecord, FileOpen, NetOpKind, NetworkOp, ProcessActivity, SecurityRecord } from './telemetry-batch';
+
+/** Per-process records of the current window. */
+interface WindowRecords {
+  files: Map<string, FileOpen>;
+  execs: ExecRecord[];
+  network: Map<string, NetworkOp>;
+  security: SecurityRecord[];
+}
+
+/** What was last reported of a process's cumulative counts (windows carry deltas). */
+interface Reported {
+  syscalls: Map<number, number>;
+  ngrams: Map<number, number>;
+}
+
+const FAMILY: Record<string, AddressFamily> = { inet: 'INET', inet6: 'INET6', unix: 'UNIX', other: 'OTHER' };
+const OP: Record<string, NetOpKind> = { connect: 'CONNECT', accept: 'ACCEPT', bind: 'BIND', listen: 'LISTEN' };
+
+function delta(now: Map<number, number>, before: Map<number, number> | undefined): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [k, n] of now) {
+    const d = n - (before?.get(k) ?? 0);
+    if (d > 0) out.set(k, d);
+  }
+  return out;
+}
+
+/**
+ * Assembles per-process activity per time window: argument records as they arrive (aggregated like
+ * the schema says), counts as deltas of the kernel's cumulative counts at window end.
+ */
+export class WindowBuilder implements CollectorSink {
+  private records = new Map<number, WindowRecords>();
+  private reported = new Map<number, Reported>();
+  /** Processes that ended in this window, with their final state. */
+  private ended: ProcessEntry[] = [];
+
+  constructor(private readonly ngramK: number) {}
+
+  private rec(pid: number): WindowRecords {
+    let r = this.records.get(pid);
+    if (!r) {
+      r = { files: new Map(), execs: [], network: new Map(), security: [] };
+      this.records.set(pid, r);
+    }
+    return r;
+  }
+
+  onExec(p: ProcessEntry, ev: ExecEvent): void {
+    this.rec(p.pid).execs.push({ time: Date.now(), filename: ev.ret === 0 ? ev.exe || ev.filename : ev.filename, argv: ev.argv, ret: ev.ret });
+  }
+
+  onOpen(p: ProcessEntry, ev: OpenEvent): void {
+    const ret = ev.ret >= 0 ? 0 : ev.ret;
+    const key = `${ev.path}\0${ev.flags}\0${ret}`;
+    const files = this.rec(p.pid).files;
+    const f = files.get(key);
+    if (f) f.count++;
+    else files.set(key, { path: ev.path, flags: ev.flags, ret, count: 1, firstSeen: Date.now() });
+  }
+
+  onNet(p: ProcessEntry, ev: NetEvent): void {
+    const op = OP[netOp(ev)] ?? 'OTHER';
+    const family = FAMILY[familyName(ev.family)] ?? 'OTHER';
+    const ret = ev.ret >= 0 && op === 'ACCEPT' ? 0 : ev.ret;
+    const key = `${op}\0${family}\0${ev.addr}\0${ev.port}\0${ret}`;
+    const net = this.rec(p.pid).network;
+    const n = net.get(key);
+    if (n) n.count++;
+    else net.set(key, { op, family, addr: ev.addr, port: ev.port, ret, count: 1, firstSeen: Date.now() });
+  }
+
+  onSecurity(p: ProcessEntry, ev: SecurityEvent): void {
+    const { kind, args } = securityDetails(ev);
+    this.rec(p.pid).security.push({ time: Date.now(), kind, ret: Number(BigInt.asIntN(32, ev.ret)), args });
+  }
+
+  onProcessEnd(p: ProcessEntry): void {
+    this.ended.push({ ...p, syscalls: new Map(p.syscalls), ngrams: new Map(p.ngrams) });
+  }
+
+  /** Close the window: activity of every process that did something since the last call. */
+  take(live: Iterable<ProcessEntry>, selfPid: number): ProcessActivity[] {
+    const out: ProcessActivity[] = [];
+    const endedPids = new Set(this.ended.map((e) => e.pid));
+    for (const p of [...this.ended, ...[...live].filter((e) => !endedPids.has(e.pid))]) {
+      if (p.pid === selfPid) continue;
+      const before = this.reported.get(p.pid);
+      const syscalls = delta(p.syscalls, before?.syscalls);
+      const ngrams = delta(p.ngrams, before?.ngrams);
+      const recs = this.records.get(p.pid);
+      if (syscalls.size === 0 && !recs && !endedPids.has(p.pid)) continue;
+      out.push({
+        pid: p.pid,
+        ppid: p.ppid,
+        startTimeNs: Math.round(p.startNs),
+        exe: p.exe,
+        exeHash: null,
+        comm: p.comm,
+        uid: p.uid,
+        gid: p.gid,
+        cgroup: p.cgroup,
+        containerId: p.containerId,
+        ancestry: p.ancestry,
+        exited: p.exited,
+        exitCode: p.exitCode,
+        syscalls: Object.fromEntries([...syscalls].map(([nr, n]) => [syscallName(nr), n])),
+        sequences: { k: this.ngramK, ngrams: [...ngrams].map(([hash, count]) => ({ hash, count })) },
+        files: [...(recs?.files.values() ?? [])],
+        execs: recs?.execs ?? [],
+        network: [...(recs?.network.values() ?? [])],
+        security: recs?.security ?? [],
+      });
+      if (endedPids.has(p.pid)) this.reported.delete(p.pid);
+      else this.reported.set(p.pid, { syscalls: new Map(p.syscalls), ngrams: new Map(p.ngrams) });
+    }
+    this.records = new Map();
+    this.ended = [];
+    return out;
+  }
+}

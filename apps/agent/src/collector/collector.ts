@@ -1,0 +1,160 @@
+import {
+  DROP_CAUSES,
+  EventType,
+  decodeEvent,
+  splitBatch,
+  type DropCause,
+  type ExecEvent,
+  type NetEvent,
+  type OpenEvent,
+  type SecurityEvent,
+  type VigilEvent,
+  type VigilProbe,
+} from '@vigil/bpf';
+import type { ProcessEntry, ProcessTable } from '../process/process-table';
+
+/** What the collector hands to the capture printer or the batch builder. */
+export interface CollectorSink {
+  onExec(proc: ProcessEntry, ev: ExecEvent, parentExe: string): void;
+  onOpen(proc: ProcessEntry, ev: OpenEvent): void;
+  onNet(proc: ProcessEntry, ev: NetEvent): void;
+  onSecurity(proc: ProcessEntry, ev: SecurityEvent): void;
+  /** The process exited and its counts are final (after this it is forgotten). */
+  onProcessEnd(proc: ProcessEntry): void;
+}
+
+/** Self-metrics of the collector. */
+export interface CollectorStats {
+  /** Ring-buffer records received, by kind. */
+  records: Record<string, number>;
+  recordsTotal: number;
+  batches: number;
+  /** Syscalls the agent itself made (counted by the kernel, never reported as a process). */
+  selfSyscalls: number;
+}
+
+/** Total of a drop record. */
+export function sumDrops(d: Partial<Record<DropCause, number>>): number {
+  return Object.values(d).reduce((s, n) => s + (n ?? 0), 0);
+}
+
+const KIND: Record<number, string> = {
+  [EventType.Fork]: 'fork',
+  [EventType.Exec]: 'exec',
+  [EventType.Exit]: 'exit',
+  [EventType.Open]: 'open',
+  [EventType.Net]: 'net',
+  [EventType.Security]: 'security',
+};
+
+/**
+ * Drives the probe: drains the ring buffer into the process table and the sink, and syncs the
+ * kernel's cumulative counts into the table. A process's counts are final once its exit record has
+ * been seen *before* a sync starts: the exit tracepoint fires after the last syscall of the last
+ * thread, so the following dump holds everything; then its map keys are deleted.
+ */
+export class Collector {
+  readonly stats: CollectorStats = { records: {}, recordsTotal: 0, batches: 0, selfSyscalls: 0 };
+  private exitedSinceSync: number[] = [];
+  /** Cumulative kernel drops by cause (whole host). */
+  drops: Record<DropCause, number> = Object.fromEntries(DROP_CAUSES.map((c) => [c, 0])) as Record<DropCause, number>;
+  /** Host-wide losses not attributable to any process (cumulative). */
+  unattributedDrops = 0;
+  private forgottenDrops = 0;
+
+  constructor(
+    private readonly probe: VigilProbe,
+    private readonly table: ProcessTable,
+    private readonly sink: CollectorSink,
+    private readonly selfPid: number,
+  ) {}
+
+  /** Wait up to timeoutMs for records, then handle every record pending. Returns how many. */
+  async pump(timeoutMs: number): Promise<number> {
+    const batch = await this.probe.poll(timeoutMs);
+    if (batch.length === 0) return 0;
+    this.stats.batches++;
+    const records = splitBatch(batch);
+    for (const r of records) {
+      const ev = decodeEvent(r);
+      if (ev) this.dispatch(ev);
+    }
+    return records.length;
+  }
+
+  private dispatch(ev: VigilEvent): void {
+    const kind = KIND[ev.type] ?? 'unknown';
+    this.stats.records[kind] = (this.stats.records[kind] ?? 0) + 1;
+    this.stats.recordsTotal++;
+    switch (ev.type) {
+      case EventType.Fork:
+        this.table.onFork(ev);
+        return;
+      case EventType.Exec: {
+        const before = this.table.get(ev.tgid);
+        const parentExe = this.table.get(ev.ppid)?.exe ?? before?.ancestry[0] ?? '';
+        const proc = this.table.onExec(ev);
+        if (ev.tgid !== this.selfPid) this.sink.onExec(proc, ev, parentExe);
+        return;
+      }
+      case EventType.Exit:
+        this.table.onExit(ev);
+        this.exitedSinceSync.push(ev.tgid);
+        return;
+      case EventType.Open:
+        if (ev.tgid !== this.selfPid) this.sink.onOpen(this.table.ensure(ev.tgid), ev);
+        return;
+      case EventType.Net:
+        if (ev.tgid !== this.selfPid) this.sink.onNet(this.table.ensure(ev.tgid), ev);
+        return;
+      case EventType.Security:
+        if (ev.tgid !== this.selfPid) this.sink.onSecurity(this.table.ensure(ev.tgid), ev);
+        return;
+    }
+  }
+
+  /**
+   * Copy the kernel's cumulative counts into the table; report and forget processes whose exit was
+   * seen before this call. `final` reports nothing itself (the caller reports the rest).
+   */
+  sync(): void {
+    const finished = this.exitedSinceSync;
+    this.exitedSinceSync = [];
+
+    for (const e of this.table.entries()) e.syscalls = new Map();
+    let self = 0;
+    for (const c of this.probe.syscallCounts()) {
+      if (c.tgid === this.selfPid) {
+        self += c.count;
+        continue;
+      }
+      this.table.ensure(c.tgid).syscalls.set(c.key, c.count);
+    }
+    this.stats.selfSyscalls = self;
+    if (this.probe.options.ngramK > 0) {
+      for (const e of this.table.entries()) e.ngrams = new Map();
+      for (const c of this.probe.ngramCounts()) {
+        if (c.tgid === this.selfPid) continue;
+        this.table.get(c.tgid)?.ngrams.set(c.key, c.count);
+      }
+    }
+    let attributed = this.forgottenDrops;
+    for (const [tgid, d] of this.probe.dropsByProcess()) {
+      attributed += sumDrops(d);
+      const e = this.table.get(tgid);
+      if (e) e.drops = d;
+    }
+    this.drops = this.probe.drops();
+    // losses the per-process map could not attribute (it was full) belong to no known process
+    this.unattributedDrops = Math.max(0, sumDrops(this.drops) - attributed);
+
+    for (const pid of finished) {
+      const e = this.table.get(pid);
+      if (!e) continue;
+      if (pid !== this.selfPid) this.sink.onProcessEnd(e);
+      this.forgottenDrops += sumDrops(e.drops);
+      this.table.remove(pid);
+    }
+    this.probe.forgetProcesses(finished);
+  }
+}

@@ -1,0 +1,128 @@
+import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileFixture, runToEnd, startCapture } from './agent-harness';
+
+/**
+ * The exactness check of the issue, against the real kernel: a workload started through
+ * /bin/sh makes exactly 200,000 getppid calls, opens a unique path, connects to a loopback port and
+ * forks+execs /bin/true with a marker; `agent capture --comm` must report all of it exactly.
+ */
+describe('agent capture (root, real kernel)', () => {
+  let server: Server;
+  let port: number;
+  let accepted = 0;
+
+  beforeAll(async () => {
+    expect(process.getuid?.(), 'integration tests of the agent run as root').toBe(0);
+    server = createServer((s) => {
+      accepted++;
+      s.destroy();
+    });
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((res) => server.close(() => res())));
+
+  it('reports exact counts, the open, the connect, the exec with lineage, and dropped: 0', async () => {
+    const name = `vwl${randomBytes(3).toString('hex')}`; // ≤ 15 chars: the whole comm
+    const workload = compileFixture('workload.c', name);
+    const path = `/tmp/vigil-it-${randomBytes(6).toString('hex')}`;
+    const marker = `MARKER-${randomBytes(4).toString('hex')}`;
+    const shell = execFileSync('readlink', ['-f', '/bin/sh'], { encoding: 'utf8' }).trim();
+
+    const cap = await startCapture(['--comm', name, '--duration', '60']);
+    // `; exit $?` keeps the shell as the workload's parent instead of exec'ing into it
+    const run = await runToEnd('/bin/sh', ['-c', `${workload} 200000 ${path} ${port} ${marker}; exit $?`]);
+    expect(run.code).toBe(0);
+    const { lines, code } = await cap.stop();
+    expect(code, cap.stderr()).toBe(0);
+
+    const procs = lines.filter((l) => l.type === 'process' && l.exe === workload);
+    expect(procs).toHaveLength(1);
+    const wl = procs[0]!;
+    const pid = wl.pid as number;
+    expect((wl.syscalls as Record<string, number>).getppid).toBe(200_000);
+    expect((wl.syscalls as Record<string, number>).connect).toBe(1);
+    expect(wl.ancestry as string[]).toContain(shell);
+    expect((wl.ancestry as string[])[0]).toBe(shell);
+
+    const open = lines.find((l) => l.type === 'open' && l.path === path);
+    expect(open).toMatchObject({ pid, exe: workload });
+    expect(open!.ret as number).toBeGreaterThanOrEqual(0);
+
+    const connect = lines.find((l) => l.type === 'connect' && l.pid === pid);
+    expect(connect).toMatchObject({ family: 'inet', addr: '127.0.0.1', port, ret: 0 });
+    expect(accepted).toBeGreaterThanOrEqual(1);
+
+    const exec = lines.find((l) => l.type === 'exec' && (l.argv as string[])[0] === '/bin/true' && (l.argv as string[]).includes(marker));
+    expect(exec).toMatchObject({ ppid: pid, parent_exe: workload, argv: ['/bin/true', marker], ret: 0 });
+    const child = lines.find((l) => l.type === 'process' && l.pid === exec!.pid);
+    expect(child).toMatchObject({ ppid: pid, exited: true });
+    expect((child!.ancestry as string[]).slice(0, 2)).toEqual([workload, shell]);
+
+    const summary = lines.at(-1)!;
+    expect(summary.type).toBe('summary');
+    expect(summary.dropped).toBe(0);
+    expect(summary.scope).toBe('filtered');
+  });
+
+  it('under overload loses records, says exactly how many, and keeps counts exact', async () => {
+    const name = `vfl${randomBytes(3).toString('hex')}`;
+    const flood = compileFixture('flood.c', name, ['-static']);
+    const path = `/tmp/vigil-flood-${randomBytes(4).toString('hex')}`;
+    execFileSync('touch', [path]);
+    const N = 50_000;
+
+    // one page of ring buffer and no early wake-ups: the consumer is starved on purpose
+    const cap = await startCapture(['--comm', name, '--ringbuf-bytes', '4096', '--duration', '60']);
+    const run = await runToEnd(flood, [String(N), path]);
+    expect(run.code).toBe(0);
+    const { lines, code } = await cap.stop();
+    expect(code, cap.stderr()).toBe(0);
+
+    const proc = lines.find((l) => l.type === 'process' && l.pid === run.pid)!;
+    expect(proc, 'process line of the flood').toBeDefined();
+    const syscalls = proc.syscalls as Record<string, number>;
+    expect(syscalls.openat).toBe(N); // counted in the kernel: exact whatever the ring buffer did
+
+    const received = lines.filter((l) => l.pid === run.pid && l.type !== 'process');
+    const summary = lines.at(-1)!;
+    expect(summary.dropped as number).toBeGreaterThan(0);
+    expect(proc.dropped).toBe(summary.dropped);
+    // every record the kernel tried to send for this process (N opens, its exec, its exit) was
+    // either received or counted as dropped — nothing vanished silently
+    const exitRecord = proc.exited ? 1 : 0;
+    expect(received.length + exitRecord + (proc.dropped as number)).toBe(N + 2);
+  });
+
+  it('refuses to start without BTF, with one clear message and a non-zero exit', () => {
+    let err: { status: number; stderr: string } | undefined;
+    try {
+      execFileSync(process.execPath, [require.resolve('../../dist/main.js'), 'capture', '--duration', '1'], {
+        env: { ...process.env, VIGIL_AGENT_BTF_PATH: '/nonexistent/vmlinux' },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (e) {
+      err = e as { status: number; stderr: string };
+    }
+    expect(err?.status).toBe(69);
+    expect(err!.stderr.trim().split('\n')).toEqual([expect.stringContaining('kernel BTF not found at /nonexistent/vmlinux')]);
+  });
+
+  it('refuses to start without privileges, naming them', () => {
+    let err: { status: number; stderr: string } | undefined;
+    try {
+      execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, require.resolve('../../dist/main.js'), 'capture', '--duration', '1'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (e) {
+      err = e as { status: number; stderr: string };
+    }
+    expect(err?.status).toBe(77);
+    expect(err!.stderr.trim().split('\n')).toEqual([expect.stringMatching(/needs CAP_BPF and CAP_PERFMON \(or root\)/)]);
+  });
+});

@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// Agent overhead benchmark: interleaved runs of each workload untraced, under the Vigil agent
+// (`agent run`, the daemon as deployed) and under bpftrace counting every syscall (the peer).
+// Prints traced/untraced wall-time ratios (median, min–max), events/s and drops of the agent and
+// its own CPU. Needs root, a built repository (npx nx run-many -t build), cc, and optionally
+// nginx + wrk (workload d) and bpftrace (peer).
+//
+//   node bench/agent-overhead/bench.mjs [--reps N] [--only a,b,c,d] [--no-bpftrace]
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..', '..');
+const AGENT = join(ROOT, 'apps', 'agent', 'dist', 'main.js');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const REPS = Number(opt('--reps', '5'));
+const ONLY = opt('--only', 'a,b,c,d').split(',');
+const WITH_BPFTRACE = !args.includes('--no-bpftrace') && spawnSync('sh', ['-c', 'command -v bpftrace']).status === 0;
+
+if (process.getuid() !== 0) {
+  console.error('bench: run as root (loads eBPF programs)');
+  process.exit(1);
+}
+if (!existsSync(AGENT)) {
+  console.error(`bench: ${AGENT} missing: build first (npx nx run-many -t build)`);
+  process.exit(1);
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+const BIN = join(tmp, 'workloads');
+execFileSync('cc', ['-O2', '-o', BIN, join(HERE, 'workloads.c')]);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const freePort = () =>
+  new Promise((res) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+
+// ---- workloads: each returns elapsed seconds (or a time-equivalent: 1/throughput) ----
+const timed = (argv) => () => Number(execFileSync(BIN, argv, { encoding: 'utf8' }).trim()) / 1e9;
+const GETPPID_N = 2_000_000;
+const OPENREAD_N = 200_000;
+const WALK_DIR = '/usr/share';
+
+let nginx;
+async function startNginx() {
+  const port = await freePort();
+  const dir = join(tmp, 'nginx');
+  execFileSync('mkdir', ['-p', join(dir, 'www'), join(dir, 'logs')]);
+  writeFileSync(join(dir, 'www', 'index.html'), 'x'.repeat(1024));
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/logs/error.log;
+events { worker_connections 1024; }
+http { access_log off; server { listen 127.0.0.1:${port}; root ${dir}/www; } }`,
+  );
+  const child = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
+  for (let i = 0; i < 50; i++) {
+    if (spawnSync('sh', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`], { shell: '/bin/bash' }).status === 0) break;
+    await sleep(100);
+  }
+  return { child, port };
+}
+const wrkRun = () => {
+  const out = execFileSync('wrk', ['-t1', '-c8', '-d3s', `http://127.0.0.1:${nginx.port}/`], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
+  return 1 / rps; // seconds per request: ratio traced/untraced = slowdown
+};
+
+const WORKLOADS = [
+  { id: 'a', name: `getppid loop (${GETPPID_N / 1e6}M calls)`, run: timed(['getppid', String(GETPPID_N)]), calls: GETPPID_N },
+  { id: 'b', name: `open/read/close loop (${OPENREAD_N / 1000}k)`, run: timed(['openread', String(OPENREAD_N), '/etc/hostname']), calls: OPENREAD_N * 3 },
+  { id: 'c', name: `file walk + reads (${WALK_DIR})`, run: timed(['walk', WALK_DIR]) },
+  { id: 'd', name: 'nginx + wrk (1 KiB page, 8 conns, 3 s)', run: wrkRun, needs: ['nginx', 'wrk'] },
+].filter((w) => ONLY.includes(w.id) && (w.needs ?? []).every((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0));
+
+// ---- tracers ----
+async function startAgent() {
+  const spool = join(tmp, `spool-${Date.now()}`);
+  const conf = join(tmp, 'agent.conf');
+  writeFileSync(conf, `api=http://127.0.0.1:5001\nkey=bench\nid=bench\nname=bench\nbatch_size=1000\nspool_dir=${spool}\nwindow=2s\n`);
+  const child = spawn(process.execPath, [AGENT, 'run', '--config', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
+  for (let i = 0; i < 300 && !log.includes('agent running'); i++) await sleep(50);
+  if (!log.includes('agent running')) throw new Error(`agent did not start:\n${log}`);
+  const t0 = Date.now();
+  return {
+    stop: async () => {
+      const exited = new Promise((r) => child.on('exit', r));
+      child.kill('SIGINT');
+      await exited;
+      const wall = (Date.now() - t0) / 1000;
+      const batches = existsSync(join(spool, 'outbox.jsonl'))
+        ? readFileSync(join(spool, 'outbox.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
+        : [];
+      const sum = (f) => batches.reduce((s, b) => s + f(b), 0);
+      const records = sum((b) => (b.agentStats.records_per_s ?? 0) * ((b.windowEnd - b.windowStart) / 1000));
+      const drops = sum((b) => Object.values(b.drops).reduce((x, y) => x + y, 0));
+      const cpu = sum((b) => b.agentStats.cpu_seconds ?? 0);
+      rmSync(spool, { recursive: true, force: true });
+      return { eventsPerS: records / wall, drops, cpuPct: (100 * cpu) / wall };
+    },
+  };
+}
+
+async function startBpftrace() {
+  const child = spawn('bpftrace', ['-e', 'tracepoint:raw_syscalls:sys_enter { @[pid, args->id] = count(); }'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  for (let i = 0; i < 400 && !out.includes('Attaching'); i++) await sleep(50);
+  await sleep(300);
+  return {
+    stop: async () => {
+      const exited = new Promise((r) => child.on('exit', r));
+      child.kill('SIGINT');
+      await exited;
+      return {};
+    },
+  };
+}
+
+const TRACERS = [{ name: 'none' }, { name: 'vigil agent', start: startAgent }, ...(WITH_BPFTRACE ? [{ name: 'bpftrace (count all syscalls)', start: startBpftrace }] : [])];
+
+// ---- run ----
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+if (WORKLOADS.some((w) => w.id === 'd')) nginx = await startNginx();
+timed(['walk', WALK_DIR])(); // warm the page cache once: measure the kernel path, not the disk
+
+const results = [];
+for (const w of WORKLOADS) {
+  const times = Object.fromEntries(TRACERS.map((t) => [t.name, []]));
+  const stats = [];
+  for (let rep = 0; rep < REPS; rep++) {
+    // rotate the order each rep so drift (other tenants, cache) does not favour one tracer
+    const order = TRACERS.map((_, i) => TRACERS[(i + rep) % TRACERS.length]);
+    for (const t of order) {
+      const handle = t.start ? await t.start() : undefined;
+      const secs = w.run();
+      const s = handle ? await handle.stop() : undefined;
+      times[t.name].push(secs);
+      if (t.name === 'vigil agent') stats.push(s);
+    }
+  }
+  const base = times.none;
+  for (const t of TRACERS.slice(1)) {
+    // paired ratios: rep i traced / rep i untraced
+    const ratios = times[t.name].map((x, i) => x / base[i]);
+    const row = {
+      workload: w.name,
+      tracer: t.name,
+      median: median(ratios),
+      min: Math.min(...ratios),
+      max: Math.max(...ratios),
+      nsPerCall: w.calls ? ((median(times[t.name]) - median(base)) * 1e9) / w.calls : undefined,
+    };
+    if (t.name === 'vigil agent') {
+      row.eventsPerS = median(stats.map((s) => s.eventsPerS));
+      row.drops = stats.reduce((a, s) => a + s.drops, 0);
+      row.agentCpuPct = median(stats.map((s) => s.cpuPct));
+    }
+    results.push(row);
+  }
+  process.stderr.write(`done: ${w.name}\n`);
+}
+nginx?.child.kill('SIGTERM');
+
+const f = (x, d = 2) => (x === undefined ? '—' : x.toFixed(d));
+console.log(`\nreps=${REPS}, kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, ratio = traced/untraced wall time (paired, interleaved)\n`);
+console.log('| workload | tracer | ratio median | min–max | extra ns/call | agent events/s | agent drops | agent CPU % |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const r of results) {
+  console.log(`| ${r.workload} | ${r.tracer} | ${f(r.median, 3)}× | ${f(r.min, 3)}–${f(r.max, 3)} | ${f(r.nsPerCall, 0)} | ${f(r.eventsPerS, 0)} | ${r.drops ?? '—'} | ${f(r.agentCpuPct, 1)} |`);
+}
+rmSync(tmp, { recursive: true, force: true });

@@ -1,0 +1,626 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vigil_bpf: a thin N-API binding over Debian's libbpf. JavaScript gets:
+ *   open(path) → handle; setRodata(h, name, value); setMaxEntries(h, map, n); load(h);
+ *   attach(h); detach(h); close(h); ringbufOpen(h, map);
+ *   ringbufPoll(h, timeoutMs, cb(err, Buffer)) — runs on the libuv pool, hands back ONE Buffer
+ *     with every record consumed (each: u32 length, u32 0, bytes, padded to 8);
+ *   mapDump(h, map) → {keys, values, count, keySize, valueSize} (per-CPU values: one slot per
+ *     possible CPU, each rounded to 8 bytes); mapDeleteKeys(h, map, keys) → deleted;
+ *   mapClear(h, map); numPossibleCpus().
+ * Errors are JS Errors with `code` (errno name or VIGIL_BPF_*) and, on load failure, libbpf's
+ * log including the verifier log in the message.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <node_api.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#define MAX_LINKS 64
+#define LOG_CAP (4 * 1024 * 1024)
+
+/* ---- libbpf log capture: everything libbpf prints during one call, for error messages ---- */
+
+static char *g_log;
+static size_t g_log_len;
+
+static int print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	if (!g_log)
+		g_log = malloc(LOG_CAP);
+	if (!g_log || g_log_len >= LOG_CAP - 1)
+		return 0;
+	int n = vsnprintf(g_log + g_log_len, LOG_CAP - g_log_len, fmt, args);
+	if (n > 0)
+		g_log_len += (size_t)n < LOG_CAP - g_log_len ? (size_t)n : LOG_CAP - g_log_len - 1;
+	return 0;
+}
+
+static void log_reset(void)
+{
+	g_log_len = 0;
+	if (g_log)
+		g_log[0] = 0;
+}
+
+/* ---- handle ---- */
+
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+
+struct handle {
+	struct bpf_object *obj;
+	struct bpf_link *links[MAX_LINKS];
+	int nlinks;
+	int loaded;
+	struct ring_buffer *rb;
+	struct buf batch;      /* filled by the ring-buffer callback on the worker thread */
+	int polling;
+	int closed;
+};
+
+struct poll_work {
+	napi_async_work work;
+	napi_ref cb;
+	struct handle *h;
+	int timeout_ms;
+	int err;
+	struct buf out;
+};
+
+static napi_value throw_err(napi_env env, const char *code, const char *fmt, ...)
+{
+	char msg[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	napi_throw_error(env, code, msg);
+	return NULL;
+}
+
+static const char *errno_code(int e)
+{
+	switch (e) {
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case ENOENT: return "ENOENT";
+	case EINVAL: return "EINVAL";
+	case E2BIG: return "E2BIG";
+	case ENOMEM: return "ENOMEM";
+	case ENOSPC: return "ENOSPC";
+	case EBUSY: return "EBUSY";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	default: return "VIGIL_BPF_ERROR";
+	}
+}
+
+#define NAPI_CALL(env, call)                                                              \
+	do {                                                                                  \
+		if ((call) != napi_ok)                                                            \
+			return throw_err(env, "VIGIL_BPF_NAPI", "N-API call failed: %s", #call);      \
+	} while (0)
+
+static void handle_free(struct handle *h)
+{
+	if (h->closed)
+		return;
+	h->closed = 1;
+	if (h->rb)
+		ring_buffer__free(h->rb);
+	h->rb = NULL;
+	for (int i = 0; i < h->nlinks; i++)
+		bpf_link__destroy(h->links[i]);
+	h->nlinks = 0;
+	if (h->obj)
+		bpf_object__close(h->obj);
+	h->obj = NULL;
+	free(h->batch.data);
+	h->batch.data = NULL;
+}
+
+static void handle_finalize(napi_env env, void *data, void *hint)
+{
+	struct handle *h = data;
+	if (!h->polling) {
+		handle_free(h);
+		free(h);
+	}
+	/* a poll in flight frees it on completion */
+}
+
+static struct handle *get_handle(napi_env env, napi_value v)
+{
+	struct handle *h = NULL;
+	if (napi_get_value_external(env, v, (void **)&h) != napi_ok || !h) {
+		throw_err(env, "VIGIL_BPF_ARG", "expected a BPF object handle");
+		return NULL;
+	}
+	if (h->closed) {
+		throw_err(env, "VIGIL_BPF_CLOSED", "the BPF object was closed");
+		return NULL;
+	}
+	return h;
+}
+
+static int get_string(napi_env env, napi_value v, char *out, size_t cap)
+{
+	size_t len;
+	if (napi_get_value_string_utf8(env, v, out, cap, &len) != napi_ok) {
+		throw_err(env, "VIGIL_BPF_ARG", "expected a string");
+		return -1;
+	}
+	return 0;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv)
+{
+	size_t argc = want;
+	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+		throw_err(env, "VIGIL_BPF_ARG", "expected %zu arguments, got %zu", want, argc);
+		return -1;
+	}
+	return 0;
+}
+
+static struct bpf_map *find_map(napi_env env, struct handle *h, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(h->obj, name);
+	if (!m)
+		throw_err(env, "ENOENT", "no map named \"%s\" in the BPF object", name);
+	return m;
+}
+
+/* ---- open / configure / load / attach ---- */
+
+static napi_value js_open(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	char path[4096];
+	if (get_args(env, info, 1, argv) || get_string(env, argv[0], path, sizeof(path)))
+		return NULL;
+	log_reset();
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	if (!obj) {
+		int e = errno;
+		return throw_err(env, errno_code(e), "cannot open BPF object %s: %s\n%s", path, strerror(e), g_log ? g_log : "");
+	}
+	struct handle *h = calloc(1, sizeof(*h));
+	h->obj = obj;
+	napi_value ext;
+	NAPI_CALL(env, napi_create_external(env, h, handle_finalize, NULL, &ext));
+	return ext;
+}
+
+static napi_value js_set_rodata(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3];
+	char name[256];
+	if (get_args(env, info, 3, argv))
+		return NULL;
+	struct handle *h = get_handle(env, argv[0]);
+	if (!h || get_string(env, argv[1], name, sizeof(name)))
+		return NULL;
+	if (h->loaded)
+		return throw_err(env, "VIGIL_BPF_STATE", "rodata \"%s\" must be set before load", name);
+
+	int64_t value;
+	bool lossless = true;
+	napi_valuetype t;
+	napi_typeof(env, argv[2], &t);
+	if (t == napi_bigint)
+		NAPI_CALL(env, napi_get_value_bigint_int64(env, argv[2], &value, &lossless));
+	else
+		NAPI_CALL(env, napi_get_value_int64(env, argv[2], &value));
+
+	struct bpf_map *map = NULL, *m;
+	bpf_object__for_each_map(m, h->obj) {
+		const char *mn = bpf_map__name(m);
+		size_t l = strlen(mn);
+		if (l >= 7 && strcmp(mn + l - 7, ".rodata") == 0)
+			map = m;
+	}
+	struct btf *btf = bpf_object__btf(h->obj);
+	int sec_id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+	if (!map || sec_id < 0)
+		return throw_err(env, "ENOENT", "the BPF object has no .rodata section");
+	size_t size;
+	char *data = (char *)bpf_map__initial_value(map, &size); /* mmaped .rodata image, writable until load */
+	const struct btf_type *sec = btf__type_by_id(btf, sec_id);
+	const struct btf_var_secinfo *vsi = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, vsi++) {
+		const struct btf_type *var = btf__type_by_id(btf, vsi->type);
+		if (strcmp(btf__name_by_offset(btf, var->name_off), name) != 0)
+			continue;
+		if (vsi->offset + vsi->size > size)
+			return throw_err(env, "VIGIL_BPF_ERROR", "rodata \"%s\" lies outside the section", name);
+		switch (vsi->size) {
+		case 1: { uint8_t v = value; memcpy(data + vsi->offset, &v, 1); break; }
+		case 2: { uint16_t v = value; memcpy(data + vsi->offset, &v, 2); break; }
+		case 4: { uint32_t v = value; memcpy(data + vsi->offset, &v, 4); break; }
+		case 8: memcpy(data + vsi->offset, &value, 8); break;
+		default:
+			return throw_err(env, "EINVAL", "rodata \"%s\" is %u bytes, not a scalar", name, vsi->size);
+		}
+		return NULL;
+	}
+	return throw_err(env, "ENOENT", "no rodata variable named \"%s\"", name);
+}
+
+static napi_value js_set_max_entries(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3];
+	char name[256];
+	uint32_t n;
+	if (get_args(env, info, 3, argv))
+		return NULL;
+	struct handle *h = get_handle(env, argv[0]);
+	if (!h || get_string(env, argv[1], name, sizeof(name)))
+		return NULL;
+	NAPI_CALL(env, napi_get_value_uint32(env, argv[2], &n));
+	struct bpf_map *m = find_map(env, h, name);
+	if (!m)
+		return NULL;
+	int err = bpf_map__set_max_entries(m, n);
+	if (err)
+		return throw_err(env, errno_code(-err), "cannot size map %s to %u: %s", name, n, strerror(-err));
+	return NULL;
+}
+
+static napi_value js_load(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	if (get_args(env, info, 1, argv))
+		return NULL;
+	struct handle *h = get_handle(env, argv[0]);
+	if (!h)
+		return NULL;
+	log_reset();
+	int err = bpf_object__load(h->obj);
+	if (err) {
+		const char *log = g_log ? g_log : "";
+		size_t len = g_log_len;
+		/* the verifier log of a big program can be long: keep its tail, where the reason is */
+		if (len > 6000)
+			log += len - 6000;
+		return throw_err(env, errno_code(-err), "loading the BPF programs failed: %s\n--- libbpf/verifier log ---\n%s",
+				 strerror(-err), log);
+	}
+	h->loaded = 1;
+	return NULL;
+}
+
+static napi_value js_attach(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	if (get_args(env, info, 1, argv))
+		return NULL;
+	struct handle *h = get_handle(env, argv[0]);
+	if (!h)
+		return NULL;
+	if (!h->loaded)
+		return throw_err(env, "VIGIL_BPF_STATE", "attach before load");
+	struct bpf_program *p;
+	bpf_object__for_each_program(p, h->obj) {
+		if (h->nlinks >= MAX_LINKS)
+			return throw_err(env, "E2BIG", "too many programs");
+		log_reset();
+		struct bpf_link *l = bpf_program__attach(p);
+		if (!l) {
+			int e = errno;
+			return throw_err(env, errno_code(e), "cannot attach %s: %s\n%s", bpf_program__name(p), strerror(e),
+					 g_log ? g_log : "");
+		}
+		h->links[h->nlinks++] = l;
+	}
+	return NULL;
+}
+
+static napi_value js_detach(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	if (get_args(env, info, 1, argv))
+		return NULL;
+	struct handle *h = get_handle(env, argv[0]);
+	if (!h)
+		return NULL;
+	for (int i = 0; i < h->nlinks; i++)
+		bpf_link__destroy(h->links[i]);
+	h->nlinks = 0;
+	return NULL;
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	struct handle *h = NULL;
+	if (get_args(env, info, 1, argv))
+		return NULL;
+	napi_get_value_external(env, argv[0], (void **)&h);
+	if (!h)
+		return NULL;
+	if (h->polling)
+		return throw_err(env, "EBUSY", "close while a ring-buffer poll is in flight; await it first");
+	handle_free(h);
+	return NULL;
+}
+
+/* ---- ring buffer ---- */
+
+static int buf_append(struct buf *b, const void *data, size_t size)
+{
+	size_t need = 8 + ((size + 7) & ~(size_t)7);
+	if (b->len + need > b->cap) {
+		size_t cap = b->cap ? b->cap : 1 << 20;
+		while (cap < b->len + need)
+			cap *= 2;
+		char *p = realloc(b->data, cap);
+		if (!p)
+			return -ENOMEM;
+		b->data = p;
+		b->cap = cap;
+	}
+	uint32_t hdr[2] = { (uint32_t)size, 0 };
+	memcpy(b->data + b->len, hdr, 8);
+	memcpy(b->data + b->len + 8, data, size);
+	memset(b->data + b->len + 8 + size, 0, need - 8 - size);
+	b->len += need;
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct handle *h = ctx;
+	return buf_append(&h->batch, data, size);
+}
+
+static napi_value js_ringbuf_open(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2];
+	char name[256];
+	if (get_args(env, info, 2, argv))
+		return NULL;
+	struct handle *h = get_handle(env, argv[0]);
+	if (!h || get_string(env, argv[1], name, sizeof(name)))
+		return NULL;
+	struct bpf_map *m = find_map(env, h, name);
+	if (!m)
+		return NULL;
+	if (h->rb)
+		return throw_err(env, "EBUSY", "a ring buffer is already open");
+	h->rb = ring_buffer__new(bpf_map__fd(m), on_record, h, NULL);
+	if (!h->rb) {
+		int e = errno;
+		return throw_err(env, errno_code(e), "cannot open ring buffer %s: %s", name, strerror(e));
+	}
+	return NULL;
+}
+
+static void poll_execute(napi_env env, void *data)
+{
+	struct poll_work *w = data;
+	struct handle *h = w->h;
+	/* Producers submit without wake-ups (except past a size threshold), so epoll may time out
+	 * with data pending: always consume after the wait. */
+	int n = ring_buffer__poll(h->rb, w->timeout_ms);
+	if (n >= 0 || n == -EINTR)
+		n = ring_buffer__consume(h->rb);
+	w->err = n < 0 && n != -EINTR ? -n : 0;
+	w->out = h->batch;
+	memset(&h->batch, 0, sizeof(h->batch));
+}
+
+static void free_buffer(napi_env env, void *data, void *hint)
+{
+	free(data);
+}
+
+static void poll_complete(napi_env env, napi_status status, void *data)
+{
+	struct poll_work *w = data;
+	napi_value cb, global, args[2];
+	napi_get_reference_value(env, w->cb, &cb);
+	napi_get_global(env, &global);
+	napi_get_null(env, &args[0]);
+	napi_get_null(env, &args[1]);
+	w->h->polling = 0;
+	if (w->err) {
+		napi_value msg, code;
+		napi_create_string_utf8(env, strerror(w->err), NAPI_AUTO_LENGTH, &msg);
+		napi_create_string_utf8(env, errno_code(w->err), NAPI_AUTO_LENGTH, &code);
+		napi_create_error(env, code, msg, &args[0]);
+		free(w->out.data);
+	} else if (w->out.len > 0) {
+		napi_create_external_buffer(env, w->out.len, w->out.data, free_buffer, NULL, &args[1]);
+	} else {
+		free(w->out.data);
+		napi_create_buffer(env, 0, NULL, &args[1]);
+	}
+	napi_call_function(env, global, cb, 2, args, NULL);
+	napi_delete_reference(env, w->cb);
+	napi_delete_async_work(env, w->work);
+	free(w);
+}
+
+static napi_value js_ringbuf_poll(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3], name;
+	int32_t timeout;
+	if (get_args(env, info, 3, argv))
+		return NULL;
+	struct handle *h = get_handle(env, argv[0]);
+	if (!h)
+		return NULL;
+	if (!h->rb)
+		return throw_err(env, "VIGIL_BPF_STATE", "ringbufOpen first");
+	if (h->polling)
+		return throw_err(env, "EBUSY", "a poll is already in flight");
+	NAPI_CALL(env, napi_get_value_int32(env, argv[1], &timeout));
+	struct poll_work *w = calloc(1, sizeof(*w));
+	w->h = h;
+	w->timeout_ms = timeout;
+	NAPI_CALL(env, napi_create_reference(env, argv[2], 1, &w->cb));
+	NAPI_CALL(env, napi_create_string_utf8(env, "vigil_bpf_poll", NAPI_AUTO_LENGTH, &name));
+	NAPI_CALL(env, napi_create_async_work(env, NULL, name, poll_execute, poll_complete, w, &w->work));
+	h->polling = 1;
+	NAPI_CALL(env, napi_queue_async_work(env, w->work));
+	return NULL;
+}
+
+/* ---- maps ---- */
+
+static size_t value_stride(struct bpf_map *m)
+{
+	enum bpf_map_type t = bpf_map__type(m);
+	size_t vs = bpf_map__value_size(m);
+	if (t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_LRU_PERCPU_HASH)
+		return ((vs + 7) & ~(size_t)7) * libbpf_num_possible_cpus();
+	return vs;
+}
+
+static napi_value js_map_dump(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2];
+	char name[256];
+	if (get_args(env, info, 2, argv))
+		return NULL;
+	struct handle *h = get_handle(env, argv[0]);
+	if (!h || get_string(env, argv[1], name, sizeof(name)))
+		return NULL;
+	struct bpf_map *m = find_map(env, h, name);
+	if (!m)
+		return NULL;
+	int fd = bpf_map__fd(m);
+	size_t ks = bpf_map__key_size(m), vs = value_stride(m);
+	size_t cap = bpf_map__max_entries(m);
+	char *keys = malloc(cap * ks + 1), *vals = malloc(cap * vs + 1);
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return throw_err(env, "ENOMEM", "out of memory dumping %s", name);
+	}
+	size_t count = 0;
+	enum bpf_map_type t = bpf_map__type(m);
+	int is_array = t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY;
+	if (is_array) {
+		for (uint32_t i = 0; i < cap; i++) {
+			memcpy(keys + i * ks, &i, sizeof(i));
+			if (bpf_map_lookup_elem(fd, &i, vals + i * vs) == 0)
+				count++;
+		}
+	} else {
+		/* batched lookup: one syscall per chunk instead of two per entry */
+		uint64_t in_tok = 0, out_tok = 0;
+		int first = 1, err = 0;
+		while (count < cap) {
+			uint32_t n = cap - count;
+			err = bpf_map_lookup_batch(fd, first ? NULL : &in_tok, &out_tok, keys + count * ks, vals + count * vs, &n, NULL);
+			if (err && errno != ENOENT)
+				break;
+			count += n;
+			first = 0;
+			in_tok = out_tok;
+			if (err) /* ENOENT: no more entries */
+				break;
+		}
+		if (!err || errno == ENOENT)
+			goto done;
+		count = 0;
+		/* fallback: key iteration + lookup; entries deleted meanwhile are skipped */
+		char *prev = NULL;
+		while (count < cap) {
+			if (bpf_map_get_next_key(fd, prev, keys + count * ks))
+				break;
+			prev = keys + count * ks;
+			if (bpf_map_lookup_elem(fd, prev, vals + count * vs) == 0)
+				count++;
+			else if (count > 0)
+				prev = keys + (count - 1) * ks;
+			else
+				prev = NULL;
+		}
+	}
+done:;
+	napi_value res, kb, vb, v;
+	NAPI_CALL(env, napi_create_object(env, &res));
+	NAPI_CALL(env, napi_create_buffer_copy(env, count * ks, keys, NULL, &kb));
+	NAPI_CALL(env, napi_create_buffer_copy(env, count * vs, vals, NULL, &vb));
+	free(keys);
+	free(vals);
+	napi_set_named_property(env, res, "keys", kb);
+	napi_set_named_property(env, res, "values", vb);
+	napi_create_uint32(env, count, &v);
+	napi_set_named_property(env, res, "count", v);
+	napi_create_uint32(env, ks, &v);
+	napi_set_named_property(env, res, "keySize", v);
+	napi_create_uint32(env, vs, &v);
+	napi_set_named_property(env, res, "valueSize", v);
+	return res;
+}
+
+static napi_value js_map_delete_keys(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3];
+	char name[256];
+	if (get_args(env, info, 3, argv))
+		return NULL;
+	struct handle *h = get_handle(env, argv[0]);
+	if (!h || get_string(env, argv[1], name, sizeof(name)))
+		return NULL;
+	struct bpf_map *m = find_map(env, h, name);
+	if (!m)
+		return NULL;
+	char *data;
+	size_t len;
+	NAPI_CALL(env, napi_get_buffer_info(env, argv[2], (void **)&data, &len));
+	size_t ks = bpf_map__key_size(m);
+	if (len % ks)
+		return throw_err(env, "EINVAL", "keys buffer of %zu bytes is not a multiple of the key size %zu", len, ks);
+	uint32_t deleted = 0;
+	for (size_t off = 0; off < len; off += ks)
+		if (bpf_map_delete_elem(bpf_map__fd(m), data + off) == 0)
+			deleted++;
+	napi_value v;
+	napi_create_uint32(env, deleted, &v);
+	return v;
+}
+
+static napi_value js_num_possible_cpus(napi_env env, napi_callback_info info)
+{
+	napi_value v;
+	napi_create_int32(env, libbpf_num_possible_cpus(), &v);
+	return v;
+}
+
+static napi_value init(napi_env env, napi_value exports)
+{
+	libbpf_set_print(print_fn);
+	napi_property_descriptor props[] = {
+		{ "open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL },
+		{ "setRodata", NULL, js_set_rodata, NULL, NULL, NULL, napi_default, NULL },
+		{ "setMaxEntries", NULL, js_set_max_entries, NULL, NULL, NULL, napi_default, NULL },
+		{ "load", NULL, js_load, NULL, NULL, NULL, napi_default, NULL },
+		{ "attach", NULL, js_attach, NULL, NULL, NULL, napi_default, NULL },
+		{ "detach", NULL, js_detach, NULL, NULL, NULL, napi_default, NULL },
+		{ "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },
+		{ "ringbufOpen", NULL, js_ringbuf_open, NULL, NULL, NULL, napi_default, NULL },
+		{ "ringbufPoll", NULL, js_ringbuf_poll, NULL, NULL, NULL, napi_default, NULL },
+		{ "mapDump", NULL, js_map_dump, NULL, NULL, NULL, napi_default, NULL },
+		{ "mapDeleteKeys", NULL, js_map_delete_keys, NULL, NULL, NULL, napi_default, NULL },
+		{ "numPossibleCpus", NULL, js_num_possible_cpus, NULL, NULL, NULL, napi_default, NULL },
+	};
+	napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+	return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "vigil_bpf",
+      "sources": ["addon/vigil_bpf.c"],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
+      "libraries": ["-lbpf", "-lelf", "-lz"]
+    }
+  ]
+}

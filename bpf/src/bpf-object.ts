@@ -1,0 +1,104 @@
+import { native, type NativeHandle, type NativeMapDump } from './native';
+
+/** A libbpf object: configure (rodata, map sizes) → load → attach → poll/dump → close. */
+export class BpfObject {
+  private closed = false;
+  private pollInFlight: Promise<Buffer> | undefined;
+
+  private constructor(private readonly handle: NativeHandle) {}
+
+  /** Open (parse) an object file; nothing is loaded into the kernel yet. */
+  static open(path: string): BpfObject {
+    return new BpfObject(native().open(path));
+  }
+
+  /** Set a `const volatile` variable before load. */
+  setRodata(name: string, value: number | bigint): this {
+    native().setRodata(this.handle, name, value);
+    return this;
+  }
+
+  /** Resize a map before load (ring buffers: a power of two multiple of the page size). */
+  setMaxEntries(map: string, n: number): this {
+    native().setMaxEntries(this.handle, map, n);
+    return this;
+  }
+
+  /** Load into the kernel; the error message carries the verifier log on failure. */
+  load(): this {
+    native().load(this.handle);
+    return this;
+  }
+
+  attach(): this {
+    native().attach(this.handle);
+    return this;
+  }
+
+  detach(): void {
+    native().detach(this.handle);
+  }
+
+  /** Consume from this ring-buffer map with poll(). */
+  openRingBuffer(map: string): void {
+    native().ringbufOpen(this.handle, map);
+  }
+
+  /**
+   * Wait up to timeoutMs on a worker thread, then consume everything pending: one Buffer of
+   * records (see splitBatch), possibly empty. One poll at a time.
+   */
+  poll(timeoutMs: number): Promise<Buffer> {
+    if (this.pollInFlight) throw new Error('a poll is already in flight');
+    const p = new Promise<Buffer>((resolve, reject) => {
+      native().ringbufPoll(this.handle, timeoutMs, (err, batch) => {
+        this.pollInFlight = undefined;
+        if (err) reject(err);
+        else resolve(batch ?? Buffer.alloc(0));
+      });
+    });
+    this.pollInFlight = p;
+    return p;
+  }
+
+  /** Every entry of a map (per-CPU values not yet summed). */
+  dumpMap(map: string): NativeMapDump {
+    return native().mapDump(this.handle, map);
+  }
+
+  /** Delete the given packed keys; returns how many existed. */
+  deleteKeys(map: string, keys: Buffer): number {
+    return keys.length === 0 ? 0 : native().mapDeleteKeys(this.handle, map, keys);
+  }
+
+  /** Detach and free everything (waits for an in-flight poll). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    native().detach(this.handle);
+    if (this.pollInFlight) await this.pollInFlight.catch(() => undefined);
+    native().close(this.handle);
+  }
+}
+
+/** Sum the per-CPU u64 slots of entry i of a dump. */
+export function sumPerCpuU64(dump: NativeMapDump, i: number): bigint {
+  const cpus = dump.valueSize / 8;
+  let sum = 0n;
+  for (let c = 0; c < cpus; c++) sum += dump.values.readBigUInt64LE(i * dump.valueSize + c * 8);
+  return sum;
+}
+
+/** Same as sumPerCpuU64 as a JS number (exact below 2^53; counts never get near). */
+export function sumPerCpu(dump: NativeMapDump, i: number): number {
+  const cpus = dump.valueSize / 8;
+  const base = i * dump.valueSize;
+  let sum = 0;
+  for (let c = 0; c < cpus; c++) sum += dump.values.readUInt32LE(base + c * 8) + dump.values.readUInt32LE(base + c * 8 + 4) * 0x1_0000_0000;
+  return sum;
+}
+
+/** Number of possible CPUs (the per-CPU value stride divisor). */
+export function possibleCpus(): number {
+  return native().numPossibleCpus();
+}

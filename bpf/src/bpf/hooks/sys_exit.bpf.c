@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Argument records, built at syscall exit from the arguments sys_enter stashed: the result is
+ * known, and the kernel has just read the user strings, so they are resident (reading paths at
+ * sys_enter fails for ~0.2% of calls on non-resident pages). Calls without argument records
+ * return after one bitmap test.
+ */
+#include "../include/vigil.bpf.h"
+
+#define O_CREAT_WRONLY_TRUNC 01101
+#define AT_FDCWD -100
+#define ARG_STR_MAX 128
+#define EXEC_MAX_ARGS 32
+
+static __always_inline void emit_open(struct task_state *st, long nr, long ret)
+{
+	union vigil_scratch *s = get_scratch();
+	if (!s)
+		return;
+	struct vigil_open_event *e = &s->open;
+	const char *path;
+
+	e->nr = nr;
+	e->ret = ret;
+	e->mode = 0;
+	switch (nr) {
+	case NR_open:
+		e->dfd = AT_FDCWD;
+		path = (const char *)st->args[0];
+		e->flags = st->args[1];
+		e->mode = st->args[2];
+		break;
+	case NR_creat:
+		e->dfd = AT_FDCWD;
+		path = (const char *)st->args[0];
+		e->flags = O_CREAT_WRONLY_TRUNC;
+		e->mode = st->args[1];
+		break;
+	case NR_openat2: {
+		__u64 how[2] = {}; /* struct open_how { u64 flags; u64 mode; ... } */
+		e->dfd = st->args[0];
+		path = (const char *)st->args[1];
+		if (bpf_probe_read_user(how, sizeof(how), (const void *)st->args[2]))
+			count_drop(VIGIL_DROP_READ_FAILED);
+		e->flags = how[0];
+		e->mode = how[1];
+		break;
+	}
+	default: /* openat */
+		e->dfd = st->args[0];
+		path = (const char *)st->args[1];
+		e->flags = st->args[2];
+		e->mode = st->args[3];
+	}
+	__u32 len = read_user_str(e->path, VIGIL_PATH_MAX, path);
+	if (len > VIGIL_PATH_MAX)
+		len = VIGIL_PATH_MAX;
+	e->path_len = len;
+	__u32 size = offsetof(struct vigil_open_event, path) + len;
+	fill_header(&e->hdr, VIGIL_EV_OPEN, size);
+	submit(e, size);
+}
+
+/* The struct sock behind a descriptor of the current process (only called for known sockets). */
+static __always_inline struct sock *sock_of_fd(long fd)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if (fd < 0 || fd >= max)
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	if (!f)
+		return NULL;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+/* local = 1: bound address (bind/listen); 0: peer (accept). */
+static __always_inline void addr_from_sock(struct vigil_net_event *e, struct sock *sk, int local)
+{
+	if (!sk)
+		return;
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (e->family == AF_INET) {
+		__u32 a = local ? BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr) : BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(e->addr, &a, 4);
+	} else if (e->family == AF_INET6) {
+		if (local)
+			BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_v6_rcv_saddr);
+		else
+			BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_v6_daddr);
+	}
+	if (local)
+		e->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	else
+		e->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
+/* A sockaddr passed by the caller (connect/bind). */
+static __always_inline void addr_from_user(struct vigil_net_event *e, const void *uaddr)
+{
+	struct {
+		__u16 family;
+		__u16 port;
+		__u32 flowinfo_or_v4;
+		__u8 v6[16];
+	} sa = {};
+	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa.family) + sizeof(sa.port) + 4, uaddr)) {
+		count_drop(VIGIL_DROP_READ_FAILED);
+		return;
+	}
+	e->family = sa.family;
+	if (sa.family == AF_INET) {
+		e->port = bpf_ntohs(sa.port);
+		__builtin_memcpy(e->addr, &sa.flowinfo_or_v4, 4);
+	} else if (sa.family == AF_INET6) {
+		e->port = bpf_ntohs(sa.port);
+		if (bpf_probe_read_user(e->addr, 16, (const char *)uaddr + 8))
+			count_drop(VIGIL_DROP_READ_FAILED);
+	} else if (sa.family == AF_UNIX) {
+		read_user_str(e->unix_path, VIGIL_UNIX_PATH_MAX, (const char *)uaddr + 2);
+	}
+}
+
+static __always_inline void emit_net(struct task_state *st, long nr, long ret)
+{
+	union vigil_scratch *s = get_scratch();
+	if (!s)
+		return;
+	struct vigil_net_event *e = &s->net;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, VIGIL_EV_NET, sizeof(*e));
+	e->nr = nr;
+	e->ret = ret;
+	e->fd = st->args[0];
+	switch (nr) {
+	case NR_connect:
+	case NR_bind:
+		addr_from_user(e, (const void *)st->args[1]);
+		break;
+	case NR_listen:
+		addr_from_sock(e, ret == 0 ? sock_of_fd(st->args[0]) : NULL, 1);
+		break;
+	default: /* accept, accept4: the peer of the new socket */
+		if (ret >= 0)
+			addr_from_sock(e, sock_of_fd(ret), 0);
+	}
+	submit(e, sizeof(*e));
+}
+
+static __always_inline void emit_security(struct task_state *st, long nr, long ret)
+{
+	union vigil_scratch *s = get_scratch();
+	if (!s)
+		return;
+	struct vigil_security_event *e = &s->sec;
+	fill_header(&e->hdr, VIGIL_EV_SECURITY, sizeof(*e));
+	e->nr = nr;
+	e->ret = ret;
+	for (int i = 0; i < 6; i++)
+		e->args[i] = st->args[i];
+	e->str[0] = 0;
+	if (nr == NR_memfd_create)
+		read_user_str(e->str, VIGIL_SEC_STR_MAX, (const char *)st->args[0]);
+	else if (nr == NR_init_module)
+		read_user_str(e->str, VIGIL_SEC_STR_MAX, (const char *)st->args[2]);
+	else if (nr == NR_finit_module)
+		read_user_str(e->str, VIGIL_SEC_STR_MAX, (const char *)st->args[1]);
+	submit(e, sizeof(*e));
+}
+
+/* A failed execve/execveat: the old image is intact, so read the caller's filename and argv. */
+static __always_inline void emit_exec_failed(struct task_state *st, long nr, long ret)
+{
+	union vigil_scratch *s = get_scratch();
+	if (!s)
+		return;
+	struct vigil_exec_event *e = &s->exec;
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+	const char *filename = (const char *)(nr == NR_execveat ? st->args[1] : st->args[0]);
+	const char *const *argv = (const char *const *)(nr == NR_execveat ? st->args[2] : st->args[1]);
+
+	fill_header(&e->hdr, VIGIL_EV_EXEC, sizeof(*e));
+	e->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	e->uid = (__u32)uid_gid;
+	e->gid = uid_gid >> 32;
+	e->ret = ret;
+	e->start_ns = BPF_CORE_READ(t, group_leader, start_boottime);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->filename_len = read_user_str(e->filename, VIGIL_EXEC_FILENAME_MAX, filename);
+	e->exe_len = 0;
+
+	__u32 off = 0;
+	for (int i = 0; i < EXEC_MAX_ARGS; i++) {
+		const char *arg = NULL;
+		if (!argv || bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
+			break;
+		if (off > VIGIL_ARGV_MAX - ARG_STR_MAX) {
+			count_drop(VIGIL_DROP_STRING_TRUNCATED);
+			break;
+		}
+		long n = bpf_probe_read_user_str(e->argv + (off & (VIGIL_ARGV_MAX - 1)), ARG_STR_MAX, arg);
+		if (n <= 0) {
+			count_drop(VIGIL_DROP_READ_FAILED);
+			break;
+		}
+		off += n;
+	}
+	e->argv_len = off;
+	submit(e, sizeof(*e));
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(vigil_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = regs->orig_ax;
+	if (!is_arg_syscall(nr))
+		return 0;
+	struct task_state *st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0, 0);
+	if (!st || st->pending_nr != nr)
+		return 0;
+	st->pending_nr = -1;
+
+	switch (nr) {
+	case NR_open:
+	case NR_openat:
+	case NR_openat2:
+	case NR_creat:
+		emit_open(st, nr, ret);
+		break;
+	case NR_connect:
+	case NR_accept:
+	case NR_accept4:
+	case NR_bind:
+	case NR_listen:
+		emit_net(st, nr, ret);
+		break;
+	case NR_execve:
+	case NR_execveat:
+		if (ret < 0) /* success was reported by sched_process_exec */
+			emit_exec_failed(st, nr, ret);
+		break;
+	default:
+		emit_security(st, nr, ret);
+	}
+	return 0;
+}

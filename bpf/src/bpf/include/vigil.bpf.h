@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Maps, tunables and helpers shared by every hook of vigil.bpf.o. */
+#ifndef VIGIL_BPF_H
+#define VIGIL_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "vigil_events.h"
+
+#define PROT_EXEC 0x4
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+
+/* x86-64 syscall numbers the argument hooks care about. */
+#define NR_mmap 9
+#define NR_mprotect 10
+#define NR_open 2
+#define NR_connect 42
+#define NR_accept 43
+#define NR_bind 49
+#define NR_listen 50
+#define NR_execve 59
+#define NR_creat 85
+#define NR_ptrace 101
+#define NR_setuid 105
+#define NR_setgid 106
+#define NR_setreuid 113
+#define NR_setregid 114
+#define NR_setresuid 117
+#define NR_setresgid 119
+#define NR_setfsuid 122
+#define NR_setfsgid 123
+#define NR_init_module 175
+#define NR_openat 257
+#define NR_accept4 288
+#define NR_finit_module 313
+#define NR_memfd_create 319
+#define NR_execveat 322
+#define NR_openat2 437
+
+/* ---- tunables: read-only data, set by user space before load ---- */
+
+/* The agent's own tgid: its calls are counted (self-metrics) but produce no argument records. */
+const volatile __u32 agent_tgid = 0;
+/* k of the k-gram sequence counts; 0 disables sequence tracking. */
+const volatile __u32 ngram_k = 3;
+/* Force a consumer wake-up once this many bytes are pending in the ring buffer. */
+const volatile __u64 wakeup_bytes = 256 * 1024;
+
+/* ---- maps ---- */
+
+/* Argument events and lifecycle records; size set by user space (bpf_map__set_max_entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024);
+} events SEC(".maps");
+
+/* Exact syscall counts per (tgid, nr); user space deletes a process's keys after its exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct vigil_count_key);
+	__type(value, __u64);
+} syscall_counts SEC(".maps");
+
+/* k-gram counts per (tgid, hash); same life cycle as syscall_counts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 131072);
+	__type(key, struct vigil_ngram_key);
+	__type(value, __u64);
+} ngram_counts SEC(".maps");
+
+/* Loss counters, indexed by enum vigil_drop_cause. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VIGIL_DROP_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/*
+ * The same losses attributed to the process in whose context they happened, so a capture filtered
+ * to some processes can report exactly their losses. When this map is full the loss still counts
+ * in `drops` (and user space treats it as unattributed).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct vigil_drop_key);
+	__type(value, __u64);
+} drops_by_tgid SEC(".maps");
+
+/* Per-thread state: sequence window and the pending syscall's arguments (freed with the task). */
+struct task_state {
+	__u64 window;        /* last k encoded syscall numbers, newest in the low bits */
+	__u32 seen;          /* syscalls seen by this thread, saturating at k */
+	__s32 pending_nr;    /* syscall whose arguments are stashed, -1 = none */
+	__u64 args[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_state);
+} task_states SEC(".maps");
+
+/* Scratch space for building records too large for the 512-byte BPF stack. */
+union vigil_scratch {
+	struct vigil_exec_event exec;
+	struct vigil_open_event open;
+	struct vigil_net_event net;
+	struct vigil_security_event sec;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, union vigil_scratch);
+} scratch SEC(".maps");
+
+/*
+ * Syscalls with argument records, as a bitmap over nr < 512 (rodata, so the check is one load).
+ * mmap/mprotect are further filtered on PROT_EXEC.
+ */
+#define BIT(nr) (1ULL << ((nr) & 63))
+const volatile __u64 arg_syscalls[8] = {
+	[0] = BIT(NR_mmap) | BIT(NR_mprotect) | BIT(NR_open) | BIT(NR_connect) | BIT(NR_accept) |
+	      BIT(NR_bind) | BIT(NR_listen) | BIT(NR_execve),
+	[1] = BIT(NR_creat) | BIT(NR_ptrace) | BIT(NR_setuid) | BIT(NR_setgid) | BIT(NR_setreuid) |
+	      BIT(NR_setregid) | BIT(NR_setresuid) | BIT(NR_setresgid) | BIT(NR_setfsuid) | BIT(NR_setfsgid),
+	[2] = BIT(NR_init_module),
+	[4] = BIT(NR_openat) | BIT(NR_accept4) | BIT(NR_finit_module) | BIT(NR_memfd_create) | BIT(NR_execveat),
+	[6] = BIT(NR_openat2),
+};
+
+/* Make the shared structs part of the object's BTF (the layout test reads them from there). */
+struct vigil_event_header *unused_header __attribute__((unused));
+struct vigil_fork_event *unused_fork __attribute__((unused));
+struct vigil_exec_event *unused_exec __attribute__((unused));
+struct vigil_exit_event *unused_exit __attribute__((unused));
+struct vigil_open_event *unused_open __attribute__((unused));
+struct vigil_net_event *unused_net __attribute__((unused));
+struct vigil_security_event *unused_sec __attribute__((unused));
+struct vigil_drop_key *unused_drop_key __attribute__((unused));
+enum vigil_drop_cause unused_drop_cause __attribute__((unused));
+enum vigil_event_type unused_event_type __attribute__((unused));
+
+static __always_inline int is_arg_syscall(long nr)
+{
+	if (nr < 0 || nr >= 512)
+		return 0;
+	return (arg_syscalls[(nr >> 6) & 7] >> (nr & 63)) & 1;
+}
+
+static __always_inline void count_drop(__u32 cause)
+{
+	__u64 *v = bpf_map_lookup_elem(&drops, &cause);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	struct vigil_drop_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .cause = cause };
+	v = bpf_map_lookup_elem(&drops_by_tgid, &key);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+	} else {
+		__u64 one = 1;
+		if (bpf_map_update_elem(&drops_by_tgid, &key, &one, BPF_NOEXIST)) {
+			v = bpf_map_lookup_elem(&drops_by_tgid, &key); /* inserted meanwhile, or full */
+			if (v)
+				__sync_fetch_and_add(v, 1);
+		}
+	}
+}
+
+static __always_inline union vigil_scratch *get_scratch(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+static __always_inline void fill_header(struct vigil_event_header *h, __u32 type, __u32 size)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	h->type = type;
+	h->size = size;
+	h->ts_ns = bpf_ktime_get_boot_ns();
+	h->tgid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+}
+
+/* Submit without waking the consumer unless enough data is pending (the wake-up is the cost). */
+static __always_inline void submit(void *data, __u64 size)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, data, size, flags))
+		count_drop(VIGIL_DROP_RINGBUF_FULL);
+}
+
+/* Read a user string into buf; counts read failures and truncation. Returns bytes incl. NUL. */
+static __always_inline __u32 read_user_str(char *buf, __u32 size, const void *src)
+{
+	long n = bpf_probe_read_user_str(buf, size, src);
+	if (n < 0) {
+		count_drop(VIGIL_DROP_READ_FAILED);
+		buf[0] = 0;
+		return 1;
+	}
+	if ((__u32)n == size && buf[size - 1] == 0) {
+		/* may have been cut: probe one byte further */
+		char c = 0;
+		if (bpf_probe_read_user(&c, 1, (const char *)src + size - 1) == 0 && c != 0)
+			count_drop(VIGIL_DROP_STRING_TRUNCATED);
+	}
+	return (__u32)n;
+}
+
+#endif
