@@ -94,13 +94,13 @@ export function isWrite(mode: string): boolean {
 export function argvShape(argv: string[]): string {
   const parts = argv.slice(0, 8).map((a, i) => {
     if (i === 0) return a.split('/').pop() ?? a;
-    if (/^--?[A-Za-z][\w-]*$/.test(a)) return a; // option names matter
+    if (/^--?[A-Za-z][\w-]*$/.test(a) || /^-\d{1,2}$/.test(a)) return a; // option names (and -9 style) matter
     if (/^--?[A-Za-z][\w-]*=/.test(a)) return a.replace(/=.*/, '=<v>');
     if (a.startsWith('/')) return generalisePath(a);
     if (/^\d+(\.\d+)?$/.test(a)) return '<n>';
     if (/^\d{1,3}(\.\d{1,3}){3}(:\d+)?$/.test(a)) return '<ip>';
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(a)) return '<url>';
-    return a.length > 24 || /\s/.test(a) ? '<arg>' : a.replace(/\d{3,}/g, '<n>');
+    return a.length > 24 || /\s/.test(a) ? '<arg>' : a.replace(/\d+/g, '<n>');
   });
   if (argv.length > 8) parts.push(`…+${argv.length - 8}`);
   return parts.join(' ');
