@@ -200,7 +200,39 @@ const programs = {
     t.push(S.rt_sigaction, S.exit_group);
   },
 };
-const programMix = [[30, 'webserver'], [25, 'shellCommand'], [12, 'ftpServer'], [10, 'sshSession'], [8, 'cronJob'], [15, 'pythonScript']];
+// Procedural programs: a random phase grammar per program (init block, a Zipf-distributed set of
+// loop "variants" built from a program-specific syscall pool, rare noise such as signal delivery).
+// The long tail of variants means held-out normal traces contain behaviour never seen in training,
+// which is what makes one-class syscall benchmarks hard.
+const POOL = Object.values(S);
+const COMMON = [S.read, S.write, S.open, S.close, S.fstat64, S.mmap2, S.munmap, S.brk, S.stat64, S.time, S.gettimeofday, S.futex, S.poll, S.fcntl64, S.lseek, S.ioctl];
+function makeProcedural(idx) {
+  const pool = [...COMMON.filter(() => chance(0.7)), ...Array.from({ length: int(3, 8) }, () => pick(POOL))];
+  const snippet = (len) => {
+    const out = [pick(pool)];
+    while (out.length < len) out.push(chance(0.3) ? out[out.length - 1] : pick(pool));
+    return out;
+  };
+  const init = snippet(int(5, 25));
+  const variants = Array.from({ length: int(10, 40) }, () => snippet(int(3, 14)));
+  const zipf = variants.map((_, i) => [1 / Math.pow(i + 1, 1.3), i]);
+  const libs = [int(1, 4), int(4, 9)];
+  const loopMean = int(3, 20);
+  const fini = snippet(int(2, 6));
+  return (t) => {
+    loader(t, int(libs[0], libs[1]));
+    t.push(...init);
+    for (let i = 0, n = geom(loopMean); i < n; i++) {
+      t.push(...variants[weighted(zipf)]);
+      if (chance(0.01)) t.push(S.rt_sigreturn, S.rt_sigaction, S.rt_sigprocmask); // a signal arrives
+    }
+    t.push(...fini, S.exit_group);
+  };
+}
+const N_PROCEDURAL = opt('procedural', 12);
+for (let i = 0; i < N_PROCEDURAL; i++) programs[`proc${i}`] = makeProcedural(i);
+
+const programMix = [[30, 'webserver'], [25, 'shellCommand'], [12, 'ftpServer'], [10, 'sshSession'], [8, 'cronJob'], [15, 'pythonScript'], ...Array.from({ length: N_PROCEDURAL }, (_, i) => [100 / N_PROCEDURAL / Math.pow(i + 1, 0.7), `proc${i}`])];
 
 // --- payloads (what attacks splice in)
 const payloads = {
@@ -225,6 +257,13 @@ const payloads = {
   },
   bruteForce: (t) => {
     for (let i = 0, n = 5 + geom(10); i < n; i++) t.push(S.read, S.open, S.read, S.close, S.nanosleep, S.write);
+  },
+  foreignBehaviour: (t) => {
+    // behaviour of a different program grafted in (e.g. a web server doing what a shell does)
+    const other = [];
+    programs[pick(Object.keys(programs).filter((k) => k.startsWith('proc')))](other);
+    const from = int(0, Math.max(0, other.length - 30));
+    t.push(...other.slice(from, from + int(10, 30)));
   },
   privEsc: (t) => {
     t.push(S.getuid32, S.geteuid32, S.open, S.read, S.close, S.setresuid32, S.setresgid32, S.setuid32, S.execve, S.brk, S.prctl);
@@ -268,7 +307,7 @@ function attackTrace(kind) {
 
 const attackKinds = [
   [18, 'shellSpawn'], [14, 'reverseShell'], [14, 'credentialEdit'], [14, 'stager'], [10, 'bruteForce'], [10, 'privEsc'],
-  [7, 'mimicry-shellSpawn'], [7, 'mimicry-reverseShell'], [6, 'mimicry-credentialEdit'],
+  [7, 'mimicry-shellSpawn'], [7, 'mimicry-reverseShell'], [6, 'mimicry-credentialEdit'], [10, 'foreignBehaviour'],
 ];
 
 rmSync(out, { recursive: true, force: true });
