@@ -13,6 +13,8 @@ export interface TraceModelOptions {
   window: number;
   /** Prototype bound of the frequency profile. */
   maxPrototypes: number;
+  /** Also count consecutive syscall pairs in the frequency profile (order-2 histogram). */
+  frequencyPairs: boolean;
   /** Weights of the calibrated sub-scores, by name. */
   weights: Record<SubScoreName, number>;
 }
@@ -26,7 +28,9 @@ export const DEFAULT_TRACE_MODEL_OPTIONS: TraceModelOptions = {
   bagOrders: [2, 3, 4, 5, 6, 7, 8],
   window: 12,
   maxPrototypes: 4096,
-  weights: { meanSurprise: 1, peakSurprise: 1, bagRarity: 1, frequencyShift: 1 },
+  frequencyPairs: true,
+  // the bag view is the weakest alone (it is what stide sees) and mostly repeats the language model
+  weights: { meanSurprise: 1, peakSurprise: 1, bagRarity: 0.5, frequencyShift: 1 },
 };
 
 /**
@@ -72,7 +76,7 @@ export class TraceAnomalyModel {
     const K = Math.max(...this.options.bagOrders);
     const keys = ngramKeysByStart(ids, K);
     for (const b of this.bags) b.learn(bagOfOrder(keys, ids.length, K, b.k));
-    this.freq.learn(histogram(ids));
+    this.freq.learn(histogram(ids, this.options.frequencyPairs));
   }
 
   /** Raw sub-scores of one trace (higher = more anomalous). */
@@ -102,7 +106,7 @@ export class TraceAnomalyModel {
       meanSurprise: sum / ids.length,
       peakSurprise: peak / w,
       bagRarity: orders ? rarity / orders : 0,
-      frequencyShift: this.freq.shift(histogram(ids)),
+      frequencyShift: this.freq.shift(histogram(ids, this.options.frequencyPairs)),
     };
   }
 
@@ -123,9 +127,16 @@ export class TraceAnomalyModel {
   }
 }
 
-function histogram(ids: number[]): Map<string, number> {
+function histogram(ids: number[], pairs: boolean): Map<string, number> {
   const h = new Map<string, number>();
-  for (const id of ids) h.set(String(id), (h.get(String(id)) ?? 0) + 1);
+  for (let i = 0; i < ids.length; i++) {
+    const k = String(ids[i]);
+    h.set(k, (h.get(k) ?? 0) + 1);
+    if (pairs && i > 0) {
+      const p = `${ids[i - 1]},${k}`;
+      h.set(p, (h.get(p) ?? 0) + 1);
+    }
+  }
   return h;
 }
 
@@ -138,7 +149,11 @@ function calibrate(rows: SubScores[]): Record<SubScoreName, { median: number; sc
     const median = quantile(xs, 0.5);
     const mad = quantile(xs.map((x) => Math.abs(x - median)).sort((a, b) => a - b), 0.5);
     const iqr = quantile(xs, 0.75) - quantile(xs, 0.25);
-    out[n] = { median, scale: Math.max(1.4826 * mad, iqr / 1.349, 1e-6) };
+    // MAD/IQR are 0 when most held-out traces score identically (repeated identical runs); then the
+    // mean absolute deviation keeps one degenerate sub-score from dominating the sum.
+    let scale = Math.max(1.4826 * mad, iqr / 1.349);
+    if (scale < 1e-9) scale = (1.2533 * xs.reduce((s, x) => s + Math.abs(x - median), 0)) / xs.length;
+    out[n] = { median, scale: scale > 1e-9 ? scale : 1 };
   }
   return out;
 }
