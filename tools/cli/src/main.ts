@@ -7,6 +7,7 @@ import { registerTestCommand } from './commands/test';
 import { VIGIL_VERSION } from './paths';
 import { registerEndpointCommands } from './commands/endpoint';
 import { registerAgentCommands } from './commands/agent';
+import { registerAnalyzerCommands } from './commands/analyzer';
 
 const program = new Command('vigil')
   .description('Vigil — Linux endpoint security monitoring. Local stack, services, tests and operator commands.')
@@ -19,6 +20,7 @@ registerStackCommands(program);
 registerTestCommand(program);
 registerEndpointCommands(program);
 registerAgentCommands(program);
+registerAnalyzerCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`\nvigil: ${errorMessage(err)}`);

@@ -1,0 +1,46 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Every regular file under `dir`, recursively, in a stable (sorted) order; hidden entries skipped. */
+export function listTraceFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      if (name.startsWith('.')) continue;
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile()) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Read one trace: whitespace-separated opaque tokens. */
+export function readTraceTokens(path: string): string[] {
+  return readFileSync(path, 'utf8').split(/\s+/).filter(Boolean);
+}
+
+/**
+ * Maps opaque tokens to dense symbol ids. Training tokens get ids first; tokens first seen at test
+ * time get fresh ids (so they are unknown to every model, never confused with a known symbol).
+ */
+export class SymbolTable {
+  private readonly ids = new Map<string, number>();
+
+  idsOf(tokens: string[]): number[] {
+    return tokens.map((t) => {
+      let id = this.ids.get(t);
+      if (id === undefined) {
+        id = this.ids.size;
+        this.ids.set(t, id);
+      }
+      return id;
+    });
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+}

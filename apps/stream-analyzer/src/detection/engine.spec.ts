@@ -1,0 +1,185 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ProgramBaseline } from './baseline';
+import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, fleetBaseline, type EngineOptions } from './engine';
+import { RuleSet } from './rules/rule-set';
+import type { ProcessActivity } from './telemetry';
+import { batch, kgrams, proc } from '../testing/fixtures';
+
+const rules = RuleSet.parse(readFileSync(join(__dirname, '..', '..', 'rules', 'known-bad.yaml'), 'utf8'));
+const MIN = 60_000;
+const OPTS: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 10 * MIN, groupWindowMs: 30 * MIN };
+
+/** A web worker's normal loop, varied by run. */
+function normalRun(i: number, over: Partial<ProcessActivity> = {}): ProcessActivity {
+  const loop = ['accept', 'read', 'openat', 'fstat', 'read', 'close', 'write', 'close'];
+  const names = Array.from({ length: 6 + (i % 4) }, () => loop).flat();
+  return proc({
+    pid: 1000 + i,
+    startTimeNs: BigInt(i * 1_000_000),
+    files: [
+      { path: `/proc/${1000 + i}/status`, flags: 0, ret: 0, count: 1, firstSeen: 0 },
+      { path: '/var/www/html/index.html', flags: 0, ret: 0, count: 3, firstSeen: 0 },
+      { path: `/tmp/upload_${'Ab3dE9'.slice(i % 3)}${i}x7Qz`, flags: 0o1101, ret: 0, count: 1, firstSeen: 0 },
+    ],
+    network: [{ op: 'ACCEPT', family: 'INET', addr: `10.0.0.${i % 200}`, port: 40000 + i, ret: 0, count: 2, firstSeen: 0 }],
+    execs: [{ time: 0, filename: '/usr/bin/logger', argv: ['logger', '-t', 'web', `req-${i}`], ret: 0 }],
+    sequences: kgrams(names),
+    ...over,
+  });
+}
+
+/** Train an engine through the learning period with normal runs; returns the next event time. */
+function trained(engine: DetectionEngine, runs = 30): number {
+  let t = 0;
+  for (let i = 0; i < runs; i++) {
+    t = i * MIN;
+    const r = engine.processBatch(batch(t, [normalRun(i)]));
+    expect(r.alerts).toEqual([]);
+  }
+  return t + MIN;
+}
+
+describe('DetectionEngine', () => {
+  it('learns for the learning period, then normal runs raise no alerts', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    let t = trained(e);
+    expect(e.baseline('ep-1', '/usr/sbin/nginx')!.active).toBe(true);
+    for (let i = 100; i < 120; i++, t += MIN) expect(e.processBatch(batch(t, [normalRun(i)])).alerts).toEqual([]);
+  });
+
+  it('a deviating run after learning: shadow read, shell, new port, new syscalls, new sequences — with evidence', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = trained(e);
+    const evil = normalRun(200, {
+      syscalls: { read: 40, write: 40, openat: 10, close: 10, fstat: 10, accept: 5, ptrace: 1, dup2: 3, socket: 1 },
+      files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }],
+      execs: [{ time: 0, filename: '/bin/sh', argv: ['sh', '-c', 'id'], ret: 0 }],
+      network: [{ op: 'CONNECT', family: 'INET', addr: '203.0.113.9', port: 4444, ret: 0, count: 1, firstSeen: 0 }],
+      sequences: kgrams(['socket', 'connect', 'dup2', 'dup2', 'dup2', 'execve', 'read', 'write', 'ptrace', 'read', 'write', 'ptrace'].flatMap((x) => [x, x]).concat(Array(60).fill('read'))),
+    });
+    const { alerts, occurrences } = e.processBatch(batch(t, [evil]));
+    const kinds = alerts.map((a) => a.kind).sort();
+    expect(kinds).toEqual(
+      expect.arrayContaining(['credential-file-read', 'shell-from-network-service', 'sensitive-file-read', 'novel-child-program', 'novel-network-activity', 'novel-syscall', 'novel-syscall-sequence']),
+    );
+    const shadow = alerts.find((a) => a.kind === 'sensitive-file-read')!;
+    expect(shadow.evidence).toBe('read /etc/shadow — never seen in 30 runs over 29 minutes');
+    expect(shadow.mitre).toBe('T1003.008');
+    expect(shadow.severity).toBe('high');
+    expect(shadow).toMatchObject({ endpointId: 'ep-1', program: '/usr/sbin/nginx', pid: 1200, ancestry: ['/usr/lib/systemd/systemd'] });
+    const syscalls = alerts.find((a) => a.kind === 'novel-syscall')!;
+    expect(syscalls.evidence).toMatch(/^called dup2, ptrace, socket \(5 calls\) — never seen in 30 runs/);
+    expect(syscalls.severity).toBe('high'); // ptrace is high-risk
+    expect(occurrences).toHaveLength(alerts.length);
+    // normal churn (pid in /proc paths, temp names, peers, argv values) raised nothing
+    expect(alerts.filter((a) => a.kind === 'novel-file-access')).toEqual([]);
+  });
+
+  it('groups repeats: same deviation in many processes and later batches is one alert with a count', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    let t = trained(e);
+    const shadowRun = (i: number) => normalRun(i, { files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] });
+    const first = e.processBatch(batch(t, [shadowRun(300), shadowRun(301), shadowRun(302)]));
+    const a = first.alerts.find((x) => x.kind === 'sensitive-file-read')!;
+    expect(a.count).toBe(3);
+    expect(a.data.pids).toEqual([1300, 1301, 1302]);
+    t += MIN;
+    const second = e.processBatch(batch(t, [shadowRun(303)]));
+    expect(second.alerts.filter((x) => x.kind === 'sensitive-file-read')).toEqual([]);
+    expect(second.occurrences.find((o) => o.alertId === a.id)).toMatchObject({ count: 1, pids: [1303] });
+    // after the group window a new alert opens
+    t += OPTS.groupWindowMs + MIN;
+    expect(e.processBatch(batch(t, [shadowRun(304)])).alerts.map((x) => x.kind)).toContain('sensitive-file-read');
+  });
+
+  it('alert ids are deterministic: replaying from a snapshot yields the same alerts', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = trained(e);
+    const snap = JSON.parse(JSON.stringify(e.snapshot()));
+    const b = batch(t, [normalRun(400, { files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })]);
+    const once = e.processBatch(b);
+    const replica = new DetectionEngine(rules, OPTS);
+    replica.restore(snap);
+    const again = replica.processBatch(b);
+    expect(again.alerts.map((a) => a.id)).toEqual(once.alerts.map((a) => a.id));
+    expect(once.alerts.length).toBeGreaterThan(0);
+    // replaying the same batch on the engine that already processed it: same ids again (idempotent insert)
+    expect(e.processBatch(b).alerts.map((a) => a.id)).toEqual(once.alerts.map((a) => a.id));
+  });
+
+  it('accept into baseline teaches it: the accepted deviation no longer alerts', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    let t = trained(e);
+    const withCurl = (i: number) => normalRun(i, { execs: [{ time: 0, filename: '/usr/bin/curl', argv: ['curl', '-s', 'http://x/'], ret: 0 }] });
+    const a = e.processBatch(batch(t, [withCurl(500)])).alerts.find((x) => x.kind === 'novel-child-program')!;
+    expect(a.acceptance?.execChildren).toEqual(['/usr/bin/curl']);
+    expect(e.accept('ep-1', a.programKey, a.acceptance!, t)).toBe(true);
+    t += 2 * OPTS.groupWindowMs;
+    expect(e.processBatch(batch(t, [withCurl(501)])).alerts).toEqual([]);
+  });
+
+  it('active baselines do not absorb new behaviour by themselves', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    let t = trained(e);
+    const conn = (i: number) => normalRun(i, { network: [{ op: 'CONNECT', family: 'INET', addr: '198.51.100.7', port: 6667, ret: 0, count: 1, firstSeen: 0 }] });
+    expect(e.processBatch(batch(t, [conn(600)])).alerts.map((x) => x.kind)).toContain('novel-network-activity');
+    t += 2 * OPTS.groupWindowMs;
+    expect(e.processBatch(batch(t, [conn(601)])).alerts.map((x) => x.kind)).toContain('novel-network-activity');
+  });
+
+  it('snapshot round-trips through JSON and filters by endpoint', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    trained(e, 5);
+    e.processBatch(batch(0, [normalRun(1)], { endpointId: 'ep-2' }));
+    const snap = e.snapshot((ep) => ep === 'ep-2');
+    expect(snap.baselines.map((b) => b.endpointId)).toEqual(['ep-2']);
+    const full = JSON.parse(JSON.stringify(e.snapshot()));
+    const r = new DetectionEngine(rules, OPTS);
+    r.restore(full);
+    expect(JSON.stringify(r.snapshot())).toBe(JSON.stringify(e.snapshot()));
+    r.forget((ep) => ep === 'ep-1');
+    expect(r.baseline('ep-1', '/usr/sbin/nginx')).toBeUndefined();
+    expect(r.baseline('ep-2', '/usr/sbin/nginx')).toBeDefined();
+  });
+
+  it('a fleet baseline warm-starts a new endpoint: active at once, normal runs quiet, deviations alert', () => {
+    const e1 = new DetectionEngine(rules, OPTS);
+    trained(e1, 30);
+    const e2 = new DetectionEngine(rules, OPTS);
+    let t = 0;
+    for (let i = 0; i < 30; i++, t += MIN) e2.processBatch(batch(t, [normalRun(i)], { endpointId: 'ep-2' }));
+    const fleet = fleetBaseline([e1.baseline('ep-1', '/usr/sbin/nginx')!, e2.baseline('ep-2', '/usr/sbin/nginx')!])!;
+    expect(fleet.sources.size).toBe(2);
+    expect(fleet.runs).toBe(60);
+    const e3 = new DetectionEngine(rules, OPTS, { get: (k) => (k === '/usr/sbin/nginx' ? fleet : undefined) });
+    const first = e3.processBatch(batch(0, [normalRun(700)], { endpointId: 'ep-new' }));
+    expect(first.warmStarted).toEqual(['/usr/sbin/nginx']);
+    expect(first.alerts).toEqual([]);
+    const dev = e3.processBatch(batch(MIN, [normalRun(701, { files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })], { endpointId: 'ep-new' }));
+    expect(dev.alerts.map((a) => a.kind)).toContain('sensitive-file-read');
+    // without a fleet baseline a new endpoint learns first (no baseline alerts)
+    const e4 = new DetectionEngine(rules, OPTS);
+    expect(e4.processBatch(batch(0, [normalRun(1, { files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })])).alerts).toEqual([]);
+  });
+
+  it('program identity includes the exe hash: a changed binary learns afresh', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = trained(e);
+    const r = e.processBatch(batch(t, [normalRun(800, { exeHash: 'ab'.repeat(32), files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })]));
+    expect(r.alerts).toEqual([]); // new identity → learning
+    expect(e.baseline('ep-1', `/usr/sbin/nginx#${'ab'.repeat(8)}`)!.active).toBe(false);
+  });
+
+  it('baselines merge and serialise', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    trained(e, 10);
+    const b = e.baseline('ep-1', '/usr/sbin/nginx')!;
+    const copy = ProgramBaseline.fromJSON(JSON.parse(JSON.stringify(b.toJSON())));
+    expect(copy.toJSON()).toEqual(b.toJSON());
+    copy.merge(b);
+    expect(copy.runs).toBe(20);
+    expect(copy.files.get('read /var/www/html/index.html')!.count).toBe(2 * b.files.get('read /var/www/html/index.html')!.count);
+  });
+});

@@ -1,0 +1,89 @@
+import { basename } from './identity';
+import { ngramKeyOf } from './ngram-hash';
+import { accessMode, addressClass, argvShape, generalisePath } from './paths';
+import type { BagEntry } from './sequence/ngram-bag';
+import { bump } from './tally';
+import type { ProcessActivity } from './telemetry';
+
+/**
+ * The baseline's vocabulary for one process-window: every observation reduced to the keys the
+ * baselines count. One function so learning and detection can never disagree on a key.
+ */
+export interface ProcessFeatures {
+  syscalls: Map<string, number>;
+  /** `mode path` with the path generalised, e.g. `read /proc/<pid>/stat`. */
+  files: Map<string, number>;
+  /** Raw example path per file key (for evidence). */
+  fileExamples: Map<string, string>;
+  /** `child-program` (generalised exe path of successful execs). */
+  execChildren: Map<string, number>;
+  /** `child-program | argv shape`. */
+  execShapes: Map<string, number>;
+  /** `OP family class:port`, e.g. `CONNECT INET public:443` (ACCEPT ignores the peer's port). */
+  network: Map<string, number>;
+  /** Example raw address per network key. */
+  networkExamples: Map<string, string>;
+  /** Security event kinds. */
+  security: Map<string, number>;
+  /** Hashed k-grams with their k (0 when the agent sent none). */
+  ngrams: { k: number; bag: BagEntry[] };
+  /** True when the process accepted, listened or bound on an inet socket in this window. */
+  networkFacing: boolean;
+}
+
+export function extractFeatures(p: ProcessActivity): ProcessFeatures {
+  const syscalls = new Map<string, number>();
+  for (const [name, n] of Object.entries(p.syscalls)) if (n > 0) bump(syscalls, name, Number(n));
+
+  const files = new Map<string, number>();
+  const fileExamples = new Map<string, string>();
+  for (const f of p.files) {
+    if (f.ret < 0) continue; // failed opens: probing, not access
+    const key = `${accessMode(f.flags)} ${generalisePath(f.path)}`;
+    bump(files, key, Number(f.count) || 1);
+    if (!fileExamples.has(key)) fileExamples.set(key, f.path);
+  }
+
+  const execChildren = new Map<string, number>();
+  const execShapes = new Map<string, number>();
+  for (const e of p.execs) {
+    if (e.ret < 0) continue;
+    const child = generalisePath(e.filename);
+    bump(execChildren, child);
+    bump(execShapes, `${child} | ${argvShape(e.argv.length ? e.argv : [basename(e.filename)])}`);
+  }
+
+  const network = new Map<string, number>();
+  const networkExamples = new Map<string, string>();
+  let networkFacing = false;
+  for (const n of p.network) {
+    if (n.ret < 0 && n.op !== 'CONNECT') continue;
+    const cls = addressClass(n.addr, n.family);
+    const where = n.family === 'UNIX' ? `unix:${generalisePath(n.addr || '<anon>')}` : `${cls}:${n.op === 'ACCEPT' ? '*' : n.port}`;
+    const key = `${n.op} ${n.family} ${where}`;
+    bump(network, key, Number(n.count) || 1);
+    if (!networkExamples.has(key)) networkExamples.set(key, n.family === 'UNIX' ? n.addr : `${n.addr}:${n.port}`);
+    if ((n.family === 'INET' || n.family === 'INET6') && (n.op === 'ACCEPT' || n.op === 'LISTEN' || n.op === 'BIND') && n.ret >= 0) networkFacing = true;
+  }
+
+  const security = new Map<string, number>();
+  for (const s of p.security) bump(security, s.kind);
+
+  const bag = new Map<number, number>();
+  for (const g of p.sequences?.ngrams ?? []) {
+    const key = ngramKeyOf(g.hash);
+    bag.set(key, (bag.get(key) ?? 0) + Number(g.count));
+  }
+  return {
+    syscalls,
+    files,
+    fileExamples,
+    execChildren,
+    execShapes,
+    network,
+    networkExamples,
+    security,
+    ngrams: { k: p.sequences?.k ?? 0, bag: [...bag].map(([key, count]) => ({ key, count })) },
+    networkFacing,
+  };
+}

@@ -1,0 +1,101 @@
+import type { Acceptance, ProgramBaseline } from './baseline';
+import type { ProcessFeatures } from './features';
+import type { ProgramIdentity } from './identity';
+import type { ProcessActivity, TelemetryBatch } from './telemetry';
+
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+export const SEVERITY_RANK: Record<Severity, number> = { low: 1, medium: 2, high: 3, critical: 4 };
+
+/** Detector names (stable: part of alert ids). */
+export type DetectorName = 'syscall-frequency' | 'syscall-sequence' | 'file-access' | 'exec' | 'network' | 'rule';
+
+/** One deviation found in one process-window, before grouping into alerts. */
+export interface Finding {
+  detector: DetectorName;
+  /** Grouping key within the detector (same key = same alert group), e.g. `read /etc/shadow`. */
+  key: string;
+  /** Alert kind shown to analysts, e.g. `novel-file-access`, or the rule id. */
+  kind: string;
+  title: string;
+  severity: Severity;
+  /** 0..100, higher = more anomalous/important. */
+  score: number;
+  mitre: string | null;
+  /** Plain-words evidence ("read /etc/shadow — never seen in 1,204 runs over 3 days"). */
+  evidence: string;
+  /** Structured evidence. */
+  data: Record<string, unknown>;
+  /** What "accept into baseline" would teach (absent for rules, which baselines do not silence). */
+  acceptance?: Acceptance;
+}
+
+/** Everything a detector may look at; detectors are pure functions of this. */
+export interface DetectionContext {
+  batch: TelemetryBatch;
+  process: ProcessActivity;
+  program: ProgramIdentity;
+  features: ProcessFeatures;
+  /** The program's baseline on this endpoint (before this window is learned). */
+  baseline: ProgramBaseline;
+  thresholds: DetectionThresholds;
+}
+
+/** Tunable thresholds of the baseline detectors. */
+export interface DetectionThresholds {
+  /** Minimum syscalls in a window before a distribution shift is judged. */
+  minCallsForShift: number;
+  /** Frequency-profile distance (0..1) above which a window counts as shifted. */
+  shiftDistance: number;
+  /** Minimum k-gram occurrences in a window before the sequence detector judges it. */
+  minNgramsForSequence: number;
+  /** Share of never-seen k-gram occurrences above which a window is anomalous. */
+  novelNgramShare: number;
+  /** …and at least this many distinct never-seen k-grams. */
+  novelNgramDistinct: number;
+}
+
+export const DEFAULT_THRESHOLDS: DetectionThresholds = {
+  minCallsForShift: 200,
+  shiftDistance: 0.3,
+  minNgramsForSequence: 50,
+  novelNgramShare: 0.05,
+  novelNgramDistinct: 4,
+};
+
+/** A detector: pure, no I/O. */
+export type Detector = (ctx: DetectionContext) => Finding[];
+
+/** "1,204 runs over 3 days" — how much history a "never seen" claim rests on. */
+export function historyPhrase(b: ProgramBaseline): string {
+  const runs = `${b.runs.toLocaleString('en-US')} run${b.runs === 1 ? '' : 's'}`;
+  const span = Number.isFinite(b.firstSeen) ? b.lastSeen - b.firstSeen : 0;
+  return `${runs} over ${humanDuration(span)}`;
+}
+
+/** 3 days / 5 hours / 12 minutes / 40 seconds. */
+export function humanDuration(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1_000, 'second'],
+  ];
+  for (const [size, name] of units) {
+    if (ms >= size) {
+      const n = Math.floor(ms / size);
+      return `${n} ${name}${n === 1 ? '' : 's'}`;
+    }
+  }
+  return 'less than a second';
+}
+
+/** Clamp to 0..100 and round to one decimal. */
+export function clampScore(x: number): number {
+  return Math.round(Math.max(0, Math.min(100, x)) * 10) / 10;
+}
+
+/** List up to `max` items in words: "a, b and 3 more". */
+export function listPhrase(items: string[], max = 5): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}

@@ -1,0 +1,31 @@
+/**
+ * Program identity: the executable path, plus its content hash when the agent computed one, so
+ * baselines survive pid churn and an upgraded (different) binary starts its own baseline.
+ */
+export interface ProgramIdentity {
+  exe: string;
+  exeHash: string | null;
+  /** Stable key of the identity (state maps, alert ids). */
+  key: string;
+}
+
+/** Identity of the program a process runs. */
+export function programIdentity(p: { exe: string; exeHash?: string | null }): ProgramIdentity {
+  const exe = p.exe || '<unknown>';
+  const exeHash = p.exeHash ? p.exeHash.toLowerCase() : null;
+  return { exe, exeHash, key: exeHash ? `${exe}#${exeHash.slice(0, 16)}` : exe };
+}
+
+/** Last path segment (`/usr/bin/bash` → `bash`). */
+export function basename(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i >= 0 ? path.slice(i + 1) : path;
+}
+
+/** Interactive / scripting shells: the usual targets of "spawned a shell" rules. */
+export const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'fish', 'tcsh', 'csh', 'busybox']);
+
+/** True when the program is a shell. */
+export function isShell(exe: string): boolean {
+  return SHELLS.has(basename(exe));
+}
