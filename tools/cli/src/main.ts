@@ -4,6 +4,7 @@ import { errorMessage } from '@vigil/common';
 import { registerStackCommands } from './commands/stack';
 import { registerTopLevelCommands } from './commands/top-level';
 import { registerTestCommand } from './commands/test';
+import { registerAdminCommands } from './commands/admin';
 
 const program = new Command('vigil')
   .description('Vigil — Linux endpoint security monitoring. Local stack, services, tests and operator commands.')
@@ -14,6 +15,7 @@ const program = new Command('vigil')
 registerTopLevelCommands(program);
 registerStackCommands(program);
 registerTestCommand(program);
+registerAdminCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`\nvigil: ${errorMessage(err)}`);

@@ -35,7 +35,9 @@ export function stackEnv(): Record<string, string> {
  * The services `./vigil up` runs, in start order. Each app adds itself here when it lands;
  * an app whose `dist/` does not exist yet is reported as not built, not silently ignored.
  */
-export const SERVICES: ServiceSpec[] = [];
+export const SERVICES: ServiceSpec[] = [
+  { name: 'api', entry: 'apps/api/dist/main.js', healthUrl: 'http://127.0.0.1:3000/api/healthz', url: 'http://127.0.0.1:3000' },
+];
 
 export function serviceBuilt(s: ServiceSpec): boolean {
   return existsSync(join(REPO_ROOT, s.entry));
