@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { createLogger, REDACTED_PATHS } from '@vigil/common';
 import { ApiConfig } from './config/api.config';
@@ -27,6 +27,8 @@ export class AppModule {
             autoLogging: { ignore: (req) => /\/api\/(healthz|metrics)$/.test(req.url ?? '') },
             quietReqLogger: true,
           },
+          // Express 5 path syntax (the default '*' is the legacy form and logs a warning).
+          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
         }),
         DatabaseModule,
         HealthModule,

@@ -11,6 +11,13 @@ const LIST_PATH = join(__dirname, '..', '..', '..', 'assets', 'common-passwords.
 
 let common: Set<string> | undefined;
 
+/** Keyboard rows and alphabetic/numeric runs: any stretch of these (or of their reverse) is a walk, not a password. */
+const SEQUENCES = ['qwertyuiopasdfghjklzxcvbnm', 'qwertzuiopasdfghjklyxcvbnm', 'azertyuiopqsdfghjklmwxcvbn', 'abcdefghijklmnopqrstuvwxyz', '12345678901234567890', '1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p'];
+
+function isKeyboardOrSequenceWalk(lower: string): boolean {
+  return SEQUENCES.some((seq) => seq.includes(lower) || [...seq].reverse().join('').includes(lower));
+}
+
 /** The shipped common-password list (lower-cased), loaded once. */
 export function commonPasswords(): Set<string> {
   if (!common) {
@@ -23,7 +30,7 @@ export function commonPasswords(): Set<string> {
 /**
  * Why `password` is refused, or `undefined` when it is acceptable: at least 12 characters, not on the
  * common-password list (also after stripping trailing digits and symbols, as in "password1234!"),
- * not the username, not one character repeated.
+ * not a keyboard or alphabet run, not containing the username, not a handful of characters repeated.
  */
 export function passwordProblem(password: string, username?: string): string | undefined {
   const length = [...password].length;
@@ -34,6 +41,7 @@ export function passwordProblem(password: string, username?: string): string | u
   if (list.has(lower)) return 'the password is on the list of commonly used passwords';
   const stem = lower.replace(/[\d\W_]+$/u, '');
   if (stem.length > 0 && stem !== lower && list.has(stem)) return 'the password is a commonly used password with digits or symbols appended';
+  if (isKeyboardOrSequenceWalk(lower)) return 'the password is a keyboard or alphabet sequence';
   if (username && lower.includes(username.toLowerCase())) return 'the password must not contain the username';
   if (new Set(lower).size < 4) return 'the password uses too few distinct characters';
   return undefined;
