@@ -4,6 +4,7 @@ import { createLogger, REDACTED_PATHS } from '@vigil/common';
 import { ApiConfig } from './config/api.config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { AlertsModule } from './modules/alerts/alerts.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { EndpointsModule } from './modules/endpoints/endpoints.module';
@@ -36,6 +37,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         EndpointsModule,
+        AlertsModule,
       ],
     };
   }
