@@ -23,15 +23,17 @@ export class ApiConfig {
   readonly loginMaxFailuresPerAddress: number;
   readonly loginFailureWindowMs: number;
   readonly loginLockoutMs: number;
-  /** VIGIL_AGENT_BATCH_SIZE: `batch_size` written into generated agent config files. */
+  /** Defaults written into generated agent config files: VIGIL_AGENT_BATCH_SIZE, VIGIL_AGENT_SPOOL_DIR, VIGIL_AGENT_SPOOL_MAX. */
   readonly agentBatchSize: number;
+  readonly agentSpoolDir: string;
+  readonly agentSpoolMax: string;
 
   constructor(env: Record<string, string | undefined>) {
     const r = new EnvReader(env);
     this.host = r.string('VIGIL_API_HOST', '127.0.0.1');
     this.port = r.int('VIGIL_API_PORT', 3000, { min: 0, max: 65535 });
     this.databaseUrl = r.url('VIGIL_DATABASE_URL');
-    this.gatewayUrl = r.url('VIGIL_GATEWAY_URL', DEFAULTS.gatewayUrl);
+    this.gatewayUrl = r.url('VIGIL_GATEWAY_URL', DEFAULTS.gatewayUrl).replace(/\/+$/, '');
     this.logLevel = r.string('VIGIL_LOG_LEVEL', 'info');
     this.cookieSecure = r.bool('VIGIL_API_COOKIE_SECURE', false);
     this.trustProxy = r.bool('VIGIL_API_TRUST_PROXY', false);
@@ -41,7 +43,10 @@ export class ApiConfig {
     this.loginMaxFailuresPerAddress = r.int('VIGIL_LOGIN_MAX_FAILURES_PER_ADDRESS', 100, { min: 1 });
     this.loginFailureWindowMs = r.durationMs('VIGIL_LOGIN_FAILURE_WINDOW', '15m');
     this.loginLockoutMs = r.durationMs('VIGIL_LOGIN_LOCKOUT', '15m');
-    this.agentBatchSize = r.int('VIGIL_AGENT_BATCH_SIZE', 512, { min: 1 });
+    this.agentBatchSize = r.int('VIGIL_AGENT_BATCH_SIZE', 500, { min: 1 });
+    this.agentSpoolDir = r.string('VIGIL_AGENT_SPOOL_DIR', '/var/lib/vigil/spool');
+    this.agentSpoolMax = r.string('VIGIL_AGENT_SPOOL_MAX', '256MiB');
+    r.sizeBytes('VIGIL_AGENT_SPOOL_MAX', '256MiB');
     if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(this.logLevel)) {
       r.problems.push(`VIGIL_LOG_LEVEL: unknown level "${this.logLevel}"`);
     }

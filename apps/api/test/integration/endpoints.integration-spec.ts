@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, codeOf, startApi, type TestApi } from './harness';
-import { sha256Hex } from '../../src/modules/auth/tokens';
+import { sha256Bytes, sha256Hex } from '../../src/modules/auth/tokens';
 
 const ADMIN_PW = 'tundra-violin-62-ember';
 const ANALYST_PW = 'orchid-canyon-14-slate';
@@ -50,7 +50,7 @@ describe('endpoint enrolment, keys and the database dump (real PostgreSQL)', () 
     const res = await admin.request('POST', '/api/endpoints', { name: 'web-01' });
     expect(res.status).toBe(201);
     const e = res.json as Enrolled;
-    expect(e.key).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits, base64url
+    expect(e.key).toMatch(/^vgk_[A-Za-z0-9_-]{43}$/); // 256 bits, base64url, gateway's prefix
     expect(e.config).toContain(`key=${e.key}\n`);
     expect(e.config).toContain(`id=${e.id}\n`);
     expect(e.config).toContain('name=web-01\n');
@@ -72,8 +72,8 @@ describe('endpoint enrolment, keys and the database dump (real PostgreSQL)', () 
     const pg = new PgClient({ connectionString: api.databaseUrl });
     await pg.connect();
     try {
-      const hash = async (): Promise<string> => (await pg.query<{ key_hash: string }>('select key_hash from endpoints where id = $1', [e.id])).rows[0]!.key_hash;
-      expect(await hash()).toBe(sha256Hex(r.key));
+      const hash = async (): Promise<Buffer> => (await pg.query<{ key_hash: Buffer }>('select key_hash from endpoints where id = $1', [e.id])).rows[0]!.key_hash;
+      expect((await hash()).equals(sha256Bytes(r.key))).toBe(true);
       expect((await admin.request('DELETE', `/api/endpoints/${e.id}`)).status).toBe(204);
       const revokedAt = (await pg.query<{ revoked_at: Date | null }>('select revoked_at from endpoints where id = $1', [e.id])).rows[0]!.revoked_at;
       expect(revokedAt).toBeInstanceOf(Date);
@@ -107,7 +107,7 @@ describe('endpoint enrolment, keys and the database dump (real PostgreSQL)', () 
 
     const dump = await dumpAllRows(api.databaseUrl);
     // The dump really holds the data (so the absence checks below mean something).
-    expect(dump).toContain(sha256Hex(keys[0]!));
+    expect(dump).toContain(sha256Bytes(keys[0]!).toString('hex'));
     expect(dump).toContain(sha256Hex(sessionTokens[0]!));
     expect(dump).toContain('$argon2id$');
     for (const secret of [ADMIN_PW, ANALYST_PW, 'a-wrong-password-typed', ...keys, ...sessionTokens]) {

@@ -5,7 +5,20 @@ export function newSecretToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** What the database stores instead of a secret token: lowercase hex sha256 of its UTF-8 text. */
+/** Prefix of endpoint keys (as the gateway's libs/db makes them), so a leaked key is recognisable. */
+export const ENDPOINT_KEY_PREFIX = 'vgk_';
+
+/** A new endpoint key: `vgk_` + 256 random bits in base64url. */
+export function newEndpointKey(): string {
+  return ENDPOINT_KEY_PREFIX + newSecretToken();
+}
+
+/** What the `endpoints` table stores instead of a key: sha256 of its UTF-8 text, 32 raw bytes (the gateway looks keys up by it). */
+export function sha256Bytes(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** What the `sessions` table stores instead of a session token: lowercase hex sha256 of its UTF-8 text. */
 export function sha256Hex(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }

@@ -5,12 +5,15 @@ export interface AgentConfigInput {
   name: string;
   key: string;
   batchSize: number;
+  spoolDir: string;
+  spoolMaxBytes: string;
   generatedAt: Date;
 }
 
 /**
  * The agent config file text (`key=value` lines, `#` comments; see CONTRACTS.md "Agent config file").
- * It holds the endpoint key: it is returned once and never stored.
+ * It holds the endpoint key: it is returned once and never stored. Same keys and defaults as the
+ * gateway's `./vigil endpoint add` (tools/cli/src/commands/endpoint.ts) — to be moved into one shared lib.
  */
 export function renderAgentConfig(c: AgentConfigInput): string {
   return [
@@ -20,7 +23,13 @@ export function renderAgentConfig(c: AgentConfigInput): string {
     `id=${c.id}`,
     `name=${c.name}`,
     `key=${c.key}`,
+    '# Most processes per batch before a window is split.',
     `batch_size=${c.batchSize}`,
+    '# Batches wait here while the gateway is unreachable; beyond spool_max_bytes the oldest are evicted (and counted).',
+    `spool_dir=${c.spoolDir}`,
+    `spool_max_bytes=${c.spoolMaxBytes}`,
+    '# CA bundle for an https gateway:',
+    '# ca_file=/etc/vigil/ca.pem',
     '',
   ].join('\n');
 }

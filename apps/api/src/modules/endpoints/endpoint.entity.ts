@@ -1,17 +1,17 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** An enrolled endpoint (table shared with the ingest gateway, which authenticates agents by `key_hash`). */
 @Entity({ name: 'endpoints' })
 export class EndpointEntity {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryColumn({ type: 'uuid' })
   id!: string;
 
   @Column({ type: 'text' })
   name!: string;
 
-  /** Lowercase hex sha256 of the key; the key itself is shown once and never stored. */
-  @Column({ name: 'key_hash', type: 'text' })
-  keyHash!: string;
+  /** sha256 of the key (32 bytes); the key itself is shown once and never stored. */
+  @Column({ name: 'key_hash', type: 'bytea' })
+  keyHash!: Buffer;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
@@ -7,9 +8,10 @@ import { EndpointEntity } from './endpoint.entity';
 export class EndpointsRepository {
   constructor(@InjectRepository(EndpointEntity) private readonly repo: Repository<EndpointEntity>) {}
 
-  async insert(name: string, keyHash: string): Promise<EndpointEntity> {
-    const result = await this.repo.insert({ name, keyHash });
-    return (await this.repo.findOneByOrFail({ id: (result.identifiers[0] as { id: string }).id }));
+  async insert(name: string, keyHash: Buffer): Promise<EndpointEntity> {
+    const id = randomUUID();
+    await this.repo.insert({ id, name, keyHash });
+    return this.repo.findOneByOrFail({ id });
   }
 
   list(includeRevoked: boolean): Promise<EndpointEntity[]> {
@@ -21,7 +23,7 @@ export class EndpointsRepository {
   }
 
   /** Replace the key hash of a live endpoint; resolves false when it is absent or revoked. */
-  async replaceKeyHash(id: string, keyHash: string): Promise<boolean> {
+  async replaceKeyHash(id: string, keyHash: Buffer): Promise<boolean> {
     const result = await this.repo.update({ id, revokedAt: IsNull() }, { keyHash });
     return (result.affected ?? 0) > 0;
   }

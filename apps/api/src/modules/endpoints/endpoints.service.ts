@@ -3,7 +3,7 @@ import { ApiConfig } from '../../config/api.config';
 import { ApiError, ApiErrorCode } from '../../errors/api-error';
 import type { Actor } from '../audit/audit.service';
 import { AuditService } from '../audit/audit.service';
-import { newSecretToken, sha256Hex } from '../auth/tokens';
+import { newEndpointKey, sha256Bytes } from '../auth/tokens';
 import { renderAgentConfig } from './agent-config';
 import type { EndpointEntity } from './endpoint.entity';
 import { EndpointsRepository } from './endpoints.repository';
@@ -25,13 +25,13 @@ export class EndpointsService {
   ) {}
 
   private withKey(e: Pick<EndpointEntity, 'id' | 'name'>, key: string): EndpointWithKey {
-    const config = renderAgentConfig({ gatewayUrl: this.config.gatewayUrl, id: e.id, name: e.name, key, batchSize: this.config.agentBatchSize, generatedAt: new Date() });
+    const config = renderAgentConfig({ gatewayUrl: this.config.gatewayUrl, id: e.id, name: e.name, key, batchSize: this.config.agentBatchSize, spoolDir: this.config.agentSpoolDir, spoolMaxBytes: this.config.agentSpoolMax, generatedAt: new Date() });
     return { id: e.id, name: e.name, key, config };
   }
 
   async enrol(name: string, actor: Actor): Promise<EndpointWithKey> {
-    const key = newSecretToken();
-    const endpoint = await this.endpoints.insert(name, sha256Hex(key));
+    const key = newEndpointKey();
+    const endpoint = await this.endpoints.insert(name, sha256Bytes(key));
     await this.audit.record(actor, { action: 'endpoint.enrol', target: endpoint.id, details: { name } });
     return this.withKey(endpoint, key);
   }
@@ -44,8 +44,8 @@ export class EndpointsService {
   async rotateKey(id: string, actor: Actor): Promise<EndpointWithKey> {
     const endpoint = await this.endpoints.findById(id);
     if (!endpoint || endpoint.revokedAt) throw new ApiError(ApiErrorCode.NotFound, `no live endpoint ${id}`);
-    const key = newSecretToken();
-    if (!(await this.endpoints.replaceKeyHash(id, sha256Hex(key)))) throw new ApiError(ApiErrorCode.NotFound, `no live endpoint ${id}`);
+    const key = newEndpointKey();
+    if (!(await this.endpoints.replaceKeyHash(id, sha256Bytes(key)))) throw new ApiError(ApiErrorCode.NotFound, `no live endpoint ${id}`);
     await this.audit.record(actor, { action: 'endpoint.rotate_key', target: id, details: { name: endpoint.name } });
     return this.withKey(endpoint, key);
   }
