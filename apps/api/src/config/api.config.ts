@@ -18,6 +18,8 @@ export class ApiConfig {
   /** VIGIL_SESSION_IDLE_TIMEOUT / VIGIL_SESSION_MAX_AGE: idle and absolute session expiry. */
   readonly sessionIdleMs: number;
   readonly sessionMaxAgeMs: number;
+  /** VIGIL_STREAM_SESSION_RECHECK: how often an open SSE stream re-checks that its session is still live. */
+  readonly streamSessionRecheckMs: number;
   /** Failed logins per account / per source address within the window before a temporary lockout. */
   readonly loginMaxFailuresPerAccount: number;
   readonly loginMaxFailuresPerAddress: number;
@@ -39,6 +41,7 @@ export class ApiConfig {
     this.trustProxy = r.bool('VIGIL_API_TRUST_PROXY', false);
     this.sessionIdleMs = r.durationMs('VIGIL_SESSION_IDLE_TIMEOUT', '30m');
     this.sessionMaxAgeMs = r.durationMs('VIGIL_SESSION_MAX_AGE', '12h');
+    this.streamSessionRecheckMs = r.durationMs('VIGIL_STREAM_SESSION_RECHECK', '10s');
     this.loginMaxFailuresPerAccount = r.int('VIGIL_LOGIN_MAX_FAILURES_PER_ACCOUNT', 12, { min: 1 });
     this.loginMaxFailuresPerAddress = r.int('VIGIL_LOGIN_MAX_FAILURES_PER_ADDRESS', 100, { min: 1 });
     this.loginFailureWindowMs = r.durationMs('VIGIL_LOGIN_FAILURE_WINDOW', '15m');

@@ -60,7 +60,7 @@ describe('alerts: list, detail, triage, live stream (real PostgreSQL)', () => {
     await pg.connect();
     await pg.query(ALERTS_DDL);
     for (let i = 0; i < 25; i++) await insertAlert(i);
-    api = await startApiOn(db.url);
+    api = await startApiOn(db.url, { VIGIL_STREAM_SESSION_RECHECK: '200ms' });
     await api.createUser('ana', 'analyst', PW);
     analyst = new Client(api.baseUrl);
     expect((await analyst.login('ana', PW)).status).toBe(200);
@@ -165,6 +165,31 @@ describe('alerts: list, detail, triage, live stream (real PostgreSQL)', () => {
       console.log(`SSE latency after commit: ${latencyMs} ms`);
     } finally {
       controller.abort();
+    }
+  });
+});
+
+describe('alerts stream and sessions', () => {
+  it('ends an open stream once its session is logged out', async () => {
+    const db = await freshDatabase('vigil_api_test');
+    const api = await startApiOn(db.url, { VIGIL_STREAM_SESSION_RECHECK: '200ms' });
+    try {
+      await api.createUser('ana', 'analyst', PW);
+      const c = new Client(api.baseUrl);
+      await c.login('ana', PW);
+      const res = await fetch(`${api.baseUrl}/api/alerts/stream`, { headers: { cookie: c.cookie! } });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      const ended = (async (): Promise<boolean> => {
+        for (;;) if ((await reader.read()).done) return true;
+      })();
+      let finished = false;
+      void ended.then(() => (finished = true));
+      expect((await c.request('POST', '/api/auth/logout')).status).toBe(204);
+      await waitUntil(() => finished, 5_000, 'the stream to end after logout');
+    } finally {
+      await api.app.close();
+      await db.drop();
     }
   });
 });

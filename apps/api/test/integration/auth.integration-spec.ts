@@ -33,7 +33,7 @@ describe('API authentication, sessions, CSRF and roles (real PostgreSQL)', () =>
       }
     }
     // The document really lists the protected routes (an empty spec would pass vacuously).
-    expect(checked).toEqual(expect.arrayContaining(['GET /api/auth/me', 'POST /api/auth/logout', 'GET /api/endpoints', 'POST /api/endpoints', 'DELETE /api/endpoints/{id}', 'GET /api/audit']));
+    expect(checked).toEqual(expect.arrayContaining(['GET /api/auth/me', 'POST /api/auth/logout', 'GET /api/endpoints', 'POST /api/endpoints', 'DELETE /api/endpoints/{id}', 'GET /api/audit', 'GET /api/users', 'POST /api/users', 'GET /api/alerts', 'GET /api/alerts/stream', 'PATCH /api/alerts/{id}']));
     expect((await anon.request('GET', '/api/healthz')).status).toBe(200);
     // A forged cookie is no session either.
     anon.cookie = 'vigil_session=forged';
@@ -148,6 +148,24 @@ describe('API authentication, sessions, CSRF and roles (real PostgreSQL)', () =>
     const admin = new Client(api.baseUrl);
     await admin.login('root', ADMIN_PW);
     expect((await admin.request('POST', '/api/endpoints', { name: 'by-admin' })).status).toBe(201);
+  });
+
+  it('lets admins (only) create users through the API with the same password policy', async () => {
+    const admin = new Client(api.baseUrl);
+    await admin.login('root', ADMIN_PW);
+    const weak = await admin.request('POST', '/api/users', { username: 'newbie', role: 'analyst', password: 'password1234' });
+    expect(weak.status).toBe(400);
+    expect(codeOf(weak.json)).toBe('WEAK_PASSWORD');
+    const ok = await admin.request('POST', '/api/users', { username: 'newbie', role: 'analyst', password: 'juniper-sextant-72-fog' });
+    expect(ok.status).toBe(201);
+    expect(ok.json).toMatchObject({ username: 'newbie', role: 'analyst' });
+    expect(JSON.stringify(ok.json)).not.toContain('argon2');
+    expect((await admin.request('POST', '/api/users', { username: 'NEWBIE', role: 'analyst', password: 'juniper-sextant-72-fog' })).status).toBe(409);
+    expect((await admin.request('GET', '/api/users')).json).toContainEqual(expect.objectContaining({ username: 'newbie' }));
+    const analyst = new Client(api.baseUrl);
+    await analyst.login('ana', ANALYST_PW);
+    expect((await analyst.request('POST', '/api/users', { username: 'sneaky', role: 'admin', password: 'juniper-sextant-72-fog' })).status).toBe(403);
+    expect((await new Client(api.baseUrl).login('newbie', 'juniper-sextant-72-fog')).status).toBe(200);
   });
 
   it('rejects invalid bodies with VALIDATION_FAILED', async () => {

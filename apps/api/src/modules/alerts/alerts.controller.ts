@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, type MessageEvent, Param, Patch, Post, Query, Sse } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, type MessageEvent, Param, Patch, Post, Query, Req, Sse } from '@nestjs/common';
 import { ApiCookieAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { interval, map, merge, type Observable } from 'rxjs';
-import { CurrentSession } from '../auth/auth.decorators';
-import type { SessionContext } from '../auth/auth.service';
+import { concatMap, filter, from, interval, map, merge, type Observable, takeUntil } from 'rxjs';
+import { ApiConfig } from '../../config/api.config';
+import { CurrentSession, SESSION_COOKIE, type VigilRequest } from '../auth/auth.decorators';
+import { AuthService, type SessionContext } from '../auth/auth.service';
 import { actorOf } from '../auth/session-actor';
 import type { AlertEntity, AlertNoteEntity } from './alert.entity';
 import { AlertsService } from './alerts.service';
@@ -47,7 +48,11 @@ const HEARTBEAT_MS = 15_000;
 @ApiCookieAuth()
 @Controller('alerts')
 export class AlertsController {
-  constructor(private readonly alerts: AlertsService) {}
+  constructor(
+    private readonly alerts: AlertsService,
+    private readonly auth: AuthService,
+    private readonly config: ApiConfig,
+  ) {}
 
   @Get()
   @ApiOkResponse({ type: AlertPageDto })
@@ -73,11 +78,17 @@ export class AlertsController {
   @Sse('stream')
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'text/event-stream of AlertDto (event "alert")' })
-  stream(): Observable<MessageEvent> {
+  stream(@Req() req: VigilRequest): Observable<MessageEvent> {
+    const token = req.cookies?.[SESSION_COOKIE] ?? '';
+    // An open stream ends soon after its session is revoked or expires.
+    const sessionEnded = interval(this.config.streamSessionRecheckMs).pipe(
+      concatMap(() => from(this.auth.isLive(token).catch(() => true))),
+      filter((live) => !live),
+    );
     return merge(
       this.alerts.stream().pipe(map((a): MessageEvent => ({ type: 'alert', id: a.id, data: toDto(a) }))),
       interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ type: 'ping', data: '' }))),
-    );
+    ).pipe(takeUntil(sessionEnded));
   }
 
   @Patch()

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
+import { AuthModule } from '../auth/auth.module';
 import { AlertNoteEntity } from './alert.entity';
 import { AlertsController } from './alerts.controller';
 import { AlertsListener } from './alerts-listener';
@@ -12,7 +13,7 @@ import { AlertsService } from './alerts.service';
  * only reads it and sets `status`/`assignee`). Kept apart so a schema change there touches one folder.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([AlertNoteEntity]), AuditModule],
+  imports: [TypeOrmModule.forFeature([AlertNoteEntity]), AuditModule, AuthModule],
   controllers: [AlertsController],
   providers: [AlertsRepository, AlertsService, AlertsListener],
 })

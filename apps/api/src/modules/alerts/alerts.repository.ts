@@ -108,7 +108,7 @@ export class AlertsRepository {
   }
 
   async findByIds(ids: string[]): Promise<AlertEntity[]> {
-    const rows = (await this.db.query(`select ${COLUMNS} from alerts where id = any($1::text[]) order by time desc, id desc`, [ids])) as AlertRow[];
+    const rows = (await this.db.query(`select ${COLUMNS} from alerts where id = any($1) order by time desc, id desc`, [ids])) as AlertRow[];
     return rows.map(toEntity);
   }
 
@@ -126,7 +126,7 @@ export class AlertsRepository {
     }
     if (sets.length === 0) return (await this.findByIds(ids)).map((a) => ({ id: a.id, oldStatus: a.status, oldAssignee: a.assignee }));
     const rows = (await this.db.query(
-      `update alerts a set ${sets.join(', ')} from (select id, status, assignee from alerts where id = any($1::text[]) for update) old
+      `update alerts a set ${sets.join(', ')} from (select id, status, assignee from alerts where id = any($1) for update) old
         where a.id = old.id returning a.id, old.status as old_status, old.assignee as old_assignee`,
       params,
     )) as [{ id: string; old_status: AlertStatus; old_assignee: string | null }[], number];

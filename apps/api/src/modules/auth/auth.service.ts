@@ -92,6 +92,11 @@ export class AuthService {
     return { sessionId: live.sessionId, userId: live.userId, username: live.username, role: live.role, csrfToken: csrfTokenFor(token), sourceAddress };
   }
 
+  /** Whether the session of this token is still live, without counting as activity (long-lived streams re-check with it). */
+  async isLive(token: string): Promise<boolean> {
+    return (await this.sessions.findLive(sha256Hex(token), this.config.sessionIdleMs)) !== undefined;
+  }
+
   /** Revoke the session of this token: the cookie is worthless afterwards. */
   async logout(token: string, session: SessionContext): Promise<void> {
     await this.sessions.revokeByTokenHash(sha256Hex(token));

@@ -12,6 +12,10 @@ export class UsersRepository {
     return this.repo.createQueryBuilder('u').where('lower(u.username) = lower(:username)', { username }).getOne();
   }
 
+  all(): Promise<UserEntity[]> {
+    return this.repo.find({ order: { createdAt: 'ASC' } });
+  }
+
   findById(id: string): Promise<UserEntity | null> {
     return this.repo.findOneBy({ id });
   }

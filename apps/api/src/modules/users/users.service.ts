@@ -43,6 +43,10 @@ export class UsersService {
     return view(user);
   }
 
+  async list(): Promise<UserView[]> {
+    return (await this.users.all()).map(view);
+  }
+
   /**
    * First start: when no user exists, create `admin` with a random password (returned once, never
    * stored in clear). Resolves `undefined` when users already exist.
