@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { DEFAULTS, EnvReader, maskUrl } from '@vigil/common';
 
 /** Validated configuration of the API, parsed once at start-up (every problem listed at once). */
@@ -9,6 +10,8 @@ export class ApiConfig {
   readonly databaseUrl: string;
   /** VIGIL_GATEWAY_URL: written into generated agent config files as `api`. */
   readonly gatewayUrl: string;
+  /** VIGIL_WEB_DIST: the built web UI served at / (SPA); default apps/web/dist of this checkout. Absent = API only. */
+  readonly webDist: string;
   /** VIGIL_LOG_LEVEL */
   readonly logLevel: string;
   /** VIGIL_API_COOKIE_SECURE: set the Secure flag on the session cookie (behind TLS). */
@@ -36,6 +39,8 @@ export class ApiConfig {
     this.port = r.int('VIGIL_API_PORT', 3000, { min: 0, max: 65535 });
     this.databaseUrl = r.url('VIGIL_DATABASE_URL');
     this.gatewayUrl = r.url('VIGIL_GATEWAY_URL', DEFAULTS.gatewayUrl).replace(/\/+$/, '');
+    // src/config and dist/config are both three levels below apps/.
+    this.webDist = r.string('VIGIL_WEB_DIST', join(__dirname, '..', '..', '..', 'web', 'dist'));
     this.logLevel = r.string('VIGIL_LOG_LEVEL', 'info');
     this.cookieSecure = r.bool('VIGIL_API_COOKIE_SECURE', false);
     this.trustProxy = r.bool('VIGIL_API_TRUST_PROXY', false);

@@ -11,6 +11,7 @@ import type { ApiConfig } from '../config/api.config';
 import { ApiError, ApiErrorCode } from '../errors/api-error';
 import { MetricsService } from '../modules/health/metrics.service';
 import { ApiExceptionFilter } from './api-exception.filter';
+import { serveWebUi } from './web-ui';
 
 /** Build the OpenAPI document from the controllers' DTOs. */
 export function openApiDocument(app: INestApplication): ReturnType<typeof SwaggerModule.createDocument> {
@@ -48,6 +49,7 @@ export async function createApp(config: ApiConfig): Promise<NestExpressApplicati
     next();
   });
   app.use(cookieParser());
+  serveWebUi(app, config.webDist);
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(
     new ValidationPipe({
