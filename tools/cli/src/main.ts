@@ -8,6 +8,7 @@ import { VIGIL_VERSION } from './paths';
 import { registerEndpointCommands } from './commands/endpoint';
 import { registerAgentCommands } from './commands/agent';
 import { registerAnalyzerCommands } from './commands/analyzer';
+import { registerAdminCommands } from './commands/admin';
 
 const program = new Command('vigil')
   .description('Vigil — Linux endpoint security monitoring. Local stack, services, tests and operator commands.')
@@ -21,6 +22,7 @@ registerTestCommand(program);
 registerEndpointCommands(program);
 registerAgentCommands(program);
 registerAnalyzerCommands(program);
+registerAdminCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`\nvigil: ${errorMessage(err)}`);

@@ -38,6 +38,7 @@ export function stackEnv(): Record<string, string> {
  */
 export const SERVICES: ServiceSpec[] = [
   { name: 'ingest-gateway', entry: 'apps/ingest-gateway/dist/main.js', healthUrl: 'http://127.0.0.1:5001/healthz', url: 'http://127.0.0.1:5001' },
+  { name: 'api', entry: 'apps/api/dist/main.js', healthUrl: 'http://127.0.0.1:3000/api/healthz', url: 'http://127.0.0.1:3000' },
 ];
 
 export function serviceBuilt(s: ServiceSpec): boolean {

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+/**
+ * Operator commands that need the API's own service code (the same password policy and hashing):
+ *   node apps/api/dist/cli.js create-user --username U --role admin|analyst   (password on stdin)
+ *   node apps/api/dist/cli.js ensure-admin   (first start: creates `admin` with a random password, printed once as JSON)
+ * Spawned by `./vigil admin create-user` and `./vigil up`; apps never import apps.
+ */
+import 'reflect-metadata';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { errorMessage } from '@vigil/common';
+import { ApiConfig } from './config/api.config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { ApiError } from './errors/api-error';
+import type { Actor } from './modules/audit/audit.service';
+import { UsersModule } from './modules/users/users.module';
+import { UsersService } from './modules/users/users.service';
+
+@Module({})
+class CliModule {
+  static forRoot(config: ApiConfig): DynamicModule {
+    return { module: CliModule, imports: [ConfigModule.forRoot(config), DatabaseModule, UsersModule] };
+  }
+}
+
+const CLI_ACTOR: Actor = { id: null, username: 'cli', sourceAddress: 'local' };
+
+class UsageError extends Error {}
+
+function option(args: string[], name: string): string {
+  const i = args.indexOf(name);
+  const value = i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+  if (!value || value.startsWith('--')) throw new UsageError(`missing ${name}`);
+  return value;
+}
+
+/** The password from stdin: a pipe is read to its end (one trailing newline dropped); a terminal is read without echo. */
+async function readPassword(): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  }
+  process.stderr.write('password: ');
+  stdin.setRawMode(true);
+  stdin.resume();
+  return new Promise((resolvePassword, reject) => {
+    let text = '';
+    const onData = (data: Buffer): void => {
+      for (const ch of data.toString('utf8')) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          stdin.setRawMode(false);
+          stdin.pause();
+          stdin.off('data', onData);
+          process.stderr.write('\n');
+          resolvePassword(text);
+          return;
+        }
+        if (ch === '\u0003') {
+          stdin.setRawMode(false);
+          reject(new UsageError('interrupted'));
+          return;
+        }
+        if (ch === '\u007f' || ch === '\b') text = text.slice(0, -1);
+        else text += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (command !== 'create-user' && command !== 'ensure-admin') {
+    throw new UsageError('usage: cli.js create-user --username U --role admin|analyst  (password on stdin) | cli.js ensure-admin');
+  }
+  const input = command === 'create-user' ? { username: option(args, '--username'), role: option(args, '--role') } : undefined;
+  const password = input ? await readPassword() : '';
+  const config = ApiConfig.fromProcessEnv();
+  const ctx = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
+  try {
+    const users = ctx.get(UsersService);
+    if (input) {
+      const user = await users.create({ ...input, password }, CLI_ACTOR);
+      console.log(`created ${user.role} "${user.username}" (${user.id})`);
+    } else {
+      const created = await users.ensureFirstAdmin(CLI_ACTOR);
+      // One JSON line for `./vigil up`, which shows the password once; it is not stored anywhere in clear.
+      console.log(JSON.stringify(created ? { created: true, username: created.user.username, password: created.password } : { created: false }));
+    }
+    return 0;
+  } finally {
+    await ctx.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const prefix = err instanceof ApiError ? '' : err instanceof UsageError ? '' : 'error: ';
+    console.error(`vigil: ${prefix}${errorMessage(err)}`);
+    process.exit(err instanceof ApiError || err instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,65 @@
+import 'reflect-metadata';
+import { type INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
+import type { NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from '../app.module';
+import type { ApiConfig } from '../config/api.config';
+import { ApiError, ApiErrorCode } from '../errors/api-error';
+import { MetricsService } from '../modules/health/metrics.service';
+import { ApiExceptionFilter } from './api-exception.filter';
+import { serveWebUi } from './web-ui';
+
+/** Build the OpenAPI document from the controllers' DTOs. */
+export function openApiDocument(app: INestApplication): ReturnType<typeof SwaggerModule.createDocument> {
+  const doc = new DocumentBuilder()
+    .setTitle('Vigil API')
+    .setDescription('Endpoint security monitoring: authentication, enrolment, alerts. Every route needs a session cookie unless noted; state-changing requests also need the x-csrf-token header.')
+    .setVersion('1')
+    .addCookieAuth('vigil_session')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-csrf-token' }, 'csrf')
+    .build();
+  return SwaggerModule.createDocument(app, doc);
+}
+
+/** The configured Nest application (not yet listening): prefix /api, one error filter, validation, OpenAPI, metrics. */
+export async function createApp(config: ApiConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.setGlobalPrefix('api');
+  app.enableShutdownHooks();
+
+  const metrics = app.get(MetricsService);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    if (req.path.startsWith('/api/') && !req.path.startsWith('/api/docs')) res.setHeader('Cache-Control', 'no-store');
+    const stop = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      stop({ method: req.method, route });
+    });
+    next();
+  });
+  app.use(cookieParser());
+  serveWebUi(app, config.webDist);
+  app.useGlobalFilters(new ApiExceptionFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) =>
+        new ApiError(ApiErrorCode.ValidationFailed, errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` })).join('; ')),
+    }),
+  );
+  SwaggerModule.setup('api/docs', app, () => openApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
+  return app;
+}

@@ -1,0 +1,120 @@
+import { Body, Controller, Get, HttpCode, type MessageEvent, Param, Patch, Post, Query, Req, Sse } from '@nestjs/common';
+import { ApiCookieAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { concatMap, filter, from, interval, map, merge, type Observable, takeUntil } from 'rxjs';
+import { ApiConfig } from '../../config/api.config';
+import { CurrentSession, SESSION_COOKIE, type VigilRequest } from '../auth/auth.decorators';
+import { AuthService, type SessionContext } from '../auth/auth.service';
+import { actorOf } from '../auth/session-actor';
+import type { AlertEntity, AlertNoteEntity } from './alert.entity';
+import { AlertsService } from './alerts.service';
+import {
+  AlertDetailDto,
+  AlertDto,
+  AlertPageDto,
+  AlertQueryDto,
+  BaselineAcceptanceDto,
+  BulkUpdateAlertsDto,
+  BulkUpdateResultDto,
+  UpdateAlertDto,
+} from './dtos/alert.dto';
+
+function toDto(a: AlertEntity): AlertDto {
+  return {
+    id: a.id,
+    endpointId: a.endpointId,
+    time: a.time.toISOString(),
+    program: a.program,
+    pid: a.pid,
+    ancestry: a.ancestry,
+    kind: a.kind,
+    detector: a.detector,
+    severity: a.severity,
+    score: a.score,
+    title: a.title,
+    mitre: a.mitre,
+    evidence: a.evidence,
+    count: a.count,
+    status: a.status,
+    assignee: a.assignee,
+  };
+}
+
+const noteDto = (n: AlertNoteEntity): { time: string; author: string; text: string } => ({ time: n.time.toISOString(), author: n.author, text: n.text });
+
+/** Keeps proxies and browsers from closing an idle stream. */
+const HEARTBEAT_MS = 15_000;
+
+@ApiTags('alerts')
+@ApiCookieAuth()
+@Controller('alerts')
+export class AlertsController {
+  constructor(
+    private readonly alerts: AlertsService,
+    private readonly auth: AuthService,
+    private readonly config: ApiConfig,
+  ) {}
+
+  @Get()
+  @ApiOkResponse({ type: AlertPageDto })
+  async list(@Query() q: AlertQueryDto): Promise<AlertPageDto> {
+    const { items, nextCursor } = await this.alerts.list(
+      {
+        statuses: q.status,
+        severities: q.severity,
+        endpointId: q.endpointId,
+        program: q.program,
+        kind: q.kind,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        text: q.q,
+      },
+      q.limit ?? 50,
+      q.cursor,
+    );
+    return { items: items.map(toDto), nextCursor };
+  }
+
+  /** Server-sent events: `event: alert`, `data: <AlertDto JSON>` for each new alert; `ping` every 15 s. */
+  @Sse('stream')
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'text/event-stream of AlertDto (event "alert")' })
+  stream(@Req() req: VigilRequest): Observable<MessageEvent> {
+    const token = req.cookies?.[SESSION_COOKIE] ?? '';
+    // An open stream ends soon after its session is revoked or expires.
+    const sessionEnded = interval(this.config.streamSessionRecheckMs).pipe(
+      concatMap(() => from(this.auth.isLive(token).catch(() => true))),
+      filter((live) => !live),
+    );
+    return merge(
+      this.alerts.stream().pipe(map((a): MessageEvent => ({ type: 'alert', id: a.id, data: toDto(a) }))),
+      interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ type: 'ping', data: '' }))),
+    ).pipe(takeUntil(sessionEnded));
+  }
+
+  @Patch()
+  @ApiOkResponse({ type: BulkUpdateResultDto })
+  async bulkUpdate(@Body() body: BulkUpdateAlertsDto, @CurrentSession() s: SessionContext): Promise<BulkUpdateResultDto> {
+    return { updated: await this.alerts.update(body.ids, { status: body.status, assignee: body.assignee, note: body.note }, actorOf(s)) };
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: AlertDetailDto })
+  async get(@Param('id') id: string): Promise<AlertDetailDto> {
+    const { alert, notes } = await this.alerts.get(id);
+    return { ...toDto(alert), evidenceData: alert.evidenceData, batchId: alert.batchId, notes: notes.map(noteDto) };
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: AlertDetailDto })
+  async update(@Param('id') id: string, @Body() body: UpdateAlertDto, @CurrentSession() s: SessionContext): Promise<AlertDetailDto> {
+    await this.alerts.update([id], { status: body.status, assignee: body.assignee, note: body.note }, actorOf(s));
+    return this.get(id);
+  }
+
+  @Post(':id/accept-baseline')
+  @HttpCode(202)
+  @ApiOkResponse({ type: BaselineAcceptanceDto })
+  async acceptBaseline(@Param('id') id: string, @CurrentSession() s: SessionContext): Promise<BaselineAcceptanceDto> {
+    return { acceptanceId: await this.alerts.acceptIntoBaseline(id, actorOf(s)) };
+  }
+}

@@ -1,0 +1,85 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { concatMap, filter, from, type Observable, share, Subject, takeUntil } from 'rxjs';
+import { ApiError, ApiErrorCode } from '../../errors/api-error';
+import type { Actor } from '../audit/audit.service';
+import { AuditService } from '../audit/audit.service';
+import type { AlertEntity, AlertNoteEntity, AlertStatus } from './alert.entity';
+import { AlertsListener } from './alerts-listener';
+import { type AlertFilter, AlertsRepository } from './alerts.repository';
+import { decodeCursor, encodeCursor } from './cursor';
+
+/** A change to one or more alerts. */
+export interface AlertChange {
+  status?: AlertStatus;
+  assignee?: string | null;
+  note?: string;
+}
+
+@Injectable()
+export class AlertsService implements OnModuleDestroy {
+  private readonly destroyed = new Subject<void>();
+  /** Committed alerts, fetched once per notification and shared by every stream subscriber. */
+  private readonly live: Observable<AlertEntity>;
+
+  constructor(
+    private readonly alerts: AlertsRepository,
+    private readonly listener: AlertsListener,
+    private readonly audit: AuditService,
+  ) {
+    this.live = listener.alertIds.pipe(
+      concatMap((id) => from(this.alerts.findById(id).catch(() => undefined))),
+      filter((a): a is AlertEntity => a !== undefined),
+      takeUntil(this.destroyed),
+      share(),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.destroyed.next();
+  }
+
+  async list(f: AlertFilter, limit: number, cursorText?: string): Promise<{ items: AlertEntity[]; nextCursor: string | null }> {
+    const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText);
+    if (cursorText !== undefined && !cursor) throw new ApiError(ApiErrorCode.ValidationFailed, 'cursor: not a cursor returned by this API');
+    const items = await this.alerts.page(f, limit, cursor);
+    const last = items[items.length - 1];
+    return { items, nextCursor: items.length === limit && last ? encodeCursor({ time: last.time.toISOString(), id: last.id }) : null };
+  }
+
+  async get(id: string): Promise<{ alert: AlertEntity; notes: AlertNoteEntity[] }> {
+    const alert = await this.alerts.findById(id);
+    if (!alert) throw new ApiError(ApiErrorCode.NotFound, `no alert ${id}`);
+    return { alert, notes: await this.alerts.notesOf(id) };
+  }
+
+  /** Triage: status, assignee, a note; every status change is audited with its old and new value. */
+  async update(ids: string[], change: AlertChange, actor: Actor): Promise<number> {
+    const unique = [...new Set(ids)];
+    const changed = await this.alerts.update(unique, { status: change.status, assignee: change.assignee });
+    if (changed.length === 0) throw new ApiError(ApiErrorCode.NotFound, unique.length === 1 ? `no alert ${unique[0]}` : 'none of these alerts exist');
+    for (const c of changed) {
+      if (change.status !== undefined && change.status !== c.oldStatus) {
+        await this.audit.record(actor, { action: 'alert.status_change', target: c.id, details: { from: c.oldStatus, to: change.status } });
+      }
+      if (change.assignee !== undefined && change.assignee !== c.oldAssignee) {
+        await this.audit.record(actor, { action: 'alert.update', target: c.id, details: { assignee: change.assignee, previousAssignee: c.oldAssignee } });
+      }
+      if (change.note) await this.alerts.addNote(c.id, { id: actor.id, username: actor.username }, change.note);
+    }
+    return changed.length;
+  }
+
+  /** Queue the alert's program behaviour for the analyzer's baseline of that endpoint; audited. */
+  async acceptIntoBaseline(id: string, actor: Actor): Promise<string> {
+    const alert = await this.alerts.findById(id);
+    if (!alert) throw new ApiError(ApiErrorCode.NotFound, `no alert ${id}`);
+    const acceptanceId = await this.alerts.insertBaselineAcceptance({ alertId: id, endpointId: alert.endpointId, program: alert.program, acceptedBy: actor.username });
+    await this.audit.record(actor, { action: 'baseline.accept', target: id, details: { acceptanceId, endpointId: alert.endpointId, program: alert.program } });
+    return acceptanceId;
+  }
+
+  /** New alerts as they are committed. */
+  stream(): Observable<AlertEntity> {
+    return this.live;
+  }
+}

@@ -1,0 +1,11 @@
+import { describe, expect, it } from 'vitest';
+import { renderAgentConfig } from './agent-config';
+
+describe('renderAgentConfig', () => {
+  it('writes key=value lines with the contract keys and # comments', () => {
+    const text = renderAgentConfig({ gatewayUrl: 'http://127.0.0.1:5001', id: 'id-1', name: 'web-01', key: 'k', batchSize: 500, spoolDir: '/var/lib/vigil/spool', spoolMaxBytes: '256MiB', generatedAt: new Date(0) });
+    const lines = text.split('\n').filter((l) => l && !l.startsWith('#'));
+    const map = Object.fromEntries(lines.map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    expect(map).toEqual({ api: 'http://127.0.0.1:5001', id: 'id-1', name: 'web-01', key: 'k', batch_size: '500', spool_dir: '/var/lib/vigil/spool', spool_max_bytes: '256MiB' });
+  });
+});

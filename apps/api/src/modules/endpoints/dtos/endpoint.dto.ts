@@ -1,0 +1,36 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional, IsString, Matches } from 'class-validator';
+
+export class CreateEndpointDto {
+  @ApiProperty({ example: 'web-01', description: '1-128 characters: letters, digits, . _ -' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { message: 'name: 1-128 characters from letters, digits and . _ -, starting with a letter or digit' })
+  name!: string;
+}
+
+export class ListEndpointsQueryDto {
+  @ApiPropertyOptional({ default: false, description: 'also list revoked endpoints' })
+  @IsOptional()
+  @Transform(({ value }) => value === true || value === 'true' || value === '1')
+  @IsBoolean()
+  includeRevoked?: boolean;
+}
+
+export class EndpointDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty({ nullable: true, type: String }) revokedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastSeenAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) agentVersion!: string | null;
+  @ApiProperty({ nullable: true, type: Number }) eventsPerS!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) drops!: number | null;
+}
+
+export class EndpointWithKeyDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ description: 'the endpoint key (256 random bits, base64url): shown this once, only its hash is stored' }) key!: string;
+  @ApiProperty({ description: 'the ready agent config file text (contains the key)' }) config!: string;
+}

@@ -1,0 +1,57 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentSession, Roles } from '../auth/auth.decorators';
+import type { SessionContext } from '../auth/auth.service';
+import { actorOf } from '../auth/session-actor';
+import { CreateEndpointDto, EndpointDto, EndpointWithKeyDto, ListEndpointsQueryDto } from './dtos/endpoint.dto';
+import type { EndpointEntity } from './endpoint.entity';
+import { EndpointsService } from './endpoints.service';
+
+function toDto(e: EndpointEntity): EndpointDto {
+  return {
+    id: e.id,
+    name: e.name,
+    createdAt: e.createdAt.toISOString(),
+    revokedAt: e.revokedAt?.toISOString() ?? null,
+    lastSeenAt: e.lastSeenAt?.toISOString() ?? null,
+    agentVersion: e.agentVersion,
+    eventsPerS: e.eventsPerS,
+    drops: e.drops === null ? null : Number(e.drops),
+  };
+}
+
+@ApiTags('endpoints')
+@ApiCookieAuth()
+@Controller('endpoints')
+export class EndpointsController {
+  constructor(private readonly endpoints: EndpointsService) {}
+
+  @Get()
+  @ApiOkResponse({ type: [EndpointDto] })
+  async list(@Query() query: ListEndpointsQueryDto): Promise<EndpointDto[]> {
+    return (await this.endpoints.list(query.includeRevoked ?? false)).map(toDto);
+  }
+
+  @Post()
+  @Roles('admin')
+  @ApiCreatedResponse({ type: EndpointWithKeyDto, description: 'the key and config are shown this once' })
+  enrol(@Body() body: CreateEndpointDto, @CurrentSession() session: SessionContext): Promise<EndpointWithKeyDto> {
+    return this.endpoints.enrol(body.name, actorOf(session));
+  }
+
+  @Post(':id/rotate-key')
+  @Roles('admin')
+  @HttpCode(200)
+  @ApiOkResponse({ type: EndpointWithKeyDto, description: 'the new key and config; the old key stops working' })
+  rotateKey(@Param('id', new ParseUUIDPipe()) id: string, @CurrentSession() session: SessionContext): Promise<EndpointWithKeyDto> {
+    return this.endpoints.rotateKey(id, actorOf(session));
+  }
+
+  @Delete(':id')
+  @Roles('admin')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'revoked: its key no longer authenticates' })
+  revoke(@Param('id', new ParseUUIDPipe()) id: string, @CurrentSession() session: SessionContext): Promise<void> {
+    return this.endpoints.revoke(id, actorOf(session));
+  }
+}

@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, type Repository } from 'typeorm';
+import { EndpointEntity } from './endpoint.entity';
+
+@Injectable()
+export class EndpointsRepository {
+  constructor(@InjectRepository(EndpointEntity) private readonly repo: Repository<EndpointEntity>) {}
+
+  async insert(name: string, keyHash: Buffer): Promise<EndpointEntity> {
+    const id = randomUUID();
+    await this.repo.insert({ id, name, keyHash });
+    return this.repo.findOneByOrFail({ id });
+  }
+
+  list(includeRevoked: boolean): Promise<EndpointEntity[]> {
+    return this.repo.find({ where: includeRevoked ? {} : { revokedAt: IsNull() }, order: { createdAt: 'ASC' } });
+  }
+
+  findById(id: string): Promise<EndpointEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  /** Replace the key hash of a live endpoint; resolves false when it is absent or revoked. */
+  async replaceKeyHash(id: string, keyHash: Buffer): Promise<boolean> {
+    const result = await this.repo.update({ id, revokedAt: IsNull() }, { keyHash });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Revoke a live endpoint (its key stops working at the gateway); resolves false when absent or already revoked. */
+  async revoke(id: string): Promise<boolean> {
+    const result = await this.repo.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' } as never);
+    return (result.affected ?? 0) > 0;
+  }
+}

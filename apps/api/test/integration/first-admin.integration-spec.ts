@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase } from '@vigil/testing';
+import { Client, startApiOn } from './harness';
+
+const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+
+function ensureAdmin(databaseUrl: string): Promise<{ created: boolean; username?: string; password?: string }> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(process.execPath, [cli, 'ensure-admin'], { env: { ...process.env, VIGIL_DATABASE_URL: databaseUrl } }, (err, stdout) =>
+      err ? reject(err) : resolvePromise(JSON.parse(stdout) as { created: boolean; username?: string; password?: string }),
+    );
+  });
+}
+
+describe('first admin (no default credentials)', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    db = await freshDatabase('vigil_api_test');
+  });
+  afterAll(async () => db?.drop());
+
+  it('creates admin with a random password once, even when two runs race', async () => {
+    const [a, b] = await Promise.all([ensureAdmin(db.url), ensureAdmin(db.url)]);
+    const created = [a, b].filter((r) => r.created);
+    expect(created).toHaveLength(1);
+    const first = created[0]!;
+    expect(first.username).toBe('admin');
+    expect(first.password!.length).toBeGreaterThanOrEqual(20);
+    expect(await ensureAdmin(db.url)).toEqual({ created: false });
+    const api = await startApiOn(db.url);
+    try {
+      const c = new Client(api.baseUrl);
+      expect((await c.login('admin', first.password!)).status).toBe(200);
+      expect((await c.request('GET', '/api/auth/me')).json).toMatchObject({ role: 'admin' });
+      expect((await new Client(api.baseUrl).login('admin', 'admin')).status).toBe(401);
+    } finally {
+      await api.app.close();
+    }
+  });
+});
