@@ -59,7 +59,8 @@ export function registerTestCommand(program: Command): void {
       const all = !opts.unit && !opts.integration;
       // Everything the suites use is installed by the suite itself (a warm machine must not hide a missing step).
       ensurePackages([...AGENT_PACKAGES, ...TEST_PACKAGES], (m) => console.log(`[vigil] ${m}`));
-      results.push(await commandSuite('build', bin('tsc'), ['-b', 'tsconfig.json']));
+      // The full build: TypeScript, the BPF objects and the N-API addon, the web bundle (Nx, in dependency order).
+      results.push(await commandSuite('build', bin('nx'), ['run-many', '-t', 'build', '--outputStyle=static']));
       if (all || opts.unit) {
         results.push(await commandSuite('lint', bin('eslint'), ['.', '--max-warnings=0']));
         results.push(await vitestSuite('unit', 'vitest.config.mts'));
