@@ -1,10 +1,13 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { DEFAULTS } from '@vigil/common';
+import { enrolEndpoint } from './commands/endpoint';
+import { join, resolve } from 'node:path';
 import { REPO_ROOT } from './paths';
 import type { ComponentStatus } from './stack/component';
 import { localStack } from './stack';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './stack/processes';
-import { logFile, VIGIL_VERSION } from './paths';
+import { logFile, VIGIL_HOME, VIGIL_VERSION } from './paths';
 
 /** One of Vigil's own long-running services, started by `./vigil up`. */
 export interface ServiceSpec {
@@ -19,6 +22,23 @@ export interface ServiceSpec {
   /** Only when running as root (the agent). */
   rootOnly?: boolean;
   env?: () => Record<string, string>;
+  /** Preparation before the first start (e.g. enrolling the local agent). */
+  prepare?: () => Promise<void>;
+}
+
+/** The local agent's enrolment: config file (holds the key, mode 0600) and spool under .vigil/agent. */
+export const LOCAL_AGENT_DIR = join(VIGIL_HOME, 'agent');
+export const LOCAL_AGENT_CONFIG = join(LOCAL_AGENT_DIR, 'agent.conf');
+const LOCAL_AGENT_METRICS_PORT = Number(process.env.VIGIL_AGENT_METRICS_PORT ?? 5003);
+
+async function enrolLocalAgent(): Promise<void> {
+  if (existsSync(LOCAL_AGENT_CONFIG)) return;
+  mkdirSync(LOCAL_AGENT_DIR, { recursive: true, mode: 0o700 });
+  const { config } = await enrolEndpoint(hostname(), process.env.VIGIL_GATEWAY_URL ?? DEFAULTS.gatewayUrl, {
+    spool_dir: join(LOCAL_AGENT_DIR, 'spool'),
+    metrics_port: String(LOCAL_AGENT_METRICS_PORT),
+  });
+  writeFileSync(LOCAL_AGENT_CONFIG, config, { mode: 0o600 });
 }
 
 /** Environment every service gets: the local stack's addresses (each overridable, see README). */
@@ -39,6 +59,15 @@ export function stackEnv(): Record<string, string> {
 export const SERVICES: ServiceSpec[] = [
   { name: 'ingest-gateway', entry: 'apps/ingest-gateway/dist/main.js', healthUrl: 'http://127.0.0.1:5001/healthz', url: 'http://127.0.0.1:5001' },
   { name: 'api', entry: 'apps/api/dist/main.js', healthUrl: 'http://127.0.0.1:3000/api/healthz', url: 'http://127.0.0.1:3000' },
+  {
+    name: 'agent',
+    entry: 'apps/agent/dist/main.js',
+    args: ['run', '--config', LOCAL_AGENT_CONFIG],
+    healthUrl: `http://127.0.0.1:${LOCAL_AGENT_METRICS_PORT}/healthz`,
+    url: `http://127.0.0.1:${LOCAL_AGENT_METRICS_PORT}/metrics`,
+    rootOnly: true,
+    prepare: enrolLocalAgent,
+  },
 ];
 
 export function serviceBuilt(s: ServiceSpec): boolean {
@@ -52,6 +81,7 @@ async function healthy(url: string): Promise<boolean> {
 
 export async function startService(s: ServiceSpec, progress: (m: string) => void): Promise<void> {
   if (runningPid(s.name) === undefined) {
+    if (s.prepare) await s.prepare();
     progress(`starting ${s.name}`);
     startDetached({
       name: s.name,

@@ -26,6 +26,26 @@ export function agentConfigText(e: { api: string; key: string; id: string; name:
   ].join('\n');
 }
 
+/** Create an endpoint row (only the key's hash is stored) and its agent config; the key is returned once. */
+export async function enrolEndpoint(
+  name: string,
+  api: string,
+  overrides: Record<string, string> = {},
+): Promise<{ id: string; key: string; config: string }> {
+  const pool = createPool(process.env.VIGIL_DATABASE_URL ?? postgres.url(), { max: 1 });
+  try {
+    await migrate(pool);
+    const { endpoint: row, key } = await new EndpointsRepository(pool).create(name);
+    let config = agentConfigText({ api: api.replace(/\/+$/, ''), key, id: row.id, name: row.name, createdAt: row.createdAt });
+    for (const [k, v] of Object.entries(overrides)) {
+      config = new RegExp(`^${k}=`, 'm').test(config) ? config.replace(new RegExp(`^${k}=.*$`, 'm'), `${k}=${v}`) : `${config}${k}=${v}\n`;
+    }
+    return { id: row.id, key, config };
+  } finally {
+    await pool.end();
+  }
+}
+
 export function registerEndpointCommands(program: Command): void {
   const endpoint = program.command('endpoint').description('enrol endpoints (agents) without the API');
 
@@ -38,14 +58,6 @@ export function registerEndpointCommands(program: Command): void {
       const name = opts.name.trim();
       if (name.length < 1 || name.length > 200) throw new Error('--name must be 1 to 200 characters');
       new URL(opts.api);
-      const pool = createPool(process.env.VIGIL_DATABASE_URL ?? postgres.url(), { max: 1 });
-      try {
-        await migrate(pool);
-        const { endpoint: row, key } = await new EndpointsRepository(pool).create(name);
-        const config = agentConfigText({ api: opts.api.replace(/\/+$/, ''), key, id: row.id, name: row.name, createdAt: row.createdAt });
-        console.log(JSON.stringify({ id: row.id, key, config }));
-      } finally {
-        await pool.end();
-      }
+      console.log(JSON.stringify(await enrolEndpoint(name, opts.api)));
     });
 }

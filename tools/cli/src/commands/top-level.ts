@@ -3,6 +3,22 @@ import { Listr } from 'listr2';
 import { stackDown, stackStatus, stackUp } from '../stack';
 import { SERVICES, serviceBuilt, serviceStatus, startService, stopServices } from '../services';
 import { printStatus } from '../output';
+import { DEFAULTS } from '@vigil/common';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../paths';
+import { stackEnv } from '../services';
+
+/** Create the first admin with a random password when no user exists (the API's own CLI hashes it). */
+function ensureFirstAdmin(): { created: boolean; username?: string; password?: string } {
+  const out = execFileSync(process.execPath, [join(REPO_ROOT, 'apps', 'api', 'dist', 'cli.js'), 'ensure-admin'], {
+    encoding: 'utf8',
+    env: { ...process.env, ...stackEnv() },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = out.trim().split('\n').pop() ?? '{}';
+  return JSON.parse(line) as { created: boolean; username?: string; password?: string };
+}
 
 export function registerTopLevelCommands(program: Command): void {
   program
@@ -18,8 +34,19 @@ export function registerTopLevelCommands(program: Command): void {
           { renderer: process.stdout.isTTY ? 'default' : 'simple' },
         ).run();
       }
+      const admin = runnable.some((s) => s.name === 'api') ? ensureFirstAdmin() : undefined;
       console.log(`\nVigil is up in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
       printStatus([...(await stackStatus()), ...(await Promise.all(SERVICES.map(serviceStatus)))]);
+      const notBuilt = SERVICES.filter((s) => !serviceBuilt(s)).map((s) => s.name);
+      if (notBuilt.length) console.log(`\n  not built, not started: ${notBuilt.join(', ')}`);
+      if (process.getuid?.() !== 0) console.log('\n  The local agent needs root (eBPF): run ./vigil up as root to start it.');
+      console.log(`\n  Web UI:  ${DEFAULTS.apiUrl}`);
+      if (admin?.created) {
+        console.log(`  Log in:  user "${admin.username}", password ${admin.password}`);
+        console.log('           (random, shown only this once: store it now; add users with ./vigil admin create-user)');
+      } else if (admin) {
+        console.log('  Log in:  with the admin account created on first start (add users with ./vigil admin create-user --username U --role admin|analyst)');
+      }
     });
 
   program
