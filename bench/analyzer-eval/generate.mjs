@@ -84,12 +84,6 @@ function localeInit(t) {
   if (chance(0.6)) t.push(S.open, S.fstat64, S.mmap2, S.close);
   if (chance(0.2)) t.push(S.open, S.fstat64, S.read, S.close);
 }
-function readFile(t, big) {
-  t.push(S.open, S.fstat64);
-  if (big) t.push(S.mmap2, ...Array(int(1, 6)).fill(S.read), S.munmap);
-  else t.push(S.read, S.read);
-  t.push(S.close);
-}
 function logLine(t) {
   t.push(S.time, S.write);
 }
@@ -206,7 +200,7 @@ const programs = {
 // which is what makes one-class syscall benchmarks hard.
 const POOL = Object.values(S);
 const COMMON = [S.read, S.write, S.open, S.close, S.fstat64, S.mmap2, S.munmap, S.brk, S.stat64, S.time, S.gettimeofday, S.futex, S.poll, S.fcntl64, S.lseek, S.ioctl];
-function makeProcedural(idx) {
+function makeProcedural() {
   const pool = [...COMMON.filter(() => chance(0.7)), ...Array.from({ length: int(3, 8) }, () => pick(POOL))];
   const snippet = (len) => {
     const out = [pick(pool)];

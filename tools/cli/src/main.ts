@@ -9,6 +9,7 @@ import { registerEndpointCommands } from './commands/endpoint';
 import { registerAgentCommands } from './commands/agent';
 import { registerAnalyzerCommands } from './commands/analyzer';
 import { registerAdminCommands } from './commands/admin';
+import { ensureBuilt } from './build';
 
 const program = new Command('vigil')
   .description('Vigil — Linux endpoint security monitoring. Local stack, services, tests and operator commands.')
@@ -23,6 +24,14 @@ registerEndpointCommands(program);
 registerAgentCommands(program);
 registerAnalyzerCommands(program);
 registerAdminCommands(program);
+
+/** Commands that run the built services (the rest need only this CLI, which the bootstrap built). */
+const NEEDS_FULL_BUILD = new Set(['up', 'agent', 'analyzer', 'admin']);
+program.hook('preAction', (_root, action) => {
+  let top = action;
+  while (top.parent && top.parent !== program) top = top.parent;
+  if (NEEDS_FULL_BUILD.has(top.name())) ensureBuilt();
+});
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`\nvigil: ${errorMessage(err)}`);

@@ -20,7 +20,7 @@ export class AlertTriage1763733600000 implements MigrationInterface {
       )`);
     await q.query(`create index alert_notes_alert_idx on alert_notes (alert_id, id)`);
     await q.query(`
-      create table baseline_acceptances (
+      create table if not exists baseline_acceptances (
         id bigserial primary key,
         time timestamptz not null default now(),
         alert_id text not null,
@@ -30,11 +30,11 @@ export class AlertTriage1763733600000 implements MigrationInterface {
         -- set by the analyzer once the behaviour is part of the program's baseline
         applied_at timestamptz
       )`);
-    await q.query(`create index baseline_acceptances_pending_idx on baseline_acceptances (id) where applied_at is null`);
+    await q.query(`create index if not exists baseline_acceptances_pending_idx on baseline_acceptances (id) where applied_at is null`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`drop table baseline_acceptances`);
+    await q.query(`drop table if exists baseline_acceptances`);
     await q.query(`drop table alert_notes`);
   }
 }
