@@ -68,7 +68,7 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
   const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'vigil-stream-analyzer', logger: log.child({ component: 'kafka' }) });
   const producer = kafka.producer();
   const admin = kafka.admin();
-  const batchConsumer = kafka.batchConsumer(config.groupId);
+  const batchConsumer = kafka.batchConsumer(config.groupId, { sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 4)) });
 
   let consumer: TelemetryConsumer | undefined;
   const http = await startHttpServer(config.host, config.port, {

@@ -12,6 +12,8 @@ export interface AnalyzerConfig {
   alertsTopic: string;
   dlqTopic: string;
   groupId: string;
+  /** The group coordinator declares a silent member dead (and rebalances) after this long. */
+  sessionTimeoutMs: number;
   /** Health and metrics listen here (0 = a free port, for tests). */
   host: string;
   port: number;
@@ -46,6 +48,7 @@ export function loadAnalyzerConfig(env: Record<string, string | undefined> = pro
     alertsTopic: r.string('VIGIL_ANALYZER_ALERTS_TOPIC', TOPICS.alerts),
     dlqTopic: r.string('VIGIL_ANALYZER_DLQ_TOPIC', TOPICS.telemetryDlq),
     groupId: r.string('VIGIL_ANALYZER_GROUP_ID', 'vigil-stream-analyzer'),
+    sessionTimeoutMs: r.durationMs('VIGIL_ANALYZER_SESSION_TIMEOUT', '30s'),
     host: r.string('VIGIL_ANALYZER_HOST', '127.0.0.1'),
     port: r.int('VIGIL_ANALYZER_PORT', 5002, { min: 0, max: 65535 }),
     concurrency: r.int('VIGIL_ANALYZER_CONCURRENCY', 3, { min: 1, max: 64 }),

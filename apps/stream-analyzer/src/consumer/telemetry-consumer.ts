@@ -86,9 +86,12 @@ export class TelemetryConsumer {
     this.stopping = true;
   }
 
-  /** Partitions currently assigned with their lag. */
+  /** Partitions currently assigned, with their lag and stored position once their first batch arrived. */
   assignment(): { partition: number; lag: number; position: string | null }[] {
-    return [...this.partitions.values()].map((p) => ({ partition: p.partition, lag: p.lag, position: p.position })).sort((a, b) => a.partition - b.partition);
+    return this.consumer.assigned().map((p) => {
+      const st = this.partitions.get(p);
+      return { partition: p, lag: st?.lag ?? 0, position: st?.position ?? null };
+    });
   }
 
   /** New assignment after a rebalance: forget what revoked partitions held. */

@@ -99,3 +99,16 @@ describe('write set', () => {
     expect(cache.missing(['/bin/x'])).toEqual(['/bin/x']);
   });
 });
+
+describe('database JSON', () => {
+  it('never hands PostgreSQL a NUL character (jsonb and text refuse it)', async () => {
+    const { pgJson } = await import('../repositories/analyzer.repository');
+    expect(pgJson({ a: 'x\u0000y', b: ['\u0000'] })).toBe(JSON.stringify({ a: 'x\ufffdy', b: ['\ufffd'] }));
+    const e = new DetectionEngine(RULES, { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 20_000 });
+    for (let t = 1; t <= 4; t++) e.processBatch(batch(t * 10_000, [proc()]));
+    e.processBatch(batch(50_000, [proc({ files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })]));
+    const c = e.checkpoint('ep-1', '/usr/sbin/nginx')!;
+    expect(c.groups.length).toBeGreaterThan(0);
+    expect(JSON.stringify(c)).not.toContain('\\u0000');
+  });
+});

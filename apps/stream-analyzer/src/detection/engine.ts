@@ -208,8 +208,13 @@ export class DetectionEngine {
     const b = this.baselines.get(baselineKey(endpointId, programKey));
     if (!b) return undefined;
     const prefix = `${endpointId}\u0000${programKey}\u0000`;
-    const groups: EngineSnapshot['groups'] = [];
-    for (const [k, g] of this.groups) if (k.startsWith(prefix)) groups.push([k.slice(prefix.length), g.alertId, g.lastSeen, g.count]);
+    const groups: ProgramCheckpoint['groups'] = [];
+    for (const [k, g] of this.groups) {
+      if (!k.startsWith(prefix)) continue;
+      const rest = k.slice(prefix.length);
+      const sep = rest.indexOf('\u0000');
+      groups.push([rest.slice(0, sep), rest.slice(sep + 1), g.alertId, g.lastSeen, g.count]);
+    }
     return { version: 1, baseline: b.toJSON(), groups };
   }
 
@@ -219,7 +224,7 @@ export class DetectionEngine {
     const programKey = c.baseline.program.key;
     this.baselines.set(baselineKey(endpointId, programKey), ProgramBaseline.fromJSON(c.baseline));
     const prefix = `${endpointId}\u0000${programKey}\u0000`;
-    for (const [k, alertId, lastSeen, count] of c.groups) this.groups.set(prefix + k, { alertId, lastSeen, count });
+    for (const [detector, key, alertId, lastSeen, count] of c.groups) this.groups.set(`${prefix}${detector}\u0000${key}`, { alertId, lastSeen, count });
   }
 
   /** Drop everything held for endpoints matching `filter` (partition revoked). */
@@ -250,11 +255,14 @@ export interface EngineSnapshot {
   groups: [string, string, number, number][];
 }
 
-/** JSON form of one (endpoint, program)'s state: baseline plus open groups ([detector\0key, alert id, last seen, count]). */
+/**
+ * JSON form of one (endpoint, program)'s state: baseline plus open groups [detector, key, alert id,
+ * last seen, count]. Free of NUL characters (PostgreSQL jsonb refuses \u0000).
+ */
 export interface ProgramCheckpoint {
   version: 1;
   baseline: ProgramBaselineState;
-  groups: [string, string, number, number][];
+  groups: [string, string, string, number, number][];
 }
 
 /** Merge per-endpoint baselines of one program into a fleet baseline. */

@@ -24,6 +24,11 @@ export interface PendingAcceptance {
 
 const ms = (col: string): string => `to_timestamp(${col} / 1000.0)`;
 
+/** JSON for a query parameter; NUL characters (which PostgreSQL text and jsonb refuse) become U+FFFD. */
+export function pgJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '\ufffd') : v));
+}
+
 /**
  * The analyzer's only access to PostgreSQL. Every write of a run of records happens in one
  * transaction together with the partition's next offset ({@link commit}), fenced on the offset the
@@ -147,11 +152,11 @@ export class AnalyzerRepository {
               pid int, ppid int, uid int, comm text, ancestry jsonb, kind text, detector text, group_key text, severity text, score float8,
               title text, mitre text, evidence text, evidence_data jsonb, acceptance jsonb, count int)
          on conflict (id, time) do nothing`,
-        [JSON.stringify(set.alerts.map(alertRow))],
+        [pgJson(set.alerts.map(alertRow))],
       );
       await c.query(
         `insert into alert_outbox (alert_id, alert_time) select x.id, ${ms('x.t')} from jsonb_to_recordset($1::jsonb) as x(id text, t float8) on conflict do nothing`,
-        [JSON.stringify(set.alerts.map((a) => ({ id: a.id, t: a.time })))],
+        [pgJson(set.alerts.map((a) => ({ id: a.id, t: a.time })))],
       );
     }
     if (set.occurrences.length > 0) {
@@ -171,7 +176,7 @@ export class AnalyzerRepository {
          )
          update alerts a set count = a.count + b.c, last_seen = greatest(coalesce(a.last_seen, a.time), b.t)
          from bumps b where a.id = b.alert_id`,
-        [JSON.stringify(set.occurrences.map((o) => ({ alert_id: o.alertId, batch_id: o.batchId, t: o.time, count: o.count, pids: o.pids, first: o.first })))],
+        [pgJson(set.occurrences.map((o) => ({ alert_id: o.alertId, batch_id: o.batchId, t: o.time, count: o.count, pids: o.pids, first: o.first })))],
       );
     }
   }
@@ -186,7 +191,7 @@ export class AnalyzerRepository {
               syscall_counts jsonb, file_opens bigint, execs int, net_ops bigint, security_ops int, alerts int)
          on conflict do nothing`,
         [
-          JSON.stringify(
+          pgJson(
             set.activity.map((a) => ({
               t: a.time,
               ws: a.windowStart,
@@ -222,7 +227,7 @@ export class AnalyzerRepository {
            first_seen = least(processes.first_seen, excluded.first_seen), last_seen = greatest(processes.last_seen, excluded.last_seen),
            exited_at = coalesce(processes.exited_at, excluded.exited_at), exit_code = coalesce(processes.exit_code, excluded.exit_code)`,
         [
-          JSON.stringify(
+          pgJson(
             set.processes.map((p) => ({
               endpoint_id: p.endpointId,
               boot_id: p.bootId,
@@ -255,7 +260,7 @@ export class AnalyzerRepository {
            program = excluded.program, phase = excluded.phase, runs = excluded.runs, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
            active_since = excluded.active_since, summary = excluded.summary, state = excluded.state, updated_at = now()`,
         [
-          JSON.stringify(
+          pgJson(
             set.baselines.map((b) => ({
               endpoint_id: b.endpointId,
               program_key: b.programKey,
@@ -278,7 +283,7 @@ export class AnalyzerRepository {
                 last_seen_at = greatest(e.last_seen_at, ${ms('x.ls')})
          from jsonb_to_recordset($1::jsonb) as x(endpoint_id text, agent_version text, eps float8, drops bigint, ls float8)
          where e.id = x.endpoint_id::uuid`,
-        [JSON.stringify(set.endpoints.map((e) => ({ endpoint_id: e.endpointId, agent_version: e.agentVersion, eps: e.eventsPerS, drops: e.drops, ls: e.lastSeen })))],
+        [pgJson(set.endpoints.map((e) => ({ endpoint_id: e.endpointId, agent_version: e.agentVersion, eps: e.eventsPerS, drops: e.drops, ls: e.lastSeen })))],
       );
     }
     if (set.acceptances.length > 0) {
