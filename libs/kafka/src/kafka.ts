@@ -241,6 +241,12 @@ export interface BatchControl {
   heartbeat(): Promise<void>;
   /** False once the consumer is stopping or the batch's partition was taken away. */
   isActive(): boolean;
+  /**
+   * Mark `offset` of this batch's partition as done: the next fetch starts after it. Without it the
+   * consumer fetches the same records again (offsets are never resolved automatically here, and a
+   * commit alone does not move the fetch position of a running member).
+   */
+  resolveOffset(offset: string): void;
 }
 
 /** Handler of one batch; it must not resolve before its work is durable (it owns its offsets). */
@@ -311,11 +317,11 @@ export class KafkaBatchConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.concurrency ?? 1,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (batch.isEmpty()) return;
         await handle(
           { topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, messages: batch.messages.map((m) => incoming(batch.topic, batch.partition, m)) },
-          { heartbeat, isActive: () => isRunning() && !isStale() },
+          { heartbeat, isActive: () => isRunning() && !isStale(), resolveOffset },
         );
       },
     });

@@ -131,7 +131,9 @@ export class TelemetryConsumer {
         return;
       }
       if (plan.action === 'skip') {
+        // already durable: move the fetch position past them, or the same records come back forever
         this.metrics.batches.inc({ result: 'skipped' }, batch.messages.length);
+        control.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
         return;
       }
       if (plan.from > 0) this.metrics.batches.inc({ result: 'skipped' }, plan.from);
@@ -230,6 +232,7 @@ export class TelemetryConsumer {
     this.metrics.transactions.inc({ result: 'committed' });
     this.metrics.dbWrite.observe((committedAt - started) / 1000);
     st.position = next;
+    control.resolveOffset(run[run.length - 1]!.offset);
     for (const b of batches) st.endpoints.add(b.batch.endpointId);
     st.lag = lagOf(highWatermark, next);
     this.metrics.lag.set({ partition: String(st.partition) }, st.lag);
