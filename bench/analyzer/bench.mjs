@@ -206,10 +206,12 @@ async function runOnce(n) {
   for (const t of [topic, alerts, dlq]) await admin.deleteTopic(t).catch(() => undefined);
   await admin.disconnect();
   await pool.end();
-  await db.drop();
+  await db.drop().catch((err) => console.error(`(could not drop ${db.name}: ${err.message})`));
   return { n, elapsed, per, startupS: (t0 - started) / 1000, alertLat, batchLat, alertCount, records: batches.length, liveRecords: liveBatches.length };
 }
 
+const { loadavg } = await import('node:os');
+console.log(`machine: ${(await import('node:os')).cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at start (shared machine)`);
 const results = [];
 for (const n of INSTANCES) {
   const r = await runOnce(n);
@@ -233,5 +235,6 @@ if (results.length > 1) {
   const rate = (r) => r.per.reduce((s, p) => s + p.batches, 0) / r.elapsed;
   console.log('\nscaling (total batches/s relative to 1 instance): ' + results.map((r) => `${r.n}: ${(rate(r) / rate(base)).toFixed(2)}x`).join('  '));
 }
+console.log(`load average at end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 registry.close();
 process.exit(0);

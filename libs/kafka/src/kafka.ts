@@ -241,6 +241,11 @@ export interface BatchControl {
   heartbeat(): Promise<void>;
   /** False once the consumer is stopping or the batch's partition was taken away. */
   isActive(): boolean;
+  /**
+   * Mark `offset` of this batch done: the next fetch starts after it. Nothing is committed; a batch
+   * whose offsets are never resolved is fetched again from its first unresolved record.
+   */
+  resolve(offset: string): void;
 }
 
 /** Handler of one batch; it must not resolve before its work is durable (it owns its offsets). */
@@ -311,11 +316,11 @@ export class KafkaBatchConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.concurrency ?? 1,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (batch.isEmpty()) return;
         await handle(
           { topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, messages: batch.messages.map((m) => incoming(batch.topic, batch.partition, m)) },
-          { heartbeat, isActive: () => isRunning() && !isStale() },
+          { heartbeat, isActive: () => isRunning() && !isStale(), resolve: resolveOffset },
         );
       },
     });

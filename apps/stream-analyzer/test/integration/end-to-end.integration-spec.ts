@@ -89,5 +89,7 @@ describe('stream analyzer end to end (real Kafka, registry, PostgreSQL)', () => 
     expect(text).toContain('vigil_analyzer_alert_latency_seconds_bucket');
     expect(text).toContain('vigil_analyzer_db_write_seconds_count');
     expect(text).toContain('vigil_analyzer_consumer_lag');
+    // every record is fetched once: nothing is re-fetched and skipped in a single-instance run
+    expect(text).not.toMatch(/vigil_analyzer_batches_total\{result="skipped"\}/);
   });
 });
