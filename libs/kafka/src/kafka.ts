@@ -242,11 +242,10 @@ export interface BatchControl {
   /** False once the consumer is stopping or the batch's partition was taken away. */
   isActive(): boolean;
   /**
-   * Mark `offset` of this batch's partition as done: the next fetch starts after it. Without it the
-   * consumer fetches the same records again (offsets are never resolved automatically here, and a
-   * commit alone does not move the fetch position of a running member).
+   * Mark `offset` of this batch done: the next fetch starts after it. Nothing is committed; a batch
+   * whose offsets are never resolved is fetched again from its first unresolved record.
    */
-  resolveOffset(offset: string): void;
+  resolve(offset: string): void;
 }
 
 /** Handler of one batch; it must not resolve before its work is durable (it owns its offsets). */
@@ -321,7 +320,7 @@ export class KafkaBatchConsumer {
         if (batch.isEmpty()) return;
         await handle(
           { topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, messages: batch.messages.map((m) => incoming(batch.topic, batch.partition, m)) },
-          { heartbeat, isActive: () => isRunning() && !isStale(), resolveOffset },
+          { heartbeat, isActive: () => isRunning() && !isStale(), resolve: resolveOffset },
         );
       },
     });

@@ -19,27 +19,8 @@ export function toDetectionBatch(v: AvroTelemetryBatch, key: string | null): Tel
   if (key !== null && key !== v.endpointId) invalid('the record key names another endpoint than the batch');
   if (!Number.isFinite(v.windowEnd) || v.windowEnd <= 0) invalid('windowEnd is not a timestamp');
   if (v.windowStart > v.windowEnd) invalid('windowStart is after windowEnd');
-  const processes: ProcessActivity[] = v.processes.map((p) => ({
-    pid: p.pid,
-    ppid: p.ppid,
-    startTimeNs: p.startTimeNs,
-    exe: p.exe,
-    exeHash: p.exeHash,
-    comm: p.comm,
-    uid: p.uid,
-    gid: p.gid,
-    cgroup: p.cgroup,
-    containerId: p.containerId,
-    ancestry: p.ancestry,
-    exited: p.exited,
-    exitCode: p.exitCode,
-    syscalls: p.syscalls,
-    sequences: { k: p.sequences.k, ngrams: p.sequences.ngrams.map((n) => ({ hash: n.hash, count: n.count })) },
-    files: p.files,
-    execs: p.execs,
-    network: p.network,
-    security: p.security,
-  }));
+  // the Avro record is the engine's shape field for field (hashes arrive as numbers below 2^52)
+  const processes: ProcessActivity[] = v.processes;
   return {
     endpointId: v.endpointId.toLowerCase(),
     agentVersion: v.agentVersion,

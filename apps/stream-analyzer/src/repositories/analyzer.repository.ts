@@ -45,6 +45,28 @@ export class AnalyzerRepository {
     }
   }
 
+  /** Run `fn` in a transaction on one client; errors are wrapped by {@link databaseError}. */
+  private async transaction<T>(what: string, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw databaseError(err, `${what} (connecting)`);
+    }
+    let broken = false;
+    try {
+      await client.query('begin');
+      const value = await fn(client);
+      await client.query('commit');
+      return value;
+    } catch (err) {
+      await client.query('rollback').catch(() => (broken = true));
+      throw databaseError(err, what);
+    } finally {
+      client.release(broken);
+    }
+  }
+
   /** Liveness probe. */
   async ping(): Promise<void> {
     await this.run('ping', (c) => c.query('select 1'));
@@ -105,26 +127,12 @@ export class AnalyzerRepository {
    * another instance processed the partition meanwhile.
    */
   async commit(ref: PartitionRef, expected: string | null, next: string, set: WriteSet): Promise<void> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw databaseError(err, 'connecting');
-    }
-    let broken = false;
-    try {
-      await client.query('begin');
+    await this.transaction('writing a batch', async (client) => {
       await this.fence(client, ref, expected);
       await this.writeAlerts(client, set);
       await this.writeTelemetry(client, set);
       await client.query('update analyzer_offsets set next_offset = $4, updated_at = now() where group_id = $1 and topic = $2 and partition = $3', [ref.groupId, ref.topic, ref.partition, next]);
-      await client.query('commit');
-    } catch (err) {
-      await client.query('rollback').catch(() => (broken = true));
-      throw databaseError(err, 'writing a batch');
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   private async fence(c: PoolClient, ref: PartitionRef, expected: string | null): Promise<void> {
@@ -302,15 +310,7 @@ export class AnalyzerRepository {
    * remove them from the outbox, holding row locks so two instances do not relay the same rows.
    */
   async relayOutbox(olderThanMs: number, publish: (alerts: Alert[]) => Promise<void>, limit = 200): Promise<number> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw databaseError(err, 'connecting');
-    }
-    let broken = false;
-    try {
-      await client.query('begin');
+    return this.transaction('relaying the alert outbox', async (client) => {
       const r = await client.query<AlertDbRow>(
         `select a.* from alert_outbox o join alerts a on a.id = o.alert_id and a.time = o.alert_time
          where o.created_at < now() - make_interval(secs => $1::float8 / 1000)
@@ -321,14 +321,8 @@ export class AnalyzerRepository {
         await publish(r.rows.map(alertFromDb));
         await client.query('delete from alert_outbox where alert_id = any($1::text[])', [r.rows.map((row) => row.id)]);
       }
-      await client.query('commit');
       return r.rows.length;
-    } catch (err) {
-      await client.query('rollback').catch(() => (broken = true));
-      throw databaseError(err, 'relaying the alert outbox');
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   /**
@@ -336,19 +330,9 @@ export class AnalyzerRepository {
    * `daysAhead` days ahead, and old ones dropped. One instance at a time (advisory lock).
    */
   async maintainPartitions(daysAhead: number, retention: Record<string, number>): Promise<{ created: number; dropped: number } | undefined> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw databaseError(err, 'connecting');
-    }
-    try {
-      await client.query('begin');
+    return this.transaction('maintaining partitions', async (client) => {
       const lock = await client.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [0x5669_6761]);
-      if (!lock.rows[0]?.ok) {
-        await client.query('rollback');
-        return undefined;
-      }
+      if (!lock.rows[0]?.ok) return undefined;
       let created = 0;
       for (const t of ['alerts', 'alert_occurrences', 'activity']) {
         const r = await client.query<{ n: number }>('select vigil_ensure_partitions($1, current_date - 1, $2) as n', [t, daysAhead + 2]);
@@ -359,14 +343,8 @@ export class AnalyzerRepository {
         const r = await client.query<{ n: number }>('select vigil_drop_partitions($1, current_date - $2::int) as n', [t, days]);
         dropped += Number(r.rows[0]?.n ?? 0);
       }
-      await client.query('commit');
       return { created, dropped };
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw databaseError(err, 'maintaining partitions');
-    } finally {
-      client.release();
-    }
+    });
   }
 }
 
