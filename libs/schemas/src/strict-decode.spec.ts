@@ -71,7 +71,7 @@ describe('decodeStrict', () => {
     }
     expect(refused).toBeGreaterThan(1_000);
     expect(Date.now() - started).toBeLessThan(20_000);
-  });
+  }, 30_000);
 });
 
 describe('peekStrict', () => {
@@ -80,7 +80,7 @@ describe('peekStrict', () => {
     const buf = telemetry.toBuffer(batch);
     expect(peekStrict<TelemetryBatch>(telemetry, buf, ['endpointId', 'batchId', 'sequence'])).toEqual({ endpointId: 'ep-9', batchId: batch.batchId, sequence: 42 });
     expect(() => peekStrict(telemetry, Buffer.concat([buf, Buffer.from([0])]), ['batchId'])).toThrow(/1 trailing bytes/);
-    for (let i = 0; i < 2_000; i++) {
+    for (let i = 0; i < 1_000; i++) {
       const input = Buffer.from(buf);
       for (let m = 0; m < 1 + (i % 5); m++) input[Math.floor(Math.random() * input.length)] = Math.floor(Math.random() * 256);
       let full: unknown;
@@ -98,7 +98,7 @@ describe('peekStrict', () => {
       expect(peek === undefined).toBe(full === undefined);
       if (peek) expect(peek).toBeInstanceOf(SchemaError);
     }
-  });
+  }, 30_000);
 });
 
 describe('checkEncoding on varint edges', () => {
