@@ -92,3 +92,4 @@ export async function waitUntil<T>(check: () => Promise<T | undefined | false> |
 export * from './kafka-cluster';
 export * from './service-process';
 export * from './topic-records';
+export * from './tcp-proxy';
