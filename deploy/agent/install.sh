@@ -4,17 +4,21 @@
 #
 #   sudo sh install.sh vigil-agent-<name>.conf            (after: apt install ./vigil-agent_<v>_amd64.deb)
 #   sudo sh install.sh --deb vigil-agent_<v>_amd64.deb vigil-agent-<name>.conf   (installs the package too)
+#   sudo sh install.sh --ca root.crt vigil-agent-<name>.conf   (a private CA, e.g. Caddy's internal one:
+#        installed as /etc/vigil/gateway-ca.pem and named in the config as tls_ca unless it names one)
 #
 # The file is checked (it must name api, key and id), installed as /etc/vigil/agent.conf with mode
 # 0600 (it holds the endpoint key), and vigil-agent.service is enabled and (re)started.
 # VIGIL_ROOT=DIR installs into a scratch root instead of / and skips systemctl (used by the tests).
 set -eu
 
-usage() { echo "usage: install.sh [--deb PACKAGE.deb] CONFIG_FILE" >&2; exit 64; }
+usage() { echo "usage: install.sh [--deb PACKAGE.deb] [--ca CA.pem] CONFIG_FILE" >&2; exit 64; }
 deb=""
+ca=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --deb) [ $# -ge 2 ] || usage; deb="$2"; shift 2 ;;
+    --ca) [ $# -ge 2 ] || usage; ca="$2"; shift 2 ;;
     -h|--help) usage ;;
     -*) echo "install.sh: unknown option $1" >&2; usage ;;
     *) break ;;
@@ -25,6 +29,10 @@ config="$1"
 root="${VIGIL_ROOT:-}"
 
 [ -r "$config" ] || { echo "install.sh: cannot read $config" >&2; exit 66; }
+if [ -n "$ca" ]; then
+  [ -r "$ca" ] || { echo "install.sh: cannot read $ca" >&2; exit 66; }
+  grep -q -- "-----BEGIN CERTIFICATE-----" "$ca" || { echo "install.sh: $ca is not a PEM certificate" >&2; exit 65; }
+fi
 if [ -z "$root" ] && [ "$(id -u)" -ne 0 ]; then echo "install.sh: run as root (sudo)" >&2; exit 77; fi
 
 # A config from the UI has these keys; anything else is probably the wrong file.
@@ -56,6 +64,11 @@ tmp="$(mktemp "$etc/.agent.conf.XXXXXX")"
 trap 'rm -f "$tmp"' EXIT
 chmod 0600 "$tmp"
 cat "$config" > "$tmp"
+if [ -n "$ca" ]; then
+  install -m 0644 "$ca" "$etc/gateway-ca.pem"
+  grep -Eq '^[[:space:]]*tls_ca[[:space:]]*=' "$tmp" || printf '%s\n' "tls_ca=/etc/vigil/gateway-ca.pem" >> "$tmp"
+  echo "install.sh: installed $etc/gateway-ca.pem (the gateway's CA)"
+fi
 [ -n "$root" ] || chown root:root "$tmp"
 mv -f "$tmp" "$etc/agent.conf"
 trap - EXIT

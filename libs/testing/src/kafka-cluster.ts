@@ -16,7 +16,7 @@ export interface KafkaClusterOptions {
   nodes?: 1 | 3;
   /** Extra broker properties for every node (after the harness's own test settings). */
   overrides?: Record<string, string | number | boolean>;
-  /** How long start() and restart() wait for the cluster to be usable. Default 90 s. */
+  /** How long start() and restart() wait for the cluster to be usable. Default 180 s (a JVM start is slow on a busy 2-core host). */
   startTimeoutMs?: number;
   /** Print a line per step to stderr (format, start, kill, ready) with timings. Default true. */
   verbose?: boolean;
@@ -132,7 +132,7 @@ function installExitHook(): void {
  */
 export async function startKafkaCluster(options: KafkaClusterOptions = {}): Promise<KafkaTestCluster> {
   const n = options.nodes ?? 1;
-  const timeoutMs = options.startTimeoutMs ?? 90_000;
+  const timeoutMs = options.startTimeoutMs ?? 180_000;
   const verbose = options.verbose ?? true;
   const t0 = Date.now();
   const say = (msg: string): void => {
@@ -187,7 +187,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
   await Promise.all(
     nodes.map((x) =>
       execFileAsync('java', ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xshare:auto', ...formatArgs(libDir, log4jFile, configs.get(x.nodeId)!, clusterId)], {
-        timeout: 60_000,
+        timeout: 120_000,
       }).catch((err: unknown) => {
         const e = err as { stderr?: string; stdout?: string; message: string };
         throw new Error(`formatting Kafka node ${x.nodeId} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);

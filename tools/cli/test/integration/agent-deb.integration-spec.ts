@@ -124,12 +124,23 @@ describe('deploy/agent: vigil-agent .deb', () => {
     expect(lstatSync(wants).isSymbolicLink()).toBe(true);
     expect(readlinkSync(wants)).toBe('/lib/systemd/system/vigil-agent.service');
 
+    // A private CA (e.g. Caddy's internal root): installed beside the config and named as tls_ca.
+    const caFile = join(work, 'root.crt');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(work, 'ca.key'), '-out', caFile, '-subj', '/CN=test CA', '-days', '1'], { stdio: 'ignore' });
+    const withCa = run('sh', [join(root, 'usr/share/vigil-agent/install.sh'), '--ca', caFile, configFile], { VIGIL_ROOT: root });
+    expect(withCa.status, withCa.stderr).toBe(0);
+    expect(readFileSync(join(root, 'etc/vigil/agent.conf'), 'utf8')).toBe(`${config}tls_ca=/etc/vigil/gateway-ca.pem\n`);
+    expect(readFileSync(join(root, 'etc/vigil/gateway-ca.pem'), 'utf8')).toBe(readFileSync(caFile, 'utf8'));
+    const notPem = run('sh', [join(root, 'usr/share/vigil-agent/install.sh'), '--ca', configFile, configFile], { VIGIL_ROOT: root });
+    expect(notPem.status).toBe(65);
+    expect(notPem.stderr).toMatch(/not a PEM certificate/);
+
     const wrong = join(work, 'notes.txt');
     writeFileSync(wrong, 'api=https://ingest.example.org\n');
     const refused = run('sh', [join(root, 'usr/share/vigil-agent/install.sh'), wrong], { VIGIL_ROOT: root });
     expect(refused.status).toBe(65);
     expect(refused.stderr).toMatch(/lacks required key\(s\): key id/);
-    expect(readFileSync(join(root, 'etc/vigil/agent.conf'), 'utf8')).toBe(config);
+    expect(readFileSync(join(root, 'etc/vigil/agent.conf'), 'utf8')).toBe(`${config}tls_ca=/etc/vigil/gateway-ca.pem\n`);
   });
 
   it('the packaged agent captures for 1 s as root with only the unit’s capabilities', () => {

@@ -17,11 +17,11 @@ describe('broker kill during ingest (3 KRaft brokers, RF 3, min.insync.replicas 
       // Short waits so the outage shows up as 503 + Retry-After and the agents retry promptly.
       gatewayEnv: { VIGIL_GATEWAY_PRODUCE_TIMEOUT: '3s', VIGIL_GATEWAY_RETRY_AFTER_UNAVAILABLE: '1' },
     });
-  });
+  }, 420_000);
   afterAll(async () => {
     await fleet?.close();
     await cluster?.stop();
-  });
+  }, 120_000);
 
   it('keeps every accepted batch exactly once while a broker is killed and restarted', async () => {
     fleet.startPosting(100);

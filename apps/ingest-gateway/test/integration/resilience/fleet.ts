@@ -103,13 +103,15 @@ export async function startFleet(
       ...opts.gatewayEnv,
     },
     pinoListening,
-    { name: 'ingest-gateway', logFile: join(tmpdir(), `${topic}.gateway.log`) },
+    { name: 'ingest-gateway', logFile: join(tmpdir(), `${topic}.gateway.log`), timeoutMs: 180_000 },
   );
 
   const spoolRoot = mkdtempSync(join(tmpdir(), 'vigil-spools-'));
   const agents: SimulatedAgent[] = enrolled.slice(1).map(({ endpoint, key }) => {
     const transport = new AgentTransport({
       api: gateway.url,
+      // The gateway child listens on loopback http; TLS is Caddy's job in production.
+      insecureHttp: true,
       key,
       endpointId: endpoint.id,
       batchSize: 50,

@@ -20,11 +20,11 @@ describe('Kafka stopped while agents post (single KRaft node)', () => {
       partitions: 3,
       gatewayEnv: { VIGIL_GATEWAY_PRODUCE_TIMEOUT: '2s', VIGIL_GATEWAY_RETRY_AFTER_UNAVAILABLE: '1', VIGIL_GATEWAY_MAX_IN_FLIGHT: String(MAX_IN_FLIGHT) },
     });
-  });
+  }, 420_000);
   afterAll(async () => {
     await fleet?.close();
     await cluster?.stop();
-  });
+  }, 120_000);
 
   it('answers 503 + Retry-After with bounded in-flight work, agents spool, and every batch arrives exactly once after Kafka returns', async () => {
     const registry = createRegistryClient(stackUrls().schemaRegistryUrl);
