@@ -182,7 +182,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
     return existsSync(f) ? readFileSync(f, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)';
   };
 
-  // Formatting is a JVM start each; the nodes format in parallel.
+  // Formatting is a JVM start each; the nodes format in parallel. A failure leaves nothing behind.
   say(`formatting ${n} node(s) in ${dir}`);
   await Promise.all(
     nodes.map((x) =>
@@ -193,7 +193,10 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
         throw new Error(`formatting Kafka node ${x.nodeId} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
       }),
     ),
-  );
+  ).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
   installExitHook();
 
   const launch = (x: KafkaTestNode): void => {
