@@ -272,6 +272,8 @@ async function main() {
   const nowIso = new Date(now).toISOString();
   const results = [];
   try {
+    // Baseline: HTTP + session check only, to separate the machine's load from the queries' cost.
+    results.push(await measure(api, 'baseline: GET /api/auth/me', () => '/api/auth/me'));
     results.push(await measure(api, 'alert list, unfiltered (limit 50)', () => '/api/alerts?limit=50'));
     results.push(await measure(api, 'alert list, status+severity+endpoint', (i) => `/api/alerts?status=open,acknowledged&severity=high,critical&endpointId=${pick(i)}&limit=50`));
     results.push(await measure(api, 'alert list, text query "sshd"', () => '/api/alerts?q=sshd&limit=50'));
@@ -291,7 +293,7 @@ async function main() {
   for (const r of results) {
     console.log(`${r.name.padEnd(42)} ${r.p50.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)} ${r.max.toFixed(1).padStart(8)} ${(r.p95 / TARGET_P95_MS).toFixed(2).padStart(11)} ${r.items.toFixed(0).padStart(6)}`);
   }
-  const worst = Math.max(...results.map((r) => r.p95));
+  const worst = Math.max(...results.slice(1).map((r) => r.p95));
   console.log(`worst p95 ${worst.toFixed(1)} ms: ${worst <= TARGET_P95_MS ? 'within' : 'OVER'} the ${TARGET_P95_MS} ms target; total ${secs(t0)} s`);
   if (flag('keep')) console.log(`kept database ${dbName} (drop it with: psql … -c 'drop database "${dbName}"')`);
   else {

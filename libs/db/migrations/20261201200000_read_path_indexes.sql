@@ -1,3 +1,5 @@
+-- Indexes for the API's read paths (measured with bench/api).
+--
 -- Text search of the alert list (`GET /api/alerts?q=`): a case-insensitive substring of title, program
 -- or evidence, which a b-tree cannot serve. A trigram GIN index over the three columns lets a rare
 -- term find its rows instead of reading every alert (bench/api: 1.3 s → ~15 ms at 100k alerts);
@@ -13,3 +15,11 @@ begin
   end if;
 end
 $$;
+
+-- Timelines (`GET /api/endpoints/:id/activity?program=`, the alert detail's activity) read one row per
+-- batch of one endpoint/program, and those rows lie one per heap page (batches of every program arrive
+-- interleaved). A covering index answers them from the index alone (bench/api, 7 days of one program,
+-- 15M rows: 408 ms → 40-70 ms execution, cold cache, loaded machine). On TimescaleDB, compressed chunks
+-- (segmentby endpoint_id, program) serve this anyway; the index then only covers the recent chunks.
+create index if not exists activity_timeline_idx on activity (endpoint_id, program, time)
+  include (batch_id, syscalls, file_opens, execs, net_ops, processes, alerts);
