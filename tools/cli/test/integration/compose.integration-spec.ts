@@ -9,7 +9,12 @@ import YAML from 'yaml';
 // without one. Both profiles are checked on the resolved configuration, not on the source text.
 const composeDir = resolve(__dirname, '../../../../deploy/compose');
 const compose = (envFile: string, args: string[]) =>
-  spawnSync('docker-compose', ['-f', join(composeDir, 'docker-compose.yml'), '--env-file', envFile, ...args], { encoding: 'utf8' });
+  // Compose lets the caller's environment override the env file: run it without this shell's VIGIL_*
+  // variables (`./vigil test` exports the local stack's addresses) so only the generated file counts.
+  spawnSync('docker-compose', ['-f', join(composeDir, 'docker-compose.yml'), '--env-file', envFile, ...args], {
+    encoding: 'utf8',
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_'))),
+  });
 
 interface Service {
   image?: string;
