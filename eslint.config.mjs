@@ -38,6 +38,13 @@ export default [
     rules: { 'no-restricted-properties': 'off' },
   },
   {
+    // Browser code (apps/web/src) never imports Node built-ins; the tag rule above covers workspace libs.
+    files: ['apps/web/src/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^node:', message: 'front-end code never imports Node code' }], paths: ['fs', 'path', 'os', 'child_process', 'crypto', 'net', 'http', 'https', 'zlib', 'stream'].map((name) => ({ name, message: 'front-end code never imports Node code' })) }],
+    },
+  },
+  {
     // Build/test configs import the shared root presets by path; they are not product code.
     files: ['**/*.config.mts', '**/*.config.ts', 'vitest.shared.mts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
