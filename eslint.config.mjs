@@ -2,6 +2,7 @@
 //   type:app   — a deployable (apps/*, tools/cli); never imported by anything
 //   type:lib   — shared code under libs/*; imports only other libs
 //   platform:node / platform:web — browser code never imports Node-only libs
+//   platform:browser-safe — a lib that runs in browsers and Node alike (libs/api-client); web may import it
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
@@ -20,7 +21,8 @@ export default [
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'platform:web', onlyDependOnLibsWithTags: ['platform:web', 'platform:any'] },
+            { sourceTag: 'platform:web', onlyDependOnLibsWithTags: ['platform:web', 'platform:browser-safe', 'platform:any'] },
+            { sourceTag: 'platform:browser-safe', onlyDependOnLibsWithTags: ['platform:browser-safe', 'platform:any'] },
           ],
         },
       ],

@@ -3,12 +3,16 @@ import { LoggerModule } from 'nestjs-pino';
 import { createLogger, REDACTED_PATHS } from '@vigil/common';
 import { ApiConfig } from './config/api.config';
 import { ConfigModule } from './config/config.module';
-import { DatabaseModule } from './database/database.module';
+import { type DatabaseMode, DatabaseModule } from './database/database.module';
+import { ActivityModule } from './modules/activity/activity.module';
 import { AlertsModule } from './modules/alerts/alerts.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { BaselinesModule } from './modules/baselines/baselines.module';
 import { EndpointsModule } from './modules/endpoints/endpoints.module';
 import { HealthModule } from './modules/health/health.module';
+import { OverviewModule } from './modules/overview/overview.module';
+import { ProcessesModule } from './modules/processes/processes.module';
 import { UsersModule } from './modules/users/users.module';
 
 /** Never logged: session cookies in both directions and CSRF tokens. */
@@ -16,7 +20,8 @@ const HTTP_REDACTIONS = [...REDACTED_PATHS, 'res.headers["set-cookie"]', 'req.he
 
 @Module({})
 export class AppModule {
-  static forRoot(config: ApiConfig): DynamicModule {
+  /** `offline`: the complete module graph without a database connection (for the OpenAPI document). */
+  static forRoot(config: ApiConfig, database: DatabaseMode = 'online'): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -31,13 +36,17 @@ export class AppModule {
           // Express 5 path syntax (the default '*' is the legacy form and logs a warning).
           forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
         }),
-        DatabaseModule,
+        DatabaseModule.forRoot(database),
         HealthModule,
         AuditModule,
         UsersModule,
         AuthModule,
         EndpointsModule,
         AlertsModule,
+        ActivityModule,
+        ProcessesModule,
+        BaselinesModule,
+        OverviewModule,
       ],
     };
   }

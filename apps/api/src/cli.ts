@@ -20,7 +20,7 @@ import { UsersService } from './modules/users/users.service';
 @Module({})
 class CliModule {
   static forRoot(config: ApiConfig): DynamicModule {
-    return { module: CliModule, imports: [ConfigModule.forRoot(config), DatabaseModule, UsersModule] };
+    return { module: CliModule, imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(), UsersModule] };
   }
 }
 

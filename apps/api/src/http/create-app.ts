@@ -2,18 +2,29 @@ import 'reflect-metadata';
 import { type INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ApiProperty, DocumentBuilder, getSchemaPath, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from '../app.module';
 import type { ApiConfig } from '../config/api.config';
+import type { DatabaseMode } from '../database/database.module';
 import { ApiError, ApiErrorCode } from '../errors/api-error';
 import { MetricsService } from '../modules/health/metrics.service';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { serveWebUi } from './web-ui';
 
-/** Build the OpenAPI document from the controllers' DTOs. */
+/** Every error answer: `{"error":{"code","message"}}`. */
+export class ErrorDetailDto {
+  @ApiProperty({ enum: Object.values(ApiErrorCode), enumName: 'ApiErrorCode' }) code!: ApiErrorCode;
+  @ApiProperty({ description: 'for people' }) message!: string;
+}
+
+export class ErrorDto {
+  @ApiProperty({ type: ErrorDetailDto }) error!: ErrorDetailDto;
+}
+
+/** Build the OpenAPI document from the controllers' DTOs; every operation documents the error body as its default answer. */
 export function openApiDocument(app: INestApplication): ReturnType<typeof SwaggerModule.createDocument> {
   const doc = new DocumentBuilder()
     .setTitle('Vigil API')
@@ -22,12 +33,22 @@ export function openApiDocument(app: INestApplication): ReturnType<typeof Swagge
     .addCookieAuth('vigil_session')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-csrf-token' }, 'csrf')
     .build();
-  return SwaggerModule.createDocument(app, doc);
+  const document = SwaggerModule.createDocument(app, doc, { extraModels: [ErrorDto] });
+  for (const item of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const op = item[method];
+      if (op) op.responses.default ??= { description: 'error', content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorDto) } } } };
+    }
+  }
+  return document;
 }
 
-/** The configured Nest application (not yet listening): prefix /api, one error filter, validation, OpenAPI, metrics. */
-export async function createApp(config: ApiConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true });
+/**
+ * The configured Nest application (not yet listening): prefix /api, one error filter, validation, OpenAPI, metrics.
+ * `database: 'offline'` builds the same application without connecting anywhere (OpenAPI generation).
+ */
+export async function createApp(config: ApiConfig, database: DatabaseMode = 'online'): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, database), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');

@@ -5,18 +5,6 @@ import { freshDatabase, waitUntil } from '@vigil/testing';
 import { AlertsListener } from '../../src/modules/alerts/alerts-listener';
 import { Client, codeOf, startApiOn, type TestApi } from './harness';
 
-/**
- * The `alerts` table belongs to the stream analyzer; this is the shape the API is written against
- * (if the analyzer's differs, this fixture and alerts.repository.ts change together).
- */
-const ALERTS_DDL = `
-  create table alerts (
-    id text primary key, endpoint_id uuid not null, time timestamptz not null, program text not null, pid int not null,
-    ancestry text[] not null default '{}', kind text not null, detector text not null, severity text not null,
-    score double precision not null, title text not null, mitre text, evidence text not null, evidence_data jsonb,
-    batch_id text not null, count int not null default 1, status text not null default 'open', assignee text
-  )`;
-
 const PW = 'marble-falcon-36-river';
 const EP = randomUUID();
 const T0 = Date.parse('2026-11-01T00:00:00Z');
@@ -46,10 +34,14 @@ describe('alerts: list, detail, triage, live stream (real PostgreSQL)', () => {
       title: i === 7 ? 'Reverse shell spawned by nginx' : `Unusual syscalls ${i}`,
       ...over,
     };
+    // As the analyzer writes it (libs/db telemetry schema, applied by the API at start).
     await pg.query(
-      `insert into alerts (id, endpoint_id, time, program, pid, ancestry, kind, detector, severity, score, title, evidence, evidence_data, batch_id)
-       values ($1, $2, $3, $4, $5, $6, 'syscall_anomaly', 'ngram', $7, 0.9, $8, 'rare n-grams: 12', '{"ngrams":[["openat","connect"]]}', 'b1')`,
-      [a.id, EP, a.time, a.program, 1000 + i, ['/usr/bin/bash', '/usr/lib/systemd/systemd'], a.severity, a.title],
+      `insert into alerts (id, time, endpoint_id, batch_id, program, program_key, pid, ppid, uid, comm, ancestry, kind, detector, group_key,
+                           severity, score, title, evidence, evidence_data, last_seen)
+       values ($1, $2, $3, 'b1', $4, $4, $5, 1, 0, 'x', $6, 'syscall_anomaly', 'ngram', 'g', $7, 0.9, $8, 'rare n-grams: 12',
+               '{"ngrams":[["openat","connect"]]}', $2)
+       on conflict (id, time) do nothing`,
+      [a.id, a.time, EP, a.program, 1000 + i, ['/usr/bin/bash', '/usr/lib/systemd/systemd'], a.severity, a.title],
     );
     return a.id as string;
   };
@@ -58,9 +50,9 @@ describe('alerts: list, detail, triage, live stream (real PostgreSQL)', () => {
     db = await freshDatabase('vigil_api_test');
     pg = new PgClient({ connectionString: db.url });
     await pg.connect();
-    await pg.query(ALERTS_DDL);
-    for (let i = 0; i < 25; i++) await insertAlert(i);
+    // The empty database gets the shared schema (alerts, activity, …) and the API's own from the API's start.
     api = await startApiOn(db.url, { VIGIL_STREAM_SESSION_RECHECK: '200ms' });
+    for (let i = 0; i < 25; i++) await insertAlert(i);
     await api.createUser('ana', 'analyst', PW);
     analyst = new Client(api.baseUrl);
     expect((await analyst.login('ana', PW)).status).toBe(200);

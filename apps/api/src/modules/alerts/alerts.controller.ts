@@ -5,6 +5,9 @@ import { ApiConfig } from '../../config/api.config';
 import { CurrentSession, SESSION_COOKIE, type VigilRequest } from '../auth/auth.decorators';
 import { AuthService, type SessionContext } from '../auth/auth.service';
 import { actorOf } from '../auth/session-actor';
+import { toBucketDto } from '../activity/activity.controller';
+import { bucketLabel } from '../activity/time-range';
+import type { AlertDetail } from './alert-history';
 import type { AlertEntity, AlertNoteEntity } from './alert.entity';
 import { AlertsService } from './alerts.service';
 import {
@@ -18,13 +21,18 @@ import {
   UpdateAlertDto,
 } from './dtos/alert.dto';
 
-function toDto(a: AlertEntity): AlertDto {
+export function toAlertDto(a: AlertEntity): AlertDto {
   return {
     id: a.id,
     endpointId: a.endpointId,
     time: a.time.toISOString(),
     program: a.program,
+    programKey: a.programKey,
+    exeHash: a.exeHash,
     pid: a.pid,
+    ppid: a.ppid,
+    uid: a.uid,
+    comm: a.comm,
     ancestry: a.ancestry,
     kind: a.kind,
     detector: a.detector,
@@ -34,8 +42,25 @@ function toDto(a: AlertEntity): AlertDto {
     mitre: a.mitre,
     evidence: a.evidence,
     count: a.count,
+    lastSeen: a.lastSeen?.toISOString() ?? null,
     status: a.status,
     assignee: a.assignee,
+  };
+}
+
+const asObject = (v: unknown): Record<string, unknown> | null => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : null);
+
+function toDetailDto(d: AlertDetail): AlertDetailDto {
+  const { alert, notes, history, activity } = d;
+  return {
+    ...toAlertDto(alert),
+    evidenceData: asObject(alert.evidenceData),
+    acceptance: asObject(alert.acceptance),
+    groupKey: alert.groupKey,
+    batchId: alert.batchId,
+    notes: notes.map(noteDto),
+    history: history.map((h) => ({ time: h.time.toISOString(), type: h.type, actor: h.actor, summary: h.summary, details: h.details })),
+    activity: { from: activity.range.from.toISOString(), to: activity.range.to.toISOString(), bucket: bucketLabel(activity.widthMs), buckets: activity.buckets.map(toBucketDto) },
   };
 }
 
@@ -71,7 +96,7 @@ export class AlertsController {
       q.limit ?? 50,
       q.cursor,
     );
-    return { items: items.map(toDto), nextCursor };
+    return { items: items.map(toAlertDto), nextCursor };
   }
 
   /** Server-sent events: `event: alert`, `data: <AlertDto JSON>` for each new alert; `ping` every 15 s. */
@@ -86,7 +111,7 @@ export class AlertsController {
       filter((live) => !live),
     );
     return merge(
-      this.alerts.stream().pipe(map((a): MessageEvent => ({ type: 'alert', id: a.id, data: toDto(a) }))),
+      this.alerts.stream().pipe(map((a): MessageEvent => ({ type: 'alert', id: a.id, data: toAlertDto(a) }))),
       interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ type: 'ping', data: '' }))),
     ).pipe(takeUntil(sessionEnded));
   }
@@ -100,8 +125,7 @@ export class AlertsController {
   @Get(':id')
   @ApiOkResponse({ type: AlertDetailDto })
   async get(@Param('id') id: string): Promise<AlertDetailDto> {
-    const { alert, notes } = await this.alerts.get(id);
-    return { ...toDto(alert), evidenceData: alert.evidenceData, batchId: alert.batchId, notes: notes.map(noteDto) };
+    return toDetailDto(await this.alerts.detail(id));
   }
 
   @Patch(':id')

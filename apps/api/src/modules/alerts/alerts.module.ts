@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ActivityModule } from '../activity/activity.module';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { AlertNoteEntity } from './alert.entity';
@@ -13,8 +14,9 @@ import { AlertsService } from './alerts.service';
  * only reads it and sets `status`/`assignee`). Kept apart so a schema change there touches one folder.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([AlertNoteEntity]), AuditModule, AuthModule],
+  imports: [TypeOrmModule.forFeature([AlertNoteEntity]), AuditModule, AuthModule, ActivityModule],
   controllers: [AlertsController],
   providers: [AlertsRepository, AlertsService, AlertsListener],
+  exports: [AlertsService],
 })
 export class AlertsModule {}

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import type { AlertCursor } from './cursor';
-import { AlertEntity, AlertNoteEntity, type AlertStatus, type Severity } from './alert.entity';
+import { SqlFeatures } from '../../database/sql-features';
+import { bucketInterval, type TimeRange } from '../activity/time-range';
+import { AlertEntity, AlertNoteEntity, type AlertOccurrence, type AlertStatus, type Severity, type SeverityBucket, SEVERITIES } from './alert.entity';
 
 /** Filters of the alert list (all optional, combined with AND). */
 export interface AlertFilter {
@@ -17,25 +19,34 @@ export interface AlertFilter {
   text?: string;
 }
 
-const COLUMNS = `id, endpoint_id, time, program, pid, ancestry, kind, detector, severity, score, title, mitre, evidence, evidence_data, batch_id, count, status, assignee`;
+const COLUMNS = `id, endpoint_id, time, program, program_key, exe_hash, pid, ppid, uid, comm, ancestry, kind, detector, group_key, severity, score,
+  title, mitre, evidence, evidence_data, acceptance, batch_id, count, last_seen, status, assignee`;
 
 interface AlertRow {
   id: string;
   endpoint_id: string;
   time: Date;
   program: string;
+  program_key: string;
+  exe_hash: string | null;
   pid: number;
+  ppid: number | null;
+  uid: number | null;
+  comm: string | null;
   ancestry: string[] | null;
   kind: string;
   detector: string;
+  group_key: string;
   severity: Severity;
   score: number;
   title: string;
   mitre: string | null;
   evidence: string;
   evidence_data: unknown;
+  acceptance: unknown;
   batch_id: string;
   count: number;
+  last_seen: Date | null;
   status: AlertStatus;
   assignee: string | null;
 }
@@ -46,18 +57,26 @@ function toEntity(r: AlertRow): AlertEntity {
     endpointId: r.endpoint_id,
     time: r.time,
     program: r.program,
+    programKey: r.program_key,
+    exeHash: r.exe_hash,
     pid: r.pid,
+    ppid: r.ppid,
+    uid: r.uid,
+    comm: r.comm,
     ancestry: r.ancestry ?? [],
     kind: r.kind,
     detector: r.detector,
+    groupKey: r.group_key,
     severity: r.severity,
     score: Number(r.score),
     title: r.title,
     mitre: r.mitre,
     evidence: r.evidence,
     evidenceData: r.evidence_data,
+    acceptance: r.acceptance,
     batchId: r.batch_id,
     count: r.count,
+    lastSeen: r.last_seen,
     status: r.status,
     assignee: r.assignee,
   });
@@ -69,6 +88,7 @@ export class AlertsRepository {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectRepository(AlertNoteEntity) private readonly notes: Repository<AlertNoteEntity>,
+    private readonly features: SqlFeatures,
   ) {}
 
   /** Newest first (time, then id), `limit` rows after `cursor`. Keyset paging: cost does not grow with depth. */
@@ -112,6 +132,24 @@ export class AlertsRepository {
     return rows.map(toEntity);
   }
 
+  /** The batches that contributed to an alert, oldest first (at most `limit`, the newest ones). */
+  async occurrences(alertId: string, limit: number): Promise<AlertOccurrence[]> {
+    const rows = (await this.db.query(
+      `select time, batch_id, count, pids from (select time, batch_id, count, pids from alert_occurrences where alert_id = $1 order by time desc limit $2) o order by time`,
+      [alertId, limit],
+    )) as { time: Date; batch_id: string; count: number; pids: number[] | null }[];
+    return rows.map((r) => ({ time: r.time, batchId: r.batch_id, count: r.count, pids: r.pids ?? [] }));
+  }
+
+  /** Alerts per bucket of `widthMs` and severity over [from, to) (buckets without alerts are absent). */
+  async severityBuckets(range: TimeRange, widthMs: number): Promise<SeverityBucket[]> {
+    const counts = SEVERITIES.map((s) => `(count(*) filter (where severity = '${s}'))::int as ${s}`).join(', ');
+    return (await this.db.query(
+      `select ${this.features.bucketSql('$3', 'time')} bucket, ${counts} from alerts where time >= $1 and time < $2 group by 1 order by 1`,
+      [range.from, range.to, bucketInterval(widthMs)],
+    )) as SeverityBucket[];
+  }
+
   /** Set status and/or assignee; returns the previous values of the rows changed (one statement, so concurrent triage is serialised per row). */
   async update(ids: string[], change: { status?: AlertStatus; assignee?: string | null }): Promise<{ id: string; oldStatus: AlertStatus; oldAssignee: string | null }[]> {
     const sets: string[] = [];
@@ -126,8 +164,8 @@ export class AlertsRepository {
     }
     if (sets.length === 0) return (await this.findByIds(ids)).map((a) => ({ id: a.id, oldStatus: a.status, oldAssignee: a.assignee }));
     const rows = (await this.db.query(
-      `update alerts a set ${sets.join(', ')} from (select id, status, assignee from alerts where id = any($1) for update) old
-        where a.id = old.id returning a.id, old.status as old_status, old.assignee as old_assignee`,
+      `update alerts a set ${sets.join(', ')} from (select id, time, status, assignee from alerts where id = any($1) for update) old
+        where a.id = old.id and a.time = old.time returning a.id, old.status as old_status, old.assignee as old_assignee`,
       params,
     )) as [{ id: string; old_status: AlertStatus; old_assignee: string | null }[], number];
     // pg's UPDATE … RETURNING comes back as [rows, count] through TypeORM's postgres driver.

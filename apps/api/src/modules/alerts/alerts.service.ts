@@ -3,7 +3,10 @@ import { concatMap, filter, from, type Observable, share, Subject, takeUntil } f
 import { ApiError, ApiErrorCode } from '../../errors/api-error';
 import type { Actor } from '../audit/audit.service';
 import { AuditService } from '../audit/audit.service';
-import type { AlertEntity, AlertNoteEntity, AlertStatus } from './alert.entity';
+import { ActivityService } from '../activity/activity.service';
+import { fillBuckets, type TimeRange } from '../activity/time-range';
+import type { AlertEntity, AlertNoteEntity, AlertStatus, SeverityBucket } from './alert.entity';
+import { ALERT_ACTIVITY_BUCKET_MS, type AlertDetail, alertHistory, aroundAlert, MAX_HISTORY } from './alert-history';
 import { AlertsListener } from './alerts-listener';
 import { type AlertFilter, AlertsRepository } from './alerts.repository';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -25,6 +28,7 @@ export class AlertsService implements OnModuleDestroy {
     private readonly alerts: AlertsRepository,
     private readonly listener: AlertsListener,
     private readonly audit: AuditService,
+    private readonly activity: ActivityService,
   ) {
     this.live = listener.alertIds.pipe(
       concatMap((id) => from(this.alerts.findById(id).catch(() => undefined))),
@@ -50,6 +54,26 @@ export class AlertsService implements OnModuleDestroy {
     const alert = await this.alerts.findById(id);
     if (!alert) throw new ApiError(ApiErrorCode.NotFound, `no alert ${id}`);
     return { alert, notes: await this.alerts.notesOf(id) };
+  }
+
+  /**
+   * The alert with everything an analyst decides on: notes, its history (the batches that raised it
+   * and every triage step, time-ordered) and the program's activity around it.
+   */
+  async detail(id: string): Promise<AlertDetail> {
+    const { alert, notes } = await this.get(id);
+    const [occurrences, audit, activity] = await Promise.all([
+      this.alerts.occurrences(id, MAX_HISTORY),
+      this.audit.about(id, ['alert.status_change', 'alert.update', 'baseline.accept'], MAX_HISTORY),
+      this.activity.window(alert.endpointId, aroundAlert(alert.time), ALERT_ACTIVITY_BUCKET_MS, alert.program),
+    ]);
+    return { alert, notes, history: alertHistory(alert, occurrences, audit, notes), activity };
+  }
+
+  /** Alerts per bucket and severity over the range, gap-filled. */
+  async severityBuckets(range: TimeRange, widthMs: number): Promise<SeverityBucket[]> {
+    const rows = await this.alerts.severityBuckets(range, widthMs);
+    return fillBuckets(range, widthMs, rows, (bucket) => ({ bucket, info: 0, low: 0, medium: 0, high: 0, critical: 0 }));
   }
 
   /** Triage: status, assignee, a note; every status change is audited with its old and new value. */

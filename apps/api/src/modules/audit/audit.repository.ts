@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { AuditEntryEntity } from './audit-entry.entity';
+import { type AuditAction, AuditEntryEntity } from './audit-entry.entity';
 
 export type NewAuditEntry = Pick<AuditEntryEntity, 'action'> & Partial<Pick<AuditEntryEntity, 'actorId' | 'actor' | 'target' | 'sourceAddress' | 'details'>>;
 
@@ -18,6 +18,18 @@ export class AuditRepository {
       sourceAddress: entry.sourceAddress ?? null,
       details: (entry.details ?? {}) as never,
     });
+  }
+
+  /** Entries about `target` with one of `actions`, oldest first (at most `limit`, the newest ones). */
+  async byTarget(target: string, actions: AuditAction[], limit: number): Promise<AuditEntryEntity[]> {
+    const newest = await this.repo
+      .createQueryBuilder('a')
+      .where('a.target = :target', { target })
+      .andWhere('a.action in (:...actions)', { actions })
+      .orderBy('a.id', 'DESC')
+      .limit(limit)
+      .getMany();
+    return newest.reverse();
   }
 
   /** Newest first; `beforeId` is the cursor (the last id of the previous page). */

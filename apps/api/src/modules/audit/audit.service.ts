@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AuditEntryEntity } from './audit-entry.entity';
+import type { AuditAction, AuditEntryEntity } from './audit-entry.entity';
 import { AuditRepository, type NewAuditEntry } from './audit.repository';
 
 /** Who did something, as services see it (from the session, or the command line). */
@@ -20,6 +20,11 @@ export class AuditService {
       actor: entry.actor ?? actor?.username ?? null,
       sourceAddress: entry.sourceAddress ?? actor?.sourceAddress ?? null,
     });
+  }
+
+  /** What happened to `target` (e.g. an alert's triage), oldest first. */
+  about(target: string, actions: AuditAction[], limit: number): Promise<AuditEntryEntity[]> {
+    return this.audit.byTarget(target, actions, limit);
   }
 
   list(filter: { limit: number; beforeId?: string; action?: string }): Promise<AuditEntryEntity[]> {

@@ -3,11 +3,12 @@ import { ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse,
 import { CurrentSession, Roles } from '../auth/auth.decorators';
 import type { SessionContext } from '../auth/auth.service';
 import { actorOf } from '../auth/session-actor';
-import { CreateEndpointDto, EndpointDto, EndpointWithKeyDto, ListEndpointsQueryDto } from './dtos/endpoint.dto';
+import { toProgramDto } from '../baselines/baselines.controller';
+import { CreateEndpointDto, EndpointDetailDto, EndpointDto, EndpointWithKeyDto, ListEndpointsQueryDto } from './dtos/endpoint.dto';
 import type { EndpointEntity } from './endpoint.entity';
-import { EndpointsService } from './endpoints.service';
+import { EndpointsService, ONLINE_WINDOW_MS } from './endpoints.service';
 
-function toDto(e: EndpointEntity): EndpointDto {
+export function toEndpointDto(e: EndpointEntity): EndpointDto {
   return {
     id: e.id,
     name: e.name,
@@ -29,7 +30,16 @@ export class EndpointsController {
   @Get()
   @ApiOkResponse({ type: [EndpointDto] })
   async list(@Query() query: ListEndpointsQueryDto): Promise<EndpointDto[]> {
-    return (await this.endpoints.list(query.includeRevoked ?? false)).map(toDto);
+    return (await this.endpoints.list(query.includeRevoked ?? false)).map(toEndpointDto);
+  }
+
+  @Get(':id')
+  @Roles('analyst')
+  @ApiOkResponse({ type: EndpointDetailDto, description: 'the endpoint (revoked ones too) with the programs the analyzer keeps a baseline for' })
+  async get(@Param('id', new ParseUUIDPipe()) id: string): Promise<EndpointDetailDto> {
+    const { endpoint, programs } = await this.endpoints.detail(id);
+    const online = endpoint.revokedAt === null && endpoint.lastSeenAt !== null && Date.now() - endpoint.lastSeenAt.getTime() < ONLINE_WINDOW_MS;
+    return { ...toEndpointDto(endpoint), online, programs: programs.map(toProgramDto) };
   }
 
   @Post()

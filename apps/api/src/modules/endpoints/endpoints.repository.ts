@@ -4,6 +4,13 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
 import { EndpointEntity } from './endpoint.entity';
 
+/** Fleet counts for the overview. */
+export interface EndpointCounts {
+  total: number;
+  online: number;
+  drops: number;
+}
+
 @Injectable()
 export class EndpointsRepository {
   constructor(@InjectRepository(EndpointEntity) private readonly repo: Repository<EndpointEntity>) {}
@@ -20,6 +27,19 @@ export class EndpointsRepository {
 
   findById(id: string): Promise<EndpointEntity | null> {
     return this.repo.findOneBy({ id });
+  }
+
+  /** Live (not revoked) endpoints, those seen within `onlineWindowMs`, and their summed drop counters. */
+  async counts(onlineWindowMs: number): Promise<EndpointCounts> {
+    const rows = (await this.repo.query(
+      `select count(*)::int total,
+              (count(*) filter (where last_seen_at > now() - make_interval(secs => $1::double precision / 1000)))::int online,
+              coalesce(sum(drops), 0)::text drops
+         from endpoints where revoked_at is null`,
+      [onlineWindowMs],
+    )) as { total: number; online: number; drops: string }[];
+    const r = rows[0]!;
+    return { total: r.total, online: r.online, drops: Number(r.drops) };
   }
 
   /** Replace the key hash of a live endpoint; resolves false when it is absent or revoked. */

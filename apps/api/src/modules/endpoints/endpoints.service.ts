@@ -2,11 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { ApiConfig } from '../../config/api.config';
 import { ApiError, ApiErrorCode } from '../../errors/api-error';
 import type { Actor } from '../audit/audit.service';
+import type { BaselineEntity } from '../baselines/baseline.entity';
+import { BaselinesService } from '../baselines/baselines.service';
 import { AuditService } from '../audit/audit.service';
 import { newEndpointKey, sha256Bytes } from '../auth/tokens';
 import { renderAgentConfig } from './agent-config';
 import type { EndpointEntity } from './endpoint.entity';
-import { EndpointsRepository } from './endpoints.repository';
+import { type EndpointCounts, EndpointsRepository } from './endpoints.repository';
+
+/** An endpoint is online when it was seen this recently (agents send a batch every few seconds). */
+export const ONLINE_WINDOW_MS = 120_000;
+/** Most programs listed in an endpoint's detail. */
+const MAX_PROGRAMS = 5_000;
 
 /** An endpoint with its key, as returned once by enrolment and key rotation. */
 export interface EndpointWithKey {
@@ -22,6 +29,7 @@ export class EndpointsService {
     private readonly endpoints: EndpointsRepository,
     private readonly audit: AuditService,
     private readonly config: ApiConfig,
+    private readonly baselines: BaselinesService,
   ) {}
 
   private withKey(e: Pick<EndpointEntity, 'id' | 'name'>, key: string): EndpointWithKey {
@@ -38,6 +46,24 @@ export class EndpointsService {
 
   list(includeRevoked: boolean): Promise<EndpointEntity[]> {
     return this.endpoints.list(includeRevoked);
+  }
+
+  /** One endpoint (revoked ones too), NOT_FOUND when unknown. */
+  async get(id: string): Promise<EndpointEntity> {
+    const endpoint = await this.endpoints.findById(id);
+    if (!endpoint) throw new ApiError(ApiErrorCode.NotFound, `no endpoint ${id}`);
+    return endpoint;
+  }
+
+  /** The endpoint with the programs it has baselines for. */
+  async detail(id: string): Promise<{ endpoint: EndpointEntity; programs: BaselineEntity[] }> {
+    const endpoint = await this.get(id);
+    return { endpoint, programs: await this.baselines.list({ endpointId: id, limit: MAX_PROGRAMS }) };
+  }
+
+  /** Live endpoints: how many, how many reported within {@link ONLINE_WINDOW_MS}; summed drops. */
+  counts(): Promise<EndpointCounts> {
+    return this.endpoints.counts(ONLINE_WINDOW_MS);
   }
 
   /** A new key for a live endpoint; the old key stops working at once. */

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { ActivityWindowDto } from '../../activity/dtos/activity.dto';
+import { HISTORY_TYPES } from '../alert-history';
 import { ALERT_STATUSES, SEVERITIES } from '../alert.entity';
 
 /** `a,b` or repeated parameters → array. */
@@ -8,14 +10,14 @@ const toList = ({ value }: { value: unknown }): unknown =>
   value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
 
 export class AlertQueryDto {
-  @ApiPropertyOptional({ description: 'comma-separated', example: 'open,acknowledged' })
+  @ApiPropertyOptional({ enum: ALERT_STATUSES, isArray: true, description: 'repeated or comma-separated', example: ['open', 'acknowledged'] })
   @IsOptional()
   @Transform(toList)
   @IsArray()
   @IsIn(ALERT_STATUSES, { each: true })
   status?: (typeof ALERT_STATUSES)[number][];
 
-  @ApiPropertyOptional({ description: 'comma-separated', example: 'high,critical' })
+  @ApiPropertyOptional({ enum: SEVERITIES, isArray: true, description: 'repeated or comma-separated', example: ['high', 'critical'] })
   @IsOptional()
   @Transform(toList)
   @IsArray()
@@ -43,19 +45,25 @@ export class AlertQueryDto {
 export class AlertDto {
   @ApiProperty() id!: string;
   @ApiProperty({ format: 'uuid' }) endpointId!: string;
-  @ApiProperty() time!: string;
-  @ApiProperty() program!: string;
+  @ApiProperty({ description: 'event time of the batch that raised it (ISO 8601)' }) time!: string;
+  @ApiProperty({ description: 'executable path', example: '/usr/bin/curl' }) program!: string;
+  @ApiProperty({ description: 'program identity (path, or path@sha256); key of /api/baselines/:endpointId/:programKey' }) programKey!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'sha256 of the executable when known' }) exeHash!: string | null;
   @ApiProperty() pid!: number;
+  @ApiProperty({ nullable: true, type: Number }) ppid!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) uid!: number | null;
+  @ApiProperty({ nullable: true, type: String }) comm!: string | null;
   @ApiProperty({ type: [String], description: 'exe of parent, grandparent, … up to init' }) ancestry!: string[];
-  @ApiProperty() kind!: string;
+  @ApiProperty({ example: 'novel_syscall' }) kind!: string;
   @ApiProperty() detector!: string;
-  @ApiProperty({ enum: SEVERITIES }) severity!: string;
+  @ApiProperty({ enum: SEVERITIES }) severity!: (typeof SEVERITIES)[number];
   @ApiProperty() score!: number;
   @ApiProperty() title!: string;
-  @ApiProperty({ nullable: true, type: String }) mitre!: string | null;
-  @ApiProperty() evidence!: string;
-  @ApiProperty() count!: number;
-  @ApiProperty({ enum: ALERT_STATUSES }) status!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'ATT&CK technique, e.g. T1003.008' }) mitre!: string | null;
+  @ApiProperty({ description: 'the evidence in plain words' }) evidence!: string;
+  @ApiProperty({ description: 'findings grouped into this alert' }) count!: number;
+  @ApiProperty({ nullable: true, type: String, description: 'last finding grouped into it (ISO 8601)' }) lastSeen!: string | null;
+  @ApiProperty({ enum: ALERT_STATUSES }) status!: (typeof ALERT_STATUSES)[number];
   @ApiProperty({ nullable: true, type: String }) assignee!: string | null;
 }
 
@@ -65,10 +73,22 @@ export class AlertNoteDto {
   @ApiProperty() text!: string;
 }
 
+export class AlertHistoryEventDto {
+  @ApiProperty({ description: 'ISO 8601' }) time!: string;
+  @ApiProperty({ enum: HISTORY_TYPES, description: 'raised (first batch), occurrence (a later batch grouped into it), status_change, assignment, note, baseline_accept' }) type!: (typeof HISTORY_TYPES)[number];
+  @ApiProperty({ nullable: true, type: String, description: 'username; null for the analyzer' }) actor!: string | null;
+  @ApiProperty({ description: 'one line for people' }) summary!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
+}
+
 export class AlertDetailDto extends AlertDto {
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) evidenceData!: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'the data behind the evidence' }) evidenceData!: Record<string, unknown> | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'what "accept into baseline" teaches the analyzer' }) acceptance!: Record<string, unknown> | null;
+  @ApiProperty({ description: 'what repeats of the same deviation share' }) groupKey!: string;
   @ApiProperty() batchId!: string;
   @ApiProperty({ type: [AlertNoteDto] }) notes!: AlertNoteDto[];
+  @ApiProperty({ type: [AlertHistoryEventDto], description: 'occurrences and triage events, oldest first' }) history!: AlertHistoryEventDto[];
+  @ApiProperty({ type: ActivityWindowDto, description: "the program's activity on the endpoint from 1 h before to 1 h after the alert" }) activity!: ActivityWindowDto;
 }
 
 export class AlertPageDto {

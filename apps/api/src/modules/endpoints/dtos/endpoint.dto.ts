@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, Matches } from 'class-validator';
+import { EndpointProgramDto } from '../../baselines/dtos/baseline.dto';
 
 export class CreateEndpointDto {
   @ApiProperty({ example: 'web-01', description: '1-128 characters: letters, digits, . _ -' })
@@ -26,6 +27,11 @@ export class EndpointDto {
   @ApiProperty({ nullable: true, type: String }) agentVersion!: string | null;
   @ApiProperty({ nullable: true, type: Number }) eventsPerS!: number | null;
   @ApiProperty({ nullable: true, type: Number }) drops!: number | null;
+}
+
+export class EndpointDetailDto extends EndpointDto {
+  @ApiProperty({ description: 'not revoked and seen within the last 2 minutes' }) online!: boolean;
+  @ApiProperty({ type: [EndpointProgramDto], description: 'programs seen on the endpoint, with their baseline phase' }) programs!: EndpointProgramDto[];
 }
 
 export class EndpointWithKeyDto {

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { ProcessEntity } from './process.entity';
+
+interface ProcessRow {
+  boot_id: string;
+  pid: number;
+  ppid: number;
+  start_time_ns: string;
+  exe: string;
+  comm: string;
+  uid: number;
+  container_id: string | null;
+  ancestry: string[] | null;
+  argv: string[] | null;
+  first_seen: Date;
+  last_seen: Date;
+  exited_at: Date | null;
+  exit_code: number | null;
+}
+
+/** Reads the analyzer's `processes` table. */
+@Injectable()
+export class ProcessesRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Processes of the endpoint alive at `at`: seen to start by then and not exited by then, within the
+   * boot that was current at `at` (processes of an earlier boot never exited in our records: the
+   * machine went down). At most `limit`, ordered by pid.
+   */
+  async aliveAt(endpointId: string, at: Date, limit: number): Promise<ProcessEntity[]> {
+    const rows = (await this.db.query(
+      `with boot as (
+         select boot_id from processes where endpoint_id = $1::uuid and first_seen <= $2 order by first_seen desc limit 1
+       )
+       select p.boot_id, p.pid, p.ppid, p.start_time_ns::text start_time_ns, p.exe, p.comm, p.uid, p.container_id, p.ancestry, p.argv,
+              p.first_seen, p.last_seen, p.exited_at, p.exit_code
+         from processes p join boot b on b.boot_id = p.boot_id
+        where p.endpoint_id = $1::uuid and p.first_seen <= $2 and (p.exited_at is null or p.exited_at > $2)
+        order by p.pid, p.start_time_ns limit $3`,
+      [endpointId, at, limit],
+    )) as ProcessRow[];
+    return rows.map((r) => ({
+      bootId: r.boot_id,
+      pid: r.pid,
+      ppid: r.ppid,
+      startTimeNs: r.start_time_ns,
+      exe: r.exe,
+      comm: r.comm,
+      uid: r.uid,
+      containerId: r.container_id,
+      ancestry: r.ancestry ?? [],
+      argv: r.argv,
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
+      exitedAt: r.exited_at,
+      exitCode: r.exit_code,
+    }));
+  }
+}
