@@ -1,4 +1,211 @@
-/** The long-running consumer (see kafka/). */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { backoffDelay, createLogger, errorMessage, isRetriable, sleep, type Logger } from '@vigil/common';
+import { createPool, migrate } from '@vigil/db';
+import { KafkaClient } from '@vigil/kafka';
+import {
+  AlertV1Schema,
+  SubjectSchemas,
+  WireEncoder,
+  createRegistryClient,
+  registerValueSchema,
+  subjectForTopic,
+  type Alert as AvroAlert,
+} from '@vigil/schemas';
+import { FleetCache } from './baselines/fleet-cache';
+import { describeConfig, loadAnalyzerConfig, type AnalyzerConfig } from './config/analyzer.config';
+import { TelemetryConsumer } from './consumer/telemetry-consumer';
+import { TelemetryDecoder } from './kafka/telemetry-decoder';
+import { DEFAULT_ENGINE_OPTIONS, DetectionEngine } from './detection/engine';
+import { RuleSet } from './detection/rules/rule-set';
+import { HealthState } from './http/health';
+import { startHttpServer } from './http/server';
+import { AnalyzerMetrics } from './metrics/analyzer.metrics';
+import { AnalyzerRepository } from './repositories/analyzer.repository';
+import { isDatabaseUnavailable } from './repositories/database-errors';
+
+/** The known-bad rules shipped with the analyzer. */
+export const RULES_FILE = resolve(__dirname, '..', 'rules', 'known-bad.yaml');
+
+/** A running analyzer instance. */
+export interface Analyzer {
+  /** Base URL of /healthz and /metrics. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Retry `fn` while `transient(err)`, with jittered backoff, marking `dependency` degraded meanwhile. */
+async function untilUp<T>(fn: () => Promise<T>, dependency: string, what: string, health: HealthState, log: Logger, transient: (err: unknown) => boolean, signal: AbortSignal): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const v = await fn();
+      health.recover(dependency);
+      return v;
+    } catch (err) {
+      if (!transient(err) || signal.aborted) throw err;
+      health.degrade(dependency, `${what}: ${errorMessage(err)}`);
+      if (attempt % 10 === 0) log.warn({ dependency, attempt: attempt + 1, err: errorMessage(err) }, `${what} failed; retrying`);
+      await sleep(backoffDelay(attempt, 250, 5_000), signal);
+    }
+  }
+}
+
+/** Wire the analyzer from its configuration: health/metrics first, then the database, registry and Kafka. */
+export async function startAnalyzer(config: AnalyzerConfig, log: Logger = createLogger('stream-analyzer', { level: config.logLevel })): Promise<Analyzer> {
+  log.info({ config: describeConfig(config) }, 'starting');
+  const abort = new AbortController();
+  const metrics = new AnalyzerMetrics();
+  const health = new HealthState((dependency, degraded) => metrics.degraded.set({ dependency }, degraded ? 1 : 0));
+  const rules = RuleSet.parse(readFileSync(RULES_FILE, 'utf8'));
+  const fleet = new FleetCache();
+  const engine = new DetectionEngine(rules, { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: config.learningPeriodMs, fleetMinRuns: config.fleetMinRuns, fleetMinEndpoints: config.fleetMinEndpoints }, fleet);
+
+  const pool = createPool(config.databaseUrl, { max: Math.max(4, config.concurrency + 3), application_name: 'vigil-stream-analyzer' });
+  // an idle client losing its connection (database restart) must not crash the process
+  pool.on('error', (err) => log.warn({ err: errorMessage(err) }, 'idle database connection lost'));
+  const repo = new AnalyzerRepository(pool);
+  const registry = createRegistryClient(config.schemaRegistryUrl);
+  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'vigil-stream-analyzer', logger: log.child({ component: 'kafka' }) });
+  const producer = kafka.producer();
+  const admin = kafka.admin();
+  const batchConsumer = kafka.batchConsumer(config.groupId, { sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 4)) });
+
+  let consumer: TelemetryConsumer | undefined;
+  const http = await startHttpServer(config.host, config.port, {
+    metrics: metrics.registry,
+    log: log.child({ component: 'http' }),
+    health: async () => {
+      const database = await repo.ping().then(
+        () => ({ ok: true }),
+        (err: unknown) => ({ ok: false, error: errorMessage(err) }),
+      );
+      const assigned = consumer?.assignment() ?? [];
+      const kafkaOk = batchConsumer.isConnected();
+      return {
+        ok: health.ok && database.ok && kafkaOk && consumer !== undefined,
+        status: health.ok && database.ok && kafkaOk ? 'ok' : 'degraded',
+        degraded: health.degraded,
+        kafka: { connected: kafkaOk, groupId: config.groupId, topic: config.telemetryTopic },
+        database,
+        assignedPartitions: assigned.map((a) => a.partition),
+        lag: assigned.reduce((s, a) => s + a.lag, 0),
+        partitions: assigned,
+      };
+    },
+  });
+
+  const timers: NodeJS.Timeout[] = [];
+  const close = async (): Promise<void> => {
+    abort.abort(new Error('stopping'));
+    consumer?.stop();
+    for (const t of timers) clearInterval(t);
+    await batchConsumer.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    registry.close();
+    await http.close();
+    await pool.end().catch(() => undefined);
+  };
+
+  try {
+    await untilUp(() => migrate(pool), 'database', 'applying migrations', health, log, isDatabaseUnavailable, abort.signal);
+    const schemas = new SubjectSchemas(registry, subjectForTopic(config.telemetryTopic));
+    await untilUp(() => schemas.refresh(), 'registry', 'reading the telemetry subject', health, log, isRetriable, abort.signal);
+    const decoder = new TelemetryDecoder(schemas);
+    let encoder: Promise<WireEncoder<AvroAlert>> | undefined;
+    const alertEncoder = (): Promise<WireEncoder<AvroAlert>> => {
+      encoder ??= registerValueSchema(registry, config.alertsTopic, AlertV1Schema).then(
+        (id) => new WireEncoder<AvroAlert>(id, AlertV1Schema),
+        (err: unknown) => {
+          encoder = undefined; // try again on the next alert
+          throw err;
+        },
+      );
+      return encoder;
+    };
+    await untilUp(() => alertEncoder(), 'registry', 'registering the alert schema', health, log, isRetriable, abort.signal);
+    await untilUp(() => producer.connect(), 'kafka', 'connecting the producer', health, log, () => true, abort.signal);
+    await untilUp(() => admin.connect(), 'kafka', 'connecting the admin client', health, log, () => true, abort.signal);
+    await untilUp(() => batchConsumer.connect(), 'kafka', 'connecting the consumer', health, log, () => true, abort.signal);
+
+    consumer = new TelemetryConsumer(
+      {
+        groupId: config.groupId,
+        telemetryTopic: config.telemetryTopic,
+        alertsTopic: config.alertsTopic,
+        dlqTopic: config.dlqTopic,
+        maxRecordsPerTransaction: config.maxRecordsPerTransaction,
+        acceptancePollMs: config.acceptancePollMs,
+      },
+      engine,
+      fleet,
+      repo,
+      decoder,
+      alertEncoder,
+      batchConsumer,
+      producer,
+      metrics,
+      health,
+      log.child({ component: 'consumer' }),
+    );
+    const c = consumer;
+
+    const maintain = (): void => {
+      repo
+        .maintainPartitions(config.partitionDaysAhead, { activity: config.activityRetentionDays, alert_occurrences: config.occurrenceRetentionDays })
+        .then(
+          (r) => r && (r.created > 0 || r.dropped > 0) && log.info(r, 'native partitions maintained'),
+          (err: unknown) => log.warn({ err: errorMessage(err) }, 'partition maintenance failed; retried at the next interval'),
+        );
+    };
+    maintain();
+    timers.push(setInterval(maintain, config.maintenanceIntervalMs).unref());
+
+    let relaying = false;
+    const relay = (): void => {
+      if (relaying) return;
+      relaying = true;
+      repo
+        .relayOutbox(config.outboxRelayAfterMs, (alerts) => c.sendAlerts(alerts))
+        .then(
+          (n) => {
+            if (n > 0) {
+              metrics.published.inc({ path: 'relay' }, n);
+              log.info({ alerts: n }, 'alerts from the outbox produced');
+            }
+          },
+          (err: unknown) => log.warn({ err: errorMessage(err) }, 'outbox relay failed; retried shortly'),
+        )
+        .finally(() => (relaying = false));
+    };
+    timers.push(setInterval(relay, Math.max(1_000, Math.min(10_000, config.outboxRelayAfterMs / 3))).unref());
+
+    await consumer.start(config.concurrency);
+    log.info({ topic: config.telemetryTopic, groupId: config.groupId, health: http.url }, 'consuming');
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { url: http.url, close };
+}
+
+/** `stream-analyzer run`: start from the environment and stop cleanly on SIGTERM/SIGINT. */
 export async function runService(): Promise<void> {
-  throw new Error('the telemetry consumer is not wired yet');
+  const config = loadAnalyzerConfig();
+  const log = createLogger('stream-analyzer', { level: config.logLevel });
+  const analyzer = await startAnalyzer(config, log);
+  await new Promise<void>((resolvePromise) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      analyzer.close().then(resolvePromise, (err: unknown) => {
+        log.error({ err: errorMessage(err) }, 'error while stopping');
+        resolvePromise();
+      });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
 }

@@ -1,6 +1,6 @@
 // The only module in Vigil that imports kafkajs (it has had no release since 2024: keeping it behind
 // this adapter lets us swap in the maintained KafkaJS-compatible client in one place).
-import { CompressionTypes, Kafka, Partitioners, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import { CompressionTypes, Kafka, Partitioners, logLevel, type Admin, type Consumer, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
 
 /** Minimal logger shape (pino satisfies it). */
 export interface LoggerLike {
@@ -98,6 +98,24 @@ export class KafkaClient {
   consumer(groupId: string): KafkaConsumer {
     return new KafkaConsumer(this.kafka.consumer({ groupId, allowAutoTopicCreation: false }));
   }
+
+  /**
+   * A group consumer whose offsets the caller manages (no auto-commit): batches per partition,
+   * seek, pause/resume, explicit commits and assignment notifications (see {@link KafkaBatchConsumer}).
+   */
+  batchConsumer(groupId: string, options: BatchConsumerOptions = {}): KafkaBatchConsumer {
+    return new KafkaBatchConsumer(
+      this.kafka.consumer({
+        groupId,
+        allowAutoTopicCreation: false,
+        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+        heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+        maxBytesPerPartition: options.maxBytesPerPartition ?? 1 << 20,
+        // The consumer restarts itself after any error escaping a handler (never silently stops).
+        retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000, restartOnFailure: async () => true },
+      }),
+    );
+  }
 }
 
 /** Idempotent, acks=all producer. */
@@ -169,6 +187,12 @@ export class KafkaAdmin {
     return new Map((await this.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
   }
 
+  /** Committed offset of `groupId` per partition of `topic` (-1 when none). */
+  async groupOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
+    const res = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((res[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  }
+
   /** Broker ids in the cluster (a cheap liveness probe). */
   async brokers(): Promise<number[]> {
     return (await this.admin.describeCluster()).brokers.map((b) => b.nodeId);
@@ -191,11 +215,128 @@ export class KafkaConsumer {
   async run(topics: string[], handle: (m: IncomingMessage) => Promise<void>, options: { fromBeginning?: boolean } = {}): Promise<void> {
     for (const topic of topics) await this.consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
     await this.consumer.run({
-      eachMessage: async ({ topic, partition, message }) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v.toString() : String(v);
-        await handle({ topic, partition, offset: message.offset, key: message.key, value: message.value, timestamp: message.timestamp, headers });
+      eachMessage: async ({ topic, partition, message }) => handle(incoming(topic, partition, message)),
+    });
+  }
+}
+
+/** Settings of a {@link KafkaBatchConsumer}. */
+export interface BatchConsumerOptions {
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  maxBytesPerPartition?: number;
+}
+
+/** One fetched batch of one partition, decoupled from kafkajs types. */
+export interface IncomingBatch {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  messages: IncomingMessage[];
+}
+
+/** What a batch handler may do while it runs. */
+export interface BatchControl {
+  /** Keep the group membership alive during long work (throws when a rebalance is in progress). */
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or the batch's partition was taken away. */
+  isActive(): boolean;
+}
+
+/** Handler of one batch; it must not resolve before its work is durable (it owns its offsets). */
+export type BatchHandler = (batch: IncomingBatch, control: BatchControl) => Promise<void>;
+
+function incoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v.toString() : String(v);
+  return { topic, partition, offset: message.offset, key: message.key, value: message.value, timestamp: message.timestamp, headers };
+}
+
+/**
+ * A consumer-group member for services that keep their offsets elsewhere (e.g. in the same
+ * database transaction as their output): nothing is committed automatically; the handler decides
+ * where to resume with {@link seek} and commits Kafka offsets itself once its work is durable.
+ */
+export class KafkaBatchConsumer {
+  private connected = false;
+  private assignment: number[] = [];
+  constructor(private readonly consumer: Consumer) {
+    consumer.on(consumer.events.CONNECT, () => (this.connected = true));
+    consumer.on(consumer.events.DISCONNECT, () => (this.connected = false));
+    consumer.on(consumer.events.CRASH, () => (this.connected = false));
+  }
+
+  async connect(): Promise<void> {
+    await this.consumer.connect();
+    this.connected = true;
+  }
+
+  async disconnect(): Promise<void> {
+    await this.consumer.disconnect();
+    this.connected = false;
+  }
+
+  /** Whether the consumer believes it is connected (a hint for health). */
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Partitions assigned to this member at the last rebalance (of the one subscribed topic). */
+  assigned(): number[] {
+    return [...this.assignment];
+  }
+
+  /** Called after every rebalance with this member's new partitions of `topic` (all earlier ones are revoked). */
+  onAssignment(topic: string, listener: (partitions: number[], generation: { memberId: string }) => void): void {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.assignment = [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
+      listener(this.assignment, { memberId: e.payload.memberId });
+    });
+  }
+
+  /** Called when the member leaves the group for a rebalance (every partition is about to be revoked). */
+  onRebalancing(listener: () => void): void {
+    this.consumer.on(this.consumer.events.REBALANCING, () => listener());
+  }
+
+  /** Called when the consumer crashed (it restarts itself); for health reporting. */
+  onCrash(listener: (err: Error) => void): void {
+    this.consumer.on(this.consumer.events.CRASH, (e) => listener(e.payload.error));
+  }
+
+  /** Subscribe to `topic` and run `handle` per fetched batch, `concurrency` partitions at a time. */
+  async run(topic: string, handle: BatchHandler, options: { fromBeginning?: boolean; concurrency?: number } = {}): Promise<void> {
+    await this.consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.concurrency ?? 1,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (batch.isEmpty()) return;
+        await handle(
+          { topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, messages: batch.messages.map((m) => incoming(batch.topic, batch.partition, m)) },
+          { heartbeat, isActive: () => isRunning() && !isStale() },
+        );
       },
     });
+  }
+
+  /** Resume `partition` at `offset` on the next fetch (records of the current batch past it are not delivered). */
+  seek(topic: string, partition: number, offset: string): void {
+    this.consumer.seek({ topic, partition, offset });
+  }
+
+  /** Commit `offset` (the next one to read) of each partition to the group. */
+  async commit(topic: string, offsets: { partition: number; offset: string }[]): Promise<void> {
+    if (offsets.length === 0) return;
+    await this.consumer.commitOffsets(offsets.map((o) => ({ topic, partition: o.partition, offset: o.offset })));
+  }
+
+  pause(topic: string, partitions: number[]): void {
+    this.consumer.pause([{ topic, partitions }]);
+  }
+
+  resume(topic: string, partitions: number[]): void {
+    this.consumer.resume([{ topic, partitions }]);
   }
 }

@@ -89,3 +89,4 @@ export async function waitUntil<T>(check: () => Promise<T | undefined | false> |
     await sleep(100);
   }
 }
+export * from './tcp-proxy';

@@ -30,6 +30,8 @@ export interface ServiceSpec {
 export const LOCAL_AGENT_DIR = join(VIGIL_HOME, 'agent');
 export const LOCAL_AGENT_CONFIG = join(LOCAL_AGENT_DIR, 'agent.conf');
 const LOCAL_AGENT_METRICS_PORT = Number(process.env.VIGIL_AGENT_METRICS_PORT ?? 5003);
+/** Health and metrics of the local stream analyzer. */
+const LOCAL_ANALYZER_PORT = Number(process.env.VIGIL_ANALYZER_PORT ?? 5002);
 
 async function enrolLocalAgent(): Promise<void> {
   if (existsSync(LOCAL_AGENT_CONFIG)) return;
@@ -58,6 +60,14 @@ export function stackEnv(): Record<string, string> {
  */
 export const SERVICES: ServiceSpec[] = [
   { name: 'ingest-gateway', entry: 'apps/ingest-gateway/dist/main.js', healthUrl: 'http://127.0.0.1:5001/healthz', url: 'http://127.0.0.1:5001' },
+  {
+    name: 'stream-analyzer',
+    entry: 'apps/stream-analyzer/dist/main.js',
+    args: ['run'],
+    healthUrl: `http://127.0.0.1:${LOCAL_ANALYZER_PORT}/healthz`,
+    url: `http://127.0.0.1:${LOCAL_ANALYZER_PORT}/metrics`,
+    env: () => ({ VIGIL_ANALYZER_PORT: String(LOCAL_ANALYZER_PORT) }),
+  },
   { name: 'api', entry: 'apps/api/dist/main.js', healthUrl: 'http://127.0.0.1:3000/api/healthz', url: 'http://127.0.0.1:3000' },
   {
     name: 'agent',

@@ -203,6 +203,30 @@ export class DetectionEngine {
     for (const [k, alertId, lastSeen, count] of s.groups) this.groups.set(k, { alertId, lastSeen, count });
   }
 
+  /** Checkpoint of one (endpoint, program): its baseline and its open alert groups. */
+  checkpoint(endpointId: string, programKey: string): ProgramCheckpoint | undefined {
+    const b = this.baselines.get(baselineKey(endpointId, programKey));
+    if (!b) return undefined;
+    const prefix = `${endpointId}\u0000${programKey}\u0000`;
+    const groups: ProgramCheckpoint['groups'] = [];
+    for (const [k, g] of this.groups) {
+      if (!k.startsWith(prefix)) continue;
+      const rest = k.slice(prefix.length);
+      const sep = rest.indexOf('\u0000');
+      groups.push([rest.slice(0, sep), rest.slice(sep + 1), g.alertId, g.lastSeen, g.count]);
+    }
+    return { version: 1, baseline: b.toJSON(), groups };
+  }
+
+  /** Load a {@link checkpoint} (replaces what is held for that endpoint and program). */
+  restoreCheckpoint(endpointId: string, c: ProgramCheckpoint): void {
+    if (c.version !== 1) throw new Error(`unsupported program checkpoint version ${String(c.version)}`);
+    const programKey = c.baseline.program.key;
+    this.baselines.set(baselineKey(endpointId, programKey), ProgramBaseline.fromJSON(c.baseline));
+    const prefix = `${endpointId}\u0000${programKey}\u0000`;
+    for (const [detector, key, alertId, lastSeen, count] of c.groups) this.groups.set(`${prefix}${detector}\u0000${key}`, { alertId, lastSeen, count });
+  }
+
   /** Drop everything held for endpoints matching `filter` (partition revoked). */
   forget(filter: (endpointId: string) => boolean): void {
     for (const k of [...this.baselines.keys()]) if (filter(k.slice(0, k.indexOf('\u0000')))) this.baselines.delete(k);
@@ -229,6 +253,16 @@ export interface EngineSnapshot {
   baselines: { endpointId: string; state: ProgramBaselineState }[];
   /** [group key, alert id, last seen, count]. */
   groups: [string, string, number, number][];
+}
+
+/**
+ * JSON form of one (endpoint, program)'s state: baseline plus open groups [detector, key, alert id,
+ * last seen, count]. Free of NUL characters (PostgreSQL jsonb refuses \u0000).
+ */
+export interface ProgramCheckpoint {
+  version: 1;
+  baseline: ProgramBaselineState;
+  groups: [string, string, string, number, number][];
 }
 
 /** Merge per-endpoint baselines of one program into a fleet baseline. */

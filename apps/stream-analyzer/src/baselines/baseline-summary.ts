@@ -1,0 +1,40 @@
+import type { ProgramBaseline } from '../detection/baseline';
+
+/** What people see of a baseline (program_baselines.summary): top items of each profile. */
+export interface BaselineSummary {
+  windows: number;
+  endpoints: number;
+  /** Syscalls by how many process-windows made them. */
+  topSyscalls: { name: string; windows: number }[];
+  files: string[];
+  children: string[];
+  execShapes: string[];
+  network: string[];
+  security: string[];
+  sequenceModel: { k: number } | null;
+}
+
+const TOP = 20;
+
+function topKeys(rows: [string, number, number, number][], n = TOP): string[] {
+  return [...rows].sort((a, b) => b[2] - a[2] || a[0].localeCompare(b[0])).slice(0, n).map((r) => r[0]);
+}
+
+/** Summary of `b` for program_baselines.summary (pure; bounded size whatever the baseline holds). */
+export function summarizeBaseline(b: ProgramBaseline): BaselineSummary {
+  const s = b.toJSON();
+  return {
+    windows: s.windows,
+    endpoints: s.sources.length,
+    topSyscalls: [...s.syscalls.seen]
+      .sort((a, b2) => b2[1] - a[1] || a[0].localeCompare(b2[0]))
+      .slice(0, TOP)
+      .map(([name, windows]) => ({ name, windows })),
+    files: topKeys(s.files),
+    children: topKeys(s.execChildren),
+    execShapes: topKeys(s.execShapes, 10),
+    network: topKeys(s.network),
+    security: topKeys(s.security, 10),
+    sequenceModel: s.sequences ? { k: s.sequences.k } : null,
+  };
+}

@@ -1,0 +1,76 @@
+import { DEFAULTS, EnvReader, TOPICS, maskUrl } from '@vigil/common';
+
+/** Everything the analyzer reads from its environment, validated once at start-up. */
+export interface AnalyzerConfig {
+  kafkaBrokers: string[];
+  /** Full base URL of the Confluent-compatible API. */
+  schemaRegistryUrl: string;
+  databaseUrl: string;
+  /** VIGIL_BASELINE_LEARNING_PERIOD: how long (event time) a new program's baseline learns before it alerts. */
+  learningPeriodMs: number;
+  telemetryTopic: string;
+  alertsTopic: string;
+  dlqTopic: string;
+  groupId: string;
+  /** The group coordinator declares a silent member dead (and rebalances) after this long. */
+  sessionTimeoutMs: number;
+  /** Health and metrics listen here (0 = a free port, for tests). */
+  host: string;
+  port: number;
+  /** Partitions processed at once (the work is CPU-bound; more overlaps database round trips). */
+  concurrency: number;
+  /** At most this many records of one partition are written in one database transaction. */
+  maxRecordsPerTransaction: number;
+  /** Fleet warm start: a program needs this many runs on at least `fleetMinEndpoints` other endpoints. */
+  fleetMinRuns: number;
+  fleetMinEndpoints: number;
+  /** How often pending "accept into baseline" rows are looked for (per partition). */
+  acceptancePollMs: number;
+  /** Native partitions (no TimescaleDB): created this many days ahead, dropped after the retention. */
+  partitionDaysAhead: number;
+  activityRetentionDays: number;
+  occurrenceRetentionDays: number;
+  maintenanceIntervalMs: number;
+  /** Outbox rows older than this are produced again by the relay (a crash lost the produce). */
+  outboxRelayAfterMs: number;
+  logLevel: string;
+}
+
+/** Parse the analyzer's configuration; throws ConfigError listing every problem. */
+export function loadAnalyzerConfig(env: Record<string, string | undefined> = process.env): AnalyzerConfig {
+  const r = new EnvReader(env);
+  const config: AnalyzerConfig = {
+    kafkaBrokers: r.list('VIGIL_KAFKA_BROKERS', [DEFAULTS.kafkaBrokers]),
+    schemaRegistryUrl: r.url('VIGIL_SCHEMA_REGISTRY_URL', DEFAULTS.schemaRegistryUrl),
+    databaseUrl: r.url('VIGIL_DATABASE_URL'),
+    learningPeriodMs: r.durationMs('VIGIL_BASELINE_LEARNING_PERIOD', '7d'),
+    telemetryTopic: r.string('VIGIL_ANALYZER_TELEMETRY_TOPIC', TOPICS.telemetry),
+    alertsTopic: r.string('VIGIL_ANALYZER_ALERTS_TOPIC', TOPICS.alerts),
+    dlqTopic: r.string('VIGIL_ANALYZER_DLQ_TOPIC', TOPICS.telemetryDlq),
+    groupId: r.string('VIGIL_ANALYZER_GROUP_ID', 'vigil-stream-analyzer'),
+    sessionTimeoutMs: r.durationMs('VIGIL_ANALYZER_SESSION_TIMEOUT', '30s'),
+    host: r.string('VIGIL_ANALYZER_HOST', '127.0.0.1'),
+    port: r.int('VIGIL_ANALYZER_PORT', 5002, { min: 0, max: 65535 }),
+    concurrency: r.int('VIGIL_ANALYZER_CONCURRENCY', 3, { min: 1, max: 64 }),
+    maxRecordsPerTransaction: r.int('VIGIL_ANALYZER_MAX_RECORDS_PER_TX', 50, { min: 1, max: 10_000 }),
+    fleetMinRuns: r.int('VIGIL_ANALYZER_FLEET_MIN_RUNS', 20, { min: 1 }),
+    fleetMinEndpoints: r.int('VIGIL_ANALYZER_FLEET_MIN_ENDPOINTS', 2, { min: 1 }),
+    acceptancePollMs: r.durationMs('VIGIL_ANALYZER_ACCEPTANCE_POLL', '2s'),
+    partitionDaysAhead: r.int('VIGIL_ANALYZER_PARTITION_DAYS_AHEAD', 3, { min: 1, max: 60 }),
+    activityRetentionDays: r.int('VIGIL_ANALYZER_ACTIVITY_RETENTION_DAYS', 30, { min: 1 }),
+    occurrenceRetentionDays: r.int('VIGIL_ANALYZER_OCCURRENCE_RETENTION_DAYS', 180, { min: 1 }),
+    maintenanceIntervalMs: r.durationMs('VIGIL_ANALYZER_MAINTENANCE_INTERVAL', '1h'),
+    outboxRelayAfterMs: r.durationMs('VIGIL_ANALYZER_OUTBOX_RELAY_AFTER', '30s'),
+    logLevel: r.string('VIGIL_LOG_LEVEL', 'info'),
+  };
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) r.problems.push(`VIGIL_LOG_LEVEL: unknown level "${config.logLevel}"`);
+  const topics = [config.telemetryTopic, config.alertsTopic, config.dlqTopic];
+  if (new Set(topics).size !== topics.length) r.problems.push('the telemetry, alerts and DLQ topics must be three different topics');
+  r.done();
+  return config;
+}
+
+/** The configuration as safe to log (credentials masked). */
+export function describeConfig(c: AnalyzerConfig): Record<string, unknown> {
+  return { ...c, databaseUrl: maskUrl(c.databaseUrl), schemaRegistryUrl: maskUrl(c.schemaRegistryUrl) };
+}

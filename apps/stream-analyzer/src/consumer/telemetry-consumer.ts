@@ -1,0 +1,397 @@
+import { backoffDelay, errorMessage, isRetriable, sleep, type Logger } from '@vigil/common';
+import type { BatchControl, IncomingBatch, IncomingMessage, KafkaBatchConsumer, KafkaProducer } from '@vigil/kafka';
+import { SchemaError, type TelemetryBatch as AvroTelemetryBatch, type WireEncoder, type Alert as AvroAlert } from '@vigil/schemas';
+import type { TelemetryDecoder } from '../kafka/telemetry-decoder';
+import type { Alert } from '../detection/alert';
+import type { DetectionEngine } from '../detection/engine';
+import { programIdentity } from '../detection/identity';
+import type { TelemetryBatch } from '../detection/telemetry';
+import { AnalyzerError, dispositionOf, type AnalyzerErrorCode } from '../errors/analyzer.error';
+import type { FleetCache } from '../baselines/fleet-cache';
+import type { HealthState } from '../http/health';
+import { ALERT_ID_HEADER, toAvroAlert } from '../kafka/alert-record';
+import { deadLetter } from '../kafka/dead-letter';
+import { eventCount, toDetectionBatch } from '../kafka/telemetry-adapter';
+import type { AnalyzerMetrics } from '../metrics/analyzer.metrics';
+import type { AnalyzerRepository, PendingAcceptance } from '../repositories/analyzer.repository';
+import { isDataRejected } from '../repositories/database-errors';
+import { chunks, lagOf, nextOffset, planBatch } from './partition-position';
+import { WriteSetBuilder } from './write-set';
+
+/** Settings of the consumer loop. */
+export interface ConsumerSettings {
+  groupId: string;
+  telemetryTopic: string;
+  alertsTopic: string;
+  dlqTopic: string;
+  maxRecordsPerTransaction: number;
+  acceptancePollMs: number;
+}
+
+/** What this instance holds for one assigned partition (replaced, never reused, after a reset). */
+interface PartitionState {
+  partition: number;
+  /** Next offset to process as stored in the database (null: never written). */
+  position: string | null;
+  seekedTo: string | null;
+  endpoints: Set<string>;
+  lastAcceptancePoll: number;
+  lag: number;
+}
+
+/** A record decoded (or not) for one run. */
+type Decoded = { m: IncomingMessage; batch: TelemetryBatch; acceptedAt: number } | { m: IncomingMessage; dead: { code: AnalyzerErrorCode; message: string } };
+
+/** The handler gave up on a run because the partition is no longer (only) ours. */
+class Abandoned extends Error {}
+
+/**
+ * The telemetry consumer: per fetched batch of one partition, runs of records are decoded,
+ * analysed and written in one transaction with the partition's next offset (see README,
+ * "exactly-once effect"). Dead letters are produced before that transaction (at-least-once on the
+ * DLQ); new alerts are produced after it, from an outbox that survives a crash.
+ */
+export class TelemetryConsumer {
+  private readonly partitions = new Map<number, PartitionState>();
+  /** Endpoints whose checkpoints are loaded into the engine → their partition. */
+  private readonly loaded = new Map<string, number>();
+  private stopping = false;
+
+  constructor(
+    private readonly settings: ConsumerSettings,
+    private readonly engine: DetectionEngine,
+    private readonly fleet: FleetCache,
+    private readonly repo: AnalyzerRepository,
+    private readonly decoder: TelemetryDecoder,
+    private readonly alertEncoder: () => Promise<WireEncoder<AvroAlert>>,
+    private readonly consumer: KafkaBatchConsumer,
+    private readonly producer: KafkaProducer,
+    private readonly metrics: AnalyzerMetrics,
+    private readonly health: HealthState,
+    private readonly log: Logger,
+  ) {}
+
+  /** Join the group and consume until {@link stop}. */
+  async start(concurrency: number): Promise<void> {
+    this.consumer.onAssignment(this.settings.telemetryTopic, (partitions) => this.assign(partitions));
+    this.consumer.onCrash((err) => {
+      this.health.degrade('kafka', `consumer crashed (restarting): ${errorMessage(err)}`);
+      this.log.error({ err: errorMessage(err) }, 'consumer crashed; it restarts itself');
+    });
+    await this.consumer.run(this.settings.telemetryTopic, (batch, control) => this.handle(batch, control), { fromBeginning: true, concurrency });
+  }
+
+  /** Stop retrying (the Kafka consumer is disconnected by the caller). */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** Partitions currently assigned, with their lag and stored position once their first batch arrived. */
+  assignment(): { partition: number; lag: number; position: string | null }[] {
+    return this.consumer.assigned().map((p) => {
+      const st = this.partitions.get(p);
+      return { partition: p, lag: st?.lag ?? 0, position: st?.position ?? null };
+    });
+  }
+
+  /** New assignment after a rebalance: forget what revoked partitions held. */
+  private assign(partitions: number[]): void {
+    const keep = new Set(partitions);
+    for (const p of [...this.partitions.keys()]) if (!keep.has(p)) this.reset(p);
+    // partitions kept across the rebalance keep their state: the offset fence catches anyone else's writes meanwhile
+    this.metrics.assigned.set(partitions.length);
+    this.metrics.lag.reset();
+    this.health.recover('kafka');
+    this.log.info({ topic: this.settings.telemetryTopic, partitions }, 'partitions assigned');
+  }
+
+  /** Drop everything held for `partition` (revoked, or fenced by another instance). */
+  private reset(partition: number): void {
+    const st = this.partitions.get(partition);
+    this.partitions.delete(partition);
+    const endpoints = new Set<string>();
+    for (const [e, p] of this.loaded) if (p === partition) endpoints.add(e);
+    for (const e of st?.endpoints ?? []) endpoints.add(e);
+    this.engine.forget((e) => endpoints.has(e));
+    for (const e of endpoints) this.loaded.delete(e);
+  }
+
+  private async handle(batch: IncomingBatch, control: BatchControl): Promise<void> {
+    try {
+      const st = this.partitions.get(batch.partition) ?? (await this.open(batch.partition, control));
+      const plan = planBatch(
+        st.position,
+        batch.messages.map((m) => m.offset),
+        st.seekedTo !== null && st.seekedTo === st.position,
+      );
+      if (plan.action === 'seek') {
+        st.seekedTo = plan.offset;
+        this.log.info({ partition: batch.partition, offset: plan.offset, fetched: batch.messages[0]?.offset }, 'resuming at the offset stored in the database');
+        this.consumer.seek(batch.topic, batch.partition, plan.offset);
+        return;
+      }
+      if (plan.action === 'skip') {
+        this.metrics.batches.inc({ result: 'skipped' }, batch.messages.length);
+        return;
+      }
+      if (plan.from > 0) this.metrics.batches.inc({ result: 'skipped' }, plan.from);
+      for (const run of chunks(batch.messages.slice(plan.from), this.settings.maxRecordsPerTransaction)) {
+        if (this.partitions.get(batch.partition) !== st) return; // revoked meanwhile
+        await this.processRun(st, run, control, batch.highWatermark);
+      }
+    } catch (err) {
+      // Whatever stopped the run, the engine may hold effects that were never committed: drop the
+      // partition's state so its next batch (here or on its next owner) resumes from the database.
+      this.reset(batch.partition);
+      if (err instanceof Abandoned) return;
+      throw err;
+    }
+  }
+
+  /** First batch of a partition since assignment: where the database says to resume. */
+  private async open(partition: number, control: BatchControl): Promise<PartitionState> {
+    const position = await this.retrying('database', 'reading the partition offset', control, () =>
+      this.repo.nextOffset({ groupId: this.settings.groupId, topic: this.settings.telemetryTopic, partition }),
+    );
+    const st: PartitionState = { partition, position, seekedTo: null, endpoints: new Set(), lastAcceptancePoll: 0, lag: 0 };
+    this.partitions.set(partition, st);
+    return st;
+  }
+
+  private async processRun(st: PartitionState, run: IncomingMessage[], control: BatchControl, highWatermark: string, poison = new Set<string>(), isolate = false): Promise<void> {
+    if (isolate && run.length > 1) {
+      // the database refused a run's data: find the record it refuses by writing them one by one
+      for (const m of run) await this.processRun(st, [m], control, highWatermark, poison, true);
+      return;
+    }
+    const decoded = await this.decodeAll(run, control, poison);
+    const batches = decoded.flatMap((d) => ('batch' in d ? [d] : []));
+    const acceptances = await this.prepare(st, batches.map((d) => d.batch), control);
+
+    const builder = new WriteSetBuilder();
+    for (const a of acceptances) {
+      if (a.programKey && a.acceptance && this.engine.accept(a.endpointId, a.programKey, a.acceptance, a.time)) builder.touch(a.endpointId, a.programKey);
+      builder.accepted(a.id);
+    }
+    let events = 0;
+    for (const d of batches) {
+      let result;
+      try {
+        result = this.engine.processBatch(d.batch);
+      } catch (err) {
+        // A detector threw: its state may be half-updated, so start the run over from the database
+        // with this record set aside as a dead letter.
+        this.log.error({ partition: st.partition, offset: d.m.offset, endpointId: d.batch.endpointId, err: errorMessage(err) }, 'detector failed on a record; dead-lettering it');
+        this.forgetEndpoints(batches.map((b) => b.batch.endpointId).concat(acceptances.map((a) => a.endpointId)));
+        poison.add(d.m.offset);
+        return this.processRun(st, run, control, highWatermark, poison, isolate);
+      }
+      builder.add(d.batch, result);
+      events += eventCount(d.batch);
+    }
+    const set = builder.seal(this.engine);
+
+    const dead = decoded.flatMap((d) => ('dead' in d ? [d] : []));
+    if (dead.length > 0) {
+      const messages = dead.map((d) => deadLetter(d.m, d.dead.code, d.dead.message));
+      await this.retrying('kafka', 'producing dead letters', control, () => this.producer.send(this.settings.dlqTopic, messages), st);
+      for (const d of dead) {
+        this.metrics.deadLetters.inc({ code: d.dead.code });
+        this.log.warn({ topic: d.m.topic, partition: d.m.partition, offset: d.m.offset, code: d.dead.code, err: d.dead.message }, 'record dead-lettered');
+      }
+    }
+
+    const next = nextOffset(run[run.length - 1]!.offset);
+    const ref = { groupId: this.settings.groupId, topic: this.settings.telemetryTopic, partition: st.partition };
+    const started = Date.now();
+    try {
+      await this.retrying('database', 'writing a batch', control, () => this.repo.commit(ref, st.position, next, set), st);
+    } catch (err) {
+      if (err instanceof AnalyzerError && dispositionOf(err.code) === 'reload') {
+        this.metrics.transactions.inc({ result: 'fenced' });
+        this.log.warn({ partition: st.partition, expected: st.position }, 'partition advanced by another instance; dropping local state and resuming from the database');
+        this.reset(st.partition);
+        throw new Abandoned();
+      }
+      if (isDataRejected(err)) {
+        if (run.length > 1) {
+          this.forgetEndpoints(set.baselines.map((b) => b.endpointId));
+          return this.processRun(st, run, control, highWatermark, poison, true);
+        }
+        // one record whose data PostgreSQL refuses: a dead letter, then the offset moves past it alone
+        this.forgetEndpoints(set.baselines.map((b) => b.endpointId));
+        poison.add(run[0]!.offset);
+        this.log.error({ partition: st.partition, offset: run[0]!.offset, err: errorMessage(err) }, 'the database refused a record; dead-lettering it');
+        return this.processRun(st, run, control, highWatermark, poison, true);
+      }
+      throw err;
+    }
+    const committedAt = Date.now();
+    this.metrics.transactions.inc({ result: 'committed' });
+    this.metrics.dbWrite.observe((committedAt - started) / 1000);
+    st.position = next;
+    for (const b of batches) st.endpoints.add(b.batch.endpointId);
+    st.lag = lagOf(highWatermark, next);
+    this.metrics.lag.set({ partition: String(st.partition) }, st.lag);
+    this.metrics.batches.inc({ result: 'processed' }, batches.length);
+    if (dead.length > 0) this.metrics.batches.inc({ result: 'dead_lettered' }, dead.length);
+    this.metrics.events.inc(events);
+    const alertBatches = new Set(set.alerts.map((a) => a.batchId));
+    for (const d of batches) {
+      const latency = Math.max(0, committedAt - d.acceptedAt) / 1000;
+      this.metrics.batchLatency.observe(latency);
+      if (alertBatches.has(d.batch.batchId)) this.metrics.alertLatency.observe(latency);
+    }
+    for (const a of set.alerts) this.metrics.alerts.inc({ detector: a.detector, severity: a.severity });
+    if (set.alerts.length > 0) {
+      this.log.info({ partition: st.partition, alerts: set.alerts.length, kinds: [...new Set(set.alerts.map((a) => a.kind))] }, 'alerts committed');
+      await this.publish(set.alerts, control);
+    }
+    // Kafka's own offset only says where fetching starts; the database is the truth, so a failed commit here loses nothing.
+    await this.consumer.commit(this.settings.telemetryTopic, [{ partition: st.partition, offset: next }]).catch((err: unknown) =>
+      this.log.warn({ partition: st.partition, err: errorMessage(err) }, 'Kafka offset commit failed (the database holds the position)'),
+    );
+  }
+
+  /** Produce committed alerts; what cannot be produced now stays in the outbox for the relay. */
+  private async publish(alerts: Alert[], control: BatchControl): Promise<void> {
+    try {
+      await this.retrying('kafka', 'producing alerts', control, () => this.sendAlerts(alerts), undefined, 5);
+      this.metrics.published.inc({ path: 'direct' }, alerts.length);
+    } catch (err) {
+      if (err instanceof Abandoned) throw err;
+      this.log.warn({ alerts: alerts.length, err: errorMessage(err) }, 'alerts not produced yet; the outbox relay will produce them');
+      return;
+    }
+    await this.repo.published(alerts.map((a) => a.id)).catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'outbox not cleared; the relay will produce those alerts again'));
+  }
+
+  /** Produce alerts to the alerts topic (Avro, key endpoint id, alert id in a header). */
+  async sendAlerts(alerts: Alert[]): Promise<void> {
+    const encoder = await this.alertEncoder();
+    await this.producer.send(
+      this.settings.alertsTopic,
+      alerts.map((a) => ({ key: a.endpointId, value: encoder.encode(toAvroAlert(a)), headers: { [ALERT_ID_HEADER]: a.id } })),
+    );
+  }
+
+  private async decodeAll(run: IncomingMessage[], control: BatchControl, poison: Set<string>): Promise<Decoded[]> {
+    const out: Decoded[] = [];
+    for (const m of run) {
+      if (poison.has(m.offset)) {
+        out.push({ m, dead: { code: 'DETECTOR_FAILED', message: 'processing this record failed (a detector threw or the database refused its data)' } });
+        continue;
+      }
+      const d = await this.retrying('registry', 'decoding a record', control, () => this.decodeOne(m));
+      out.push(d);
+    }
+    return out;
+  }
+
+  /** Decode one record; registry outages are thrown (retried), anything wrong with the record itself is a dead letter. */
+  private async decodeOne(m: IncomingMessage): Promise<Decoded> {
+    const acceptedAt = Number(m.timestamp);
+    if (!m.value) return { m, dead: { code: 'RECORD_UNDECODABLE', message: 'record has no value' } };
+    let value: AvroTelemetryBatch;
+    try {
+      value = await this.decoder.decode(m.value);
+    } catch (err) {
+      if (!(err instanceof SchemaError)) throw err;
+      switch (err.code) {
+        case 'REGISTRY_UNAVAILABLE':
+          throw new AnalyzerError('REGISTRY_UNAVAILABLE', err.message, { retriable: true, cause: err });
+        case 'SCHEMA_UNKNOWN':
+        case 'SCHEMA_INCOMPATIBLE':
+          return { m, dead: { code: 'SCHEMA_MISMATCH', message: err.message } };
+        case 'WIRE_FORMAT_INVALID':
+        case 'AVRO_INVALID':
+          return { m, dead: { code: 'RECORD_UNDECODABLE', message: err.message } };
+      }
+    }
+    try {
+      return { m, batch: toDetectionBatch(value, m.key?.toString() ?? null), acceptedAt };
+    } catch (err) {
+      if (err instanceof AnalyzerError) return { m, dead: { code: err.code, message: err.message } };
+      throw err;
+    }
+  }
+
+  /**
+   * Before a run: load the checkpoints of endpoints not held yet, pending acceptances (at most every
+   * acceptancePollMs per partition) and fleet baselines of programs new to their endpoint.
+   */
+  private async prepare(st: PartitionState, batches: TelemetryBatch[], control: BatchControl): Promise<PendingAcceptance[]> {
+    const endpoints = new Set(batches.map((b) => b.endpointId));
+    let acceptances: PendingAcceptance[] = [];
+    const now = Date.now();
+    if (now - st.lastAcceptancePoll >= this.settings.acceptancePollMs) {
+      const owned = [...new Set([...st.endpoints, ...endpoints])];
+      acceptances = await this.retrying('database', 'reading baseline acceptances', control, () => this.repo.pendingAcceptances(owned), st);
+      st.lastAcceptancePoll = now;
+      for (const a of acceptances) endpoints.add(a.endpointId);
+    }
+    const missing = [...endpoints].filter((e) => !this.loaded.has(e));
+    if (missing.length > 0) {
+      const rows = await this.retrying('database', 'loading baselines', control, () => this.repo.checkpoints(missing), st);
+      for (const r of rows) this.engine.restoreCheckpoint(r.endpointId, r.state);
+      for (const e of missing) this.loaded.set(e, st.partition);
+    }
+    const newPrograms = new Set<string>();
+    for (const b of batches) for (const p of b.processes) {
+      const key = programIdentity(p).key;
+      if (!this.engine.baseline(b.endpointId, key)) newPrograms.add(key);
+    }
+    const lookups = this.fleet.missing(newPrograms);
+    if (lookups.length > 0) {
+      const rows = await this.retrying('database', 'loading fleet baselines', control, () => this.repo.fleetCheckpoints(lookups, [...endpoints]), st);
+      this.fleet.put(lookups, rows);
+    }
+    return acceptances;
+  }
+
+  private forgetEndpoints(endpoints: string[]): void {
+    const set = new Set(endpoints);
+    this.engine.forget((e) => set.has(e));
+    for (const e of set) this.loaded.delete(e);
+  }
+
+  /**
+   * Run `fn` until it succeeds: retriable failures (database, Kafka, registry down) are retried with
+   * jittered backoff while the partition stays ours, keeping the group membership alive and health
+   * degraded with the reason. Gives up with {@link Abandoned} when the partition is taken away.
+   */
+  private async retrying<T>(dependency: string, what: string, control: BatchControl, fn: () => Promise<T>, st?: PartitionState, maxAttempts = Number.POSITIVE_INFINITY): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const value = await fn();
+        if (attempt > 0) {
+          this.health.recover(dependency);
+          this.log.info({ dependency, what, attempts: attempt + 1 }, 'dependency back; resuming');
+        }
+        return value;
+      } catch (err) {
+        if (!retriableFailure(dependency, err) || attempt + 1 >= maxAttempts) throw err;
+        this.metrics.transactions.inc({ result: 'retried' });
+        this.health.degrade(dependency, `${what}: ${errorMessage(err)}`);
+        if (attempt === 0 || attempt % 10 === 0) this.log.warn({ dependency, what, attempt: attempt + 1, partition: st?.partition, err: errorMessage(err) }, 'dependency failing; partition paused, retrying');
+        const delay = backoffDelay(attempt, 250, 5_000);
+        const until = Date.now() + delay;
+        while (Date.now() < until) {
+          await sleep(Math.min(1_000, until - Date.now()));
+          if (this.stopping || !control.isActive() || (st && this.partitions.get(st.partition) !== st)) {
+            if (st) this.reset(st.partition);
+            throw new Abandoned();
+          }
+          await control.heartbeat().catch(() => undefined);
+        }
+      }
+    }
+  }
+}
+
+/** Whether a failure of `dependency` may pass by retrying (outages), as opposed to a bug or bad data. */
+function retriableFailure(dependency: string, err: unknown): boolean {
+  if (err instanceof AnalyzerError) return dispositionOf(err.code) === 'retry';
+  if (dependency === 'kafka') return isRetriable(err) || (err as { name?: string })?.name?.startsWith('KafkaJS') === true;
+  return isRetriable(err);
+}

@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DetectionEngine, DEFAULT_ENGINE_OPTIONS } from '../detection/engine';
+import { RuleSet } from '../detection/rules/rule-set';
+import { batch, proc } from '../testing/fixtures';
+import { activityRows, endpointRow, processRows, WriteSetBuilder } from './write-set';
+import { dispositionOf } from '../errors/analyzer.error';
+import { FleetCache } from '../baselines/fleet-cache';
+
+const RULES = RuleSet.parse(readFileSync(resolve(__dirname, '../../rules/known-bad.yaml'), 'utf8'));
+
+describe('write set', () => {
+  it('has one activity row per (batch, program) with the program totals', () => {
+    const b = batch(1_000_000, [proc({ pid: 1 }), proc({ pid: 2 }), proc({ pid: 3, exe: '/usr/bin/curl', comm: 'curl' })]);
+    const rows = activityRows(b, []);
+    expect(rows).toHaveLength(2);
+    const nginx = rows.find((r) => r.program === '/usr/sbin/nginx')!;
+    expect(nginx.processes).toBe(2);
+    expect(nginx.syscalls).toBe(2 * 115);
+    expect(nginx.syscallCounts.read).toBe(80);
+    expect(nginx.fileOpens).toBe(10);
+    expect(nginx.netOps).toBe(10);
+  });
+
+  it('keeps a process run once per transaction, with its earliest first-seen and its exit', () => {
+    const e = new DetectionEngine(RULES);
+    const w = new WriteSetBuilder();
+    const b1 = batch(1_000_000, [proc()]);
+    const b2 = batch(1_010_000, [proc({ exited: true, exitCode: 3 })]);
+    w.add(b1, e.processBatch(b1));
+    w.add(b2, e.processBatch(b2));
+    const set = w.seal(e);
+    expect(set.processes).toHaveLength(1);
+    expect(set.processes[0]).toMatchObject({ firstSeen: b1.windowStart, lastSeen: b2.windowEnd, exitCode: 3, exitedAt: b2.windowEnd });
+    expect(processRows(b1)[0]!.startTimeNs).toBe('1000');
+  });
+
+  it('checkpoints every touched program once, restorable into a fresh engine with the same results', () => {
+    const opts = { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 50_000 };
+    const a = new DetectionEngine(RULES, opts);
+    const w = new WriteSetBuilder();
+    for (let t = 1; t <= 8; t++) {
+      const b = batch(t * 10_000, [proc({ startTimeNs: BigInt(t) })]);
+      w.add(b, a.processBatch(b));
+    }
+    const set = w.seal(a);
+    expect(set.baselines).toHaveLength(1);
+    expect(set.baselines[0]!.phase).toBe('active');
+    const b = new DetectionEngine(RULES, opts);
+    b.restoreCheckpoint('ep-1', set.baselines[0]!.state);
+    const odd = batch(100_000, [proc({ files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })]);
+    const ra = a.processBatch(odd);
+    const rb = b.processBatch({ ...odd });
+    expect(ra.alerts.length).toBeGreaterThan(0);
+    expect(rb.alerts.map((x) => x.id)).toEqual(ra.alerts.map((x) => x.id));
+  });
+
+  it('marks only an alert’s own first occurrence as already counted', () => {
+    const opts = { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 20_000 };
+    const e = new DetectionEngine(RULES, opts);
+    for (let t = 1; t <= 4; t++) e.processBatch(batch(t * 10_000, [proc()]));
+    const w = new WriteSetBuilder();
+    const shadow = { files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] };
+    const b1 = batch(50_000, [proc(shadow)]);
+    const b2 = batch(60_000, [proc(shadow)]);
+    w.add(b1, e.processBatch(b1));
+    w.add(b2, e.processBatch(b2));
+    const set = w.seal(e);
+    const id = set.alerts[0]!.id;
+    const occ = set.occurrences.filter((o) => o.alertId === id);
+    expect(occ.map((o) => o.first)).toEqual([true, false]);
+  });
+
+  it('takes the endpoint status from the agent figures', () => {
+    const r = endpointRow(batch(5_000, [], { agentVersion: '1.2.3', drops: { ringbuf_full: 3, map_full: 4 }, agentStats: { records_per_s: 12.5 } }));
+    expect(r).toEqual({ endpointId: 'ep-1', agentVersion: '1.2.3', eventsPerS: 12.5, drops: 7, lastSeen: 5_000 });
+  });
+
+  it('maps every error code to one consumer behaviour', () => {
+    expect(dispositionOf('RECORD_UNDECODABLE')).toBe('dead-letter');
+    expect(dispositionOf('DETECTOR_FAILED')).toBe('dead-letter');
+    expect(dispositionOf('DATABASE_UNAVAILABLE')).toBe('retry');
+    expect(dispositionOf('PARTITION_FENCED')).toBe('reload');
+  });
+
+  it('fleet cache merges other endpoints and remembers absent programs for its ttl', () => {
+    let now = 0;
+    const cache = new FleetCache(1_000, () => now);
+    const e = new DetectionEngine(RULES, { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 10_000 });
+    for (const ep of ['ep-a', 'ep-b']) for (let t = 1; t <= 3; t++) e.processBatch(batch(t * 10_000, [proc({ startTimeNs: BigInt(t) })], { endpointId: ep }));
+    const states = ['ep-a', 'ep-b'].map((ep) => ({ programKey: '/usr/sbin/nginx', state: e.checkpoint(ep, '/usr/sbin/nginx')! }));
+    expect(cache.missing(['/usr/sbin/nginx', '/bin/x'])).toEqual(['/usr/sbin/nginx', '/bin/x']);
+    cache.put(['/usr/sbin/nginx', '/bin/x'], states);
+    expect(cache.get('/usr/sbin/nginx')?.sources.size).toBe(2);
+    expect(cache.get('/bin/x')).toBeUndefined();
+    expect(cache.missing(['/usr/sbin/nginx', '/bin/x'])).toEqual([]);
+    now = 2_000;
+    expect(cache.missing(['/bin/x'])).toEqual(['/bin/x']);
+  });
+});
+
+describe('database JSON', () => {
+  it('never hands PostgreSQL a NUL character (jsonb and text refuse it)', async () => {
+    const { pgJson } = await import('../repositories/analyzer.repository');
+    expect(pgJson({ a: 'x\u0000y', b: ['\u0000'] })).toBe(JSON.stringify({ a: 'x\ufffdy', b: ['\ufffd'] }));
+    const e = new DetectionEngine(RULES, { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 20_000 });
+    for (let t = 1; t <= 4; t++) e.processBatch(batch(t * 10_000, [proc()]));
+    e.processBatch(batch(50_000, [proc({ files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })]));
+    const c = e.checkpoint('ep-1', '/usr/sbin/nginx')!;
+    expect(c.groups.length).toBeGreaterThan(0);
+    expect(JSON.stringify(c)).not.toContain('\\u0000');
+  });
+});

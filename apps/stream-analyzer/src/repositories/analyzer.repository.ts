@@ -1,0 +1,431 @@
+import type { Pool, PoolClient } from '@vigil/db';
+import type { Acceptance } from '../detection/baseline';
+import type { ProgramCheckpoint } from '../detection/engine';
+import type { Alert } from '../detection/alert';
+import { AnalyzerError } from '../errors/analyzer.error';
+import type { WriteSet } from '../consumer/write-set';
+import { databaseError } from './database-errors';
+
+/** Where a partition's processing stands in the database. */
+export interface PartitionRef {
+  groupId: string;
+  topic: string;
+  partition: number;
+}
+
+/** A pending "accept into baseline" with what its alert says to teach. */
+export interface PendingAcceptance {
+  id: number;
+  endpointId: string;
+  programKey: string | null;
+  acceptance: Acceptance | null;
+  time: number;
+}
+
+const ms = (col: string): string => `to_timestamp(${col} / 1000.0)`;
+
+/** JSON for a query parameter; NUL characters (which PostgreSQL text and jsonb refuse) become U+FFFD. */
+export function pgJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '\ufffd') : v));
+}
+
+/**
+ * The analyzer's only access to PostgreSQL. Every write of a run of records happens in one
+ * transaction together with the partition's next offset ({@link commit}), fenced on the offset the
+ * caller started from.
+ */
+export class AnalyzerRepository {
+  constructor(private readonly pool: Pool) {}
+
+  private async run<T>(what: string, fn: (c: Pool | PoolClient) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.pool);
+    } catch (err) {
+      throw databaseError(err, what);
+    }
+  }
+
+  /** Run `fn` in a transaction on one client; errors are wrapped by {@link databaseError}. */
+  private async transaction<T>(what: string, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw databaseError(err, `${what} (connecting)`);
+    }
+    let broken = false;
+    try {
+      await client.query('begin');
+      const value = await fn(client);
+      await client.query('commit');
+      return value;
+    } catch (err) {
+      await client.query('rollback').catch(() => (broken = true));
+      throw databaseError(err, what);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Liveness probe. */
+  async ping(): Promise<void> {
+    await this.run('ping', (c) => c.query('select 1'));
+  }
+
+  /** Next offset to process of a partition, or null when nothing was ever written for it. */
+  async nextOffset(ref: PartitionRef): Promise<string | null> {
+    const r = await this.run('reading the partition offset', (c) =>
+      c.query<{ next_offset: string }>('select next_offset from analyzer_offsets where group_id = $1 and topic = $2 and partition = $3', [ref.groupId, ref.topic, ref.partition]),
+    );
+    return r.rows[0]?.next_offset ?? null;
+  }
+
+  /** Checkpoints of every program of these endpoints. */
+  async checkpoints(endpointIds: string[]): Promise<{ endpointId: string; state: ProgramCheckpoint }[]> {
+    if (endpointIds.length === 0) return [];
+    const r = await this.run('loading baselines', (c) =>
+      c.query<{ endpoint_id: string; state: ProgramCheckpoint }>('select endpoint_id, state from program_baselines where endpoint_id = any($1::uuid[])', [endpointIds]),
+    );
+    return r.rows.map((row) => ({ endpointId: row.endpoint_id, state: row.state }));
+  }
+
+  /** Active baselines of these programs on other endpoints (the `perProgram` with most runs each). */
+  async fleetCheckpoints(programKeys: string[], excludeEndpoints: string[], perProgram = 20): Promise<{ programKey: string; state: ProgramCheckpoint }[]> {
+    if (programKeys.length === 0) return [];
+    const r = await this.run('loading fleet baselines', (c) =>
+      c.query<{ program_key: string; state: ProgramCheckpoint }>(
+        `select program_key, state from (
+           select program_key, state, row_number() over (partition by program_key order by runs desc) as rn
+           from program_baselines
+           where program_key = any($1::text[]) and phase = 'active' and not (endpoint_id = any($2::uuid[]))
+         ) s where rn <= $3`,
+        [programKeys, excludeEndpoints, perProgram],
+      ),
+    );
+    return r.rows.map((row) => ({ programKey: row.program_key, state: row.state }));
+  }
+
+  /** Acceptances not applied yet for these endpoints, oldest first. */
+  async pendingAcceptances(endpointIds: string[]): Promise<PendingAcceptance[]> {
+    if (endpointIds.length === 0) return [];
+    const r = await this.run('reading baseline acceptances', (c) =>
+      c.query<{ id: string; endpoint_id: string; program_key: string | null; acceptance: Acceptance | null; t: number }>(
+        `select a.id, a.endpoint_id, al.program_key, al.acceptance, (extract(epoch from a.time) * 1000)::float8 as t
+         from baseline_acceptances a
+         left join alerts al on al.id = a.alert_id and al.endpoint_id = a.endpoint_id
+         where a.applied_at is null and a.endpoint_id = any($1::uuid[])
+         order by a.id limit 500`,
+        [endpointIds],
+      ),
+    );
+    return r.rows.map((row) => ({ id: Number(row.id), endpointId: row.endpoint_id, programKey: row.program_key, acceptance: row.acceptance, time: row.t }));
+  }
+
+  /**
+   * Write `set` and move the partition from `expected` to `next` in one transaction. Throws
+   * AnalyzerError PARTITION_FENCED (nothing written) when the stored offset is not `expected` —
+   * another instance processed the partition meanwhile.
+   */
+  async commit(ref: PartitionRef, expected: string | null, next: string, set: WriteSet): Promise<void> {
+    await this.transaction('writing a batch', async (client) => {
+      await this.fence(client, ref, expected);
+      await this.writeAlerts(client, set);
+      await this.writeTelemetry(client, set);
+      await client.query('update analyzer_offsets set next_offset = $4, updated_at = now() where group_id = $1 and topic = $2 and partition = $3', [ref.groupId, ref.topic, ref.partition, next]);
+    });
+  }
+
+  private async fence(c: PoolClient, ref: PartitionRef, expected: string | null): Promise<void> {
+    const params = [ref.groupId, ref.topic, ref.partition];
+    if (expected === null) {
+      // First write of this partition: whoever inserts the row owns the start (a concurrent insert waits, then does nothing).
+      const r = await c.query('insert into analyzer_offsets (group_id, topic, partition, next_offset) values ($1, $2, $3, -1) on conflict do nothing', params);
+      if (r.rowCount === 1) return;
+    } else {
+      const r = await c.query<{ next_offset: string }>('select next_offset from analyzer_offsets where group_id = $1 and topic = $2 and partition = $3 for update', params);
+      if (r.rows[0]?.next_offset === expected) return;
+    }
+    throw new AnalyzerError('PARTITION_FENCED', `partition ${ref.partition} of ${ref.topic} was advanced by another instance`);
+  }
+
+  private async writeAlerts(c: PoolClient, set: WriteSet): Promise<void> {
+    if (set.alerts.length > 0) {
+      await c.query(
+        `insert into alerts (id, time, endpoint_id, batch_id, program, program_key, exe_hash, pid, ppid, uid, comm, ancestry, kind, detector, group_key,
+                             severity, score, title, mitre, evidence, evidence_data, acceptance, count, last_seen)
+         select x.id, ${ms('x.t')}, x.endpoint_id::uuid, x.batch_id, x.program, x.program_key, x.exe_hash, x.pid, x.ppid, x.uid, x.comm,
+                array(select jsonb_array_elements_text(x.ancestry)), x.kind, x.detector, x.group_key, x.severity, x.score, x.title, x.mitre,
+                x.evidence, x.evidence_data, x.acceptance, x.count, ${ms('x.t')}
+         from jsonb_to_recordset($1::jsonb) as x(id text, t float8, endpoint_id text, batch_id text, program text, program_key text, exe_hash text,
+              pid int, ppid int, uid int, comm text, ancestry jsonb, kind text, detector text, group_key text, severity text, score float8,
+              title text, mitre text, evidence text, evidence_data jsonb, acceptance jsonb, count int)
+         on conflict (id, time) do nothing`,
+        [pgJson(set.alerts.map(alertRow))],
+      );
+      await c.query(
+        `insert into alert_outbox (alert_id, alert_time) select x.id, ${ms('x.t')} from jsonb_to_recordset($1::jsonb) as x(id text, t float8) on conflict do nothing`,
+        [pgJson(set.alerts.map((a) => ({ id: a.id, t: a.time })))],
+      );
+    }
+    if (set.occurrences.length > 0) {
+      // Only occurrence rows that are new bump the alert's count: a replayed batch changes nothing.
+      await c.query(
+        `with x as (
+           select * from jsonb_to_recordset($1::jsonb) as x(alert_id text, batch_id text, t float8, count int, pids jsonb, first boolean)
+         ), ins as (
+           insert into alert_occurrences (alert_id, batch_id, time, count, pids)
+           select x.alert_id, x.batch_id, ${ms('x.t')}, x.count, array(select jsonb_array_elements_text(x.pids)::int) from x
+           on conflict do nothing
+           returning alert_id, batch_id, count, time
+         ), bumps as (
+           select ins.alert_id, sum(ins.count) as c, max(ins.time) as t
+           from ins join x on x.alert_id = ins.alert_id and x.batch_id = ins.batch_id
+           where not x.first group by ins.alert_id
+         )
+         update alerts a set count = a.count + b.c, last_seen = greatest(coalesce(a.last_seen, a.time), b.t)
+         from bumps b where a.id = b.alert_id`,
+        [pgJson(set.occurrences.map((o) => ({ alert_id: o.alertId, batch_id: o.batchId, t: o.time, count: o.count, pids: o.pids, first: o.first })))],
+      );
+    }
+  }
+
+  private async writeTelemetry(c: PoolClient, set: WriteSet): Promise<void> {
+    if (set.activity.length > 0) {
+      await c.query(
+        `insert into activity (time, window_start, endpoint_id, batch_id, program, processes, syscalls, syscall_counts, file_opens, execs, net_ops, security_ops, alerts)
+         select ${ms('x.t')}, ${ms('x.ws')}, x.endpoint_id::uuid, x.batch_id, x.program, x.processes, x.syscalls, x.syscall_counts, x.file_opens, x.execs,
+                x.net_ops, x.security_ops, x.alerts
+         from jsonb_to_recordset($1::jsonb) as x(t float8, ws float8, endpoint_id text, batch_id text, program text, processes int, syscalls bigint,
+              syscall_counts jsonb, file_opens bigint, execs int, net_ops bigint, security_ops int, alerts int)
+         on conflict do nothing`,
+        [
+          pgJson(
+            set.activity.map((a) => ({
+              t: a.time,
+              ws: a.windowStart,
+              endpoint_id: a.endpointId,
+              batch_id: a.batchId,
+              program: a.program,
+              processes: a.processes,
+              syscalls: a.syscalls,
+              syscall_counts: a.syscallCounts,
+              file_opens: a.fileOpens,
+              execs: a.execs,
+              net_ops: a.netOps,
+              security_ops: a.securityOps,
+              alerts: a.alerts,
+            })),
+          ),
+        ],
+      );
+    }
+    if (set.processes.length > 0) {
+      await c.query(
+        `insert into processes (endpoint_id, boot_id, pid, start_time_ns, ppid, exe, comm, uid, container_id, ancestry, argv, first_seen, last_seen, exited_at, exit_code)
+         select x.endpoint_id::uuid, x.boot_id, x.pid, x.start_time_ns::bigint, x.ppid, x.exe, x.comm, x.uid, x.container_id,
+                array(select jsonb_array_elements_text(x.ancestry)),
+                case when x.argv is null then null else array(select jsonb_array_elements_text(x.argv)) end,
+                ${ms('x.fs')}, ${ms('x.ls')}, case when x.ex is null then null else ${ms('x.ex')} end, x.exit_code
+         from jsonb_to_recordset($1::jsonb) as x(endpoint_id text, boot_id text, pid int, start_time_ns text, ppid int, exe text, comm text, uid int,
+              container_id text, ancestry jsonb, argv jsonb, fs float8, ls float8, ex float8, exit_code int)
+         on conflict (endpoint_id, boot_id, pid, start_time_ns) do update set
+           ppid = excluded.ppid, exe = excluded.exe, comm = excluded.comm, uid = excluded.uid,
+           container_id = coalesce(excluded.container_id, processes.container_id), ancestry = excluded.ancestry,
+           argv = coalesce(excluded.argv, processes.argv),
+           first_seen = least(processes.first_seen, excluded.first_seen), last_seen = greatest(processes.last_seen, excluded.last_seen),
+           exited_at = coalesce(processes.exited_at, excluded.exited_at), exit_code = coalesce(processes.exit_code, excluded.exit_code)`,
+        [
+          pgJson(
+            set.processes.map((p) => ({
+              endpoint_id: p.endpointId,
+              boot_id: p.bootId,
+              pid: p.pid,
+              start_time_ns: p.startTimeNs,
+              ppid: p.ppid,
+              exe: p.exe,
+              comm: p.comm,
+              uid: p.uid,
+              container_id: p.containerId,
+              ancestry: p.ancestry,
+              argv: p.argv,
+              fs: p.firstSeen,
+              ls: p.lastSeen,
+              ex: p.exitedAt,
+              exit_code: p.exitCode,
+            })),
+          ),
+        ],
+      );
+    }
+    if (set.baselines.length > 0) {
+      await c.query(
+        `insert into program_baselines (endpoint_id, program_key, program, phase, runs, first_seen, last_seen, active_since, summary, state, updated_at)
+         select x.endpoint_id::uuid, x.program_key, x.program, x.phase, x.runs, ${ms('x.fs')}, ${ms('x.ls')},
+                case when x.act is null then null else ${ms('x.act')} end, x.summary, x.state, now()
+         from jsonb_to_recordset($1::jsonb) as x(endpoint_id text, program_key text, program text, phase text, runs bigint, fs float8, ls float8,
+              act float8, summary jsonb, state jsonb)
+         on conflict (endpoint_id, program_key) do update set
+           program = excluded.program, phase = excluded.phase, runs = excluded.runs, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+           active_since = excluded.active_since, summary = excluded.summary, state = excluded.state, updated_at = now()`,
+        [
+          pgJson(
+            set.baselines.map((b) => ({
+              endpoint_id: b.endpointId,
+              program_key: b.programKey,
+              program: b.program,
+              phase: b.phase,
+              runs: b.runs,
+              fs: b.firstSeen,
+              ls: b.lastSeen,
+              act: b.activeSince,
+              summary: b.summary,
+              state: b.state,
+            })),
+          ),
+        ],
+      );
+    }
+    if (set.endpoints.length > 0) {
+      await c.query(
+        `update endpoints e set agent_version = x.agent_version, events_per_s = x.eps, drops = x.drops,
+                last_seen_at = greatest(e.last_seen_at, ${ms('x.ls')})
+         from jsonb_to_recordset($1::jsonb) as x(endpoint_id text, agent_version text, eps float8, drops bigint, ls float8)
+         where e.id = x.endpoint_id::uuid`,
+        [pgJson(set.endpoints.map((e) => ({ endpoint_id: e.endpointId, agent_version: e.agentVersion, eps: e.eventsPerS, drops: e.drops, ls: e.lastSeen })))],
+      );
+    }
+    if (set.acceptances.length > 0) {
+      await c.query('update baseline_acceptances set applied_at = now() where id = any($1::bigint[]) and applied_at is null', [set.acceptances]);
+    }
+  }
+
+  /** The produce of these alerts was acknowledged: they leave the outbox. */
+  async published(alertIds: string[]): Promise<void> {
+    if (alertIds.length === 0) return;
+    await this.run('clearing the alert outbox', (c) => c.query('delete from alert_outbox where alert_id = any($1::text[])', [alertIds]));
+  }
+
+  /**
+   * Alerts whose produce was never acknowledged (older than `olderThanMs`): `publish` them, then
+   * remove them from the outbox, holding row locks so two instances do not relay the same rows.
+   */
+  async relayOutbox(olderThanMs: number, publish: (alerts: Alert[]) => Promise<void>, limit = 200): Promise<number> {
+    return this.transaction('relaying the alert outbox', async (client) => {
+      const r = await client.query<AlertDbRow>(
+        `select a.* from alert_outbox o join alerts a on a.id = o.alert_id and a.time = o.alert_time
+         where o.created_at < now() - make_interval(secs => $1::float8 / 1000)
+         order by o.created_at limit $2 for update of o skip locked`,
+        [olderThanMs, limit],
+      );
+      if (r.rows.length > 0) {
+        await publish(r.rows.map(alertFromDb));
+        await client.query('delete from alert_outbox where alert_id = any($1::text[])', [r.rows.map((row) => row.id)]);
+      }
+      return r.rows.length;
+    });
+  }
+
+  /**
+   * Native partition maintenance (no-op on TimescaleDB): daily partitions from yesterday to
+   * `daysAhead` days ahead, and old ones dropped. One instance at a time (advisory lock).
+   */
+  async maintainPartitions(daysAhead: number, retention: Record<string, number>): Promise<{ created: number; dropped: number } | undefined> {
+    return this.transaction('maintaining partitions', async (client) => {
+      const lock = await client.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [0x5669_6761]);
+      if (!lock.rows[0]?.ok) return undefined;
+      let created = 0;
+      for (const t of ['alerts', 'alert_occurrences', 'activity']) {
+        const r = await client.query<{ n: number }>('select vigil_ensure_partitions($1, current_date - 1, $2) as n', [t, daysAhead + 2]);
+        created += Number(r.rows[0]?.n ?? 0);
+      }
+      let dropped = 0;
+      for (const [t, days] of Object.entries(retention)) {
+        const r = await client.query<{ n: number }>('select vigil_drop_partitions($1, current_date - $2::int) as n', [t, days]);
+        dropped += Number(r.rows[0]?.n ?? 0);
+      }
+      return { created, dropped };
+    });
+  }
+}
+
+interface AlertDbRow {
+  id: string;
+  time: Date;
+  endpoint_id: string;
+  batch_id: string;
+  program: string;
+  program_key: string;
+  exe_hash: string | null;
+  pid: number;
+  ppid: number | null;
+  uid: number | null;
+  comm: string | null;
+  ancestry: string[];
+  kind: string;
+  detector: string;
+  group_key: string;
+  severity: string;
+  score: number;
+  title: string;
+  mitre: string | null;
+  evidence: string;
+  evidence_data: Record<string, unknown> | null;
+  acceptance: Acceptance | null;
+  count: number;
+}
+
+function alertRow(a: Alert): Record<string, unknown> {
+  return {
+    id: a.id,
+    t: a.time,
+    endpoint_id: a.endpointId,
+    batch_id: a.batchId,
+    program: a.program,
+    program_key: a.programKey,
+    exe_hash: a.exeHash,
+    pid: a.pid,
+    ppid: a.ppid,
+    uid: a.uid,
+    comm: a.comm,
+    ancestry: a.ancestry,
+    kind: a.kind,
+    detector: a.detector,
+    group_key: a.key,
+    severity: a.severity,
+    score: a.score,
+    title: a.title,
+    mitre: a.mitre,
+    evidence: a.evidence,
+    evidence_data: a.data,
+    acceptance: a.acceptance,
+    count: a.count,
+  };
+}
+
+function alertFromDb(r: AlertDbRow): Alert {
+  return {
+    id: r.id,
+    endpointId: r.endpoint_id,
+    batchId: r.batch_id,
+    time: r.time.getTime(),
+    program: r.program,
+    programKey: r.program_key,
+    exeHash: r.exe_hash,
+    pid: r.pid,
+    ppid: r.ppid ?? 0,
+    uid: r.uid ?? 0,
+    comm: r.comm ?? '',
+    ancestry: r.ancestry,
+    detector: r.detector as Alert['detector'],
+    kind: r.kind,
+    key: r.group_key,
+    severity: r.severity as Alert['severity'],
+    score: r.score,
+    mitre: r.mitre,
+    title: r.title,
+    evidence: r.evidence,
+    data: r.evidence_data ?? {},
+    count: r.count,
+    acceptance: r.acceptance,
+  };
+}
