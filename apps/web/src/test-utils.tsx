@@ -7,6 +7,7 @@ import { vi } from 'vitest';
 import { createQueryClient } from './app/query-client';
 import { routes } from './app/router';
 import { theme } from './app/theme';
+import { setSessionHint } from './modules/auth/api/session-hint';
 
 /** One request the fake API saw. */
 export interface SeenRequest {
@@ -49,8 +50,9 @@ export function fakeApi(handlers: Record<string, Handler>) {
 
 export const ADMIN = { userId: '00000000-0000-4000-8000-000000000001', username: 'alice', role: 'admin', csrfToken: 'csrf-123' };
 
-/** The whole app (routes, session gate, providers) at `path`, in memory. */
-export function renderApp(path: string) {
+/** The whole app (routes, session gate, providers) at `path`, in memory; `loggedIn` sets the session hint. */
+export function renderApp(path: string, { loggedIn = true }: { loggedIn?: boolean } = {}) {
+  setSessionHint(loggedIn);
   const router = createMemoryRouter(routes, { initialEntries: [path] });
   const queryClient = createQueryClient();
   const view = render(

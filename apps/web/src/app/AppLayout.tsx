@@ -39,7 +39,7 @@ export function AppLayout() {
           <Group gap="sm">
             <Text size="sm" data-testid="current-user">
               {session?.username}{' '}
-              <Badge size="xs" variant="light" component="span">
+              <Badge size="xs" variant="filled" color="dark.5" component="span">
                 {session?.role}
               </Badge>
             </Text>

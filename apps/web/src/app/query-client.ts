@@ -1,10 +1,14 @@
 import { QueryCache, QueryClient, MutationCache } from '@tanstack/react-query';
 import { ApiRequestError } from '../api/errors';
+import { setSessionHint } from '../modules/auth/api/session-hint';
 
 /** Shared query client: a 401 anywhere means the session is over, so the login form replaces the screen. */
 export function createQueryClient(): QueryClient {
   const onError = (err: unknown): void => {
-    if (err instanceof ApiRequestError && err.unauthenticated) qc.setQueryData(['session'], null);
+    if (err instanceof ApiRequestError && err.unauthenticated) {
+      setSessionHint(false);
+      qc.setQueryData(['session'], null);
+    }
   };
   const qc: QueryClient = new QueryClient({
     queryCache: new QueryCache({ onError }),

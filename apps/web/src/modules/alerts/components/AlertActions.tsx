@@ -33,7 +33,7 @@ export function AlertActions({ alert }: { alert: AlertDetail }) {
             Reopen
           </Button>
         )}
-        <Button size="sm" variant="outline" color="violet.8" onClick={confirm.open} loading={accept.isPending}>
+        <Button size="sm" variant="default" onClick={confirm.open} loading={accept.isPending}>
           Accept into baseline
         </Button>
       </Group>

@@ -48,7 +48,7 @@ function AlertDetailView({ alert: a }: { alert: AlertDetail }) {
           <Group gap="xs" mb={4}>
             <SeverityBadge severity={a.severity} />
             <StatusBadge status={a.status} />
-            {a.assignee && <Badge variant="light">assigned to {a.assignee}</Badge>}
+            {a.assignee && <Badge variant="filled" color="dark.5">assigned to {a.assignee}</Badge>}
           </Group>
           <Title order={1} size="h2">
             {a.title}

@@ -2,10 +2,10 @@ import { Badge } from '@mantine/core';
 import type { Severity } from '../types/alert';
 
 export const SEVERITY_COLORS: Record<Severity, string> = {
-  critical: 'red.8',
+  critical: 'red.9',
   high: 'orange.8',
-  medium: 'yellow.9',
-  low: 'blue.7',
+  medium: 'yellow.6',
+  low: 'blue.8',
   info: 'gray.7',
 };
 

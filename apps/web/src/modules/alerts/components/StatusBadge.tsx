@@ -1,11 +1,11 @@
 import { Badge } from '@mantine/core';
 import { STATUS_LABELS, type AlertStatus } from '../types/alert';
 
-const COLORS: Record<AlertStatus, string> = { open: 'red.8', acknowledged: 'yellow.9', resolved: 'green.8', false_positive: 'gray.7' };
+const COLORS: Record<AlertStatus, string> = { open: 'red.9', acknowledged: 'yellow.6', resolved: 'green.9', false_positive: 'gray.7' };
 
 export function StatusBadge({ status }: { status: string }) {
   return (
-    <Badge color={COLORS[status as AlertStatus] ?? 'gray'} variant="outline" size="sm">
+    <Badge color={COLORS[status as AlertStatus] ?? 'gray'} variant="filled" size="sm" miw={70}>
       {STATUS_LABELS[status as AlertStatus] ?? status}
     </Badge>
   );

@@ -8,10 +8,21 @@ describe('without a session', () => {
   for (const path of ['/', '/alerts', '/endpoints', '/alerts/abc', '/audit']) {
     it(`${path} shows the login form and asks for no data`, async () => {
       const api = fakeApi({ 'GET /api/auth/me': () => ({ status: 401, body: { error: { code: 'UNAUTHENTICATED', message: 'log in first' } } }) });
-      renderApp(path);
+      renderApp(path, { loggedIn: false });
       expect(await screen.findByRole('button', { name: 'Log in' })).toBeInTheDocument();
       expect(screen.getByLabelText(/Username/)).toBeInTheDocument();
+      // a browser that never logged in does not even ask (a 401 would show as a console error)
+      expect(api.seen.map((r) => r.path)).toEqual([]);
+    });
+  }
+
+  for (const path of ['/', '/alerts']) {
+    it(`${path} shows the login form when the remembered session has ended`, async () => {
+      const api = fakeApi({ 'GET /api/auth/me': () => ({ status: 401, body: { error: { code: 'UNAUTHENTICATED', message: 'log in first' } } }) });
+      renderApp(path, { loggedIn: true });
+      expect(await screen.findByRole('button', { name: 'Log in' })).toBeInTheDocument();
       expect(api.seen.map((r) => r.path)).toEqual(['/api/auth/me']);
+      expect(localStorage.getItem('vigil.session')).toBeNull();
     });
   }
 
@@ -27,7 +38,7 @@ describe('without a session', () => {
       },
       'GET /api/endpoints': () => ({ body: [ENDPOINT] }),
     });
-    renderApp('/endpoints');
+    renderApp('/endpoints', { loggedIn: false });
     const user = userEvent.setup();
     await user.type(await screen.findByLabelText(/Username/), 'alice');
     await user.type(screen.getByLabelText(/Password/), 'wrong');
@@ -40,6 +51,7 @@ describe('without a session', () => {
     expect(await screen.findByRole('heading', { name: 'Endpoints', level: 1 })).toBeInTheDocument();
     expect(await screen.findByText('web-01')).toBeInTheDocument();
     expect(api.seen.filter((r) => r.path === '/api/auth/login')).toHaveLength(2);
+    expect(localStorage.getItem('vigil.session')).toBe('1');
   });
 
   it('goes back to the login form when the session ends (a 401 on any call)', async () => {

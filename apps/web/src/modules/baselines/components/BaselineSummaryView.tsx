@@ -32,8 +32,8 @@ export function BaselineSummaryView({ summary }: { summary: BaselineSummary }) {
   return (
     <Stack gap="md">
       <Group gap="xs">
-        <Badge variant="light">{formatNumber(summary.windows)} process windows learned</Badge>
-        {summary.sequenceModel && <Badge variant="light">sequence model k={summary.sequenceModel.k}</Badge>}
+        <Badge variant="filled" color="dark.5">{formatNumber(summary.windows)} process windows learned</Badge>
+        {summary.sequenceModel && <Badge variant="filled" color="dark.5">sequence model k={summary.sequenceModel.k}</Badge>}
       </Group>
       <div>
         <Title order={3} size="h6" mb={4}>

@@ -53,7 +53,7 @@ export default function BaselinesPage() {
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th>Program</Table.Th>
-                    <Table.Th>Endpoint</Table.Th>
+                    {!endpointId && <Table.Th>Endpoint</Table.Th>}
                     <Table.Th>Phase</Table.Th>
                     <Table.Th ta="right">Runs</Table.Th>
                     {!programKey && <Table.Th>Last seen</Table.Th>}
@@ -67,9 +67,11 @@ export default function BaselinesPage() {
                           {b.program}
                         </Anchor>
                       </Table.Td>
-                      <Table.Td>
-                        <Text size="sm">{endpointName(b.endpointId)}</Text>
-                      </Table.Td>
+                      {!endpointId && (
+                        <Table.Td>
+                          <Text size="sm">{endpointName(b.endpointId)}</Text>
+                        </Table.Td>
+                      )}
                       <Table.Td>
                         <PhaseBadge phase={b.phase} />
                       </Table.Td>

@@ -4,7 +4,7 @@ import { Badge, Tooltip } from '@mantine/core';
 export function PhaseBadge({ phase }: { phase: string }) {
   return (
     <Tooltip label={phase === 'active' ? 'deviations from the baseline raise alerts' : 'collecting normal behaviour; no deviation alerts yet'}>
-      <Badge color={phase === 'active' ? 'green.8' : 'blue.7'} variant="light" size="sm">
+      <Badge color={phase === 'active' ? 'green.9' : 'blue.8'} variant="filled" size="sm" miw={72} style={{ flexShrink: 0 }}>
         {phase}
       </Badge>
     </Tooltip>

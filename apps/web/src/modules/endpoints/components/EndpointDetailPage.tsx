@@ -44,7 +44,7 @@ function Stat({ label, value }: { label: string; value: React.ReactNode }) {
 }
 
 function EndpointView({ endpoint: e }: { endpoint: EndpointDetail }) {
-  const [range, setRange] = useState<string>('24h');
+  const [range, setRange] = useState<string>('1h');
   const [program, setProgram] = useState<string | null>(null);
   // `from` is fixed when the window changes, so the query key stays stable between renders
   const query = useMemo(() => ({ from: rangeStart(range), bucket: bucketFor(range), program: program ?? undefined }), [range, program]);

@@ -37,7 +37,7 @@ function UserList() {
               <Table.Tr key={u.id}>
                 <Table.Td>{u.username}</Table.Td>
                 <Table.Td>
-                  <Badge variant="light" color={u.role === 'admin' ? 'grape.8' : 'blue.7'}>
+                  <Badge variant="filled" color={u.role === 'admin' ? 'grape.9' : 'blue.8'}>
                     {u.role}
                   </Badge>
                 </Table.Td>
