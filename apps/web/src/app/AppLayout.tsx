@@ -53,7 +53,7 @@ export function AppLayout() {
       <AppShell.Navbar p="xs" aria-label="Main">
         <ScrollArea>
           {links.map((l) => (
-            <NavLink key={l.to} component={RouterNavLink} to={l.to} end={'end' in l ? l.end : false} label={l.label} />
+            <NavLink key={l.to} component={RouterNavLink} to={l.to} end={'end' in l ? l.end : false} label={l.label} variant="filled" />
           ))}
         </ScrollArea>
       </AppShell.Navbar>

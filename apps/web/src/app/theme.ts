@@ -1,4 +1,4 @@
-import { createTheme, type CSSVariablesResolver } from '@mantine/core';
+import { Alert, createTheme, Modal, type CSSVariablesResolver } from '@mantine/core';
 
 export const theme = createTheme({
   primaryColor: 'blue',
@@ -10,6 +10,12 @@ export const theme = createTheme({
   defaultRadius: 'sm',
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
   fontFamilyMonospace: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',
+  components: {
+    // light-tinted alert titles (yellow, red) fall under 4.5:1; the default variant keeps body colours
+    Alert: Alert.extend({ defaultProps: { variant: 'default' } }),
+    // Mantine's close button has no accessible name by itself
+    Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close dialog' } } }),
+  },
 });
 
 /** Secondary ("dimmed") text dark enough for 4.5:1 on the page and card backgrounds. */

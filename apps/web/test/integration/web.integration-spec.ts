@@ -51,7 +51,11 @@ describe('the web UI in Chromium over the real pipeline', () => {
 
   const loginForm = () => page.locator('form[aria-label="Log in"]');
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
-  const expectAccessible = async (what: string) => expect(await axeViolations(page), `axe on ${what}`).toEqual([]);
+  const expectAccessible = async (what: string) => {
+    const violations = await axeViolations(page);
+    if (violations.length) console.log(`[web e2e] axe on ${what}:\n${violations.join('\n')}`);
+    expect(violations, `axe on ${what}`).toEqual([]);
+  };
   const settle = () => page.waitForLoadState('networkidle').catch(() => undefined);
 
   it('shows the login form on every screen without a session, and the server refuses the data too', async () => {
@@ -67,6 +71,7 @@ describe('the web UI in Chromium over the real pipeline', () => {
   });
 
   it('logs in and shows the overview with the fleet and the alerts', async () => {
+    await page.goto(`${p.apiUrl}/`);
     await page.locator('input[name="username"]').fill('admin');
     await page.locator('input[name="password"]').fill(p.adminPassword);
     await page.getByRole('button', { name: 'Log in' }).click();

@@ -71,7 +71,7 @@ function AlertDetailView({ alert: a }: { alert: AlertDetail }) {
               </Text>
               <Text size="sm" c="dimmed" mb="sm">
                 {whoSentence(a, endpointName(a.endpointId))}.{' '}
-                <Anchor component={Link} to={`/endpoints/${a.endpointId}`} size="sm">
+                <Anchor component={Link} to={`/endpoints/${a.endpointId}`} size="sm" underline="always">
                   Open the endpoint
                 </Anchor>
               </Text>

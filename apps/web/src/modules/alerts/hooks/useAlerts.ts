@@ -1,5 +1,5 @@
 import { type InfiniteData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { notifications } from '@mantine/notifications';
+import { notify } from '../../../components/notify';
 import { errorText } from '../../../api/errors';
 import { acceptIntoBaseline, fetchAlert, fetchAlerts, updateAlert, updateAlerts } from '../api/alerts-api';
 import type { AlertFilters, AlertPage, TriageChange } from '../types/alert';
@@ -33,9 +33,9 @@ export function useTriage() {
     mutationFn: async ({ ids, change }: { ids: string[]; change: TriageChange }) =>
       ids.length === 1 ? (await updateAlert(ids[0]!, change), 1) : updateAlerts(ids, change),
     onSuccess: (n, { change }) => {
-      notifications.show({ color: 'green', message: `${n === 1 ? 'Alert' : `${n} alerts`} ${changeWords(change)}` });
+      notify({ color: 'green', message: `${n === 1 ? 'Alert' : `${n} alerts`} ${changeWords(change)}` });
     },
-    onError: (err) => notifications.show({ color: 'red', title: 'Triage failed', message: errorText(err) }),
+    onError: (err) => notify({ color: 'red', title: 'Triage failed', message: errorText(err) }),
     onSettled: () => qc.invalidateQueries({ queryKey: ['alerts'] }),
   });
 }
@@ -45,8 +45,8 @@ export function useAcceptIntoBaseline() {
   return useMutation({
     mutationFn: acceptIntoBaseline,
     onSuccess: () =>
-      notifications.show({ color: 'green', message: 'Accepted: the analyzer adds this behaviour to the program’s baseline and stops alerting on it.' }),
-    onError: (err) => notifications.show({ color: 'red', title: 'Could not accept into the baseline', message: errorText(err) }),
+      notify({ color: 'green', message: 'Accepted: the analyzer adds this behaviour to the program’s baseline and stops alerting on it.' }),
+    onError: (err) => notify({ color: 'red', title: 'Could not accept into the baseline', message: errorText(err) }),
     onSettled: (_r, _e, id) => qc.invalidateQueries({ queryKey: alertKey(id) }),
   });
 }

@@ -23,10 +23,17 @@ export function useLogin() {
 export function useLogout() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: logout,
+    mutationFn: async () => {
+      // Show the login form first: the screens (and the alert stream) unmount before the session ends,
+      // so nothing asks the server with a dead session (each 401 would be a console error).
+      await qc.cancelQueries();
+      qc.setQueryData(SESSION_KEY, null);
+      await new Promise((r) => setTimeout(r, 0));
+      await logout();
+    },
     onSettled: () => {
       // nothing of the last user's data stays in memory
-      qc.clear();
+      qc.removeQueries({ predicate: (q) => q.queryKey[0] !== SESSION_KEY[0] });
       qc.setQueryData(SESSION_KEY, null);
     },
   });

@@ -1,5 +1,5 @@
 import { Alert, Badge, Button, Card, Group, PasswordInput, Select, Table, Text, TextInput, Title } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { notify } from '../../../components/notify';
 import { useState, type FormEvent } from 'react';
 import { errorText } from '../../../api/errors';
 import { formatTime } from '../../../components/format';
@@ -62,7 +62,7 @@ function NewUserForm() {
       { username: username.trim(), role, password },
       {
         onSuccess: (u) => {
-          notifications.show({ color: 'green', message: `User ${u.username} created` });
+          notify({ color: 'green', message: `User ${u.username} created` });
           setUsername('');
           setPassword('');
         },
