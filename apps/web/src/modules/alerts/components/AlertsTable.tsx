@@ -32,7 +32,7 @@ export function AlertsTable({ alerts, endpointName, selected, onToggle, onToggle
           <Table.Th>Endpoint</Table.Th>
           <Table.Th>Program</Table.Th>
           <Table.Th>Kind</Table.Th>
-          <Table.Th w={120}>Status</Table.Th>
+          <Table.Th w={150}>Status</Table.Th>
           <Table.Th>Assignee</Table.Th>
           <Table.Th w={180}>Time</Table.Th>
         </Table.Tr>

@@ -5,7 +5,7 @@ const COLORS: Record<AlertStatus, string> = { open: 'red.9', acknowledged: 'yell
 
 export function StatusBadge({ status }: { status: string }) {
   return (
-    <Badge color={COLORS[status as AlertStatus] ?? 'gray'} variant="filled" size="sm" miw={70}>
+    <Badge color={COLORS[status as AlertStatus] ?? 'gray'} variant="filled" size="sm" miw={70} style={{ flexShrink: 0, overflow: 'visible' }}>
       {STATUS_LABELS[status as AlertStatus] ?? status}
     </Badge>
   );

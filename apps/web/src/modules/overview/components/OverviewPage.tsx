@@ -59,7 +59,7 @@ function OverviewView({ overview: o }: { overview: Overview }) {
         <Stat label="Endpoints offline" value={formatNumber(o.endpoints.offline)} hint="nothing received for 2 min" color={o.endpoints.offline > 0 ? 'red.8' : undefined} />
         <Stat label="Events per second" value={formatDecimal(o.eventsPerSecond)} hint="system calls, last 5 min" />
         <Stat label="Dropped events" value={formatNumber(o.drops)} hint="not delivered by the agents" color={o.drops > 0 ? 'orange.8' : undefined} />
-        <Stat label="Alerts in window" value={formatNumber(total)} hint={`${formatTime(o.from)} →`} />
+        <Stat label="Alerts in window" value={formatNumber(total)} hint={`since ${formatTime(o.from)}`} />
       </SimpleGrid>
       <Card withBorder mb="md">
         <Title order={2} size="h4" mb="xs">
@@ -100,7 +100,9 @@ function OverviewView({ overview: o }: { overview: Overview }) {
                     </Anchor>
                   </Table.Td>
                   <Table.Td>
-                    <Text size="sm">{endpointName(a.endpointId)}</Text>
+                    <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                      {endpointName(a.endpointId)}
+                    </Text>
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm" ff="monospace">
