@@ -7,15 +7,19 @@
 //
 //   node bench/agent-overhead/bench.mjs [--reps N] [--only a,b,c,d] [--no-bpftrace]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
 const AGENT = join(ROOT, 'apps', 'agent', 'dist', 'main.js');
+const { TelemetryBatchV1Schema, avroType } = createRequire(join(ROOT, 'package.json'))('@vigil/schemas');
+const telemetryType = avroType(TelemetryBatchV1Schema);
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(name);
@@ -89,7 +93,8 @@ const WORKLOADS = [
 async function startAgent() {
   const spool = join(tmp, `spool-${Date.now()}`);
   const conf = join(tmp, 'agent.conf');
-  writeFileSync(conf, `api=http://127.0.0.1:5001\nkey=bench\nid=bench\nname=bench\nbatch_size=1000\nspool_dir=${spool}\nwindow=2s\n`);
+  // No gateway (port 1 refuses): every batch stays in the spool, where the bench reads it.
+  writeFileSync(conf, `api=http://127.0.0.1:1\ninsecure_http=true\nkey=bench\nid=bench\nname=bench\nbatch_size=1000\nspool_dir=${spool}\nwindow=2s\n`);
   const child = spawn(process.execPath, [AGENT, 'run', '--config', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
@@ -103,8 +108,11 @@ async function startAgent() {
       child.kill('SIGINT');
       await exited;
       const wall = (Date.now() - t0) / 1000;
-      const batches = existsSync(join(spool, 'outbox.jsonl'))
-        ? readFileSync(join(spool, 'outbox.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      // Spooled batches: gzip of the Avro record (the wire header is added at send time).
+      const batches = existsSync(spool)
+        ? readdirSync(spool)
+            .filter((f) => f.endsWith('.batch'))
+            .map((f) => telemetryType.fromBuffer(gunzipSync(readFileSync(join(spool, f)))))
         : [];
       const sum = (f) => batches.reduce((s, b) => s + f(b), 0);
       const records = sum((b) => (b.agentStats.records_per_s ?? 0) * ((b.windowEnd - b.windowStart) / 1000));

@@ -2,10 +2,10 @@
 // Stream-analyzer throughput and latency with 1, 2 and 3 instances (child processes of the built
 // apps/stream-analyzer/dist/main.js) against the real local stack.
 //
-// For each instance count: a fresh database and consumer group, a pre-filled telemetry topic of its
-// own (12 partitions, realistic batches: several programs per endpoint, attacks sprinkled in), all
-// instances started together (the broker's initial rebalance delay puts them in one generation),
-// timed until PostgreSQL's stored offsets reach the end of every partition. Then, caught up, a paced
+// For each instance count: a fresh database, consumer group and telemetry topic (12 partitions); the
+// N instances join first (each with its share of partitions), then the backlog of realistic batches
+// (several programs per endpoint, attacks sprinkled in) is produced in one burst, and the run is timed
+// until PostgreSQL's stored offsets reach the end of every partition. Then, caught up, a paced
 // live stream measures batch-accepted (Kafka record timestamp) → alert-committed latency.
 //
 // usage: VIGIL_HOME=/work/main/.vigil node bench/analyzer/bench.mjs [--batches N] [--instances 1,2,3] [--live-s S] [--rate R]
@@ -142,8 +142,6 @@ async function runOnce(n) {
   const perEndpoint = Math.ceil(TOTAL_BATCHES / ENDPOINTS);
   const start = Date.now() - (perEndpoint + 120) * 1_000;
   const batches = workload(tag, perEndpoint, start);
-  await produce(producer, encoder, topic, batches);
-  const end = await admin.endOffsets(topic);
   const env = {
     VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
     VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
@@ -159,8 +157,17 @@ async function runOnce(n) {
   const started = Date.now();
   const instances = Array.from({ length: n }, () => spawnAnalyzer({ ...env, VIGIL_LOG_LEVEL: 'info' }));
   const instUrls = await Promise.all(instances.map((i) => i.url));
+  // every instance a member with its share before the backlog lands: a slow start on a loaded machine
+  // would otherwise let the first member drain most of it alone
+  await waitUntil(async () => {
+    const hs = await Promise.all(instUrls.map(async (u) => (await fetch(`${u}/healthz`)).json()));
+    const parts = hs.map((x) => x.assignedPartitions?.length ?? 0);
+    return parts.every((p) => p > 0) && parts.reduce((a, b) => a + b, 0) === 12;
+  }, 120_000, 'every instance assigned');
   const m0 = await Promise.all(instUrls.map(metricsOf));
   const t0 = Date.now();
+  await produce(producer, encoder, topic, batches); // the backlog: produced in a burst far faster than it is consumed
+  const end = await admin.endOffsets(topic);
   const stored = async () => new Map((await pool.query('select partition, next_offset from analyzer_offsets where group_id = $1', [groupId])).rows.map((r) => [r.partition, r.next_offset]));
   await waitUntil(async () => {
     const got = await stored();
@@ -206,10 +213,12 @@ async function runOnce(n) {
   for (const t of [topic, alerts, dlq]) await admin.deleteTopic(t).catch(() => undefined);
   await admin.disconnect();
   await pool.end();
-  await db.drop();
+  await db.drop().catch((err) => console.error(`(could not drop ${db.name}: ${err.message})`));
   return { n, elapsed, per, startupS: (t0 - started) / 1000, alertLat, batchLat, alertCount, records: batches.length, liveRecords: liveBatches.length };
 }
 
+const { loadavg } = await import('node:os');
+console.log(`machine: ${(await import('node:os')).cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at start (shared machine)`);
 const results = [];
 for (const n of INSTANCES) {
   const r = await runOnce(n);
@@ -217,7 +226,7 @@ for (const n of INSTANCES) {
   const totB = r.per.reduce((s, p) => s + p.batches, 0);
   const totE = r.per.reduce((s, p) => s + p.events, 0);
   const totC = r.per.reduce((s, p) => s + p.cpu, 0);
-  console.log(`\n== ${n} instance(s): ${r.records} pre-filled batches (${ENDPOINTS} endpoints, 12 partitions) consumed in ${r.elapsed.toFixed(1)} s (start-up ${r.startupS.toFixed(1)} s not counted); ${r.alertCount} alerts`);
+  console.log(`\n== ${n} instance(s): ${r.records} backlog batches (${ENDPOINTS} endpoints, 12 partitions) consumed in ${r.elapsed.toFixed(1)} s (start-up and join ${r.startupS.toFixed(1)} s not counted); ${r.alertCount} alerts`);
   r.per.forEach((p, i) =>
     console.log(
       `  instance ${i + 1}: partitions ${String(p.partitions).padStart(2)}  batches/s ${(p.batches / r.elapsed).toFixed(1).padStart(7)}  events/s ${Math.round(p.events / r.elapsed).toString().padStart(9)}  CPU s/1000 events ${(p.events ? (p.cpu / p.events) * 1000 : NaN).toFixed(5)}  transactions ${p.tx} (mean ${p.txMs.toFixed(1)} ms, ${(p.batches / Math.max(1, p.tx)).toFixed(1)} batches each)`,
@@ -233,5 +242,6 @@ if (results.length > 1) {
   const rate = (r) => r.per.reduce((s, p) => s + p.batches, 0) / r.elapsed;
   console.log('\nscaling (total batches/s relative to 1 instance): ' + results.map((r) => `${r.n}: ${(rate(r) / rate(base)).toFixed(2)}x`).join('  '));
 }
+console.log(`load average at end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 registry.close();
 process.exit(0);

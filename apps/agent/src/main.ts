@@ -14,6 +14,8 @@ const EXIT_CODES: Record<AgentErrorCode, number> = {
   AGENT_MOUNT_FAILED: 71,
   AGENT_NO_PRIVILEGES: 77,
   AGENT_CONFIG_INVALID: 78,
+  AGENT_TLS_UNTRUSTED: 76,
+  AGENT_KEY_REFUSED: 67,
 };
 
 const positiveNumber = (v: string): number => {
@@ -52,7 +54,7 @@ program
 
 program
   .command('run')
-  .description('the agent daemon: per-window TelemetryBatch JSON (to the spool directory until the gateway sender lands)')
+  .description('the agent daemon: per-window Avro TelemetryBatches to the gateway, spooled on disk through outages')
   .requiredOption('--config <file>', 'agent config file (key=value, as written by enrolment)')
   .action(async (opts: { config: string }) => {
     await run({ configPath: opts.config, env: readAgentEnv() });

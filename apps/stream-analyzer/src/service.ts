@@ -57,7 +57,7 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
   const metrics = new AnalyzerMetrics();
   const health = new HealthState((dependency, degraded) => metrics.degraded.set({ dependency }, degraded ? 1 : 0));
   const rules = RuleSet.parse(readFileSync(RULES_FILE, 'utf8'));
-  const fleet = new FleetCache();
+  const fleet = new FleetCache(10 * 60_000, config.fleetAbsentTtlMs);
   const engine = new DetectionEngine(rules, { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: config.learningPeriodMs, fleetMinRuns: config.fleetMinRuns, fleetMinEndpoints: config.fleetMinEndpoints }, fleet);
 
   const pool = createPool(config.databaseUrl, { max: Math.max(4, config.concurrency + 3), application_name: 'vigil-stream-analyzer' });

@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GatewayClient } from './gateway-client';
 import { BatchSender, SendError, parseRetryAfter } from './sender';
+
+const sender = (api: string, key: string, encoding: 'gzip' | 'identity'): BatchSender => new BatchSender(new GatewayClient({ api, insecureHttp: true }), { key, encoding });
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
@@ -31,7 +34,7 @@ describe('parseRetryAfter', () => {
 describe('BatchSender', () => {
   it('posts with the bearer key and gzip encoding; 202 is success', async () => {
     const { url, seen } = await answer(202, '{"status":"duplicate"}');
-    expect(await new BatchSender({ api: url, key: 'vgk_k', encoding: 'gzip' }).send(Buffer.from('x'))).toEqual({ status: 'duplicate' });
+    expect(await sender(url, 'vgk_k', 'gzip').send(Buffer.from('x'))).toEqual({ status: 'duplicate', httpStatus: 202 });
     expect(seen[0]).toEqual({ auth: 'Bearer vgk_k', enc: 'gzip' });
   });
 
@@ -44,13 +47,13 @@ describe('BatchSender', () => {
     [401, {}, 'UNAUTHORIZED', undefined],
   ] as const)('%i → %s', async (status, headers, code, retryAfterMs) => {
     const { url } = await answer(status, '{"error":{"code":"X","message":"m"}}', headers);
-    const err = await new BatchSender({ api: url, key: 'k', encoding: 'identity' }).send(Buffer.from('x')).catch((e: unknown) => e);
+    const err = await sender(url, 'k', 'identity').send(Buffer.from('x')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SendError);
     expect(err).toMatchObject({ code, retryAfterMs });
   });
 
   it('treats an unreachable gateway as retriable', async () => {
-    const err = await new BatchSender({ api: 'http://127.0.0.1:1', key: 'k', encoding: 'gzip' }).send(Buffer.from('x')).catch((e: unknown) => e);
+    const err = await sender('http://127.0.0.1:1', 'k', 'gzip').send(Buffer.from('x')).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'RETRY', retriable: true });
   });
 });

@@ -83,11 +83,16 @@ export class Spool {
       const oldest = this.entries[0]!;
       if (oldest === entry) break;
       this.remove(oldest);
-      this.evicted++;
-      writeFileSync(join(this.dir, 'evicted.count'), `${this.evicted}\n`);
+      this.countLost();
       this.observer?.evicted(oldest, this.evicted);
     }
     return entry;
+  }
+
+  /** Count a batch lost without being spooled (larger than the whole spool): it shows in `evictedTotal`. */
+  countLost(): void {
+    this.evicted++;
+    writeFileSync(join(this.dir, 'evicted.count'), `${this.evicted}\n`);
   }
 
   /** The oldest batch, if any. */

@@ -45,7 +45,7 @@ const windowOf = (processes: number): WindowContent => {
 describe('AgentTransport', () => {
   it('splits windows by batch_size, numbers batches, frames them with the schema id and delivers in order', async () => {
     const gw = await gateway(() => ({ status: 202 }));
-    transport = new AgentTransport({ api: gw.url, key: 'k', endpointId: 'ep-1', batchSize: 2, spoolDir: mkdtempSync(join(tmpdir(), 'vigil-tx-')), spoolMaxBytes: 1 << 20, schemaId: 42 });
+    transport = new AgentTransport({ api: gw.url, insecureHttp: true, key: 'k', endpointId: 'ep-1', batchSize: 2, spoolDir: mkdtempSync(join(tmpdir(), 'vigil-tx-')), spoolMaxBytes: 1 << 20, schemaId: 42 });
     transport.start();
     const batches = await transport.submit(windowOf(5));
     expect(batches.map((b) => b.processes.length)).toEqual([2, 2, 1]);
@@ -58,7 +58,7 @@ describe('AgentTransport', () => {
   it('keeps batches through 503s, waits as Retry-After says, then delivers each exactly once', async () => {
     const gw = await gateway((n) => (n < 2 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 202 }));
     const spoolDir = mkdtempSync(join(tmpdir(), 'vigil-tx-'));
-    transport = new AgentTransport({ api: gw.url, key: 'k', endpointId: 'ep-1', batchSize: 100, spoolDir, spoolMaxBytes: 1 << 20, schemaId: 1, initialBackoffMs: 10 });
+    transport = new AgentTransport({ api: gw.url, insecureHttp: true, key: 'k', endpointId: 'ep-1', batchSize: 100, spoolDir, spoolMaxBytes: 1 << 20, schemaId: 1, initialBackoffMs: 10 });
     await transport.submit(windowOf(1));
     await transport.submit(windowOf(1));
     transport.start();
@@ -73,7 +73,7 @@ describe('AgentTransport', () => {
 
   it('drops a batch the gateway rejects (counted) instead of blocking the rest', async () => {
     const gw = await gateway((n) => ({ status: n === 0 ? 400 : 202 }));
-    transport = new AgentTransport({ api: gw.url, key: 'k', endpointId: 'ep-1', batchSize: 100, spoolDir: mkdtempSync(join(tmpdir(), 'vigil-tx-')), spoolMaxBytes: 1 << 20, schemaId: 1 });
+    transport = new AgentTransport({ api: gw.url, insecureHttp: true, key: 'k', endpointId: 'ep-1', batchSize: 100, spoolDir: mkdtempSync(join(tmpdir(), 'vigil-tx-')), spoolMaxBytes: 1 << 20, schemaId: 1 });
     await transport.submit(windowOf(1));
     await transport.submit(windowOf(1));
     transport.start();
@@ -86,7 +86,7 @@ describe('AgentTransport', () => {
     const warnings: object[] = [];
     const log = { info: () => undefined, error: () => undefined, warn: (o: object) => void warnings.push(o) };
     // No gateway running yet: everything stays in the spool.
-    transport = new AgentTransport({ api: 'http://127.0.0.1:1', key: 'k', endpointId: 'ep-1', batchSize: 100, spoolDir, spoolMaxBytes: 4_000, schemaId: 1, log });
+    transport = new AgentTransport({ api: 'http://127.0.0.1:1', insecureHttp: true, key: 'k', endpointId: 'ep-1', batchSize: 100, spoolDir, spoolMaxBytes: 4_000, schemaId: 1, log });
     for (let i = 0; i < 10; i++) await transport.submit(windowOf(2));
     const evicted = transport.statistics().evicted;
     expect(evicted).toBeGreaterThan(0);
@@ -94,7 +94,7 @@ describe('AgentTransport', () => {
 
     const gw = await gateway(() => ({ status: 202 }));
     await transport.stop();
-    transport = new AgentTransport({ api: gw.url, key: 'k', endpointId: 'ep-1', batchSize: 100, spoolDir, spoolMaxBytes: 1 << 20, schemaId: 1 });
+    transport = new AgentTransport({ api: gw.url, insecureHttp: true, key: 'k', endpointId: 'ep-1', batchSize: 100, spoolDir, spoolMaxBytes: 1 << 20, schemaId: 1 });
     const [next] = await transport.submit(windowOf(1));
     expect(next!.sequence).toBe(11); // the sequence survived the restart: receivers see the gap
     transport.start();
@@ -103,5 +103,40 @@ describe('AgentTransport', () => {
     expect(seqs[0]).toBe(evicted + 1); // oldest went first
     expect(seqs).toEqual([...Array(10 - evicted).keys()].map((i) => i + evicted + 1).concat(11));
     expect(gw.received.at(-1)!.batch.agentStats.spool_evicted_total).toBe(evicted);
+  });
+});
+
+describe('AgentTransport connection rules', () => {
+  it('refuses plain http unless insecureHttp is set, naming the option', () => {
+    const spoolDir = mkdtempSync(join(tmpdir(), 'vigil-tx-'));
+    expect(() => new AgentTransport({ api: 'http://gw.example:5001', key: 'k', endpointId: 'e', batchSize: 1, spoolDir, spoolMaxBytes: 1 << 20 })).toThrow(/plain http:\/\/ to gw\.example:5001 refused.*insecure_http=true/);
+    expect(() => new AgentTransport({ api: 'ftp://gw.example', key: 'k', endpointId: 'e', batchSize: 1, spoolDir, spoolMaxBytes: 1 << 20 })).toThrow(/must be https/);
+  });
+
+  it('reports every attempt and every spooled batch to its observer', async () => {
+    const gw = await gateway((n) => (n === 0 ? { status: 503, headers: { 'retry-after': '0' } } : { status: 202 }));
+    const attempts: [string, number][] = [];
+    let spooled = 0;
+    transport = new AgentTransport({
+      api: gw.url,
+      insecureHttp: true,
+      key: 'k',
+      endpointId: 'ep-1',
+      batchSize: 100,
+      spoolDir: mkdtempSync(join(tmpdir(), 'vigil-tx-')),
+      spoolMaxBytes: 1 << 20,
+      schemaId: 1,
+      observer: { attempt: (o, s) => void attempts.push([o, s]), spooled: () => void spooled++ },
+    });
+    await transport.submit(windowOf(1));
+    transport.start();
+    await transport.drained(10_000);
+    expect(spooled).toBe(1);
+    expect(attempts).toEqual([
+      ['retry', 503],
+      ['accepted', 202],
+    ]);
+    expect(transport.statistics()).toMatchObject({ lastOutcome: 'accepted', delivered: 1 });
+    expect(transport.statistics().lastDeliveredAt).toBeGreaterThan(0);
   });
 });

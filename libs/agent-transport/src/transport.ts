@@ -5,7 +5,8 @@ import { gzip, gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import { backoffDelay, errorMessage, sleep } from '@vigil/common';
 import { TelemetryBatchV1Schema, avroType, type TelemetryBatch } from '@vigil/schemas';
-import { BatchSender, SendError } from './sender';
+import { GatewayClient, type GatewayConnection, type GatewayResponse } from './gateway-client';
+import { BatchSender, SendError, connectionError, errorDetail, retryAfterOf } from './sender';
 import { Spool, type SpoolEntry } from './spool';
 
 const gzipAsync = promisify(gzip);
@@ -17,9 +18,22 @@ export interface TransportLogger {
   error(obj: object, msg?: string): void;
 }
 
-/** Settings, from the agent config file (api, key, id, batch_size, spool_dir, spool_max_bytes). */
-export interface TransportOptions {
-  api: string;
+/** What one delivery attempt ended in (metrics and the agent's "last delivery status"). */
+export type DeliveryOutcome = 'accepted' | 'duplicate' | 'rejected' | 'retry' | 'unreachable' | 'unauthorized' | 'tls_untrusted';
+
+/** Hooks for the agent's metrics; every attempt and every spooled batch is reported. */
+export interface TransportObserver {
+  /** One POST (or schema lookup) finished; `httpStatus` 0 when there was no HTTP answer. */
+  attempt?(outcome: DeliveryOutcome, httpStatus: number): void;
+  /** A batch was written to the spool. */
+  spooled?(bytes: number): void;
+}
+
+/**
+ * Settings, from the agent config file (api, tls_ca, insecure_http, key, id, batch_size, spool_dir,
+ * spool_max_bytes). `api` must be https:// unless `insecureHttp` (checked in the constructor).
+ */
+export interface TransportOptions extends GatewayConnection {
   key: string;
   endpointId: string;
   /** Most processes per batch: a larger window is split into several batches. */
@@ -31,7 +45,10 @@ export interface TransportOptions {
   schemaId?: number;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Per-request timeout. */
+  requestTimeoutMs?: number;
   log?: TransportLogger;
+  observer?: TransportObserver;
 }
 
 /** A window's content: everything of a TelemetryBatch but what the transport assigns. */
@@ -46,6 +63,10 @@ export interface TransportStats {
   retries: number;
   spooledBatches: number;
   spooledBytes: number;
+  /** Outcome of the last attempt (undefined before the first). */
+  lastOutcome: DeliveryOutcome | undefined;
+  /** Epoch ms of the last 202 (0 = none yet). */
+  lastDeliveredAt: number;
 }
 
 const telemetryType = avroType(TelemetryBatchV1Schema);
@@ -64,6 +85,7 @@ const telemetryType = avroType(TelemetryBatchV1Schema);
  */
 export class AgentTransport {
   readonly spool: Spool;
+  private readonly client: GatewayClient;
   private readonly sender: BatchSender;
   private readonly encoding: 'gzip' | 'identity';
   private schemaId: number | undefined;
@@ -73,14 +95,16 @@ export class AgentTransport {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private abort = new AbortController();
-  private readonly stats = { delivered: 0, duplicates: 0, rejected: 0, retries: 0 };
+  private readonly stats = { delivered: 0, duplicates: 0, rejected: 0, retries: 0, lastOutcome: undefined as DeliveryOutcome | undefined, lastDeliveredAt: 0 };
 
+  /** Throws TransportConfigError for plain http without `insecureHttp` (nothing is created then). */
   constructor(private readonly options: TransportOptions) {
+    this.client = new GatewayClient(options);
     this.encoding = options.encoding ?? 'gzip';
     this.spool = new Spool(options.spoolDir, options.spoolMaxBytes, {
       evicted: (entry, total) => options.log?.warn({ batch: entry.name, bytes: entry.bytes, evictedTotal: total }, 'spool full: oldest batch evicted'),
     });
-    this.sender = new BatchSender({ api: options.api, key: options.key, encoding: this.encoding });
+    this.sender = new BatchSender(this.client, { key: options.key, encoding: this.encoding, timeoutMs: options.requestTimeoutMs });
     this.schemaId = options.schemaId;
     const last = Number(this.spool.newest()?.name.slice(0, 16) ?? 0);
     this.sequence = Math.max(this.readSequence(), last);
@@ -108,8 +132,15 @@ export class AgentTransport {
       const batch: TelemetryBatch = { ...window, processes, drops, agentStats, endpointId: this.options.endpointId, batchId: randomUUID(), sequence: this.nextSequence() };
       const payload = telemetryType.toBuffer(batch);
       const body = this.encoding === 'gzip' ? await gzipAsync(payload) : payload;
-      this.spool.put(batch.sequence, batch.batchId, body);
       if (i === 0) this.reportedEvictions += evictedNow;
+      try {
+        this.spool.put(batch.sequence, batch.batchId, body);
+        this.options.observer?.spooled?.(body.length);
+      } catch (err) {
+        // Only a batch larger than the whole spool gets here: it is lost, and counted like an eviction.
+        this.spool.countLost();
+        this.options.log?.error({ sequence: batch.sequence, bytes: body.length, err: errorMessage(err) }, 'batch larger than the spool: dropped (counted in spool_evicted)');
+      }
       batches.push(batch);
     }
     this.wake?.();
@@ -130,6 +161,16 @@ export class AgentTransport {
     this.abort.abort(new Error('stopped'));
     this.wake?.();
     await this.loop?.catch(() => undefined);
+    this.client.close();
+  }
+
+  /**
+   * Start-up check: reach the gateway, verify its certificate and the key, resolve the schema id.
+   * Throws SendError: TLS_UNTRUSTED / UNAUTHORIZED are configuration problems the caller should
+   * report loudly; RETRY means the gateway is just not reachable now (batches will be spooled).
+   */
+  async checkGateway(): Promise<number> {
+    return this.resolveSchemaId();
   }
 
   /** Resolve when the spool is empty (or reject after `timeoutMs`). */
@@ -155,6 +196,8 @@ export class AgentTransport {
         this.spool.remove(entry);
         if (result.status === 'duplicate') this.stats.duplicates++;
         else this.stats.delivered++;
+        this.stats.lastDeliveredAt = Date.now();
+        this.observed(result.status, result.httpStatus);
         attempt = 0;
       } catch (err) {
         if (!this.running) break;
@@ -168,24 +211,36 @@ export class AgentTransport {
   private onFailure(err: unknown, entry: SpoolEntry, attempt: number): number {
     const maxMs = this.options.maxBackoffMs ?? 60_000;
     const backoff = backoffDelay(attempt, this.options.initialBackoffMs ?? 500, maxMs);
+    const slow = Math.max(backoff, Math.min(maxMs, 10_000));
     if (err instanceof SendError) {
       switch (err.code) {
         case 'REJECTED':
           this.stats.rejected++;
+          this.observed('rejected', err.status ?? 0);
           this.options.log?.error({ batch: entry.name, status: err.status, err: err.message }, 'gateway rejected a batch: dropped');
           this.spool.remove(entry);
           return 0;
         case 'UNAUTHORIZED':
+          this.observed('unauthorized', 401);
           this.options.log?.error({ err: err.message }, 'endpoint key refused; batches kept in the spool');
-          return Math.max(backoff, Math.min(maxMs, 10_000));
+          return slow;
+        case 'TLS_UNTRUSTED':
+          // Logged at error on every attempt (≥ 10 s apart): an operator must see it, and the
+          // server's certificate may be fixed without restarting the agent.
+          this.observed('tls_untrusted', 0);
+          this.options.log?.error({ api: this.options.api, err: err.message, spooledBatches: this.spool.length }, 'gateway certificate not trusted; batches kept in the spool');
+          return slow;
         case 'RETRY':
           this.stats.retries++;
+          this.observed(err.status === undefined ? 'unreachable' : 'retry', err.status ?? 0);
+          if (attempt === 0 || attempt % 10 === 0) this.options.log?.warn({ err: err.message, spooledBatches: this.spool.length, attempt }, 'delivery failed; retrying');
           // Retry-After is the gateway's explicit instruction; a little jitter spreads a fleet.
           return err.retryAfterMs !== undefined ? err.retryAfterMs + Math.round(Math.random() * 250) : backoff;
       }
     }
-    // Schema lookup or spool read failure: transient as far as we can tell.
+    // Spool read failure or a bug: transient as far as we can tell.
     this.stats.retries++;
+    this.observed('retry', 0);
     this.options.log?.warn({ err: errorMessage(err) }, 'delivery attempt failed');
     return backoff;
   }
@@ -199,22 +254,34 @@ export class AgentTransport {
     return Buffer.concat([this.encoding === 'gzip' ? gzipSync(header) : header, payload]);
   }
 
+  private observed(outcome: DeliveryOutcome, httpStatus: number): void {
+    this.stats.lastOutcome = outcome;
+    this.options.observer?.attempt?.(outcome, httpStatus);
+  }
+
+  /**
+   * The id of the agent's TelemetryBatch schema, asked of the gateway (which holds the registry
+   * credentials; the agent needs only its endpoint key): POST /v1/schemas/telemetry/lookup with the
+   * schema the agent encodes with, so the id is that exact schema's even after the subject evolved.
+   */
   private async resolveSchemaId(): Promise<number> {
     if (this.schemaId !== undefined) return this.schemaId;
-    let res: Response;
+    let res: GatewayResponse;
     try {
-      res = await fetch(`${this.options.api.replace(/\/+$/, '')}/v1/schemas/telemetry/lookup`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${this.options.key}`, 'content-type': 'application/json' },
-        body: JSON.stringify(TelemetryBatchV1Schema),
-        signal: AbortSignal.timeout(10_000),
-      });
+      res = await this.client.request(
+        'POST',
+        '/v1/schemas/telemetry/lookup',
+        { authorization: `Bearer ${this.options.key}`, 'content-type': 'application/json' },
+        JSON.stringify(TelemetryBatchV1Schema),
+        this.options.requestTimeoutMs ?? 10_000,
+      );
     } catch (err) {
-      throw new SendError('RETRY', `gateway unreachable: ${errorMessage(err)}`, undefined);
+      throw connectionError(err, this.options.api);
     }
-    if (res.status === 401) throw new SendError('UNAUTHORIZED', 'gateway refused the endpoint key', 401);
-    if (!res.ok) throw new SendError('RETRY', `schema lookup answered ${res.status}`, res.status);
-    this.schemaId = ((await res.json()) as { id: number }).id;
+    if (res.status === 401) throw new SendError('UNAUTHORIZED', `gateway refused the endpoint key (${errorDetail(res.text)})`, 401);
+    if (res.status === 400 || res.status === 404) throw new SendError('RETRY', `the gateway does not know this agent's TelemetryBatch schema (${res.status} ${errorDetail(res.text)})`, res.status);
+    if (res.status !== 200) throw new SendError('RETRY', `schema lookup answered ${res.status} (${errorDetail(res.text)})`, res.status, retryAfterOf(res));
+    this.schemaId = (JSON.parse(res.text) as { id: number }).id;
     return this.schemaId;
   }
 

@@ -3,3 +3,4 @@ export * from './retry';
 export * from './logger';
 export * from './config';
 export * from './defaults';
+export * from './agent-config-text';

@@ -28,6 +28,12 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
       if (!m) throw new Error(`migration ${file} is not named <yyyymmddhhmmss>_<snake_name>.sql`);
       const sql = readFileSync(join(dir, file), 'utf8');
       return { version: m[1]!, name: m[2]!, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    })
+    .map((m, i, all) => {
+      // two files with one version would both claim the same schema_migrations row: refuse before applying any
+      const twin = all.find((o, j) => j !== i && o.version === m.version);
+      if (twin) throw new Error(`migrations ${m.version}_${m.name}.sql and ${twin.version}_${twin.name}.sql share the version ${m.version}: give one a later timestamp`);
+      return m;
     });
 }
 

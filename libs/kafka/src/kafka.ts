@@ -17,6 +17,8 @@ export interface KafkaClientOptions {
   logger?: LoggerLike;
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Retries of metadata/connection requests (default 5); health probes use 0 to fail fast. */
+  retries?: number;
 }
 
 /** A message to produce: key (endpoint id) and an already-encoded value. */
@@ -70,7 +72,7 @@ export class KafkaClient {
       logLevel: logLevel.WARN,
       logCreator: logCreator(options.logger),
       // Retries of metadata/connection requests; the producer's own policy is set per producer.
-      retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5_000 },
+      retry: { initialRetryTime: 200, retries: options.retries ?? 5, maxRetryTime: 5_000 },
     });
   }
 
@@ -88,6 +90,7 @@ export class KafkaClient {
         allowAutoTopicCreation: false,
         retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
       }),
+      this.kafka.admin(),
     );
   }
 
@@ -118,10 +121,36 @@ export class KafkaClient {
   }
 }
 
-/** Idempotent, acks=all producer. */
+/** How long a topic's partition count is trusted before it is asked again. */
+const PARTITION_COUNT_TTL_MS = 30_000;
+
+/**
+ * Idempotent, acks=all producer.
+ *
+ * Every kafkajs `send` it makes carries records of ONE partition, and each partition has at most one
+ * send in flight. Two kafkajs 2.2.4 behaviours lose acknowledged records when a broker dies
+ * otherwise (found by the broker-kill integration test):
+ * - a send spanning partitions led by brokers A and B, where B answered and A's connection broke,
+ *   is retried only towards brokers that have not answered yet; once A's partitions move to B, the
+ *   retry sends nothing for them and the send resolves as if they were written;
+ * - after a "possibly persisted" failure (connection lost mid-request) kafkajs rewinds the
+ *   partition's sequence number; a *different* concurrent send can then reuse it and the broker
+ *   drops those records as duplicates of the first ones while acknowledging them.
+ * With one partition per send and one send per partition at a time, a retry is always the same
+ * records with the same sequence numbers, which the (new) leader deduplicates correctly.
+ */
 export class KafkaProducer {
   private connected = false;
-  constructor(private readonly producer: Producer) {
+  /** Tail of the send chain of each `topic/partition`. */
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly partitionCounts = new Map<string, { count: number; at: number }>();
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private adminConnected: Promise<void> | undefined;
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly admin: Admin,
+  ) {
     producer.on(producer.events.CONNECT, () => (this.connected = true));
     producer.on(producer.events.DISCONNECT, () => (this.connected = false));
   }
@@ -134,6 +163,8 @@ export class KafkaProducer {
   async disconnect(): Promise<void> {
     await this.producer.disconnect();
     this.connected = false;
+    if (this.adminConnected) await this.admin.disconnect().catch(() => undefined);
+    this.adminConnected = undefined;
   }
 
   /** Whether the producer believes it is connected (a hint for health, not a guarantee). */
@@ -141,15 +172,57 @@ export class KafkaProducer {
     return this.connected;
   }
 
-  /** Produce and resolve once every in-sync replica acknowledged (acks = -1). */
+  /**
+   * Produce and resolve once every in-sync replica acknowledged (acks = -1). Records are keyed to
+   * partitions as the Java client does (murmur2 of the key), so one endpoint stays in one partition.
+   */
   async send(topic: string, messages: OutgoingMessage[]): Promise<ProducedRecord[]> {
-    const meta = await this.producer.send({
-      topic,
-      acks: -1,
-      compression: CompressionTypes.None,
-      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+    const count = await this.partitionCount(topic);
+    const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [], isr: [], partitionErrorCode: 0 }));
+    const byPartition = new Map<number, OutgoingMessage[]>();
+    for (const m of messages) {
+      const partition = this.partitioner({ topic, partitionMetadata, message: { key: m.key, value: m.value } });
+      byPartition.set(partition, [...(byPartition.get(partition) ?? []), m]);
+    }
+    const results = await Promise.all([...byPartition].map(([partition, ms]) => this.sendToPartition(topic, partition, ms)));
+    return results.flat();
+  }
+
+  private sendToPartition(topic: string, partition: number, messages: OutgoingMessage[]): Promise<ProducedRecord[]> {
+    const id = `${topic}/${partition}`;
+    const previous = this.chains.get(id) ?? Promise.resolve();
+    const mine = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const meta = await this.producer.send({
+          topic,
+          acks: -1,
+          compression: CompressionTypes.None,
+          messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers, partition })),
+        });
+        return meta.map((r) => ({ topic: r.topicName, partition: r.partition, offset: r.baseOffset ?? r.offset ?? '-1' }));
+      });
+    this.chains.set(id, mine);
+    // Forget the chain once it is idle, so the map does not grow with every partition ever used.
+    void mine.catch(() => undefined).then(() => {
+      if (this.chains.get(id) === mine) this.chains.delete(id);
     });
-    return meta.map((r) => ({ topic: r.topicName, partition: r.partition, offset: r.baseOffset ?? r.offset ?? '-1' }));
+    return mine;
+  }
+
+  private async partitionCount(topic: string): Promise<number> {
+    const cached = this.partitionCounts.get(topic);
+    if (cached && Date.now() - cached.at < PARTITION_COUNT_TTL_MS) return cached.count;
+    this.adminConnected ??= this.admin.connect().catch((err: unknown) => {
+      this.adminConnected = undefined;
+      throw err;
+    });
+    await this.adminConnected;
+    const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const count = topics[0]?.partitions.length ?? 0;
+    if (count === 0) throw new Error(`topic ${topic} has no partitions (does it exist?)`);
+    this.partitionCounts.set(topic, { count, at: Date.now() });
+    return count;
   }
 }
 
@@ -163,9 +236,22 @@ export class KafkaAdmin {
     return this.admin.disconnect();
   }
 
-  /** Create `topic` (automatic creation is off on our brokers); true when it was created now. */
-  createTopic(topic: string, partitions: number, replicationFactor = 1): Promise<boolean> {
-    return this.admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor }] });
+  /**
+   * Create `topic` (automatic creation is off on our brokers); true when it was created now.
+   * `configs` are topic-level settings, e.g. `{ 'min.insync.replicas': '2' }`.
+   */
+  createTopic(topic: string, partitions: number, replicationFactor = 1, configs: Record<string, string> = {}): Promise<boolean> {
+    return this.admin.createTopics({
+      waitForLeaders: true,
+      timeout: 30_000,
+      topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
+    });
+  }
+
+  /** Leader, replicas and in-sync replicas of each partition of `topic` (broker ids). */
+  async partitions(topic: string): Promise<{ partition: number; leader: number; replicas: number[]; isr: number[] }[]> {
+    const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    return (topics[0]?.partitions ?? []).map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr }));
   }
 
   async deleteTopic(topic: string): Promise<void> {
@@ -241,6 +327,11 @@ export interface BatchControl {
   heartbeat(): Promise<void>;
   /** False once the consumer is stopping or the batch's partition was taken away. */
   isActive(): boolean;
+  /**
+   * Mark `offset` of this batch done: the next fetch starts after it. Nothing is committed; a batch
+   * whose offsets are never resolved is fetched again from its first unresolved record.
+   */
+  resolve(offset: string): void;
 }
 
 /** Handler of one batch; it must not resolve before its work is durable (it owns its offsets). */
@@ -311,11 +402,11 @@ export class KafkaBatchConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.concurrency ?? 1,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (batch.isEmpty()) return;
         await handle(
           { topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, messages: batch.messages.map((m) => incoming(batch.topic, batch.partition, m)) },
-          { heartbeat, isActive: () => isRunning() && !isStale() },
+          { heartbeat, isActive: () => isRunning() && !isStale(), resolve: resolveOffset },
         );
       },
     });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { avroType } from './registry';
-import { checkEncoding, decodeStrict } from './strict-decode';
+import { checkEncoding, decodeStrict, peekStrict } from './strict-decode';
 import { SchemaError } from './errors';
 import { TelemetryBatchV1Schema, type TelemetryBatch } from './generated/telemetry-batch.v1.generated';
 import { AlertV1Schema, type Alert } from './generated/alert.v1.generated';
@@ -71,5 +71,47 @@ describe('decodeStrict', () => {
     }
     expect(refused).toBeGreaterThan(1_000);
     expect(Date.now() - started).toBeLessThan(20_000);
+  }, 30_000);
+});
+
+describe('peekStrict', () => {
+  it('returns the named top-level fields of a valid record, and refuses what decodeStrict refuses', () => {
+    const batch = sampleTelemetryBatch('ep-9', 42, 3);
+    const buf = telemetry.toBuffer(batch);
+    expect(peekStrict<TelemetryBatch>(telemetry, buf, ['endpointId', 'batchId', 'sequence'])).toEqual({ endpointId: 'ep-9', batchId: batch.batchId, sequence: 42 });
+    expect(() => peekStrict(telemetry, Buffer.concat([buf, Buffer.from([0])]), ['batchId'])).toThrow(/1 trailing bytes/);
+    for (let i = 0; i < 1_000; i++) {
+      const input = Buffer.from(buf);
+      for (let m = 0; m < 1 + (i % 5); m++) input[Math.floor(Math.random() * input.length)] = Math.floor(Math.random() * 256);
+      let full: unknown;
+      let peek: unknown;
+      try {
+        decodeStrict(telemetry, input);
+      } catch (err) {
+        full = err;
+      }
+      try {
+        peekStrict(telemetry, input, ['batchId']);
+      } catch (err) {
+        peek = err;
+      }
+      expect(peek === undefined).toBe(full === undefined);
+      if (peek) expect(peek).toBeInstanceOf(SchemaError);
+    }
+  }, 30_000);
+});
+
+describe('checkEncoding on varint edges', () => {
+  it('accepts every int and long in range and refuses the first ones outside', () => {
+    const int = avroType({ type: 'int' });
+    const long = avroType({ type: 'long' });
+    for (const v of [0, -1, 63, -64, 2 ** 27, -(2 ** 27), 2 ** 28, 2 ** 31 - 1, -(2 ** 31)]) expect(() => checkEncoding(int, int.toBuffer(v))).not.toThrow();
+    for (const v of [0, 2 ** 31, -(2 ** 40), 2 ** 48, 2 ** 49, 2 ** 51, -(2 ** 51)]) expect(() => checkEncoding(long, long.toBuffer(v))).not.toThrow();
+    // zigzag 2^32 (5 bytes, last 0x10) is one past the int range
+    expect(() => checkEncoding(int, Buffer.from([0x80, 0x80, 0x80, 0x80, 0x10]))).toThrow(/int out of range/);
+    expect(() => checkEncoding(int, Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x01]))).toThrow(/varint too long/);
+    // 2^54 as a zigzag varint: outside the safe integer range
+    expect(() => checkEncoding(long, Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]))).toThrow(/safe integer/);
+    expect(() => checkEncoding(long, Buffer.from([0x80, 0x80]))).toThrow(/runs past the end/);
   });
 });

@@ -17,6 +17,248 @@ const MAX_ZERO_WIDTH_ITEMS = 100_000;
 
 class Bounds extends Error {}
 
+/** Read position in the buffer being checked. */
+interface Cursor {
+  buf: Buffer;
+  pos: number;
+}
+
+/** Validates one value at the cursor and advances past it (throws Bounds). */
+type Check = (c: Cursor) => void;
+
+const fail = (c: Cursor, what: string): never => {
+  throw new Bounds(`${what} at byte ${c.pos}`);
+};
+const need = (c: Cursor, n: number): void => {
+  if (n < 0 || c.pos + n > c.buf.length) fail(c, `value runs past the end (needs ${n} bytes)`);
+};
+const readVarLong = (c: Cursor, maxBytes: number): number => {
+  // Zigzag varint. Number arithmetic: exact up to 2^53, which is also avsc's limit for longs.
+  let n = 0;
+  let mult = 1;
+  const buf = c.buf;
+  for (let i = 0; ; i++) {
+    if (i >= maxBytes) fail(c, 'varint too long');
+    if (c.pos >= buf.length) fail(c, 'varint runs past the end');
+    const b = buf[c.pos++]!;
+    n += (b & 0x7f) * mult;
+    mult *= 128;
+    if ((b & 0x80) === 0) break;
+  }
+  if (n > Number.MAX_SAFE_INTEGER) fail(c, 'long outside the safe integer range');
+  return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+};
+const readInt = (c: Cursor): number => {
+  const v = readVarLong(c, 5);
+  if (v < -0x80000000 || v > 0x7fffffff) fail(c, 'int out of range');
+  return v;
+};
+/**
+ * Step over a long whose value is not needed (the hot path: most of a batch is counts and k-gram
+ * hashes). Up to 7 bytes (< 2^49) no value can be outside the safe range; longer ones take the
+ * checking path.
+ */
+const skipLong = (c: Cursor): void => {
+  const buf = c.buf;
+  const stop = Math.min(buf.length, c.pos + 7);
+  for (let p = c.pos; p < stop; p++) {
+    if (buf[p]! < 0x80) {
+      c.pos = p + 1;
+      return;
+    }
+  }
+  readVarLong(c, 10);
+};
+/** Step over an int: 4 bytes are always in range; a 5th byte is in range when below 0x10 (zigzag < 2^32). */
+const skipInt = (c: Cursor): void => {
+  const buf = c.buf;
+  const p0 = c.pos;
+  const stop = Math.min(buf.length, p0 + 4);
+  for (let p = p0; p < stop; p++) {
+    if (buf[p]! < 0x80) {
+      c.pos = p + 1;
+      return;
+    }
+  }
+  if (p0 + 4 < buf.length && buf[p0 + 4]! < 0x10) {
+    c.pos = p0 + 5;
+    return;
+  }
+  readInt(c);
+};
+const checkString: Check = (c) => {
+  const len = readVarLong(c, 10);
+  need(c, len);
+  c.pos += len;
+};
+/** Array and map blocks: every count is checked against the bytes that remain before looping. */
+const blocks = (c: Cursor, itemWidth: number, each: Check): void => {
+  let total = 0;
+  for (;;) {
+    let n = readVarLong(c, 10);
+    if (n === 0) return;
+    if (n < 0) {
+      n = -n;
+      const size = readVarLong(c, 10);
+      if (size < 0) fail(c, 'negative block size');
+    }
+    total += n;
+    if (itemWidth > 0 ? n * itemWidth > c.buf.length - c.pos : total > MAX_ZERO_WIDTH_ITEMS) fail(c, `block of ${n} items cannot fit`);
+    for (let i = 0; i < n; i++) each(c);
+  }
+};
+
+/** Minimum encoded size of a value of t (0 only for null and records made only of such fields). */
+function minWidth(t: WalkType, memo: Map<WalkType, number>): number {
+  const cached = memo.get(t);
+  if (cached !== undefined) return cached;
+  memo.set(t, 1); // cycle guard: recursive records are at least as wide as their non-recursive part
+  let w: number;
+  switch (t.typeName) {
+    case 'null':
+      w = 0;
+      break;
+    case 'record':
+    case 'error':
+      w = (t.fields ?? []).reduce((s, f) => s + minWidth(f.type, memo), 0);
+      break;
+    case 'fixed':
+      w = t.size ?? 0;
+      break;
+    case 'float':
+      w = 4;
+      break;
+    case 'double':
+      w = 8;
+      break;
+    default:
+      w = 1;
+  }
+  memo.set(t, w);
+  return w;
+}
+
+/**
+ * A checker for `t`, built once per type (the switch on type names runs at compile time, not per
+ * value: that is what makes validating a 40 KiB batch cheap). Recursive types go through a
+ * forwarding closure.
+ */
+function compile(t: WalkType, memo: Map<WalkType, Check>, widths: Map<WalkType, number>): Check {
+  const known = memo.get(t);
+  if (known) return known;
+  const ref: { impl?: Check } = {};
+  memo.set(t, (c) => ref.impl!(c));
+  const impl = build(t, memo, widths);
+  ref.impl = impl;
+  memo.set(t, impl);
+  return impl;
+}
+
+function build(t: WalkType, memo: Map<WalkType, Check>, widths: Map<WalkType, number>): Check {
+  switch (t.typeName) {
+    case 'null':
+      return () => undefined;
+    case 'boolean':
+      return (c) => {
+        need(c, 1);
+        if (c.buf[c.pos]! > 1) fail(c, 'boolean byte not 0 or 1');
+        c.pos++;
+      };
+    case 'int':
+      return skipInt;
+    case 'long':
+      return skipLong;
+    case 'float':
+      return (c) => {
+        need(c, 4);
+        c.pos += 4;
+      };
+    case 'double':
+      return (c) => {
+        need(c, 8);
+        c.pos += 8;
+      };
+    case 'string':
+    case 'bytes':
+      return checkString;
+    case 'fixed': {
+      const size = t.size ?? 0;
+      return (c) => {
+        need(c, size);
+        c.pos += size;
+      };
+    }
+    case 'enum': {
+      const n = (t.symbols ?? []).length;
+      return (c) => {
+        const i = readVarLong(c, 5);
+        if (i < 0 || i >= n) fail(c, `enum index ${i} out of range`);
+      };
+    }
+    case 'union:unwrapped':
+    case 'union:wrapped': {
+      const branches = (t.types ?? []).map((b) => compile(b, memo, widths));
+      return (c) => {
+        const i = readVarLong(c, 5);
+        const branch = branches[i];
+        if (i < 0 || !branch) fail(c, `union index ${i} out of range`);
+        branch!(c);
+      };
+    }
+    case 'array': {
+      const item = compile(t.itemsType!, memo, widths);
+      const w = minWidth(t.itemsType!, widths);
+      return (c) => blocks(c, w, item);
+    }
+    case 'map': {
+      const value = compile(t.valuesType!, memo, widths);
+      const w = 1 + minWidth(t.valuesType!, widths);
+      const entry: Check = (c) => {
+        checkString(c);
+        value(c);
+      };
+      return (c) => blocks(c, w, entry);
+    }
+    case 'record':
+    case 'error': {
+      const fields = (t.fields ?? []).map((f) => compile(f.type, memo, widths));
+      return (c) => {
+        for (const f of fields) f(c);
+      };
+    }
+    default:
+      throw new Error(`checkEncoding: unsupported Avro type ${t.typeName}`);
+  }
+}
+
+const compiled = new WeakMap<object, { check: Check; fields: { name: string; typeName: string; check: Check }[] }>();
+
+function compiledFor(type: Type): { check: Check; fields: { name: string; typeName: string; check: Check }[] } {
+  let entry = compiled.get(type);
+  if (!entry) {
+    const memo = new Map<WalkType, Check>();
+    const widths = new Map<WalkType, number>();
+    const t = type as unknown as WalkType;
+    entry = { check: compile(t, memo, widths), fields: (t.fields ?? []).map((f) => ({ name: f.name, typeName: f.type.typeName, check: compile(f.type, memo, widths) })) };
+    compiled.set(type, entry);
+  }
+  return entry;
+}
+
+function runChecked<T>(type: Type, buf: Buffer, body: (c: Cursor) => T): T {
+  const c: Cursor = { buf, pos: 0 };
+  let out: T;
+  try {
+    out = body(c);
+  } catch (err) {
+    if (err instanceof Bounds) throw new SchemaError('AVRO_INVALID', `not a valid ${type.name ?? type.typeName}: ${err.message}`);
+    if (err instanceof RangeError) throw new SchemaError('AVRO_INVALID', `not a valid ${type.name ?? type.typeName}: nested too deeply`);
+    throw err;
+  }
+  if (c.pos !== buf.length) throw new SchemaError('AVRO_INVALID', `${buf.length - c.pos} trailing bytes after the record`);
+  return out;
+}
+
 /**
  * Checks, in time linear in `buf.length`, that `buf` is exactly one well-formed encoding of `type`.
  *
@@ -26,153 +268,35 @@ class Bounds extends Error {}
  * bounded, enum and union indexes checked, and trailing bytes are an error.
  */
 export function checkEncoding(type: Type, buf: Buffer): void {
-  const minWidth = new Map<WalkType, number>();
-  let pos = 0;
+  const { check } = compiledFor(type);
+  runChecked(type, buf, check);
+}
 
-  const fail = (what: string): never => {
-    throw new Bounds(`${what} at byte ${pos}`);
-  };
-  const need = (n: number): void => {
-    if (n < 0 || pos + n > buf.length) fail(`value runs past the end (needs ${n} bytes)`);
-  };
-  const readVarLong = (maxBytes: number): number => {
-    // Zigzag varint. Number arithmetic: exact up to 2^53, which is also avsc's limit for longs.
-    let n = 0;
-    let mult = 1;
-    for (let i = 0; ; i++) {
-      if (i >= maxBytes) fail('varint too long');
-      if (pos >= buf.length) fail('varint runs past the end');
-      const b = buf[pos++]!;
-      n += (b & 0x7f) * mult;
-      mult *= 128;
-      if ((b & 0x80) === 0) break;
+/**
+ * Check the whole encoding of a record exactly as {@link checkEncoding} does, and return only the
+ * named top-level string/int/long fields — without materialising the rest (the gateway needs a
+ * batch's identity, not its thousands of objects: that is most of its CPU and garbage).
+ * Throws SchemaError AVRO_INVALID.
+ */
+export function peekStrict<T extends Record<string, unknown>>(type: Type, buf: Buffer, names: readonly (keyof T & string)[]): Partial<T> {
+  const { fields } = compiledFor(type);
+  if ((type as unknown as WalkType).typeName !== 'record') throw new Error('peekStrict: not a record type');
+  const wanted = new Set<string>(names);
+  return runChecked(type, buf, (c) => {
+    const out: Record<string, unknown> = {};
+    for (const f of fields) {
+      if (!wanted.has(f.name)) f.check(c);
+      else if (f.typeName === 'string') {
+        const len = readVarLong(c, 10);
+        need(c, len);
+        out[f.name] = c.buf.toString('utf8', c.pos, c.pos + len);
+        c.pos += len;
+      } else if (f.typeName === 'long') out[f.name] = readVarLong(c, 10);
+      else if (f.typeName === 'int') out[f.name] = readInt(c);
+      else f.check(c);
     }
-    if (n > Number.MAX_SAFE_INTEGER) fail('long outside the safe integer range');
-    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
-  };
-  const width = (t: WalkType): number => {
-    // Minimum encoded size of a value of t (0 only for null and records made only of such fields).
-    const cached = minWidth.get(t);
-    if (cached !== undefined) return cached;
-    minWidth.set(t, 1); // cycle guard: recursive records are at least as wide as their non-recursive part
-    let w: number;
-    switch (t.typeName) {
-      case 'null':
-        w = 0;
-        break;
-      case 'record':
-      case 'error':
-        w = (t.fields ?? []).reduce((s, f) => s + width(f.type), 0);
-        break;
-      case 'fixed':
-        w = t.size ?? 0;
-        break;
-      case 'float':
-        w = 4;
-        break;
-      case 'double':
-        w = 8;
-        break;
-      default:
-        w = 1;
-    }
-    minWidth.set(t, w);
-    return w;
-  };
-  const blocks = (itemWidth: number, each: () => void): void => {
-    let total = 0;
-    for (;;) {
-      let n = readVarLong(10);
-      if (n === 0) return;
-      if (n < 0) {
-        n = -n;
-        const size = readVarLong(10);
-        if (size < 0) fail('negative block size');
-      }
-      total += n;
-      if (itemWidth > 0 ? n * itemWidth > buf.length - pos : total > MAX_ZERO_WIDTH_ITEMS) fail(`block of ${n} items cannot fit`);
-      for (let i = 0; i < n; i++) each();
-    }
-  };
-  const walk = (t: WalkType): void => {
-    switch (t.typeName) {
-      case 'null':
-        return;
-      case 'boolean':
-        need(1);
-        if (buf[pos]! > 1) fail('boolean byte not 0 or 1');
-        pos++;
-        return;
-      case 'int': {
-        const v = readVarLong(5);
-        if (v < -0x80000000 || v > 0x7fffffff) fail('int out of range');
-        return;
-      }
-      case 'long':
-        readVarLong(10);
-        return;
-      case 'float':
-        need(4);
-        pos += 4;
-        return;
-      case 'double':
-        need(8);
-        pos += 8;
-        return;
-      case 'string':
-      case 'bytes': {
-        const len = readVarLong(10);
-        need(len);
-        pos += len;
-        return;
-      }
-      case 'fixed':
-        need(t.size ?? 0);
-        pos += t.size ?? 0;
-        return;
-      case 'enum': {
-        const i = readVarLong(5);
-        if (i < 0 || i >= (t.symbols ?? []).length) fail(`enum index ${i} out of range`);
-        return;
-      }
-      case 'union:unwrapped':
-      case 'union:wrapped': {
-        const i = readVarLong(5);
-        const branch = (t.types ?? [])[i];
-        if (i < 0 || !branch) fail(`union index ${i} out of range`);
-        walk(branch!);
-        return;
-      }
-      case 'array': {
-        const items = t.itemsType!;
-        blocks(width(items), () => walk(items));
-        return;
-      }
-      case 'map': {
-        const values = t.valuesType!;
-        blocks(1 + width(values), () => {
-          walk({ typeName: 'string' });
-          walk(values);
-        });
-        return;
-      }
-      case 'record':
-      case 'error':
-        for (const f of t.fields ?? []) walk(f.type);
-        return;
-      default:
-        throw new Error(`checkEncoding: unsupported Avro type ${t.typeName}`);
-    }
-  };
-
-  try {
-    walk(type as unknown as WalkType);
-  } catch (err) {
-    if (err instanceof Bounds) throw new SchemaError('AVRO_INVALID', `not a valid ${type.name ?? type.typeName}: ${err.message}`);
-    if (err instanceof RangeError) throw new SchemaError('AVRO_INVALID', `not a valid ${type.name ?? type.typeName}: nested too deeply`);
-    throw err;
-  }
-  if (pos !== buf.length) throw new SchemaError('AVRO_INVALID', `${buf.length - pos} trailing bytes after the record`);
+    return out as Partial<T>;
+  });
 }
 
 /**

@@ -89,4 +89,7 @@ export async function waitUntil<T>(check: () => Promise<T | undefined | false> |
     await sleep(100);
   }
 }
+export * from './kafka-cluster';
+export * from './service-process';
+export * from './topic-records';
 export * from './tcp-proxy';

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { DEFAULTS } from '@vigil/common';
+import { DEFAULTS, isLoopbackHost } from '@vigil/common';
 import { enrolEndpoint } from './commands/endpoint';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT } from './paths';
@@ -34,7 +34,15 @@ const LOCAL_AGENT_METRICS_PORT = Number(process.env.VIGIL_AGENT_METRICS_PORT ?? 
 const LOCAL_ANALYZER_PORT = Number(process.env.VIGIL_ANALYZER_PORT ?? 5002);
 
 async function enrolLocalAgent(): Promise<void> {
-  if (existsSync(LOCAL_AGENT_CONFIG)) return;
+  if (existsSync(LOCAL_AGENT_CONFIG)) {
+    // Configs enrolled before the agent refused plain http lack the opt-in its loopback gateway needs.
+    const text = readFileSync(LOCAL_AGENT_CONFIG, 'utf8');
+    const api = /^api=(.*)$/m.exec(text)?.[1]?.trim();
+    if (api?.startsWith('http:') && isLoopbackHost(api) && !/^insecure_http=/m.test(text)) {
+      writeFileSync(LOCAL_AGENT_CONFIG, `${text.replace(/\n?$/, '\n')}# Plain http to a loopback gateway (local use only).\ninsecure_http=true\n`, { mode: 0o600 });
+    }
+    return;
+  }
   mkdirSync(LOCAL_AGENT_DIR, { recursive: true, mode: 0o700 });
   const { config } = await enrolEndpoint(hostname(), process.env.VIGIL_GATEWAY_URL ?? DEFAULTS.gatewayUrl, {
     spool_dir: join(LOCAL_AGENT_DIR, 'spool'),

@@ -1,6 +1,7 @@
 import { EventType, type OpenEvent, type NetEvent } from '@vigil/bpf';
 import { describe, expect, it } from 'vitest';
 import type { ProcessEntry } from '../process/process-table';
+import { execCallerIsParent } from '../collector/collector';
 import { WindowBuilder } from './window-builder';
 
 const proc = (pid: number, syscalls: [number, number][]): ProcessEntry => ({
@@ -65,5 +66,23 @@ describe('WindowBuilder', () => {
     const out = w.take([proc(999, [[1, 100]])], 999);
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject({ pid: 10, exited: true, exitCode: 0, syscalls: { getppid: 3 } });
+  });
+
+  it('records a fork+exec on the calling parent program, a failed exec or an exec without fork on the process', () => {
+    const parent = { pid: 5, exe: '/usr/sbin/nginx' };
+    expect(execCallerIsParent(0, { exe: '/usr/sbin/nginx' }, parent, 999)).toBe(true);
+    expect(execCallerIsParent(-2, { exe: '/usr/sbin/nginx' }, parent, 999)).toBe(false);
+    expect(execCallerIsParent(0, { exe: '/usr/bin/bash' }, parent, 999)).toBe(false);
+    expect(execCallerIsParent(0, { exe: '/usr/sbin/nginx' }, parent, 5)).toBe(false);
+    expect(execCallerIsParent(0, undefined, parent, 999)).toBe(false);
+
+    const w = new WindowBuilder(3);
+    const nginx = { ...proc(5, []), exe: '/usr/sbin/nginx' };
+    const child = { ...proc(10, [[59, 1]]), ppid: 5, exe: '/usr/bin/dash', ancestry: ['/usr/sbin/nginx', '/sbin/init'] };
+    const exec = { ...base, type: EventType.Exec, ppid: 5, ret: 0, filename: '/bin/sh', exe: '/usr/bin/dash', argv: ['sh', '-c', 'id'], comm: 'sh', uid: 0, gid: 0 } as Parameters<WindowBuilder['onExec']>[1];
+    w.onExec(child, exec, '/usr/sbin/nginx', nginx);
+    const out = w.take([nginx, child], 999);
+    expect(out.find((p) => p.pid === 5)!.execs).toMatchObject([{ filename: '/usr/bin/dash', argv: ['sh', '-c', 'id'], ret: 0 }]);
+    expect(out.find((p) => p.pid === 10)!.execs).toEqual([]);
   });
 });

@@ -51,8 +51,9 @@ export class WindowBuilder implements CollectorSink {
     return r;
   }
 
-  onExec(p: ProcessEntry, ev: ExecEvent): void {
-    this.rec(p.pid).execs.push({ time: Date.now(), filename: ev.ret === 0 ? ev.exe || ev.filename : ev.filename, argv: ev.argv, ret: ev.ret });
+  /** Recorded on the calling program (see CollectorSink.onExec): its baseline learns what it starts. */
+  onExec(p: ProcessEntry, ev: ExecEvent, _parentExe: string, caller: ProcessEntry = p): void {
+    this.rec(caller.pid).execs.push({ time: Date.now(), filename: ev.ret === 0 ? ev.exe || ev.filename : ev.filename, argv: ev.argv, ret: ev.ret });
   }
 
   onOpen(p: ProcessEntry, ev: OpenEvent): void {

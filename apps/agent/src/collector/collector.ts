@@ -13,9 +13,22 @@ import {
 } from '@vigil/bpf';
 import type { ProcessEntry, ProcessTable } from '../process/process-table';
 
+/**
+ * Whether a successful exec was made by a fork child still running its parent's image (fork+exec),
+ * so that the parent program is the caller. `before` is the process's entry before the exec.
+ */
+export function execCallerIsParent(ret: number, before: Pick<ProcessEntry, 'exe'> | undefined, parent: Pick<ProcessEntry, 'exe' | 'pid'> | undefined, selfPid: number): boolean {
+  return ret === 0 && parent !== undefined && parent.pid !== selfPid && before !== undefined && before.exe !== '' && before.exe === parent.exe;
+}
+
 /** What the collector hands to the capture printer or the batch builder. */
 export interface CollectorSink {
-  onExec(proc: ProcessEntry, ev: ExecEvent, parentExe: string): void;
+  /**
+   * An exec of `proc`. `caller` is the program that made it: after fork+exec (the image being replaced
+   * is still the parent's) that is the parent process, so the edge parent → child belongs to the
+   * parent's activity; otherwise (a failed exec, an exec without fork) `proc` itself.
+   */
+  onExec(proc: ProcessEntry, ev: ExecEvent, parentExe: string, caller: ProcessEntry): void;
   onOpen(proc: ProcessEntry, ev: OpenEvent): void;
   onNet(proc: ProcessEntry, ev: NetEvent): void;
   onSecurity(proc: ProcessEntry, ev: SecurityEvent): void;
@@ -92,9 +105,11 @@ export class Collector {
         return;
       case EventType.Exec: {
         const before = this.table.get(ev.tgid);
-        const parentExe = this.table.get(ev.ppid)?.exe ?? before?.ancestry[0] ?? '';
+        const parent = this.table.get(ev.ppid);
+        const parentExe = parent?.exe ?? before?.ancestry[0] ?? '';
+        const callerIsParent = execCallerIsParent(ev.ret, before, parent, this.selfPid);
         const proc = this.table.onExec(ev);
-        if (ev.tgid !== this.selfPid) this.sink.onExec(proc, ev, parentExe);
+        if (ev.tgid !== this.selfPid) this.sink.onExec(proc, ev, parentExe, callerIsParent && parent ? parent : proc);
         return;
       }
       case EventType.Exit:

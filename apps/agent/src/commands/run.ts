@@ -1,13 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '@vigil/common';
+import { createLogger, errorMessage, type Logger } from '@vigil/common';
 import { DROP_CAUSES, type DropCause } from '@vigil/bpf';
+import { AgentTransport, SendError, TransportConfigError } from '@vigil/agent-transport';
+import { AgentError } from '../errors/agent-error';
 import { WindowBuilder } from '../batch/window-builder';
 import type { TelemetryBatch } from '../batch/telemetry-batch';
 import { Collector } from '../collector/collector';
-import { loadAgentConfig } from '../config/agent-config';
+import { loadAgentConfig, type AgentConfig } from '../config/agent-config';
 import type { AgentEnv } from '../config/env';
 import { AgentMetrics } from '../metrics/agent-metrics';
 import { ProcessTable } from '../process/process-table';
@@ -37,43 +38,97 @@ function hostInfo(): TelemetryBatch['host'] {
   };
 }
 
+/** How long a stopping agent keeps delivering what it spooled, when the gateway is answering. */
+const SHUTDOWN_DRAIN_MS = 5_000;
+
 /**
- * `agent run`: the daemon. Every window it syncs the kernel counts and writes TelemetryBatch JSON
- * lines to <spool_dir>/outbox.jsonl. (The HTTP sender to the gateway comes with the gateway issue;
- * until then the spool file is the output.)
+ * The transport to the gateway, checked before anything is loaded into the kernel: a plain-http
+ * URL without the opt-in, an untrusted gateway certificate or a refused key stop the agent here
+ * with a clear error (non-zero exit); a gateway that is merely unreachable does not — batches
+ * wait in the spool until it is back.
+ */
+async function connect(cfg: AgentConfig, metrics: AgentMetrics, log: Logger): Promise<AgentTransport> {
+  let transport: AgentTransport;
+  try {
+    transport = new AgentTransport({
+      api: cfg.api,
+      tlsCa: cfg.tlsCa?.pem,
+      insecureHttp: cfg.insecureHttp,
+      key: cfg.key,
+      endpointId: cfg.id,
+      batchSize: cfg.batchSize,
+      spoolDir: cfg.spoolDir,
+      spoolMaxBytes: cfg.spoolMaxBytes,
+      log: log.child({ component: 'transport' }),
+      observer: metrics.transportObserver(),
+    });
+  } catch (err) {
+    if (err instanceof TransportConfigError) throw new AgentError('AGENT_CONFIG_INVALID', `invalid agent config: api: ${err.message}`, { cause: err });
+    throw err;
+  }
+  metrics.watchTransport(transport);
+  const ca = cfg.tlsCa ? `the CA in tls_ca=${cfg.tlsCa.path}` : 'the system CA store (set tls_ca for a private CA)';
+  try {
+    const schemaId = await transport.checkGateway();
+    log.info({ api: cfg.api, schemaId, tls: cfg.api.startsWith('https:') }, 'gateway reachable; TelemetryBatch schema id resolved');
+  } catch (err) {
+    if (err instanceof SendError && err.code === 'TLS_UNTRUSTED') {
+      await transport.stop();
+      throw new AgentError('AGENT_TLS_UNTRUSTED', `${err.message}; verified against ${ca}`, { cause: err });
+    }
+    if (err instanceof SendError && err.code === 'UNAUTHORIZED') {
+      await transport.stop();
+      throw new AgentError('AGENT_KEY_REFUSED', `${err.message}: the endpoint was deleted or its key rotated; enrol again or use the new config file`, { cause: err });
+    }
+    log.warn({ api: cfg.api, err: errorMessage(err), spoolDir: cfg.spoolDir }, 'gateway not reachable at start-up; batches are spooled until it is');
+  }
+  return transport;
+}
+
+/**
+ * `agent run`: the daemon. Every window it syncs the kernel counts and hands the window to the
+ * transport, which splits it into batches of `batch_size` processes, numbers them (persisted
+ * sequence), encodes them to Avro, gzips them into the on-disk spool and delivers them to the
+ * gateway oldest-first with backoff and Retry-After. On SIGINT/SIGTERM the last window is
+ * flushed into the spool and, while the gateway answers, delivered for up to a few seconds;
+ * whatever is left is sent at the next start.
  */
 export async function run(opts: RunOptions): Promise<void> {
   const cfg = loadAgentConfig(opts.configPath);
   const log = createLogger('agent', { level: opts.env.logLevel });
+  const metrics = new AgentMetrics();
+  const transport = await connect(cfg, metrics, log);
   const selfPid = process.pid;
-  const { probe, mounted } = startProbe(opts.env.btfPath, { agentTgid: selfPid, ngramK: cfg.ngramK, ringbufBytes: cfg.ringbufBytes });
-  if (mounted.length) log.info({ mounted }, 'mounted kernel filesystems');
+  let probe: ReturnType<typeof startProbe>['probe'];
+  try {
+    const started = startProbe(opts.env.btfPath, { agentTgid: selfPid, ngramK: cfg.ngramK, ringbufBytes: cfg.ringbufBytes });
+    probe = started.probe;
+    if (started.mounted.length) log.info({ mounted: started.mounted }, 'mounted kernel filesystems');
+  } catch (err) {
+    await transport.stop();
+    throw err;
+  }
   const table = new ProcessTable({}, selfPid);
   table.seedFromProc();
   const windows = new WindowBuilder(cfg.ngramK);
   const collector = new Collector(probe, table, windows, selfPid);
-  const metrics = new AgentMetrics();
   const server = cfg.metricsPort ? await metrics.serve(cfg.metricsPort) : undefined;
 
-  mkdirSync(cfg.spoolDir, { recursive: true });
-  const outbox = join(cfg.spoolDir, 'outbox.jsonl');
-  const seqFile = join(cfg.spoolDir, 'sequence');
-  let sequence = existsSync(seqFile) ? Number(readFileSync(seqFile, 'utf8')) || 0 : 0;
   const host = hostInfo();
-  log.info({ endpointId: cfg.id, processes: table.size, outbox, windowMs: cfg.windowMs }, 'agent running');
+  transport.start();
+  log.info({ endpointId: cfg.id, api: cfg.api, processes: table.size, spoolDir: cfg.spoolDir, spooledBatches: transport.spool.length, windowMs: cfg.windowMs }, 'agent running');
 
   let stopping = false;
   process.once('SIGINT', () => (stopping = true));
   process.once('SIGTERM', () => (stopping = true));
 
   let lastDrops = Object.fromEntries(DROP_CAUSES.map((c) => [c, 0])) as Record<DropCause, number>;
-  let spoolDropped = 0;
   let windowStart = Date.now();
   let lastCpu = process.cpuUsage();
   let lastRecords = 0;
   let seenRecords: Record<string, number> = {};
 
-  const flush = (): void => {
+  const flush = async (): Promise<void> => {
     collector.sync();
     const windowEnd = Date.now();
     const processes = windows.take(table.entries(), selfPid);
@@ -83,7 +138,6 @@ export async function run(opts: RunOptions): Promise<void> {
       metrics.drops.set({ cause: c }, collector.drops[c]);
     }
     lastDrops = { ...collector.drops };
-    if (spoolDropped) drops.spool_full = spoolDropped;
     const cpu = process.cpuUsage(lastCpu);
     lastCpu = process.cpuUsage();
     const secs = Math.max(0.001, (windowEnd - windowStart) / 1000);
@@ -99,35 +153,8 @@ export async function run(opts: RunOptions): Promise<void> {
     metrics.selfSyscalls.set(collector.stats.selfSyscalls);
     for (const [kind, n] of Object.entries(collector.stats.records)) metrics.records.inc({ kind }, n - (seenRecords[kind] ?? 0));
     seenRecords = { ...collector.stats.records };
-
-    const chunks: typeof processes[] = [];
-    for (let i = 0; i < processes.length; i += cfg.batchSize) chunks.push(processes.slice(i, i + cfg.batchSize));
-    if (chunks.length === 0) chunks.push([]);
-    spoolDropped = 0;
-    chunks.forEach((chunk, i) => {
-      const batch: TelemetryBatch = {
-        endpointId: cfg.id,
-        agentVersion: AGENT_VERSION,
-        batchId: randomUUID(),
-        sequence: sequence++,
-        windowStart,
-        windowEnd,
-        host,
-        processes: chunk,
-        drops: i === 0 ? drops : {},
-        agentStats: i === 0 ? agentStats : {},
-      };
-      const line = `${JSON.stringify(batch)}\n`;
-      const size = existsSync(outbox) ? statSync(outbox).size : 0;
-      if (size + line.length > cfg.spoolMaxBytes) {
-        spoolDropped++;
-        log.warn({ outbox, size }, 'spool full: batch dropped (counted as spool_full in the next batch)');
-        return;
-      }
-      appendFileSync(outbox, line);
-      metrics.batches.inc();
-    });
-    writeFileSync(seqFile, String(sequence));
+    // The transport adds spool_evicted to drops (and the running total to agentStats).
+    await transport.submit({ agentVersion: AGENT_VERSION, windowStart, windowEnd, host, processes, drops, agentStats });
     windowStart = windowEnd;
   };
 
@@ -137,7 +164,7 @@ export async function run(opts: RunOptions): Promise<void> {
       await collector.pump(100);
       const now = Date.now();
       if (now - windowStart >= cfg.windowMs) {
-        flush();
+        await flush();
         lastSync = now;
       } else if (now - lastSync >= 1000) {
         collector.sync(); // report exits promptly and keep the kernel maps small
@@ -146,10 +173,16 @@ export async function run(opts: RunOptions): Promise<void> {
     }
     probe.obj.detach();
     while ((await collector.pump(0)) > 0);
-    flush();
+    await flush();
+    const last = transport.statistics().lastOutcome;
+    if (last === 'accepted' || last === 'duplicate') {
+      await transport.drained(SHUTDOWN_DRAIN_MS).catch((err: unknown) => log.info({ err: errorMessage(err) }, 'stopping with batches still spooled; they are sent at the next start'));
+    }
   } finally {
+    await transport.stop();
     await probe.close();
     server?.close();
   }
-  log.info({ batches: sequence }, 'agent stopped');
+  const stats = transport.statistics();
+  log.info({ delivered: stats.delivered, spooledBatches: stats.spooledBatches, evicted: stats.evicted }, 'agent stopped');
 }

@@ -1,8 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentError } from '../errors/agent-error';
 import { parseAgentConfig } from './agent-config';
 
-const VALID = ['# written by ./vigil endpoint add', 'api=http://127.0.0.1:5001/', 'key=k_abc=def', 'id=ep-1', 'name=web-1', 'batch_size=500', ''].join('\n');
+const VALID = ['# written by ./vigil endpoint add', 'api=http://127.0.0.1:5001/', 'key=k_abc=def', 'id=ep-1', 'name=web-1', 'batch_size=500', 'insecure_http=true', ''].join('\n');
+const HTTPS = VALID.replace('api=http://127.0.0.1:5001/', 'api=https://gw.example:443').replace('insecure_http=true\n', '');
 
 function problems(text: string): string {
   try {
@@ -18,17 +22,34 @@ function problems(text: string): string {
 describe('parseAgentConfig', () => {
   it('parses the enrolment format with defaults for optional keys', () => {
     const c = parseAgentConfig(VALID);
-    expect(c).toMatchObject({ api: 'http://127.0.0.1:5001', key: 'k_abc=def', id: 'ep-1', name: 'web-1', batchSize: 500, insecure: false, ngramK: 3 });
+    expect(c).toMatchObject({ api: 'http://127.0.0.1:5001', key: 'k_abc=def', id: 'ep-1', name: 'web-1', batchSize: 500, insecureHttp: true, ngramK: 3, tlsCa: undefined });
     expect(c.spoolDir).toBe('/var/lib/vigil/spool');
   });
 
   it('parses optional keys (sizes, durations, booleans)', () => {
-    const c = parseAgentConfig(`${VALID}spool_dir=/tmp/s\nspool_max_bytes=64MiB\nca_file=/etc/ca.pem\ninsecure=true\nwindow=5s\nngram_k=4\nringbuf_bytes=1MiB\nmetrics_port=9464\n`);
-    expect(c).toMatchObject({ spoolDir: '/tmp/s', spoolMaxBytes: 64 * 1024 * 1024, caFile: '/etc/ca.pem', insecure: true, windowMs: 5000, ngramK: 4, ringbufBytes: 1 << 20, metricsPort: 9464 });
+    const c = parseAgentConfig(`${HTTPS}spool_dir=/tmp/s\nspool_max_bytes=64MiB\nwindow=5s\nngram_k=4\nringbuf_bytes=1MiB\nmetrics_port=9464\n`);
+    expect(c).toMatchObject({ api: 'https://gw.example:443', spoolDir: '/tmp/s', spoolMaxBytes: 64 * 1024 * 1024, insecureHttp: false, windowMs: 5000, ngramK: 4, ringbufBytes: 1 << 20, metricsPort: 9464 });
   });
 
-  it('names the line of an unknown key', () => {
-    expect(problems(`${VALID}colour=blue\n`)).toContain('agent.conf:7: unknown key "colour"');
+  it('names the line of an unknown key, and of renamed keys', () => {
+    expect(problems(`${VALID}colour=blue\n`)).toContain('agent.conf:8: unknown key "colour"');
+    expect(problems(`${VALID}ca_file=/x.pem\n`)).toContain('agent.conf:8: key "ca_file" was renamed: use tls_ca');
+  });
+
+  it('refuses plain http without insecure_http=true, naming the api line', () => {
+    const msg = problems(VALID.replace('insecure_http=true\n', ''));
+    expect(msg).toContain('agent.conf:2: api: plain http:// refused');
+    expect(msg).toContain('insecure_http=true');
+    expect(problems(VALID.replace('insecure_http=true', 'insecure_http=false'))).toContain('agent.conf:2: api: plain http:// refused');
+  });
+
+  it('reads tls_ca and names its line when the file is missing or holds no certificate', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-cfg-'));
+    const junk = join(dir, 'junk.pem');
+    writeFileSync(junk, 'not a certificate\n');
+    expect(problems(`${HTTPS}tls_ca=${join(dir, 'missing.pem')}\n`)).toMatch(/agent\.conf:7: tls_ca: cannot read CA file .*ENOENT/);
+    expect(problems(`${HTTPS}tls_ca=${junk}\n`)).toContain('agent.conf:7: tls_ca: ');
+    expect(problems(`${HTTPS}tls_ca=${junk}\n`)).toContain('holds no PEM certificate');
   });
 
   it('names every missing required key', () => {
@@ -39,11 +60,11 @@ describe('parseAgentConfig', () => {
 
   it('names the line of malformed lines, bad values and duplicates — all at once', () => {
     const msg = problems(`${VALID}just text\nbatch_size=many\nngram_k=9\napi=ftp://x\nringbuf_bytes=3000\n`);
-    expect(msg).toContain('agent.conf:7: expected key=value');
-    expect(msg).toContain('agent.conf:8: duplicate key "batch_size" (first set on line 6)');
-    expect(msg).toContain('agent.conf:9: ngram_k: must be between 0 and 5');
-    expect(msg).toContain('agent.conf:10: duplicate key "api"');
-    expect(msg).toContain('agent.conf:11: ringbuf_bytes: must be a power of two');
+    expect(msg).toContain('agent.conf:8: expected key=value');
+    expect(msg).toContain('agent.conf:9: duplicate key "batch_size" (first set on line 6)');
+    expect(msg).toContain('agent.conf:10: ngram_k: must be between 0 and 5');
+    expect(msg).toContain('agent.conf:11: duplicate key "api"');
+    expect(msg).toContain('agent.conf:12: ringbuf_bytes: must be a power of two');
   });
 
   it('rejects bad values on a first occurrence with the line', () => {

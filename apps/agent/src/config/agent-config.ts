@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { parseDuration, parseSize } from '@vigil/common';
 import { AgentError } from '../errors/agent-error';
 
 /** The agent's configuration, from the `key=value` file written at enrolment. */
 export interface AgentConfig {
-  /** Gateway base URL (e.g. http://127.0.0.1:5001). */
+  /** Gateway base URL (https://…; http://… only with insecure_http=true). */
   api: string;
   /** Endpoint key (Bearer token). */
   key: string;
@@ -14,14 +15,14 @@ export interface AgentConfig {
   name: string;
   /** Most processes per batch before a window is split. */
   batchSize: number;
-  /** Where batches wait until delivered (and, until the HTTP sender lands, where they are written). */
+  /** Where batches wait until delivered (plus the persisted sequence number and eviction count). */
   spoolDir: string;
   /** Spool cap; the oldest batches are evicted (and counted) beyond it. */
   spoolMaxBytes: number;
-  /** CA bundle for an https gateway. */
-  caFile: string | undefined;
-  /** Skip TLS verification (testing only). */
-  insecure: boolean;
+  /** PEM CA bundle the gateway certificate must chain to (replaces the system store); read at start. */
+  tlsCa: { path: string; pem: string } | undefined;
+  /** Explicit opt-in to plain http:// (local tests only). TLS verification itself is never switched off. */
+  insecureHttp: boolean;
   /** Aggregation window. */
   windowMs: number;
   /** k of the k-gram sequence counts (0 disables). */
@@ -64,6 +65,32 @@ const powerOfTwo = (v: string): number => {
   return n;
 };
 
+/** A PEM file with at least one parseable certificate (the CA bundle for the gateway). */
+const caBundle = (v: string): { path: string; pem: string } => {
+  let pem: string;
+  try {
+    pem = readFileSync(nonEmpty(v), 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read CA file "${v}": ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new Error(`"${v}" holds no PEM certificate`);
+  for (const b of blocks) {
+    try {
+      new X509Certificate(b);
+    } catch (err) {
+      throw new Error(`"${v}" holds an unreadable certificate: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return { path: v, pem };
+};
+
+/** Keys of earlier versions, with what replaced them (named in the error instead of "unknown key"). */
+const RENAMED: Record<string, string> = {
+  ca_file: 'tls_ca',
+  insecure: 'insecure_http (which only allows plain http; certificate checks cannot be turned off)',
+};
+
 /** Every key the file may contain. */
 export const CONFIG_KEYS: Record<string, KeySpec> = {
   api: { required: true, apply: (c, v) => (c.api = url(v)) },
@@ -73,8 +100,8 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
   batch_size: { required: true, apply: (c, v) => (c.batchSize = int(1, 1_000_000)(v)) },
   spool_dir: { required: false, apply: (c, v) => (c.spoolDir = nonEmpty(v)) },
   spool_max_bytes: { required: false, apply: (c, v) => (c.spoolMaxBytes = parseSize(v)) },
-  ca_file: { required: false, apply: (c, v) => (c.caFile = nonEmpty(v)) },
-  insecure: { required: false, apply: (c, v) => (c.insecure = bool(v)) },
+  tls_ca: { required: false, apply: (c, v) => (c.tlsCa = caBundle(v)) },
+  insecure_http: { required: false, apply: (c, v) => (c.insecureHttp = bool(v)) },
   window: { required: false, apply: (c, v) => (c.windowMs = parseDuration(v)) },
   ngram_k: { required: false, apply: (c, v) => (c.ngramK = int(0, 5)(v)) },
   ringbuf_bytes: { required: false, apply: (c, v) => (c.ringbufBytes = powerOfTwo(v)) },
@@ -84,8 +111,8 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
 export const CONFIG_DEFAULTS: Omit<AgentConfig, 'api' | 'key' | 'id' | 'name' | 'batchSize'> = {
   spoolDir: '/var/lib/vigil/spool',
   spoolMaxBytes: 256 * 1024 * 1024,
-  caFile: undefined,
-  insecure: false,
+  tlsCa: undefined,
+  insecureHttp: false,
   windowMs: 10_000,
   ngramK: 3,
   ringbufBytes: 8 * 1024 * 1024,
@@ -112,6 +139,10 @@ export function parseAgentConfig(text: string, source = 'config'): AgentConfig {
     const k = line.slice(0, eq).trim();
     const v = line.slice(eq + 1).trim();
     const spec = CONFIG_KEYS[k];
+    if (!spec && RENAMED[k]) {
+      problems.push(`${source}:${lineNo}: key "${k}" was renamed: use ${RENAMED[k]}`);
+      return;
+    }
     if (!spec) {
       problems.push(`${source}:${lineNo}: unknown key "${k}" (known: ${Object.keys(CONFIG_KEYS).join(', ')})`);
       return;
@@ -131,6 +162,14 @@ export function parseAgentConfig(text: string, source = 'config'): AgentConfig {
   for (const [k, spec] of Object.entries(CONFIG_KEYS)) {
     if (spec.required && !seen.has(k)) problems.push(`${source}: missing required key "${k}"`);
   }
+  // Plain http would send the endpoint key and every batch in clear: only with the explicit opt-in.
+  const apiLine = seen.get('api');
+  if (cfg.api?.startsWith('http:') && !cfg.insecureHttp) {
+    problems.push(
+      `${source}:${apiLine}: api: plain http:// refused (the endpoint key and telemetry would cross the network in clear): use https:// (tls_ca=<CA file> for a private CA) or add insecure_http=true for a local test`,
+    );
+  }
+  if (cfg.tlsCa && cfg.api?.startsWith('http:')) problems.push(`${source}:${seen.get('tls_ca')}: tls_ca is set but api (line ${apiLine}) is plain http://`);
   if (problems.length > 0) throw new AgentError('AGENT_CONFIG_INVALID', `invalid agent config:\n  - ${problems.join('\n  - ')}`);
   return cfg as AgentConfig;
 }

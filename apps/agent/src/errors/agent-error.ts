@@ -7,7 +7,9 @@ export type AgentErrorCode =
   | 'AGENT_NO_BTF'
   | 'AGENT_MOUNT_FAILED'
   | 'AGENT_BPF_LOAD_FAILED'
-  | 'AGENT_USAGE';
+  | 'AGENT_USAGE'
+  | 'AGENT_TLS_UNTRUSTED'
+  | 'AGENT_KEY_REFUSED';
 
 /** Base error of the agent. */
 export class AgentError extends VigilError {

@@ -294,6 +294,12 @@ describe('read routes: overview, endpoint detail, activity, process tree, baseli
     expect((await anonymousWithSession(`/api/overview?from=${iso(to)}&to=${iso(to - 1)}`)).status).toBe(400);
   });
 
+  it('serialises array filters of the typed client the way the alert list reads them', async () => {
+    const { data } = await analyst.GET('/api/alerts', { params: { query: { severity: ['critical', 'low'], status: ['open'], limit: 10 } } });
+    expect(data!.items.map((a) => [a.id, a.severity])).toEqual([['al-r3', 'critical'], ['al-r2', 'low'], ['al-r1', 'critical']]);
+    expect(data!.nextCursor).toBeNull();
+  });
+
   it('lets admins read the same routes', async () => {
     await api.createUser('root', 'admin', 'quartz-meadow-58-lynx');
     const admin = new Client(api.baseUrl);

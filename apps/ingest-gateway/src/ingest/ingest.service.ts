@@ -1,5 +1,5 @@
 import type { Logger } from '@vigil/common';
-import { SchemaError, decodeStrict, decodeWireHeader, type SubjectSchemas } from '@vigil/schemas';
+import { SchemaError, decodeWireHeader, peekStrict, type SubjectSchemas } from '@vigil/schemas';
 import { GatewayError } from '../errors/gateway.error';
 import type { GatewayMetrics } from '../metrics/gateway.metrics';
 import type { ProduceQueue } from '../kafka/produce-queue';
@@ -15,7 +15,7 @@ export interface IngestResult {
 }
 
 /** The fields the gateway needs from any version of TelemetryBatch (checked, not assumed). */
-interface BatchIdentity {
+interface BatchIdentity extends Record<string, unknown> {
   endpointId?: unknown;
   batchId?: unknown;
   sequence?: unknown;
@@ -81,9 +81,10 @@ export class IngestService {
     try {
       const { schemaId, payload } = decodeWireHeader(data);
       const writer = await this.schemas.typeOf(schemaId);
-      const value = decodeStrict<BatchIdentity>(writer, payload);
-      if (typeof value !== 'object' || value === null) throw new GatewayError('MALFORMED_BATCH', 'the body is not a TelemetryBatch record');
-      return value;
+      if (writer.typeName !== 'record') throw new GatewayError('MALFORMED_BATCH', 'the body is not a TelemetryBatch record');
+      // The whole record is decoded and checked (every varint, length, count, union and enum
+      // index, nothing trailing); only the identity fields are materialised.
+      return peekStrict<BatchIdentity>(writer, payload, ['endpointId', 'batchId', 'sequence']);
     } catch (err) {
       if (!(err instanceof SchemaError)) throw err;
       switch (err.code) {

@@ -2,14 +2,16 @@ import { ProgramBaseline } from '../detection/baseline';
 import { fleetBaseline, type FleetBaselines, type ProgramCheckpoint } from '../detection/engine';
 
 /**
- * Fleet baselines by program key, built from other endpoints' checkpoints and kept for `ttlMs`
- * (absent ones too, so a program nobody else runs is not looked up on every batch). The engine reads
- * it synchronously; the consumer fills it before each run of batches ({@link missing}, {@link put}).
+ * Fleet baselines by program key, built from other endpoints' checkpoints and kept for `ttlMs`;
+ * "no fleet baseline yet" is kept only `absentTtlMs` (a program spreading over the fleet gets one
+ * soon). Lookups happen only when a program first appears on an endpoint. The engine reads it
+ * synchronously; the consumer fills it before each run of batches ({@link missing}, {@link put}).
  */
 export class FleetCache implements FleetBaselines {
   private readonly entries = new Map<string, { at: number; baseline: ProgramBaseline | undefined }>();
   constructor(
     private readonly ttlMs = 10 * 60_000,
+    private readonly absentTtlMs = 30_000,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -22,7 +24,7 @@ export class FleetCache implements FleetBaselines {
     const t = this.now();
     return [...new Set(programKeys)].filter((k) => {
       const e = this.entries.get(k);
-      return !e || t - e.at > this.ttlMs;
+      return !e || t - e.at > (e.baseline ? this.ttlMs : this.absentTtlMs);
     });
   }
 

@@ -24,6 +24,8 @@ export interface AnalyzerConfig {
   /** Fleet warm start: a program needs this many runs on at least `fleetMinEndpoints` other endpoints. */
   fleetMinRuns: number;
   fleetMinEndpoints: number;
+  /** How long "no fleet baseline for this program yet" is remembered. */
+  fleetAbsentTtlMs: number;
   /** How often pending "accept into baseline" rows are looked for (per partition). */
   acceptancePollMs: number;
   /** Native partitions (no TimescaleDB): created this many days ahead, dropped after the retention. */
@@ -55,6 +57,7 @@ export function loadAnalyzerConfig(env: Record<string, string | undefined> = pro
     maxRecordsPerTransaction: r.int('VIGIL_ANALYZER_MAX_RECORDS_PER_TX', 50, { min: 1, max: 10_000 }),
     fleetMinRuns: r.int('VIGIL_ANALYZER_FLEET_MIN_RUNS', 20, { min: 1 }),
     fleetMinEndpoints: r.int('VIGIL_ANALYZER_FLEET_MIN_ENDPOINTS', 2, { min: 1 }),
+    fleetAbsentTtlMs: r.durationMs('VIGIL_ANALYZER_FLEET_ABSENT_TTL', '30s'),
     acceptancePollMs: r.durationMs('VIGIL_ANALYZER_ACCEPTANCE_POLL', '2s'),
     partitionDaysAhead: r.int('VIGIL_ANALYZER_PARTITION_DAYS_AHEAD', 3, { min: 1, max: 60 }),
     activityRetentionDays: r.int('VIGIL_ANALYZER_ACTIVITY_RETENTION_DAYS', 30, { min: 1 }),

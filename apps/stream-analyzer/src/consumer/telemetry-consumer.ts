@@ -132,9 +132,13 @@ export class TelemetryConsumer {
       }
       if (plan.action === 'skip') {
         this.metrics.batches.inc({ result: 'skipped' }, batch.messages.length);
+        control.resolve(batch.messages[batch.messages.length - 1]!.offset);
         return;
       }
-      if (plan.from > 0) this.metrics.batches.inc({ result: 'skipped' }, plan.from);
+      if (plan.from > 0) {
+        this.metrics.batches.inc({ result: 'skipped' }, plan.from);
+        control.resolve(batch.messages[plan.from - 1]!.offset);
+      }
       for (const run of chunks(batch.messages.slice(plan.from), this.settings.maxRecordsPerTransaction)) {
         if (this.partitions.get(batch.partition) !== st) return; // revoked meanwhile
         await this.processRun(st, run, control, batch.highWatermark);
@@ -230,6 +234,7 @@ export class TelemetryConsumer {
     this.metrics.transactions.inc({ result: 'committed' });
     this.metrics.dbWrite.observe((committedAt - started) / 1000);
     st.position = next;
+    control.resolve(run[run.length - 1]!.offset);
     for (const b of batches) st.endpoints.add(b.batch.endpointId);
     st.lag = lagOf(highWatermark, next);
     this.metrics.lag.set({ partition: String(st.partition) }, st.lag);

@@ -86,7 +86,7 @@ describe('write set', () => {
 
   it('fleet cache merges other endpoints and remembers absent programs for its ttl', () => {
     let now = 0;
-    const cache = new FleetCache(1_000, () => now);
+    const cache = new FleetCache(10_000, 1_000, () => now);
     const e = new DetectionEngine(RULES, { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 10_000 });
     for (const ep of ['ep-a', 'ep-b']) for (let t = 1; t <= 3; t++) e.processBatch(batch(t * 10_000, [proc({ startTimeNs: BigInt(t) })], { endpointId: ep }));
     const states = ['ep-a', 'ep-b'].map((ep) => ({ programKey: '/usr/sbin/nginx', state: e.checkpoint(ep, '/usr/sbin/nginx')! }));
@@ -96,7 +96,9 @@ describe('write set', () => {
     expect(cache.get('/bin/x')).toBeUndefined();
     expect(cache.missing(['/usr/sbin/nginx', '/bin/x'])).toEqual([]);
     now = 2_000;
-    expect(cache.missing(['/bin/x'])).toEqual(['/bin/x']);
+    expect(cache.missing(['/usr/sbin/nginx', '/bin/x'])).toEqual(['/bin/x']);
+    now = 20_000;
+    expect(cache.missing(['/usr/sbin/nginx'])).toEqual(['/usr/sbin/nginx']);
   });
 });
 

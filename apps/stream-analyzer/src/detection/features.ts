@@ -59,7 +59,7 @@ export function extractFeatures(p: ProcessActivity): ProcessFeatures {
   for (const n of p.network) {
     if (n.ret < 0 && n.op !== 'CONNECT') continue;
     const cls = addressClass(n.addr, n.family);
-    const where = n.family === 'UNIX' ? `unix:${generalisePath(n.addr || '<anon>')}` : `${cls}:${n.op === 'ACCEPT' ? '*' : n.port}`;
+    const where = n.family === 'UNIX' ? `unix:${generalisePath(n.addr || '<anon>')}` : `${cls}:${n.op === 'ACCEPT' ? '*' : portClass(n.port)}`;
     const key = `${n.op} ${n.family} ${where}`;
     bump(network, key, Number(n.count) || 1);
     if (!networkExamples.has(key)) networkExamples.set(key, n.family === 'UNIX' ? n.addr : `${n.addr}:${n.port}`);
@@ -86,4 +86,15 @@ export function extractFeatures(p: ProcessActivity): ProcessFeatures {
     ngrams: { k: p.sequences?.k ?? 0, bag: [...bag].map(([key, count]) => ({ key, count })) },
     networkFacing,
   };
+}
+
+/** Linux's default ephemeral range (net.ipv4.ip_local_port_range) starts here. */
+const EPHEMERAL_FROM = 32_768;
+
+/**
+ * A port as a baseline key: ports the kernel hands out (0 = "any", or the ephemeral range) say nothing
+ * about the service and change every run, so they are one class; service ports stay exact.
+ */
+export function portClass(port: number): string {
+  return port === 0 || port >= EPHEMERAL_FROM ? 'ephemeral' : String(port);
 }

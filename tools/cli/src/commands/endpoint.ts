@@ -1,29 +1,23 @@
 import type { Command } from 'commander';
-import { DEFAULTS } from '@vigil/common';
+import { DEFAULTS, renderAgentConfigText } from '@vigil/common';
 import { EndpointsRepository, createPool, migrate } from '@vigil/db';
 import { postgres } from '../stack';
 
 /** Defaults written into a new agent config (the agent's own defaults, spelled out for operators). */
 const AGENT_DEFAULTS = { batchSize: 500, spoolDir: '/var/lib/vigil/spool', spoolMaxBytes: '256MiB' };
 
-/** The agent config file for an enrolled endpoint: `key=value` lines, `#` comments. */
+/** The agent config file for an enrolled endpoint (the renderer shared with the API's enrolment). */
 export function agentConfigText(e: { api: string; key: string; id: string; name: string; createdAt: Date }): string {
-  return [
-    `# Vigil agent configuration for endpoint "${e.name}", written by ./vigil endpoint add on ${e.createdAt.toISOString()}.`,
-    '# It holds the endpoint key (shown only once): keep it readable by root only (chmod 600).',
-    `api=${e.api}`,
-    `key=${e.key}`,
-    `id=${e.id}`,
-    `name=${e.name}`,
-    '# Most processes per batch before a window is split.',
-    `batch_size=${AGENT_DEFAULTS.batchSize}`,
-    '# Batches wait here while the gateway is unreachable; beyond spool_max_bytes the oldest are evicted (and counted).',
-    `spool_dir=${AGENT_DEFAULTS.spoolDir}`,
-    `spool_max_bytes=${AGENT_DEFAULTS.spoolMaxBytes}`,
-    '# CA bundle for an https gateway:',
-    '# ca_file=/etc/vigil/ca.pem',
-    '',
-  ].join('\n');
+  return renderAgentConfigText({
+    origin: `Vigil agent configuration for endpoint "${e.name}", written by ./vigil endpoint add on ${e.createdAt.toISOString()}.`,
+    api: e.api,
+    key: e.key,
+    id: e.id,
+    name: e.name,
+    batchSize: AGENT_DEFAULTS.batchSize,
+    spoolDir: AGENT_DEFAULTS.spoolDir,
+    spoolMaxBytes: AGENT_DEFAULTS.spoolMaxBytes,
+  });
 }
 
 /** Create an endpoint row (only the key's hash is stored) and its agent config; the key is returned once. */

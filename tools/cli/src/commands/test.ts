@@ -34,9 +34,14 @@ async function vitestSuite(name: string, config: string, env: Record<string, str
   const code = await run(bin('vitest'), ['run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra], env);
   const seconds = (Date.now() - t0) / 1000;
   if (!existsSync(report)) return { name, passed: 0, failed: 1, seconds };
-  const r = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numFailedTestSuites: number; numTotalTests: number };
-  // A file that fails to load counts as a failure even though no test in it ran.
-  let failed = r.numFailedTests + r.numFailedTestSuites;
+  const r = JSON.parse(readFileSync(report, 'utf8')) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    testResults?: { status: string; assertionResults?: { status: string }[] }[];
+  };
+  // A file that fails without a failing test (it did not load, a hook threw) counts as one failure.
+  const brokenFiles = (r.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+  let failed = r.numFailedTests + brokenFiles;
   if (code !== 0 && failed === 0) failed = 1;
   return { name, passed: r.numPassedTests, failed, seconds };
 }

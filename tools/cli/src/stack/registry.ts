@@ -5,7 +5,7 @@ import { CACHE_DIR, componentDir, LOG_DIR } from '../paths';
 import { ensurePackages, type SystemPackage } from '../system/packages';
 import type { ComponentStatus, Progress, StackComponent } from './component';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
-import { mavenPackage } from './maven';
+import { mavenPackage } from '@vigil/kafka-server';
 
 /** Apicurio Registry release: the prebuilt Quarkus app published on Maven Central (classifier `all`). */
 export const APICURIO_VERSION = process.env.VIGIL_APICURIO_VERSION ?? '3.3.3';
@@ -107,7 +107,7 @@ export class RegistryComponent implements StackComponent {
     const pomDir = join(CACHE_DIR, `apicurio-${APICURIO_VERSION}`);
     mkdirSync(pomDir, { recursive: true });
     writeFileSync(join(pomDir, 'pom.xml'), fetchPom(APICURIO_VERSION));
-    mavenPackage(pomDir);
+    mavenPackage(pomDir, join(CACHE_DIR, 'm2'));
     if (!existsSync(join(this.appDir, 'quarkus-run.jar'))) throw new Error(`Apicurio unpacked without quarkus-run.jar in ${this.appDir}`);
   }
 

@@ -40,6 +40,9 @@ export const AGENT_PACKAGES: SystemPackage[] = [
 export const TEST_PACKAGES: SystemPackage[] = [
   { pkg: 'docker-compose', why: 'validates deploy/compose without a Docker engine', present: onPath('docker-compose') },
   { pkg: 'chromium', why: 'end-to-end UI tests (driven by playwright-core)', present: file('/usr/bin/chromium') },
+  // Its system service is kept from starting by the policy-rc.d that ensurePackages writes.
+  { pkg: 'caddy', why: 'TLS tests run deploy/compose/Caddyfile (agent ↔ gateway through its internal CA)', present: onPath('caddy') },
+  { pkg: 'openssl', why: 'TLS tests make a CA the gateway certificate does not chain to', present: onPath('openssl') },
 ];
 
 export class MissingPackagesError extends Error {
@@ -68,8 +71,8 @@ export function ensurePackages(packages: SystemPackage[], progress: (m: string) 
   if (process.getuid?.() !== 0) throw new MissingPackagesError(missing);
   const names = [...new Set(missing.map((p) => p.pkg))];
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  // Debian's postgresql and nginx packages start their own services on install (a cluster on 5432, a web
-  // server on 80): a policy-rc.d that denies service starts keeps the host untouched; ours run from .vigil.
+  // Debian's postgresql, nginx and caddy packages start their own services on install (a cluster on 5432,
+  // web servers on 80): a policy-rc.d that denies service starts keeps the host untouched; ours run from .vigil.
   if (!aptUpdated) {
     progress('apt-get update');
     execFileSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'pipe', 'pipe'], env, timeout: 10 * 60_000 });

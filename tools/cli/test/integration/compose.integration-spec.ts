@@ -1,29 +1,155 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 
-// There is no Docker engine here: Debian's docker-compose validates the file (`config`) without one.
+// There is no Docker engine here: Debian's docker-compose validates and resolves the file (`config`)
+// without one. Both profiles are checked on the resolved configuration, not on the source text.
 const composeDir = resolve(__dirname, '../../../../deploy/compose');
-const compose = (args: string[]) => spawnSync('docker-compose', ['-f', join(composeDir, 'docker-compose.yml'), ...args], { encoding: 'utf8' });
+const compose = (envFile: string, args: string[]) =>
+  // Compose lets the caller's environment override the env file: run it without this shell's VIGIL_*
+  // variables (`./vigil test` exports the local stack's addresses) so only the generated file counts.
+  spawnSync('docker-compose', ['-f', join(composeDir, 'docker-compose.yml'), '--env-file', envFile, ...args], {
+    encoding: 'utf8',
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_'))),
+  });
+
+interface Service {
+  image?: string;
+  profiles?: string[];
+  container_name?: string;
+  ports?: unknown[];
+  restart?: string;
+  healthcheck?: { test: unknown };
+  deploy?: { resources?: { limits?: { cpus?: unknown; memory?: unknown } } };
+  environment?: Record<string, string>;
+  volumes?: (string | { source?: string; target?: string; type?: string })[];
+  depends_on?: Record<string, { condition: string }>;
+}
+
+function envFile(args: string[]): { file: string; vars: Map<string, string> } {
+  const file = join(mkdtempSync(join(tmpdir(), 'vigil-compose-')), '.env');
+  const text = execFileSync(join(composeDir, 'gen-env.sh'), args, { encoding: 'utf8' });
+  writeFileSync(file, text, { mode: 0o600 });
+  const vars = new Map(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]),
+  );
+  return { file, vars };
+}
+
+function resolved(file: string): Record<string, Service> {
+  const out = compose(file, ['config']);
+  expect(out.stderr).toBe('');
+  expect(out.status).toBe(0);
+  return (YAML.parse(out.stdout) as { services: Record<string, Service> }).services;
+}
+
+const LONG_RUNNING = ['kafka', 'schema-registry', 'timescaledb', 'ingest-gateway', 'stream-analyzer', 'api', 'caddy'];
+const SCALABLE = ['ingest-gateway', 'stream-analyzer'];
 
 describe('deploy/compose', () => {
-  it('is a valid Compose file with generated secrets and every service', () => {
-    const envFile = join(mkdtempSync(join(tmpdir(), 'vigil-compose-')), '.env');
-    writeFileSync(envFile, execFileSync(join(composeDir, 'gen-env.sh'), { encoding: 'utf8' }));
-    const check = compose(['--env-file', envFile, 'config', '-q']);
-    expect(check.stderr).toBe('');
-    expect(check.status).toBe(0);
-    const services = compose(['--env-file', envFile, 'config', '--services']).stdout.trim().split('\n').sort();
-    expect(services).toEqual(['api', 'ingest-gateway', 'kafka', 'kafka-init', 'schema-registry', 'stream-analyzer', 'timescaledb']);
+  it.each([
+    { profile: 'small', nodes: ['kafka'], rf: '1', minIsr: '1' },
+    { profile: 'scale', nodes: ['kafka', 'kafka-2', 'kafka-3'], rf: '3', minIsr: '2' },
+  ])('the $profile profile validates: $nodes.length KRaft node(s), RF $rf, min.insync.replicas $minIsr', ({ profile, nodes, rf, minIsr }) => {
+    const { file, vars } = envFile(['--profile', profile]);
+    expect(vars.get('COMPOSE_PROFILES')).toBe(profile === 'scale' ? 'scale' : undefined);
+    const services = resolved(file);
+    expect(Object.keys(services).sort()).toEqual(
+      ['api', 'caddy', 'ingest-gateway', 'kafka', 'kafka-2', 'kafka-3', 'kafka-init', 'schema-registry', 'stream-analyzer', 'timescaledb'].sort(),
+    );
+    // Brokers 2 and 3 exist only in the scale profile; node 1 in both.
+    expect(services.kafka!.profiles).toBeUndefined();
+    expect(services['kafka-2']!.profiles).toEqual(['scale']);
+    expect(services['kafka-3']!.profiles).toEqual(['scale']);
+    const voters = nodes.map((n, i) => `${i + 1}@${n}:9093`).join(',');
+    for (const [i, n] of nodes.entries()) {
+      const env = services[n]!.environment!;
+      expect(String(env.KAFKA_NODE_ID)).toBe(String(i + 1));
+      expect(env.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe(voters);
+      expect(env.KAFKA_ADVERTISED_LISTENERS).toBe(`PLAINTEXT://${n}:9092`);
+      expect(String(env.KAFKA_DEFAULT_REPLICATION_FACTOR)).toBe(rf);
+      expect(String(env.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR)).toBe(rf);
+      expect(String(env.KAFKA_MIN_INSYNC_REPLICAS)).toBe(minIsr);
+      expect(String(env.KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE)).toBe('false');
+      expect(env.CLUSTER_ID).toBe(vars.get('KAFKA_CLUSTER_ID'));
+    }
+    expect(String(services['kafka-init']!.environment!.RF)).toBe(rf);
+    expect(String(services['kafka-init']!.environment!.MIN_ISR)).toBe(minIsr);
+    expect(services['schema-registry']!.environment!.KARAPACE_COMPATIBILITY).toBe('BACKWARD_TRANSITIVE');
+    for (const app of ['ingest-gateway', 'stream-analyzer', 'api']) {
+      expect(services[app]!.environment!.VIGIL_KAFKA_BROKERS).toBe(nodes.map((n) => `${n}:9092`).join(','));
+      expect(services[app]!.environment!.VIGIL_DATABASE_URL).toBe(`postgres://vigil:${vars.get('POSTGRES_PASSWORD')}@timescaledb:5432/vigil`);
+    }
+  });
+
+  it('gives every long-running service a health check, a restart policy and resource limits; volumes for state', () => {
+    const services = resolved(envFile(['--profile', 'scale']).file);
+    for (const name of [...LONG_RUNNING, 'kafka-2', 'kafka-3']) {
+      const s = services[name]!;
+      expect(s.healthcheck?.test, `${name} healthcheck`).toBeDefined();
+      expect(s.restart, `${name} restart`).toBe('unless-stopped');
+      expect(s.deploy?.resources?.limits?.cpus, `${name} cpu limit`).toBeDefined();
+      expect(s.deploy?.resources?.limits?.memory, `${name} memory limit`).toBeDefined();
+    }
+    const mounts = (name: string): string[] => (services[name]!.volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`));
+    for (const [name, target] of [
+      ['kafka', '/var/lib/kafka/data'],
+      ['kafka-2', '/var/lib/kafka/data'],
+      ['kafka-3', '/var/lib/kafka/data'],
+      ['timescaledb', '/var/lib/postgresql/data'],
+      ['caddy', '/data'],
+    ] as const)
+      expect(mounts(name).some((m) => m.endsWith(`:${target}`) || m.endsWith(`:${target}:rw`)), `${name} volume at ${target}`).toBe(true);
+    expect(services.timescaledb!.image).toMatch(/^timescale\/timescaledb:/);
+    expect(services['schema-registry']!.image).toMatch(/karapace/);
+  });
+
+  it('scales the gateway and the analyzer (no container names, no host ports); only Caddy publishes ports and mounts the Caddyfile', () => {
+    const services = resolved(envFile([]).file);
+    for (const name of SCALABLE) {
+      expect(services[name]!.container_name, name).toBeUndefined();
+      expect(services[name]!.ports, name).toBeUndefined();
+    }
+    for (const [name, s] of Object.entries(services)) if (name !== 'caddy') expect(s.ports, `${name} publishes no host port`).toBeUndefined();
+    const caddy = services.caddy!;
+    expect(caddy.ports?.length).toBeGreaterThanOrEqual(2);
+    const caddyfile = (caddy.volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`)).find((m) => m.includes('/etc/caddy/Caddyfile'));
+    expect(caddyfile).toContain(join(composeDir, 'Caddyfile'));
+    // The variables the Caddyfile reads are set (agent-ingest's deploy/compose/Caddyfile).
+    for (const v of ['VIGIL_GATEWAY_SITE', 'VIGIL_UI_SITE', 'VIGIL_TLS_MODE', 'VIGIL_GATEWAY_UPSTREAM', 'VIGIL_API_UPSTREAM']) expect(caddy.environment?.[v], v).toBeTruthy();
+    expect(services.api!.environment!.VIGIL_GATEWAY_URL).toBe('https://ingest.localhost');
+    expect(services.api!.environment!.VIGIL_API_COOKIE_SECURE).toBe('true');
   });
 
   it('refuses to run without generated secrets (no default passwords)', () => {
-    const envFile = join(mkdtempSync(join(tmpdir(), 'vigil-compose-')), '.env');
-    writeFileSync(envFile, '');
-    const check = compose(['--env-file', envFile, 'config', '-q']);
+    const empty = join(mkdtempSync(join(tmpdir(), 'vigil-compose-')), '.env');
+    writeFileSync(empty, '');
+    const check = compose(empty, ['config', '-q']);
     expect(check.status).not.toBe(0);
-    expect(check.stderr).toMatch(/(POSTGRES_PASSWORD|KAFKA_CLUSTER_ID) must be set/);
+    expect(check.stderr).toMatch(/(POSTGRES_PASSWORD|KAFKA_CLUSTER_ID|VIGIL_KAFKA_\w+|VIGIL_\w+_SITE) must be set/);
+    // Removing only the database password is enough to refuse.
+    const { file } = envFile([]);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^POSTGRES_PASSWORD=.*$/m, ''));
+    const noPassword = compose(file, ['config', '-q']);
+    expect(noPassword.status).not.toBe(0);
+    expect(noPassword.stderr).toMatch(/POSTGRES_PASSWORD must be set/);
+  });
+
+  it('generates different secrets every time and refuses an unknown profile', () => {
+    const a = envFile([]).vars;
+    const b = envFile([]).vars;
+    expect(a.get('POSTGRES_PASSWORD')).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(a.get('POSTGRES_PASSWORD')).not.toBe(b.get('POSTGRES_PASSWORD'));
+    expect(Buffer.from(a.get('KAFKA_CLUSTER_ID')!, 'base64url')).toHaveLength(16);
+    expect(a.get('KAFKA_CLUSTER_ID')).not.toBe(b.get('KAFKA_CLUSTER_ID'));
+    const bad = spawnSync(join(composeDir, 'gen-env.sh'), ['--profile', 'huge'], { encoding: 'utf8' });
+    expect(bad.status).toBe(64);
+    expect(bad.stderr).toMatch(/small or scale/);
   });
 });

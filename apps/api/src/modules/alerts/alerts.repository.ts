@@ -108,7 +108,8 @@ export class AlertsRepository {
     if (filter.to) add((p) => `time < ${p}`, filter.to);
     if (filter.text) {
       const pattern = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      add((p) => `(title ilike ${p} or program ilike ${p} or evidence ilike ${p})`, pattern);
+      // The expression of the trigram index alerts_text_trgm_idx (libs/db migration 20261201200000).
+      add((p) => `(title || ' ' || program || ' ' || evidence) ilike ${p}`, pattern);
     }
     if (cursor) {
       params.push(cursor.time, cursor.id);

@@ -26,7 +26,8 @@ export function execDetector(ctx: DetectionContext): Finding[] {
     if (b.execShapes.has(shape) || !b.execChildren.has(child)) continue;
     out.push({
       detector: 'exec',
-      key: `argv ${shape}`,
+      // one group per child program: each new argument shape of the same child joins its open alert
+      key: `argv ${child}`,
       kind: 'novel-command-line',
       title: `${ctx.program.exe} ran ${child} with unusual arguments`,
       severity: 'low',

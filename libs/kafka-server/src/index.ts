@@ -1,0 +1,3 @@
+export * from './distribution';
+export * from './kraft';
+export * from './maven';

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+/** One node of a KRaft cluster on loopback: combined broker + controller. */
+export interface KraftNodeSpec {
+  /** 1-based node id (also its controller voter id). */
+  nodeId: number;
+  /** Client (PLAINTEXT) port. */
+  port: number;
+  /** Controller (KRaft quorum) port. */
+  controllerPort: number;
+  /** Storage directory (`log.dirs`). */
+  dataDir: string;
+  /** Controller port of every node of the cluster, by node id order (the static voter set). */
+  voterControllerPorts: number[];
+  /** Extra or overriding broker properties (tests shorten timeouts, for example). */
+  overrides?: Record<string, string | number | boolean>;
+}
+
+/** Log4j2 configuration for a broker: console (the process log), chatty loggers at warn. */
+export const KAFKA_LOG4J2_XML = `<?xml version="1.0" encoding="UTF-8"?>
+<Configuration status="warn">
+  <Appenders><Console name="out" target="SYSTEM_OUT"><PatternLayout pattern="[%d{ISO8601}] %p %m (%c)%n"/></Console></Appenders>
+  <Loggers>
+    <Root level="info"><AppenderRef ref="out"/></Root>
+    <Logger name="kafka.request.logger" level="warn"/>
+    <Logger name="state.change.logger" level="warn"/>
+    <Logger name="org.apache.kafka.storage.internals.log" level="warn"/>
+    <Logger name="kafka.log" level="warn"/>
+  </Loggers>
+</Configuration>
+`;
+
+/** A new KRaft cluster id: 16 random bytes, base64url without padding. */
+export function newClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/**
+ * server.properties of one node. With n nodes: replication factor min(3, n) for every internal
+ * topic and the default, min.insync.replicas min(2, n) — so with three nodes an acknowledged
+ * (acks=all) write survives the loss of any one — and no unclean leader election.
+ */
+export function kraftProperties(spec: KraftNodeSpec, header = 'KRaft combined broker+controller'): string {
+  const n = spec.voterControllerPorts.length;
+  const voters = spec.voterControllerPorts.map((p, i) => `${i + 1}@127.0.0.1:${p}`).join(',');
+  const rf = Math.min(3, n);
+  const isr = Math.min(2, n);
+  const props: Record<string, string | number | boolean> = {
+    'process.roles': 'broker,controller',
+    'node.id': spec.nodeId,
+    'controller.quorum.voters': voters,
+    listeners: `PLAINTEXT://127.0.0.1:${spec.port},CONTROLLER://127.0.0.1:${spec.controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${spec.port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'log.dirs': spec.dataDir,
+    // The project creates its topics itself with explicit partition counts.
+    'auto.create.topics.enable': false,
+    'num.partitions': 1,
+    'default.replication.factor': rf,
+    'min.insync.replicas': isr,
+    'offsets.topic.replication.factor': rf,
+    'transaction.state.log.replication.factor': rf,
+    'transaction.state.log.min.isr': isr,
+    'share.coordinator.state.topic.replication.factor': rf,
+    'share.coordinator.state.topic.min.isr': isr,
+    'unclean.leader.election.enable': false,
+    'group.initial.rebalance.delay.ms': 0,
+    'log.retention.hours': 168,
+    'message.max.bytes': 16777216,
+    'replica.fetch.max.bytes': 16777216,
+    ...spec.overrides,
+  };
+  return [`# ${header}, node ${spec.nodeId} of ${n}.`, ...Object.entries(props).map(([k, v]) => `${k}=${v}`), ''].join('\n');
+}
+
+/** `java` arguments that format a node's storage for `clusterId` (kafka-storage.sh format). */
+export function formatArgs(libDir: string, log4jFile: string, configFile: string, clusterId: string): string[] {
+  return ['-cp', `${libDir}/*`, `-Dlog4j2.configurationFile=${log4jFile}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFile];
+}
+
+/**
+ * `java` arguments that run a node (kafka-server-start.sh). Defaults suit a long-running broker on a
+ * small host (G1, 512 MiB–1 GiB heap); `jvm` replaces the GC/JIT flags (tests trade peak speed for
+ * a quick, light start).
+ */
+export function serverArgs(
+  libDir: string,
+  opts: { log4jFile: string; configFile: string; logsDir: string; heap?: { min: string; max: string }; jvm?: string[] },
+): string[] {
+  const heap = opts.heap ?? { min: '512m', max: '1g' };
+  return [
+    `-Xms${heap.min}`,
+    `-Xmx${heap.max}`,
+    ...(opts.jvm ?? ['-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20']),
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${opts.log4jFile}`,
+    `-Dkafka.logs.dir=${opts.logsDir}`,
+    '-cp',
+    `${libDir}/*`,
+    'kafka.Kafka',
+    opts.configFile,
+  ];
+}
+
+/** Path of a node's meta.properties: present once its storage is formatted. */
+export function metaPropertiesFile(dataDir: string): string {
+  return join(dataDir, 'meta.properties');
+}
