@@ -212,7 +212,8 @@ export class Pipeline {
     const enrolled = await this.admin.request<{ id: string; key: string }>('POST', '/api/endpoints', { name: 'web-01' });
     if (enrolled.status !== 201) throw new Error(`enrolment failed: ${enrolled.status} ${JSON.stringify(enrolled.json)}`);
     this.endpoint = enrolled.json;
-    this.transport = new AgentTransport({ api: this.gatewayUrl, key: this.endpoint.key, endpointId: this.endpoint.id, batchSize: 100, spoolDir: this.spoolDir, spoolMaxBytes: 64 * 1024 * 1024, initialBackoffMs: 200, maxBackoffMs: 2000 });
+    // plain http on loopback only: the test gateway has no TLS
+    this.transport = new AgentTransport({ api: this.gatewayUrl, insecureHttp: true, key: this.endpoint.key, endpointId: this.endpoint.id, batchSize: 100, spoolDir: this.spoolDir, spoolMaxBytes: 64 * 1024 * 1024, initialBackoffMs: 200, maxBackoffMs: 2000 });
     this.transport.start();
   }
 
