@@ -40,6 +40,24 @@ export default [
     rules: { 'no-restricted-properties': 'off' },
   },
   {
+    // The web app's end-to-end tests run in Node and drive the real pipeline from outside the browser:
+    // they may use the Node libraries (testing helpers, agent transport); apps/web/src may not.
+    files: ['apps/web/test/**'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { enforceBuildableLibDependency: false, allow: [], depConstraints: [{ sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] }] },
+      ],
+    },
+  },
+  {
+    // Browser code (apps/web/src) never imports Node built-ins; the tag rule above covers workspace libs.
+    files: ['apps/web/src/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^node:', message: 'front-end code never imports Node code' }], paths: ['fs', 'path', 'os', 'child_process', 'crypto', 'net', 'http', 'https', 'zlib', 'stream'].map((name) => ({ name, message: 'front-end code never imports Node code' })) }],
+    },
+  },
+  {
     // Build/test configs import the shared root presets by path; they are not product code.
     files: ['**/*.config.mts', '**/*.config.ts', 'vitest.shared.mts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },

@@ -1,0 +1,6 @@
+import type { components } from '@vigil/api-client';
+
+/** Who is logged in, with the CSRF token of the session. */
+export type Session = components['schemas']['MeDto'];
+
+export type Role = 'admin' | 'analyst';

@@ -1,0 +1,4 @@
+import type { components } from '@vigil/api-client';
+
+export type User = components['schemas']['UserDto'];
+export type NewUser = components['schemas']['CreateUserDto'];
