@@ -16,7 +16,7 @@ import { FleetCache } from './baselines/fleet-cache';
 import { describeConfig, loadAnalyzerConfig, type AnalyzerConfig } from './config/analyzer.config';
 import { TelemetryConsumer } from './consumer/telemetry-consumer';
 import { TelemetryDecoder } from './kafka/telemetry-decoder';
-import { DEFAULT_ENGINE_OPTIONS, DetectionEngine } from './detection/engine';
+import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, fleetQualifies } from './detection/engine';
 import { RuleSet } from './detection/rules/rule-set';
 import { HealthState } from './http/health';
 import { startHttpServer } from './http/server';
@@ -57,8 +57,9 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
   const metrics = new AnalyzerMetrics();
   const health = new HealthState((dependency, degraded) => metrics.degraded.set({ dependency }, degraded ? 1 : 0));
   const rules = RuleSet.parse(readFileSync(RULES_FILE, 'utf8'));
-  const fleet = new FleetCache(10 * 60_000, config.fleetAbsentTtlMs);
-  const engine = new DetectionEngine(rules, { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: config.learningPeriodMs, fleetMinRuns: config.fleetMinRuns, fleetMinEndpoints: config.fleetMinEndpoints }, fleet);
+  const engineOptions = { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: config.learningPeriodMs, fleetMinRuns: config.fleetMinRuns, fleetMinEndpoints: config.fleetMinEndpoints };
+  const fleet = new FleetCache(10 * 60_000, config.fleetAbsentTtlMs, Date.now, (b) => fleetQualifies(b, engineOptions));
+  const engine = new DetectionEngine(rules, engineOptions, fleet);
 
   const pool = createPool(config.databaseUrl, { max: Math.max(4, config.concurrency + 3), application_name: 'vigil-stream-analyzer' });
   // an idle client losing its connection (database restart) must not crash the process

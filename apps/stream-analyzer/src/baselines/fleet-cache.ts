@@ -3,8 +3,9 @@ import { fleetBaseline, type FleetBaselines, type ProgramCheckpoint } from '../d
 
 /**
  * Fleet baselines by program key, built from other endpoints' checkpoints and kept for `ttlMs`;
- * "no fleet baseline yet" is kept only `absentTtlMs` (a program spreading over the fleet gets one
- * soon). Lookups happen only when a program first appears on an endpoint. The engine reads it
+ * "no usable fleet baseline yet" (none, or one that does not qualify for a warm start: still learning,
+ * too few runs or endpoints) is kept only `absentTtlMs`, since a program spreading over the fleet soon
+ * gets one — caching an unqualified one for `ttlMs` kept new endpoints learning for minutes. Lookups happen only when a program first appears on an endpoint. The engine reads it
  * synchronously; the consumer fills it before each run of batches ({@link missing}, {@link put}).
  */
 export class FleetCache implements FleetBaselines {
@@ -13,6 +14,8 @@ export class FleetCache implements FleetBaselines {
     private readonly ttlMs = 10 * 60_000,
     private readonly absentTtlMs = 30_000,
     private readonly now: () => number = Date.now,
+    /** Whether a fleet baseline can warm-start an endpoint (the engine's fleetQualifies). */
+    private readonly usable: (b: ProgramBaseline) => boolean = (b) => b.active,
   ) {}
 
   get(programKey: string): ProgramBaseline | undefined {
@@ -24,7 +27,7 @@ export class FleetCache implements FleetBaselines {
     const t = this.now();
     return [...new Set(programKeys)].filter((k) => {
       const e = this.entries.get(k);
-      return !e || t - e.at > (e.baseline ? this.ttlMs : this.absentTtlMs);
+      return !e || t - e.at > (e.baseline && this.usable(e.baseline) ? this.ttlMs : this.absentTtlMs);
     });
   }
 

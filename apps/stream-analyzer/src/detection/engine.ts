@@ -235,8 +235,7 @@ export class DetectionEngine {
 
   private warmStart(programKey: string, endpointId: string): ProgramBaseline | undefined {
     const fleet = this.fleet.get(programKey);
-    if (!fleet || !fleet.active) return undefined;
-    if (fleet.runs < this.options.fleetMinRuns || fleet.sources.size < this.options.fleetMinEndpoints) return undefined;
+    if (!fleet || !fleetQualifies(fleet, this.options)) return undefined;
     const b = fleet.clone();
     b.sources = new Set([endpointId]);
     return b;
@@ -263,6 +262,11 @@ export interface ProgramCheckpoint {
   version: 1;
   baseline: ProgramBaselineState;
   groups: [string, string, string, number, number][];
+}
+
+/** Whether a fleet baseline is enough to warm-start a new endpoint's (active, enough runs and endpoints). */
+export function fleetQualifies(fleet: ProgramBaseline, options: Pick<EngineOptions, 'fleetMinRuns' | 'fleetMinEndpoints'>): boolean {
+  return fleet.active && fleet.runs >= options.fleetMinRuns && fleet.sources.size >= options.fleetMinEndpoints;
 }
 
 /** Merge per-endpoint baselines of one program into a fleet baseline. */
