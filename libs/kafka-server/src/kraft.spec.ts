@@ -35,4 +35,13 @@ describe('kraftProperties', () => {
     expect(Buffer.from(id, 'base64url')).toHaveLength(16);
     expect(id).not.toBe(newClusterId());
   });
+
+  it('never starts a cluster id with "-", which the storage tool would read as an option', () => {
+    // 0xf8 encodes as '-' in base64url: the first draw starts with '-', the second does not
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x01)];
+    const id = newClusterId(() => draws.shift()!);
+    expect(id.startsWith('-')).toBe(false);
+    expect(Buffer.from(id, 'base64url')).toEqual(Buffer.alloc(16, 0x01));
+    expect(draws).toHaveLength(0);
+  });
 });

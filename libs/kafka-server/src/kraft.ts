@@ -31,9 +31,16 @@ export const KAFKA_LOG4J2_XML = `<?xml version="1.0" encoding="UTF-8"?>
 </Configuration>
 `;
 
-/** A new KRaft cluster id: 16 random bytes, base64url without padding. */
-export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * A new KRaft cluster id: 16 random bytes, base64url without padding. Like Kafka's own
+ * `Uuid.randomUuid()`, an id that starts with '-' is drawn again: the storage tool's argument parser
+ * reads such a value as an option (one id in 64 did, and failed `kafka-storage format -t`).
+ */
+export function newClusterId(random: (n: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /**
@@ -78,7 +85,7 @@ export function kraftProperties(spec: KraftNodeSpec, header = 'KRaft combined br
 
 /** `java` arguments that format a node's storage for `clusterId` (kafka-storage.sh format). */
 export function formatArgs(libDir: string, log4jFile: string, configFile: string, clusterId: string): string[] {
-  return ['-cp', `${libDir}/*`, `-Dlog4j2.configurationFile=${log4jFile}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFile];
+  return ['-cp', `${libDir}/*`, `-Dlog4j2.configurationFile=${log4jFile}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, `--config=${configFile}`];
 }
 
 /**
