@@ -4,7 +4,7 @@
       "target_name": "vigil_bpf",
       "sources": ["addon/vigil_bpf.c"],
       "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
-      "libraries": ["-lbpf", "-lelf", "-lz"]
+      "libraries": ["-lbpf", "-lelf", "-lz", "-lpthread"]
     }
   ]
 }

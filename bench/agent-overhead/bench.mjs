@@ -2,8 +2,8 @@
 // Agent overhead benchmark: interleaved runs of each workload untraced, under the Vigil agent
 // (`agent run`, the daemon as deployed) and under bpftrace counting every syscall (the peer).
 // Prints traced/untraced wall-time ratios (median, min–max), events/s and drops of the agent and
-// its own CPU. Needs root, a built repository (npx nx run-many -t build), cc, and optionally
-// nginx + wrk (workload d) and bpftrace (peer).
+// its own CPU. Needs root and a built repository (npx nx run-many -t build); installs cc, nginx,
+// wrk (workload d) and bpftrace (the peer) from Debian packages when they are missing.
 //
 //   node bench/agent-overhead/bench.mjs [--reps N] [--only a,b,c,d] [--no-bpftrace]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -26,8 +26,17 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const REPS = Number(opt('--reps', '5'));
+const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+{
+  const missing = [['cc', 'gcc'], ['nginx', 'nginx-light'], ['wrk', 'wrk'], ['bpftrace', 'bpftrace']].filter(([cmd]) => !have(cmd)).map(([, pkg]) => pkg);
+  if (missing.length && process.getuid() === 0) {
+    process.stderr.write(`bench: installing ${missing.join(' ')}\n`);
+    const apt = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (apt.status !== 0) process.stderr.write(`bench: apt-get install ${missing.join(' ')} failed; the workloads and peers that need them are left out\n`);
+  }
+}
 const ONLY = opt('--only', 'a,b,c,d').split(',');
-const WITH_BPFTRACE = !args.includes('--no-bpftrace') && spawnSync('sh', ['-c', 'command -v bpftrace']).status === 0;
+const WITH_BPFTRACE = !args.includes('--no-bpftrace') && have('bpftrace');
 
 if (process.getuid() !== 0) {
   console.error('bench: run as root (loads eBPF programs)');
@@ -87,7 +96,7 @@ const WORKLOADS = [
   { id: 'b', name: `open/read/close loop (${OPENREAD_N / 1000}k)`, run: timed(['openread', String(OPENREAD_N), '/etc/hostname']), calls: OPENREAD_N * 3 },
   { id: 'c', name: `file walk + reads (${WALK_DIR})`, run: timed(['walk', WALK_DIR]) },
   { id: 'd', name: 'nginx + wrk (1 KiB page, 8 conns, 3 s)', run: wrkRun, needs: ['nginx', 'wrk'] },
-].filter((w) => ONLY.includes(w.id) && (w.needs ?? []).every((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0));
+].filter((w) => ONLY.includes(w.id) && (w.needs ?? []).every(have));
 
 // ---- tracers ----
 async function startAgent() {

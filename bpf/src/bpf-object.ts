@@ -1,4 +1,4 @@
-import { native, type NativeHandle, type NativeMapDump } from './native';
+import { native, type NativeHandle, type NativeMapDump, type NativeProgram } from './native';
 
 /** A libbpf object: configure (rodata, map sizes) → load → attach → poll/dump → close. */
 export class BpfObject {
@@ -12,9 +12,20 @@ export class BpfObject {
     return new BpfObject(native().open(path));
   }
 
-  /** Set a `const volatile` variable before load. */
-  setRodata(name: string, value: number | bigint): this {
+  /** Set a `const volatile` variable before load (arrays and structs: a Buffer of its exact size). */
+  setRodata(name: string, value: number | bigint | Buffer): this {
     native().setRodata(this.handle, name, value);
+    return this;
+  }
+
+  /** The object's programs with their sections. */
+  programs(): NativeProgram[] {
+    return native().programs(this.handle);
+  }
+
+  /** Leave a program out of load and attach (or put it back); before load. */
+  setAutoload(program: string, on: boolean): this {
+    native().setAutoload(this.handle, program, on);
     return this;
   }
 

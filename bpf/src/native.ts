@@ -15,10 +15,20 @@ export interface NativeMapDump {
   valueSize: number;
 }
 
+/** One program of an opened object. */
+export interface NativeProgram {
+  name: string;
+  /** ELF section, e.g. `tracepoint/syscalls/sys_exit_openat`. */
+  section: string;
+  autoload: boolean;
+}
+
 /** The C addon's surface (addon/vigil_bpf.c). */
 export interface NativeAddon {
   open(path: string): NativeHandle;
-  setRodata(h: NativeHandle, name: string, value: number | bigint): void;
+  setRodata(h: NativeHandle, name: string, value: number | bigint | Buffer): void;
+  programs(h: NativeHandle): NativeProgram[];
+  setAutoload(h: NativeHandle, program: string, on: boolean): void;
   setMaxEntries(h: NativeHandle, map: string, n: number): void;
   load(h: NativeHandle): void;
   attach(h: NativeHandle): void;

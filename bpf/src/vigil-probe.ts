@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { BpfObject, sumPerCpu } from './bpf-object';
+import { syscallNumber } from './syscalls-x86-64';
 import { DROP_CAUSES, LAYOUTS, type DropCause } from './layout';
 import { VIGIL_BPF_OBJECT } from './native';
 
@@ -16,6 +18,8 @@ export interface ProbeOptions {
   countEntries: number;
   /** Capacity of the (tgid, k-gram) map. */
   ngramEntries: number;
+  /** tracefs mount (default: /sys/kernel/tracing, else /sys/kernel/debug/tracing). */
+  tracefs?: string;
   /** Object file to load (default: the built dist/vigil.bpf.o). */
   objectPath?: string;
 }
@@ -39,19 +43,65 @@ export interface CountEntry {
 const COUNT_KEY = LAYOUTS.vigil_count_key!;
 const NGRAM_KEY = LAYOUTS.vigil_ngram_key!;
 const DROP_KEY = LAYOUTS.vigil_drop_key!;
+/** The 10-bit code shared by every syscall number ≥ 1022 (vigil_events.h VIGIL_NGRAM_CODE_OTHER). */
+const NGRAM_CODE_OTHER = 1023;
+
+const EXIT_SECTION = 'tracepoint/syscalls/sys_exit_';
+
+function findTracefs(): string {
+  return ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].find((d) => existsSync(`${d}/events`)) ?? '/sys/kernel/tracing';
+}
+
+/** How argument records are completed at syscall exit on this kernel. */
+export interface ExitHookPlan {
+  /** `per-syscall`: one syscalls/sys_exit_NAME tracepoint per call with arguments; `raw`: the raw sys_exit fallback on every call. */
+  mode: 'per-syscall' | 'raw';
+  /** Calls with argument records that this kernel does not implement (no exit tracepoint): reported at entry with -ENOSYS. */
+  notImplemented: string[];
+}
+
+/**
+ * Load the per-syscall exit hooks whose tracepoint exists, and only the raw sys_exit fallback when
+ * the kernel has no syscall tracepoints at all. A call whose exit tracepoint is missing is not
+ * implemented by this kernel (sys_ni_syscall has none): its bit in `exit_ni` makes sys_enter report
+ * it with -ENOSYS.
+ */
+export function chooseExitHooks(obj: BpfObject, tracefs: string): ExitHookPlan {
+  const perSyscall = existsSync(`${tracefs}/events/syscalls`);
+  const exitNi = Buffer.alloc(64);
+  const notImplemented: string[] = [];
+  for (const p of obj.programs()) {
+    if (p.name === 'vigil_sys_exit') obj.setAutoload(p.name, !perSyscall);
+    if (!p.section.startsWith(EXIT_SECTION)) continue;
+    const call = p.section.slice(EXIT_SECTION.length);
+    const present = perSyscall && existsSync(`${tracefs}/events/syscalls/sys_exit_${call}`);
+    obj.setAutoload(p.name, present);
+    if (!perSyscall || present) continue;
+    const nr = syscallNumber(call);
+    if (nr === undefined || nr >= 512) throw new Error(`BPF program ${p.name}: unknown syscall ${call}`);
+    exitNi.writeBigUInt64LE(exitNi.readBigUInt64LE((nr >> 6) * 8) | (1n << BigInt(nr & 63)), (nr >> 6) * 8);
+    notImplemented.push(call);
+  }
+  obj.setRodata('exit_ni', exitNi);
+  return { mode: perSyscall ? 'per-syscall' : 'raw', notImplemented };
+}
 
 /** The loaded Vigil probe: every hook attached, with typed access to its maps. */
 export class VigilProbe {
   private constructor(
     readonly obj: BpfObject,
     readonly options: ProbeOptions,
+    /** How argument records are completed at syscall exit on this kernel. */
+    readonly exitHooks: ExitHookPlan,
   ) {}
 
   /** Open, configure, load and attach. Throws with the verifier log if the kernel refuses. */
   static start(opts: Partial<ProbeOptions> & { agentTgid: number }): VigilProbe {
     const o: ProbeOptions = { ...DEFAULT_PROBE_OPTIONS, ...opts };
+    if (opts.wakeupBytes === undefined) o.wakeupBytes = Math.min(o.wakeupBytes, o.ringbufBytes / 4);
     if (o.ngramK < 0 || o.ngramK > 5) throw new RangeError(`ngramK must be 0…5, got ${o.ngramK}`);
     const obj = BpfObject.open(o.objectPath ?? VIGIL_BPF_OBJECT);
+    let exitHooks: ExitHookPlan;
     try {
       obj
         .setRodata('agent_tgid', o.agentTgid)
@@ -59,7 +109,9 @@ export class VigilProbe {
         .setRodata('wakeup_bytes', BigInt(o.wakeupBytes))
         .setMaxEntries('events', o.ringbufBytes)
         .setMaxEntries('syscall_counts', o.countEntries)
-        .setMaxEntries('ngram_counts', o.ngramEntries)
+        .setMaxEntries('ngram_counts', o.ngramEntries);
+      exitHooks = chooseExitHooks(obj, o.tracefs ?? findTracefs());
+      obj
         .load()
         .attach();
       obj.openRingBuffer('events');
@@ -67,7 +119,7 @@ export class VigilProbe {
       void obj.close();
       throw err;
     }
-    return new VigilProbe(obj, o);
+    return new VigilProbe(obj, o, exitHooks);
   }
 
   /** Records pending in the ring buffer (waits up to timeoutMs). */
@@ -75,34 +127,53 @@ export class VigilProbe {
     return this.obj.poll(timeoutMs);
   }
 
-  /** Cumulative per-(tgid, nr) syscall counts. */
-  syscallCounts(): CountEntry[] {
-    const d = this.obj.dumpMap('syscall_counts');
-    const out: CountEntry[] = [];
-    for (let i = 0; i < d.count; i++) {
-      const k = i * d.keySize;
-      out.push({
-        tgid: d.keys.readUInt32LE(k + COUNT_KEY.fields.tgid!.offset),
-        key: d.keys.readUInt32LE(k + COUNT_KEY.fields.nr!.offset),
-        count: sumPerCpu(d, i),
-      });
+  /**
+   * Cumulative counts, from one pass over each map: exact per-(tgid, nr) syscall counts and
+   * per-(tgid, k-gram hash) counts. The k-gram map holds every window of a thread's last k calls
+   * (partial ones too) and its lowest code names the call, so the syscall counts are its entries
+   * summed by that code plus the (tgid, nr) map, which has the calls the k-gram map does not.
+   */
+  activity(): { syscalls: CountEntry[]; ngrams: CountEntry[] } {
+    const bySyscall = new Map<number, number>(); // tgid * 1024 + nr
+    const add = (tgid: number, nr: number, n: number): void => {
+      const key = tgid * 1024 + nr;
+      bySyscall.set(key, (bySyscall.get(key) ?? 0) + n);
+    };
+    const syscalls: CountEntry[] = [];
+    const c = this.obj.dumpMap('syscall_counts');
+    for (let i = 0; i < c.count; i++) {
+      const k = i * c.keySize;
+      const tgid = c.keys.readUInt32LE(k + COUNT_KEY.fields.tgid!.offset);
+      const nr = c.keys.readUInt32LE(k + COUNT_KEY.fields.nr!.offset);
+      if (nr < NGRAM_CODE_OTHER - 1) add(tgid, nr, sumPerCpu(c, i));
+      else syscalls.push({ tgid, key: nr, count: sumPerCpu(c, i) });
     }
-    return out;
+    const ngrams: CountEntry[] = [];
+    const k = this.options.ngramK;
+    const full = k > 0 ? 1024 ** (k - 1) : Infinity; // a full window's oldest code is non-zero
+    const n = this.obj.dumpMap('ngram_counts');
+    for (let i = 0; i < n.count; i++) {
+      const off = i * n.keySize;
+      const tgid = n.keys.readUInt32LE(off + NGRAM_KEY.fields.tgid!.offset);
+      const lo = n.keys.readUInt32LE(off + NGRAM_KEY.fields.hash!.offset);
+      const hash = lo + n.keys.readUInt32LE(off + NGRAM_KEY.fields.hash!.offset + 4) * 0x1_0000_0000;
+      const count = sumPerCpu(n, i);
+      const code = lo & (NGRAM_CODE_OTHER);
+      if (code !== NGRAM_CODE_OTHER) add(tgid, code - 1, count);
+      if (hash >= full) ngrams.push({ tgid, key: hash, count });
+    }
+    for (const [key, count] of bySyscall) syscalls.push({ tgid: Math.floor(key / 1024), key: key % 1024, count });
+    return { syscalls, ngrams };
   }
 
-  /** Cumulative per-(tgid, k-gram hash) counts. */
+  /** Cumulative per-(tgid, nr) syscall counts (see {@link activity}). */
+  syscallCounts(): CountEntry[] {
+    return this.activity().syscalls;
+  }
+
+  /** Cumulative per-(tgid, k-gram hash) counts, full windows only (see {@link activity}). */
   ngramCounts(): CountEntry[] {
-    const d = this.obj.dumpMap('ngram_counts');
-    const out: CountEntry[] = [];
-    for (let i = 0; i < d.count; i++) {
-      const k = i * d.keySize;
-      out.push({
-        tgid: d.keys.readUInt32LE(k + NGRAM_KEY.fields.tgid!.offset),
-        key: d.keys.readUInt32LE(k + NGRAM_KEY.fields.hash!.offset) + d.keys.readUInt32LE(k + NGRAM_KEY.fields.hash!.offset + 4) * 0x1_0000_0000,
-        count: sumPerCpu(d, i),
-      });
-    }
-    return out;
+    return this.activity().ngrams;
   }
 
   /** Kernel loss counters by cause (cumulative since load). */

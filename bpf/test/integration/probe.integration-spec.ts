@@ -46,6 +46,49 @@ describe('vigil.bpf.o on the running kernel (root)', () => {
     expect([counts.get(110), counts.get(102), counts.get(104)]).toEqual([1000, 1000, 1000]);
   });
 
+  it('counts calls the 10-bit k-gram code cannot name exactly, and completes records per syscall exit hook', async () => {
+    expect(probe.exitHooks.mode).toBe('per-syscall');
+    const loaded = probe.obj.programs().filter((p) => p.autoload).map((p) => p.name);
+    expect(loaded).toContain('vigil_exit_openat');
+    expect(loaded).not.toContain('vigil_sys_exit'); // the raw fallback runs only without syscall tracepoints
+    const bin = join(tmp, 'odd');
+    execFileSync('cc', ['-O2', '-static', '-o', bin, join(FIXTURES, 'odd.c')]);
+    const pid = await runToExit(bin, []);
+    await drain();
+    const counts = new Map(probe.syscallCounts().filter((c) => c.tgid === pid).map((c) => [c.key, c.count]));
+    expect(counts.get(1500)).toBe(7);
+    expect(counts.get(175)).toBe(1); // init_module
+    expect(counts.get(319)).toBe(1); // memfd_create
+    const sec = events.filter((e): e is Extract<VigilEvent, { type: EventType.Security }> => e.type === EventType.Security && e.tgid === pid);
+    const memfd = sec.find((e) => e.nr === 319);
+    expect(memfd).toMatchObject({ str: 'vigil-test-memfd' });
+    expect(memfd!.ret >= 0n).toBe(true);
+    const initModule = sec.find((e) => e.nr === 175);
+    // without an exit tracepoint the kernel does not implement the call: reported at entry with -ENOSYS
+    if (probe.exitHooks.notImplemented.includes('init_module')) expect(initModule).toMatchObject({ ret: -38n, str: 'vigil-test-params' });
+    else expect(initModule!.ret < 0n).toBe(true);
+  });
+
+  it('falls back to the raw sys_exit hook on a kernel without syscall tracepoints', async () => {
+    const raw = VigilProbe.start({ agentTgid: process.pid, ngramK: 3, tracefs: mkdtempSync(join(tmpdir(), 'vigil-no-tracefs-')) });
+    try {
+      expect(raw.exitHooks).toEqual({ mode: 'raw', notImplemented: [] });
+      const loaded = raw.obj.programs().filter((p) => p.autoload).map((p) => p.name);
+      expect(loaded).toContain('vigil_sys_exit');
+      expect(loaded.some((n) => n.startsWith('vigil_exit_'))).toBe(false);
+      const pid = await runToExit('/bin/cat', ['/etc/hostname']);
+      const got: VigilEvent[] = [];
+      for (let i = 0; i < 5 && !got.some((e) => e.type === EventType.Open && e.tgid === pid); i++)
+        for (const r of splitBatch(await raw.poll(100))) {
+          const e = decodeEvent(r);
+          if (e) got.push(e);
+        }
+      expect(got.find((e) => e.type === EventType.Open && e.tgid === pid && e.path === '/etc/hostname')).toMatchObject({ ret: expect.any(Number) });
+    } finally {
+      await raw.close();
+    }
+  });
+
   it('delivers lifecycle and argument records in batches with resolved exe paths', async () => {
     const pid = await runToExit('/bin/sh', ['-c', 'cat /etc/hostname > /dev/null; exit 0']);
     await drain();

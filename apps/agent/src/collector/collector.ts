@@ -136,9 +136,10 @@ export class Collector {
     const finished = this.exitedSinceSync;
     this.exitedSinceSync = [];
 
+    const activity = this.probe.activity();
     for (const e of this.table.entries()) e.syscalls = new Map();
     let self = 0;
-    for (const c of this.probe.syscallCounts()) {
+    for (const c of activity.syscalls) {
       if (c.tgid === this.selfPid) {
         self += c.count;
         continue;
@@ -148,7 +149,7 @@ export class Collector {
     this.stats.selfSyscalls = self;
     if (this.probe.options.ngramK > 0) {
       for (const e of this.table.entries()) e.ngrams = new Map();
-      for (const c of this.probe.ngramCounts()) {
+      for (const c of activity.ngrams) {
         if (c.tgid === this.selfPid) continue;
         this.table.get(c.tgid)?.ngrams.set(c.key, c.count);
       }

@@ -1,64 +1,80 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Every system call enters here (BTF raw tracepoint raw_syscalls/sys_enter, the cheapest hook
- * this kernel offers). Work per call: one per-CPU hash update for the exact count, one for the
- * k-gram when sequences are on, and — only for the few syscalls with argument records — a stash
- * of the raw arguments in task storage for sys_exit. No ring-buffer traffic here.
+ * this kernel offers). Work per call, with sequences on: one task-storage lookup for the thread's
+ * window and ONE per-CPU hash update keyed (tgid, window). The window's lowest 10 bits are the
+ * call itself, so that one map carries both the k-gram counts (full windows) and the exact
+ * syscall counts (user space sums entries by their lowest code; a thread's first k-1 calls give
+ * partial windows with leading zero codes). The (tgid, nr) map is only written when the k-gram
+ * map is full, for syscall numbers the 10-bit code cannot name, or with sequences off — counts
+ * stay exact in every case. For the few syscalls with argument records the raw arguments are stashed in task storage
+ * for the exit hook. No ring-buffer traffic here, except for calls this kernel does not implement.
  */
 #include "../include/vigil.bpf.h"
 
-static __always_inline void bump(void *map, void *key, __u32 full_cause)
+/* Add one to map[key]; returns 0, or -1 when the key could not be inserted (map full). */
+static __always_inline int bump(void *map, void *key)
 {
 	__u64 *v = bpf_map_lookup_elem(map, key);
 	if (v) {
 		__sync_fetch_and_add(v, 1);
-		return;
+		return 0;
 	}
 	__u64 one = 1;
 	if (bpf_map_update_elem(map, key, &one, BPF_NOEXIST) == 0)
-		return;
+		return 0;
 	/* lost a race with a thread of the same process on this CPU, or the map is full */
 	v = bpf_map_lookup_elem(map, key);
-	if (v)
-		__sync_fetch_and_add(v, 1);
-	else
-		count_drop(full_cause);
+	if (!v)
+		return -1;
+	__sync_fetch_and_add(v, 1);
+	return 0;
+}
+
+static __always_inline void count_exact(__u32 tgid, long id)
+{
+	struct vigil_count_key ckey = { .tgid = tgid, .nr = (__u32)id };
+	if (bump(&syscall_counts, &ckey))
+		count_drop(VIGIL_DROP_COUNT_MAP_FULL);
 }
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(vigil_sys_enter, struct pt_regs *regs, long id)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct vigil_count_key ckey = { .tgid = tgid, .nr = (__u32)id };
-
-	bump(&syscall_counts, &ckey, VIGIL_DROP_COUNT_MAP_FULL);
+	__u32 k = ngram_k;
+	if (k > VIGIL_NGRAM_MAX_K)
+		k = VIGIL_NGRAM_MAX_K;
 
 	int need_args = tgid != agent_tgid && is_arg_syscall(id);
 	if (need_args && (id == NR_mmap || id == NR_mprotect) && !(regs->dx & PROT_EXEC))
 		need_args = 0;
-	if (!ngram_k && !need_args)
-		return 0;
+	if (!k) {
+		count_exact(tgid, id);
+		if (!need_args)
+			return 0;
+	}
 
 	struct task_state *st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0,
 						     BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st) {
 		count_drop(VIGIL_DROP_TASK_STORAGE);
+		if (k)
+			count_exact(tgid, id);
 		return 0;
 	}
 
-	__u32 k = ngram_k;
 	if (k) {
-		if (k > VIGIL_NGRAM_MAX_K)
-			k = VIGIL_NGRAM_MAX_K;
-		__u64 code = (id < 0 || id >= 1023) ? 1023 : (__u64)id + 1;
+		__u64 code = (id < 0 || id >= VIGIL_NGRAM_CODE_OTHER) ? VIGIL_NGRAM_CODE_OTHER : (__u64)id + 1;
 		__u64 mask = (1ULL << (VIGIL_NGRAM_BITS * k)) - 1;
 		st->window = ((st->window << VIGIL_NGRAM_BITS) | code) & mask;
-		if (st->seen < k)
-			st->seen++;
-		if (st->seen >= k) {
-			struct vigil_ngram_key nkey = { .tgid = tgid, .hash = st->window };
-			bump(&ngram_counts, &nkey, VIGIL_DROP_NGRAM_MAP_FULL);
-		}
+		struct vigil_ngram_key nkey = { .tgid = tgid, .hash = st->window };
+		int lost = bump(&ngram_counts, &nkey);
+		if (lost)
+			count_drop(VIGIL_DROP_NGRAM_MAP_FULL);
+		/* the lowest code names the call, except "other", and except when the entry was lost */
+		if (lost || code == VIGIL_NGRAM_CODE_OTHER)
+			count_exact(tgid, id);
 	}
 
 	if (need_args) {
@@ -69,6 +85,11 @@ int BPF_PROG(vigil_sys_enter, struct pt_regs *regs, long id)
 		st->args[3] = regs->r10;
 		st->args[4] = regs->r8;
 		st->args[5] = regs->r9;
+		if (is_exit_ni(id)) {
+			/* no exit tracepoint: this kernel does not implement the call (sys_ni_syscall) */
+			st->pending_nr = -1;
+			emit_args(st, id, -ENOSYS);
+		}
 	}
 	return 0;
 }

@@ -2,8 +2,7 @@
 /*
  * Argument records, built at syscall exit from the arguments sys_enter stashed: the result is
  * known, and the kernel has just read the user strings, so they are resident (reading paths at
- * sys_enter fails for ~0.2% of calls on non-resident pages). Calls without argument records
- * return after one bitmap test.
+ * sys_enter fails for ~0.2% of calls on non-resident pages).
  */
 #include "../include/vigil.bpf.h"
 
@@ -214,17 +213,9 @@ static __always_inline void emit_exec_failed(struct task_state *st, long nr, lon
 	submit(e, sizeof(*e));
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(vigil_sys_exit, struct pt_regs *regs, long ret)
+/* Build the argument record of syscall nr from the stashed arguments and its result. */
+static __always_inline void emit_args(struct task_state *st, long nr, long ret)
 {
-	long nr = regs->orig_ax;
-	if (!is_arg_syscall(nr))
-		return 0;
-	struct task_state *st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0, 0);
-	if (!st || st->pending_nr != nr)
-		return 0;
-	st->pending_nr = -1;
-
 	switch (nr) {
 	case NR_open:
 	case NR_openat:
@@ -247,5 +238,75 @@ int BPF_PROG(vigil_sys_exit, struct pt_regs *regs, long ret)
 	default:
 		emit_security(st, nr, ret);
 	}
+}
+
+static __always_inline int finish_args(long nr, long ret)
+{
+	struct task_state *st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0, 0);
+	if (!st || st->pending_nr != nr)
+		return 0;
+	st->pending_nr = -1;
+	emit_args(st, nr, ret);
 	return 0;
+}
+
+/*
+ * One classic tracepoint per syscall with argument records (syscalls/sys_exit_NAME): only those
+ * calls run a program at exit. The kernel's syscall tracer tests a bitmap for every other call,
+ * far cheaper than running a raw sys_exit program on every syscall (bench/agent-overhead). User
+ * space loads the ones whose tracepoint exists; a syscall without one is not implemented by this
+ * kernel (sys_ni_syscall) and sys_enter reports it with -ENOSYS (exit_ni).
+ */
+struct syscall_exit_args {
+	__u64 common;
+	int nr;
+	int pad;
+	long ret;
+};
+
+#define EXIT_HOOK(name)                                                        \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
+	int vigil_exit_##name(struct syscall_exit_args *ctx)                   \
+	{                                                                      \
+		return finish_args(NR_##name, ctx->ret);                       \
+	}
+
+EXIT_HOOK(open)
+EXIT_HOOK(openat)
+EXIT_HOOK(openat2)
+EXIT_HOOK(creat)
+EXIT_HOOK(connect)
+EXIT_HOOK(accept)
+EXIT_HOOK(accept4)
+EXIT_HOOK(bind)
+EXIT_HOOK(listen)
+EXIT_HOOK(execve)
+EXIT_HOOK(execveat)
+EXIT_HOOK(mmap)
+EXIT_HOOK(mprotect)
+EXIT_HOOK(ptrace)
+EXIT_HOOK(setuid)
+EXIT_HOOK(setgid)
+EXIT_HOOK(setreuid)
+EXIT_HOOK(setregid)
+EXIT_HOOK(setresuid)
+EXIT_HOOK(setresgid)
+EXIT_HOOK(setfsuid)
+EXIT_HOOK(setfsgid)
+EXIT_HOOK(init_module)
+EXIT_HOOK(finit_module)
+EXIT_HOOK(memfd_create)
+
+/*
+ * Fallback for kernels without syscall tracepoints (CONFIG_FTRACE_SYSCALLS off): a raw sys_exit
+ * program on every call that returns after one bitmap test for calls without argument records.
+ * User space loads either this or the per-syscall hooks above, never both.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(vigil_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = regs->orig_ax;
+	if (!is_arg_syscall(nr))
+		return 0;
+	return finish_args(nr, ret);
 }

@@ -59,7 +59,10 @@ struct {
 	__uint(max_entries, 4 * 1024 * 1024);
 } events SEC(".maps");
 
-/* Exact syscall counts per (tgid, nr); user space deletes a process's keys after its exit. */
+/*
+ * Syscall counts per (tgid, nr) that the k-gram map does not carry (sequences off, the k-gram map
+ * full, numbers without a 10-bit code); user space deletes a process's keys after its exit.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 65536);
@@ -67,7 +70,10 @@ struct {
 	__type(value, __u64);
 } syscall_counts SEC(".maps");
 
-/* k-gram counts per (tgid, hash); same life cycle as syscall_counts. */
+/*
+ * Counts per (tgid, window of the last k calls, partial windows included): the k-grams, and by
+ * the lowest code the syscall counts. Same life cycle as syscall_counts.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 131072);
@@ -97,8 +103,7 @@ struct {
 
 /* Per-thread state: sequence window and the pending syscall's arguments (freed with the task). */
 struct task_state {
-	__u64 window;        /* last k encoded syscall numbers, newest in the low bits */
-	__u32 seen;          /* syscalls seen by this thread, saturating at k */
+	__u64 window;        /* last k encoded syscall numbers, newest in the low bits (0 = none yet) */
 	__s32 pending_nr;    /* syscall whose arguments are stashed, -1 = none */
 	__u64 args[6];
 };
@@ -159,6 +164,21 @@ static __always_inline int is_arg_syscall(long nr)
 	return (arg_syscalls[(nr >> 6) & 7] >> (nr & 63)) & 1;
 }
 
+/*
+ * Syscalls with argument records whose exit tracepoint this kernel lacks, because it does not
+ * implement them (e.g. init_module without CONFIG_MODULES): same bitmap layout, set by user space.
+ * sys_enter reports them at once with -ENOSYS, the result sys_ni_syscall returns.
+ */
+const volatile __u64 exit_ni[8] = {};
+#define ENOSYS 38
+
+static __always_inline int is_exit_ni(long nr)
+{
+	if (nr < 0 || nr >= 512)
+		return 0;
+	return (exit_ni[(nr >> 6) & 7] >> (nr & 63)) & 1;
+}
+
 static __always_inline void count_drop(__u32 cause)
 {
 	__u64 *v = bpf_map_lookup_elem(&drops, &cause);
@@ -194,11 +214,16 @@ static __always_inline void fill_header(struct vigil_event_header *h, __u32 type
 	h->tid = (__u32)pid_tgid;
 }
 
-/* Submit without waking the consumer unless enough data is pending (the wake-up is the cost). */
+/*
+ * Submit without waking the consumer, except for the record that takes the pending data past
+ * wakeup_bytes (the wake-up is the cost: an irq_work each). One wake-up per crossing: the agent
+ * waits edge-triggered and drains everything pending when it wakes, plus on a poll timer.
+ */
 static __always_inline void submit(void *data, __u64 size)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >= wakeup_bytes)
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	if (avail < wakeup_bytes && avail + size >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	if (bpf_ringbuf_output(&events, data, size, flags))
 		count_drop(VIGIL_DROP_RINGBUF_FULL);

@@ -10,8 +10,10 @@
  * injective packing
  *     hash = sum_{i=1..k} ((n_i + 1) & 0x3ff) << (10 * (k - i))
  * i.e. the newest call in the lowest 10 bits. k ≤ 5 keeps the value below 2^50, a safe JS
- * integer and a non-negative Avro long. Only full windows (a thread's k-th call onwards) are
- * counted. TypeScript: ngramHash() in bpf/src/ngram.ts.
+ * integer and a non-negative Avro long. The map holds every window, so partial ones (a thread's
+ * first k-1 calls, leading codes 0) too: user space keeps only full windows as k-grams and sums
+ * all windows by their lowest code into the exact syscall counts (code 1023 excepted: those calls
+ * are counted by number in the (tgid, nr) map). TypeScript: ngramHash() in bpf/src/ngram.ts.
  */
 #ifndef VIGIL_EVENTS_H
 #define VIGIL_EVENTS_H
@@ -25,6 +27,7 @@
 #define VIGIL_SEC_STR_MAX 64
 #define VIGIL_NGRAM_BITS 10
 #define VIGIL_NGRAM_MAX_K 5
+#define VIGIL_NGRAM_CODE_OTHER 1023 /* the code of every syscall number >= 1022 (and < 0) */
 
 /* Record kinds in the ring buffer. */
 enum vigil_event_type {
