@@ -110,13 +110,13 @@ async function startAgent() {
   child.stderr.on('data', (d) => (log += d));
   for (let i = 0; i < 300 && !log.includes('agent running'); i++) await sleep(50);
   if (!log.includes('agent running')) throw new Error(`agent did not start:\n${log}`);
-  const t0 = Date.now();
   return {
-    stop: async () => {
+    // workloadSecs: how long the measured workload ran (its rate, not the agent's lifetime, which
+    // includes start-up, idle time and draining at exit)
+    stop: async (workloadSecs) => {
       const exited = new Promise((r) => child.on('exit', r));
       child.kill('SIGINT');
       await exited;
-      const wall = (Date.now() - t0) / 1000;
       // Spooled batches: gzip of the Avro record (the wire header is added at send time).
       const batches = existsSync(spool)
         ? readdirSync(spool)
@@ -128,7 +128,7 @@ async function startAgent() {
       const drops = sum((b) => Object.values(b.drops).reduce((x, y) => x + y, 0));
       const cpu = sum((b) => b.agentStats.cpu_seconds ?? 0);
       rmSync(spool, { recursive: true, force: true });
-      return { eventsPerS: records / wall, drops, cpuPct: (100 * cpu) / wall };
+      return { eventsPerS: records / workloadSecs, drops, cpuPct: (100 * cpu) / workloadSecs };
     },
   };
 }
@@ -170,8 +170,10 @@ for (const w of WORKLOADS) {
     const order = TRACERS.map((_, i) => TRACERS[(i + rep) % TRACERS.length]);
     for (const t of order) {
       const handle = t.start ? await t.start() : undefined;
+      const started = process.hrtime.bigint();
       const secs = w.run();
-      const s = handle ? await handle.stop() : undefined;
+      const busySecs = Number(process.hrtime.bigint() - started) / 1e9;
+      const s = handle ? await handle.stop(busySecs) : undefined;
       times[t.name].push(secs);
       if (t.name === 'vigil agent') stats.push(s);
     }
@@ -201,6 +203,7 @@ nginx?.child.kill('SIGTERM');
 
 const f = (x, d = 2) => (x === undefined ? '—' : x.toFixed(d));
 console.log(`\nreps=${REPS}, kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, ratio = traced/untraced wall time (paired, interleaved)\n`);
+console.log('agent events/s and CPU % are per second of the workload (CPU % = the agent\'s CPU seconds, draining at exit included, ÷ the workload\'s seconds)\n');
 console.log('| workload | tracer | ratio median | min–max | extra ns/call | agent events/s | agent drops | agent CPU % |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of results) {

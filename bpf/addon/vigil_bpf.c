@@ -8,7 +8,9 @@
  *     with every record consumed (each: u32 length, u32 0, bytes, padded to 8);
  *   mapDump(h, map) → {keys, values, count, keySize, valueSize} (per-CPU values: one slot per
  *     possible CPU, each rounded to 8 bytes); mapDeleteKeys(h, map, keys) → deleted;
- *   mapClear(h, map); numPossibleCpus().
+ *   mapClear(h, map); numPossibleCpus();
+ *   slotsRead(h, map) → Buffer copy of an mmapable array of {u64 key, u64 count} slots read in
+ *     place; slotsFree(h, map, u32 indices) zeroes those slots (count first, then key).
  * Errors are JS Errors with `code` (errno name or VIGIL_BPF_*) and, on load failure, libbpf's
  * log including the verifier log in the message.
  */
@@ -188,6 +190,9 @@ struct handle {
 	pthread_t drainer;     /* drains the ring while JS is busy with the last batch */
 	int drainer_running;
 	volatile int stop;
+	char *slots;           /* mmaped slot array (slotsRead/slotsFree) */
+	size_t slots_len;
+	struct bpf_map *slots_map;
 	int polling;
 	int closed;
 };
@@ -252,6 +257,9 @@ static void handle_free(struct handle *h)
 		return;
 	h->closed = 1;
 	drainer_stop(h);
+	if (h->slots)
+		munmap(h->slots, h->slots_len);
+	h->slots = NULL;
 	ring_free(h->rb);
 	h->rb = NULL;
 	for (int i = 0; i < h->nlinks; i++)
@@ -736,6 +744,89 @@ static size_t value_stride(struct bpf_map *m)
 	return vs;
 }
 
+/* ---- mmaped slot array (struct vigil_slot { u64 key; u64 count; }) ---- */
+
+static char *slots_of(napi_env env, struct handle *h, const char *name)
+{
+	struct bpf_map *m = find_map(env, h, name);
+	if (!m)
+		return NULL;
+	if (h->slots && h->slots_map == m)
+		return h->slots;
+	if (h->slots) {
+		throw_err(env, "EBUSY", "another slot array is mapped");
+		return NULL;
+	}
+	if (bpf_map__type(m) != BPF_MAP_TYPE_ARRAY || !(bpf_map__map_flags(m) & BPF_F_MMAPABLE) || bpf_map__value_size(m) != 16) {
+		throw_err(env, "EINVAL", "map %s is not an mmapable array of 16-byte slots", name);
+		return NULL;
+	}
+	size_t page = sysconf(_SC_PAGESIZE);
+	size_t len = ((size_t)bpf_map__max_entries(m) * 16 + page - 1) / page * page;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
+	if (p == MAP_FAILED) {
+		int e = errno;
+		throw_err(env, errno_code(e), "cannot mmap %s: %s", name, strerror(e));
+		return NULL;
+	}
+	h->slots = p;
+	h->slots_len = len;
+	h->slots_map = m;
+	return h->slots;
+}
+
+/* slotsRead(h, map) → Buffer: a copy of every slot (key, count), read in place. */
+static napi_value js_slots_read(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2], out;
+	char name[256];
+	if (get_args(env, info, 2, argv))
+		return NULL;
+	struct handle *h = get_handle(env, argv[0]);
+	if (!h || get_string(env, argv[1], name, sizeof(name)))
+		return NULL;
+	char *slots = slots_of(env, h, name);
+	if (!slots)
+		return NULL;
+	size_t n = bpf_map__max_entries(h->slots_map);
+	void *data;
+	NAPI_CALL(env, napi_create_buffer(env, n * 16, &data, &out));
+	uint64_t *dst = data;
+	const uint64_t *src = (const uint64_t *)slots;
+	for (size_t i = 0; i < 2 * n; i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	return out;
+}
+
+/* slotsFree(h, map, Buffer of u32 indices): zero the count, then free the key. */
+static napi_value js_slots_free(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3];
+	char name[256];
+	if (get_args(env, info, 3, argv))
+		return NULL;
+	struct handle *h = get_handle(env, argv[0]);
+	if (!h || get_string(env, argv[1], name, sizeof(name)))
+		return NULL;
+	char *slots = slots_of(env, h, name);
+	if (!slots)
+		return NULL;
+	void *idx;
+	size_t len;
+	NAPI_CALL(env, napi_get_buffer_info(env, argv[2], &idx, &len));
+	size_t n = bpf_map__max_entries(h->slots_map);
+	uint64_t *sl = (uint64_t *)slots;
+	for (size_t i = 0; i + 4 <= len; i += 4) {
+		uint32_t k;
+		memcpy(&k, (char *)idx + i, 4);
+		if (k >= n)
+			return throw_err(env, "ERANGE", "slot %u out of range", k);
+		__atomic_store_n(&sl[2 * k + 1], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&sl[2 * k], 0, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
 static napi_value js_map_dump(napi_env env, napi_callback_info info)
 {
 	napi_value argv[2];
@@ -866,6 +957,8 @@ static napi_value init(napi_env env, napi_value exports)
 		{ "ringbufOpen", NULL, js_ringbuf_open, NULL, NULL, NULL, napi_default, NULL },
 		{ "ringbufPoll", NULL, js_ringbuf_poll, NULL, NULL, NULL, napi_default, NULL },
 		{ "mapDump", NULL, js_map_dump, NULL, NULL, NULL, napi_default, NULL },
+		{ "slotsRead", NULL, js_slots_read, NULL, NULL, NULL, napi_default, NULL },
+		{ "slotsFree", NULL, js_slots_free, NULL, NULL, NULL, napi_default, NULL },
 		{ "mapDeleteKeys", NULL, js_map_delete_keys, NULL, NULL, NULL, napi_default, NULL },
 		{ "numPossibleCpus", NULL, js_num_possible_cpus, NULL, NULL, NULL, napi_default, NULL },
 	};

@@ -77,6 +77,16 @@ export class BpfObject {
     return native().mapDump(this.handle, map);
   }
 
+  /** A copy of an mmapable array of 16-byte {u64 key, u64 count} slots, read in place (no syscall per entry). */
+  readSlots(map: string): Buffer {
+    return native().slotsRead(this.handle, map);
+  }
+
+  /** Free these slots of an mmapable slot array (count zeroed first, then the key). */
+  freeSlots(map: string, indices: readonly number[]): void {
+    if (indices.length) native().slotsFree(this.handle, map, Buffer.from(Uint32Array.from(indices).buffer));
+  }
+
   /** Delete the given packed keys; returns how many existed. */
   deleteKeys(map: string, keys: Buffer): number {
     return keys.length === 0 ? 0 : native().mapDeleteKeys(this.handle, map, keys);

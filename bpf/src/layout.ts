@@ -67,6 +67,7 @@ export const LAYOUTS: Record<string, StructLayout> = {
   vigil_count_key: { size: 8, fields: { tgid: f(0, 4), nr: f(4, 4) } },
   vigil_drop_key: { size: 8, fields: { tgid: f(0, 4), cause: f(4, 4) } },
   vigil_ngram_key: { size: 16, fields: { tgid: f(0, 4), _pad: f(4, 4), hash: f(8, 8) } },
+  vigil_slot: { size: 16, fields: { key: f(0, 8), count: f(8, 8) } },
 };
 
 /** Record kinds (enum vigil_event_type). */

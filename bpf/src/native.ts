@@ -39,6 +39,8 @@ export interface NativeAddon {
   mapDump(h: NativeHandle, map: string): NativeMapDump;
   mapDeleteKeys(h: NativeHandle, map: string, keys: Buffer): number;
   numPossibleCpus(): number;
+  slotsRead(h: NativeHandle, map: string): Buffer;
+  slotsFree(h: NativeHandle, map: string, indices: Buffer): void;
 }
 
 /** Package root (dist/native.js → ..). */

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { BpfObject, sumPerCpu } from './bpf-object';
+import { BpfObject, possibleCpus, sumPerCpu } from './bpf-object';
 import { syscallNumber } from './syscalls-x86-64';
 import { DROP_CAUSES, LAYOUTS, type DropCause } from './layout';
 import { VIGIL_BPF_OBJECT } from './native';
@@ -18,6 +18,8 @@ export interface ProbeOptions {
   countEntries: number;
   /** Capacity of the (tgid, k-gram) map. */
   ngramEntries: number;
+  /** log2 of the direct-mapped k-gram cache slots per CPU (0 = no cache, max 20). */
+  slotBits: number;
   /** tracefs mount (default: /sys/kernel/tracing, else /sys/kernel/debug/tracing). */
   tracefs?: string;
   /** Object file to load (default: the built dist/vigil.bpf.o). */
@@ -30,6 +32,7 @@ export const DEFAULT_PROBE_OPTIONS: Omit<ProbeOptions, 'agentTgid'> = {
   wakeupBytes: 512 * 1024,
   countEntries: 65536,
   ngramEntries: 262144,
+  slotBits: 12,
 };
 
 /** Cumulative count for one (tgid, key) map entry. */
@@ -45,6 +48,8 @@ const NGRAM_KEY = LAYOUTS.vigil_ngram_key!;
 const DROP_KEY = LAYOUTS.vigil_drop_key!;
 /** The 10-bit code shared by every syscall number ≥ 1022 (vigil_events.h VIGIL_NGRAM_CODE_OTHER). */
 const NGRAM_CODE_OTHER = 1023;
+/** Cache slot keys are tgid << 42 | window (vigil_events.h VIGIL_SLOT_TGID_SHIFT). */
+const SLOT_TGID_SHIFT = 42;
 
 const EXIT_SECTION = 'tracepoint/syscalls/sys_exit_';
 
@@ -95,11 +100,17 @@ export class VigilProbe {
     readonly exitHooks: ExitHookPlan,
   ) {}
 
+  /** Cache slots in use (k-windows held in place of the k-gram map). */
+  private get slotBits(): number {
+    return this.options.ngramK > 0 ? this.options.slotBits : 0;
+  }
+
   /** Open, configure, load and attach. Throws with the verifier log if the kernel refuses. */
   static start(opts: Partial<ProbeOptions> & { agentTgid: number }): VigilProbe {
     const o: ProbeOptions = { ...DEFAULT_PROBE_OPTIONS, ...opts };
     if (opts.wakeupBytes === undefined) o.wakeupBytes = Math.min(o.wakeupBytes, o.ringbufBytes / 4);
     if (o.ngramK < 0 || o.ngramK > 5) throw new RangeError(`ngramK must be 0…5, got ${o.ngramK}`);
+    if (!Number.isInteger(o.slotBits) || o.slotBits < 0 || o.slotBits > 20) throw new RangeError(`slotBits must be 0…20, got ${o.slotBits}`);
     const obj = BpfObject.open(o.objectPath ?? VIGIL_BPF_OBJECT);
     let exitHooks: ExitHookPlan;
     try {
@@ -109,7 +120,9 @@ export class VigilProbe {
         .setRodata('wakeup_bytes', BigInt(o.wakeupBytes))
         .setMaxEntries('events', o.ringbufBytes)
         .setMaxEntries('syscall_counts', o.countEntries)
-        .setMaxEntries('ngram_counts', o.ngramEntries);
+        .setMaxEntries('ngram_counts', o.ngramEntries)
+        .setRodata('slot_bits', o.slotBits)
+        .setMaxEntries('slot_counts', Math.max(1, possibleCpus() << o.slotBits));
       exitHooks = chooseExitHooks(obj, o.tracefs ?? findTracefs());
       obj
         .load()
@@ -129,40 +142,57 @@ export class VigilProbe {
 
   /**
    * Cumulative counts, from one pass over each map: exact per-(tgid, nr) syscall counts and
-   * per-(tgid, k-gram hash) counts. The k-gram map holds every window of a thread's last k calls
-   * (partial ones too) and its lowest code names the call, so the syscall counts are its entries
-   * summed by that code plus the (tgid, nr) map, which has the calls the k-gram map does not.
+   * per-(tgid, k-gram hash) counts. The k-gram counts (per-CPU cache slots, then the k-gram map)
+   * hold every window of a thread's last k calls (partial ones too) and the lowest code names the
+   * call, so the syscall counts are those windows summed by that code plus the (tgid, nr) map,
+   * which has the calls the k-gram counts do not.
    */
   activity(): { syscalls: CountEntry[]; ngrams: CountEntry[] } {
-    const bySyscall = new Map<number, number>(); // tgid * 1024 + nr
-    const add = (tgid: number, nr: number, n: number): void => {
-      const key = tgid * 1024 + nr;
-      bySyscall.set(key, (bySyscall.get(key) ?? 0) + n);
+    const windows = new Map<number, Map<number, number>>(); // tgid → window → count
+    const addWindow = (tgid: number, window: number, n: number): void => {
+      let m = windows.get(tgid);
+      if (!m) windows.set(tgid, (m = new Map()));
+      m.set(window, (m.get(window) ?? 0) + n);
     };
-    const syscalls: CountEntry[] = [];
-    const c = this.obj.dumpMap('syscall_counts');
-    for (let i = 0; i < c.count; i++) {
-      const k = i * c.keySize;
-      const tgid = c.keys.readUInt32LE(k + COUNT_KEY.fields.tgid!.offset);
-      const nr = c.keys.readUInt32LE(k + COUNT_KEY.fields.nr!.offset);
-      if (nr < NGRAM_CODE_OTHER - 1) add(tgid, nr, sumPerCpu(c, i));
-      else syscalls.push({ tgid, key: nr, count: sumPerCpu(c, i) });
+    const slots = this.slotBits ? this.obj.readSlots('slot_counts') : undefined;
+    for (let off = 0; slots && off < slots.length; off += 16) {
+      const lo = slots.readUInt32LE(off);
+      const hi = slots.readUInt32LE(off + 4);
+      if (lo === 0 && hi === 0) continue;
+      const count = slots.readUInt32LE(off + 8) + slots.readUInt32LE(off + 12) * 0x1_0000_0000;
+      // key = tgid << 42 | window: tgid is hi >>> 10, the window's top 10 bits are hi & 0x3ff
+      addWindow(hi >>> (SLOT_TGID_SHIFT - 32), (hi & ((1 << (SLOT_TGID_SHIFT - 32)) - 1)) * 0x1_0000_0000 + lo, count);
     }
-    const ngrams: CountEntry[] = [];
-    const k = this.options.ngramK;
-    const full = k > 0 ? 1024 ** (k - 1) : Infinity; // a full window's oldest code is non-zero
     const n = this.obj.dumpMap('ngram_counts');
     for (let i = 0; i < n.count; i++) {
       const off = i * n.keySize;
       const tgid = n.keys.readUInt32LE(off + NGRAM_KEY.fields.tgid!.offset);
-      const lo = n.keys.readUInt32LE(off + NGRAM_KEY.fields.hash!.offset);
-      const hash = lo + n.keys.readUInt32LE(off + NGRAM_KEY.fields.hash!.offset + 4) * 0x1_0000_0000;
-      const count = sumPerCpu(n, i);
-      const code = lo & (NGRAM_CODE_OTHER);
-      if (code !== NGRAM_CODE_OTHER) add(tgid, code - 1, count);
-      if (hash >= full) ngrams.push({ tgid, key: hash, count });
+      const hash = n.keys.readUInt32LE(off + NGRAM_KEY.fields.hash!.offset) + n.keys.readUInt32LE(off + NGRAM_KEY.fields.hash!.offset + 4) * 0x1_0000_0000;
+      addWindow(tgid, hash, sumPerCpu(n, i));
     }
-    for (const [key, count] of bySyscall) syscalls.push({ tgid: Math.floor(key / 1024), key: key % 1024, count });
+
+    const syscalls: CountEntry[] = [];
+    const ngrams: CountEntry[] = [];
+    const k = this.options.ngramK;
+    const full = k > 0 ? 1024 ** (k - 1) : Infinity; // a full window's oldest code is non-zero
+    const perTgid = new Map<number, Map<number, number>>(); // tgid → nr → count
+    const add = (tgid: number, nr: number, c: number): void => {
+      let m = perTgid.get(tgid);
+      if (!m) perTgid.set(tgid, (m = new Map()));
+      m.set(nr, (m.get(nr) ?? 0) + c);
+    };
+    for (const [tgid, m] of windows)
+      for (const [window, count] of m) {
+        const code = window % 1024;
+        if (code !== NGRAM_CODE_OTHER) add(tgid, code - 1, count);
+        if (window >= full) ngrams.push({ tgid, key: window, count });
+      }
+    const c = this.obj.dumpMap('syscall_counts');
+    for (let i = 0; i < c.count; i++) {
+      const off = i * c.keySize;
+      add(c.keys.readUInt32LE(off + COUNT_KEY.fields.tgid!.offset), c.keys.readUInt32LE(off + COUNT_KEY.fields.nr!.offset), sumPerCpu(c, i));
+    }
+    for (const [tgid, m] of perTgid) for (const [nr, count] of m) syscalls.push({ tgid, key: nr, count });
     return { syscalls, ngrams };
   }
 
@@ -204,6 +234,15 @@ export class VigilProbe {
   forgetProcesses(tgids: Iterable<number>): void {
     const set = new Set(tgids);
     if (set.size === 0) return;
+    if (this.slotBits) {
+      const slots = this.obj.readSlots('slot_counts');
+      const free: number[] = [];
+      for (let off = 0; off < slots.length; off += 16) {
+        const hi = slots.readUInt32LE(off + 4);
+        if ((hi !== 0 || slots.readUInt32LE(off) !== 0) && set.has(hi >>> (SLOT_TGID_SHIFT - 32))) free.push(off / 16);
+      }
+      this.obj.freeSlots('slot_counts', free);
+    }
     for (const [map, layout] of [
       ['syscall_counts', COUNT_KEY],
       ['ngram_counts', NGRAM_KEY],

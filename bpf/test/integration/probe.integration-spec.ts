@@ -46,6 +46,24 @@ describe('vigil.bpf.o on the running kernel (root)', () => {
     expect([counts.get(110), counts.get(102), counts.get(104)]).toEqual([1000, 1000, 1000]);
   });
 
+  it('keeps counts and k-grams exact when the per-CPU cache slots collide (hash-map fallback)', async () => {
+    // 2 slots per CPU: most windows find their slot taken and go to the k-gram hash map
+    const small = VigilProbe.start({ agentTgid: process.pid, ngramK: 3, slotBits: 1 });
+    try {
+      const bin = join(tmp, 'seq-small');
+      execFileSync('cc', ['-O2', '-static', '-o', bin, join(FIXTURES, 'seq.c')]);
+      const pid = await runToExit(bin, ['500']);
+      const kernel = new Map(small.ngramCounts().filter((c) => c.tgid === pid).map((c) => [c.key, c.count]));
+      for (const [hash, count] of ngramCounts(Array.from({ length: 500 }, () => [110, 102, 104]).flat(), 3)) expect(kernel.get(hash), `hash ${hash}`).toBe(count);
+      const counts = new Map(small.syscallCounts().filter((c) => c.tgid === pid).map((c) => [c.key, c.count]));
+      expect([counts.get(110), counts.get(102), counts.get(104)]).toEqual([500, 500, 500]);
+      small.forgetProcesses([pid]);
+      expect(small.syscallCounts().some((c) => c.tgid === pid)).toBe(false);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('counts calls the 10-bit k-gram code cannot name exactly, and completes records per syscall exit hook', async () => {
     expect(probe.exitHooks.mode).toBe('per-syscall');
     const loaded = probe.obj.programs().filter((p) => p.autoload).map((p) => p.name);

@@ -2,8 +2,9 @@
 /*
  * Every system call enters here (BTF raw tracepoint raw_syscalls/sys_enter, the cheapest hook
  * this kernel offers). Work per call, with sequences on: one task-storage lookup for the thread's
- * window and ONE per-CPU hash update keyed (tgid, window). The window's lowest 10 bits are the
- * call itself, so that one map carries both the k-gram counts (full windows) and the exact
+ * window and ONE count keyed (tgid, window): in this CPU's direct-mapped cache slot, or when that
+ * slot holds another key in the per-CPU hash. The window's lowest 10 bits are the call itself, so
+ * those counts carry both the k-gram counts (full windows) and the exact
  * syscall counts (user space sums entries by their lowest code; a thread's first k-1 calls give
  * partial windows with leading zero codes). The (tgid, nr) map is only written when the k-gram
  * map is full, for syscall numbers the 10-bit code cannot name, or with sequences off — counts
@@ -28,6 +29,23 @@ static __always_inline int bump(void *map, void *key)
 	if (!v)
 		return -1;
 	__sync_fetch_and_add(v, 1);
+	return 0;
+}
+
+/* Count (tgid, window) in this CPU's cache slot; -1 when the slot holds another key (or off). */
+static __always_inline int slot_bump(__u32 tgid, __u64 window)
+{
+	__u32 bits = slot_bits;
+	if (!bits || bits > 20 || (window >> VIGIL_SLOT_TGID_SHIFT))
+		return -1;
+	__u64 key = ((__u64)tgid << VIGIL_SLOT_TGID_SHIFT) | window;
+	__u32 idx = (bpf_get_smp_processor_id() << bits) | (__u32)((key * 0x9E3779B97F4A7C15ULL) >> (64 - bits));
+	struct vigil_slot *s = bpf_map_lookup_elem(&slot_counts, &idx);
+	if (!s)
+		return -1;
+	if (s->key != key && (s->key != 0 || __sync_val_compare_and_swap(&s->key, 0, key) != 0))
+		return -1;
+	__sync_fetch_and_add(&s->count, 1);
 	return 0;
 }
 
@@ -69,7 +87,7 @@ int BPF_PROG(vigil_sys_enter, struct pt_regs *regs, long id)
 		__u64 mask = (1ULL << (VIGIL_NGRAM_BITS * k)) - 1;
 		st->window = ((st->window << VIGIL_NGRAM_BITS) | code) & mask;
 		struct vigil_ngram_key nkey = { .tgid = tgid, .hash = st->window };
-		int lost = bump(&ngram_counts, &nkey);
+		int lost = slot_bump(tgid, st->window) && bump(&ngram_counts, &nkey);
 		if (lost)
 			count_drop(VIGIL_DROP_NGRAM_MAP_FULL);
 		/* the lowest code names the call, except "other", and except when the entry was lost */

@@ -81,6 +81,23 @@ struct {
 	__type(value, __u64);
 } ngram_counts SEC(".maps");
 
+/*
+ * Direct-mapped k-gram cache, 2^slot_bits slots per CPU (vigil_events.h, struct vigil_slot). An
+ * array element is an address computation where a hash map update hashes the key and walks a
+ * bucket; a window whose slot belongs to another key goes to ngram_counts. Sized by user space
+ * (slots per CPU × possible CPUs).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vigil_slot);
+} slot_counts SEC(".maps");
+
+/* log2 of the slots per CPU in slot_counts; 0 disables the cache. */
+const volatile __u32 slot_bits = 0;
+
 /* Loss counters, indexed by enum vigil_drop_cause. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -154,6 +171,7 @@ struct vigil_open_event *unused_open __attribute__((unused));
 struct vigil_net_event *unused_net __attribute__((unused));
 struct vigil_security_event *unused_sec __attribute__((unused));
 struct vigil_drop_key *unused_drop_key __attribute__((unused));
+struct vigil_slot *unused_slot __attribute__((unused));
 enum vigil_drop_cause unused_drop_cause __attribute__((unused));
 enum vigil_event_type unused_event_type __attribute__((unused));
 

@@ -141,6 +141,17 @@ struct vigil_drop_key {
 	__u32 cause;                   /* enum vigil_drop_cause */
 };
 
+/*
+ * One slot of the direct-mapped per-CPU k-gram cache in front of ngram_counts (an mmapable
+ * array: CPU c owns slots [c << slot_bits, (c + 1) << slot_bits)). key = tgid << 42 | window
+ * (0 = free); user space reads the counts in place and frees the slots of exited processes.
+ */
+struct vigil_slot {
+	__u64 key;
+	__u64 count;
+};
+#define VIGIL_SLOT_TGID_SHIFT 42
+
 /* Key of the per-CPU k-gram count map. */
 struct vigil_ngram_key {
 	__u32 tgid;
