@@ -316,6 +316,17 @@ static int get_args(napi_env env, napi_callback_info info, size_t want, napi_val
 	return 0;
 }
 
+/* The (handle, name, ...) arguments most calls take; NULL with a JS exception pending. */
+static struct handle *handle_and_name(napi_env env, napi_callback_info info, size_t want, napi_value *argv, char *name, size_t cap)
+{
+	if (get_args(env, info, want, argv))
+		return NULL;
+	struct handle *h = get_handle(env, argv[0]);
+	if (!h || get_string(env, argv[1], name, cap))
+		return NULL;
+	return h;
+}
+
 static struct bpf_map *find_map(napi_env env, struct handle *h, const char *name)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(h->obj, name);
@@ -349,10 +360,8 @@ static napi_value js_set_rodata(napi_env env, napi_callback_info info)
 {
 	napi_value argv[3];
 	char name[256];
-	if (get_args(env, info, 3, argv))
-		return NULL;
-	struct handle *h = get_handle(env, argv[0]);
-	if (!h || get_string(env, argv[1], name, sizeof(name)))
+	struct handle *h = handle_and_name(env, info, 3, argv, name, sizeof(name));
+	if (!h)
 		return NULL;
 	if (h->loaded)
 		return throw_err(env, "VIGIL_BPF_STATE", "rodata \"%s\" must be set before load", name);
@@ -416,10 +425,8 @@ static napi_value js_set_max_entries(napi_env env, napi_callback_info info)
 	napi_value argv[3];
 	char name[256];
 	uint32_t n;
-	if (get_args(env, info, 3, argv))
-		return NULL;
-	struct handle *h = get_handle(env, argv[0]);
-	if (!h || get_string(env, argv[1], name, sizeof(name)))
+	struct handle *h = handle_and_name(env, info, 3, argv, name, sizeof(name));
+	if (!h)
 		return NULL;
 	NAPI_CALL(env, napi_get_value_uint32(env, argv[2], &n));
 	struct bpf_map *m = find_map(env, h, name);
@@ -486,10 +493,8 @@ static napi_value js_set_autoload(napi_env env, napi_callback_info info)
 	napi_value argv[3];
 	char name[256];
 	bool on;
-	if (get_args(env, info, 3, argv))
-		return NULL;
-	struct handle *h = get_handle(env, argv[0]);
-	if (!h || get_string(env, argv[1], name, sizeof(name)))
+	struct handle *h = handle_and_name(env, info, 3, argv, name, sizeof(name));
+	if (!h)
 		return NULL;
 	NAPI_CALL(env, napi_get_value_bool(env, argv[2], &on));
 	if (h->loaded)
@@ -622,10 +627,8 @@ static napi_value js_ringbuf_open(napi_env env, napi_callback_info info)
 {
 	napi_value argv[2];
 	char name[256];
-	if (get_args(env, info, 2, argv))
-		return NULL;
-	struct handle *h = get_handle(env, argv[0]);
-	if (!h || get_string(env, argv[1], name, sizeof(name)))
+	struct handle *h = handle_and_name(env, info, 2, argv, name, sizeof(name));
+	if (!h)
 		return NULL;
 	struct bpf_map *m = find_map(env, h, name);
 	if (!m)
@@ -780,10 +783,8 @@ static napi_value js_slots_read(napi_env env, napi_callback_info info)
 {
 	napi_value argv[2], out;
 	char name[256];
-	if (get_args(env, info, 2, argv))
-		return NULL;
-	struct handle *h = get_handle(env, argv[0]);
-	if (!h || get_string(env, argv[1], name, sizeof(name)))
+	struct handle *h = handle_and_name(env, info, 2, argv, name, sizeof(name));
+	if (!h)
 		return NULL;
 	char *slots = slots_of(env, h, name);
 	if (!slots)
@@ -803,10 +804,8 @@ static napi_value js_slots_free(napi_env env, napi_callback_info info)
 {
 	napi_value argv[3];
 	char name[256];
-	if (get_args(env, info, 3, argv))
-		return NULL;
-	struct handle *h = get_handle(env, argv[0]);
-	if (!h || get_string(env, argv[1], name, sizeof(name)))
+	struct handle *h = handle_and_name(env, info, 3, argv, name, sizeof(name));
+	if (!h)
 		return NULL;
 	char *slots = slots_of(env, h, name);
 	if (!slots)
@@ -831,10 +830,8 @@ static napi_value js_map_dump(napi_env env, napi_callback_info info)
 {
 	napi_value argv[2];
 	char name[256];
-	if (get_args(env, info, 2, argv))
-		return NULL;
-	struct handle *h = get_handle(env, argv[0]);
-	if (!h || get_string(env, argv[1], name, sizeof(name)))
+	struct handle *h = handle_and_name(env, info, 2, argv, name, sizeof(name));
+	if (!h)
 		return NULL;
 	struct bpf_map *m = find_map(env, h, name);
 	if (!m)
@@ -911,10 +908,8 @@ static napi_value js_map_delete_keys(napi_env env, napi_callback_info info)
 {
 	napi_value argv[3];
 	char name[256];
-	if (get_args(env, info, 3, argv))
-		return NULL;
-	struct handle *h = get_handle(env, argv[0]);
-	if (!h || get_string(env, argv[1], name, sizeof(name)))
+	struct handle *h = handle_and_name(env, info, 3, argv, name, sizeof(name));
+	if (!h)
 		return NULL;
 	struct bpf_map *m = find_map(env, h, name);
 	if (!m)
