@@ -102,6 +102,31 @@ const cpuSeconds = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in USER_HZ (100)
 };
+/** Busy CPU seconds of the whole machine (all cores) since boot, from /proc/stat. */
+const machineCpuSeconds = () => {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / 100; // user nice system irq softirq steal
+};
+/** The Kafka broker's pid when the stack's run directory names it (VIGIL_HOME or this checkout's .vigil). */
+const kafkaPid = (() => {
+  try {
+    const pid = Number(readFileSync(join(process.env.VIGIL_HOME ?? join(ROOT, '.vigil'), 'run', 'kafka.pid'), 'utf8').trim());
+    return cpuSecondsOf(pid) === undefined ? undefined : pid;
+  } catch {
+    return undefined;
+  }
+})();
+function cpuSecondsOf(pid) {
+  try {
+    return cpuSeconds(pid);
+  } catch {
+    return undefined;
+  }
+}
+/** CPU seconds so far of: the machine, this process (load generator / bare producer), the gateway, the broker. */
+const cpuSnapshot = (gatewayPid) => ({ machine: machineCpuSeconds(), loadgen: cpuSeconds(process.pid), gateway: cpuSeconds(gatewayPid), kafka: kafkaPid === undefined ? NaN : cpuSecondsOf(kafkaPid) ?? NaN });
+/** Milliseconds of CPU per batch of each part between two snapshots. */
+const cpuPerBatch = (a, b, batches) => Object.fromEntries(Object.keys(a).map((k) => [k, (1000 * (b[k] - a[k])) / Math.max(1, batches)]));
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
@@ -305,12 +330,12 @@ async function main() {
 
     const rounds = [];
     for (let r = 0; r < ROUNDS; r++) {
-      let bareCpu0 = 0;
-      const bare = await load({ seconds: DURATION_S, workers: ENDPOINTS, send: bareSend, onMeasureStart: () => (bareCpu0 = cpuSeconds(process.pid)) });
-      const bareCpu = cpuSeconds(process.pid) - bareCpu0;
-      let cpu0 = 0;
-      const gwMax = await load({ seconds: DURATION_S, workers: ENDPOINTS, send: post, onMeasureStart: () => (cpu0 = cpuSeconds(gw.child.pid)) });
-      const cpu = cpuSeconds(gw.child.pid) - cpu0;
+      let bareCpu0 = cpuSnapshot(gw.child.pid);
+      const bare = await load({ seconds: DURATION_S, workers: ENDPOINTS, send: bareSend, onMeasureStart: () => (bareCpu0 = cpuSnapshot(gw.child.pid)) });
+      const bareSplit = cpuPerBatch(bareCpu0, cpuSnapshot(gw.child.pid), bare.ok);
+      let gwCpu0 = cpuSnapshot(gw.child.pid);
+      const gwMax = await load({ seconds: DURATION_S, workers: ENDPOINTS, send: post, onMeasureStart: () => (gwCpu0 = cpuSnapshot(gw.child.pid)) });
+      const gwSplit = cpuPerBatch(gwCpu0, cpuSnapshot(gw.child.pid), gwMax.ok);
       const halfRate = (0.5 * (bare.bytes / bare.wall)) / meanWire;
       const gwHalf = await load({ seconds: DURATION_S, workers: ENDPOINTS, rate: halfRate, send: post });
       const row = {
@@ -321,16 +346,23 @@ async function main() {
         gwEvents: gwMax.events / gwMax.wall,
         gwP50: gwMax.p50,
         gwP99: gwMax.p99,
-        cpuPer1000: (1000 * cpu) / Math.max(1, gwMax.ok),
+        cpuPer1000: gwSplit.gateway,
         refused: gwMax.refused + gwHalf.refused,
         halfRate,
         halfP50: gwHalf.p50,
         halfP99: gwHalf.p99,
         bareP99: bare.p99,
-        bareCpuPer1000: (1000 * bareCpu) / Math.max(1, bare.ok),
+        bareCpuPer1000: bareSplit.loadgen,
+        gwMachine: gwSplit.machine,
+        gwLoadgen: gwSplit.loadgen,
+        gwKafka: gwSplit.kafka,
+        bareMachine: bareSplit.machine,
+        bareKafka: bareSplit.kafka,
       };
       row.ratio = row.gwBps / row.bareBps;
       rounds.push(row);
+      const split = (x) => Object.entries(x).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ');
+      console.log(`  CPU ms per batch — bare phase: ${split(bareSplit)} | gateway phase: ${split(gwSplit)}`);
       console.log(
         `round ${r + 1}: bare ${fmt(row.bareRate)} batches/s (${fmt(row.bareBps / 2 ** 20, 1)} MiB/s) | gateway ${fmt(row.gwRate)} batches/s (${fmt(row.gwBps / 2 ** 20, 1)} MiB/s, ${(100 * row.ratio).toFixed(0)}%), p99 ${fmt(row.gwP99)} ms with ${ENDPOINTS} in flight, ${fmt(row.cpuPer1000, 2)} CPU s/1,000 | at half the bare rate (${fmt(row.halfRate)}/s): p50 ${fmt(row.halfP50)} ms, p99 ${fmt(row.halfP99)} ms`,
       );
@@ -344,6 +376,9 @@ async function main() {
       [`p50 / p99 ms, ${ENDPOINTS} in flight`, `${fmt(med('gwP50'))} / ${fmt(med('gwP99'))}`, `- / ${fmt(med('bareP99'))}`],
       ['p50 / p99 ms at half the bare rate', `${fmt(med('halfP50'), 1)} / ${fmt(med('halfP99'), 1)}`, '-'],
       ['CPU s per 1,000 batches', fmt(med('cpuPer1000'), 2), `${fmt(med('bareCpuPer1000'), 2)} (+ load gen.)`],
+      ['machine CPU s per 1,000 batches', fmt(med('gwMachine'), 2), fmt(med('bareMachine'), 2)],
+      ['  of which load generator', fmt(med('gwLoadgen'), 2), fmt(med('bareCpuPer1000'), 2)],
+      ['  of which Kafka broker', fmt(med('gwKafka'), 2), fmt(med('bareKafka'), 2)],
       ['refused (429/503)', fmt(rounds.reduce((s, x) => s + x.refused, 0)), '-'],
     ];
     const w = [38, 24, 26];
