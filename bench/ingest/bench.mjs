@@ -16,7 +16,8 @@
 //
 // Bodies are multi-member gzip, as the agent sends them: the endpoint's prefix, a small member with
 // the batch's own id and sequence (made per request, so every batch is new to the dedupe window),
-// and the compressed window content (from 64 templates, compressed once).
+// and the compressed window content (from 64 templates, compressed once), posted as one buffer.
+// The bare producer makes the same batches but does not compress them (it never sends gzip).
 //
 // Needs the local stack (VIGIL_HOME=… for a shared one) and a built repository.
 //   node bench/ingest/bench.mjs [--endpoints 64] [--duration 6] [--rounds 3] [--processes 40]
@@ -256,17 +257,19 @@ async function main() {
       return { raw, gz: gzipSync(raw) };
     });
     const sequences = endpoints.map(() => 0);
-    /** A new batch for endpoint e: parts of a multi-member gzip body, and its wire bytes length. */
+    /** A new batch for endpoint e: its wire bytes in parts (prefix, own id and sequence, window content). */
     const nextBatch = (e) => {
       const t = templates[rnd(templates.length)];
       const mid = Buffer.concat([avroString(randomUUID()), avroLong(++sequences[e])]);
-      return { parts: [prefixes[e].gz, gzipSync(mid, { level: 1 }), t.gz], wireLength: prefixes[e].raw.length + mid.length + t.raw.length, events: t.events, raw: [prefixes[e].raw, mid, t.raw] };
+      return { e, t, mid, wireLength: prefixes[e].raw.length + mid.length + t.raw.length, events: t.events, raw: [prefixes[e].raw, mid, t.raw] };
     };
+    /** The body an agent would post for it: one multi-member gzip buffer (only the small middle member is compressed per batch). */
+    const gzipBody = (b) => Buffer.concat([prefixes[b.e].gz, gzipSync(b.mid, { level: 1 }), b.t.gz]);
     {
       // The body the gateway will get decodes to exactly the record the bare producer sends.
       const b = nextBatch(0);
       const wire = Buffer.concat(b.raw);
-      if (!gunzipSync(Buffer.concat(b.parts)).equals(wire)) throw new Error('bench: gzip members do not decode to the wire bytes');
+      if (!gunzipSync(gzipBody(b)).equals(wire)) throw new Error('bench: gzip members do not decode to the wire bytes');
       const decoded = telemetry.fromBuffer(wire.subarray(5));
       if (decoded.endpointId !== endpoints[0].endpoint.id || decoded.processes.length !== PROCESSES) throw new Error('bench: body does not decode as the endpoint\'s batch');
     }
@@ -280,7 +283,8 @@ async function main() {
     const post = (e) =>
       new Promise((res, rej) => {
         const b = nextBatch(e);
-        const length = b.parts.reduce((s, p) => s + p.length, 0);
+        const body = gzipBody(b);
+        const length = body.length;
         const req = request(
           { host: gwUrl.hostname, port: gwUrl.port, path: '/v1/batches', method: 'POST', agent, headers: { authorization: `Bearer ${endpoints[e].key}`, 'content-type': 'application/vnd.vigil.telemetry+avro', 'content-encoding': 'gzip', 'content-length': length } },
           (r) => {
@@ -294,8 +298,8 @@ async function main() {
           },
         );
         req.on('error', rej);
-        for (const part of b.parts) req.write(part);
-        req.end();
+        // One buffer in one call, as the agent's transport sends it (libs/agent-transport).
+        req.end(body);
       });
 
     // Bare producer: same wire bytes, same acks and idempotence (the project's kafkajs adapter),
