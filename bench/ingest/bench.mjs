@@ -6,12 +6,15 @@
 // kafkajs producer (the project's adapter: idempotent, acks=all) sends the very same wire-format
 // bytes with the same concurrency, so the gateway's cost is a ratio.
 //
-// Each round (phases interleaved, so the load of a shared machine hits both alike):
+// After an unmeasured warm-up of each side, each round (phases interleaved, so the load of a shared
+// machine hits both alike):
 //   1. bare producer, closed loop (N concurrent senders)            → its bytes/s
 //   2. gateway, closed loop (N endpoints, one request each at a time) → its bytes/s, CPU/1,000 batches
 //   3. gateway, open loop at HALF the bare producer's bytes/s          → p50/p99 time to 202 at that rate
 // Prints accepted batches/s, syscall events/s represented, p50/p99, gateway CPU seconds per 1,000
-// batches, bytes/s of both and gateway ÷ bare (median over rounds).
+// batches, bytes/s of both and gateway ÷ bare (median over rounds), and where the machine's CPU
+// went per batch in each phase (whole machine from /proc/stat; this process; the gateway; the Kafka
+// broker when $VIGIL_HOME/run/kafka.pid names it) — load generator, gateway and broker share the cores.
 // Target on the 2-core machine: gateway ≥ 50% of the bare producer's bytes/s, p99 < 250 ms at that rate.
 //
 // Bodies are multi-member gzip, as the agent sends them: the endpoint's prefix, a small member with
@@ -331,6 +334,12 @@ async function main() {
       bareAcked++;
       return { ok: true, bytes: b.wireLength, events: b.events };
     };
+
+    // A warm-up round of each side, not measured: code compiled (event loop and check workers),
+    // connections open, heaps grown — the steady state a gateway that runs for days is in. Without it
+    // the first round's gateway figures were 10–30% below the others'.
+    await load({ seconds: 3, workers: ENDPOINTS, send: bareSend });
+    await load({ seconds: 3, workers: ENDPOINTS, send: post });
 
     const rounds = [];
     for (let r = 0; r < ROUNDS; r++) {
