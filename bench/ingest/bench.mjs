@@ -6,17 +6,21 @@
 // kafkajs producer (the project's adapter: idempotent, acks=all) sends the very same wire-format
 // bytes with the same concurrency, so the gateway's cost is a ratio.
 //
-// Each round (phases interleaved, so the load of a shared machine hits both alike):
+// After an unmeasured warm-up of each side, each round (phases interleaved, so the load of a shared
+// machine hits both alike):
 //   1. bare producer, closed loop (N concurrent senders)            → its bytes/s
 //   2. gateway, closed loop (N endpoints, one request each at a time) → its bytes/s, CPU/1,000 batches
 //   3. gateway, open loop at HALF the bare producer's bytes/s          → p50/p99 time to 202 at that rate
 // Prints accepted batches/s, syscall events/s represented, p50/p99, gateway CPU seconds per 1,000
-// batches, bytes/s of both and gateway ÷ bare (median over rounds).
+// batches, bytes/s of both and gateway ÷ bare (median over rounds), and where the machine's CPU
+// went per batch in each phase (whole machine from /proc/stat; this process; the gateway; the Kafka
+// broker when $VIGIL_HOME/run/kafka.pid names it) — load generator, gateway and broker share the cores.
 // Target on the 2-core machine: gateway ≥ 50% of the bare producer's bytes/s, p99 < 250 ms at that rate.
 //
 // Bodies are multi-member gzip, as the agent sends them: the endpoint's prefix, a small member with
 // the batch's own id and sequence (made per request, so every batch is new to the dedupe window),
-// and the compressed window content (from 64 templates, compressed once).
+// and the compressed window content (from 64 templates, compressed once), posted as one buffer.
+// The bare producer makes the same batches but does not compress them (it never sends gzip).
 //
 // Needs the local stack (VIGIL_HOME=… for a shared one) and a built repository.
 //   node bench/ingest/bench.mjs [--endpoints 64] [--duration 6] [--rounds 3] [--processes 40]
@@ -102,6 +106,31 @@ const cpuSeconds = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in USER_HZ (100)
 };
+/** Busy CPU seconds of the whole machine (all cores) since boot, from /proc/stat. */
+const machineCpuSeconds = () => {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / 100; // user nice system irq softirq steal
+};
+/** The Kafka broker's pid when the stack's run directory names it (VIGIL_HOME or this checkout's .vigil). */
+const kafkaPid = (() => {
+  try {
+    const pid = Number(readFileSync(join(process.env.VIGIL_HOME ?? join(ROOT, '.vigil'), 'run', 'kafka.pid'), 'utf8').trim());
+    return cpuSecondsOf(pid) === undefined ? undefined : pid;
+  } catch {
+    return undefined;
+  }
+})();
+function cpuSecondsOf(pid) {
+  try {
+    return cpuSeconds(pid);
+  } catch {
+    return undefined;
+  }
+}
+/** CPU seconds so far of: the machine, this process (load generator / bare producer), the gateway, the broker. */
+const cpuSnapshot = (gatewayPid) => ({ machine: machineCpuSeconds(), loadgen: cpuSeconds(process.pid), gateway: cpuSeconds(gatewayPid), kafka: kafkaPid === undefined ? NaN : cpuSecondsOf(kafkaPid) ?? NaN });
+/** Milliseconds of CPU per batch of each part between two snapshots. */
+const cpuPerBatch = (a, b, batches) => Object.fromEntries(Object.keys(a).map((k) => [k, (1000 * (b[k] - a[k])) / Math.max(1, batches)]));
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
@@ -231,17 +260,19 @@ async function main() {
       return { raw, gz: gzipSync(raw) };
     });
     const sequences = endpoints.map(() => 0);
-    /** A new batch for endpoint e: parts of a multi-member gzip body, and its wire bytes length. */
+    /** A new batch for endpoint e: its wire bytes in parts (prefix, own id and sequence, window content). */
     const nextBatch = (e) => {
       const t = templates[rnd(templates.length)];
       const mid = Buffer.concat([avroString(randomUUID()), avroLong(++sequences[e])]);
-      return { parts: [prefixes[e].gz, gzipSync(mid, { level: 1 }), t.gz], wireLength: prefixes[e].raw.length + mid.length + t.raw.length, events: t.events, raw: [prefixes[e].raw, mid, t.raw] };
+      return { e, t, mid, wireLength: prefixes[e].raw.length + mid.length + t.raw.length, events: t.events, raw: [prefixes[e].raw, mid, t.raw] };
     };
+    /** The body an agent would post for it: one multi-member gzip buffer (only the small middle member is compressed per batch). */
+    const gzipBody = (b) => Buffer.concat([prefixes[b.e].gz, gzipSync(b.mid, { level: 1 }), b.t.gz]);
     {
       // The body the gateway will get decodes to exactly the record the bare producer sends.
       const b = nextBatch(0);
       const wire = Buffer.concat(b.raw);
-      if (!gunzipSync(Buffer.concat(b.parts)).equals(wire)) throw new Error('bench: gzip members do not decode to the wire bytes');
+      if (!gunzipSync(gzipBody(b)).equals(wire)) throw new Error('bench: gzip members do not decode to the wire bytes');
       const decoded = telemetry.fromBuffer(wire.subarray(5));
       if (decoded.endpointId !== endpoints[0].endpoint.id || decoded.processes.length !== PROCESSES) throw new Error('bench: body does not decode as the endpoint\'s batch');
     }
@@ -255,7 +286,8 @@ async function main() {
     const post = (e) =>
       new Promise((res, rej) => {
         const b = nextBatch(e);
-        const length = b.parts.reduce((s, p) => s + p.length, 0);
+        const body = gzipBody(b);
+        const length = body.length;
         const req = request(
           { host: gwUrl.hostname, port: gwUrl.port, path: '/v1/batches', method: 'POST', agent, headers: { authorization: `Bearer ${endpoints[e].key}`, 'content-type': 'application/vnd.vigil.telemetry+avro', 'content-encoding': 'gzip', 'content-length': length } },
           (r) => {
@@ -269,8 +301,8 @@ async function main() {
           },
         );
         req.on('error', rej);
-        for (const part of b.parts) req.write(part);
-        req.end();
+        // One buffer in one call, as the agent's transport sends it (libs/agent-transport).
+        req.end(body);
       });
 
     // Bare producer: same wire bytes, same acks and idempotence (the project's kafkajs adapter),
@@ -303,14 +335,20 @@ async function main() {
       return { ok: true, bytes: b.wireLength, events: b.events };
     };
 
+    // A warm-up round of each side, not measured: code compiled (event loop and check workers),
+    // connections open, heaps grown — the steady state a gateway that runs for days is in. Without it
+    // the first round's gateway figures were 10–30% below the others'.
+    await load({ seconds: 3, workers: ENDPOINTS, send: bareSend });
+    await load({ seconds: 3, workers: ENDPOINTS, send: post });
+
     const rounds = [];
     for (let r = 0; r < ROUNDS; r++) {
-      let bareCpu0 = 0;
-      const bare = await load({ seconds: DURATION_S, workers: ENDPOINTS, send: bareSend, onMeasureStart: () => (bareCpu0 = cpuSeconds(process.pid)) });
-      const bareCpu = cpuSeconds(process.pid) - bareCpu0;
-      let cpu0 = 0;
-      const gwMax = await load({ seconds: DURATION_S, workers: ENDPOINTS, send: post, onMeasureStart: () => (cpu0 = cpuSeconds(gw.child.pid)) });
-      const cpu = cpuSeconds(gw.child.pid) - cpu0;
+      let bareCpu0 = cpuSnapshot(gw.child.pid);
+      const bare = await load({ seconds: DURATION_S, workers: ENDPOINTS, send: bareSend, onMeasureStart: () => (bareCpu0 = cpuSnapshot(gw.child.pid)) });
+      const bareSplit = cpuPerBatch(bareCpu0, cpuSnapshot(gw.child.pid), bare.ok);
+      let gwCpu0 = cpuSnapshot(gw.child.pid);
+      const gwMax = await load({ seconds: DURATION_S, workers: ENDPOINTS, send: post, onMeasureStart: () => (gwCpu0 = cpuSnapshot(gw.child.pid)) });
+      const gwSplit = cpuPerBatch(gwCpu0, cpuSnapshot(gw.child.pid), gwMax.ok);
       const halfRate = (0.5 * (bare.bytes / bare.wall)) / meanWire;
       const gwHalf = await load({ seconds: DURATION_S, workers: ENDPOINTS, rate: halfRate, send: post });
       const row = {
@@ -321,16 +359,23 @@ async function main() {
         gwEvents: gwMax.events / gwMax.wall,
         gwP50: gwMax.p50,
         gwP99: gwMax.p99,
-        cpuPer1000: (1000 * cpu) / Math.max(1, gwMax.ok),
+        cpuPer1000: gwSplit.gateway,
         refused: gwMax.refused + gwHalf.refused,
         halfRate,
         halfP50: gwHalf.p50,
         halfP99: gwHalf.p99,
         bareP99: bare.p99,
-        bareCpuPer1000: (1000 * bareCpu) / Math.max(1, bare.ok),
+        bareCpuPer1000: bareSplit.loadgen,
+        gwMachine: gwSplit.machine,
+        gwLoadgen: gwSplit.loadgen,
+        gwKafka: gwSplit.kafka,
+        bareMachine: bareSplit.machine,
+        bareKafka: bareSplit.kafka,
       };
       row.ratio = row.gwBps / row.bareBps;
       rounds.push(row);
+      const split = (x) => Object.entries(x).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ');
+      console.log(`  CPU ms per batch — bare phase: ${split(bareSplit)} | gateway phase: ${split(gwSplit)}`);
       console.log(
         `round ${r + 1}: bare ${fmt(row.bareRate)} batches/s (${fmt(row.bareBps / 2 ** 20, 1)} MiB/s) | gateway ${fmt(row.gwRate)} batches/s (${fmt(row.gwBps / 2 ** 20, 1)} MiB/s, ${(100 * row.ratio).toFixed(0)}%), p99 ${fmt(row.gwP99)} ms with ${ENDPOINTS} in flight, ${fmt(row.cpuPer1000, 2)} CPU s/1,000 | at half the bare rate (${fmt(row.halfRate)}/s): p50 ${fmt(row.halfP50)} ms, p99 ${fmt(row.halfP99)} ms`,
       );
@@ -344,6 +389,9 @@ async function main() {
       [`p50 / p99 ms, ${ENDPOINTS} in flight`, `${fmt(med('gwP50'))} / ${fmt(med('gwP99'))}`, `- / ${fmt(med('bareP99'))}`],
       ['p50 / p99 ms at half the bare rate', `${fmt(med('halfP50'), 1)} / ${fmt(med('halfP99'), 1)}`, '-'],
       ['CPU s per 1,000 batches', fmt(med('cpuPer1000'), 2), `${fmt(med('bareCpuPer1000'), 2)} (+ load gen.)`],
+      ['machine CPU s per 1,000 batches', fmt(med('gwMachine'), 2), fmt(med('bareMachine'), 2)],
+      ['  of which load generator', fmt(med('gwLoadgen'), 2), fmt(med('bareCpuPer1000'), 2)],
+      ['  of which Kafka broker', fmt(med('gwKafka'), 2), fmt(med('bareKafka'), 2)],
       ['refused (429/503)', fmt(rounds.reduce((s, x) => s + x.refused, 0)), '-'],
     ];
     const w = [38, 24, 26];

@@ -18,6 +18,8 @@ import { GatewayError } from './errors/gateway.error';
 import { KeyAuthenticator } from './auth/key-authenticator';
 import { DedupeWindow } from './ingest/dedupe-window';
 import { IngestService } from './ingest/ingest.service';
+import { InlineBatchChecker, gatewayWriterLookup, type BatchChecker } from './ingest/batch-checker';
+import { WorkerBatchChecker } from './ingest/worker-batch-checker';
 import { ProduceQueue } from './kafka/produce-queue';
 import { GatewayMetrics } from './metrics/gateway.metrics';
 import { HealthService } from './health/health.service';
@@ -71,7 +73,12 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const metrics = new GatewayMetrics(() => queue.inFlight);
   const dedupe = new DedupeWindow(config.dedupeWindowMs, config.dedupeMaxEntries);
   const auth = new KeyAuthenticator(new EndpointsRepository(pool), config.keyCacheTtlMs);
-  const ingest = new IngestService(schemas, queue, dedupe, metrics, { maxDecodedBytes: config.maxDecodedBytes }, log.child({ component: 'ingest' }));
+  const writerOf = gatewayWriterLookup((id) => schemas.typeOf(id));
+  const checker: BatchChecker =
+    config.checkWorkers > 0
+      ? new WorkerBatchChecker(config.checkWorkers, writerOf, config.maxDecodedBytes, log.child({ component: 'check-worker' }))
+      : new InlineBatchChecker(writerOf, config.maxDecodedBytes);
+  const ingest = new IngestService(checker, queue, dedupe, metrics, log.child({ component: 'ingest' }));
   const health = new HealthService({
     kafka: () => admin.brokers(),
     registry: () => registry.getDefaultCompatibility(),
@@ -104,6 +111,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     telemetrySchemaId,
     close: async () => {
       await server.close();
+      await checker.close();
       await producer.disconnect().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
       registry.close();

@@ -80,7 +80,7 @@ export class KafkaClient {
    * An idempotent producer with acks from all in-sync replicas. It retries without limit (as
    * exactly-once requires): callers bound how long they *wait*, not the send itself.
    */
-  producer(): KafkaProducer {
+  producer(options: ProducerOptions = {}): KafkaProducer {
     return new KafkaProducer(
       this.kafka.producer({
         idempotent: true,
@@ -91,6 +91,7 @@ export class KafkaClient {
         retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
       }),
       this.kafka.admin(),
+      options,
     );
   }
 
@@ -124,6 +125,30 @@ export class KafkaClient {
 /** How long a topic's partition count is trusted before it is asked again. */
 const PARTITION_COUNT_TTL_MS = 30_000;
 
+/** Settings of a {@link KafkaProducer}. */
+export interface ProducerOptions {
+  /**
+   * Largest record batch (sum of values) that messages waiting for one partition are merged into
+   * (default 1 MiB; a single larger message is still sent, alone). Keep it below the broker's
+   * `message.max.bytes`.
+   */
+  maxBatchBytes?: number;
+}
+
+/** Messages of one `send` call waiting for their partition's next request. */
+interface PartitionWaiter {
+  messages: OutgoingMessage[];
+  bytes: number;
+  resolve: (r: ProducedRecord[]) => void;
+  reject: (e: unknown) => void;
+}
+
+/** One partition's state: whether a request is in flight, and who waits for the next one. */
+interface PartitionLane {
+  busy: boolean;
+  waiting: PartitionWaiter[];
+}
+
 /**
  * Idempotent, acks=all producer.
  *
@@ -138,19 +163,28 @@ const PARTITION_COUNT_TTL_MS = 30_000;
  *   drops those records as duplicates of the first ones while acknowledging them.
  * With one partition per send and one send per partition at a time, a retry is always the same
  * records with the same sequence numbers, which the (new) leader deduplicates correctly.
+ *
+ * Messages that arrive for a partition while its request is in flight wait, and all of them (up to
+ * `maxBatchBytes`, in arrival order) go in the partition's next request: one record batch, one
+ * ack, one CRC, instead of a request each. Under load that is what keeps the broker's and the
+ * client's cost per message low (measured with bench/ingest: the broker's CPU per batch fell
+ * about 3×); when idle a message is sent at once, so no linger is added.
  */
 export class KafkaProducer {
   private connected = false;
-  /** Tail of the send chain of each `topic/partition`. */
-  private readonly chains = new Map<string, Promise<unknown>>();
+  /** Partitions with a request in flight or messages waiting, by `topic/partition`. */
+  private readonly lanes = new Map<string, PartitionLane>();
   private readonly partitionCounts = new Map<string, { count: number; at: number }>();
   private readonly partitioner = Partitioners.DefaultPartitioner();
   private adminConnected: Promise<void> | undefined;
+  private readonly maxBatchBytes: number;
 
   constructor(
     private readonly producer: Producer,
     private readonly admin: Admin,
+    options: ProducerOptions = {},
   ) {
+    this.maxBatchBytes = options.maxBatchBytes ?? 1 << 20;
     producer.on(producer.events.CONNECT, () => (this.connected = true));
     producer.on(producer.events.DISCONNECT, () => (this.connected = false));
   }
@@ -175,6 +209,8 @@ export class KafkaProducer {
   /**
    * Produce and resolve once every in-sync replica acknowledged (acks = -1). Records are keyed to
    * partitions as the Java client does (murmur2 of the key), so one endpoint stays in one partition.
+   * Resolves with one entry per partition the messages went to (the base offset of the request
+   * that carried them, which may also carry other callers' messages).
    */
   async send(topic: string, messages: OutgoingMessage[]): Promise<ProducedRecord[]> {
     const count = await this.partitionCount(topic);
@@ -182,7 +218,9 @@ export class KafkaProducer {
     const byPartition = new Map<number, OutgoingMessage[]>();
     for (const m of messages) {
       const partition = this.partitioner({ topic, partitionMetadata, message: { key: m.key, value: m.value } });
-      byPartition.set(partition, [...(byPartition.get(partition) ?? []), m]);
+      const list = byPartition.get(partition);
+      if (list) list.push(m);
+      else byPartition.set(partition, [m]);
     }
     const results = await Promise.all([...byPartition].map(([partition, ms]) => this.sendToPartition(topic, partition, ms)));
     return results.flat();
@@ -190,24 +228,49 @@ export class KafkaProducer {
 
   private sendToPartition(topic: string, partition: number, messages: OutgoingMessage[]): Promise<ProducedRecord[]> {
     const id = `${topic}/${partition}`;
-    const previous = this.chains.get(id) ?? Promise.resolve();
-    const mine = previous
-      .catch(() => undefined)
-      .then(async () => {
-        const meta = await this.producer.send({
-          topic,
-          acks: -1,
-          compression: CompressionTypes.None,
-          messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers, partition })),
-        });
-        return meta.map((r) => ({ topic: r.topicName, partition: r.partition, offset: r.baseOffset ?? r.offset ?? '-1' }));
-      });
-    this.chains.set(id, mine);
-    // Forget the chain once it is idle, so the map does not grow with every partition ever used.
-    void mine.catch(() => undefined).then(() => {
-      if (this.chains.get(id) === mine) this.chains.delete(id);
-    });
-    return mine;
+    let lane = this.lanes.get(id);
+    if (!lane) {
+      lane = { busy: false, waiting: [] };
+      this.lanes.set(id, lane);
+    }
+    const bytes = messages.reduce((s, m) => s + m.value.length, 0);
+    const result = new Promise<ProducedRecord[]>((resolve, reject) => lane.waiting.push({ messages, bytes, resolve, reject }));
+    if (!lane.busy) this.drain(id, lane, topic, partition);
+    return result;
+  }
+
+  /** Send what waits for the lane's partition as one request, then whatever arrived meanwhile; forget the lane once idle. */
+  private drain(id: string, lane: PartitionLane, topic: string, partition: number): void {
+    if (lane.waiting.length === 0) {
+      lane.busy = false;
+      // Forget idle lanes, so the map does not grow with every partition ever used.
+      this.lanes.delete(id);
+      return;
+    }
+    lane.busy = true;
+    // Whole callers only (a caller's messages succeed or fail together), at least one.
+    let n = 0;
+    let bytes = 0;
+    while (n < lane.waiting.length && (n === 0 || bytes + lane.waiting[n]!.bytes <= this.maxBatchBytes)) bytes += lane.waiting[n++]!.bytes;
+    const batch = lane.waiting.splice(0, n);
+    const records = batch.length === 1 ? batch[0]!.messages : batch.flatMap((w) => w.messages);
+    this.producer
+      .send({
+        topic,
+        acks: -1,
+        compression: CompressionTypes.None,
+        messages: records.map((m) => ({ key: m.key, value: m.value, headers: m.headers, partition })),
+      })
+      .then(
+        (meta) => {
+          const produced = meta.map((r) => ({ topic: r.topicName, partition: r.partition, offset: r.baseOffset ?? r.offset ?? '-1' }));
+          for (const w of batch) w.resolve(produced);
+        },
+        (err: unknown) => {
+          for (const w of batch) w.reject(err);
+        },
+      )
+      .finally(() => this.drain(id, lane, topic, partition));
   }
 
   private async partitionCount(topic: string): Promise<number> {

@@ -10,6 +10,9 @@ export { SchemaRegistryClient } from '@confluentinc/schemaregistry/dist/schemare
 /** An Avro schema document (what an .avsc file holds). */
 export type AvroSchema = Record<string, unknown>;
 
+/** A parsed Avro type (what {@link avroType} and {@link SubjectSchemas.typeOf} return). */
+export type AvroType = Type;
+
 /** Subject of a topic's values under the TopicNameStrategy (`<topic>-value`). */
 export function subjectForTopic(topic: string): string {
   return `${topic}-value`;

@@ -115,3 +115,54 @@ describe('checkEncoding on varint edges', () => {
     expect(() => checkEncoding(long, Buffer.from([0x80, 0x80]))).toThrow(/runs past the end/);
   });
 });
+
+describe('checkEncoding on every kind of type', () => {
+  const kinds = avroType({
+    type: 'record',
+    name: 'Kinds',
+    namespace: 'test.v1',
+    fields: [
+      { name: 'b', type: 'boolean' },
+      { name: 'f', type: 'float' },
+      { name: 'd', type: 'double' },
+      { name: 'bytes', type: 'bytes' },
+      { name: 'fx', type: { type: 'fixed', name: 'Sixteen', size: 16 } },
+      { name: 'e', type: { type: 'enum', name: 'Colour', symbols: ['RED', 'GREEN', 'BLUE'] } },
+      { name: 'nested', type: { type: 'map', values: { type: 'array', items: ['null', 'long', { type: 'record', name: 'Pair', fields: [{ name: 'k', type: 'string' }, { name: 'v', type: 'int' }] }] } } },
+      { name: 'nulls', type: { type: 'array', items: 'null' } },
+      { name: 'empty', type: { type: 'array', items: { type: 'record', name: 'Nothing', fields: [] } } },
+      { name: 'list', type: { type: 'record', name: 'Node', fields: [{ name: 'value', type: 'long' }, { name: 'next', type: ['null', 'Node'] }] } },
+      { name: 'pairs', type: { type: 'array', items: 'Pair' } },
+    ],
+  });
+
+  it('accepts random values of every type and refuses each of their truncations', () => {
+    for (let i = 0; i < 300; i++) {
+      const buf = kinds.toBuffer(kinds.random());
+      expect(() => checkEncoding(kinds, buf)).not.toThrow();
+      expect(peekStrict(kinds, buf, ['b'])).toEqual({});
+      const cut = Math.floor(Math.random() * buf.length);
+      // A strict prefix of one record encoding is never a whole one (the record has no optional tail).
+      expect(() => checkEncoding(kinds, buf.subarray(0, cut))).toThrow(SchemaError);
+      expect(() => checkEncoding(kinds, Buffer.concat([buf, Buffer.from([0])]))).toThrow(/trailing/);
+    }
+  });
+
+  it('follows recursive types and refuses bad union, enum and boolean bytes inside them', () => {
+    const list = { b: true, f: 1, d: 2, bytes: Buffer.alloc(0), fx: Buffer.alloc(16), e: 'BLUE', nested: {}, nulls: [null, null], empty: [{}, {}], pairs: [], list: { value: 1, next: { value: 2, next: { value: 3, next: null } } } };
+    const buf = kinds.toBuffer(list);
+    expect(decodeStrict(kinds, buf)).toEqual(list);
+    // Layout: b(1) f(4) d(8) bytes(1) fx(16) e(1) nested(1) nulls(2: count 2, end) empty(2) list…
+    const e = 1 + 4 + 8 + 1 + 16;
+    const bad = Buffer.from(buf);
+    bad[e] = 6; // zigzag 3: one past BLUE
+    expect(() => checkEncoding(kinds, bad)).toThrow(/enum index 3 out of range/);
+    const notBool = Buffer.from(buf);
+    notBool[0] = 2;
+    expect(() => checkEncoding(kinds, notBool)).toThrow(/boolean/);
+    const listStart = e + 1 + 1 + 2 + 2;
+    const badUnion = Buffer.from(buf);
+    badUnion[listStart + 1] = 4; // first `next` union index zigzag 2: out of range
+    expect(() => checkEncoding(kinds, badUnion)).toThrow(/union index 2 out of range/);
+  });
+});

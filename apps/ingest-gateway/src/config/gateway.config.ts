@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { DEFAULTS, EnvReader, TOPICS, maskUrl } from '@vigil/common';
 
 /** Everything the gateway reads from its environment, validated once at start-up. */
@@ -16,6 +17,11 @@ export interface GatewayConfig {
   maxDecodedBytes: number;
   /** Batches being produced at once; above it requests are refused with 429/503 instead of queueing. */
   maxInFlight: number;
+  /**
+   * Worker threads that decompress and check bodies (0: on the event loop). Default: one per core
+   * beyond the first, at most 4 — the event loop keeps HTTP, dedupe and Kafka.
+   */
+  checkWorkers: number;
   /** How long a request waits for Kafka's acknowledgement before answering 503. */
   produceTimeoutMs: number;
   /** Retry-After (seconds) sent with 429 and with 503. */
@@ -44,6 +50,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     maxBodyBytes: r.sizeBytes('VIGIL_GATEWAY_MAX_BODY', '8MiB'),
     maxDecodedBytes: r.sizeBytes('VIGIL_GATEWAY_MAX_DECODED', '15MiB'),
     maxInFlight: r.int('VIGIL_GATEWAY_MAX_IN_FLIGHT', 256, { min: 1, max: 100_000 }),
+    checkWorkers: r.int('VIGIL_GATEWAY_CHECK_WORKERS', Math.min(4, availableParallelism() - 1), { min: 0, max: 64 }),
     produceTimeoutMs: r.durationMs('VIGIL_GATEWAY_PRODUCE_TIMEOUT', '5s'),
     retryAfterOverloadedS: r.int('VIGIL_GATEWAY_RETRY_AFTER_OVERLOADED', 1, { min: 1, max: 3600 }),
     retryAfterUnavailableS: r.int('VIGIL_GATEWAY_RETRY_AFTER_UNAVAILABLE', 5, { min: 1, max: 3600 }),

@@ -1,10 +1,10 @@
 import type { Logger } from '@vigil/common';
-import { SchemaError, decodeWireHeader, peekStrict, type SubjectSchemas } from '@vigil/schemas';
 import { GatewayError } from '../errors/gateway.error';
 import type { GatewayMetrics } from '../metrics/gateway.metrics';
 import type { ProduceQueue } from '../kafka/produce-queue';
+import type { BatchChecker } from './batch-checker';
 import type { DedupeWindow } from './dedupe-window';
-import { decompressBody, parseEncoding } from './decompress';
+import { parseEncoding } from './decompress';
 
 /** What an accepted request did. */
 export interface IngestResult {
@@ -14,13 +14,6 @@ export interface IngestResult {
   status: 'accepted' | 'duplicate';
 }
 
-/** The fields the gateway needs from any version of TelemetryBatch (checked, not assumed). */
-interface BatchIdentity extends Record<string, unknown> {
-  endpointId?: unknown;
-  batchId?: unknown;
-  sequence?: unknown;
-}
-
 /**
  * POST /v1/batches without the HTTP: decompress within limits, check the schema id belongs to the
  * telemetry subject, decode the whole record, check the endpoint id, drop duplicates, produce and
@@ -28,11 +21,10 @@ interface BatchIdentity extends Record<string, unknown> {
  */
 export class IngestService {
   constructor(
-    private readonly schemas: SubjectSchemas,
+    private readonly checker: BatchChecker,
     private readonly queue: ProduceQueue,
     private readonly dedupe: DedupeWindow,
     private readonly metrics: GatewayMetrics,
-    private readonly limits: { maxDecodedBytes: number },
     private readonly log: Logger,
   ) {}
 
@@ -42,10 +34,10 @@ export class IngestService {
     this.queue.admit();
     const encoding = parseEncoding(contentEncoding);
     this.metrics.bytes.inc({ stage: 'received', encoding }, body.length);
-    const data = await decompressBody(body, encoding, this.limits.maxDecodedBytes);
+    // Decompressed within maxDecodedBytes, schema id under the telemetry subject, whole record checked.
+    const { data, identity: batch } = await this.checker.check(body, encoding);
     this.metrics.bytes.inc({ stage: 'decompressed', encoding }, data.length);
 
-    const batch = await this.decode(data);
     if (batch.endpointId !== endpointId) {
       throw new GatewayError('ENDPOINT_MISMATCH', 'the batch names another endpoint than the key that posted it');
     }
@@ -75,28 +67,5 @@ export class IngestService {
     this.metrics.batches.inc({ result: 'accepted' });
     this.log.debug({ endpointId, batchId: batch.batchId, sequence: batch.sequence, bytes: data.length }, 'batch accepted');
     return { ...result, status: 'accepted' };
-  }
-
-  private async decode(data: Buffer): Promise<BatchIdentity> {
-    try {
-      const { schemaId, payload } = decodeWireHeader(data);
-      const writer = await this.schemas.typeOf(schemaId);
-      if (writer.typeName !== 'record') throw new GatewayError('MALFORMED_BATCH', 'the body is not a TelemetryBatch record');
-      // The whole record is decoded and checked (every varint, length, count, union and enum
-      // index, nothing trailing); only the identity fields are materialised.
-      return peekStrict<BatchIdentity>(writer, payload, ['endpointId', 'batchId', 'sequence']);
-    } catch (err) {
-      if (!(err instanceof SchemaError)) throw err;
-      switch (err.code) {
-        case 'SCHEMA_UNKNOWN':
-          throw new GatewayError('SCHEMA_UNKNOWN', err.message);
-        case 'REGISTRY_UNAVAILABLE':
-          throw new GatewayError('REGISTRY_UNAVAILABLE', 'the schema registry is unavailable; retry later', { retriable: true, cause: err });
-        case 'WIRE_FORMAT_INVALID':
-        case 'AVRO_INVALID':
-        case 'SCHEMA_INCOMPATIBLE':
-          throw new GatewayError('MALFORMED_BATCH', err.message);
-      }
-    }
   }
 }
