@@ -128,6 +128,19 @@ describe('vigil.bpf.o on the running kernel (root)', () => {
     expect(probe.ngramCounts().some((c) => c.tgid === pid)).toBe(false);
   });
 
+  it('loads while signals keep arriving (the verifier gives up with EAGAIN on a pending signal)', async () => {
+    const onSignal = (): void => undefined;
+    process.on('SIGUSR2', onSignal);
+    const spammer = spawn('/bin/sh', ['-c', `while kill -USR2 ${process.pid}; do :; done`], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 3; i++) await VigilProbe.start({ agentTgid: process.pid }).close();
+    } finally {
+      spammer.kill('SIGKILL');
+      process.off('SIGUSR2', onSignal);
+    }
+  });
+
   it('reports the verifier log when the kernel rejects a program', () => {
     const obj = join(tmp, 'bad.bpf.o');
     execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c', join(FIXTURES, 'bad.bpf.c'), '-o', obj]);
