@@ -28,11 +28,20 @@ const opt = (name, dflt) => {
 const REPS = Number(opt('--reps', '5'));
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 {
-  const missing = [['cc', 'gcc'], ['nginx', 'nginx-light'], ['wrk', 'wrk'], ['bpftrace', 'bpftrace']].filter(([cmd]) => !have(cmd)).map(([, pkg]) => pkg);
-  if (missing.length && process.getuid() === 0) {
-    process.stderr.write(`bench: installing ${missing.join(' ')}\n`);
-    const apt = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (apt.status !== 0) process.stderr.write(`bench: apt-get install ${missing.join(' ')} failed; the workloads and peers that need them are left out\n`);
+  // the CLI's installer: apt-get with a policy-rc.d, so nginx's package does not start a service on :80
+  const { ensurePackages } = createRequire(join(ROOT, 'package.json'))(join(ROOT, 'tools', 'cli', 'dist', 'system', 'packages.js'));
+  const needs = [
+    ['cc', 'gcc', 'compiles the workloads'],
+    ['nginx', 'nginx-light', 'workload d'],
+    ['wrk', 'wrk', 'workload d'],
+    ['bpftrace', 'bpftrace', 'the peer'],
+  ].map(([cmd, pkg, why]) => ({ pkg, why, present: () => have(cmd) }));
+  if (process.getuid() === 0) {
+    try {
+      ensurePackages(needs, (m) => process.stderr.write(`bench: ${m}\n`));
+    } catch (err) {
+      process.stderr.write(`bench: ${err.message.split('\n')[0]}; the workloads and peers that need them are left out\n`);
+    }
   }
 }
 const ONLY = opt('--only', 'a,b,c,d').split(',');

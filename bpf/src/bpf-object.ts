@@ -110,12 +110,17 @@ export function sumPerCpuU64(dump: NativeMapDump, i: number): bigint {
   return sum;
 }
 
+/** An unsigned 64-bit little-endian value as a JS number (exact below 2^53). */
+export function readU64(b: Buffer, off: number): number {
+  return b.readUInt32LE(off) + b.readUInt32LE(off + 4) * 0x1_0000_0000;
+}
+
 /** Same as sumPerCpuU64 as a JS number (exact below 2^53; counts never get near). */
 export function sumPerCpu(dump: NativeMapDump, i: number): number {
   const cpus = dump.valueSize / 8;
   const base = i * dump.valueSize;
   let sum = 0;
-  for (let c = 0; c < cpus; c++) sum += dump.values.readUInt32LE(base + c * 8) + dump.values.readUInt32LE(base + c * 8 + 4) * 0x1_0000_0000;
+  for (let c = 0; c < cpus; c++) sum += readU64(dump.values, base + c * 8);
   return sum;
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { BpfObject, possibleCpus, sumPerCpu } from './bpf-object';
+import { BpfObject, possibleCpus, readU64, sumPerCpu } from './bpf-object';
 import { syscallNumber } from './syscalls-x86-64';
 import { DROP_CAUSES, LAYOUTS, type DropCause } from './layout';
 import { VIGIL_BPF_OBJECT } from './native';
@@ -48,8 +48,25 @@ const NGRAM_KEY = LAYOUTS.vigil_ngram_key!;
 const DROP_KEY = LAYOUTS.vigil_drop_key!;
 /** The 10-bit code shared by every syscall number ≥ 1022 (vigil_events.h VIGIL_NGRAM_CODE_OTHER). */
 const NGRAM_CODE_OTHER = 1023;
+const SLOT = LAYOUTS.vigil_slot!;
 /** Cache slot keys are tgid << 42 | window (vigil_events.h VIGIL_SLOT_TGID_SHIFT). */
 const SLOT_TGID_SHIFT = 42;
+
+/** The (tgid, window) of the cache slot at `off`, or undefined when the slot is free (key 0). */
+function slotKey(slots: Buffer, off: number): { tgid: number; window: number } | undefined {
+  const lo = slots.readUInt32LE(off + SLOT.fields.key!.offset);
+  const hi = slots.readUInt32LE(off + SLOT.fields.key!.offset + 4);
+  if (lo === 0 && hi === 0) return undefined;
+  // tgid is the key's bits 42…63 (hi >>> 10); the window's top 10 bits are hi & 0x3ff
+  return { tgid: hi >>> (SLOT_TGID_SHIFT - 32), window: (hi & ((1 << (SLOT_TGID_SHIFT - 32)) - 1)) * 0x1_0000_0000 + lo };
+}
+
+/** nested[a][b] += n */
+function addTo(nested: Map<number, Map<number, number>>, a: number, b: number, n: number): void {
+  let m = nested.get(a);
+  if (!m) nested.set(a, (m = new Map()));
+  m.set(b, (m.get(b) ?? 0) + n);
+}
 
 const EXIT_SECTION = 'tracepoint/syscalls/sys_exit_';
 
@@ -149,26 +166,17 @@ export class VigilProbe {
    */
   activity(): { syscalls: CountEntry[]; ngrams: CountEntry[] } {
     const windows = new Map<number, Map<number, number>>(); // tgid → window → count
-    const addWindow = (tgid: number, window: number, n: number): void => {
-      let m = windows.get(tgid);
-      if (!m) windows.set(tgid, (m = new Map()));
-      m.set(window, (m.get(window) ?? 0) + n);
-    };
     const slots = this.slotBits ? this.obj.readSlots('slot_counts') : undefined;
-    for (let off = 0; slots && off < slots.length; off += 16) {
-      const lo = slots.readUInt32LE(off);
-      const hi = slots.readUInt32LE(off + 4);
-      if (lo === 0 && hi === 0) continue;
-      const count = slots.readUInt32LE(off + 8) + slots.readUInt32LE(off + 12) * 0x1_0000_0000;
-      // key = tgid << 42 | window: tgid is hi >>> 10, the window's top 10 bits are hi & 0x3ff
-      addWindow(hi >>> (SLOT_TGID_SHIFT - 32), (hi & ((1 << (SLOT_TGID_SHIFT - 32)) - 1)) * 0x1_0000_0000 + lo, count);
+    for (let off = 0; slots && off < slots.length; off += SLOT.size) {
+      const key = slotKey(slots, off);
+      if (key) addTo(windows, key.tgid, key.window, readU64(slots, off + SLOT.fields.count!.offset));
     }
     const n = this.obj.dumpMap('ngram_counts');
     for (let i = 0; i < n.count; i++) {
       const off = i * n.keySize;
       const tgid = n.keys.readUInt32LE(off + NGRAM_KEY.fields.tgid!.offset);
-      const hash = n.keys.readUInt32LE(off + NGRAM_KEY.fields.hash!.offset) + n.keys.readUInt32LE(off + NGRAM_KEY.fields.hash!.offset + 4) * 0x1_0000_0000;
-      addWindow(tgid, hash, sumPerCpu(n, i));
+      const hash = readU64(n.keys, off + NGRAM_KEY.fields.hash!.offset);
+      addTo(windows, tgid, hash, sumPerCpu(n, i));
     }
 
     const syscalls: CountEntry[] = [];
@@ -176,21 +184,16 @@ export class VigilProbe {
     const k = this.options.ngramK;
     const full = k > 0 ? 1024 ** (k - 1) : Infinity; // a full window's oldest code is non-zero
     const perTgid = new Map<number, Map<number, number>>(); // tgid → nr → count
-    const add = (tgid: number, nr: number, c: number): void => {
-      let m = perTgid.get(tgid);
-      if (!m) perTgid.set(tgid, (m = new Map()));
-      m.set(nr, (m.get(nr) ?? 0) + c);
-    };
     for (const [tgid, m] of windows)
       for (const [window, count] of m) {
         const code = window % 1024;
-        if (code !== NGRAM_CODE_OTHER) add(tgid, code - 1, count);
+        if (code !== NGRAM_CODE_OTHER) addTo(perTgid, tgid, code - 1, count);
         if (window >= full) ngrams.push({ tgid, key: window, count });
       }
     const c = this.obj.dumpMap('syscall_counts');
     for (let i = 0; i < c.count; i++) {
       const off = i * c.keySize;
-      add(c.keys.readUInt32LE(off + COUNT_KEY.fields.tgid!.offset), c.keys.readUInt32LE(off + COUNT_KEY.fields.nr!.offset), sumPerCpu(c, i));
+      addTo(perTgid, c.keys.readUInt32LE(off + COUNT_KEY.fields.tgid!.offset), c.keys.readUInt32LE(off + COUNT_KEY.fields.nr!.offset), sumPerCpu(c, i));
     }
     for (const [tgid, m] of perTgid) for (const [nr, count] of m) syscalls.push({ tgid, key: nr, count });
     return { syscalls, ngrams };
@@ -237,9 +240,9 @@ export class VigilProbe {
     if (this.slotBits) {
       const slots = this.obj.readSlots('slot_counts');
       const free: number[] = [];
-      for (let off = 0; off < slots.length; off += 16) {
-        const hi = slots.readUInt32LE(off + 4);
-        if ((hi !== 0 || slots.readUInt32LE(off) !== 0) && set.has(hi >>> (SLOT_TGID_SHIFT - 32))) free.push(off / 16);
+      for (let off = 0; off < slots.length; off += SLOT.size) {
+        const key = slotKey(slots, off);
+        if (key && set.has(key.tgid)) free.push(off / SLOT.size);
       }
       this.obj.freeSlots('slot_counts', free);
     }
