@@ -4,12 +4,13 @@
  * this kernel offers). Work per call, with sequences on: one task-storage lookup for the thread's
  * window and ONE count keyed (tgid, window): in this CPU's direct-mapped cache slot, or when that
  * slot holds another key in the per-CPU hash. The window's lowest 10 bits are the call itself, so
- * those counts carry both the k-gram counts (full windows) and the exact
- * syscall counts (user space sums entries by their lowest code; a thread's first k-1 calls give
- * partial windows with leading zero codes). The (tgid, nr) map is only written when the k-gram
- * map is full, for syscall numbers the 10-bit code cannot name, or with sequences off — counts
- * stay exact in every case. For the few syscalls with argument records the raw arguments are stashed in task storage
- * for the exit hook. No ring-buffer traffic here, except for calls this kernel does not implement.
+ * those counts carry both the k-gram counts (full windows) and the exact syscall counts (user
+ * space sums entries by their lowest code; a thread's first k-1 calls give partial windows with
+ * leading zero codes). The (tgid, nr) map is only written when the k-gram map is full, for
+ * syscall numbers the 10-bit code cannot name, when the thread's state cannot be created, or with
+ * sequences off: counts stay exact in every case. For the few syscalls with argument records the
+ * raw arguments are stashed in task storage for the exit hook. No ring-buffer traffic here,
+ * except for calls this kernel does not implement.
  */
 #include "../include/vigil.bpf.h"
 
