@@ -18,6 +18,8 @@ import { gunzipSync } from 'node:zlib';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
 const AGENT = join(ROOT, 'apps', 'agent', 'dist', 'main.js');
+// as every launcher starts it (tools/cli/src/commands/agent.ts AGENT_NODE_FLAGS, deploy/agent)
+const AGENT_NODE_FLAGS = ['--single-threaded'];
 const { TelemetryBatchV1Schema, avroType } = createRequire(join(ROOT, 'package.json'))('@vigil/schemas');
 const telemetryType = avroType(TelemetryBatchV1Schema);
 const args = process.argv.slice(2);
@@ -113,7 +115,7 @@ async function startAgent() {
   const conf = join(tmp, 'agent.conf');
   // No gateway (port 1 refuses): every batch stays in the spool, where the bench reads it.
   writeFileSync(conf, `api=http://127.0.0.1:1\ninsecure_http=true\nkey=bench\nid=bench\nname=bench\nbatch_size=1000\nspool_dir=${spool}\nwindow=2s\n`);
-  const child = spawn(process.execPath, [AGENT, 'run', '--config', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, AGENT, 'run', '--config', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));

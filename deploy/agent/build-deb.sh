@@ -61,7 +61,7 @@ install -m 0755 "$here/install.sh" "$pkg/usr/share/vigil-agent/install.sh"
 cat > "$pkg/usr/bin/vigil-agent" <<'WRAPPER'
 #!/bin/sh
 # The Vigil agent with its bundled runtime: vigil-agent capture|run … (see vigil-agent --help).
-exec /opt/vigil-agent/bin/node /opt/vigil-agent/lib/dist/vigil-agent.js "$@"
+exec /opt/vigil-agent/bin/node --single-threaded /opt/vigil-agent/lib/dist/vigil-agent.js "$@"
 WRAPPER
 chmod 0755 "$pkg/usr/bin/vigil-agent"
 cat > "$pkg/usr/share/doc/vigil-agent/copyright" <<EOF

@@ -10,6 +10,12 @@ import { BatchSender, SendError, connectionError, errorDetail, retryAfterOf } fr
 import { Spool, type SpoolEntry } from './spool';
 
 const gzipAsync = promisify(gzip);
+/**
+ * zlib level 1: on the endpoint CPU is the scarce resource. A 46,925-file window compresses to
+ * 371 KiB at level 1 against 313 KiB at the default 6, in 0.21 instead of 0.54 µs per file
+ * (bench/agent-pipeline; the Avro encoding itself is 0.34).
+ */
+export const GZIP_LEVEL = 1;
 
 /** Minimal logger shape (pino satisfies it). */
 export interface TransportLogger {
@@ -131,7 +137,7 @@ export class AgentTransport {
       const agentStats = { ...window.agentStats, spool_evicted_total: this.spool.evictedTotal };
       const batch: TelemetryBatch = { ...window, processes, drops, agentStats, endpointId: this.options.endpointId, batchId: randomUUID(), sequence: this.nextSequence() };
       const payload = telemetryType.toBuffer(batch);
-      const body = this.encoding === 'gzip' ? await gzipAsync(payload) : payload;
+      const body = this.encoding === 'gzip' ? await gzipAsync(payload, { level: GZIP_LEVEL }) : payload;
       if (i === 0) this.reportedEvictions += evictedNow;
       try {
         this.spool.put(batch.sequence, batch.batchId, body);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { DEFAULTS, isLoopbackHost } from '@vigil/common';
+import { AGENT_NODE_FLAGS } from './commands/agent';
 import { enrolEndpoint } from './commands/endpoint';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT } from './paths';
@@ -15,6 +16,8 @@ export interface ServiceSpec {
   /** Entry point relative to the repository root; a service whose build is absent is skipped. */
   entry: string;
   args?: string[];
+  /** Flags for node itself, before the entry point. */
+  nodeFlags?: string[];
   /** Health URL (HTTP 200 = healthy). */
   healthUrl: string;
   /** Address shown to the operator. */
@@ -80,6 +83,7 @@ export const SERVICES: ServiceSpec[] = [
   {
     name: 'agent',
     entry: 'apps/agent/dist/main.js',
+    nodeFlags: AGENT_NODE_FLAGS,
     args: ['run', '--config', LOCAL_AGENT_CONFIG],
     healthUrl: `http://127.0.0.1:${LOCAL_AGENT_METRICS_PORT}/healthz`,
     url: `http://127.0.0.1:${LOCAL_AGENT_METRICS_PORT}/metrics`,
@@ -104,7 +108,7 @@ export async function startService(s: ServiceSpec, progress: (m: string) => void
     startDetached({
       name: s.name,
       command: process.execPath,
-      args: ['--enable-source-maps', resolve(REPO_ROOT, s.entry), ...(s.args ?? [])],
+      args: ['--enable-source-maps', ...(s.nodeFlags ?? []), resolve(REPO_ROOT, s.entry), ...(s.args ?? [])],
       env: { ...stackEnv(), ...(s.env?.() ?? {}) },
       cwd: REPO_ROOT,
     });

@@ -26,7 +26,7 @@ const proc = (pid: number, syscalls: [number, number][]): ProcessEntry => ({
   partial: false,
 });
 const base = { tsNs: 0n, tgid: 10, tid: 10 };
-const open = (path: string, ret: number): OpenEvent => ({ ...base, type: EventType.Open, nr: 257, dfd: -100, flags: 0, mode: 0, ret, path });
+const open = (path: string, ret: number, flags = 0): OpenEvent => ({ ...base, type: EventType.Open, nr: 257, dfd: -100, flags, mode: 0, ret, path });
 
 describe('WindowBuilder', () => {
   it('reports count deltas per window and skips idle processes', () => {
@@ -44,14 +44,21 @@ describe('WindowBuilder', () => {
     w.onOpen(p, open('/etc/passwd', 3));
     w.onOpen(p, open('/etc/passwd', 4));
     w.onOpen(p, open('/etc/passwd', -13));
+    w.onOpen(p, open('/etc/shadow', -13));
+    w.onOpen(p, open('/etc/passwd', 5, 0o1));
+    w.onOpen(p, open('/etc/passwd', -13));
+    w.onOpen(p, open('/etc/passwd', 6, 0o1));
     const net: NetEvent = { ...base, type: EventType.Net, nr: 42, ret: 0, fd: 3, family: 2, port: 443, addr: '10.0.0.1' };
     w.onNet(p, net);
     w.onNet(p, net);
     const [a] = w.take([p], 999);
-    expect(a!.files.map((f) => [f.path, f.ret, f.count])).toEqual([
-      ['/etc/passwd', 0, 2],
-      ['/etc/passwd', -13, 1],
+    expect(a!.files.map((f) => [f.path, f.flags, f.ret, f.count])).toEqual([
+      ['/etc/passwd', 0, 0, 2],
+      ['/etc/passwd', 0, -13, 2],
+      ['/etc/passwd', 1, 0, 2],
+      ['/etc/shadow', 0, -13, 1],
     ]);
+    expect(w.take([p], 999)).toEqual([]);
     expect(a!.network).toMatchObject([{ op: 'CONNECT', family: 'INET', addr: '10.0.0.1', port: 443, count: 2 }]);
   });
 

@@ -6,7 +6,8 @@ import type { AddressFamily, ExecRecord, FileOpen, NetOpKind, NetworkOp, Process
 
 /** Per-process records of the current window. */
 interface WindowRecords {
-  files: Map<string, FileOpen>;
+  /** By path, then (flags, result): one entry per distinct triple, most paths have one. */
+  files: Map<string, FileOpen | FileOpen[]>;
   execs: ExecRecord[];
   network: Map<string, NetworkOp>;
   security: SecurityRecord[];
@@ -39,6 +40,8 @@ export class WindowBuilder implements CollectorSink {
   private reported = new Map<number, Reported>();
   /** Processes that ended in this window, with their final state. */
   private ended: ProcessEntry[] = [];
+  /** Wall-clock ms at which the batch being dispatched was handed over (0 before the first). */
+  private now = 0;
 
   constructor(private readonly ngramK: number) {}
 
@@ -56,13 +59,27 @@ export class WindowBuilder implements CollectorSink {
     this.rec(caller.pid).execs.push({ time: Date.now(), filename: ev.ret === 0 ? ev.exe || ev.filename : ev.filename, argv: ev.argv, ret: ev.ret });
   }
 
+  /** Records of one batch were pending together: one clock read serves them (firstSeen, ms). */
+  onBatch(): void {
+    this.now = Date.now();
+  }
+
   onOpen(p: ProcessEntry, ev: OpenEvent): void {
     const ret = ev.ret >= 0 ? 0 : ev.ret;
-    const key = `${ev.path}\0${ev.flags}\0${ret}`;
     const files = this.rec(p.pid).files;
-    const f = files.get(key);
-    if (f) f.count++;
-    else files.set(key, { path: ev.path, flags: ev.flags, ret, count: 1, firstSeen: Date.now() });
+    const known = files.get(ev.path);
+    if (known === undefined) {
+      files.set(ev.path, { path: ev.path, flags: ev.flags, ret, count: 1, firstSeen: this.now || Date.now() });
+      return;
+    }
+    const list = Array.isArray(known) ? known : [known];
+    const f = list.find((x) => x.flags === ev.flags && x.ret === ret);
+    if (f) {
+      f.count++;
+      return;
+    }
+    list.push({ path: ev.path, flags: ev.flags, ret, count: 1, firstSeen: this.now || Date.now() });
+    if (list.length === 2) files.set(ev.path, list);
   }
 
   onNet(p: ProcessEntry, ev: NetEvent): void {
@@ -112,7 +129,7 @@ export class WindowBuilder implements CollectorSink {
         exitCode: p.exitCode,
         syscalls: Object.fromEntries([...syscalls].map(([nr, n]) => [syscallName(nr), n])),
         sequences: { k: this.ngramK, ngrams: [...ngrams].map(([hash, count]) => ({ hash, count })) },
-        files: [...(recs?.files.values() ?? [])],
+        files: recs ? [...recs.files.values()].flat() : [],
         execs: recs?.execs ?? [],
         network: [...(recs?.network.values() ?? [])],
         security: recs?.security ?? [],

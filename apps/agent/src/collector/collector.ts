@@ -1,8 +1,7 @@
 import {
   DROP_CAUSES,
   EventType,
-  decodeEvent,
-  splitBatch,
+  decodeBatch,
   type DropCause,
   type ExecEvent,
   type NetEvent,
@@ -30,6 +29,8 @@ export interface CollectorSink {
    */
   onExec(proc: ProcessEntry, ev: ExecEvent, parentExe: string, caller: ProcessEntry): void;
   onOpen(proc: ProcessEntry, ev: OpenEvent): void;
+  /** A batch of records is about to be dispatched (they were all pending at the same moment). */
+  onBatch?(): void;
   onNet(proc: ProcessEntry, ev: NetEvent): void;
   onSecurity(proc: ProcessEntry, ev: SecurityEvent): void;
   /** The process exited and its counts are final (after this it is forgotten). */
@@ -51,14 +52,14 @@ export function sumDrops(d: Partial<Record<DropCause, number>>): number {
   return Object.values(d).reduce((s, n) => s + (n ?? 0), 0);
 }
 
-const KIND: Record<number, string> = {
-  [EventType.Fork]: 'fork',
-  [EventType.Exec]: 'exec',
-  [EventType.Exit]: 'exit',
-  [EventType.Open]: 'open',
-  [EventType.Net]: 'net',
-  [EventType.Security]: 'security',
-};
+const KINDS: [EventType, string][] = [
+  [EventType.Fork, 'fork'],
+  [EventType.Exec, 'exec'],
+  [EventType.Exit, 'exit'],
+  [EventType.Open, 'open'],
+  [EventType.Net, 'net'],
+  [EventType.Security, 'security'],
+];
 
 /**
  * Drives the probe: drains the ring buffer into the process table and the sink, and syncs the
@@ -69,6 +70,8 @@ const KIND: Record<number, string> = {
 export class Collector {
   readonly stats: CollectorStats = { records: {}, recordsTotal: 0, batches: 0, selfSyscalls: 0 };
   private exitedSinceSync: number[] = [];
+  /** Records of the batch being dispatched, by EventType. */
+  private readonly byType = new Uint32Array(Math.max(...KINDS.map(([t]) => t)) + 1);
   /** Cumulative kernel drops by cause (whole host). */
   drops: Record<DropCause, number> = Object.fromEntries(DROP_CAUSES.map((c) => [c, 0])) as Record<DropCause, number>;
   /** Host-wide losses not attributable to any process (cumulative). */
@@ -87,18 +90,21 @@ export class Collector {
     const batch = await this.probe.poll(timeoutMs);
     if (batch.length === 0) return 0;
     this.stats.batches++;
-    const records = splitBatch(batch);
-    for (const r of records) {
-      const ev = decodeEvent(r);
-      if (ev) this.dispatch(ev);
+    const { events, undecodable } = decodeBatch(batch);
+    this.sink.onBatch?.();
+    const byType = this.byType.fill(0);
+    for (const ev of events) {
+      byType[ev.type]! += 1;
+      this.dispatch(ev);
     }
-    return records.length;
+    const records = this.stats.records;
+    for (const [type, kind] of KINDS) if (byType[type]) records[kind] = (records[kind] ?? 0) + byType[type]!;
+    if (undecodable) records.unknown = (records.unknown ?? 0) + undecodable;
+    this.stats.recordsTotal += events.length + undecodable;
+    return events.length + undecodable;
   }
 
   private dispatch(ev: VigilEvent): void {
-    const kind = KIND[ev.type] ?? 'unknown';
-    this.stats.records[kind] = (this.stats.records[kind] ?? 0) + 1;
-    this.stats.recordsTotal++;
     switch (ev.type) {
       case EventType.Fork:
         this.table.onFork(ev);

@@ -6,6 +6,9 @@ import { waitUntil } from '@vigil/testing';
 
 /** apps/agent/dist/main.js — integration tests run the built agent like an operator would. */
 export const AGENT_MAIN = resolve(__dirname, '..', '..', 'dist', 'main.js');
+/** node and its flags before AGENT_MAIN, as every launcher runs the agent (AGENT_NODE_FLAGS in tools/cli). */
+export const AGENT_NODE = [process.execPath, '--single-threaded'] as const;
+export const agentArgv = (...args: string[]): string[] => [AGENT_NODE[1], AGENT_MAIN, ...args];
 export const FIXTURES = resolve(__dirname, 'fixtures');
 
 /** Compile a fixture C program into a fresh temp dir under the given (comm-sized) name. */
@@ -26,7 +29,7 @@ export interface RunningCapture {
 
 /** Start `agent capture ARGS` and wait until it reports the hooks attached. */
 export async function startCapture(args: string[]): Promise<RunningCapture> {
-  const child = spawn(process.execPath, [AGENT_MAIN, 'capture', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(AGENT_NODE[0], agentArgv('capture', ...args), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '@vigil/testing';
-import { AGENT_MAIN, runToEnd } from './agent-harness';
+import { AGENT_NODE, agentArgv, runToEnd } from './agent-harness';
 import { enrolWithCli, freePort, ingestFixture, startGatewayProcess, withConfig, type GatewayProcess, type IngestFixture } from './ingest-stack';
 
 /** One sample of the agent's Prometheus metrics, by name{labels}. */
@@ -40,7 +40,7 @@ describe('agent run → gateway → Kafka (root, real kernel)', () => {
     metricsPort = await freePort();
     const conf = join(dir, 'agent.conf');
     writeFileSync(conf, withConfig(endpoint.config, { spool_dir: spoolDir, window: '1s', metrics_port: String(metricsPort), batch_size: '50' }), { mode: 0o600 });
-    agent = spawn(process.execPath, [AGENT_MAIN, 'run', '--config', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    agent = spawn(AGENT_NODE[0], agentArgv('run', '--config', conf), { stdio: ['ignore', 'pipe', 'pipe'] });
     agent.stdout!.setEncoding('utf8').on('data', (d: string) => (agentOut += d));
     agent.stderr!.setEncoding('utf8').on('data', (d: string) => (agentOut += d));
     agentExit = new Promise((r) => agent.on('exit', (c) => r(c)));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentTransport, SendError, TransportConfigError } from '@vigil/agent-transport';
 import { sampleTelemetryBatch } from '@vigil/schemas';
 import { waitUntil } from '@vigil/testing';
-import { AGENT_MAIN } from './agent-harness';
+import { AGENT_NODE, agentArgv } from './agent-harness';
 import { CADDYFILE, enrolWithCli, freePort, ingestFixture, startGatewayProcess, withConfig, type GatewayProcess, type IngestFixture } from './ingest-stack';
 
 /**
@@ -120,7 +120,7 @@ describe('agent ↔ gateway through Caddy (TLS, internal CA)', () => {
   it('`agent run` with an untrusted gateway certificate stops at start-up: exit 76, the error names the CA file', async () => {
     const conf = join(dir, 'wrong.conf');
     writeFileSync(conf, withConfig(endpoint.config, { tls_ca: wrongCa, spool_dir: join(dir, 'agent-spool-wrong') }), { mode: 0o600 });
-    const err = await promisify(execFile)(process.execPath, [AGENT_MAIN, 'run', '--config', conf]).then(
+    const err = await promisify(execFile)(AGENT_NODE[0], agentArgv('run', '--config', conf)).then(
       () => undefined,
       (e: { code: number; stderr: string }) => e,
     );
@@ -131,7 +131,7 @@ describe('agent ↔ gateway through Caddy (TLS, internal CA)', () => {
   it('`agent run` refuses plain http without insecure_http, naming the config line', async () => {
     const conf = join(dir, 'http.conf');
     writeFileSync(conf, withConfig(endpoint.config, { api: gw.url, spool_dir: join(dir, 'agent-spool-http') }), { mode: 0o600 });
-    const err = await promisify(execFile)(process.execPath, [AGENT_MAIN, 'run', '--config', conf]).then(
+    const err = await promisify(execFile)(AGENT_NODE[0], agentArgv('run', '--config', conf)).then(
       () => undefined,
       (e: { code: number; stderr: string }) => e,
     );
@@ -143,7 +143,7 @@ describe('agent ↔ gateway through Caddy (TLS, internal CA)', () => {
   it('`agent run` with the right tls_ca verifies the gateway at start-up and runs', async () => {
     const conf = join(dir, 'right.conf');
     writeFileSync(conf, withConfig(endpoint.config, { tls_ca: rootCa, spool_dir: join(dir, 'agent-spool-right'), window: '1s' }), { mode: 0o600 });
-    const child = spawn(process.execPath, [AGENT_MAIN, 'run', '--config', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(AGENT_NODE[0], agentArgv('run', '--config', conf), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -6,11 +6,20 @@ import { REPO_ROOT } from '../paths';
 
 const AGENT_MAIN = join(REPO_ROOT, 'apps', 'agent', 'dist', 'main.js');
 
+/**
+ * Node flags of every agent process (this command, `./vigil up`, the .deb's unit and wrapper in
+ * deploy/agent, the bench and the integration tests). --single-threaded: V8 does its garbage
+ * collection and compilation on the agent's own thread instead of helper threads that the
+ * scheduler puts on the monitored workload's CPUs; on 2 cores that interference cost the file
+ * walk of bench/agent-overhead 0.10 of its 1.28× (the agent pinned to the other core: 1.15×).
+ */
+export const AGENT_NODE_FLAGS = ['--single-threaded'];
+
 /** Run the agent app with stdio inherited; resolve with its exit code (signals → 128+n). */
 function runAgent(args: string[]): Promise<number> {
   if (!existsSync(AGENT_MAIN)) throw new Error(`the agent is not built (${AGENT_MAIN} missing): run \`npx nx run-many -t build\``);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', AGENT_MAIN, ...args], { cwd: REPO_ROOT, stdio: 'inherit' });
+    const child = spawn(process.execPath, ['--enable-source-maps', ...AGENT_NODE_FLAGS, AGENT_MAIN, ...args], { cwd: REPO_ROOT, stdio: 'inherit' });
     // Ctrl-C reaches the agent through the process group; keep the CLI alive until it has printed its summary
     const ignore = (): void => undefined;
     process.on('SIGINT', ignore);

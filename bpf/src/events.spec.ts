@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { decodeBatch, decodeEvent, splitBatch } from './events';
+import { EventType, LAYOUTS } from './layout';
+
+const H = LAYOUTS.vigil_event_header!.fields;
+const O = LAYOUTS.vigil_open_event!.fields;
+const X = LAYOUTS.vigil_exit_event!;
+
+function header(r: Buffer, type: number, tgid: number): void {
+  r.writeUInt32LE(type, H.type!.offset);
+  r.writeUInt32LE(r.length, H.size!.offset);
+  r.writeBigUInt64LE(123456789n, H.ts_ns!.offset);
+  r.writeUInt32LE(tgid, H.tgid!.offset);
+  r.writeUInt32LE(tgid + 1, H.tid!.offset);
+}
+
+/** An open record sized like the kernel's: fixed part + the path bytes read (NUL included). */
+function openRecord(path: string, opts: { pathLen?: number; flags?: number; ret?: number } = {}): Buffer {
+  const p = Buffer.from(`${path}\0`);
+  const r = Buffer.alloc(O.path!.offset + p.length);
+  header(r, EventType.Open, 40);
+  r.writeUInt32LE(257, O.nr!.offset);
+  r.writeInt32LE(-100, O.dfd!.offset);
+  r.writeUInt32LE(opts.flags ?? 0, O.flags!.offset);
+  r.writeInt32LE(opts.ret ?? 3, O.ret!.offset);
+  r.writeUInt32LE(opts.pathLen ?? p.length, O.path_len!.offset);
+  p.copy(r, O.path!.offset);
+  return r;
+}
+
+function exitRecord(code: number): Buffer {
+  const r = Buffer.alloc(X.size);
+  header(r, EventType.Exit, 41);
+  r.writeInt32LE(code, X.fields.exit_code!.offset);
+  return r;
+}
+
+/** Frame records like the addon's poll(): u32 length, u32 0, bytes, padding to 8. */
+function frame(records: Buffer[]): Buffer {
+  return Buffer.concat(
+    records.map((r) => {
+      const f = Buffer.alloc(8 + ((r.length + 7) & ~7));
+      f.writeUInt32LE(r.length, 0);
+      r.copy(f, 8);
+      return f;
+    }),
+  );
+}
+
+describe('decodeBatch', () => {
+  it('decodes every record in place, like decodeEvent on each split record', () => {
+    const records = [openRecord('/usr/share/doc/a b/ü.txt', { flags: 0o400000 }), exitRecord(-9), openRecord('/x', { ret: -2 })];
+    const batch = frame(records);
+    const { events, undecodable } = decodeBatch(batch);
+    expect(undecodable).toBe(0);
+    expect(events).toEqual(splitBatch(batch).map((r) => decodeEvent(r)));
+    expect(events).toMatchObject([
+      { type: EventType.Open, tsNs: 123456789n, tgid: 40, tid: 41, nr: 257, dfd: -100, flags: 0o400000, ret: 3, path: '/usr/share/doc/a b/ü.txt' },
+      { type: EventType.Exit, tgid: 41, exitCode: -9 },
+      { type: EventType.Open, path: '/x', ret: -2 },
+    ]);
+  });
+
+  it('keeps a path within its record when path_len claims more (and stops at the NUL)', () => {
+    const { events } = decodeBatch(frame([openRecord('/etc/hostname', { pathLen: 4096 }), openRecord('/tmp', { pathLen: 3 })]));
+    expect(events.map((e) => (e.type === EventType.Open ? e.path : ''))).toEqual(['/etc/hostname', '/tm']);
+  });
+
+  it('counts records of unknown type and records shorter than their type as undecodable', () => {
+    const unknown = exitRecord(0);
+    unknown.writeUInt32LE(99, H.type!.offset);
+    const short = exitRecord(0).subarray(0, X.size - 4);
+    const { events, undecodable } = decodeBatch(frame([unknown, short, openRecord('/ok'), Buffer.alloc(8)]));
+    expect(undecodable).toBe(3);
+    expect(events).toHaveLength(1);
+  });
+});
