@@ -121,10 +121,33 @@ async function startAgent() {
   child.stderr.on('data', (d) => (log += d));
   for (let i = 0; i < 300 && !log.includes('agent running'); i++) await sleep(50);
   if (!log.includes('agent running')) throw new Error(`agent did not start:\n${log}`);
+  // CPU time of all the agent's threads (schedstat: ns on CPU), so start-up and exit are left out
+  const cpuNs = () =>
+    readdirSync(`/proc/${child.pid}/task`).reduce((sum, t) => {
+      try {
+        return sum + Number(readFileSync(`/proc/${child.pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        return sum; // the thread ended meanwhile
+      }
+    }, 0);
+  await sleep(300); // let the start-up settle (first /proc sync, JIT)
+  let cpuAtStart = 0;
   return {
-    // workloadSecs: how long the measured workload ran (its rate, not the agent's lifetime, which
-    // includes start-up, idle time and draining at exit)
+    begin: () => (cpuAtStart = cpuNs()),
+    // workloadSecs: how long the measured workload ran. The agent's CPU counts from the workload's
+    // start until it has spooled the window that holds the workload's records (encoding and gzip
+    // included) and its CPU stops growing.
     stop: async (workloadSecs) => {
+      const spooled = () => (existsSync(spool) ? readdirSync(spool).filter((f) => f.endsWith('.batch')).length : 0);
+      const before = spooled();
+      let last = cpuNs();
+      for (let i = 0; i < 100; i++) {
+        await sleep(100);
+        const now = cpuNs();
+        if (now - last < 2e6 && spooled() > before) break;
+        last = now;
+      }
+      const cpuSecs = (last - cpuAtStart) / 1e9;
       const exited = new Promise((r) => child.on('exit', r));
       child.kill('SIGINT');
       await exited;
@@ -137,9 +160,8 @@ async function startAgent() {
       const sum = (f) => batches.reduce((s, b) => s + f(b), 0);
       const records = sum((b) => (b.agentStats.records_per_s ?? 0) * ((b.windowEnd - b.windowStart) / 1000));
       const drops = sum((b) => Object.values(b.drops).reduce((x, y) => x + y, 0));
-      const cpu = sum((b) => b.agentStats.cpu_seconds ?? 0);
       rmSync(spool, { recursive: true, force: true });
-      return { eventsPerS: records / workloadSecs, drops, cpuPct: (100 * cpu) / workloadSecs };
+      return { eventsPerS: records / workloadSecs, drops, cpuPct: (100 * cpuSecs) / workloadSecs, usPerRecord: records > 1000 ? (cpuSecs * 1e6) / records : undefined };
     },
   };
 }
@@ -181,6 +203,7 @@ for (const w of WORKLOADS) {
     const order = TRACERS.map((_, i) => TRACERS[(i + rep) % TRACERS.length]);
     for (const t of order) {
       const handle = t.start ? await t.start() : undefined;
+      handle?.begin?.();
       const started = process.hrtime.bigint();
       const secs = w.run();
       const busySecs = Number(process.hrtime.bigint() - started) / 1e9;
@@ -205,6 +228,7 @@ for (const w of WORKLOADS) {
       row.eventsPerS = median(stats.map((s) => s.eventsPerS));
       row.drops = stats.reduce((a, s) => a + s.drops, 0);
       row.agentCpuPct = median(stats.map((s) => s.cpuPct));
+      row.usPerRecord = stats.every((s) => s.usPerRecord !== undefined) ? median(stats.map((s) => s.usPerRecord)) : undefined;
     }
     results.push(row);
   }
@@ -214,10 +238,10 @@ nginx?.child.kill('SIGTERM');
 
 const f = (x, d = 2) => (x === undefined ? '—' : x.toFixed(d));
 console.log(`\nreps=${REPS}, kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, ratio = traced/untraced wall time (paired, interleaved)\n`);
-console.log('agent events/s and CPU % are per second of the workload (CPU % = the agent\'s CPU seconds, draining at exit included, ÷ the workload\'s seconds)\n');
-console.log('| workload | tracer | ratio median | min–max | extra ns/call | agent events/s | agent drops | agent CPU % |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log("agent events/s and CPU % are per second of the workload (CPU % = the agent's CPU seconds, all threads, from the workload's start until it has spooled the window with the workload's records, ÷ the workload's seconds; µs/record = those CPU seconds ÷ records)\n");
+console.log('| workload | tracer | ratio median | min–max | extra ns/call | agent events/s | agent drops | agent CPU % | agent µs/record |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
-  console.log(`| ${r.workload} | ${r.tracer} | ${f(r.median, 3)}× | ${f(r.min, 3)}–${f(r.max, 3)} | ${f(r.nsPerCall, 0)} | ${f(r.eventsPerS, 0)} | ${r.drops ?? '—'} | ${f(r.agentCpuPct, 1)} |`);
+  console.log(`| ${r.workload} | ${r.tracer} | ${f(r.median, 3)}× | ${f(r.min, 3)}–${f(r.max, 3)} | ${f(r.nsPerCall, 0)} | ${f(r.eventsPerS, 0)} | ${r.drops ?? '—'} | ${f(r.agentCpuPct, 1)} | ${f(r.usPerRecord, 2)} |`);
 }
 rmSync(tmp, { recursive: true, force: true });

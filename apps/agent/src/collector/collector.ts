@@ -134,6 +134,11 @@ export class Collector {
     }
   }
 
+  /** Exit records seen since the last sync: those processes' counts wait for a sync to be final. */
+  get pendingExits(): number {
+    return this.exitedSinceSync.length;
+  }
+
   /**
    * Copy the kernel's cumulative counts into the table; report and forget processes whose exit was
    * seen before this call. `final` reports nothing itself (the caller reports the rest).

@@ -108,7 +108,7 @@ export async function capture(opts: CaptureOptions): Promise<void> {
   try {
     while (!stopping && Date.now() < deadline) {
       await collector.pump(Math.max(0, Math.min(100, deadline - Date.now())));
-      if (Date.now() - lastSync >= 1000) {
+      if (collector.pendingExits > 0 && Date.now() - lastSync >= 1000) {
         collector.sync();
         lastSync = Date.now();
       }

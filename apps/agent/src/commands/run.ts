@@ -166,8 +166,10 @@ export async function run(opts: RunOptions): Promise<void> {
       if (now - windowStart >= cfg.windowMs) {
         await flush();
         lastSync = now;
-      } else if (now - lastSync >= 1000) {
-        collector.sync(); // report exits promptly and keep the kernel maps small
+      } else if (collector.pendingExits > 0 && now - lastSync >= 1000) {
+        // finish exited processes promptly and free their kernel map entries; with no exit a sync
+        // would only re-read unchanged maps (a few ms each on a busy host)
+        collector.sync();
         lastSync = now;
       }
     }

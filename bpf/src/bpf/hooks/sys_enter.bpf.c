@@ -8,9 +8,9 @@
  * space sums entries by their lowest code; a thread's first k-1 calls give partial windows with
  * leading zero codes). The (tgid, nr) map is only written when the k-gram map is full, for
  * syscall numbers the 10-bit code cannot name, when the thread's state cannot be created, or with
- * sequences off: counts stay exact in every case. For the few syscalls with argument records the
- * raw arguments are stashed in task storage for the exit hook. No ring-buffer traffic here,
- * except for calls this kernel does not implement.
+ * sequences off: counts stay exact in every case. Argument records are built at exit from the
+ * saved registers (sys_exit.bpf.c); no ring-buffer traffic here, except for calls with argument
+ * records that this kernel does not implement (they have no exit tracepoint).
  */
 #include "../include/vigil.bpf.h"
 
@@ -65,50 +65,34 @@ int BPF_PROG(vigil_sys_enter, struct pt_regs *regs, long id)
 	if (k > VIGIL_NGRAM_MAX_K)
 		k = VIGIL_NGRAM_MAX_K;
 
-	int need_args = tgid != agent_tgid && is_arg_syscall(id);
-	if (need_args && (id == NR_mmap || id == NR_mprotect) && !(regs->dx & PROT_EXEC))
-		need_args = 0;
+	if (is_exit_ni(id) && wants_record(id, regs)) {
+		/* no exit tracepoint: this kernel does not implement the call (sys_ni_syscall) */
+		__u64 args[6];
+		syscall_args(regs, args);
+		emit_args(args, id, -ENOSYS);
+	}
 	if (!k) {
 		count_exact(tgid, id);
-		if (!need_args)
-			return 0;
+		return 0;
 	}
 
 	struct task_state *st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0,
 						     BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st) {
 		count_drop(VIGIL_DROP_TASK_STORAGE);
-		if (k)
-			count_exact(tgid, id);
+		count_exact(tgid, id);
 		return 0;
 	}
 
-	if (k) {
-		__u64 code = (id < 0 || id >= VIGIL_NGRAM_CODE_OTHER) ? VIGIL_NGRAM_CODE_OTHER : (__u64)id + 1;
-		__u64 mask = (1ULL << (VIGIL_NGRAM_BITS * k)) - 1;
-		st->window = ((st->window << VIGIL_NGRAM_BITS) | code) & mask;
-		struct vigil_ngram_key nkey = { .tgid = tgid, .hash = st->window };
-		int lost = slot_bump(tgid, st->window) && bump(&ngram_counts, &nkey);
-		if (lost)
-			count_drop(VIGIL_DROP_NGRAM_MAP_FULL);
-		/* the lowest code names the call, except "other", and except when the entry was lost */
-		if (lost || code == VIGIL_NGRAM_CODE_OTHER)
-			count_exact(tgid, id);
-	}
-
-	if (need_args) {
-		st->pending_nr = (__s32)id;
-		st->args[0] = regs->di;
-		st->args[1] = regs->si;
-		st->args[2] = regs->dx;
-		st->args[3] = regs->r10;
-		st->args[4] = regs->r8;
-		st->args[5] = regs->r9;
-		if (is_exit_ni(id)) {
-			/* no exit tracepoint: this kernel does not implement the call (sys_ni_syscall) */
-			st->pending_nr = -1;
-			emit_args(st, id, -ENOSYS);
-		}
-	}
+	__u64 code = (id < 0 || id >= VIGIL_NGRAM_CODE_OTHER) ? VIGIL_NGRAM_CODE_OTHER : (__u64)id + 1;
+	__u64 mask = (1ULL << (VIGIL_NGRAM_BITS * k)) - 1;
+	st->window = ((st->window << VIGIL_NGRAM_BITS) | code) & mask;
+	struct vigil_ngram_key nkey = { .tgid = tgid, .hash = st->window };
+	int lost = slot_bump(tgid, st->window) && bump(&ngram_counts, &nkey);
+	if (lost)
+		count_drop(VIGIL_DROP_NGRAM_MAP_FULL);
+	/* the lowest code names the call, except "other", and except when the entry was lost */
+	if (lost || code == VIGIL_NGRAM_CODE_OTHER)
+		count_exact(tgid, id);
 	return 0;
 }

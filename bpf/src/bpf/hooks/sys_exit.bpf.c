@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Argument records, built at syscall exit from the arguments sys_enter stashed: the result is
- * known, and the kernel has just read the user strings, so they are resident (reading paths at
- * sys_enter fails for ~0.2% of calls on non-resident pages).
+ * Argument records, built at syscall exit: the result is known, and the kernel has just read the
+ * user strings, so they are resident (reading paths at sys_enter fails for ~0.2% of calls on
+ * non-resident pages). The arguments come from the caller's registers as the syscall entry saved
+ * them (task_pt_regs): no syscall with an argument record changes them, except a successful
+ * execve, which sched_process_exec reports instead; a ptracer or seccomp that rewrote them at
+ * entry leaves what the kernel actually executed. So sys_enter stashes nothing, and an exit
+ * needs no per-thread lookup.
  */
 #include "../include/vigil.bpf.h"
 
@@ -11,7 +15,7 @@
 #define ARG_STR_MAX 128
 #define EXEC_MAX_ARGS 32
 
-static __always_inline void emit_open(struct task_state *st, long nr, long ret)
+static __always_inline void emit_open(const __u64 *args, long nr, long ret)
 {
 	union vigil_scratch *s = get_scratch();
 	if (!s)
@@ -25,31 +29,31 @@ static __always_inline void emit_open(struct task_state *st, long nr, long ret)
 	switch (nr) {
 	case NR_open:
 		e->dfd = AT_FDCWD;
-		path = (const char *)st->args[0];
-		e->flags = st->args[1];
-		e->mode = st->args[2];
+		path = (const char *)args[0];
+		e->flags = args[1];
+		e->mode = args[2];
 		break;
 	case NR_creat:
 		e->dfd = AT_FDCWD;
-		path = (const char *)st->args[0];
+		path = (const char *)args[0];
 		e->flags = O_CREAT_WRONLY_TRUNC;
-		e->mode = st->args[1];
+		e->mode = args[1];
 		break;
 	case NR_openat2: {
 		__u64 how[2] = {}; /* struct open_how { u64 flags; u64 mode; ... } */
-		e->dfd = st->args[0];
-		path = (const char *)st->args[1];
-		if (bpf_probe_read_user(how, sizeof(how), (const void *)st->args[2]))
+		e->dfd = args[0];
+		path = (const char *)args[1];
+		if (bpf_probe_read_user(how, sizeof(how), (const void *)args[2]))
 			count_drop(VIGIL_DROP_READ_FAILED);
 		e->flags = how[0];
 		e->mode = how[1];
 		break;
 	}
 	default: /* openat */
-		e->dfd = st->args[0];
-		path = (const char *)st->args[1];
-		e->flags = st->args[2];
-		e->mode = st->args[3];
+		e->dfd = args[0];
+		path = (const char *)args[1];
+		e->flags = args[2];
+		e->mode = args[3];
 	}
 	__u32 len = read_user_str(e->path, VIGIL_PATH_MAX, path);
 	if (len > VIGIL_PATH_MAX)
@@ -124,7 +128,7 @@ static __always_inline void addr_from_user(struct vigil_net_event *e, const void
 	}
 }
 
-static __always_inline void emit_net(struct task_state *st, long nr, long ret)
+static __always_inline void emit_net(const __u64 *args, long nr, long ret)
 {
 	union vigil_scratch *s = get_scratch();
 	if (!s)
@@ -134,14 +138,14 @@ static __always_inline void emit_net(struct task_state *st, long nr, long ret)
 	fill_header(&e->hdr, VIGIL_EV_NET, sizeof(*e));
 	e->nr = nr;
 	e->ret = ret;
-	e->fd = st->args[0];
+	e->fd = args[0];
 	switch (nr) {
 	case NR_connect:
 	case NR_bind:
-		addr_from_user(e, (const void *)st->args[1]);
+		addr_from_user(e, (const void *)args[1]);
 		break;
 	case NR_listen:
-		addr_from_sock(e, ret == 0 ? sock_of_fd(st->args[0]) : NULL, 1);
+		addr_from_sock(e, ret == 0 ? sock_of_fd(args[0]) : NULL, 1);
 		break;
 	default: /* accept, accept4: the peer of the new socket */
 		if (ret >= 0)
@@ -150,7 +154,7 @@ static __always_inline void emit_net(struct task_state *st, long nr, long ret)
 	submit(e, sizeof(*e));
 }
 
-static __always_inline void emit_security(struct task_state *st, long nr, long ret)
+static __always_inline void emit_security(const __u64 *args, long nr, long ret)
 {
 	union vigil_scratch *s = get_scratch();
 	if (!s)
@@ -160,19 +164,19 @@ static __always_inline void emit_security(struct task_state *st, long nr, long r
 	e->nr = nr;
 	e->ret = ret;
 	for (int i = 0; i < 6; i++)
-		e->args[i] = st->args[i];
+		e->args[i] = args[i];
 	e->str[0] = 0;
 	if (nr == NR_memfd_create)
-		read_user_str(e->str, VIGIL_SEC_STR_MAX, (const char *)st->args[0]);
+		read_user_str(e->str, VIGIL_SEC_STR_MAX, (const char *)args[0]);
 	else if (nr == NR_init_module)
-		read_user_str(e->str, VIGIL_SEC_STR_MAX, (const char *)st->args[2]);
+		read_user_str(e->str, VIGIL_SEC_STR_MAX, (const char *)args[2]);
 	else if (nr == NR_finit_module)
-		read_user_str(e->str, VIGIL_SEC_STR_MAX, (const char *)st->args[1]);
+		read_user_str(e->str, VIGIL_SEC_STR_MAX, (const char *)args[1]);
 	submit(e, sizeof(*e));
 }
 
 /* A failed execve/execveat: the old image is intact, so read the caller's filename and argv. */
-static __always_inline void emit_exec_failed(struct task_state *st, long nr, long ret)
+static __always_inline void emit_exec_failed(const __u64 *args, long nr, long ret)
 {
 	union vigil_scratch *s = get_scratch();
 	if (!s)
@@ -180,8 +184,8 @@ static __always_inline void emit_exec_failed(struct task_state *st, long nr, lon
 	struct vigil_exec_event *e = &s->exec;
 	struct task_struct *t = bpf_get_current_task_btf();
 	__u64 uid_gid = bpf_get_current_uid_gid();
-	const char *filename = (const char *)(nr == NR_execveat ? st->args[1] : st->args[0]);
-	const char *const *argv = (const char *const *)(nr == NR_execveat ? st->args[2] : st->args[1]);
+	const char *filename = (const char *)(nr == NR_execveat ? args[1] : args[0]);
+	const char *const *argv = (const char *const *)(nr == NR_execveat ? args[2] : args[1]);
 
 	fill_header(&e->hdr, VIGIL_EV_EXEC, sizeof(*e));
 	e->ppid = BPF_CORE_READ(t, real_parent, tgid);
@@ -214,39 +218,61 @@ static __always_inline void emit_exec_failed(struct task_state *st, long nr, lon
 }
 
 /* Build the argument record of syscall nr from the stashed arguments and its result. */
-static __always_inline void emit_args(struct task_state *st, long nr, long ret)
+static __always_inline void emit_args(const __u64 *args, long nr, long ret)
 {
 	switch (nr) {
 	case NR_open:
 	case NR_openat:
 	case NR_openat2:
 	case NR_creat:
-		emit_open(st, nr, ret);
+		emit_open(args, nr, ret);
 		break;
 	case NR_connect:
 	case NR_accept:
 	case NR_accept4:
 	case NR_bind:
 	case NR_listen:
-		emit_net(st, nr, ret);
+		emit_net(args, nr, ret);
 		break;
 	case NR_execve:
 	case NR_execveat:
 		if (ret < 0) /* success was reported by sched_process_exec */
-			emit_exec_failed(st, nr, ret);
+			emit_exec_failed(args, nr, ret);
 		break;
 	default:
-		emit_security(st, nr, ret);
+		emit_security(args, nr, ret);
 	}
 }
 
-static __always_inline int finish_args(long nr, long ret)
+/* The six syscall arguments as the caller passed them (x86-64: rdi, rsi, rdx, r10, r8, r9). */
+static __always_inline void syscall_args(const struct pt_regs *regs, __u64 *args)
 {
-	struct task_state *st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0, 0);
-	if (!st || st->pending_nr != nr)
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	args[5] = regs->r9;
+}
+
+/* Whether syscall nr with these arguments gets a record: not the agent's, mmap/mprotect only with PROT_EXEC. */
+static __always_inline int wants_record(long nr, const struct pt_regs *regs)
+{
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
 		return 0;
-	st->pending_nr = -1;
-	emit_args(st, nr, ret);
+	if ((nr == NR_mmap || nr == NR_mprotect) && !(regs->dx & PROT_EXEC))
+		return 0;
+	return 1;
+}
+
+/* Build the record of syscall nr, which returned ret, from the caller's saved registers. */
+static __always_inline int finish_args(const struct pt_regs *regs, long nr, long ret)
+{
+	__u64 args[6];
+	if (!wants_record(nr, regs))
+		return 0;
+	syscall_args(regs, args);
+	emit_args(args, nr, ret);
 	return 0;
 }
 
@@ -268,7 +294,8 @@ struct syscall_exit_args {
 	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
 	int vigil_exit_##name(struct syscall_exit_args *ctx)                   \
 	{                                                                      \
-		return finish_args(NR_##name, ctx->ret);                       \
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()); \
+		return finish_args(regs, NR_##name, ctx->ret);                 \
 	}
 
 EXIT_HOOK(open)
@@ -308,5 +335,5 @@ int BPF_PROG(vigil_sys_exit, struct pt_regs *regs, long ret)
 	long nr = regs->orig_ax;
 	if (!is_arg_syscall(nr))
 		return 0;
-	return finish_args(nr, ret);
+	return finish_args(regs, nr, ret);
 }

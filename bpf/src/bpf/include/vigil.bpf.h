@@ -118,11 +118,9 @@ struct {
 	__type(value, __u64);
 } drops_by_tgid SEC(".maps");
 
-/* Per-thread state: sequence window and the pending syscall's arguments (freed with the task). */
+/* Per-thread state: the sequence window (freed with the task). */
 struct task_state {
 	__u64 window;        /* last k encoded syscall numbers, newest in the low bits (0 = none yet) */
-	__s32 pending_nr;    /* syscall whose arguments are stashed, -1 = none */
-	__u64 args[6];
 };
 
 struct {
