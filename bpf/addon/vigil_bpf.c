@@ -520,6 +520,36 @@ static napi_value js_programs(napi_env env, napi_callback_info info)
 	return arr;
 }
 
+/*
+ * programMisses(h) → runs the kernel skipped, summed over the loaded programs: a program that
+ * would run while it is already running on that CPU is not run (bpf_prog_info.recursion_misses),
+ * so a syscall it should have counted is lost. 0 before load.
+ */
+static napi_value js_program_misses(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1], out;
+	if (get_args(env, info, 1, argv))
+		return NULL;
+	struct handle *h = get_handle(env, argv[0]);
+	if (!h)
+		return NULL;
+	double sum = 0;
+	struct bpf_program *p;
+	bpf_object__for_each_program(p, h->obj) {
+		int fd = h->loaded ? bpf_program__fd(p) : -1;
+		if (fd < 0)
+			continue;
+		struct bpf_prog_info pi;
+		__u32 len = sizeof(pi);
+		memset(&pi, 0, sizeof(pi));
+		if (bpf_obj_get_info_by_fd(fd, &pi, &len))
+			return throw_err(env, errno_code(errno), "cannot read the info of BPF program %s: %s", bpf_program__name(p), strerror(errno));
+		sum += (double)pi.recursion_misses; /* 0 on kernels whose info predates the field */
+	}
+	NAPI_CALL(env, napi_create_double(env, sum, &out));
+	return out;
+}
+
 /* setAutoload(h, program, bool): load (and attach) the program or leave it out; before load. */
 static napi_value js_set_autoload(napi_env env, napi_callback_info info)
 {
@@ -977,6 +1007,7 @@ static napi_value init(napi_env env, napi_value exports)
 		{ "load", NULL, js_load, NULL, NULL, NULL, napi_default, NULL },
 		{ "attach", NULL, js_attach, NULL, NULL, NULL, napi_default, NULL },
 		{ "programs", NULL, js_programs, NULL, NULL, NULL, napi_default, NULL },
+		{ "programMisses", NULL, js_program_misses, NULL, NULL, NULL, napi_default, NULL },
 		{ "setAutoload", NULL, js_set_autoload, NULL, NULL, NULL, napi_default, NULL },
 		{ "detach", NULL, js_detach, NULL, NULL, NULL, napi_default, NULL },
 		{ "close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL },

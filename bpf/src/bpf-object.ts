@@ -18,6 +18,11 @@ export class BpfObject {
     return this;
   }
 
+  /** Runs the kernel skipped because the program was already running on that CPU (all programs, cumulative). */
+  programMisses(): number {
+    return native().programMisses(this.handle);
+  }
+
   /** The object's programs with their sections. */
   programs(): NativeProgram[] {
     return native().programs(this.handle);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LAYOUTS, DROP_CAUSES, EventType } from './layout';
+import { LAYOUTS, KERNEL_DROP_CAUSES, EventType } from './layout';
 
 /**
  * The TypeScript decoders read the ring-buffer records by the offsets in LAYOUTS; here they are
@@ -70,8 +70,8 @@ describe('shared struct layout (TypeScript decoders vs. BTF of dist/vigil.bpf.o)
     const e = byName('vigil_drop_cause');
     expect(e, 'enum vigil_drop_cause not in BTF').toBeDefined();
     const values = Object.fromEntries(e!.values!.map((v) => [v.name, v.val]));
-    DROP_CAUSES.forEach((cause, i) => expect(values[`VIGIL_DROP_${cause.toUpperCase()}`], cause).toBe(i));
-    expect(values.VIGIL_DROP_MAX).toBe(DROP_CAUSES.length);
+    KERNEL_DROP_CAUSES.forEach((cause, i) => expect(values[`VIGIL_DROP_${cause.toUpperCase()}`], cause).toBe(i));
+    expect(values.VIGIL_DROP_MAX).toBe(KERNEL_DROP_CAUSES.length);
   });
 
   it('record kinds match enum vigil_event_type', () => {

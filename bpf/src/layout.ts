@@ -80,6 +80,11 @@ export enum EventType {
   Security = 6,
 }
 
-/** Loss causes, index of the kernel's `drops` array (enum vigil_drop_cause). */
-export const DROP_CAUSES = ['ringbuf_full', 'count_map_full', 'ngram_map_full', 'string_truncated', 'read_failed', 'task_storage'] as const;
+/** Loss causes the programs count, index of the kernel's `drops` array (enum vigil_drop_cause). */
+export const KERNEL_DROP_CAUSES = ['ringbuf_full', 'count_map_full', 'ngram_map_full', 'string_truncated', 'read_failed', 'task_storage'] as const;
+/**
+ * Every loss cause: the programs' own, and `prog_missed`, runs the kernel skipped because the
+ * program was already running on that CPU (its recursion guard; not attributable to a process).
+ */
+export const DROP_CAUSES = [...KERNEL_DROP_CAUSES, 'prog_missed'] as const;
 export type DropCause = (typeof DROP_CAUSES)[number];

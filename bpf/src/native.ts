@@ -28,6 +28,7 @@ export interface NativeAddon {
   open(path: string): NativeHandle;
   setRodata(h: NativeHandle, name: string, value: number | bigint | Buffer): void;
   programs(h: NativeHandle): NativeProgram[];
+  programMisses(h: NativeHandle): number;
   setAutoload(h: NativeHandle, program: string, on: boolean): void;
   setMaxEntries(h: NativeHandle, map: string, n: number): void;
   load(h: NativeHandle): void;

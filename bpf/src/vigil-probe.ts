@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { BpfObject, possibleCpus, readU64, sumPerCpu } from './bpf-object';
 import { syscallNumber } from './syscalls-x86-64';
-import { DROP_CAUSES, LAYOUTS, type DropCause } from './layout';
+import { DROP_CAUSES, KERNEL_DROP_CAUSES, LAYOUTS, type DropCause } from './layout';
 import { VIGIL_BPF_OBJECT } from './native';
 
 /** Tunables of vigil.bpf.o, applied before load. */
@@ -213,7 +213,11 @@ export class VigilProbe {
   drops(): Record<DropCause, number> {
     const d = this.obj.dumpMap('drops');
     const out = Object.fromEntries(DROP_CAUSES.map((c) => [c, 0])) as Record<DropCause, number>;
-    for (let i = 0; i < d.count && i < DROP_CAUSES.length; i++) out[DROP_CAUSES[d.keys.readUInt32LE(i * d.keySize)]!] = sumPerCpu(d, i);
+    for (let i = 0; i < d.count; i++) {
+      const cause = KERNEL_DROP_CAUSES[d.keys.readUInt32LE(i * d.keySize)];
+      if (cause) out[cause] = sumPerCpu(d, i);
+    }
+    out.prog_missed = this.obj.programMisses();
     return out;
   }
 
@@ -224,7 +228,7 @@ export class VigilProbe {
     for (let i = 0; i < d.count; i++) {
       const k = i * d.keySize;
       const tgid = d.keys.readUInt32LE(k + DROP_KEY.fields.tgid!.offset);
-      const cause = DROP_CAUSES[d.keys.readUInt32LE(k + DROP_KEY.fields.cause!.offset)];
+      const cause = KERNEL_DROP_CAUSES[d.keys.readUInt32LE(k + DROP_KEY.fields.cause!.offset)];
       if (!cause) continue;
       const entry = out.get(tgid) ?? {};
       entry[cause] = (entry[cause] ?? 0) + sumPerCpu(d, i);
