@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Agent overhead benchmark: interleaved runs of each workload untraced, under the Vigil agent
-// (`agent run`, the daemon as deployed) and under bpftrace counting every syscall (the peer).
+// (`agent run`, the daemon as deployed), under an empty program on the agent's sys_enter hook (the
+// floor of seeing every call) and under bpftrace counting every syscall (the peer).
 // Prints traced/untraced wall-time ratios (median, min–max), events/s and drops of the agent and
 // its own CPU. Needs root and a built repository (npx nx run-many -t build); installs cc, nginx,
 // wrk (workload d) and bpftrace (the peer) from Debian packages when they are missing.
@@ -21,6 +22,7 @@ const AGENT = join(ROOT, 'apps', 'agent', 'dist', 'main.js');
 // as every launcher starts it (tools/cli/src/commands/agent.ts AGENT_NODE_FLAGS, deploy/agent)
 const AGENT_NODE_FLAGS = ['--single-threaded'];
 const { TelemetryBatchV1Schema, avroType } = createRequire(join(ROOT, 'package.json'))('@vigil/schemas');
+const { BpfObject } = createRequire(join(ROOT, 'package.json'))('@vigil/bpf');
 const telemetryType = avroType(TelemetryBatchV1Schema);
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -61,6 +63,8 @@ if (!existsSync(AGENT)) {
 const tmp = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
 const BIN = join(tmp, 'workloads');
 execFileSync('cc', ['-O2', '-o', BIN, join(HERE, 'workloads.c')]);
+const FLOOR_OBJ = join(tmp, 'floor.bpf.o');
+execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', join(ROOT, 'bpf', 'gen'), '-c', join(HERE, 'floor.bpf.c'), '-o', FLOOR_OBJ]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const freePort = () =>
   new Promise((res) => {
@@ -76,6 +80,7 @@ const timed = (argv) => () => Number(execFileSync(BIN, argv, { encoding: 'utf8' 
 const GETPPID_N = 2_000_000;
 const OPENREAD_N = 200_000;
 const WALK_DIR = '/usr/share';
+const WALK_PASSES = 5; // ~0.15 s a pass here: five make a run long enough to measure
 
 let nginx;
 async function startNginx() {
@@ -105,7 +110,7 @@ const wrkRun = () => {
 const WORKLOADS = [
   { id: 'a', name: `getppid loop (${GETPPID_N / 1e6}M calls)`, run: timed(['getppid', String(GETPPID_N)]), calls: GETPPID_N },
   { id: 'b', name: `open/read/close loop (${OPENREAD_N / 1000}k)`, run: timed(['openread', String(OPENREAD_N), '/etc/hostname']), calls: OPENREAD_N * 3 },
-  { id: 'c', name: `file walk + reads (${WALK_DIR})`, run: timed(['walk', WALK_DIR]) },
+  { id: 'c', name: `file walk + reads (${WALK_DIR}, ${WALK_PASSES} passes)`, run: timed(['walk', WALK_DIR, String(WALK_PASSES)]) },
   { id: 'd', name: 'nginx + wrk (1 KiB page, 8 conns, 3 s)', run: wrkRun, needs: ['nginx', 'wrk'] },
 ].filter((w) => ONLY.includes(w.id) && (w.needs ?? []).every(have));
 
@@ -183,7 +188,13 @@ async function startBpftrace() {
   };
 }
 
-const TRACERS = [{ name: 'none' }, { name: 'vigil agent', start: startAgent }, ...(WITH_BPFTRACE ? [{ name: 'bpftrace (count all syscalls)', start: startBpftrace }] : [])];
+// An empty program on the agent's sys_enter hook, loaded by this process: the cost of seeing every call.
+async function startFloor() {
+  const obj = BpfObject.open(FLOOR_OBJ).load().attach();
+  return { stop: async () => void (await obj.close()) };
+}
+
+const TRACERS = [{ name: 'none' }, { name: 'vigil agent', start: startAgent }, { name: 'empty sys_enter program (floor)', start: startFloor }, ...(WITH_BPFTRACE ? [{ name: 'bpftrace (count all syscalls)', start: startBpftrace }] : [])];
 
 // ---- run ----
 const median = (xs) => {

@@ -2,7 +2,8 @@
  * Benchmark workloads; each prints its own elapsed wall time in ns on stdout.
  *   getppid N         — N getppid calls (syscall-heavy loop)
  *   openread N PATH   — N × open/read/close of PATH
- *   walk DIR          — nftw over DIR, reading up to 4 KiB of every regular file (mixed real work)
+ *   walk DIR [PASSES] — nftw over DIR, reading up to 4 KiB of every regular file (mixed real work),
+ *                       PASSES times (default 1)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -55,7 +56,9 @@ int main(int argc, char **argv)
 			close(fd);
 		}
 	} else if (strcmp(argv[1], "walk") == 0) {
-		nftw(argv[2], visit, 64, FTW_PHYS);
+		int passes = argc > 3 ? atoi(argv[3]) : 1;
+		for (int i = 0; i < passes; i++)
+			nftw(argv[2], visit, 64, FTW_PHYS);
 	} else {
 		return 2;
 	}

@@ -117,6 +117,12 @@ describe('vigil.bpf.o on the running kernel (root)', () => {
     const open = events.find((e) => e.type === EventType.Open && e.path === '/etc/hostname');
     expect(open).toBeDefined();
     expect(events.some((e) => e.type === EventType.Exit && e.tgid === pid)).toBe(true);
+    // argument records carry boot time at tick resolution: at most one tick (≤ 10 ms) before the
+    // exact time, so between cat's exec (less a tick) and its exit
+    const catExec = events.find((e) => e.type === EventType.Exec && e.tgid === open!.tgid)!;
+    const catExit = events.find((e) => e.type === EventType.Exit && e.tgid === open!.tgid)!;
+    expect(open!.tsNs).toBeGreaterThanOrEqual(catExec.tsNs - 10_000_000n);
+    expect(open!.tsNs).toBeLessThanOrEqual(catExit.tsNs);
   });
 
   it('forgets the map entries of exited processes', async () => {

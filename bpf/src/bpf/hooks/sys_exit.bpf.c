@@ -60,7 +60,7 @@ static __always_inline void emit_open(const __u64 *args, long nr, long ret)
 		len = VIGIL_PATH_MAX;
 	e->path_len = len;
 	__u32 size = offsetof(struct vigil_open_event, path) + len;
-	fill_header(&e->hdr, VIGIL_EV_OPEN, size);
+	fill_arg_header(&e->hdr, VIGIL_EV_OPEN, size);
 	submit(e, size);
 }
 
@@ -135,7 +135,7 @@ static __always_inline void emit_net(const __u64 *args, long nr, long ret)
 		return;
 	struct vigil_net_event *e = &s->net;
 	__builtin_memset(e, 0, sizeof(*e));
-	fill_header(&e->hdr, VIGIL_EV_NET, sizeof(*e));
+	fill_arg_header(&e->hdr, VIGIL_EV_NET, sizeof(*e));
 	e->nr = nr;
 	e->ret = ret;
 	e->fd = args[0];
@@ -160,7 +160,7 @@ static __always_inline void emit_security(const __u64 *args, long nr, long ret)
 	if (!s)
 		return;
 	struct vigil_security_event *e = &s->sec;
-	fill_header(&e->hdr, VIGIL_EV_SECURITY, sizeof(*e));
+	fill_arg_header(&e->hdr, VIGIL_EV_SECURITY, sizeof(*e));
 	e->nr = nr;
 	e->ret = ret;
 	for (int i = 0; i < 6; i++)
@@ -187,7 +187,7 @@ static __always_inline void emit_exec_failed(const __u64 *args, long nr, long re
 	const char *filename = (const char *)(nr == NR_execveat ? args[1] : args[0]);
 	const char *const *argv = (const char *const *)(nr == NR_execveat ? args[2] : args[1]);
 
-	fill_header(&e->hdr, VIGIL_EV_EXEC, sizeof(*e));
+	fill_arg_header(&e->hdr, VIGIL_EV_EXEC, sizeof(*e));
 	e->ppid = BPF_CORE_READ(t, real_parent, tgid);
 	e->uid = (__u32)uid_gid;
 	e->gid = uid_gid >> 32;

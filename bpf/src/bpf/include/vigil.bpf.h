@@ -220,14 +220,59 @@ static __always_inline union vigil_scratch *get_scratch(void)
 	return bpf_map_lookup_elem(&scratch, &zero);
 }
 
-static __always_inline void fill_header(struct vigil_event_header *h, __u32 type, __u32 size)
+/* This CPU's boot-time clock as of the first argument record in the current jiffy (see tick_time). */
+struct vigil_tick_clock {
+	__u64 jiffies;
+	__u64 boot_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vigil_tick_clock);
+} tick_clock SEC(".maps");
+
+/*
+ * Boot-time ns at tick resolution for argument records: the clock is read once per jiffy per CPU
+ * and later records of that jiffy reuse it, so a time is at most one tick early (4 ms at HZ=250)
+ * and never out of order on a CPU. Reading the clock costs ~40 ns here (bpf_stats: an open record
+ * 170 -> 130 ns without it); bpf_ktime_get_coarse_ns is refused to tracing programs.
+ */
+static __always_inline __u64 tick_time(void)
+{
+	__u32 zero = 0;
+	struct vigil_tick_clock *c = bpf_map_lookup_elem(&tick_clock, &zero);
+	__u64 j = bpf_jiffies64();
+	if (!c)
+		return bpf_ktime_get_boot_ns();
+	if (c->jiffies != j || !c->boot_ns) {
+		c->jiffies = j;
+		c->boot_ns = bpf_ktime_get_boot_ns();
+	}
+	return c->boot_ns;
+}
+
+static __always_inline void header_at(struct vigil_event_header *h, __u32 type, __u32 size, __u64 ts_ns)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	h->type = type;
 	h->size = size;
-	h->ts_ns = bpf_ktime_get_boot_ns();
+	h->ts_ns = ts_ns;
 	h->tgid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
+}
+
+/* Header of a process lifecycle record (fork/exec/exit): the exact boot-time clock. */
+static __always_inline void fill_header(struct vigil_event_header *h, __u32 type, __u32 size)
+{
+	header_at(h, type, size, bpf_ktime_get_boot_ns());
+}
+
+/* Header of an argument record (open, net, security, failed exec): boot time at tick resolution. */
+static __always_inline void fill_arg_header(struct vigil_event_header *h, __u32 type, __u32 size)
+{
+	header_at(h, type, size, tick_time());
 }
 
 /*

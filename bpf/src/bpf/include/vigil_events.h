@@ -54,7 +54,7 @@ enum vigil_drop_cause {
 struct vigil_event_header {
 	__u32 type;      /* enum vigil_event_type */
 	__u32 size;      /* bytes of this record including the header */
-	__u64 ts_ns;     /* bpf_ktime_get_boot_ns() */
+	__u64 ts_ns;     /* boot-time ns: exact for fork/exec/exit, at tick resolution for argument records */
 	__u32 tgid;      /* process id */
 	__u32 tid;       /* thread id */
 };
