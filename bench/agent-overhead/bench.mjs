@@ -87,6 +87,9 @@ async function startNginx() {
   const port = await freePort();
   const dir = join(tmp, 'nginx');
   execFileSync('mkdir', ['-p', join(dir, 'www'), join(dir, 'logs')]);
+  // nginx's worker runs as nobody: the page must be readable by it (mkdtemp makes a 0700 dir), or
+  // every request is a cheap 403 that never opens the file
+  execFileSync('chmod', ['0755', tmp, dir, join(dir, 'www')]);
   writeFileSync(join(dir, 'www', 'index.html'), 'x'.repeat(1024));
   writeFileSync(
     join(dir, 'nginx.conf'),
@@ -103,6 +106,8 @@ http { access_log off; server { listen 127.0.0.1:${port}; root ${dir}/www; } }`,
 }
 const wrkRun = () => {
   const out = execFileSync('wrk', ['-t1', '-c8', '-d3s', `http://127.0.0.1:${nginx.port}/`], { encoding: 'utf8' });
+  const failed = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
+  if (failed) throw new Error(`nginx answered ${failed[1]} requests with an error: the bench measures the page being served\n${out}`);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
   return 1 / rps; // seconds per request: ratio traced/untraced = slowdown
 };
