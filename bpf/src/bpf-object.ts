@@ -56,8 +56,8 @@ export class BpfObject {
   }
 
   /** Consume from this ring-buffer map with poll(). */
-  openRingBuffer(map: string): void {
-    native().ringbufOpen(this.handle, map);
+  openRingBuffer(map: string, opts: { aggregateOpens?: boolean } = {}): void {
+    native().ringbufOpen(this.handle, map, opts.aggregateOpens ?? false);
   }
 
   /**

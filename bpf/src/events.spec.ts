@@ -35,12 +35,13 @@ function exitRecord(code: number): Buffer {
   return r;
 }
 
-/** Frame records like the addon's poll(): u32 length, u32 0, bytes, padding to 8. */
-function frame(records: Buffer[]): Buffer {
+/** Frame records like the addon's poll(): u32 length, u32 count (0 = one), bytes, padding to 8. */
+function frame(records: Buffer[], counts: number[] = []): Buffer {
   return Buffer.concat(
-    records.map((r) => {
+    records.map((r, i) => {
       const f = Buffer.alloc(8 + ((r.length + 7) & ~7));
       f.writeUInt32LE(r.length, 0);
+      f.writeUInt32LE(counts[i] ?? 0, 4);
       r.copy(f, 8);
       return f;
     }),
@@ -64,6 +65,11 @@ describe('decodeBatch', () => {
   it('keeps a path within its record when path_len claims more (and stops at the NUL)', () => {
     const { events } = decodeBatch(frame([openRecord('/etc/hostname', { pathLen: 4096 }), openRecord('/tmp', { pathLen: 3 })]));
     expect(events.map((e) => (e.type === EventType.Open ? e.path : ''))).toEqual(['/etc/hostname', '/tm']);
+  });
+
+  it('carries the count of an aggregated open record (and only of open records)', () => {
+    const { events } = decodeBatch(frame([openRecord('/srv/index.html'), openRecord('/once'), exitRecord(0)], [85_000, 0, 7]));
+    expect(events.map((e) => (e.type === EventType.Open ? e.count : 'exit'))).toEqual([85_000, undefined, 'exit']);
   });
 
   it('counts records of unknown type and records shorter than their type as undecodable', () => {

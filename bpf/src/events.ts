@@ -39,6 +39,8 @@ export interface OpenEvent extends EventBase {
   mode: number;
   ret: number;
   path: string;
+  /** How many opens this record stands for (the addon aggregates repeats: ProbeOptions.aggregateOpens); absent = 1. */
+  count?: number;
 }
 export interface NetEvent extends EventBase {
   type: EventType.Net;
@@ -257,8 +259,9 @@ export interface DecodedBatch {
 }
 
 /**
- * Decode every record of a batch from the addon's ring-buffer poll (per record: u32 length, u32 0,
- * bytes, padding to 8) in place, without a view per record.
+ * Decode every record of a batch from the addon's ring-buffer poll (per record: u32 length, u32
+ * count, bytes, padding to 8; count > 1 only on aggregated open records) in place, without a view
+ * per record.
  */
 export function decodeBatch(batch: Buffer): DecodedBatch {
   const events: VigilEvent[] = [];
@@ -266,9 +269,12 @@ export function decodeBatch(batch: Buffer): DecodedBatch {
   let pos = 0;
   while (pos + 8 <= batch.length) {
     const len = Math.min(batch.readUInt32LE(pos), batch.length - pos - 8);
+    const count = batch.readUInt32LE(pos + 4);
     const ev = decodeEvent(batch, pos + 8, len);
-    if (ev) events.push(ev);
-    else undecodable++;
+    if (ev) {
+      if (count > 1 && ev.type === EventType.Open) ev.count = count;
+      events.push(ev);
+    } else undecodable++;
     pos += 8 + ((len + 7) & ~7);
   }
   return { events, undecodable };

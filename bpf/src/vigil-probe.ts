@@ -20,6 +20,11 @@ export interface ProbeOptions {
   ngramEntries: number;
   /** log2 of the direct-mapped k-gram cache slots per CPU (0 = no cache, max 20). */
   slotBits: number;
+  /**
+   * Open records of the same (process, path, flags, result class) pending together come out of
+   * poll() once with their number (OpenEvent.count); off: one record per open.
+   */
+  aggregateOpens: boolean;
   /** tracefs mount (default: /sys/kernel/tracing, else /sys/kernel/debug/tracing). */
   tracefs?: string;
   /** Object file to load (default: the built dist/vigil.bpf.o). */
@@ -33,6 +38,7 @@ export const DEFAULT_PROBE_OPTIONS: Omit<ProbeOptions, 'agentTgid'> = {
   countEntries: 65536,
   ngramEntries: 262144,
   slotBits: 12,
+  aggregateOpens: false,
 };
 
 /** Cumulative count for one (tgid, key) map entry. */
@@ -144,7 +150,7 @@ export class VigilProbe {
       obj
         .load()
         .attach();
-      obj.openRingBuffer('events');
+      obj.openRingBuffer('events', { aggregateOpens: o.aggregateOpens });
     } catch (err) {
       void obj.close();
       throw err;

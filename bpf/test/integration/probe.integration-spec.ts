@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BpfObject, VigilProbe, decodeEvent, ngramCounts, splitBatch, EventType, type VigilEvent } from '../../src';
+import { BpfObject, VigilProbe, decodeBatch, decodeEvent, ngramCounts, splitBatch, EventType, type VigilEvent } from '../../src';
 
 const FIXTURES = join(__dirname, 'fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'vigil-bpf-it-'));
@@ -85,6 +85,39 @@ describe('vigil.bpf.o on the running kernel (root)', () => {
     // without an exit tracepoint the kernel does not implement the call: reported at entry with -ENOSYS
     if (probe.exitHooks.notImplemented.includes('init_module')) expect(initModule).toMatchObject({ ret: -38n, str: 'vigil-test-params' });
     else expect(initModule!.ret < 0n).toBe(true);
+  });
+
+  it('aggregates repeated opens in the addon with exact counts per (process, path, flags, result)', async () => {
+    const agg = VigilProbe.start({ agentTgid: process.pid, aggregateOpens: true });
+    try {
+      const bin = join(tmp, 'opens');
+      execFileSync('cc', ['-O2', '-o', bin, join(FIXTURES, 'opens.c')]);
+      const target = join(tmp, 'target-file');
+      execFileSync('touch', [target]);
+      const pid = await runToExit(bin, [target, '20000', '3000']);
+      const got = new Map<string, number>();
+      let records = 0;
+      for (let i = 0; i < 40; i++) {
+        const { events: batch } = decodeBatch(await agg.poll(100));
+        for (const e of batch) {
+          if (e.type !== EventType.Open || e.tgid !== pid) continue;
+          records++;
+          const key = `${e.path}|${e.flags & 0o2000000 ? 'cloexec' : 'plain'}|${e.ret >= 0 ? 'ok' : e.ret}`;
+          got.set(key, (got.get(key) ?? 0) + (e.count ?? 1));
+        }
+        if ([...got.values()].reduce((a, b) => a + b, 0) >= 63000) break;
+      }
+      expect(got.get(`${target}|plain|ok`)).toBe(20000);
+      expect(got.get(`${target}|cloexec|ok`)).toBe(20000);
+      expect(got.get(`${target}.missing|plain|-2`)).toBe(20000);
+      for (const i of [0, 1500, 2999]) expect(got.get(`${target}.distinct.${i}|plain|-2`), `distinct ${i}`).toBe(1);
+      expect([...got.keys()].filter((k) => k.includes('.distinct.'))).toHaveLength(3000);
+      // 63,000 opens came as a few aggregated records plus the 3,000 distinct ones
+      expect(records).toBeLessThan(3000 + 100);
+      expect(agg.dropsByProcess().get(pid) ?? {}).toEqual({}); // host-wide: cc's long argv is truncated (and counted)
+    } finally {
+      await agg.close();
+    }
   });
 
   it('falls back to the raw sys_exit hook on a kernel without syscall tracepoints', async () => {

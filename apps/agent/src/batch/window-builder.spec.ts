@@ -48,6 +48,8 @@ describe('WindowBuilder', () => {
     w.onOpen(p, open('/etc/passwd', 5, 0o1));
     w.onOpen(p, open('/etc/passwd', -13));
     w.onOpen(p, open('/etc/passwd', 6, 0o1));
+    w.onOpen(p, { ...open('/etc/hosts', 3), count: 85_000 }); // aggregated by the addon
+    w.onOpen(p, open('/etc/hosts', 4));
     const net: NetEvent = { ...base, type: EventType.Net, nr: 42, ret: 0, fd: 3, family: 2, port: 443, addr: '10.0.0.1' };
     w.onNet(p, net);
     w.onNet(p, net);
@@ -57,6 +59,7 @@ describe('WindowBuilder', () => {
       ['/etc/passwd', 0, -13, 2],
       ['/etc/passwd', 1, 0, 2],
       ['/etc/shadow', 0, -13, 1],
+      ['/etc/hosts', 0, 0, 85_001],
     ]);
     expect(w.take([p], 999)).toEqual([]);
     expect(a!.network).toMatchObject([{ op: 'CONNECT', family: 'INET', addr: '10.0.0.1', port: 443, count: 2 }]);

@@ -66,19 +66,20 @@ export class WindowBuilder implements CollectorSink {
 
   onOpen(p: ProcessEntry, ev: OpenEvent): void {
     const ret = ev.ret >= 0 ? 0 : ev.ret;
+    const n = ev.count ?? 1;
     const files = this.rec(p.pid).files;
     const known = files.get(ev.path);
     if (known === undefined) {
-      files.set(ev.path, { path: ev.path, flags: ev.flags, ret, count: 1, firstSeen: this.now || Date.now() });
+      files.set(ev.path, { path: ev.path, flags: ev.flags, ret, count: n, firstSeen: this.now || Date.now() });
       return;
     }
     const list = Array.isArray(known) ? known : [known];
     const f = list.find((x) => x.flags === ev.flags && x.ret === ret);
     if (f) {
-      f.count++;
+      f.count += n;
       return;
     }
-    list.push({ path: ev.path, flags: ev.flags, ret, count: 1, firstSeen: this.now || Date.now() });
+    list.push({ path: ev.path, flags: ev.flags, ret, count: n, firstSeen: this.now || Date.now() });
     if (list.length === 2) files.set(ev.path, list);
   }
 

@@ -93,14 +93,17 @@ export class Collector {
     const { events, undecodable } = decodeBatch(batch);
     this.sink.onBatch?.();
     const byType = this.byType.fill(0);
+    let total = undecodable;
     for (const ev of events) {
-      byType[ev.type]! += 1;
+      const n = ev.type === EventType.Open ? (ev.count ?? 1) : 1; // an aggregated open stands for n records
+      byType[ev.type]! += n;
+      total += n;
       this.dispatch(ev);
     }
     const records = this.stats.records;
     for (const [type, kind] of KINDS) if (byType[type]) records[kind] = (records[kind] ?? 0) + byType[type]!;
     if (undecodable) records.unknown = (records.unknown ?? 0) + undecodable;
-    this.stats.recordsTotal += events.length + undecodable;
+    this.stats.recordsTotal += total;
     return events.length + undecodable;
   }
 

@@ -101,7 +101,7 @@ export async function run(opts: RunOptions): Promise<void> {
   const selfPid = process.pid;
   let probe: ReturnType<typeof startProbe>['probe'];
   try {
-    const started = startProbe(opts.env.btfPath, { agentTgid: selfPid, ngramK: cfg.ngramK, ringbufBytes: cfg.ringbufBytes });
+    const started = startProbe(opts.env.btfPath, { agentTgid: selfPid, ngramK: cfg.ngramK, ringbufBytes: cfg.ringbufBytes, aggregateOpens: true });
     probe = started.probe;
     if (started.mounted.length) log.info({ mounted: started.mounted }, 'mounted kernel filesystems');
   } catch (err) {
