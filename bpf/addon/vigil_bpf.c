@@ -184,6 +184,7 @@ static int ring_wait(struct ring *r, int timeout_ms)
 
 /* The open-record table of a handle (see agg_add). */
 #define AGG_SLOTS (1u << 16)
+#define AGG_ARENA_CAP ((size_t)32 << 20) /* record bytes held; long paths pass through beyond it */
 
 struct agg_entry {
 	uint64_t hash;   /* 0 = empty */
@@ -694,7 +695,8 @@ static int buf_append_n(struct buf *b, const void *data, size_t size, uint32_t c
  * between two polls are handed over once, with their number in the frame's count field. The
  * table lives across polls (only entries touched since the last poll are handed over, each
  * counted from zero again) and is cleared at a hand-over when it is a quarter full, so no count
- * is ever dropped; when it is half full new keys pass through as single records.
+ * is ever dropped; when it is half full (or holds AGG_ARENA_CAP bytes) new keys pass through as
+ * single records.
  */
 static uint64_t mix(uint64_t h, uint64_t v)
 {
@@ -744,7 +746,7 @@ static int agg_add(struct agg *g, const void *data, size_t size)
 	for (uint32_t i = (uint32_t)(hash >> 48), probes = 0; probes < AGG_SLOTS; i = (i + 1) & (AGG_SLOTS - 1), probes++) {
 		struct agg_entry *s = &g->slots[i];
 		if (s->hash == 0) {
-			if (g->used >= AGG_SLOTS / 2)
+			if (g->used >= AGG_SLOTS / 2 || g->arena.len + size + 16 > AGG_ARENA_CAP)
 				return 0;
 			size_t off = g->arena.len;
 			if (buf_append(&g->arena, data, size))
@@ -782,7 +784,7 @@ static int agg_hand_over(struct agg *g, struct buf *out)
 		s->count = 0;
 	}
 	g->ntouched = 0;
-	if (g->used >= AGG_SLOTS / 4) {
+	if (g->used >= AGG_SLOTS / 4 || g->arena.len >= AGG_ARENA_CAP / 2) {
 		memset(g->slots, 0, sizeof(g->slots));
 		g->used = 0;
 		g->arena.len = 0;
