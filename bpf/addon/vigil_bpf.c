@@ -3,7 +3,7 @@
  * vigil_bpf: a thin N-API binding over Debian's libbpf. JavaScript gets:
  *   open(path) → handle; setRodata(h, name, number | bigint | Buffer); setMaxEntries(h, map, n);
  *   programs(h) → [{name, section, autoload}]; setAutoload(h, program, bool); load(h);
- *   attach(h) (the autoloaded programs); detach(h); close(h); ringbufOpen(h, map, aggregateOpens?);
+ *   attach(h) (the autoloaded programs); detach(h); close(h); ringbufOpen(h, map, aggregateHoldMs?);
  *   ringbufPoll(h, timeoutMs, cb(err, Buffer)) — runs on the libuv pool, hands back ONE Buffer
  *     with every record consumed (each: u32 length, u32 count, bytes, padded to 8; count 0 is one
  *     record, n > 0 an open record that arrived n times since the last poll, see agg_add);
@@ -183,7 +183,7 @@ static int ring_wait(struct ring *r, int timeout_ms)
 }
 
 /* The open-record table of a handle (see agg_add). */
-#define AGG_SLOTS (1u << 16)
+#define AGG_SLOTS (1u << 18)
 #define AGG_ARENA_CAP ((size_t)32 << 20) /* record bytes held; long paths pass through beyond it */
 
 struct agg_entry {
@@ -199,6 +199,8 @@ struct agg {
 	uint32_t touched[AGG_SLOTS];
 	uint32_t ntouched;
 	uint64_t handed_ns;    /* CLOCK_REALTIME of the last hand-over */
+	uint64_t hold_ns;      /* hand over at most this often, except to a poll with timeout 0 */
+	int exit_seen;         /* an exit record went by: hand over with it (see agg_due) */
 	struct buf arena;
 };
 
@@ -692,7 +694,7 @@ static int buf_append_n(struct buf *b, const void *data, size_t size, uint32_t c
  * A server opens the same file for every request (nginx: its page, ~80k records/s in
  * bench/agent-overhead d); decoding each in JavaScript cost ~1 µs of the agent's CPU on cores the
  * workload needs. Open records with the same (process, path, flags, result class) that arrive
- * between two polls are handed over once, with their number in the frame's count field. The
+ * between two hand-overs are handed over once, with their number in the frame's count field. The
  * table lives across polls (only entries touched since the last poll are handed over, each
  * counted from zero again) and is cleared at a hand-over when it is a quarter full, so no count
  * is ever dropped; when it is half full (or holds AGG_ARENA_CAP bytes) new keys pass through as
@@ -743,7 +745,7 @@ static int agg_add(struct agg *g, const void *data, size_t size)
 	if (plen > size - offsetof(struct vigil_open_event, path))
 		return 0; /* inconsistent: let the decoder see it as it is */
 	uint64_t hash = open_key_hash(e, plen);
-	for (uint32_t i = (uint32_t)(hash >> 48), probes = 0; probes < AGG_SLOTS; i = (i + 1) & (AGG_SLOTS - 1), probes++) {
+	for (uint32_t i = (uint32_t)(hash >> 32) & (AGG_SLOTS - 1), probes = 0; probes < AGG_SLOTS; i = (i + 1) & (AGG_SLOTS - 1), probes++) {
 		struct agg_entry *s = &g->slots[i];
 		if (s->hash == 0) {
 			if (g->used >= AGG_SLOTS / 2 || g->arena.len + size + 16 > AGG_ARENA_CAP)
@@ -797,8 +799,12 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct handle *h = ctx;
 	if (h->batch.len >= DRAIN_CAP)
 		return -ENOBUFS; /* leave it in the ring; JS catches up or the kernel counts the loss */
-	if (h->agg && agg_add(h->agg, data, size))
-		return 0;
+	if (h->agg) {
+		if (agg_add(h->agg, data, size))
+			return 0;
+		if (size >= sizeof(struct vigil_event_header) && ((const struct vigil_event_header *)data)->type == VIGIL_EV_EXIT)
+			h->agg->exit_seen = 1;
+	}
 	return buf_append(&h->batch, data, size);
 }
 
@@ -835,12 +841,13 @@ static void *drainer_main(void *arg)
 	return NULL;
 }
 
-/* ringbufOpen(h, map, aggregateOpens?): start the drain thread (see agg_add for aggregateOpens). */
+/* ringbufOpen(h, map, aggregateHoldMs?): start the drain thread; a number >= 0 aggregates repeated
+ * open records and hands them over at most every aggregateHoldMs (see agg_add). */
 static napi_value js_ringbuf_open(napi_env env, napi_callback_info info)
 {
 	napi_value argv[3];
 	char name[256];
-	bool aggregate = false;
+	double hold_ms = -1;
 	struct handle *h = handle_and_name(env, info, 2, argv, name, sizeof(name));
 	if (!h)
 		return NULL;
@@ -857,11 +864,14 @@ static napi_value js_ringbuf_open(napi_env env, napi_callback_info info)
 	if (argc >= 3) {
 		napi_valuetype t;
 		NAPI_CALL(env, napi_typeof(env, argv[2], &t));
-		if (t == napi_boolean)
-			NAPI_CALL(env, napi_get_value_bool(env, argv[2], &aggregate));
+		if (t == napi_number)
+			NAPI_CALL(env, napi_get_value_double(env, argv[2], &hold_ms));
 	}
-	if (aggregate && !(h->agg = calloc(1, sizeof(*h->agg))))
-		return throw_err(env, "ENOMEM", "no memory for the open-record table");
+	if (hold_ms >= 0) {
+		if (!(h->agg = calloc(1, sizeof(*h->agg))))
+			return throw_err(env, "ENOMEM", "no memory for the open-record table");
+		h->agg->hold_ns = (uint64_t)(hold_ms * 1e6);
+	}
 	h->rb = ring_new(bpf_map__fd(m), bpf_map__max_entries(m));
 	if (!h->rb) {
 		int e = errno;
@@ -888,18 +898,24 @@ static uint64_t realtime_ns(void)
 }
 
 /*
- * Aggregated open records are held this long after a hand-over before a poll returns for them
- * alone: a workload opening one file in a loop touches an entry again right after each
- * hand-over, and returning at once made JavaScript poll in a tight loop for one record at a time.
+ * Aggregated open records are handed over at most every hold_ns, except to a poll with timeout 0
+ * (the agent's drain before it closes a window, and at exit): a workload opening one file in a
+ * loop touches an entry again right after each hand-over, and handing over at once made
+ * JavaScript poll in a tight loop for one record at a time. The agent holds them for a second,
+ * so a file opened again and again within it reaches JavaScript once.
  */
-#define AGG_HOLD_NS (100 * 1000000ULL)
+static int agg_due(struct handle *h, uint64_t now)
+{
+	/* a process's held opens go out with its exit record, before the agent forgets the process */
+	return h->agg->ntouched > 0 && (h->agg->exit_seen || now - h->agg->handed_ns >= h->agg->hold_ns);
+}
 
 /* Whether a poll should return now. Under the lock. */
 static int poll_ready_locked(struct handle *h, uint64_t now)
 {
 	if (h->batch.len > 0 || h->stop)
 		return 1;
-	return h->agg && h->agg->ntouched > 0 && now - h->agg->handed_ns >= AGG_HOLD_NS;
+	return h->agg && agg_due(h, now);
 }
 
 static void poll_execute(napi_env env, void *data)
@@ -914,16 +930,17 @@ static void poll_execute(napi_env env, void *data)
 	uint64_t deadline = now + (uint64_t)(w->timeout_ms > 0 ? w->timeout_ms : 0) * 1000000ULL;
 	while (n >= 0 && now < deadline && !poll_ready_locked(h, now)) {
 		uint64_t until_ns = deadline;
-		if (h->agg && h->agg->ntouched > 0 && h->agg->handed_ns + AGG_HOLD_NS < until_ns)
-			until_ns = h->agg->handed_ns + AGG_HOLD_NS;
+		if (h->agg && h->agg->ntouched > 0 && h->agg->handed_ns + h->agg->hold_ns < until_ns)
+			until_ns = h->agg->handed_ns + h->agg->hold_ns;
 		struct timespec until = { .tv_sec = (time_t)(until_ns / 1000000000ULL), .tv_nsec = (long)(until_ns % 1000000000ULL) };
 		pthread_cond_timedwait(&h->ready, &h->lock, &until);
 		now = realtime_ns();
 	}
-	if (h->agg) {
+	if (h->agg && (w->timeout_ms <= 0 || agg_due(h, now))) {
 		if (agg_hand_over(h->agg, &h->batch) && n >= 0)
 			n = -ENOMEM;
 		h->agg->handed_ns = now;
+		h->agg->exit_seen = 0;
 	}
 	w->err = n < 0 ? -n : 0;
 	w->out = h->batch;

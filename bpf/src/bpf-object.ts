@@ -55,9 +55,12 @@ export class BpfObject {
     native().detach(this.handle);
   }
 
-  /** Consume from this ring-buffer map with poll(). */
-  openRingBuffer(map: string, opts: { aggregateOpens?: boolean } = {}): void {
-    native().ringbufOpen(this.handle, map, opts.aggregateOpens ?? false);
+  /**
+   * Consume from this ring-buffer map with poll(). aggregateHoldMs: aggregate repeated open records
+   * (see ProbeOptions.aggregateOpens) and hand them over at most this often, or to poll(0).
+   */
+  openRingBuffer(map: string, opts: { aggregateHoldMs?: number } = {}): void {
+    native().ringbufOpen(this.handle, map, opts.aggregateHoldMs);
   }
 
   /**

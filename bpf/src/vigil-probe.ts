@@ -21,10 +21,12 @@ export interface ProbeOptions {
   /** log2 of the direct-mapped k-gram cache slots per CPU (0 = no cache, max 20). */
   slotBits: number;
   /**
-   * Open records of the same (process, path, flags, result class) pending together come out of
-   * poll() once with their number (OpenEvent.count); off: one record per open.
+   * Open records of the same (process, path, flags, result class) come out of poll() once with
+   * their number (OpenEvent.count), at most every aggregateHoldMs or to poll(0), which hands over
+   * everything held; off: one record per open.
    */
   aggregateOpens: boolean;
+  aggregateHoldMs: number;
   /** tracefs mount (default: /sys/kernel/tracing, else /sys/kernel/debug/tracing). */
   tracefs?: string;
   /** Object file to load (default: the built dist/vigil.bpf.o). */
@@ -39,6 +41,7 @@ export const DEFAULT_PROBE_OPTIONS: Omit<ProbeOptions, 'agentTgid'> = {
   ngramEntries: 262144,
   slotBits: 12,
   aggregateOpens: false,
+  aggregateHoldMs: 1000,
 };
 
 /** Cumulative count for one (tgid, key) map entry. */
@@ -150,7 +153,7 @@ export class VigilProbe {
       obj
         .load()
         .attach();
-      obj.openRingBuffer('events', { aggregateOpens: o.aggregateOpens });
+      obj.openRingBuffer('events', o.aggregateOpens ? { aggregateHoldMs: o.aggregateHoldMs } : {});
     } catch (err) {
       void obj.close();
       throw err;

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +115,33 @@ describe('vigil.bpf.o on the running kernel (root)', () => {
       // 63,000 opens came as a few aggregated records plus the 3,000 distinct ones
       expect(records).toBeLessThan(3000 + 100);
       expect(agg.dropsByProcess().get(pid) ?? {}).toEqual({}); // host-wide: cc's long argv is truncated (and counted)
+    } finally {
+      await agg.close();
+    }
+  });
+
+  it('holds aggregated opens until the hold passes, a poll(0) asks, or the process exits', async () => {
+    // agentTgid 1: this test process's own opens are recorded
+    const agg = VigilProbe.start({ agentTgid: 1, aggregateOpens: true, aggregateHoldMs: 60_000 });
+    try {
+      const target = join(tmp, 'held-file');
+      writeFileSync(target, 'x');
+      const mine = (batch: Buffer, path: string): number =>
+        decodeBatch(batch)
+          .events.filter((e) => e.type === EventType.Open && e.tgid === process.pid && e.path === path)
+          .reduce((n, e) => n + ((e.type === EventType.Open && e.count) || 1), 0);
+      await agg.poll(0); // whatever was pending at start
+      for (let i = 0; i < 500; i++) closeSync(openSync(target, 'r'));
+      expect(mine(await agg.poll(200), target)).toBe(0); // held (this process has not exited)
+      expect(mine(await agg.poll(0), target)).toBe(500); // poll(0) hands over everything held
+      // a process's held opens go out with its exit record, hold or not
+      const bin = join(tmp, 'opens-held');
+      execFileSync('cc', ['-O2', '-o', bin, join(FIXTURES, 'opens.c')]);
+      const pid = await runToExit(bin, [target, '300', '0']);
+      let seen = 0;
+      for (let i = 0; i < 20 && seen < 900; i++)
+        seen += decodeBatch(await agg.poll(100)).events.reduce((n, e) => n + (e.type === EventType.Open && e.tgid === pid && e.path.startsWith(target) ? (e.count ?? 1) : 0), 0);
+      expect(seen).toBe(900);
     } finally {
       await agg.close();
     }

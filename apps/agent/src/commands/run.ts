@@ -164,6 +164,7 @@ export async function run(opts: RunOptions): Promise<void> {
       await collector.pump(100);
       const now = Date.now();
       if (now - windowStart >= cfg.windowMs) {
+        await collector.pump(0); // a poll with timeout 0 hands over the opens the addon holds
         await flush();
         lastSync = now;
       } else if (collector.pendingExits > 0 && now - lastSync >= 1000) {
