@@ -372,6 +372,12 @@ static int get_args(napi_env env, napi_callback_info info, size_t want, napi_val
 	return 0;
 }
 
+/* The (handle) argument of the calls that take only it; NULL with a JS exception pending. */
+static struct handle *handle_arg(napi_env env, napi_callback_info info, napi_value *argv)
+{
+	return get_args(env, info, 1, argv) ? NULL : get_handle(env, argv[0]);
+}
+
 /* The (handle, name, ...) arguments most calls take; NULL with a JS exception pending. */
 static struct handle *handle_and_name(napi_env env, napi_callback_info info, size_t want, napi_value *argv, char *name, size_t cap)
 {
@@ -497,9 +503,7 @@ static napi_value js_set_max_entries(napi_env env, napi_callback_info info)
 static napi_value js_load(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1];
-	if (get_args(env, info, 1, argv))
-		return NULL;
-	struct handle *h = get_handle(env, argv[0]);
+	struct handle *h = handle_arg(env, info, argv);
 	if (!h)
 		return NULL;
 	log_reset();
@@ -530,9 +534,7 @@ static napi_value js_load(napi_env env, napi_callback_info info)
 static napi_value js_programs(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1], arr;
-	if (get_args(env, info, 1, argv))
-		return NULL;
-	struct handle *h = get_handle(env, argv[0]);
+	struct handle *h = handle_arg(env, info, argv);
 	if (!h)
 		return NULL;
 	NAPI_CALL(env, napi_create_array(env, &arr));
@@ -560,9 +562,7 @@ static napi_value js_programs(napi_env env, napi_callback_info info)
 static napi_value js_program_misses(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1], out;
-	if (get_args(env, info, 1, argv))
-		return NULL;
-	struct handle *h = get_handle(env, argv[0]);
+	struct handle *h = handle_arg(env, info, argv);
 	if (!h)
 		return NULL;
 	double sum = 0;
@@ -606,9 +606,7 @@ static napi_value js_set_autoload(napi_env env, napi_callback_info info)
 static napi_value js_attach(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1];
-	if (get_args(env, info, 1, argv))
-		return NULL;
-	struct handle *h = get_handle(env, argv[0]);
+	struct handle *h = handle_arg(env, info, argv);
 	if (!h)
 		return NULL;
 	if (!h->loaded)
@@ -634,9 +632,7 @@ static napi_value js_attach(napi_env env, napi_callback_info info)
 static napi_value js_detach(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1];
-	if (get_args(env, info, 1, argv))
-		return NULL;
-	struct handle *h = get_handle(env, argv[0]);
+	struct handle *h = handle_arg(env, info, argv);
 	if (!h)
 		return NULL;
 	detach_all(h);
@@ -808,10 +804,32 @@ static int on_record(void *ctx, void *data, size_t size)
 	return buf_append(&h->batch, data, size);
 }
 
-/* Whether a poll has something to hand over. Under the lock. */
-static int pending_locked(struct handle *h)
+static uint64_t realtime_ns(void)
 {
-	return h->batch.len > 0 || (h->agg && h->agg->ntouched > 0);
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+/*
+ * Aggregated open records are handed over at most every hold_ns, except to a poll with timeout 0
+ * (the agent's drain before it closes a window, and at exit): a workload opening one file in a
+ * loop touches an entry again right after each hand-over, and handing over at once made
+ * JavaScript poll in a tight loop for one record at a time. The agent holds them for a second,
+ * so a file opened again and again within it reaches JavaScript once.
+ */
+static int agg_due(struct handle *h, uint64_t now)
+{
+	/* a process's held opens go out with its exit record, before the agent forgets the process */
+	return h->agg->ntouched > 0 && (h->agg->exit_seen || now - h->agg->handed_ns >= h->agg->hold_ns);
+}
+
+/* Whether a poll should return now. Under the lock. */
+static int poll_ready_locked(struct handle *h, uint64_t now)
+{
+	if (h->batch.len > 0 || h->stop)
+		return 1;
+	return h->agg && agg_due(h, now);
 }
 
 /* Drain into h->batch under the lock; wakes a waiting poll when records arrived. */
@@ -820,7 +838,7 @@ static int drain_locked(struct handle *h)
 	int n = ring_consume(h->rb, on_record, h);
 	if (n == -ENOBUFS)
 		n = 0;
-	if (pending_locked(h))
+	if (poll_ready_locked(h, realtime_ns()))
 		pthread_cond_signal(&h->ready);
 	return n;
 }
@@ -888,34 +906,6 @@ static napi_value js_ringbuf_open(napi_env env, napi_callback_info info)
 	}
 	h->drainer_running = 1;
 	return NULL;
-}
-
-static uint64_t realtime_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
-}
-
-/*
- * Aggregated open records are handed over at most every hold_ns, except to a poll with timeout 0
- * (the agent's drain before it closes a window, and at exit): a workload opening one file in a
- * loop touches an entry again right after each hand-over, and handing over at once made
- * JavaScript poll in a tight loop for one record at a time. The agent holds them for a second,
- * so a file opened again and again within it reaches JavaScript once.
- */
-static int agg_due(struct handle *h, uint64_t now)
-{
-	/* a process's held opens go out with its exit record, before the agent forgets the process */
-	return h->agg->ntouched > 0 && (h->agg->exit_seen || now - h->agg->handed_ns >= h->agg->hold_ns);
-}
-
-/* Whether a poll should return now. Under the lock. */
-static int poll_ready_locked(struct handle *h, uint64_t now)
-{
-	if (h->batch.len > 0 || h->stop)
-		return 1;
-	return h->agg && agg_due(h, now);
 }
 
 static void poll_execute(napi_env env, void *data)
