@@ -52,14 +52,14 @@ export function sumDrops(d: Partial<Record<DropCause, number>>): number {
   return Object.values(d).reduce((s, n) => s + (n ?? 0), 0);
 }
 
-const KINDS: [EventType, string][] = [
-  [EventType.Fork, 'fork'],
-  [EventType.Exec, 'exec'],
-  [EventType.Exit, 'exit'],
-  [EventType.Open, 'open'],
-  [EventType.Net, 'net'],
-  [EventType.Security, 'security'],
-];
+const KIND: Record<number, string> = {
+  [EventType.Fork]: 'fork',
+  [EventType.Exec]: 'exec',
+  [EventType.Exit]: 'exit',
+  [EventType.Open]: 'open',
+  [EventType.Net]: 'net',
+  [EventType.Security]: 'security',
+};
 
 /**
  * Drives the probe: drains the ring buffer into the process table and the sink, and syncs the
@@ -70,8 +70,6 @@ const KINDS: [EventType, string][] = [
 export class Collector {
   readonly stats: CollectorStats = { records: {}, recordsTotal: 0, batches: 0, selfSyscalls: 0 };
   private exitedSinceSync: number[] = [];
-  /** Records of the batch being dispatched, by EventType. */
-  private readonly byType = new Uint32Array(Math.max(...KINDS.map(([t]) => t)) + 1);
   /** Cumulative kernel drops by cause (whole host). */
   drops: Record<DropCause, number> = Object.fromEntries(DROP_CAUSES.map((c) => [c, 0])) as Record<DropCause, number>;
   /** Host-wide losses not attributable to any process (cumulative). */
@@ -92,22 +90,18 @@ export class Collector {
     this.stats.batches++;
     const { events, undecodable } = decodeBatch(batch);
     this.sink.onBatch?.();
-    const byType = this.byType.fill(0);
-    let total = undecodable;
-    for (const ev of events) {
-      const n = ev.type === EventType.Open ? (ev.count ?? 1) : 1; // an aggregated open stands for n records
-      byType[ev.type]! += n;
-      total += n;
-      this.dispatch(ev);
-    }
-    const records = this.stats.records;
-    for (const [type, kind] of KINDS) if (byType[type]) records[kind] = (records[kind] ?? 0) + byType[type]!;
-    if (undecodable) records.unknown = (records.unknown ?? 0) + undecodable;
-    this.stats.recordsTotal += total;
+    for (const ev of events) this.dispatch(ev);
+    if (undecodable) this.count('unknown', undecodable);
     return events.length + undecodable;
   }
 
+  private count(kind: string, n: number): void {
+    this.stats.records[kind] = (this.stats.records[kind] ?? 0) + n;
+    this.stats.recordsTotal += n;
+  }
+
   private dispatch(ev: VigilEvent): void {
+    this.count(KIND[ev.type] ?? 'unknown', ev.type === EventType.Open ? (ev.count ?? 1) : 1); // an aggregated open stands for n records
     switch (ev.type) {
       case EventType.Fork:
         this.table.onFork(ev);
