@@ -1,14 +1,22 @@
 #!/usr/bin/env node
 // Agent overhead benchmark: interleaved runs of each workload untraced, under the Vigil agent
-// (`agent run`, the daemon as deployed), under an empty program on the agent's sys_enter hook (the
-// floor of seeing every call) and under bpftrace counting every syscall (the peer).
+// (`agent run`, the daemon as deployed), under Vigil's kernel side alone (kernel-only.mjs: the
+// same programs and options, records drained and thrown away), under two reference designs on the
+// agent's sys_enter hook — an empty program (floor.bpf.c: the floor of seeing every call) and a
+// bare per-CPU (tgid, nr) count (count.bpf.c: the least that meets "per-process syscall counts")
+// — and under bpftrace counting every syscall (the peer).
 // Prints traced/untraced wall-time ratios (median, min–max), events/s and drops of the agent and
 // its own CPU. Needs root and a built repository (npx nx run-many -t build); installs cc, nginx,
 // wrk (workload d) and bpftrace (the peer) from Debian packages when they are missing.
 //
-//   node bench/agent-overhead/bench.mjs [--reps N] [--only a,b,c,d] [--no-bpftrace]
+//   node bench/agent-overhead/bench.mjs [--reps N] [--only a,b,c,d] [--no-bpftrace] [--decompose]
+//
+// --decompose adds Vigil's kernel side with empty exit programs (vigil.bpf.o rebuilt from a copy
+// of bpf/src/bpf whose finish_args returns at once): every hook attached, no argument record
+// built. With the reference rows it splits the agent's cost into the hook, the counting, the exit
+// hooks, the records and the agent's user space.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -49,6 +57,7 @@ const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
   }
 }
 const ONLY = opt('--only', 'a,b,c,d').split(',');
+const DECOMPOSE = args.includes('--decompose');
 const WITH_BPFTRACE = !args.includes('--no-bpftrace') && have('bpftrace');
 
 if (process.getuid() !== 0) {
@@ -64,7 +73,22 @@ const tmp = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
 const BIN = join(tmp, 'workloads');
 execFileSync('cc', ['-O2', '-o', BIN, join(HERE, 'workloads.c')]);
 const FLOOR_OBJ = join(tmp, 'floor.bpf.o');
-execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', join(ROOT, 'bpf', 'gen'), '-c', join(HERE, 'floor.bpf.c'), '-o', FLOOR_OBJ]);
+const COUNT_OBJ = join(tmp, 'count.bpf.o');
+for (const [src, obj] of [
+  ['floor.bpf.c', FLOOR_OBJ],
+  ['count.bpf.c', COUNT_OBJ],
+])
+  execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', join(ROOT, 'bpf', 'gen'), '-c', join(HERE, src), '-o', obj]);
+const EMPTY_EXITS_OBJ = join(tmp, 'vigil-empty-exits.bpf.o');
+if (DECOMPOSE) {
+  const src = join(tmp, 'bpf-src');
+  cpSync(join(ROOT, 'bpf', 'src', 'bpf'), src, { recursive: true });
+  const exitC = join(src, 'hooks', 'sys_exit.bpf.c');
+  const patched = readFileSync(exitC, 'utf8').replace(/(static __always_inline int finish_args\([^)]*\)\n\{\n)/, '$1\treturn 0;\n');
+  if (!patched.includes('{\n\treturn 0;\n\t__u64 args[6];')) throw new Error('--decompose: finish_args not found in sys_exit.bpf.c');
+  writeFileSync(exitC, patched);
+  execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-Wno-unused-function', '-Wno-unreachable-code', '-I', join(ROOT, 'bpf', 'gen'), '-I', join(src, 'include'), '-c', join(src, 'vigil.bpf.c'), '-o', EMPTY_EXITS_OBJ]);
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const freePort = () =>
   new Promise((res) => {
@@ -176,30 +200,49 @@ async function startAgent() {
   };
 }
 
-async function startBpftrace() {
-  const child = spawn('bpftrace', ['-e', 'tracepoint:raw_syscalls:sys_enter { @[pid, args->id] = count(); }'], { stdio: ['ignore', 'pipe', 'pipe'] });
+// A tracer in a process of its own: started, awaited until it prints `ready`, stopped with SIGTERM
+// (not SIGINT: a bench started in the background of a shell inherits SIGINT ignored, and bpftrace
+// keeps that disposition, so the bench waited forever).
+async function startProcess(name, argv, ready) {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  for (let i = 0; i < 400 && !out.includes('Attaching'); i++) await sleep(50);
+  for (let i = 0; i < 400 && !out.includes(ready) && child.exitCode === null; i++) await sleep(50);
+  if (!out.includes(ready)) throw new Error(`${name} did not start:\n${out}`);
   await sleep(300);
   return {
     stop: async () => {
       const exited = new Promise((r) => child.on('exit', r));
-      child.kill('SIGINT');
+      child.kill('SIGTERM');
       await exited;
       return {};
     },
   };
 }
 
-// An empty program on the agent's sys_enter hook, loaded by this process: the cost of seeing every call.
-async function startFloor() {
-  const obj = BpfObject.open(FLOOR_OBJ).load().attach();
-  return { stop: async () => void (await obj.close()) };
-}
+const startBpftrace = () => startProcess('bpftrace', ['bpftrace', '-e', 'tracepoint:raw_syscalls:sys_enter { @[pid, args->id] = count(); }'], 'Attaching');
 
-const TRACERS = [{ name: 'none' }, { name: 'vigil agent', start: startAgent }, { name: 'empty sys_enter program (floor)', start: startFloor }, ...(WITH_BPFTRACE ? [{ name: 'bpftrace (count all syscalls)', start: startBpftrace }] : [])];
+// A reference program on the agent's sys_enter hook, loaded by this process (floor.bpf.c: the cost
+// of seeing every call; count.bpf.c: of counting every call per (tgid, nr)).
+const startObject = (path) => async () => {
+  const obj = BpfObject.open(path).load().attach();
+  return { stop: async () => void (await obj.close()) };
+};
+
+// Vigil's programs with the agent's options, drained by kernel-only.mjs (in its own process, as the agent is).
+const startKernelOnly = (object) => () =>
+  startProcess('kernel-only.mjs', [process.execPath, ...AGENT_NODE_FLAGS, join(HERE, 'kernel-only.mjs'), ...(object ? ['--object', object] : [])], 'ready');
+
+const TRACERS = [
+  { name: 'none' },
+  { name: 'vigil agent', start: startAgent },
+  { name: 'vigil kernel side only', start: startKernelOnly() },
+  ...(DECOMPOSE ? [{ name: 'vigil kernel side, exit programs empty', start: startKernelOnly(EMPTY_EXITS_OBJ) }] : []),
+  { name: 'reference: empty sys_enter program (floor)', start: startObject(FLOOR_OBJ) },
+  { name: 'reference: per-CPU (tgid, nr) count', start: startObject(COUNT_OBJ) },
+  ...(WITH_BPFTRACE ? [{ name: 'bpftrace (count all syscalls)', start: startBpftrace }] : []),
+];
 
 // ---- run ----
 const median = (xs) => {
@@ -254,6 +297,7 @@ nginx?.child.kill('SIGTERM');
 
 const f = (x, d = 2) => (x === undefined ? '—' : x.toFixed(d));
 console.log(`\nreps=${REPS}, kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, ratio = traced/untraced wall time (paired, interleaved)\n`);
+console.log('vigil kernel side only = the agent\'s programs and options with the records drained and thrown away (the rest of the agent row is its user space); reference rows are not Vigil: an empty program on the same hook (the floor of seeing every call) and a bare per-CPU (tgid, nr) count (the least that keeps per-process syscall counts)\n');
 console.log("agent events/s and CPU % are per second of the workload (CPU % = the agent's CPU seconds, all threads, from the workload's start until it has spooled the window with the workload's records, ÷ the workload's seconds; µs/record = those CPU seconds ÷ records)\n");
 console.log('| workload | tracer | ratio median | min–max | extra ns/call | agent events/s | agent drops | agent CPU % | agent µs/record |');
 console.log('|---|---|---|---|---|---|---|---|---|');
