@@ -14,7 +14,9 @@
 // --decompose adds Vigil's kernel side with empty exit programs (vigil.bpf.o rebuilt from a copy
 // of bpf/src/bpf whose finish_args returns at once): every hook attached, no argument record
 // built. With the reference rows it splits the agent's cost into the hook, the counting, the exit
-// hooks, the records and the agent's user space.
+// hooks, the records and the agent's user space. It also runs Vigil's kernel side with the raw
+// sys_exit program on every call in place of the per-syscall exit tracepoints (the fallback for
+// kernels without syscall tracepoints), the other way this kernel offers to see a call's result.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -231,14 +233,21 @@ const startObject = (path) => async () => {
 };
 
 // Vigil's programs with the agent's options, drained by kernel-only.mjs (in its own process, as the agent is).
-const startKernelOnly = (object) => () =>
-  startProcess('kernel-only.mjs', [process.execPath, ...AGENT_NODE_FLAGS, join(HERE, 'kernel-only.mjs'), ...(object ? ['--object', object] : [])], 'ready');
+const startKernelOnly =
+  (...flags) =>
+  () =>
+    startProcess('kernel-only.mjs', [process.execPath, ...AGENT_NODE_FLAGS, join(HERE, 'kernel-only.mjs'), ...flags], 'ready');
 
 const TRACERS = [
   { name: 'none' },
   { name: 'vigil agent', start: startAgent },
   { name: 'vigil kernel side only', start: startKernelOnly() },
-  ...(DECOMPOSE ? [{ name: 'vigil kernel side, exit programs empty', start: startKernelOnly(EMPTY_EXITS_OBJ) }] : []),
+  ...(DECOMPOSE
+    ? [
+        { name: 'vigil kernel side, exit programs empty', start: startKernelOnly('--object', EMPTY_EXITS_OBJ) },
+        { name: 'vigil kernel side, raw sys_exit on every call', start: startKernelOnly('--raw-exit') },
+      ]
+    : []),
   { name: 'reference: empty sys_enter program (floor)', start: startObject(FLOOR_OBJ) },
   { name: 'reference: per-CPU (tgid, nr) count', start: startObject(COUNT_OBJ) },
   ...(WITH_BPFTRACE ? [{ name: 'bpftrace (count all syscalls)', start: startBpftrace }] : []),
