@@ -29,8 +29,8 @@ import { gunzipSync } from 'node:zlib';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
 const AGENT = join(ROOT, 'apps', 'agent', 'dist', 'main.js');
-// as every launcher starts it (tools/cli/src/commands/agent.ts AGENT_NODE_FLAGS, deploy/agent)
-const AGENT_NODE_FLAGS = ['--single-threaded'];
+// as every launcher starts it (deploy/agent's unit and wrapper say the same)
+const { AGENT_NODE_FLAGS } = createRequire(join(ROOT, 'package.json'))(join(ROOT, 'tools', 'cli', 'dist', 'commands', 'agent.js'));
 const { TelemetryBatchV1Schema, avroType } = createRequire(join(ROOT, 'package.json'))('@vigil/schemas');
 const { BpfObject } = createRequire(join(ROOT, 'package.json'))('@vigil/bpf');
 const telemetryType = avroType(TelemetryBatchV1Schema);

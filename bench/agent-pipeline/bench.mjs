@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The agent's user-space cost per ring-buffer record, without the kernel: the real Collector,
 // ProcessTable and WindowBuilder of apps/agent fed batches framed as the addon hands them over
-// (u32 length, u32 0, record, padding to 8), then the window encoded to Avro and gzipped as the
+// (u32 length, u32 count 0 = one record, record, padding to 8), then the window encoded to Avro and gzipped as the
 // transport spools it. The records are open events with the real paths under a directory tree
 // (the file walk of bench/agent-overhead workload c), so strings and aggregation keys are realistic.
 // The probe is a stand-in that replays those batches (pure logic: no kernel, no I/O).

@@ -259,38 +259,36 @@ export interface DecodedBatch {
 }
 
 /**
- * Decode every record of a batch from the addon's ring-buffer poll (per record: u32 length, u32
- * count, bytes, padding to 8; count > 1 only on aggregated open records) in place, without a view
- * per record.
+ * Visit every record of a batch from the addon's ring-buffer poll (per record: u32 length, u32
+ * count, bytes, padding to 8; count > 1 only on aggregated open records): start and length of its
+ * bytes (a length past the batch's end is cut there), and its count.
  */
-export function decodeBatch(batch: Buffer): DecodedBatch {
-  const events: VigilEvent[] = [];
-  let undecodable = 0;
+function forEachFrame(batch: Buffer, visit: (start: number, len: number, count: number) => void): void {
   let pos = 0;
   while (pos + 8 <= batch.length) {
     const len = Math.min(batch.readUInt32LE(pos), batch.length - pos - 8);
-    const count = batch.readUInt32LE(pos + 4);
-    const ev = decodeEvent(batch, pos + 8, len);
+    visit(pos + 8, len, batch.readUInt32LE(pos + 4));
+    pos += 8 + ((len + 7) & ~7);
+  }
+}
+
+/** Decode every record of a poll batch in place, without a view per record. */
+export function decodeBatch(batch: Buffer): DecodedBatch {
+  const events: VigilEvent[] = [];
+  let undecodable = 0;
+  forEachFrame(batch, (start, len, count) => {
+    const ev = decodeEvent(batch, start, len);
     if (ev) {
       if (count > 1 && ev.type === EventType.Open) ev.count = count;
       events.push(ev);
     } else undecodable++;
-    pos += 8 + ((len + 7) & ~7);
-  }
+  });
   return { events, undecodable };
 }
 
-/**
- * Split a batch from the addon's ring-buffer poll (per record: u32 length, u32 0, bytes, padding
- * to 8) into records. Returns views, not copies.
- */
+/** Split a poll batch (see forEachFrame) into its records. Returns views, not copies; counts are dropped. */
 export function splitBatch(batch: Buffer): Buffer[] {
   const out: Buffer[] = [];
-  let pos = 0;
-  while (pos + 8 <= batch.length) {
-    const len = batch.readUInt32LE(pos);
-    out.push(batch.subarray(pos + 8, pos + 8 + len));
-    pos += 8 + ((len + 7) & ~7);
-  }
+  forEachFrame(batch, (start, len) => out.push(batch.subarray(start, start + len)));
   return out;
 }

@@ -126,10 +126,10 @@ describe('vigil.bpf.o on the running kernel (root)', () => {
     try {
       const target = join(tmp, 'held-file');
       writeFileSync(target, 'x');
-      const mine = (batch: Buffer, path: string): number =>
-        decodeBatch(batch)
-          .events.filter((e) => e.type === EventType.Open && e.tgid === process.pid && e.path === path)
-          .reduce((n, e) => n + ((e.type === EventType.Open && e.count) || 1), 0);
+      // opens a batch stands for (an aggregated record counts as its number), of one process
+      const opens = (batch: Buffer, tgid: number, path: (p: string) => boolean): number =>
+        decodeBatch(batch).events.reduce((n, e) => n + (e.type === EventType.Open && e.tgid === tgid && path(e.path) ? (e.count ?? 1) : 0), 0);
+      const mine = (batch: Buffer, path: string): number => opens(batch, process.pid, (p) => p === path);
       await agg.poll(0); // whatever was pending at start
       for (let i = 0; i < 500; i++) closeSync(openSync(target, 'r'));
       const early = await agg.poll(200);
@@ -143,7 +143,7 @@ describe('vigil.bpf.o on the running kernel (root)', () => {
       const pid = await runToExit(bin, [target, '300', '0']);
       let seen = 0;
       for (let i = 0; i < 20 && seen < 900; i++)
-        seen += decodeBatch(await agg.poll(100)).events.reduce((n, e) => n + (e.type === EventType.Open && e.tgid === pid && e.path.startsWith(target) ? (e.count ?? 1) : 0), 0);
+        seen += opens(await agg.poll(100), pid, (p) => p.startsWith(target));
       expect(seen).toBe(900);
     } finally {
       await agg.close();

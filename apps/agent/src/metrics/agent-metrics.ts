@@ -5,10 +5,10 @@ import type { AgentTransport, DeliveryOutcome, TransportObserver } from '@vigil/
 /** Every outcome a delivery attempt can have (label values of the delivery metrics). */
 const OUTCOMES: DeliveryOutcome[] = ['accepted', 'duplicate', 'rejected', 'retry', 'unreachable', 'unauthorized', 'tls_untrusted'];
 
-/** Prometheus metrics of the agent (process CPU and memory come from the default collectors). */
 /** Sampling period of the agent's event-loop lag metrics (prom-client's default is 10 ms). */
 export const EVENT_LOOP_SAMPLE_MS = 1000;
 
+/** Prometheus metrics of the agent (process CPU and memory come from the default collectors). */
 export class AgentMetrics {
   readonly registry = new Registry();
   readonly records = new Counter({ name: 'vigil_agent_records_total', help: 'Kernel records received, by kind', labelNames: ['kind'], registers: [this.registry] });

@@ -65,12 +65,8 @@ int BPF_PROG(vigil_sys_enter, struct pt_regs *regs, long id)
 	if (k > VIGIL_NGRAM_MAX_K)
 		k = VIGIL_NGRAM_MAX_K;
 
-	if (is_exit_ni(id) && wants_record(id, regs)) {
-		/* no exit tracepoint: this kernel does not implement the call (sys_ni_syscall) */
-		__u64 args[6];
-		syscall_args(regs, args);
-		emit_args(args, id, -ENOSYS);
-	}
+	if (is_exit_ni(id)) /* no exit tracepoint: this kernel does not implement the call (sys_ni_syscall) */
+		finish_args(regs, id, -ENOSYS);
 	if (!k) {
 		count_exact(tgid, id);
 		return 0;

@@ -217,7 +217,7 @@ static __always_inline void emit_exec_failed(const __u64 *args, long nr, long re
 	submit(e, sizeof(*e));
 }
 
-/* Build the argument record of syscall nr from the stashed arguments and its result. */
+/* Build the argument record of syscall nr from its arguments and its result. */
 static __always_inline void emit_args(const __u64 *args, long nr, long ret)
 {
 	switch (nr) {
