@@ -95,7 +95,7 @@ export class DetectionEngine {
       }
       baseline.updatePhase(now, this.options.learningPeriodMs);
       const features = extractFeatures(proc);
-      const ctx: DetectionContext = { batch, process: proc, program, features, baseline, thresholds: this.options.thresholds };
+      const ctx: DetectionContext = { batch, process: proc, program, features, baseline, learning: !baseline.active, thresholds: this.options.thresholds };
       const findings = this.rules.evaluate(ctx);
       if (baseline.active) for (const d of BASELINE_DETECTORS) findings.push(...d(ctx));
       for (const f of findings) {

@@ -37,6 +37,11 @@ export interface DetectionContext {
   features: ProcessFeatures;
   /** The program's baseline on this endpoint (before this window is learned). */
   baseline: ProgramBaseline;
+  /**
+   * True while rules marked `baseline: never` must stay silent because the program's behaviour is
+   * still being learned. Decided by the engine (the one place that owns the learning policy).
+   */
+  learning: boolean;
   thresholds: DetectionThresholds;
 }
 

@@ -14,7 +14,8 @@ const rules = RuleSet.parse(RULES_TEXT);
 
 function ctx(p: ProcessActivity, baseline?: ProgramBaseline): DetectionContext {
   const program = programIdentity(p);
-  return { batch: batch(1000, [p]), process: p, program, features: extractFeatures(p), baseline: baseline ?? new ProgramBaseline(program), thresholds: DEFAULT_THRESHOLDS };
+  const b = baseline ?? new ProgramBaseline(program);
+  return { batch: batch(1000, [p]), process: p, program, features: extractFeatures(p), baseline: b, learning: !b.active, thresholds: DEFAULT_THRESHOLDS };
 }
 
 function activeBaseline(p: ProcessActivity): ProgramBaseline {

@@ -101,7 +101,7 @@ export class RuleSet {
       if (r.process?.networkFacing !== undefined && r.process.networkFacing !== facing) continue;
       if (r.process?.shell !== undefined && r.process.shell !== isShell(p.exe)) continue;
       if (r.process?.stdioSocket !== undefined && r.process.stdioSocket !== stdioSocket) continue;
-      if (r.baseline === 'never' && !ctx.baseline.active) continue;
+      if (r.baseline === 'never' && ctx.learning) continue;
       for (const hit of this.hits(c, ctx)) {
         if (r.baseline === 'never' && seenInBaseline(r, ctx.baseline, hit.baselineKey)) continue;
         out.push({
