@@ -1,4 +1,5 @@
 export * from './spool';
+export { UnsafeSpoolPathError } from './no-follow';
 export * from './sender';
 export * from './transport';
 export * from './gateway-client';

@@ -1,7 +1,8 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { UnsafeSpoolPathError } from './no-follow';
 import { Spool } from './spool';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'vigil-spool-'));
@@ -34,5 +35,56 @@ describe('Spool', () => {
     expect(seen.map((n) => n.slice(-9))).toEqual(['id1.batch', 'id2.batch']);
     expect(new Spool(d, 100).evictedTotal).toBe(2);
     expect(() => s.put(9, 'huge', Buffer.alloc(101))).toThrow(/larger than the whole spool/);
+  });
+});
+
+describe('Spool never follows symlinks', () => {
+  it('refuses a spool directory that is a symlink or writable by others, saying why', () => {
+    const d = dir();
+    const real = join(d, 'real');
+    mkdirSync(real, { mode: 0o700 });
+    symlinkSync(real, join(d, 'link'));
+    expect(() => new Spool(join(d, 'link'), 1_000)).toThrow(/spool directory is a symbolic link/);
+    const open = join(d, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    expect(() => new Spool(open, 1_000)).toThrow(/writable by its group \(mode 777\); chmod 700/);
+  });
+
+  it('leaves a planted link out of the queue (and says so) and never reads through it', () => {
+    const d = dir();
+    const secret = join(mkdtempSync(join(tmpdir(), 'vigil-secret-')), 'shadow');
+    writeFileSync(secret, 'root:secret-hash');
+    symlinkSync(secret, join(d, '0000000000000001-planted.batch'));
+    const refused: string[] = [];
+    const s = new Spool(d, 1_000, { evicted: () => undefined, refused: (e) => refused.push(e.message) });
+    expect(s.length).toBe(0);
+    expect(refused).toEqual([expect.stringMatching(/planted\.batch: it is a symbolic link \(never followed in the spool\)/)]);
+  });
+
+  it('refuses to read a batch swapped for a link after it was spooled', () => {
+    const d = dir();
+    const s = new Spool(d, 1_000);
+    const e = s.put(1, 'a', Buffer.from('batch'));
+    const target = join(mkdtempSync(join(tmpdir(), 'vigil-secret-')), 'x');
+    writeFileSync(target, 'not ours');
+    rmSync(join(d, e.name));
+    symlinkSync(target, join(d, e.name));
+    expect(() => s.read(e)).toThrow(UnsafeSpoolPathError);
+    expect(() => s.read(e)).toThrow(/symbolic link \(opened with O_NOFOLLOW/);
+  });
+
+  it('writes through a planted link by replacing the link, never the file it points at', () => {
+    const d = dir();
+    const s = new Spool(d, 1_000);
+    const victim = join(mkdtempSync(join(tmpdir(), 'vigil-victim-')), 'passwd');
+    writeFileSync(victim, 'untouched');
+    symlinkSync(victim, join(d, '0000000000000007-b.batch.tmp'));
+    symlinkSync(victim, join(d, 'evicted.count'));
+    s.put(7, 'b', Buffer.from('new batch'));
+    s.countLost();
+    expect(readFileSync(victim, 'utf8')).toBe('untouched');
+    expect(lstatSync(join(d, 'evicted.count')).isFile()).toBe(true);
+    expect(s.read(s.peek()!).toString()).toBe('new batch');
   });
 });

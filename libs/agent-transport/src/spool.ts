@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir, listRegularFiles, readFileNoFollow, UnsafeSpoolPathError, writeFileNoFollow } from './no-follow';
 
 /** One spooled batch (oldest first by `name`). */
 export interface SpoolEntry {
@@ -11,6 +12,8 @@ export interface SpoolEntry {
 export interface SpoolObserver {
   /** Batches evicted because the spool was full (oldest first) — never silent. */
   evicted(entry: SpoolEntry, totalEvicted: number): void;
+  /** A name in the spool that is not a regular file (a symlink, a FIFO…): never followed nor sent. */
+  refused?(err: UnsafeSpoolPathError): void;
 }
 
 const SUFFIX = '.batch';
@@ -22,6 +25,11 @@ const SUFFIX = '.batch';
  *
  * Files are `<16-digit sequence>-<batch id>.batch`, written to a temp name, fsynced, then renamed:
  * a crash leaves either the whole batch or nothing. Name order = sequence order = send order.
+ *
+ * The directory must be the agent's own (not a symlink, not writable by others), and no path in it
+ * is followed if it is a symlink: files are opened O_NOFOLLOW and checked with fstat (no-follow.ts),
+ * so a link planted by another user can neither leak a file the agent can read into a batch nor make
+ * the agent overwrite one.
  */
 export class Spool {
   private entries: SpoolEntry[] = [];
@@ -33,16 +41,17 @@ export class Spool {
     readonly maxBytes: number,
     private readonly observer?: SpoolObserver,
   ) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const f of readdirSync(dir)) if (f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
-    this.entries = readdirSync(dir)
-      .filter((f) => f.endsWith(SUFFIX))
-      .sort()
-      .map((name) => ({ name, bytes: statSync(join(dir, name)).size }));
+    ensurePrivateDir(dir);
+    // rmSync unlinks a link itself (never its target); a directory under a .tmp name is left alone.
+    for (const f of readdirSync(dir)) if (f.endsWith('.tmp') && !lstatSync(join(dir, f)).isDirectory()) rmSync(join(dir, f), { force: true });
+    const { files, refused } = listRegularFiles(dir, readdirSync(dir).filter((f) => f.endsWith(SUFFIX)).sort());
+    for (const err of refused) this.observer?.refused?.(err);
+    this.entries = files;
     this.totalBytes = this.entries.reduce((s, e) => s + e.bytes, 0);
     try {
-      this.evicted = Number(readFileSync(join(dir, 'evicted.count'), 'utf8').trim()) || 0;
-    } catch {
+      this.evicted = Number(readFileNoFollow(join(dir, 'evicted.count')).toString('utf8').trim()) || 0;
+    } catch (err) {
+      if (err instanceof UnsafeSpoolPathError) this.observer?.refused?.(err);
       this.evicted = 0;
     }
   }
@@ -66,15 +75,7 @@ export class Spool {
   put(sequence: number, batchId: string, body: Buffer): SpoolEntry {
     if (body.length > this.maxBytes) throw new Error(`batch of ${body.length} bytes is larger than the whole spool (${this.maxBytes})`);
     const name = `${String(sequence).padStart(16, '0')}-${batchId.replace(/[^A-Za-z0-9-]/g, '')}${SUFFIX}`;
-    const tmp = join(this.dir, `${name}.tmp`);
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, body);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, join(this.dir, name));
+    writeFileNoFollow(join(this.dir, name), body);
     const entry = { name, bytes: body.length };
     this.entries.push(entry);
     this.entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -92,7 +93,7 @@ export class Spool {
   /** Count a batch lost without being spooled (larger than the whole spool): it shows in `evictedTotal`. */
   countLost(): void {
     this.evicted++;
-    writeFileSync(join(this.dir, 'evicted.count'), `${this.evicted}\n`);
+    writeFileNoFollow(join(this.dir, 'evicted.count'), `${this.evicted}\n`, 0o600, false);
   }
 
   /** The oldest batch, if any. */
@@ -105,9 +106,9 @@ export class Spool {
     return this.entries[this.entries.length - 1];
   }
 
-  /** Body of a spooled batch. */
+  /** Body of a spooled batch; UnsafeSpoolPathError if it was replaced by a link or anything but a regular file. */
   read(entry: SpoolEntry): Buffer {
-    return readFileSync(join(this.dir, entry.name));
+    return readFileNoFollow(join(this.dir, entry.name));
   }
 
   /** Delete a batch (delivered, or evicted). */

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzip, gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -7,6 +6,7 @@ import { backoffDelay, errorMessage, sleep } from '@vigil/common';
 import { TelemetryBatchV1Schema, avroType, type TelemetryBatch } from '@vigil/schemas';
 import { GatewayClient, type GatewayConnection, type GatewayResponse } from './gateway-client';
 import { BatchSender, SendError, connectionError, errorDetail, retryAfterOf } from './sender';
+import { readFileNoFollow, UnsafeSpoolPathError, writeFileNoFollow } from './no-follow';
 import { Spool, type SpoolEntry } from './spool';
 
 const gzipAsync = promisify(gzip);
@@ -109,6 +109,7 @@ export class AgentTransport {
     this.encoding = options.encoding ?? 'gzip';
     this.spool = new Spool(options.spoolDir, options.spoolMaxBytes, {
       evicted: (entry, total) => options.log?.warn({ batch: entry.name, bytes: entry.bytes, evictedTotal: total }, 'spool full: oldest batch evicted'),
+      refused: (err) => options.log?.error({ path: err.path, reason: err.reason }, 'unsafe file in the spool: not followed, not sent'),
     });
     this.sender = new BatchSender(this.client, { key: options.key, encoding: this.encoding, timeoutMs: options.requestTimeoutMs });
     this.schemaId = options.schemaId;
@@ -244,6 +245,14 @@ export class AgentTransport {
           return err.retryAfterMs !== undefined ? err.retryAfterMs + Math.round(Math.random() * 250) : backoff;
       }
     }
+    if (err instanceof UnsafeSpoolPathError) {
+      // The batch's file was replaced by a link (or a device…) after it was spooled: what it points
+      // at is not ours to send. The batch itself is gone, so it counts as lost (sequence gap too).
+      this.options.log?.error({ batch: entry.name, path: err.path, reason: err.reason }, 'spooled batch replaced by an unsafe file: not followed, counted as lost');
+      this.spool.remove(entry);
+      this.spool.countLost();
+      return 0;
+    }
     // Spool read failure or a bug: transient as far as we can tell.
     this.stats.retries++;
     this.observed('retry', 0);
@@ -293,14 +302,15 @@ export class AgentTransport {
 
   private nextSequence(): number {
     this.sequence++;
-    writeFileSync(join(this.options.spoolDir, 'sequence'), `${this.sequence}\n`);
+    writeFileNoFollow(join(this.options.spoolDir, 'sequence'), `${this.sequence}\n`, 0o600, false);
     return this.sequence;
   }
 
   private readSequence(): number {
     try {
-      return Number(readFileSync(join(this.options.spoolDir, 'sequence'), 'utf8').trim()) || 0;
-    } catch {
+      return Number(readFileNoFollow(join(this.options.spoolDir, 'sequence')).toString('utf8').trim()) || 0;
+    } catch (err) {
+      if (err instanceof UnsafeSpoolPathError) this.options.log?.error({ path: err.path, reason: err.reason }, 'unsafe sequence file in the spool: ignored');
       return 0;
     }
   }

@@ -3,7 +3,7 @@ import { hostname, release } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, errorMessage, type Logger } from '@vigil/common';
 import { DROP_CAUSES, type DropCause } from '@vigil/bpf';
-import { AgentTransport, SendError, TransportConfigError } from '@vigil/agent-transport';
+import { AgentTransport, SendError, TransportConfigError, UnsafeSpoolPathError } from '@vigil/agent-transport';
 import { AgentError } from '../errors/agent-error';
 import { WindowBuilder } from '../batch/window-builder';
 import type { TelemetryBatch } from '../batch/telemetry-batch';
@@ -64,6 +64,7 @@ async function connect(cfg: AgentConfig, metrics: AgentMetrics, log: Logger): Pr
     });
   } catch (err) {
     if (err instanceof TransportConfigError) throw new AgentError('AGENT_CONFIG_INVALID', `invalid agent config: api: ${err.message}`, { cause: err });
+    if (err instanceof UnsafeSpoolPathError) throw new AgentError('AGENT_CONFIG_UNSAFE', `unsafe spool_dir: ${err.message}`, { cause: err });
     throw err;
   }
   metrics.watchTransport(transport);

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentError } from '../errors/agent-error';
-import { parseAgentConfig } from './agent-config';
+import { configFileProblem, loadAgentConfig, parseAgentConfig } from './agent-config';
 
 const VALID = ['# written by ./vigil endpoint add', 'api=http://127.0.0.1:5001/', 'key=k_abc=def', 'id=ep-1', 'name=web-1', 'batch_size=500', 'insecure_http=true', ''].join('\n');
 const HTTPS = VALID.replace('api=http://127.0.0.1:5001/', 'api=https://gw.example:443').replace('insecure_http=true\n', '');
@@ -71,5 +71,47 @@ describe('parseAgentConfig', () => {
     const msg = problems(VALID.replace('batch_size=500', 'batch_size=-1').replace('api=http://127.0.0.1:5001/', 'api=not a url'));
     expect(msg).toContain('agent.conf:2: api:');
     expect(msg).toContain('agent.conf:6: batch_size: not an integer');
+  });
+});
+
+describe('loadAgentConfig refuses a file others could rewrite', () => {
+  const file = (mode: number): string => {
+    const p = join(mkdtempSync(join(tmpdir(), 'vigil-conf-')), 'agent.conf');
+    writeFileSync(p, VALID);
+    chmodSync(p, mode); // whatever the umask
+    return p;
+  };
+  const refusal = (p: string): AgentError => {
+    try {
+      loadAgentConfig(p);
+    } catch (err) {
+      expect(err).toBeInstanceOf(AgentError);
+      return err as AgentError;
+    }
+    throw new Error('expected the config file to be refused');
+  };
+
+  it('loads a 0600 or 0644 file owned by its reader', () => {
+    expect(loadAgentConfig(file(0o600)).id).toBe('ep-1');
+    expect(loadAgentConfig(file(0o644)).id).toBe('ep-1');
+  });
+
+  it('refuses a group- or world-writable file, naming the mode and the fix', () => {
+    const world = refusal(file(0o666));
+    expect(world.code).toBe('AGENT_CONFIG_UNSAFE');
+    expect(world.message).toMatch(/writable by any user \(mode 0666\).*chmod 600/);
+    expect(refusal(file(0o620)).message).toMatch(/writable by its group \(mode 0620\)/);
+  });
+
+  it('refuses a file owned by another user (pure check, any uid)', () => {
+    expect(configFileProblem({ uid: 1234, mode: 0o100600 }, '/etc/vigil/agent.conf', 0)).toMatch(/owned by uid 1234, not by root or the agent's user \(uid 0\)/);
+    expect(configFileProblem({ uid: 0, mode: 0o100600 }, '/etc/vigil/agent.conf', 999)).toBeUndefined();
+    expect(configFileProblem({ uid: 999, mode: 0o100640 }, '/etc/vigil/agent.conf', 999)).toBeUndefined();
+  });
+
+  it('refuses a real file chowned to another user (the tests run as root)', () => {
+    const p = file(0o600);
+    chownSync(p, 4321, 4321);
+    expect(refusal(p).message).toMatch(/owned by uid 4321/);
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { parseDuration, parseSize } from '@vigil/common';
 import { AgentError } from '../errors/agent-error';
@@ -174,13 +174,40 @@ export function parseAgentConfig(text: string, source = 'config'): AgentConfig {
   return cfg as AgentConfig;
 }
 
-/** Read and parse a config file. */
+/**
+ * Why the config file may not be trusted, or undefined when it may: the file decides where the agent
+ * (root) sends every process's activity and which CA it trusts, so anyone able to write it owns the
+ * agent. It must be owned by root or by the agent's own user and writable by nobody else.
+ */
+export function configFileProblem(st: Pick<Stats, 'uid' | 'mode'>, path: string, euid = process.geteuid?.() ?? 0): string | undefined {
+  if (st.uid !== 0 && st.uid !== euid) {
+    return `config file ${path} is owned by uid ${st.uid}, not by root or the agent's user (uid ${euid}): another user could rewrite it (chown root ${path})`;
+  }
+  const perms = st.mode & 0o777;
+  if ((perms & 0o022) !== 0) {
+    const who = (perms & 0o002) !== 0 ? 'any user' : 'its group';
+    return `config file ${path} is writable by ${who} (mode ${perms.toString(8).padStart(4, '0')}): it sets where telemetry goes and which CA is trusted (chmod 600 ${path})`;
+  }
+  return undefined;
+}
+
+/**
+ * Read and parse a config file, refusing one that others can write or that another user owns. The
+ * check is on the opened descriptor (fstat), so the file read is the file checked.
+ */
 export function loadAgentConfig(path: string): AgentConfig {
   let text: string;
+  let fd: number | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
+    const problem = configFileProblem(fstatSync(fd), path);
+    if (problem) throw new AgentError('AGENT_CONFIG_UNSAFE', `refusing the agent config: ${problem}`);
+    text = readFileSync(fd, 'utf8');
   } catch (err) {
+    if (err instanceof AgentError) throw err;
     throw new AgentError('AGENT_CONFIG_INVALID', `cannot read config file ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   return parseAgentConfig(text, path);
 }

@@ -3,6 +3,7 @@ import { VigilError } from '@vigil/common';
 /** Stable codes of the agent's errors (exhaustive; mapped to exit codes in main.ts). */
 export type AgentErrorCode =
   | 'AGENT_CONFIG_INVALID'
+  | 'AGENT_CONFIG_UNSAFE'
   | 'AGENT_NO_PRIVILEGES'
   | 'AGENT_NO_BTF'
   | 'AGENT_MOUNT_FAILED'
