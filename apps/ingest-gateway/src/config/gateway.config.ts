@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { DEFAULTS, EnvReader, TOPICS, maskUrl } from '@vigil/common';
+import type { EndpointLimits } from '../http/endpoint-limiter';
 
 /** Everything the gateway reads from its environment, validated once at start-up. */
 export interface GatewayConfig {
@@ -32,6 +33,8 @@ export interface GatewayConfig {
   /** How long and how many batch ids are remembered to drop duplicates. */
   dedupeWindowMs: number;
   dedupeMaxEntries: number;
+  /** Per-endpoint request and byte token buckets (429 with Retry-After beyond them); rate 0 = off. */
+  endpointLimits: EndpointLimits;
   /** Register TelemetryBatch v1 under the telemetry subject at start-up (idempotent). */
   registerSchema: boolean;
   logLevel: string;
@@ -57,10 +60,22 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     keyCacheTtlMs: r.durationMs('VIGIL_GATEWAY_KEY_CACHE_TTL', '5s'),
     dedupeWindowMs: r.durationMs('VIGIL_GATEWAY_DEDUPE_WINDOW', '15m'),
     dedupeMaxEntries: r.int('VIGIL_GATEWAY_DEDUPE_MAX', 200_000, { min: 1 }),
+    // Sized so a real agent is never refused: it sends one batch at a time (one window every 10 s,
+    // split into batches of 500 processes), and after an outage drains its spool (≤ 256 MiB by
+    // default) one batch after another — the byte burst holds a whole default spool, the request
+    // burst its 8,192 batches of 32 KiB, and the sustained rates are above what one agent needs
+    // (endpoint-limiter.spec.ts replays both; bench/ingest: ~1,000 batches/s for 64 endpoints).
+    endpointLimits: {
+      requests: { ratePerS: r.int('VIGIL_GATEWAY_ENDPOINT_RATE', 100, { min: 0, max: 1_000_000 }), burst: r.int('VIGIL_GATEWAY_ENDPOINT_BURST', 10_000, { min: 1, max: 10_000_000 }) },
+      bytes: { ratePerS: r.sizeBytes('VIGIL_GATEWAY_ENDPOINT_BYTES_RATE', '16MiB'), burst: r.sizeBytes('VIGIL_GATEWAY_ENDPOINT_BYTES_BURST', '256MiB') },
+    },
     registerSchema: r.bool('VIGIL_GATEWAY_REGISTER_SCHEMA', true),
     logLevel: r.string('VIGIL_LOG_LEVEL', 'info'),
   };
   if (config.keyCacheTtlMs > 10_000) r.problems.push('VIGIL_GATEWAY_KEY_CACHE_TTL: must be ≤ 10s (a revoked key must stop working within 10 s)');
+  if (config.endpointLimits.bytes.ratePerS > 0 && config.endpointLimits.bytes.burst < config.maxBodyBytes) {
+    r.problems.push('VIGIL_GATEWAY_ENDPOINT_BYTES_BURST must be ≥ VIGIL_GATEWAY_MAX_BODY (the largest batch must fit in a full bucket)');
+  }
   if (config.maxDecodedBytes < config.maxBodyBytes) r.problems.push('VIGIL_GATEWAY_MAX_DECODED must be ≥ VIGIL_GATEWAY_MAX_BODY');
   r.done();
   return config;

@@ -7,6 +7,7 @@ import type { IngestService } from '../ingest/ingest.service';
 import type { HealthService } from '../health/health.service';
 import type { GatewayMetrics } from '../metrics/gateway.metrics';
 import { fromFastifyError, retryAfterOf, statusOf } from './error-mapping';
+import { HealthRedactor, registerRequestGuards } from './request-guards';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -66,6 +67,9 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, new GatewayError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));
 
+  registerRequestGuards(app, { limits: config.endpointLimits, maxBodyBytes: config.maxBodyBytes, log });
+  const healthView = new HealthRedactor(log);
+
   const authenticate = async (request: FastifyRequest): Promise<void> => {
     request.endpointId = await deps.auth.authenticate(request.headers.authorization);
   };
@@ -98,7 +102,7 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
 
   app.get('/healthz', async (_request, reply) => {
     const { ok, checks } = await deps.health.check();
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks: healthView.redact(checks) });
   });
 
   app.get('/metrics', async (_request, reply) => {
