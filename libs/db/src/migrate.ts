@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 /** The project's migrations: `<14-digit UTC timestamp>_<name>.sql`, applied in name order. */
 export const MIGRATIONS_DIR = resolve(__dirname, '..', 'migrations');
@@ -47,9 +47,21 @@ export async function migrate(pool: Pool, dir: string = MIGRATIONS_DIR): Promise
   const client = await pool.connect();
   try {
     await client.query('select pg_advisory_lock($1)', [ADVISORY_LOCK]);
-    await client.query(`create table if not exists schema_migrations (
-      version text primary key, name text not null, checksum text not null, applied_at timestamptz not null default now())`);
+    // Checked before any DDL: a service's own role (docs/security.md) may read schema_migrations but
+    // create nothing, so with every migration applied (by the owner) this is a read-only check.
+    const exists = (await client.query<{ t: string | null }>(`select to_regclass('schema_migrations')::text as t`)).rows[0]?.t !== null;
+    if (!exists) {
+      await client.query(`create table if not exists schema_migrations (
+        version text primary key, name text not null, checksum text not null, applied_at timestamptz not null default now())`);
+    }
     const done = new Map((await client.query<{ version: string; checksum: string }>('select version, checksum from schema_migrations')).rows.map((r) => [r.version, r.checksum]));
+    const pending = migrations.filter((m) => !done.has(m.version));
+    if (pending.length > 0 && !(await mayMigrate(client))) {
+      throw new Error(
+        `${pending.length} migration(s) pending (${pending.map((m) => `${m.version}_${m.name}`).join(', ')}) and the role ${await currentRole(client)} may not apply them: ` +
+          'apply them as the owner first (./vigil up does; Compose: the migrate service; or set VIGIL_DATABASE_URL to the owner for one run)',
+      );
+    }
     const applied: string[] = [];
     for (const m of migrations) {
       const previous = done.get(m.version);
@@ -73,4 +85,17 @@ export async function migrate(pool: Pool, dir: string = MIGRATIONS_DIR): Promise
     await client.query('select pg_advisory_unlock($1)', [ADVISORY_LOCK]).catch(() => undefined);
     client.release();
   }
+}
+
+async function currentRole(client: PoolClient): Promise<string> {
+  return (await client.query<{ r: string }>('select current_user as r')).rows[0]!.r;
+}
+
+/** The role owns the schema_migrations table (the migration owner), or is a superuser. */
+async function mayMigrate(client: PoolClient): Promise<boolean> {
+  const { rows } = await client.query<{ ok: boolean }>(
+    `select pg_has_role(current_user, c.relowner, 'USAGE') or r.rolsuper as ok
+       from pg_class c, pg_roles r where c.oid = 'schema_migrations'::regclass and r.rolname = current_user`,
+  );
+  return rows[0]?.ok === true;
 }

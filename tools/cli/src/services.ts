@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { DEFAULTS, isLoopbackHost } from '@vigil/common';
+import { applyServiceGrants, createPool, migrate, type DbService } from '@vigil/db';
 import { AGENT_NODE_FLAGS } from './commands/agent';
 import { enrolEndpoint } from './commands/endpoint';
 import { join, resolve } from 'node:path';
@@ -25,6 +26,8 @@ export interface ServiceSpec {
   /** Only when running as root (the agent). */
   rootOnly?: boolean;
   env?: () => Record<string, string>;
+  /** The service's own PostgreSQL login role (docs/security.md); none = no database. */
+  db?: DbService;
   /** Preparation before the first start (e.g. enrolling the local agent). */
   prepare?: () => Promise<void>;
 }
@@ -66,11 +69,37 @@ export function stackEnv(): Record<string, string> {
 }
 
 /**
+ * The database URL a service runs with: its own role's, unless VIGIL_DATABASE_URL is set (then every
+ * service uses that one, as before roles existed: an operator's explicit choice).
+ */
+export function serviceDatabaseUrl(db: DbService): string {
+  return process.env.VIGIL_DATABASE_URL ?? localStack().postgres.serviceUrl(db);
+}
+
+/**
+ * Before any service starts: every migration applied by the owner (libs/db's, then the API's through
+ * its CLI, which also creates the first admin), then each service role's grants re-applied for the
+ * tables as they now are. Services then find nothing to migrate, which their own roles could not do.
+ * Returns the first admin's credentials when it was created now.
+ */
+export async function prepareDatabase(ensureAdmin: (() => { created: boolean; username?: string; password?: string }) | undefined): Promise<{ created: boolean; username?: string; password?: string } | undefined> {
+  const pool = createPool(stackEnv().VIGIL_DATABASE_URL!, { max: 2, application_name: 'vigil-cli-migrate' });
+  try {
+    await migrate(pool);
+    const admin = ensureAdmin?.();
+    if (!process.env.VIGIL_DATABASE_URL) await applyServiceGrants(pool);
+    return admin;
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
  * The services `./vigil up` runs, in start order. Each app adds itself here when it lands;
  * an app whose `dist/` does not exist yet is reported as not built, not silently ignored.
  */
 export const SERVICES: ServiceSpec[] = [
-  { name: 'ingest-gateway', entry: 'apps/ingest-gateway/dist/main.js', healthUrl: 'http://127.0.0.1:5001/healthz', url: 'http://127.0.0.1:5001' },
+  { name: 'ingest-gateway', entry: 'apps/ingest-gateway/dist/main.js', healthUrl: 'http://127.0.0.1:5001/healthz', url: 'http://127.0.0.1:5001', db: 'gateway' },
   {
     name: 'stream-analyzer',
     entry: 'apps/stream-analyzer/dist/main.js',
@@ -78,8 +107,9 @@ export const SERVICES: ServiceSpec[] = [
     healthUrl: `http://127.0.0.1:${LOCAL_ANALYZER_PORT}/healthz`,
     url: `http://127.0.0.1:${LOCAL_ANALYZER_PORT}/metrics`,
     env: () => ({ VIGIL_ANALYZER_PORT: String(LOCAL_ANALYZER_PORT) }),
+    db: 'analyzer',
   },
-  { name: 'api', entry: 'apps/api/dist/main.js', healthUrl: 'http://127.0.0.1:3000/api/healthz', url: 'http://127.0.0.1:3000' },
+  { name: 'api', entry: 'apps/api/dist/main.js', healthUrl: 'http://127.0.0.1:3000/api/healthz', url: 'http://127.0.0.1:3000', db: 'api' },
   {
     name: 'agent',
     entry: 'apps/agent/dist/main.js',
@@ -109,7 +139,7 @@ export async function startService(s: ServiceSpec, progress: (m: string) => void
       name: s.name,
       command: process.execPath,
       args: ['--enable-source-maps', ...(s.nodeFlags ?? []), resolve(REPO_ROOT, s.entry), ...(s.args ?? [])],
-      env: { ...stackEnv(), ...(s.env?.() ?? {}) },
+      env: { ...stackEnv(), ...(s.db ? { VIGIL_DATABASE_URL: serviceDatabaseUrl(s.db) } : {}), ...(s.env?.() ?? {}) },
       cwd: REPO_ROOT,
     });
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Listr } from 'listr2';
 import { stackDown, stackStatus, stackUp } from '../stack';
-import { SERVICES, serviceBuilt, serviceStatus, startService, stopServices } from '../services';
+import { SERVICES, prepareDatabase, serviceBuilt, serviceStatus, startService, stopServices } from '../services';
 import { printStatus } from '../output';
 import { DEFAULTS } from '@vigil/common';
 import { execFileSync } from 'node:child_process';
@@ -28,13 +28,15 @@ export function registerTopLevelCommands(program: Command): void {
       const t0 = Date.now();
       await stackUp();
       const runnable = SERVICES.filter((s) => serviceBuilt(s) && (!s.rootOnly || process.getuid?.() === 0));
+      // Migrations (and the first admin) as the owner, then the service roles' grants: services run
+      // with roles that can neither migrate nor touch another service's tables.
+      const admin = await prepareDatabase(runnable.some((s) => s.name === 'api') ? ensureFirstAdmin : undefined);
       if (runnable.length > 0) {
         await new Listr(
           runnable.map((s) => ({ title: s.name, task: (_c: unknown, t: { output: string }) => startService(s, (m) => (t.output = m)) })),
           { renderer: process.stdout.isTTY ? 'default' : 'simple' },
         ).run();
       }
-      const admin = runnable.some((s) => s.name === 'api') ? ensureFirstAdmin() : undefined;
       console.log(`\nVigil is up in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
       printStatus([...(await stackStatus()), ...(await Promise.all(SERVICES.map(serviceStatus)))]);
       const notBuilt = SERVICES.filter((s) => !serviceBuilt(s)).map((s) => s.name);

@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync, appendFil
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DEFAULTS } from '@vigil/common';
+import { DEFAULT_SERVICE_ROLES, ensureLoginRole, type DbService } from '@vigil/db';
 import { componentDir } from '../paths';
 import type { ComponentStatus, Progress, StackComponent } from './component';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
@@ -136,7 +137,7 @@ export class PostgresComponent implements StackComponent {
   }
 
   async provision(progress: Progress): Promise<void> {
-    const { postgresPassword } = stackSecrets();
+    const { postgresPassword, servicePasswords } = stackSecrets();
     const admin = this.adminClient();
     await admin.connect();
     try {
@@ -144,6 +145,10 @@ export class PostgresComponent implements StackComponent {
       if (role.rowCount === 0) {
         progress(`creating role ${DB_ROLE} and database ${DEFAULTS.databaseName}`);
         await admin.query(`create role ${DB_ROLE} login createdb password '${postgresPassword.replace(/'/g, "''")}'`);
+      }
+      // One login role per service, no attribute but LOGIN (its grants come after the migrations).
+      for (const service of Object.keys(DEFAULT_SERVICE_ROLES) as DbService[]) {
+        await ensureLoginRole(admin, DEFAULT_SERVICE_ROLES[service], servicePasswords[service]);
       }
       const db = await admin.query('select 1 from pg_database where datname = $1', [DEFAULTS.databaseName]);
       if (db.rowCount === 0) await admin.query(`create database ${DEFAULTS.databaseName} owner ${DB_ROLE}`);
@@ -161,7 +166,13 @@ export class PostgresComponent implements StackComponent {
     }
   }
 
-  /** `postgres://vigil:<password>@127.0.0.1:5432/vigil` with the local credentials. */
+  /** `postgres://vigil_<service>:<password>@127.0.0.1:5432/vigil`: what that service runs with. */
+  serviceUrl(service: DbService, database: string = DEFAULTS.databaseName): string {
+    const password = stackSecrets().servicePasswords[service];
+    return `postgres://${DEFAULT_SERVICE_ROLES[service]}:${encodeURIComponent(password)}@127.0.0.1:${this.port}/${database}`;
+  }
+
+  /** `postgres://vigil:<password>@127.0.0.1:5432/vigil` with the local credentials (the owner: migrations, CLI, tests). */
   url(database: string = DEFAULTS.databaseName): string {
     const { postgresPassword } = stackSecrets();
     return `postgres://${DB_ROLE}:${encodeURIComponent(postgresPassword)}@127.0.0.1:${this.port}/${database}`;
