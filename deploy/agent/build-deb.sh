@@ -15,12 +15,23 @@
 #   /etc/vigil/agent.conf                     conffile (a commented template until install.sh writes the real one)
 #   /usr/share/vigil-agent/install.sh         installs the config downloaded from the UI and enables the unit
 # Needs the agent built first (npx nx run-many -t build, or ./vigil builds it); builds it when missing.
+#
+# Reproducible: the same sources and node give the same bytes. Every file's mtime is
+# SOURCE_DATE_EPOCH (default: the last commit's time), modes do not depend on the umask, owners are
+# root:root, dpkg-deb sorts the entries and uses SOURCE_DATE_EPOCH for the ar members. Beside the
+# .deb goes <deb>.sha256 (sha256sum format: `sha256sum -c` verifies it).
 set -euo pipefail
+umask 022
+export LC_ALL=C
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 out="${1:-$here/dist}"
 version="$(node -p "require('$root/package.json').version")"
+if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+  SOURCE_DATE_EPOCH="$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 0)"
+fi
+export SOURCE_DATE_EPOCH
 arch=amd64
 [ "$(uname -m)" = x86_64 ] || { echo "build-deb: the package is amd64 and bundles this host's node; run it on x86-64" >&2; exit 1; }
 
@@ -71,11 +82,16 @@ EOF
 
 install -m 0644 "$here/debian/conffiles" "$pkg/DEBIAN/conffiles"
 install -m 0755 "$here/debian/postinst" "$here/debian/prerm" "$here/debian/postrm" "$pkg/DEBIAN/"
-size_kb="$(du -sk --exclude=DEBIAN "$pkg" | cut -f1)"
+# Apparent size: the same whatever filesystem the staging directory is on.
+size_kb="$(du -sk --apparent-size --exclude=DEBIAN "$pkg" | cut -f1)"
 sed -e "s/@VERSION@/$version/" -e "s/@SIZE@/$size_kb/" -e "s/@NODE_VERSION@/$node_version/" "$here/debian/control.in" > "$pkg/DEBIAN/control"
+
+# Every entry (directories, the package root and links included) at SOURCE_DATE_EPOCH.
+find "$pkg" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
 mkdir -p "$out"
 deb="$out/vigil-agent_${version}_${arch}.deb"
 # --root-owner-group: every file root:root whoever builds it (no fakeroot needed).
 dpkg-deb --root-owner-group -Zgzip -z6 --build "$pkg" "$deb" >&2
+(cd "$out" && sha256sum "$(basename "$deb")" > "$(basename "$deb").sha256")
 echo "$deb"

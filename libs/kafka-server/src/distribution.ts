@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { verifyKafkaClasspath } from './checksums';
 import { mavenCopyDependencies } from './maven';
 
 /** Apache Kafka release run locally (official artifacts from Maven Central); callers let VIGIL_KAFKA_VERSION override it. */
@@ -59,7 +60,10 @@ export function ensureKafkaClasspath(cacheDir: string, progress: (msg: string) =
       if (!jars.some((j) => j.startsWith(`kafka_2.13-${version}`))) throw new Error(`Maven resolved no kafka_2.13-${version}.jar`);
       // slf4j 1.x can be pulled in transitively; the broker must log through log4j2 (slf4j 2 binding).
       for (const j of jars) if (/^slf4j-api-1\./.test(j)) rmSync(join(staging, j));
-      writeFileSync(join(staging, '.complete'), `${jars.length} jars\n`);
+      // Before anything runs from it: every jar against its pinned SHA-512 (a mismatch leaves no .complete).
+      const pinned = await verifyKafkaClasspath(staging, version);
+      if (!pinned) progress(`Kafka ${version} is not pinned in libs/kafka-server/src/checksums.ts: verified by Maven's checksums only`);
+      writeFileSync(join(staging, '.complete'), `${jars.length} jars${pinned ? ', SHA-512 pinned and verified' : ''}\n`);
       rmSync(libDir, { recursive: true, force: true });
       renameSync(staging, libDir);
       return libDir;

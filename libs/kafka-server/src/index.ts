@@ -1,3 +1,4 @@
 export * from './distribution';
 export * from './kraft';
 export * from './maven';
+export * from './checksums';

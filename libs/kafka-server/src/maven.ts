@@ -1,9 +1,13 @@
 import { execFileSync } from 'node:child_process';
 
-/** Maven, quiet and batch, with its local repository at `repoLocal` (the project keeps it under .vigil/cache/m2). */
+/**
+ * Maven, quiet and batch, with its local repository at `repoLocal` (the project keeps it under
+ * .vigil/cache/m2). `--strict-checksums`: every artifact and pom is checked against the checksum
+ * Maven Central publishes beside it and a mismatch fails the build (Maven's default only warns).
+ */
 function mvn(pomDir: string, repoLocal: string, goals: string[]): void {
   try {
-    execFileSync('mvn', ['-q', '-B', `-Dmaven.repo.local=${repoLocal}`, ...goals], {
+    execFileSync('mvn', ['-q', '-B', '--strict-checksums', `-Dmaven.repo.local=${repoLocal}`, ...goals], {
       cwd: pomDir,
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 15 * 60_000,

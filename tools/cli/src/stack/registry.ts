@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_DIR, componentDir, LOG_DIR } from '../paths';
 import { ensurePackages, type SystemPackage } from '../system/packages';
 import type { ComponentStatus, Progress, StackComponent } from './component';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
-import { mavenPackage } from '@vigil/kafka-server';
+import { APICURIO_ALL_TARGZ_SHA512, mavenPackage, verifySha512 } from '@vigil/kafka-server';
 
 /** Apicurio Registry release: the prebuilt Quarkus app published on Maven Central (classifier `all`). */
 export const APICURIO_VERSION = process.env.VIGIL_APICURIO_VERSION ?? '3.3.3';
@@ -108,6 +108,16 @@ export class RegistryComponent implements StackComponent {
     mkdirSync(pomDir, { recursive: true });
     writeFileSync(join(pomDir, 'pom.xml'), fetchPom(APICURIO_VERSION));
     mavenPackage(pomDir, join(CACHE_DIR, 'm2'));
+    // The tarball Maven fetched (and checked against Central's .sha1) against the SHA-512 pinned in
+    // the source; on a mismatch nothing unpacked from it stays.
+    const tarball = join(CACHE_DIR, 'm2', 'io', 'apicurio', 'apicurio-registry-app', APICURIO_VERSION, `apicurio-registry-app-${APICURIO_VERSION}-all.tar.gz`);
+    const pinned = APICURIO_ALL_TARGZ_SHA512[APICURIO_VERSION];
+    if (pinned) {
+      await verifySha512(tarball, pinned).catch((err: unknown) => {
+        rmSync(this.appDir, { recursive: true, force: true });
+        throw err;
+      });
+    } else progress(`Apicurio ${APICURIO_VERSION} is not pinned in libs/kafka-server/src/checksums.ts: verified by Maven's checksums only`);
     if (!existsSync(join(this.appDir, 'quarkus-run.jar'))) throw new Error(`Apicurio unpacked without quarkus-run.jar in ${this.appDir}`);
   }
 

@@ -61,7 +61,7 @@ describe('deploy/compose', () => {
     expect(vars.get('COMPOSE_PROFILES')).toBe(profile === 'scale' ? 'scale' : undefined);
     const services = resolved(file);
     expect(Object.keys(services).sort()).toEqual(
-      ['api', 'caddy', 'ingest-gateway', 'kafka', 'kafka-2', 'kafka-3', 'kafka-init', 'schema-registry', 'stream-analyzer', 'timescaledb'].sort(),
+      ['api', 'caddy', 'db-migrate', 'ingest-gateway', 'kafka', 'kafka-2', 'kafka-3', 'kafka-init', 'schema-registry', 'stream-analyzer', 'timescaledb'].sort(),
     );
     // Brokers 2 and 3 exist only in the scale profile; node 1 in both.
     expect(services.kafka!.profiles).toBeUndefined();
@@ -82,10 +82,20 @@ describe('deploy/compose', () => {
     expect(String(services['kafka-init']!.environment!.RF)).toBe(rf);
     expect(String(services['kafka-init']!.environment!.MIN_ISR)).toBe(minIsr);
     expect(services['schema-registry']!.environment!.KARAPACE_COMPATIBILITY).toBe('BACKWARD_TRANSITIVE');
-    for (const app of ['ingest-gateway', 'stream-analyzer', 'api']) {
-      expect(services[app]!.environment!.VIGIL_KAFKA_BROKERS).toBe(nodes.map((n) => `${n}:9092`).join(','));
-      expect(services[app]!.environment!.VIGIL_DATABASE_URL).toBe(`postgres://vigil:${vars.get('POSTGRES_PASSWORD')}@timescaledb:5432/vigil`);
+    // Least privilege: each service its own role; only the one-shot db-migrate has the owner's password.
+    for (const [app, role, secret] of [
+      ['ingest-gateway', 'vigil_gateway', 'POSTGRES_GATEWAY_PASSWORD'],
+      ['stream-analyzer', 'vigil_analyzer', 'POSTGRES_ANALYZER_PASSWORD'],
+      ['api', 'vigil_api', 'POSTGRES_API_PASSWORD'],
+    ] as const) {
+      const env = services[app]!.environment!;
+      expect(env.VIGIL_KAFKA_BROKERS).toBe(nodes.map((n) => `${n}:9092`).join(','));
+      expect(env.VIGIL_DATABASE_URL).toBe(`postgres://${role}:${vars.get(secret)}@timescaledb:5432/vigil`);
+      expect(Object.values(env).join('\n')).not.toContain(vars.get('POSTGRES_PASSWORD'));
+      expect(services[app]!.depends_on?.['db-migrate']?.condition).toBe('service_completed_successfully');
     }
+    expect(services['db-migrate']!.environment!.VIGIL_DATABASE_URL).toBe(`postgres://vigil:${vars.get('POSTGRES_PASSWORD')}@timescaledb:5432/vigil`);
+    expect(services['db-migrate']!.restart).toBe('no');
   });
 
   it('gives every long-running service a health check, a restart policy and resource limits; volumes for state', () => {
