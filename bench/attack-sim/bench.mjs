@@ -244,7 +244,9 @@ await sleep(12_000);
 
 /** The pids of a run's process tree, from the processes table (children by ppid, within its time). */
 async function treePids(run) {
-  const from = new Date(run.start - 2_000);
+  // processes.first_seen is the window's start (a window is --window long), so allow one window and
+  // a margin before the run; pids are not reused within a minute on this host.
+  const from = new Date(run.start - 2 * parseFloat(WINDOW) * 1_000 - 2_000);
   const to = new Date(run.end + 15_000);
   const { rows } = await pool.query(
     `with recursive tree(pid) as (
