@@ -300,6 +300,7 @@ for (const r of actionResults) {
 for (const n of notRunnable) console.log(`${pad(n.id, 30)} not runnable here: ${n.why}`);
 const detected = actionResults.filter((r) => r.alerts.some((x) => SEVERE.has(x.severity)));
 const specific = actionResults.filter((r) => r.alerts.some((x) => SEVERE.has(x.severity) && x.mitre));
+const byRule = actionResults.filter((r) => r.alerts.some((x) => SEVERE.has(x.severity) && x.detector === 'rule'));
 const floods = actionResults.filter((r) => r.alerts.length > 5);
 const routineAfter = results.filter((r) => r.role === 'routine').flatMap((r) => r.alerts.filter((x) => SEVERE.has(x.severity)).map((x) => ({ run: r.id, ...x })));
 const routineLearning = results.filter((r) => r.role === 'routine-learning').flatMap((r) => r.alerts.filter((x) => SEVERE.has(x.severity)));
@@ -310,7 +311,8 @@ const pct = (a, b) => (b ? ((100 * a) / b).toFixed(1) : '0.0');
 console.log('');
 console.log(`runnable actions:                         ${actionResults.length} (${notRunnable.length} not runnable)`);
 console.log(`detected (an alert ≥ medium on the tree):  ${detected.length} (${pct(detected.length, actionResults.length)}%)`);
-console.log(`  of which naming a technique (mitre):    ${specific.length} (${pct(specific.length, actionResults.length)}%)`);
+console.log(`  with a technique id (mitre) on it:      ${specific.length} (${pct(specific.length, actionResults.length)}%)`);
+console.log(`  by a known-bad rule (detector = rule):  ${byRule.length} (${pct(byRule.length, actionResults.length)}%)`);
 console.log(`actions with more than 5 alerts:          ${floods.length}${floods.length ? ` (${floods.map((f) => `${f.id}:${f.alerts.length}`).join(', ')})` : ''}`);
 console.log(`routine re-run after learning, ≥ medium:  ${routineAfter.length}${routineAfter.length ? ` (${byKind(routineAfter)})` : ''}`);
 console.log(`routine during learning, ≥ medium:        ${routineLearning.length}`);
