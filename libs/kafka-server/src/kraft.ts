@@ -15,6 +15,46 @@ export interface KraftNodeSpec {
   voterControllerPorts: number[];
   /** Extra or overriding broker properties (tests shorten timeouts, for example). */
   overrides?: Record<string, string | number | boolean>;
+  /** Authenticated, authorised listeners (SASL/SCRAM for clients and brokers, ACLs); absent = PLAINTEXT, no authorizer. */
+  auth?: KraftAuth;
+}
+
+/**
+ * SASL for a node: clients and brokers authenticate with SCRAM-SHA-512 (users created at format time,
+ * {@link formatArgs}); the controller listener uses PLAIN with one static user (KRaft cannot check
+ * SCRAM there: the credentials live in the metadata log the controller serves). The
+ * StandardAuthorizer denies whatever no ACL allows; `superUsers` (the broker's own user and the admin)
+ * bypass ACLs.
+ */
+export interface KraftAuth {
+  /** SCRAM user the brokers use between themselves (also a super user). */
+  brokerUser: string;
+  brokerPassword: string;
+  /** PLAIN password of the controller listener's single user `controller`. */
+  controllerPassword: string;
+  /** Extra super users (e.g. the operator's admin), without the `User:` prefix. */
+  superUsers: string[];
+}
+
+const jaasQuote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** The properties that turn {@link KraftAuth} on (listeners, mechanisms, JAAS, authorizer). */
+function authProperties(spec: KraftNodeSpec, a: KraftAuth): Record<string, string | boolean> {
+  return {
+    listeners: `SASL_PLAINTEXT://127.0.0.1:${spec.port},CONTROLLER://127.0.0.1:${spec.controllerPort}`,
+    'advertised.listeners': `SASL_PLAINTEXT://127.0.0.1:${spec.port}`,
+    'listener.security.protocol.map': 'SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT',
+    'inter.broker.listener.name': 'SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+    'sasl.mechanism.controller.protocol': 'PLAIN',
+    'listener.name.controller.sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.controller.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required username="controller" password=${jaasQuote(a.controllerPassword)} user_controller=${jaasQuote(a.controllerPassword)};`,
+    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username=${jaasQuote(a.brokerUser)} password=${jaasQuote(a.brokerPassword)};`,
+    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'allow.everyone.if.no.acl.found': false,
+    'super.users': ['controller', a.brokerUser, ...a.superUsers].map((u) => `User:${u}`).join(';'),
+  };
 }
 
 /** Log4j2 configuration for a broker: console (the process log), chatty loggers at warn. */
@@ -78,14 +118,22 @@ export function kraftProperties(spec: KraftNodeSpec, header = 'KRaft combined br
     'log.retention.hours': 168,
     'message.max.bytes': 16777216,
     'replica.fetch.max.bytes': 16777216,
+    ...(spec.auth ? authProperties(spec, spec.auth) : {}),
     ...spec.overrides,
   };
   return [`# ${header}, node ${spec.nodeId} of ${n}.`, ...Object.entries(props).map(([k, v]) => `${k}=${v}`), ''].join('\n');
 }
 
-/** `java` arguments that format a node's storage for `clusterId` (kafka-storage.sh format). */
-export function formatArgs(libDir: string, log4jFile: string, configFile: string, clusterId: string): string[] {
-  return ['-cp', `${libDir}/*`, `-Dlog4j2.configurationFile=${log4jFile}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, `--config=${configFile}`];
+/**
+ * `java` arguments that format a node's storage for `clusterId` (kafka-storage.sh format); each of
+ * `scramUsers` (name → password) is created as a SCRAM-SHA-512 user in the initial metadata.
+ */
+export function formatArgs(libDir: string, log4jFile: string, configFile: string, clusterId: string, scramUsers: Record<string, string> = {}): string[] {
+  const scram = Object.entries(scramUsers).flatMap(([name, password]) => {
+    if (!/^[A-Za-z0-9._-]+$/.test(name) || /[\],=]/.test(password)) throw new Error(`SCRAM user ${name}: name [A-Za-z0-9._-]+, password without , = ] characters`);
+    return ['--add-scram', `SCRAM-SHA-512=[name=${name},password=${password}]`];
+  });
+  return ['-cp', `${libDir}/*`, `-Dlog4j2.configurationFile=${log4jFile}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, `--config=${configFile}`, ...scram];
 }
 
 /**

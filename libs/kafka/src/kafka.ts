@@ -1,6 +1,6 @@
 // The only module in Vigil that imports kafkajs (it has had no release since 2024: keeping it behind
 // this adapter lets us swap in the maintained KafkaJS-compatible client in one place).
-import { CompressionTypes, Kafka, Partitioners, logLevel, type Admin, type Consumer, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, CompressionTypes, Kafka, Partitioners, ResourcePatternTypes, logLevel, type Admin, type Consumer, type KafkaMessage, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 
 /** Minimal logger shape (pino satisfies it). */
 export interface LoggerLike {
@@ -19,7 +19,42 @@ export interface KafkaClientOptions {
   requestTimeoutMs?: number;
   /** Retries of metadata/connection requests (default 5); health probes use 0 to fail fast. */
   retries?: number;
+  /** SASL credentials (SCRAM): absent = no authentication (the test harness's own clusters). */
+  sasl?: KafkaSasl;
+  /** TLS to the brokers: true = system CAs, or a PEM CA bundle. */
+  tls?: boolean | { ca: string };
 }
+
+/** SASL/SCRAM credentials of one service's Kafka user. */
+export interface KafkaSasl {
+  mechanism: 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  password: string;
+}
+
+/** An ACL to allow: `principal` (a user name) may do `operations` on a resource. */
+export interface KafkaAcl {
+  user: string;
+  resource: { type: 'topic' | 'group' | 'cluster' | 'transactional-id'; name: string; prefixed?: boolean };
+  operations: Array<'read' | 'write' | 'create' | 'delete' | 'describe' | 'alter' | 'describe-configs' | 'idempotent-write' | 'all'>;
+}
+
+function saslOptions(s: KafkaSasl): SASLOptions {
+  return s.mechanism === 'scram-sha-256' ? { mechanism: 'scram-sha-256', username: s.username, password: s.password } : { mechanism: 'scram-sha-512', username: s.username, password: s.password };
+}
+
+const ACL_RESOURCE = { topic: AclResourceTypes.TOPIC, group: AclResourceTypes.GROUP, cluster: AclResourceTypes.CLUSTER, 'transactional-id': AclResourceTypes.TRANSACTIONAL_ID } as const;
+const ACL_OPERATION = {
+  read: AclOperationTypes.READ,
+  write: AclOperationTypes.WRITE,
+  create: AclOperationTypes.CREATE,
+  delete: AclOperationTypes.DELETE,
+  describe: AclOperationTypes.DESCRIBE,
+  alter: AclOperationTypes.ALTER,
+  'describe-configs': AclOperationTypes.DESCRIBE_CONFIGS,
+  'idempotent-write': AclOperationTypes.IDEMPOTENT_WRITE,
+  all: AclOperationTypes.ALL,
+} as const;
 
 /** A message to produce: key (endpoint id) and an already-encoded value. */
 export interface OutgoingMessage {
@@ -73,6 +108,8 @@ export class KafkaClient {
       logCreator: logCreator(options.logger),
       // Retries of metadata/connection requests; the producer's own policy is set per producer.
       retry: { initialRetryTime: 200, retries: options.retries ?? 5, maxRetryTime: 5_000 },
+      ...(options.sasl ? { sasl: saslOptions(options.sasl) } : {}),
+      ...(options.tls ? { ssl: options.tls === true ? true : { ca: [options.tls.ca] } } : {}),
     });
   }
 
@@ -340,6 +377,23 @@ export class KafkaAdmin {
   async groupOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
     const res = await this.admin.fetchOffsets({ groupId, topics: [topic] });
     return new Map((res[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  }
+
+  /** Allow each ACL (StandardAuthorizer: anything not allowed is denied); host `*`, literal names unless `prefixed`. */
+  async allow(acls: KafkaAcl[]): Promise<void> {
+    await this.admin.createAcls({
+      acl: acls.flatMap((a) =>
+        a.operations.map((op) => ({
+          resourceType: ACL_RESOURCE[a.resource.type],
+          resourceName: a.resource.name,
+          resourcePatternType: a.resource.prefixed ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
+          principal: `User:${a.user}`,
+          host: '*',
+          operation: ACL_OPERATION[op],
+          permissionType: AclPermissionTypes.ALLOW,
+        })),
+      ),
+    });
   }
 
   /** Broker ids in the cluster (a cheap liveness probe). */

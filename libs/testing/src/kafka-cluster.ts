@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,11 @@ export interface KafkaClusterOptions {
   startTimeoutMs?: number;
   /** Print a line per step to stderr (format, start, kill, ready) with timings. Default true. */
   verbose?: boolean;
+  /**
+   * SASL/SCRAM-SHA-512 users (name → password) created at format time, with the StandardAuthorizer
+   * on: `admin` is a super user, every other user may do only what its ACLs allow. Absent: PLAINTEXT.
+   */
+  scramUsers?: Record<string, string>;
 }
 
 /** One node of a {@link KafkaTestCluster}. */
@@ -104,6 +110,9 @@ const TEST_BROKER_SETTINGS: Record<string, string | number | boolean> = {
   'log.flush.scheduler.interval.ms': 1000,
 };
 
+/** The SCRAM user the brokers of a `scramUsers` cluster use between themselves (and the harness to probe them). */
+const BROKER_USER = 'vigil-broker';
+
 /** A short, light JVM: client compiler only, serial GC (test brokers move little data). */
 const TEST_JVM = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-XX:-UsePerfData', '-Xss512k'];
 
@@ -146,6 +155,10 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
   writeFileSync(log4jFile, KAFKA_LOG4J2_XML);
   const voterControllerPorts = Array.from({ length: n }, (_, i) => ports[2 * i + 1]!);
 
+  const scramUsers = options.scramUsers ? { ...options.scramUsers, [BROKER_USER]: randomBytes(16).toString('hex') } : undefined;
+  const auth = scramUsers ? { brokerUser: BROKER_USER, brokerPassword: scramUsers[BROKER_USER]!, controllerPassword: randomBytes(16).toString('hex'), superUsers: ['admin'] } : undefined;
+  // The harness's own probes and admin() authenticate as the brokers' super user.
+  const brokerSasl = scramUsers ? { mechanism: 'scram-sha-512' as const, username: BROKER_USER, password: scramUsers[BROKER_USER]! } : undefined;
   const nodes: KafkaTestNode[] = [];
   const configs = new Map<number, string>();
   const children = new Map<number, ChildProcess>();
@@ -163,6 +176,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
           controllerPort: ports[2 * i + 1]!,
           dataDir: join(nodeDir, 'data'),
           voterControllerPorts,
+          auth: auth,
           overrides: { ...TEST_BROKER_SETTINGS, ...options.overrides },
         },
         'Test cluster (libs/testing startKafkaCluster)',
@@ -186,7 +200,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
   say(`formatting ${n} node(s) in ${dir}`);
   await Promise.all(
     nodes.map((x) =>
-      execFileAsync('java', ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xshare:auto', ...formatArgs(libDir, log4jFile, configs.get(x.nodeId)!, clusterId)], {
+      execFileAsync('java', ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xshare:auto', ...formatArgs(libDir, log4jFile, configs.get(x.nodeId)!, clusterId, scramUsers)], {
         timeout: 120_000,
       }).catch((err: unknown) => {
         const e = err as { stderr?: string; stdout?: string; message: string };
@@ -222,7 +236,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
 
   /** The broker ids the controller reports as registered and unfenced, asked of `address`. */
   const registered = async (address: string): Promise<number[]> => {
-    const admin = new KafkaClient({ brokers: [address], clientId: 'vigil-test-cluster', connectionTimeoutMs: 1000, requestTimeoutMs: 3000, retries: 0 }).admin();
+    const admin = new KafkaClient({ brokers: [address], clientId: 'vigil-test-cluster', connectionTimeoutMs: 1000, requestTimeoutMs: 3000, retries: 0, sasl: brokerSasl }).admin();
     try {
       await admin.connect();
       return await admin.brokers();
@@ -300,7 +314,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
       await waitNodes([...children.keys()], 'waiting for every node', waitMs);
     },
     async waitInSync(topic, waitMs = timeoutMs) {
-      const admin = new KafkaClient({ brokers, clientId: 'vigil-test-cluster', connectionTimeoutMs: 1000, retries: 1 }).admin();
+      const admin = new KafkaClient({ brokers, clientId: 'vigil-test-cluster', connectionTimeoutMs: 1000, retries: 1, sasl: brokerSasl }).admin();
       await admin.connect();
       try {
         const deadline = Date.now() + waitMs;
@@ -315,7 +329,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
       }
     },
     async admin() {
-      const admin = new KafkaClient({ brokers, clientId: 'vigil-test-cluster' }).admin();
+      const admin = new KafkaClient({ brokers, clientId: 'vigil-test-cluster', sasl: brokerSasl }).admin();
       await admin.connect();
       return admin;
     },
