@@ -41,7 +41,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const pool: Pool = createPool(config.databaseUrl, { max: 8 });
   await migrate(pool);
 
-  const registry: SchemaRegistryClient = createRegistryClient(config.schemaRegistryUrl);
+  const registry: SchemaRegistryClient = createRegistryClient(config.schemaRegistryUrl, { auth: config.auth.registryAuth });
   const subject = subjectForTopic(config.telemetryTopic);
   let telemetrySchemaId: number | undefined;
   if (config.registerSchema) {
@@ -56,7 +56,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const schemas = new SubjectSchemas(registry, subject);
   await schemas.refresh().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'cannot read the telemetry subject yet'));
 
-  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'vigil-ingest-gateway', logger: log.child({ component: 'kafka' }) });
+  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'vigil-ingest-gateway', logger: log.child({ component: 'kafka' }), sasl: config.auth.kafkaSasl, tls: config.auth.kafkaTls });
   const producer: KafkaProducer = kafka.producer();
   const admin: KafkaAdmin = kafka.admin();
   // Kafka may be down at start-up: the gateway still starts (healthz says so, batches get 503).

@@ -65,8 +65,8 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
   // an idle client losing its connection (database restart) must not crash the process
   pool.on('error', (err) => log.warn({ err: errorMessage(err) }, 'idle database connection lost'));
   const repo = new AnalyzerRepository(pool);
-  const registry = createRegistryClient(config.schemaRegistryUrl);
-  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'vigil-stream-analyzer', logger: log.child({ component: 'kafka' }) });
+  const registry = createRegistryClient(config.schemaRegistryUrl, { auth: config.auth.registryAuth });
+  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'vigil-stream-analyzer', logger: log.child({ component: 'kafka' }), sasl: config.auth.kafkaSasl, tls: config.auth.kafkaTls });
   const producer = kafka.producer();
   const admin = kafka.admin();
   const batchConsumer = kafka.batchConsumer(config.groupId, { sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 4)) });

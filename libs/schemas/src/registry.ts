@@ -22,9 +22,11 @@ export function subjectForTopic(topic: string): string {
  * A registry client for `url`, which is the full base of the Confluent-compatible API and may
  * carry a path prefix (e.g. Apicurio's `http://host:8080/apis/ccompat/v7`).
  */
-export function createRegistryClient(url: string, options: { timeoutMs?: number; maxRetries?: number } = {}): SchemaRegistryClient {
+export function createRegistryClient(url: string, options: { timeoutMs?: number; maxRetries?: number; auth?: { username: string; password: string } } = {}): SchemaRegistryClient {
   return new SchemaRegistryClient({
     baseURLs: [url.replace(/\/+$/, '')],
+    // HTTP basic auth when the registry sits behind credentials (the service's own user).
+    ...(options.auth ? { basicAuthCredentials: { credentialsSource: 'USER_INFO' as const, userInfo: `${options.auth.username}:${options.auth.password}` } } : {}),
     createAxiosDefaults: { timeout: options.timeoutMs ?? 5_000 },
     maxRetries: options.maxRetries ?? 1,
     retriesWaitMs: 100,

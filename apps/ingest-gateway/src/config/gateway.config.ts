@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { DEFAULTS, EnvReader, TOPICS, maskUrl } from '@vigil/common';
+import { DEFAULTS, EnvReader, TOPICS, describeConnectionAuth, maskUrl, readConnectionAuth, type ConnectionAuth } from '@vigil/common';
 import type { EndpointLimits } from '../http/endpoint-limiter';
 
 /** Everything the gateway reads from its environment, validated once at start-up. */
@@ -33,6 +33,8 @@ export interface GatewayConfig {
   /** How long and how many batch ids are remembered to drop duplicates. */
   dedupeWindowMs: number;
   dedupeMaxEntries: number;
+  /** Kafka SASL/TLS and registry credentials of the gateway (optional). */
+  auth: ConnectionAuth;
   /** Per-endpoint request and byte token buckets (429 with Retry-After beyond them); rate 0 = off. */
   endpointLimits: EndpointLimits;
   /** Register TelemetryBatch v1 under the telemetry subject at start-up (idempotent). */
@@ -65,6 +67,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     // default) one batch after another — the byte burst holds a whole default spool, the request
     // burst its 8,192 batches of 32 KiB, and the sustained rates are above what one agent needs
     // (endpoint-limiter.spec.ts replays both; bench/ingest: ~1,000 batches/s for 64 endpoints).
+    auth: readConnectionAuth(r),
     endpointLimits: {
       requests: { ratePerS: r.int('VIGIL_GATEWAY_ENDPOINT_RATE', 100, { min: 0, max: 1_000_000 }), burst: r.int('VIGIL_GATEWAY_ENDPOINT_BURST', 10_000, { min: 1, max: 10_000_000 }) },
       bytes: { ratePerS: r.sizeBytes('VIGIL_GATEWAY_ENDPOINT_BYTES_RATE', '16MiB'), burst: r.sizeBytes('VIGIL_GATEWAY_ENDPOINT_BYTES_BURST', '256MiB') },
@@ -83,5 +86,5 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
 
 /** The configuration as safe to log (credentials masked). */
 export function describeConfig(c: GatewayConfig): Record<string, unknown> {
-  return { ...c, databaseUrl: maskUrl(c.databaseUrl), schemaRegistryUrl: maskUrl(c.schemaRegistryUrl) };
+  return { ...c, databaseUrl: maskUrl(c.databaseUrl), schemaRegistryUrl: maskUrl(c.schemaRegistryUrl), auth: describeConnectionAuth(c.auth) };
 }

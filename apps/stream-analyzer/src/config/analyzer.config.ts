@@ -1,4 +1,4 @@
-import { DEFAULTS, EnvReader, TOPICS, maskUrl } from '@vigil/common';
+import { DEFAULTS, EnvReader, TOPICS, describeConnectionAuth, maskUrl, readConnectionAuth, type ConnectionAuth } from '@vigil/common';
 
 /** Everything the analyzer reads from its environment, validated once at start-up. */
 export interface AnalyzerConfig {
@@ -36,6 +36,8 @@ export interface AnalyzerConfig {
   /** Outbox rows older than this are produced again by the relay (a crash lost the produce). */
   outboxRelayAfterMs: number;
   logLevel: string;
+  /** Kafka SASL/TLS and registry credentials of the analyzer (optional). */
+  auth: ConnectionAuth;
 }
 
 /** Parse the analyzer's configuration; throws ConfigError listing every problem. */
@@ -45,6 +47,7 @@ export function loadAnalyzerConfig(env: Record<string, string | undefined> = pro
     kafkaBrokers: r.list('VIGIL_KAFKA_BROKERS', [DEFAULTS.kafkaBrokers]),
     schemaRegistryUrl: r.url('VIGIL_SCHEMA_REGISTRY_URL', DEFAULTS.schemaRegistryUrl),
     databaseUrl: r.url('VIGIL_DATABASE_URL'),
+    auth: readConnectionAuth(r),
     learningPeriodMs: r.durationMs('VIGIL_BASELINE_LEARNING_PERIOD', '7d'),
     telemetryTopic: r.string('VIGIL_ANALYZER_TELEMETRY_TOPIC', TOPICS.telemetry),
     alertsTopic: r.string('VIGIL_ANALYZER_ALERTS_TOPIC', TOPICS.alerts),
@@ -75,5 +78,5 @@ export function loadAnalyzerConfig(env: Record<string, string | undefined> = pro
 
 /** The configuration as safe to log (credentials masked). */
 export function describeConfig(c: AnalyzerConfig): Record<string, unknown> {
-  return { ...c, databaseUrl: maskUrl(c.databaseUrl), schemaRegistryUrl: maskUrl(c.schemaRegistryUrl) };
+  return { ...c, databaseUrl: maskUrl(c.databaseUrl), schemaRegistryUrl: maskUrl(c.schemaRegistryUrl), auth: describeConnectionAuth(c.auth) };
 }
