@@ -8,12 +8,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'pg';
 import { EndpointsRepository, MIGRATIONS_DIR, applyServiceGrants, createPool, ensureLoginRole, hashEndpointKey, migrate, type Pool, type ServiceRoles } from '@vigil/db';
-import { freshDatabase, stackUrls, waitUntil } from '@vigil/testing';
+import { KafkaClient } from '@vigil/kafka';
+import { freshDatabase, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
 import { PostgresComponent } from '../../src/stack/postgres';
 
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
 const API_CLI = join(ROOT, 'apps', 'api', 'dist', 'cli.js');
 const GATEWAY_MAIN = join(ROOT, 'apps', 'ingest-gateway', 'dist', 'main.js');
+const ANALYZER_MAIN = join(ROOT, 'apps', 'stream-analyzer', 'dist', 'main.js');
 
 /**
  * Least privilege in PostgreSQL against the real local cluster: roles created as `./vigil up` creates
@@ -178,31 +180,78 @@ describe('PostgreSQL service roles and grants', () => {
     expect(JSON.parse(stdout.trim().split('\n').pop()!)).toMatchObject({ created: false });
   });
 
-  it('the real gateway runs healthy with its role', async () => {
-    const port = await new Promise<number>((res) => {
+  const freePort = (): Promise<number> =>
+    new Promise<number>((res) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
         const p = (s.address() as { port: number }).port;
         s.close(() => res(p));
       });
     });
-    const urls = stackUrls();
-    let child: ChildProcess | undefined;
+
+  /** Run a built service with `env` until its /healthz answers 200; returns its health and log. */
+  const runHealthy = async (main: string, args: string[], port: number, env: Record<string, string>, then?: () => Promise<boolean>): Promise<{ checks: Record<string, { ok: boolean }>; log: () => string }> => {
     let log = '';
+    const child: ChildProcess = spawn(process.execPath, [main, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     try {
-      child = spawn(process.execPath, [GATEWAY_MAIN], {
-        env: { ...process.env, VIGIL_DATABASE_URL: urlAs('gateway'), VIGIL_GATEWAY_PORT: String(port), VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','), VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl, VIGIL_GATEWAY_REGISTER_SCHEMA: 'false', VIGIL_GATEWAY_CHECK_WORKERS: '0' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
       const health = await waitUntil(async () => {
-        if (child!.exitCode !== null) throw new Error(`gateway exited ${child!.exitCode}: ${log}`);
+        if (child.exitCode !== null) throw new Error(`${main} exited ${child.exitCode}: ${log}`);
         const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
         return res?.status === 200 ? ((await res.json()) as { checks: Record<string, { ok: boolean }> }) : undefined;
-      }, 60_000, 'the gateway to be healthy');
-      expect(health.checks.database?.ok).toBe(true);
+      }, 90_000, `${main} to be healthy`);
+      if (then) await waitUntil(then, 60_000, `${main}: the expected effect`);
+      return { ...health, log: () => log };
     } finally {
-      child?.kill('SIGTERM');
+      child.kill('SIGTERM');
     }
+  };
+
+  it('the real gateway runs healthy with its role', async () => {
+    const urls = stackUrls();
+    const port = await freePort();
+    const health = await runHealthy(GATEWAY_MAIN, [], port, {
+      VIGIL_DATABASE_URL: urlAs('gateway'),
+      VIGIL_GATEWAY_PORT: String(port),
+      VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
+      VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
+      VIGIL_GATEWAY_REGISTER_SCHEMA: 'false',
+      VIGIL_GATEWAY_CHECK_WORKERS: '0',
+    });
+    expect(health.checks.database?.ok).toBe(true);
   });
+
+  it('the real analyzer runs healthy with its role and maintains partitions through the definer functions', async () => {
+    const urls = stackUrls();
+    const topics = { telemetry: uniqueName('vigil.test.roles.telemetry'), alerts: uniqueName('vigil.test.roles.alerts'), dlq: uniqueName('vigil.test.roles.dlq') };
+    const admin = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'roles-test' }).admin();
+    await admin.connect();
+    try {
+      for (const t of Object.values(topics)) await admin.createTopic(t, 1);
+      const partitions = async () => (await owner.query<{ n: number }>(`select count(*)::int as n from pg_inherits where inhparent = 'activity'::regclass`)).rows[0]!.n;
+      const before = await partitions();
+      const port = await freePort();
+      const run = await runHealthy(
+        ANALYZER_MAIN,
+        ['run'],
+        port,
+        {
+          VIGIL_DATABASE_URL: urlAs('analyzer'),
+          VIGIL_ANALYZER_PORT: String(port),
+          VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
+          VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
+          VIGIL_ANALYZER_TELEMETRY_TOPIC: topics.telemetry,
+          VIGIL_ANALYZER_ALERTS_TOPIC: topics.alerts,
+          VIGIL_ANALYZER_DLQ_TOPIC: topics.dlq,
+          VIGIL_ANALYZER_GROUP_ID: uniqueName('vigil-roles-analyzer'),
+          VIGIL_ANALYZER_PARTITION_DAYS_AHEAD: '45',
+        },
+        async () => (await partitions()) > before,
+      );
+      expect(run.log()).not.toMatch(/partition maintenance failed|permission denied/);
+    } finally {
+      for (const t of Object.values(topics)) await admin.deleteTopic(t).catch(() => undefined);
+      await admin.disconnect();
+    }
+  }, 180_000);
 });
