@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DbService } from '@vigil/db';
 import { STACK_DIR } from '../paths';
@@ -41,6 +41,6 @@ export function stackSecrets(): StackSecrets {
     },
   };
   if (JSON.stringify(stored) !== JSON.stringify(secrets)) writePrivateFile(SECRETS_FILE, JSON.stringify(secrets, null, 2));
-  else chmodSync(SECRETS_FILE, 0o600);
+  else if ((statSync(SECRETS_FILE).mode & 0o777) !== 0o600) chmodSync(SECRETS_FILE, 0o600); // an older file, or a hand copy
   return secrets;
 }
