@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -149,6 +149,17 @@ describe('deploy/compose', () => {
     const noPassword = compose(file, ['config', '-q']);
     expect(noPassword.status).not.toBe(0);
     expect(noPassword.stderr).toMatch(/POSTGRES_PASSWORD must be set/);
+  });
+
+  it('gen-env.sh -o writes the secrets 0600 whatever the umask and never overwrites them', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'vigil-compose-')), '.env');
+    const first = spawnSync('sh', ['-c', 'umask 000; exec "$0" -o "$1"', join(composeDir, 'gen-env.sh'), file], { encoding: 'utf8' });
+    expect(first.status, first.stderr).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).toMatch(/^POSTGRES_API_PASSWORD=[A-Za-z0-9]{32}$/m);
+    const again = spawnSync(join(composeDir, 'gen-env.sh'), ['-o', file], { encoding: 'utf8' });
+    expect(again.status).toBe(73);
+    expect(again.stderr).toMatch(/exists: not overwriting/);
   });
 
   it('generates different secrets every time and refuses an unknown profile', () => {
