@@ -61,9 +61,12 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
   const fleet = new FleetCache(10 * 60_000, config.fleetAbsentTtlMs, Date.now, (b) => fleetQualifies(b, engineOptions));
   const engine = new DetectionEngine(rules, engineOptions, fleet);
 
-  const pool = createPool(config.databaseUrl, { max: Math.max(4, config.concurrency + 3), application_name: 'vigil-stream-analyzer' });
-  // an idle client losing its connection (database restart) must not crash the process
-  pool.on('error', (err) => log.warn({ err: errorMessage(err) }, 'idle database connection lost'));
+  // a client losing its connection (database restart, idle or between two queries) must not crash the process
+  const pool = createPool(config.databaseUrl, {
+    max: Math.max(4, config.concurrency + 3),
+    application_name: 'vigil-stream-analyzer',
+    onConnectionError: (err) => log.warn({ err: errorMessage(err) }, 'database connection lost'),
+  });
   const repo = new AnalyzerRepository(pool);
   const registry = createRegistryClient(config.schemaRegistryUrl);
   const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'vigil-stream-analyzer', logger: log.child({ component: 'kafka' }) });
