@@ -95,11 +95,12 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const auth = new KeyAuthenticator(new EndpointsRepository(pool), { ttlMs: config.keyCacheTtlMs, staleMs: config.keyCacheStaleMs }, Date.now, (source) =>
     metrics.keyChecks.inc({ source }),
   );
+  const clock = { maxFutureMs: config.maxClockAheadMs, maxPastMs: config.maxEventAgeMs };
   const writerOf = gatewayWriterLookup((id) => schemas.typeOf(id));
   const checker: BatchChecker =
     config.checkWorkers > 0
-      ? new WorkerBatchChecker(config.checkWorkers, writerOf, config.maxDecodedBytes, log.child({ component: 'check-worker' }))
-      : new InlineBatchChecker(writerOf, config.maxDecodedBytes);
+      ? new WorkerBatchChecker(config.checkWorkers, writerOf, config.maxDecodedBytes, clock, log.child({ component: 'check-worker' }))
+      : new InlineBatchChecker(writerOf, config.maxDecodedBytes, clock);
   const ingest = new IngestService(checker, queue, dedupe, metrics, log.child({ component: 'ingest' }));
   // Kafka is required to accept anything; without the database (keys from the cache) or the
   // registry (schema ids already known) the gateway still serves: degraded, not down.

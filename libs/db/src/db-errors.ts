@@ -22,10 +22,11 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 }
 
 /**
- * Whether PostgreSQL refused the data itself (SQLSTATE class 22 data exception — e.g. 22021, a NUL
- * byte in a text value — or 23 integrity violation): retrying the same values can never succeed.
+ * Whether PostgreSQL refused the data itself: SQLSTATE class 22 data exception (e.g. 22021, a NUL
+ * byte in a text value; 22P05 \u0000 in jsonb), 23 integrity violation, 54 program limit exceeded
+ * (e.g. 54000, a value too large for a btree index row). Retrying the same values can never succeed.
  */
 export function isDataRejected(err: unknown): boolean {
   const code = pgError(err)?.code;
-  return typeof code === 'string' && /^(22|23)/.test(code);
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
 }

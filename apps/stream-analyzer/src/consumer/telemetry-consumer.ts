@@ -42,6 +42,9 @@ interface PartitionState {
 /** A record decoded (or not) for one run. */
 type Decoded = { m: IncomingMessage; batch: TelemetryBatch; acceptedAt: number } | { m: IncomingMessage; dead: { code: AnalyzerErrorCode; message: string } };
 
+/** Records of a run set aside as dead letters (by offset), with why. */
+type Poison = Map<string, { code: AnalyzerErrorCode; message: string }>;
+
 /** The handler gave up on a run because the partition is no longer (only) ours. */
 class Abandoned extends Error {}
 
@@ -162,7 +165,7 @@ export class TelemetryConsumer {
     return st;
   }
 
-  private async processRun(st: PartitionState, run: IncomingMessage[], control: BatchControl, highWatermark: string, poison = new Set<string>(), isolate = false): Promise<void> {
+  private async processRun(st: PartitionState, run: IncomingMessage[], control: BatchControl, highWatermark: string, poison: Poison = new Map(), isolate = false): Promise<void> {
     if (isolate && run.length > 1) {
       // the database refused a run's data: find the record it refuses by writing them one by one
       for (const m of run) await this.processRun(st, [m], control, highWatermark, poison, true);
@@ -170,7 +173,15 @@ export class TelemetryConsumer {
     }
     const decoded = await this.decodeAll(run, control, poison);
     const batches = decoded.flatMap((d) => ('batch' in d ? [d] : []));
-    const acceptances = await this.prepare(st, batches.map((d) => d.batch), control);
+    let acceptances: PendingAcceptance[];
+    try {
+      acceptances = await this.prepare(st, batches.map((d) => d.batch), control);
+    } catch (err) {
+      // PostgreSQL refused a value read on behalf of the run's data (e.g. a program key in a fleet
+      // lookup): the same values can never succeed, so find the record and dead-letter it.
+      if (!isDataRejected(err)) throw err;
+      return this.dataRejected(st, run, control, highWatermark, poison, err, [...new Set(batches.map((b) => b.batch.endpointId))]);
+    }
 
     const builder = new WriteSetBuilder();
     for (const a of acceptances) {
@@ -187,7 +198,7 @@ export class TelemetryConsumer {
         // with this record set aside as a dead letter.
         this.log.error({ partition: st.partition, offset: d.m.offset, endpointId: d.batch.endpointId, err: errorMessage(err) }, 'detector failed on a record; dead-lettering it');
         this.forgetEndpoints(batches.map((b) => b.batch.endpointId).concat(acceptances.map((a) => a.endpointId)));
-        poison.add(d.m.offset);
+        poison.set(d.m.offset, { code: 'DETECTOR_FAILED', message: `a detector failed on this record: ${errorMessage(err)}` });
         return this.processRun(st, run, control, highWatermark, poison, isolate);
       }
       builder.add(d.batch, result);
@@ -217,17 +228,7 @@ export class TelemetryConsumer {
         this.reset(st.partition);
         throw new Abandoned();
       }
-      if (isDataRejected(err)) {
-        if (run.length > 1) {
-          this.forgetEndpoints(set.baselines.map((b) => b.endpointId));
-          return this.processRun(st, run, control, highWatermark, poison, true);
-        }
-        // one record whose data PostgreSQL refuses: a dead letter, then the offset moves past it alone
-        this.forgetEndpoints(set.baselines.map((b) => b.endpointId));
-        poison.add(run[0]!.offset);
-        this.log.error({ partition: st.partition, offset: run[0]!.offset, err: errorMessage(err) }, 'the database refused a record; dead-lettering it');
-        return this.processRun(st, run, control, highWatermark, poison, true);
-      }
+      if (isDataRejected(err)) return this.dataRejected(st, run, control, highWatermark, poison, err, [...set.baselines.map((b) => b.endpointId), ...batches.map((b) => b.batch.endpointId)]);
       throw err;
     }
     const committedAt = Date.now();
@@ -258,6 +259,23 @@ export class TelemetryConsumer {
     );
   }
 
+  /**
+   * PostgreSQL refused the data of `run` (SQLSTATE 22, 23 or 54): never retried as it is. Several
+   * records: write them one by one to find the culprit; one record: it becomes a dead letter with
+   * the database's reason, and the run is written again without it, so the partition moves on.
+   */
+  private dataRejected(st: PartitionState, run: IncomingMessage[], control: BatchControl, highWatermark: string, poison: Poison, err: unknown, endpoints: string[]): Promise<void> {
+    // whatever the engine did for this run was not committed: reload those endpoints from the database
+    this.forgetEndpoints(endpoints);
+    if (run.length > 1) return this.processRun(st, run, control, highWatermark, poison, true);
+    const m = run[0]!;
+    if (poison.has(m.offset)) throw err; // refused even without its data: not this record's fault
+    const code = (err as { code?: unknown }).code;
+    poison.set(m.offset, { code: 'DATA_REJECTED', message: `the database refused this record's data (SQLSTATE ${String(code)}): ${errorMessage(err)}` });
+    this.log.error({ partition: st.partition, offset: m.offset, sqlstate: code, err: errorMessage(err) }, 'the database refused a record; dead-lettering it');
+    return this.processRun(st, run, control, highWatermark, poison, true);
+  }
+
   /** Produce committed alerts; what cannot be produced now stays in the outbox for the relay. */
   private async publish(alerts: Alert[], control: BatchControl): Promise<void> {
     try {
@@ -280,11 +298,12 @@ export class TelemetryConsumer {
     );
   }
 
-  private async decodeAll(run: IncomingMessage[], control: BatchControl, poison: Set<string>): Promise<Decoded[]> {
+  private async decodeAll(run: IncomingMessage[], control: BatchControl, poison: Poison): Promise<Decoded[]> {
     const out: Decoded[] = [];
     for (const m of run) {
-      if (poison.has(m.offset)) {
-        out.push({ m, dead: { code: 'DETECTOR_FAILED', message: 'processing this record failed (a detector threw or the database refused its data)' } });
+      const dead = poison.get(m.offset);
+      if (dead) {
+        out.push({ m, dead });
         continue;
       }
       const d = await this.retrying('registry', 'decoding a record', control, () => this.decodeOne(m));
