@@ -26,6 +26,8 @@ export interface ConsumerSettings {
   dlqTopic: string;
   maxRecordsPerTransaction: number;
   acceptancePollMs: number;
+  /** See AdapterOptions.maxClockAheadMs. */
+  maxClockAheadMs: number;
 }
 
 /** What this instance holds for one assigned partition (replaced, never reused, after a reset). */
@@ -58,6 +60,12 @@ export class TelemetryConsumer {
   private readonly partitions = new Map<number, PartitionState>();
   /** Endpoints whose checkpoints are loaded into the engine → their partition. */
   private readonly loaded = new Map<string, number>();
+  /**
+   * Per assigned partition: the next offset this instance last committed and when it last moved.
+   * Kept apart from PartitionState, which a failing run drops and rebuilds: a partition that fails
+   * the same way again and again must still show up as not advancing.
+   */
+  private readonly progress = new Map<number, { next: string | null; advancedAt: number }>();
   private stopping = false;
 
   constructor(
@@ -97,9 +105,28 @@ export class TelemetryConsumer {
     });
   }
 
+  /**
+   * Lag of each assigned partition against `endOffsets` (high watermarks) and `committed` (the
+   * group's Kafka offsets, which trail the database), and whether it is stalled: records waiting
+   * and no progress for `stallAfterMs` — a partition stuck on a record, whatever the reason.
+   */
+  partitionProgress(endOffsets: Map<number, string>, committed: Map<number, string>, stallAfterMs: number, now = Date.now()): { partition: number; lag: number; stalled: boolean; sinceProgressMs: number }[] {
+    return this.consumer.assigned().map((partition) => {
+      const p = this.progress.get(partition);
+      const end = BigInt(endOffsets.get(partition) ?? '0');
+      const candidates = [committed.get(partition), p?.next].filter((o): o is string => o !== undefined && o !== null && BigInt(o) >= 0n);
+      const next = candidates.reduce((m, o) => (BigInt(o) > m ? BigInt(o) : m), 0n);
+      const lag = end > next ? Number(end - next) : 0;
+      const sinceProgressMs = now - (p?.advancedAt ?? now);
+      return { partition, lag, stalled: lag > 0 && sinceProgressMs > stallAfterMs, sinceProgressMs };
+    });
+  }
+
   /** New assignment after a rebalance: forget what revoked partitions held. */
   private assign(partitions: number[]): void {
     const keep = new Set(partitions);
+    for (const p of [...this.progress.keys()]) if (!keep.has(p)) this.progress.delete(p);
+    for (const p of partitions) if (!this.progress.has(p)) this.progress.set(p, { next: null, advancedAt: Date.now() });
     for (const p of [...this.partitions.keys()]) if (!keep.has(p)) this.reset(p);
     // partitions kept across the rebalance keep their state: the offset fence catches anyone else's writes meanwhile
     this.metrics.assigned.set(partitions.length);
@@ -161,6 +188,9 @@ export class TelemetryConsumer {
       this.repo.nextOffset({ groupId: this.settings.groupId, topic: this.settings.telemetryTopic, partition }),
     );
     const st: PartitionState = { partition, position, seekedTo: null, endpoints: new Set(), lastAcceptancePoll: 0, lag: 0 };
+    // where the database says the partition stands counts for its lag (not as progress)
+    const p = this.progress.get(partition);
+    if (p && position !== null && (p.next === null || BigInt(position) > BigInt(p.next))) p.next = position;
     this.partitions.set(partition, st);
     return st;
   }
@@ -235,6 +265,7 @@ export class TelemetryConsumer {
     this.metrics.transactions.inc({ result: 'committed' });
     this.metrics.dbWrite.observe((committedAt - started) / 1000);
     st.position = next;
+    this.progress.set(st.partition, { next, advancedAt: committedAt });
     control.resolve(run[run.length - 1]!.offset);
     for (const b of batches) st.endpoints.add(b.batch.endpointId);
     st.lag = lagOf(highWatermark, next);
@@ -333,7 +364,7 @@ export class TelemetryConsumer {
       }
     }
     try {
-      return { m, batch: toDetectionBatch(value, m.key?.toString() ?? null), acceptedAt };
+      return { m, batch: toDetectionBatch(value, m.key?.toString() ?? null, { acceptedAt, maxClockAheadMs: this.settings.maxClockAheadMs }), acceptedAt };
     } catch (err) {
       if (err instanceof AnalyzerError) return { m, dead: { code: err.code, message: err.message } };
       throw err;
