@@ -15,7 +15,7 @@ import { eventCount, toDetectionBatch } from '../kafka/telemetry-adapter';
 import type { AnalyzerMetrics } from '../metrics/analyzer.metrics';
 import type { AnalyzerRepository, PendingAcceptance } from '../repositories/analyzer.repository';
 import { isDataRejected } from '../repositories/database-errors';
-import { chunks, lagOf, nextOffset, planBatch } from './partition-position';
+import { chunks, lagOf, nextOffset, planBatch, progressOf, type PartitionProgress } from './partition-position';
 import { WriteSetBuilder } from './write-set';
 
 /** Settings of the consumer loop. */
@@ -110,15 +110,10 @@ export class TelemetryConsumer {
    * group's Kafka offsets, which trail the database), and whether it is stalled: records waiting
    * and no progress for `stallAfterMs` — a partition stuck on a record, whatever the reason.
    */
-  partitionProgress(endOffsets: Map<number, string>, committed: Map<number, string>, stallAfterMs: number, now = Date.now()): { partition: number; lag: number; stalled: boolean; sinceProgressMs: number }[] {
+  partitionProgress(endOffsets: Map<number, string>, committed: Map<number, string>, stallAfterMs: number, now = Date.now()): PartitionProgress[] {
     return this.consumer.assigned().map((partition) => {
       const p = this.progress.get(partition);
-      const end = BigInt(endOffsets.get(partition) ?? '0');
-      const candidates = [committed.get(partition), p?.next].filter((o): o is string => o !== undefined && o !== null && BigInt(o) >= 0n);
-      const next = candidates.reduce((m, o) => (BigInt(o) > m ? BigInt(o) : m), 0n);
-      const lag = end > next ? Number(end - next) : 0;
-      const sinceProgressMs = now - (p?.advancedAt ?? now);
-      return { partition, lag, stalled: lag > 0 && sinceProgressMs > stallAfterMs, sinceProgressMs };
+      return progressOf(partition, endOffsets.get(partition), [committed.get(partition), p?.next], p?.advancedAt ?? now, stallAfterMs, now);
     });
   }
 
