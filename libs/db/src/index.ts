@@ -2,3 +2,4 @@ export * from './pool';
 export * from './migrate';
 export * from './endpoints.repository';
 export * from './roles';
+export * from './db-errors';
