@@ -164,6 +164,29 @@ describe('PostgreSQL service roles and grants', () => {
     expect(await refused('gateway', `select vigil_ensure_partitions('activity', current_date + 40, 1)`)).toMatch(/permission denied for function vigil_ensure_partitions/);
   });
 
+  it("the API's live stream needs no DDL: the owner installed the notify trigger, the API role hears the analyzer's alerts", async () => {
+    const triggers = await owner.query(`select 1 from pg_trigger where tgname = 'alerts_notify_api' and tgrelid = 'alerts'::regclass`);
+    expect(triggers.rowCount).toBe(1);
+    expect(await refused('api', `create or replace function vigil_notify_alert() returns trigger language plpgsql as $f$ begin return null; end $f$`)).toMatch(/permission denied/);
+    const listener = new Client({ connectionString: urlAs('api') });
+    await listener.connect();
+    try {
+      const heard: string[] = [];
+      listener.on('notification', (m) => m.payload && heard.push(m.payload));
+      await listener.query('listen vigil_alerts');
+      const id = `roles-${suffix}`;
+      await asRole(
+        'analyzer',
+        `insert into alerts (id, time, endpoint_id, batch_id, program, pid, kind, detector, severity, score, title, evidence)
+         values ($1, now(), gen_random_uuid(), 'b', '/usr/bin/x', 1, 'rule', 'rules', 'low', 0.5, 't', 'e')`,
+        [id],
+      );
+      await waitUntil(() => heard.includes(id), 10_000, 'the alert id on vigil_alerts');
+    } finally {
+      await listener.end();
+    }
+  });
+
   it('services start with their own roles: migrations are a read-only check, pending ones are refused with the fix', async () => {
     const gw = createPool(urlAs('gateway'), { max: 1 });
     try {

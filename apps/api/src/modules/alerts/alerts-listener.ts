@@ -20,6 +20,11 @@ const ENSURE_TRIGGER_SQL = `
       raise notice 'absent';
       return;
     end if;
+    -- Installed by the owner's migrations (libs/db 20261206051500_alerts_notify.sql): the API's own
+    -- role may not create functions or triggers, so it only checks.
+    if exists (select 1 from pg_trigger where tgname = 'alerts_notify_api' and tgrelid = 'alerts'::regclass) then
+      return;
+    end if;
     create or replace function vigil_notify_alert() returns trigger language plpgsql as $f$
     begin
       perform pg_notify('${ALERTS_CHANNEL}', new.id);
