@@ -1,0 +1,24 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+
+export class UpdateUserDto {
+  @ApiPropertyOptional({ enum: ['admin', 'analyst'] }) @IsOptional() @IsIn(['admin', 'analyst']) role?: 'admin' | 'analyst';
+  @ApiPropertyOptional({ description: 'a disabled user can neither log in nor keep a session' }) @IsOptional() @IsBoolean() disabled?: boolean;
+}
+
+export class TemporaryPasswordDto {
+  @ApiProperty({ description: 'shown once; the user must choose a new password at next login' }) temporaryPassword!: string;
+}
+
+export class SessionDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() lastSeenAt!: string;
+  @ApiProperty() expiresAt!: string;
+  @ApiProperty({ nullable: true }) sourceAddress!: string | null;
+  @ApiProperty({ nullable: true }) userAgent!: string | null;
+}
+
+export class RevokedSessionsDto {
+  @ApiProperty() revoked!: number;
+}
