@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '@vigil/testing';
-import { Client, startApiOn } from './harness';
+import { Client, codeOf, startApiOn } from './harness';
 
 const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 
@@ -33,8 +33,17 @@ describe('first admin (no default credentials)', () => {
     try {
       const c = new Client(api.baseUrl);
       expect((await c.login('admin', first.password!)).status).toBe(200);
-      expect((await c.request('GET', '/api/auth/me')).json).toMatchObject({ role: 'admin' });
+      expect((await c.request('GET', '/api/auth/me')).json).toMatchObject({ role: 'admin', pending: 'password_change' });
       expect((await new Client(api.baseUrl).login('admin', 'admin')).status).toBe(401);
+      // The printed password has been on a terminal: nothing but choosing a new one until then.
+      const blocked = await c.request('GET', '/api/endpoints');
+      expect(blocked.status).toBe(403);
+      expect(codeOf(blocked.json)).toBe('PASSWORD_CHANGE_REQUIRED');
+      expect(codeOf((await c.request('POST', '/api/auth/password', { currentPassword: first.password, newPassword: first.password })).json)).toBe('WEAK_PASSWORD');
+      expect((await c.request('POST', '/api/auth/password', { currentPassword: first.password, newPassword: 'lichen-parapet-62-glow' })).status).toBe(200);
+      expect((await c.request('GET', '/api/auth/me')).json).toMatchObject({ pending: null });
+      expect((await c.request('GET', '/api/endpoints')).status).toBe(200);
+      expect((await new Client(api.baseUrl).login('admin', first.password!)).status).toBe(401);
     } finally {
       await api.app.close();
     }
