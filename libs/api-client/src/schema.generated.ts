@@ -674,8 +674,8 @@ export interface components {
             createdAt: string;
             lastSeenAt: string;
             expiresAt: string;
-            sourceAddress: Record<string, never> | null;
-            userAgent: Record<string, never> | null;
+            sourceAddress: string | null;
+            userAgent: string | null;
         };
         RevokedSessionsDto: {
             revoked: number;
@@ -921,9 +921,9 @@ export interface components {
         };
         BaselineAcceptanceDto: {
             /** @description id of the queued acceptance the analyzer applies (null while it awaits approval) */
-            acceptanceId: Record<string, never> | null;
+            acceptanceId: string | null;
             /** @description four-eyes acceptance: the request an admin approves or rejects */
-            requestId: Record<string, never> | null;
+            requestId: string | null;
             /** @enum {string} */
             status: "queued" | "pending_approval";
         };
@@ -937,11 +937,11 @@ export interface components {
             requestedAt: string;
             /** @enum {string} */
             status: "pending" | "approved" | "rejected";
-            decidedBy: Record<string, never> | null;
-            decidedAt: Record<string, never> | null;
-            reason: Record<string, never> | null;
+            decidedBy: string | null;
+            decidedAt: string | null;
+            reason: string | null;
             /** @description the queued acceptance, once approved */
-            acceptanceId: Record<string, never> | null;
+            acceptanceId: string | null;
         };
         DecideBaselineRequestDto: {
             /** @description why (kept in the audit log) */

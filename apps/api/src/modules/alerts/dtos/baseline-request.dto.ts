@@ -11,10 +11,10 @@ export class BaselineRequestDto {
   @ApiProperty() requestedBy!: string;
   @ApiProperty() requestedAt!: string;
   @ApiProperty({ enum: ['pending', 'approved', 'rejected'] }) status!: string;
-  @ApiProperty({ nullable: true }) decidedBy!: string | null;
-  @ApiProperty({ nullable: true }) decidedAt!: string | null;
-  @ApiProperty({ nullable: true }) reason!: string | null;
-  @ApiProperty({ nullable: true, description: 'the queued acceptance, once approved' }) acceptanceId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) decidedBy!: string | null;
+  @ApiProperty({ type: String, nullable: true }) decidedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) reason!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'the queued acceptance, once approved' }) acceptanceId!: string | null;
 }
 
 export class BaselineRequestQueryDto {

@@ -15,8 +15,8 @@ export class SessionDto {
   @ApiProperty() createdAt!: string;
   @ApiProperty() lastSeenAt!: string;
   @ApiProperty() expiresAt!: string;
-  @ApiProperty({ nullable: true }) sourceAddress!: string | null;
-  @ApiProperty({ nullable: true }) userAgent!: string | null;
+  @ApiProperty({ type: String, nullable: true }) sourceAddress!: string | null;
+  @ApiProperty({ type: String, nullable: true }) userAgent!: string | null;
 }
 
 export class RevokedSessionsDto {
