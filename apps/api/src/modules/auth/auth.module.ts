@@ -26,6 +26,6 @@ import { UserLifecycleService } from './user-lifecycle.service';
     { provide: APP_GUARD, useClass: SessionGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [AuthService],
+  exports: [AuthService, UserLifecycleService],
 })
 export class AuthModule {}

@@ -4,6 +4,7 @@ import { ApiConfig } from '../../config/api.config';
 import { ApiError, ApiErrorCode } from '../../errors/api-error';
 import { type Actor, AuditService } from '../audit/audit.service';
 import { PasswordHasher } from '../users/password-hasher';
+import { passwordProblem } from '../users/password-policy';
 import type { Role, UserEntity } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import { type SessionSummary, SessionsRepository } from './sessions.repository';
@@ -80,5 +81,33 @@ export class UserLifecycleService {
     await this.users.disableTotp(user.id);
     const ended = await this.sessions.revokeAllOf(user.id);
     await this.audit.record(actor, { action: 'auth.totp_disabled', target: user.username, details: { userId: user.id, byAdmin: true, sessionsEnded: ended } });
+  }
+
+  private async byName(username: string): Promise<UserEntity> {
+    const user = await this.users.findByUsername(username);
+    if (!user) throw new ApiError(ApiErrorCode.NotFound, `no user named "${username}"`);
+    return user;
+  }
+
+  /**
+   * The operator on the host sets a user's password (`./vigil admin reset-password`: recovery when no
+   * admin can log in). The policy applies; the user's sessions end; no change is forced (the operator
+   * chose it for themselves or hands it over in person).
+   */
+  async operatorSetPassword(username: string, password: string, actor: Actor): Promise<void> {
+    const user = await this.byName(username);
+    const problem = passwordProblem(password, user.username);
+    if (problem) throw new ApiError(ApiErrorCode.WeakPassword, `weak password: ${problem}`);
+    await this.users.setPassword(user.id, await this.hasher.hash(password), false);
+    const ended = await this.sessions.revokeAllOf(user.id);
+    await this.audit.record(actor, { action: 'user.password_reset', target: user.username, details: { userId: user.id, sessionsEnded: ended, byOperator: true } });
+  }
+
+  /** The operator removes a user's second factor (`./vigil admin remove-totp`: a lost device and no other admin). */
+  async operatorRemoveTotp(username: string, actor: Actor): Promise<void> {
+    const user = await this.byName(username);
+    await this.users.disableTotp(user.id);
+    const ended = await this.sessions.revokeAllOf(user.id);
+    await this.audit.record(actor, { action: 'auth.totp_disabled', target: user.username, details: { userId: user.id, sessionsEnded: ended, byOperator: true } });
   }
 }
