@@ -109,6 +109,8 @@ describe('the web UI in Chromium over the real pipeline', () => {
     // a loose bound: the figure itself is reported; this only catches a screen that never becomes usable
     expect(perf.rowsVisible).toBeLessThan(60_000);
 
+    // rows and endpoint names come from two requests: wait for the names (the id prefix shows meanwhile)
+    await page.getByTestId('alert-row').filter({ hasText: 'web-01' }).first().waitFor();
     const kinds = await page.getByTestId('alert-row').evaluateAll((rows) => rows.map((r) => r.textContent ?? ''));
     expect(kinds.join('\n')).toContain('web-01');
     expect(kinds.join('\n')).toContain('php-fpm8.2');
