@@ -1,23 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, codeOf, startApi, type TestApi } from './harness';
+import { auditItems, Client, codeOf, startApi, type TestApi } from './harness';
 
 const ROOT_PW = 'violet-anchor-47-orbit';
 const ANA_PW = 'granite-lantern-93-quay';
 
-interface AuditItem {
-  action: string;
-  actor: string | null;
-  actorId: string | null;
-  target: string | null;
-  sourceAddress: string | null;
-  details: Record<string, unknown>;
-}
 
 /** Refusals are audited (rate-limited), carry an id, and the docs and metrics need a session (real PostgreSQL). */
 describe('denials, error ids, docs and metrics, cookies', () => {
   let api: TestApi;
   let root: Client;
-  const denials = async (): Promise<AuditItem[]> => ((await root.request('GET', '/api/audit?action=auth.denied&limit=500')).json as { items: AuditItem[] }).items;
+  const denials = () => auditItems(root, 'action=auth.denied&limit=500');
 
   beforeAll(async () => {
     api = await startApi();

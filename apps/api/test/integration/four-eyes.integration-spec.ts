@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, codeOf, sql, startApi, type TestApi } from './harness';
+import { auditItems, Client, codeOf, sql, startApi, type TestApi } from './harness';
 
 const PW = 'marble-falcon-36-river';
 const EP = randomUUID();
@@ -77,7 +77,7 @@ describe('four-eyes baseline acceptance', () => {
     // An admin's own acceptance needs no second pair of eyes.
     expect((await root.request('POST', '/api/alerts/al-4/accept-baseline')).json).toMatchObject({ status: 'queued' });
 
-    const audit = ((await root.request('GET', '/api/audit?limit=200')).json as { items: { action: string; target: string; actor: string }[] }).items;
+    const audit = await auditItems(root, 'limit=200');
     expect(audit).toContainEqual(expect.objectContaining({ action: 'baseline.accept_requested', target: 'al-2', actor: 'ana' }));
     expect(audit).toContainEqual(expect.objectContaining({ action: 'baseline.accept_approved', target: 'al-2', actor: 'root' }));
     expect(audit).toContainEqual(expect.objectContaining({ action: 'baseline.accept_rejected', target: 'al-3', actor: 'other' }));

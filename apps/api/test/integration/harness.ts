@@ -97,5 +97,20 @@ export async function sql<T = Record<string, unknown>>(databaseUrl: string, text
   }
 }
 
+/** An audit log entry as GET /api/audit lists it. */
+export interface AuditItem {
+  action: string;
+  actor: string | null;
+  actorId: string | null;
+  target: string | null;
+  sourceAddress: string | null;
+  details: Record<string, unknown>;
+}
+
+/** The audit entries an admin client reads (`query`: e.g. `action=auth.denied&limit=500`), newest first. */
+export async function auditItems(admin: Client, query = 'limit=500'): Promise<AuditItem[]> {
+  return ((await admin.request('GET', `/api/audit?${query}`)).json as { items: AuditItem[] }).items;
+}
+
 /** The error code of an error answer. */
 export const codeOf = (json: unknown): string | undefined => (json as { error?: { code?: string } } | undefined)?.error?.code;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/modules/auth/totp';
-import { Client, codeOf, sql, startApi, type TestApi } from './harness';
+import { auditItems, Client, codeOf, sql, startApi, type TestApi } from './harness';
 
 const ROOT_PW = 'violet-anchor-47-orbit';
 const DANA_PW = 'harbor-thistle-27-plume';
@@ -97,7 +97,7 @@ describe('second factor and re-authentication', () => {
     const { secret } = (await fresh.request('POST', '/api/auth/totp/setup')).json as { secret: string };
     expect((await fresh.request('POST', '/api/auth/totp/enable', { code: await totpCode(secret) })).status).toBe(200);
     expect((await fresh.request('GET', '/api/endpoints')).status).toBe(200);
-    const audit = ((await fresh.request('GET', '/api/audit?limit=200')).json as { items: { action: string; target: string }[] }).items;
+    const audit = await auditItems(fresh, 'limit=200');
     expect(audit).toContainEqual(expect.objectContaining({ action: 'settings.change', target: 'requireTotpForAdmins' }));
     expect(audit.filter((e) => e.action === 'auth.totp_enabled').map((e) => e.target).sort()).toEqual(['dana', 'root']);
   });

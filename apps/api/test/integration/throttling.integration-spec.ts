@@ -1,16 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '@vigil/testing';
-import { Client, codeOf, startApi, type TestApi } from './harness';
+import { auditItems, Client, codeOf, startApi, type TestApi } from './harness';
 
 const PW = 'saffron-kettle-28-dune';
 const ADMIN_PW = 'cobalt-harbor-55-fern';
 
-interface AuditItem {
-  action: string;
-  actor: string | null;
-  sourceAddress: string | null;
-  details: Record<string, unknown>;
-}
 
 /** Login throttling: a progressive delay per (account, address) and per address, never a hard lock (real PostgreSQL). */
 describe('login throttling', () => {
@@ -51,7 +45,7 @@ describe('login throttling', () => {
     // Audited with the socket's address, never the forged one; the throttled attempt too.
     const auditor = new Client(direct.baseUrl);
     await auditor.login('auditor', ADMIN_PW);
-    const items = ((await auditor.request('GET', '/api/audit?action=auth.login_failed&limit=100')).json as { items: AuditItem[] }).items.filter((e) => e.actor === 'admin');
+    const items = (await auditItems(auditor, 'action=auth.login_failed&limit=100')).filter((e) => e.actor === 'admin');
     expect(items.map((e) => e.details.reason).sort()).toEqual(['bad_credentials', 'bad_credentials', 'bad_credentials', 'throttled']);
     for (const e of items) expect(e.sourceAddress).toBe('127.0.0.1');
   });
@@ -70,7 +64,7 @@ describe('login throttling', () => {
     expect(ok.status).toBe(200);
     const auditor = new Client(proxied.baseUrl);
     await auditor.login('auditor', ADMIN_PW);
-    const items = ((await auditor.request('GET', '/api/audit?limit=200')).json as { items: AuditItem[] }).items;
+    const items = await auditItems(auditor, 'limit=200');
     expect(items.filter((e) => e.action === 'auth.login_failed' && e.actor === 'admin').every((e) => e.sourceAddress === '203.0.113.66')).toBe(true);
     expect(items).toContainEqual(expect.objectContaining({ action: 'auth.login', actor: 'admin', sourceAddress: '192.0.2.10' }));
   });

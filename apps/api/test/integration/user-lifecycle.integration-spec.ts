@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, codeOf, sql, startApi, type TestApi } from './harness';
+import { auditItems, Client, codeOf, sql, startApi, type TestApi } from './harness';
 
 const ADMIN_PW = 'violet-anchor-47-orbit';
 const ANA_PW = 'granite-lantern-93-quay';
@@ -103,7 +103,7 @@ describe('user lifecycle', () => {
     expect((await bob.request('GET', '/api/auth/me')).json).toMatchObject({ pending: null });
     expect((await bob.request('GET', '/api/alerts')).status).toBe(200);
 
-    const audit = ((await admin.request('GET', '/api/audit?limit=500')).json as { items: { action: string; target: string; actor: string }[] }).items;
+    const audit = await auditItems(admin);
     for (const action of ['user.password_change', 'user.disable', 'user.enable', 'user.role_change', 'user.sessions_revoked', 'user.password_reset']) {
       expect(audit.some((e) => e.action === action), action).toBe(true);
     }
