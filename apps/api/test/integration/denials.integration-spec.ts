@@ -1,4 +1,6 @@
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOpsServer } from '../../src/http/ops-server';
 import { auditItems, Client, codeOf, startApi, type TestApi } from './harness';
 
 const ROOT_PW = 'violet-anchor-47-orbit';
@@ -66,6 +68,18 @@ describe('denials, error ids, docs and metrics, cookies', () => {
     expect((await root.request('GET', '/api/docs')).status).toBe(200);
     expect(String((await root.request('GET', '/api/metrics')).json)).toContain('vigil_api_http_requests_total');
     expect((await anon.request('GET', '/api/healthz')).status).toBe(200);
+    // A local scraper without a session uses the loopback-only ops port (VIGIL_API_OPS_PORT).
+    const ops = await startOpsServer(api.app, 0);
+    try {
+      const { address, port } = ops.address() as AddressInfo;
+      expect(address).toBe('127.0.0.1');
+      const scraped = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('vigil_api_http_requests_total');
+      expect((await fetch(`http://127.0.0.1:${port}/api/docs-json`)).status).toBe(404);
+    } finally {
+      ops.close();
+    }
   });
 
   it('names the cookie __Host- and marks it Secure behind a trusted TLS proxy, not when the forwarded proto is forged', async () => {
