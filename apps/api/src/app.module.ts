@@ -34,12 +34,9 @@ export class AppModule {
             // Health and metrics scrapes are frequent and uninteresting.
             autoLogging: { ignore: (req) => /\/api\/(healthz|metrics)$/.test(req.url ?? '') },
             quietReqLogger: true,
-            // A fresh UUID per request: error answers carry it as error.id, so a report finds its log lines.
-            genReqId: (req, res) => {
-              const id = randomUUID();
-              res.setHeader('X-Request-Id', id);
-              return id;
-            },
+            // The UUID createApp's first middleware gave the request: error answers carry it as error.id,
+            // so a report finds its log lines.
+            genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
           },
           // Express 5 path syntax (the default '*' is the legacy form and logs a warning).
           forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],

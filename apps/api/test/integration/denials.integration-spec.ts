@@ -63,6 +63,7 @@ describe('denials, error ids, docs and metrics, cookies', () => {
       const res = await anon.request('GET', path);
       expect(res.status, path).toBe(401);
       expect(codeOf(res.json), path).toBe('UNAUTHENTICATED');
+      expect((res.json as { error: { id: string } }).error.id, path).toBe(res.headers.get('x-request-id'));
     }
     expect((await root.request('GET', '/api/docs-json')).json).toHaveProperty('openapi');
     expect((await root.request('GET', '/api/docs')).status).toBe(200);
