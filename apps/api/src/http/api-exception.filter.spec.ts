@@ -23,4 +23,15 @@ describe('toErrorResponse', () => {
     expect(toErrorResponse(new BadRequestException(['a is bad', 'b is bad']), 'x')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: 'a is bad; b is bad' } } });
     expect(toErrorResponse(new Error('password=hunter2 leaked'), 'x')).toEqual({ status: 500, body: { error: { code: 'INTERNAL', message: 'internal error', id: 'x' } } });
   });
+
+  it('answers a database outage with 503 and Retry-After, wherever it was thrown (pg, TypeORM-wrapped, ApiError)', () => {
+    const unavailable = { status: 503, body: { error: { code: 'UNAVAILABLE', message: expect.any(String), id: 'x' } }, retryAfterS: 5 };
+    expect(toErrorResponse(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), 'x')).toEqual(unavailable);
+    expect(toErrorResponse(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }), 'x')).toEqual(unavailable);
+    expect(toErrorResponse(new Error('Connection terminated unexpectedly'), 'x')).toEqual(unavailable);
+    expect(toErrorResponse(Object.assign(new Error('query failed'), { driverError: { code: '08006', message: 'connection failure' } }), 'x')).toEqual(unavailable);
+    expect(toErrorResponse(new ApiError(ApiErrorCode.Unavailable, 'database unreachable'), 'x')).toMatchObject({ status: 503, retryAfterS: 5 });
+    // the data, not the database: still a 500 that leaks nothing
+    expect(toErrorResponse(Object.assign(new Error('invalid byte sequence'), { code: '22021' }), 'x')).toMatchObject({ status: 500 });
+  });
 });

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { isDatabaseUnavailable } from '@vigil/db';
 import { ApiError, ApiErrorCode } from '../errors/api-error';
 import type { AuditService } from '../modules/audit/audit.service';
 import type { VigilRequest } from '../modules/auth/auth.decorators';
@@ -55,10 +56,21 @@ function codeOfHttpStatus(status: number): string {
   return ApiErrorCode.Internal;
 }
 
-/** Map any thrown value to a status and an error body carrying `id` (the request id the logs carry). Unexpected errors never leak their message. */
+/** Retry-After (seconds) of a 503 that names none: a dependency outage, worth a retry shortly. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
+
+/**
+ * Map any thrown value to a status and an error body carrying `id` (the request id the logs carry).
+ * Unexpected errors never leak their message; a dependency outage (PostgreSQL unreachable or shutting
+ * down, wherever in the request it showed) is 503 UNAVAILABLE with Retry-After, never 500.
+ */
 export function toErrorResponse(err: unknown, id: string): { status: number; body: ErrorBody; retryAfterS?: number } {
   if (err instanceof ApiError) {
-    return { status: statusOf(err.code), body: { error: { code: err.code, message: err.message, id } }, retryAfterS: err.retryAfterS };
+    const status = statusOf(err.code);
+    return { status, body: { error: { code: err.code, message: err.message, id } }, retryAfterS: err.retryAfterS ?? (status === 503 ? UNAVAILABLE_RETRY_AFTER_S : undefined) };
+  }
+  if (isDatabaseUnavailable(err)) {
+    return { status: 503, body: { error: { code: ApiErrorCode.Unavailable, message: 'the database is unavailable; retry later', id } }, retryAfterS: UNAVAILABLE_RETRY_AFTER_S };
   }
   if (err instanceof HttpException) {
     const status = err.getStatus();
@@ -96,7 +108,8 @@ export async function sendError(exception: unknown, req: VigilRequest, res: Resp
   const id = requestIdOf(req);
   const { status, body, retryAfterS } = toErrorResponse(exception, id);
   const route = `${req.method} ${(req.route as { path?: string } | undefined)?.path ?? req.path}`;
-  if (status >= 500) logger.error({ errorId: id, route, err: exception instanceof Error ? exception.stack ?? exception.message : String(exception) }, 'request failed');
+  if (status === 503) logger.warn({ errorId: id, route, err: exception instanceof Error ? exception.message : String(exception) }, body.error.message);
+  else if (status >= 500) logger.error({ errorId: id, route, err: exception instanceof Error ? exception.stack ?? exception.message : String(exception) }, 'request failed');
   else logger.log({ errorId: id, route, status, code: body.error.code }, 'request refused');
   if (audit && AUDITED_DENIALS.has(body.error.code)) {
     await audit
