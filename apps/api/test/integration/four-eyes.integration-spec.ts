@@ -66,6 +66,7 @@ describe('four-eyes baseline acceptance', () => {
       { alert_id: 'al-1', accepted_by: 'ana' },
       { alert_id: 'al-2', accepted_by: 'ana (approved by root)' },
     ]);
+    expect(codeOf((await root.request('POST', '/api/baseline-requests/not-a-number/approve', {})).json)).toBe('NOT_FOUND');
     // Decided once.
     expect(codeOf((await other.request('POST', `/api/baseline-requests/${requestId}/reject`, {})).json)).toBe('CONFLICT');
 

@@ -22,7 +22,7 @@ export class BaselineRequestsService {
   }
 
   async decide(id: string, approve: boolean, reason: string | null, actor: Actor): Promise<BaselineRequestEntity> {
-    const r = await this.requests.find(id);
+    const r = /^\d{1,18}$/.test(id) ? await this.requests.find(id) : undefined;
     if (!r) throw new ApiError(ApiErrorCode.NotFound, `no baseline acceptance request ${id}`);
     if (r.status !== 'pending') throw new ApiError(ApiErrorCode.Conflict, `request ${id} was already ${r.status} by ${r.decidedBy ?? 'someone'}`);
     if ((r.requestedById !== null && r.requestedById === actor.id) || r.requestedBy === actor.username) {
