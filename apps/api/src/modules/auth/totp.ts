@@ -32,21 +32,21 @@ export function totpCode(secret: string, epochS?: number): Promise<string> {
   return generate({ secret, ...(epochS === undefined ? {} : { epoch: epochS }) });
 }
 
-/** Fresh recovery codes: 10 × 80 random bits, `xxxx-xxxx-xxxx-xxxx` in base32-ish lower case. */
+/** Fresh recovery codes: 10 × 112 random bits (ASVS 2.6.2), `xxxxxxx-xxxxxxx-xxxxxxx-xxxxxxx` in lower-case hex. */
 export function newRecoveryCodes(): string[] {
   return Array.from({ length: RECOVERY_CODE_COUNT }, () =>
-    randomBytes(10)
+    randomBytes(14)
       .toString('hex')
-      .match(/.{5}/g)!
+      .match(/.{7}/g)!
       .join('-'),
   );
 }
 
 /** True for text shaped like a recovery code rather than a 6-digit TOTP code. */
-export const looksLikeRecoveryCode = (code: string): boolean => /^[0-9a-f]{5}(-[0-9a-f]{5}){3}$/i.test(code.trim());
+export const looksLikeRecoveryCode = (code: string): boolean => /^[0-9a-f]{7}(-[0-9a-f]{7}){3}$/i.test(code.trim());
 
 /**
- * What is stored for a recovery code: sha256 salted with the user id. The codes carry 80 random bits,
+ * What is stored for a recovery code: sha256 salted with the user id. The codes carry 112 random bits,
  * so a fast hash is enough (no dictionary to walk), and checking one costs no argon2 per stored code.
  */
 export function recoveryCodeHash(userId: string, code: string): string {
