@@ -212,6 +212,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["AuthController_sessions"];
+        put?: never;
+        post?: never;
+        delete: operations["AuthController_endOtherSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/{id}": {
         parameters: {
             query?: never;
@@ -658,6 +674,20 @@ export interface components {
             /** @description a current code or a recovery code */
             code: string;
         };
+        OwnSessionDto: {
+            /** Format: uuid */
+            id: string;
+            createdAt: string;
+            lastSeenAt: string;
+            expiresAt: string;
+            sourceAddress: string | null;
+            userAgent: string | null;
+            /** @description the session of this request */
+            current: boolean;
+        };
+        RevokedSessionsDto: {
+            revoked: number;
+        };
         UpdateUserDto: {
             /** @enum {string} */
             role?: "admin" | "analyst";
@@ -676,9 +706,6 @@ export interface components {
             expiresAt: string;
             sourceAddress: string | null;
             userAgent: string | null;
-        };
-        RevokedSessionsDto: {
-            revoked: number;
         };
         EndpointDto: {
             /** Format: uuid */
@@ -1108,10 +1135,11 @@ export type TotpSetupDto = components['schemas']['TotpSetupDto'];
 export type TotpCodeDto = components['schemas']['TotpCodeDto'];
 export type RecoveryCodesDto = components['schemas']['RecoveryCodesDto'];
 export type TotpDisableDto = components['schemas']['TotpDisableDto'];
+export type OwnSessionDto = components['schemas']['OwnSessionDto'];
+export type RevokedSessionsDto = components['schemas']['RevokedSessionsDto'];
 export type UpdateUserDto = components['schemas']['UpdateUserDto'];
 export type TemporaryPasswordDto = components['schemas']['TemporaryPasswordDto'];
 export type SessionDto = components['schemas']['SessionDto'];
-export type RevokedSessionsDto = components['schemas']['RevokedSessionsDto'];
 export type EndpointDto = components['schemas']['EndpointDto'];
 export type EndpointProgramDto = components['schemas']['EndpointProgramDto'];
 export type EndpointDetailDto = components['schemas']['EndpointDetailDto'];
@@ -1579,6 +1607,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    AuthController_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnSessionDto"][];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    AuthController_endOtherSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedSessionsDto"];
+                };
             };
             /** @description error */
             default: {

@@ -108,4 +108,17 @@ describe('user lifecycle', () => {
       expect(audit.some((e) => e.action === action), action).toBe(true);
     }
   });
+
+  it('lets users see their own sessions and end the others', async () => {
+    const here = new Client(api.baseUrl);
+    const there = new Client(api.baseUrl);
+    await here.login('carol', ANA_PW, { headers: { 'user-agent': 'here' } });
+    await there.login('carol', ANA_PW, { headers: { 'user-agent': 'there' } });
+    const own = (await here.request('GET', '/api/auth/sessions')).json as { userAgent: string; current: boolean }[];
+    expect(own.filter((x) => x.current).map((x) => x.userAgent)).toEqual(['here']);
+    expect(own.map((x) => x.userAgent)).toContain('there');
+    expect((await here.request('DELETE', '/api/auth/sessions')).json).toMatchObject({ revoked: 1 });
+    expect((await there.request('GET', '/api/auth/me')).status).toBe(401);
+    expect((await here.request('GET', '/api/auth/me')).status).toBe(200);
+  });
 });

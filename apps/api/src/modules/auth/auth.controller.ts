@@ -4,6 +4,8 @@ import type { CookieOptions, Response } from 'express';
 import { ApiConfig } from '../../config/api.config';
 import { AllowWhilePending, CurrentSession, Public, sessionCookieName, sessionToken, type VigilRequest } from './auth.decorators';
 import { AuthService, type SessionContext } from './auth.service';
+import { toSessionDto } from './session-dto';
+import { OwnSessionDto, RevokedSessionsDto } from './dtos/user-lifecycle.dto';
 import {
   ChangePasswordDto,
   ChangePasswordResultDto,
@@ -109,6 +111,23 @@ export class AuthController {
   @ApiNoContentResponse()
   totpDisable(@Body() body: TotpDisableDto, @CurrentSession() session: SessionContext): Promise<void> {
     return this.auth.totpDisable(session, body.password, body.code);
+  }
+
+  /** One's own live sessions (where and since when), the current one marked. */
+  @Get('sessions')
+  @ApiCookieAuth()
+  @ApiOkResponse({ type: [OwnSessionDto] })
+  async sessions(@CurrentSession() session: SessionContext): Promise<OwnSessionDto[]> {
+    return (await this.auth.ownSessions(session)).map((x) => ({ ...toSessionDto(x), current: x.id === session.sessionId }));
+  }
+
+  /** End one's other sessions (a forgotten browser elsewhere). */
+  @Delete('sessions')
+  @HttpCode(200)
+  @ApiCookieAuth()
+  @ApiOkResponse({ type: RevokedSessionsDto })
+  async endOtherSessions(@CurrentSession() session: SessionContext): Promise<RevokedSessionsDto> {
+    return { revoked: await this.auth.endOtherSessions(session) };
   }
 
   private toMe(s: SessionContext): MeDto {

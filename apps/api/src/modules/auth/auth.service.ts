@@ -10,7 +10,7 @@ import { UsersRepository } from '../users/users.repository';
 import { loginDelayMs } from './login-delay';
 import { LoginThrottleRepository } from './login-throttle.repository';
 import { actorOf } from './session-actor';
-import { SessionsRepository } from './sessions.repository';
+import { type SessionSummary, SessionsRepository } from './sessions.repository';
 import { csrfTokenFor, newSecretToken, sha256Hex } from './tokens';
 import { looksLikeRecoveryCode, newRecoveryCodes, newTotpSecret, recoveryCodeHash, totpStep, totpUri } from './totp';
 
@@ -258,5 +258,17 @@ export class AuthService {
     await this.verifyAgain(session, password, code, 'reauth');
     await this.users.disableTotp(session.userId);
     await this.audit.record(actorOf(session), { action: 'auth.totp_disabled', target: session.username, details: { userId: session.userId } });
+  }
+
+  /** The caller's own live sessions (ASVS 3.3.4). */
+  ownSessions(session: SessionContext): Promise<SessionSummary[]> {
+    return this.sessions.liveOf(session.userId, this.config.sessionIdleMs);
+  }
+
+  /** End every session of the caller but this one. */
+  async endOtherSessions(session: SessionContext): Promise<number> {
+    const ended = await this.sessions.revokeAllOf(session.userId, session.sessionId);
+    await this.audit.record(actorOf(session), { action: 'user.sessions_revoked', target: session.username, details: { userId: session.userId, sessionsEnded: ended, own: true } });
+    return ended;
   }
 }

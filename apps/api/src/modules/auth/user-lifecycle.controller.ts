@@ -6,6 +6,7 @@ import { CurrentSession, RequiresReauth, Roles } from './auth.decorators';
 import type { SessionContext } from './auth.service';
 import { RevokedSessionsDto, SessionDto, TemporaryPasswordDto, UpdateUserDto } from './dtos/user-lifecycle.dto';
 import { actorOf } from './session-actor';
+import { toSessionDto } from './session-dto';
 import { UserLifecycleService } from './user-lifecycle.service';
 
 /** The user lifecycle routes (under /users, next to the users module's list and create): admins only, re-auth for changes. */
@@ -42,14 +43,7 @@ export class UserLifecycleController {
   @Get(':id/sessions')
   @ApiOkResponse({ type: [SessionDto] })
   async sessions(@Param('id', new ParseUUIDPipe()) id: string): Promise<SessionDto[]> {
-    return (await this.lifecycle.sessionsOf(id)).map((x) => ({
-      id: x.id,
-      createdAt: x.createdAt.toISOString(),
-      lastSeenAt: x.lastSeenAt.toISOString(),
-      expiresAt: x.expiresAt.toISOString(),
-      sourceAddress: x.sourceAddress,
-      userAgent: x.userAgent,
-    }));
+    return (await this.lifecycle.sessionsOf(id)).map(toSessionDto);
   }
 
   @Delete(':id/sessions')

@@ -19,6 +19,10 @@ export class SessionDto {
   @ApiProperty({ type: String, nullable: true }) userAgent!: string | null;
 }
 
+export class OwnSessionDto extends SessionDto {
+  @ApiProperty({ description: 'the session of this request' }) current!: boolean;
+}
+
 export class RevokedSessionsDto {
   @ApiProperty() revoked!: number;
 }

@@ -1,6 +1,6 @@
 import { api, call } from '../../../api/client';
 import { ApiRequestError } from '../../../api/errors';
-import type { Session } from '../types/session';
+import type { OwnSession, Session } from '../types/session';
 import { hasSessionHint, setSessionHint } from './session-hint';
 
 /** The current session, or null when there is none (never logged in here, logged out, or a 401). */
@@ -53,4 +53,14 @@ export function totpEnable(code: string): Promise<{ recoveryCodes: string[] }> {
 
 export function totpDisable(password: string, code: string): Promise<void> {
   return call(api.DELETE('/api/auth/totp', { body: { password, code } }));
+}
+
+/** One's own live sessions, the current one marked. */
+export function fetchOwnSessions(): Promise<OwnSession[]> {
+  return call(api.GET('/api/auth/sessions'));
+}
+
+/** End one's other sessions. */
+export function endOtherSessions(): Promise<{ revoked: number }> {
+  return call(api.DELETE('/api/auth/sessions'));
 }

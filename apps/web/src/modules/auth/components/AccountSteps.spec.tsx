@@ -79,4 +79,24 @@ describe('password change, second factor and re-authentication in the UI', () =>
     await waitFor(() => expect(dialog).not.toBeInTheDocument());
     expect(api.seen.filter((r) => r.path === '/api/auth/reauth').map((r) => r.body)).toEqual([{ password: 'my password' }]);
   });
+
+  it('lists the user\'s own sessions on the Account screen and ends the others', async () => {
+    const mine = (id: string, userAgent: string, current: boolean) => ({ id, createdAt: '2026-12-01T00:00:00Z', lastSeenAt: '2026-12-01T01:00:00Z', expiresAt: '2026-12-01T12:00:00Z', sourceAddress: '127.0.0.1', userAgent, current });
+    let ended = false;
+    const api = fakeApi({
+      'GET /api/auth/me': () => ({ body: { ...ADMIN, pending: null, totpEnabled: false } }),
+      'GET /api/auth/sessions': () => ({ body: ended ? [mine('s1', 'this browser', true)] : [mine('s1', 'this browser', true), mine('s2', 'forgotten laptop', false)] }),
+      'DELETE /api/auth/sessions': () => {
+        ended = true;
+        return { body: { revoked: 1 } };
+      },
+    });
+    renderApp('/account');
+    const table = await screen.findByRole('table', { name: 'Your sessions' });
+    expect(await within(table).findByText('forgotten laptop')).toBeInTheDocument();
+    expect(within(table).getByText('this one')).toBeInTheDocument();
+    await userEvent.setup().click(screen.getByRole('button', { name: 'End my other sessions' }));
+    await waitFor(() => expect(within(table).queryByText('forgotten laptop')).toBeNull());
+    expect(api.seen.filter((r) => r.method === 'DELETE').map((r) => r.path)).toEqual(['/api/auth/sessions']);
+  });
 });

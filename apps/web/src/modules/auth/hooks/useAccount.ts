@@ -1,6 +1,6 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { REAUTH_KEY } from '../../../app/query-client';
-import { changePassword, reauthenticate, totpDisable, totpEnable, totpSetup } from '../api/auth-api';
+import { changePassword, endOtherSessions, fetchOwnSessions, reauthenticate, totpDisable, totpEnable, totpSetup } from '../api/auth-api';
 import { SESSION_KEY } from './useSession';
 
 /** After these the session's pending step or second-factor state changed: read it again. */
@@ -39,4 +39,13 @@ export function useRefreshSession(): () => Promise<void> {
 export function useTotpDisable() {
   const qc = useQueryClient();
   return useMutation({ mutationFn: (i: { password: string; code: string }) => totpDisable(i.password, i.code), onSuccess: () => refreshSession(qc) });
+}
+
+export function useOwnSessions() {
+  return useQuery({ queryKey: ['own-sessions'], queryFn: fetchOwnSessions });
+}
+
+export function useEndOtherSessions() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: endOtherSessions, onSettled: () => qc.invalidateQueries({ queryKey: ['own-sessions'] }) });
 }
