@@ -1,8 +1,8 @@
-import { Badge, Button, Card, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Button, Card, Group, Stack, Title } from '@mantine/core';
 import { errorText } from '../../../api/errors';
-import { formatTime } from '../../../components/format';
 import { notify } from '../../../components/notify';
 import { QueryState } from '../../../components/QueryState';
+import { SessionsTable } from './SessionsTable';
 import { useEndOtherSessions, useOwnSessions } from '../hooks/useAccount';
 import { PageHeader } from '../../../components/PageHeader';
 import { useSession } from '../hooks/useSession';
@@ -45,37 +45,7 @@ function OwnSessions() {
     <QueryState query={sessions} what="your sessions">
       {(list) => (
         <Stack>
-          <Table aria-label="Your sessions">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Since</Table.Th>
-                <Table.Th>Last seen</Table.Th>
-                <Table.Th>From</Table.Th>
-                <Table.Th>Browser</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.map((x) => (
-                <Table.Tr key={x.id}>
-                  <Table.Td>
-                    {formatTime(x.createdAt)}{' '}
-                    {x.current && (
-                      <Badge size="xs" variant="filled" color="dark.5" component="span">
-                        this one
-                      </Badge>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{formatTime(x.lastSeenAt)}</Table.Td>
-                  <Table.Td>{x.sourceAddress ?? ''}</Table.Td>
-                  <Table.Td>
-                    <Text size="xs" lineClamp={1}>
-                      {x.userAgent ?? ''}
-                    </Text>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+          <SessionsTable sessions={list} label="Your sessions" />
           <Group>
             <Button
               variant="light"

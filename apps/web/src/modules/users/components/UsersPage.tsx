@@ -5,6 +5,7 @@ import { errorText } from '../../../api/errors';
 import { formatTime } from '../../../components/format';
 import { PageHeader } from '../../../components/PageHeader';
 import { QueryState } from '../../../components/QueryState';
+import { SessionsTable } from '../../auth/components/SessionsTable';
 import { AdminOnly } from '../../auth/components/AdminOnly';
 import { useSession } from '../../auth/hooks/useSession';
 import type { User } from '../types/user';
@@ -129,30 +130,7 @@ function SessionsModal({ user, onClose }: { user: User | null; onClose: () => vo
       <Stack>
         <QueryState query={sessions} what="sessions" isEmpty={(d) => d.length === 0} empty="No live session.">
           {(list) => (
-            <Table aria-label="Sessions">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Since</Table.Th>
-                  <Table.Th>Last seen</Table.Th>
-                  <Table.Th>From</Table.Th>
-                  <Table.Th>Browser</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {list.map((x) => (
-                  <Table.Tr key={x.id}>
-                    <Table.Td>{formatTime(x.createdAt)}</Table.Td>
-                    <Table.Td>{formatTime(x.lastSeenAt)}</Table.Td>
-                    <Table.Td>{x.sourceAddress ?? ''}</Table.Td>
-                    <Table.Td>
-                      <Text size="xs" lineClamp={1}>
-                        {x.userAgent ?? ''}
-                      </Text>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            <SessionsTable sessions={list} label="Sessions" />
           )}
         </QueryState>
         <Group justify="flex-end">
