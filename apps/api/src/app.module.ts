@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { createLogger, REDACTED_PATHS } from '@vigil/common';
@@ -13,6 +14,7 @@ import { EndpointsModule } from './modules/endpoints/endpoints.module';
 import { HealthModule } from './modules/health/health.module';
 import { OverviewModule } from './modules/overview/overview.module';
 import { ProcessesModule } from './modules/processes/processes.module';
+import { SettingsModule } from './modules/settings/settings.module';
 import { UsersModule } from './modules/users/users.module';
 
 /** Never logged: session cookies in both directions and CSRF tokens. */
@@ -32,6 +34,9 @@ export class AppModule {
             // Health and metrics scrapes are frequent and uninteresting.
             autoLogging: { ignore: (req) => /\/api\/(healthz|metrics)$/.test(req.url ?? '') },
             quietReqLogger: true,
+            // The UUID createApp's first middleware gave the request: error answers carry it as error.id,
+            // so a report finds its log lines.
+            genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
           },
           // Express 5 path syntax (the default '*' is the legacy form and logs a warning).
           forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
@@ -40,6 +45,7 @@ export class AppModule {
         HealthModule,
         AuditModule,
         UsersModule,
+        SettingsModule,
         AuthModule,
         EndpointsModule,
         AlertsModule,

@@ -3,6 +3,8 @@
  * Operator commands that need the API's own service code (the same password policy and hashing):
  *   node apps/api/dist/cli.js create-user --username U --role admin|analyst   (password on stdin)
  *   node apps/api/dist/cli.js ensure-admin   (first start: creates `admin` with a random password, printed once as JSON)
+ *   node apps/api/dist/cli.js reset-password --username U   (password on stdin; ends the user's sessions)
+ *   node apps/api/dist/cli.js remove-totp --username U   (removes the user's second factor; ends their sessions)
  * Spawned by `./vigil admin create-user` and `./vigil up`; apps never import apps.
  */
 import 'reflect-metadata';
@@ -14,13 +16,15 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { ApiError } from './errors/api-error';
 import type { Actor } from './modules/audit/audit.service';
+import { AuthModule } from './modules/auth/auth.module';
+import { UserLifecycleService } from './modules/auth/user-lifecycle.service';
 import { UsersModule } from './modules/users/users.module';
 import { UsersService } from './modules/users/users.service';
 
 @Module({})
 class CliModule {
   static forRoot(config: ApiConfig): DynamicModule {
-    return { module: CliModule, imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(), UsersModule] };
+    return { module: CliModule, imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(), UsersModule, AuthModule] };
   }
 }
 
@@ -71,20 +75,29 @@ async function readPassword(): Promise<string> {
   });
 }
 
+const USAGE =
+  'usage: cli.js create-user --username U --role admin|analyst  (password on stdin) | cli.js ensure-admin | cli.js reset-password --username U  (password on stdin) | cli.js remove-totp --username U';
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (command !== 'create-user' && command !== 'ensure-admin') {
-    throw new UsageError('usage: cli.js create-user --username U --role admin|analyst  (password on stdin) | cli.js ensure-admin');
-  }
-  const input = command === 'create-user' ? { username: option(args, '--username'), role: option(args, '--role') } : undefined;
-  const password = input ? await readPassword() : '';
+  if (!['create-user', 'ensure-admin', 'reset-password', 'remove-totp'].includes(command ?? '')) throw new UsageError(USAGE);
+  const username = command === 'ensure-admin' ? '' : option(args, '--username');
+  const role = command === 'create-user' ? option(args, '--role') : '';
+  const password = command === 'create-user' || command === 'reset-password' ? await readPassword() : '';
   const config = ApiConfig.fromProcessEnv();
   const ctx = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
   try {
     const users = ctx.get(UsersService);
-    if (input) {
-      const user = await users.create({ ...input, password }, CLI_ACTOR);
+    const lifecycle = ctx.get(UserLifecycleService);
+    if (command === 'create-user') {
+      const user = await users.create({ username, role, password }, CLI_ACTOR);
       console.log(`created ${user.role} "${user.username}" (${user.id})`);
+    } else if (command === 'reset-password') {
+      await lifecycle.operatorSetPassword(username, password, CLI_ACTOR);
+      console.log(`password of "${username}" set; their sessions ended`);
+    } else if (command === 'remove-totp') {
+      await lifecycle.operatorRemoveTotp(username, CLI_ACTOR);
+      console.log(`second factor of "${username}" removed; their sessions ended`);
     } else {
       const created = await users.ensureFirstAdmin(CLI_ACTOR);
       // One JSON line for `./vigil up`, which shows the password once; it is not stored anywhere in clear.

@@ -68,6 +68,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["SettingsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["SettingsController_update"];
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -111,6 +127,166 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AuthController_changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/reauth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AuthController_reauth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/totp/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AuthController_totpSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/totp/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AuthController_totpEnable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["AuthController_totpDisable"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["AuthController_sessions"];
+        put?: never;
+        post?: never;
+        delete: operations["AuthController_endOtherSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["UserLifecycleController_update"];
+        trace?: never;
+    };
+    "/api/users/{id}/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["UserLifecycleController_resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["UserLifecycleController_resetTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["UserLifecycleController_sessions"];
+        put?: never;
+        post?: never;
+        delete: operations["UserLifecycleController_revokeSessions"];
         options?: never;
         head?: never;
         patch?: never;
@@ -228,6 +404,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/baseline-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["BaselineRequestsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/baseline-requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["BaselineRequestsController_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/baseline-requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["BaselineRequestsController_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/endpoints/{id}/activity": {
         parameters: {
             query?: never;
@@ -339,6 +563,10 @@ export interface components {
             /** @enum {string} */
             role: "admin" | "analyst";
             createdAt: string;
+            disabled: boolean;
+            /** @description must choose a new password at next login */
+            mustChangePassword: boolean;
+            totpEnabled: boolean;
         };
         CreateUserDto: {
             /** @example alice */
@@ -351,11 +579,23 @@ export interface components {
              */
             password: string;
         };
+        SettingsDto: {
+            /** @description admins must enrol a TOTP second factor before doing anything else */
+            requireTotpForAdmins: boolean;
+            /** @description an analyst's accept-into-baseline becomes a request an admin approves */
+            fourEyesBaselineAcceptance: boolean;
+        };
+        UpdateSettingsDto: {
+            requireTotpForAdmins?: boolean;
+            fourEyesBaselineAcceptance?: boolean;
+        };
         LoginDto: {
             /** @example admin */
             username: string;
             /** Format: password */
             password: string;
+            /** @description the authenticator code (6 digits) or a recovery code, for users with a second factor */
+            totp?: string;
         };
         LoginResultDto: {
             userId: string;
@@ -364,6 +604,14 @@ export interface components {
             role: "admin" | "analyst";
             /** @description send as x-csrf-token on every state-changing request */
             csrfToken: string;
+            totpEnabled: boolean;
+            /**
+             * @description what the session must do before anything else
+             * @enum {string|null}
+             */
+            pending: "password_change" | "totp_enrolment" | null;
+            /** @description admin actions (users, keys, settings) are allowed until then without entering the password again */
+            reauthUntil: string;
             /** @description absolute expiry of the session (it also ends after inactivity) */
             expiresAt: string;
         };
@@ -374,6 +622,90 @@ export interface components {
             role: "admin" | "analyst";
             /** @description send as x-csrf-token on every state-changing request */
             csrfToken: string;
+            totpEnabled: boolean;
+            /**
+             * @description what the session must do before anything else
+             * @enum {string|null}
+             */
+            pending: "password_change" | "totp_enrolment" | null;
+            /** @description admin actions (users, keys, settings) are allowed until then without entering the password again */
+            reauthUntil: string;
+        };
+        ChangePasswordDto: {
+            /** Format: password */
+            currentPassword: string;
+            /**
+             * Format: password
+             * @description 12 to 256 characters, not a common password
+             */
+            newPassword: string;
+        };
+        ChangePasswordResultDto: {
+            /** @description how many of the user's other sessions were ended */
+            otherSessionsEnded: number;
+        };
+        ReauthDto: {
+            /** Format: password */
+            password: string;
+            /** @description needed when the user has a second factor */
+            totp?: string;
+        };
+        ReauthResultDto: {
+            /** @description admin actions are allowed until then */
+            reauthUntil: string;
+        };
+        TotpSetupDto: {
+            /** @description base32 secret, for typing into an authenticator app */
+            secret: string;
+            /** @description otpauth:// URI (show as a QR code) */
+            uri: string;
+        };
+        TotpCodeDto: {
+            /** @example 123456 */
+            code: string;
+        };
+        RecoveryCodesDto: {
+            /** @description shown once: each works once instead of a code */
+            recoveryCodes: string[];
+        };
+        TotpDisableDto: {
+            /** Format: password */
+            password: string;
+            /** @description a current code or a recovery code */
+            code: string;
+        };
+        OwnSessionDto: {
+            /** Format: uuid */
+            id: string;
+            createdAt: string;
+            lastSeenAt: string;
+            expiresAt: string;
+            sourceAddress: string | null;
+            userAgent: string | null;
+            /** @description the session of this request */
+            current: boolean;
+        };
+        RevokedSessionsDto: {
+            revoked: number;
+        };
+        UpdateUserDto: {
+            /** @enum {string} */
+            role?: "admin" | "analyst";
+            /** @description a disabled user can neither log in nor keep a session */
+            disabled?: boolean;
+        };
+        TemporaryPasswordDto: {
+            /** @description shown once; the user must choose a new password at next login */
+            temporaryPassword: string;
+        };
+        SessionDto: {
+            /** Format: uuid */
+            id: string;
+            createdAt: string;
+            lastSeenAt: string;
+            expiresAt: string;
+            sourceAddress: string | null;
+            userAgent: string | null;
         };
         EndpointDto: {
             /** Format: uuid */
@@ -615,8 +947,32 @@ export interface components {
             note?: string;
         };
         BaselineAcceptanceDto: {
-            /** @description id of the queued acceptance the analyzer applies */
-            acceptanceId: string;
+            /** @description id of the queued acceptance the analyzer applies (null while it awaits approval) */
+            acceptanceId: string | null;
+            /** @description four-eyes acceptance: the request an admin approves or rejects */
+            requestId: string | null;
+            /** @enum {string} */
+            status: "queued" | "pending_approval";
+        };
+        BaselineRequestDto: {
+            id: string;
+            alertId: string;
+            /** Format: uuid */
+            endpointId: string;
+            program: string;
+            requestedBy: string;
+            requestedAt: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected";
+            decidedBy: string | null;
+            decidedAt: string | null;
+            reason: string | null;
+            /** @description the queued acceptance, once approved */
+            acceptanceId: string | null;
+        };
+        DecideBaselineRequestDto: {
+            /** @description why (kept in the audit log) */
+            reason?: string;
         };
         ProcessDto: {
             pid: number;
@@ -743,11 +1099,13 @@ export interface components {
             newestAlerts: components["schemas"]["AlertDto"][];
         };
         /** @enum {string} */
-        ApiErrorCode: "VALIDATION_FAILED" | "WEAK_PASSWORD" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "LOCKED_OUT" | "CSRF_FAILED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "UNSUPPORTED_MEDIA_TYPE" | "UNAVAILABLE" | "INTERNAL";
+        ApiErrorCode: "VALIDATION_FAILED" | "WEAK_PASSWORD" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "LOGIN_THROTTLED" | "TOTP_REQUIRED" | "PASSWORD_CHANGE_REQUIRED" | "TOTP_ENROLMENT_REQUIRED" | "REAUTH_REQUIRED" | "CSRF_FAILED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "UNSUPPORTED_MEDIA_TYPE" | "UNAVAILABLE" | "INTERNAL";
         ErrorDetailDto: {
             code: components["schemas"]["ApiErrorCode"];
             /** @description for people */
             message: string;
+            /** @description the request id: the API log lines about this request carry it too */
+            id: string;
         };
         ErrorDto: {
             error: components["schemas"]["ErrorDetailDto"];
@@ -764,9 +1122,24 @@ export type AuditEntryDto = components['schemas']['AuditEntryDto'];
 export type AuditPageDto = components['schemas']['AuditPageDto'];
 export type UserDto = components['schemas']['UserDto'];
 export type CreateUserDto = components['schemas']['CreateUserDto'];
+export type SettingsDto = components['schemas']['SettingsDto'];
+export type UpdateSettingsDto = components['schemas']['UpdateSettingsDto'];
 export type LoginDto = components['schemas']['LoginDto'];
 export type LoginResultDto = components['schemas']['LoginResultDto'];
 export type MeDto = components['schemas']['MeDto'];
+export type ChangePasswordDto = components['schemas']['ChangePasswordDto'];
+export type ChangePasswordResultDto = components['schemas']['ChangePasswordResultDto'];
+export type ReauthDto = components['schemas']['ReauthDto'];
+export type ReauthResultDto = components['schemas']['ReauthResultDto'];
+export type TotpSetupDto = components['schemas']['TotpSetupDto'];
+export type TotpCodeDto = components['schemas']['TotpCodeDto'];
+export type RecoveryCodesDto = components['schemas']['RecoveryCodesDto'];
+export type TotpDisableDto = components['schemas']['TotpDisableDto'];
+export type OwnSessionDto = components['schemas']['OwnSessionDto'];
+export type RevokedSessionsDto = components['schemas']['RevokedSessionsDto'];
+export type UpdateUserDto = components['schemas']['UpdateUserDto'];
+export type TemporaryPasswordDto = components['schemas']['TemporaryPasswordDto'];
+export type SessionDto = components['schemas']['SessionDto'];
 export type EndpointDto = components['schemas']['EndpointDto'];
 export type EndpointProgramDto = components['schemas']['EndpointProgramDto'];
 export type EndpointDetailDto = components['schemas']['EndpointDetailDto'];
@@ -783,6 +1156,8 @@ export type ActivityWindowDto = components['schemas']['ActivityWindowDto'];
 export type AlertDetailDto = components['schemas']['AlertDetailDto'];
 export type UpdateAlertDto = components['schemas']['UpdateAlertDto'];
 export type BaselineAcceptanceDto = components['schemas']['BaselineAcceptanceDto'];
+export type BaselineRequestDto = components['schemas']['BaselineRequestDto'];
+export type DecideBaselineRequestDto = components['schemas']['DecideBaselineRequestDto'];
 export type ProcessDto = components['schemas']['ProcessDto'];
 export type BaselineDto = components['schemas']['BaselineDto'];
 export type BaselineDetailDto = components['schemas']['BaselineDetailDto'];
@@ -922,12 +1297,73 @@ export interface operations {
             };
         };
         responses: {
+            /** @description the user must choose a new password at first login */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    SettingsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    SettingsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSettingsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsDto"];
                 };
             };
             /** @description error */
@@ -954,7 +1390,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description sets the httpOnly session cookie */
+            /** @description sets the httpOnly session cookie (`__Host-vigil_session` over TLS) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1015,6 +1451,371 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MeDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    AuthController_changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangePasswordResultDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    AuthController_reauth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReauthDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReauthResultDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    AuthController_totpSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a new secret, pending until confirmed by POST /api/auth/totp/enable */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpSetupDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    AuthController_totpEnable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpCodeDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    AuthController_totpDisable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpDisableDto"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    AuthController_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnSessionDto"][];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    AuthController_endOtherSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedSessionsDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    UserLifecycleController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUserDto"];
+            };
+        };
+        responses: {
+            /** @description a role change or disabling ends all of the user's sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    UserLifecycleController_resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemporaryPasswordDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    UserLifecycleController_resetTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description second factor removed (lost device); the user can enrol again */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    UserLifecycleController_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDto"][];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    UserLifecycleController_revokeSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedSessionsDto"];
                 };
             };
             /** @description error */
@@ -1368,6 +2169,107 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BaselineAcceptanceDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    BaselineRequestsController_list: {
+        parameters: {
+            query?: {
+                status?: "pending" | "approved" | "rejected";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BaselineRequestDto"][];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    BaselineRequestsController_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideBaselineRequestDto"];
+            };
+        };
+        responses: {
+            /** @description approved: the acceptance is queued for the analyzer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BaselineRequestDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    BaselineRequestsController_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideBaselineRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BaselineRequestDto"];
                 };
             };
             /** @description error */

@@ -15,6 +15,17 @@ export interface AgentConfigTextInput {
   tlsCa?: string;
 }
 
+/** Endpoint names: letters, digits and . _ - (what the API accepts), so nothing else reaches a config file or a log line. */
+export const ENDPOINT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Why `name` cannot be an endpoint name, or undefined when it can. */
+export function endpointNameProblem(name: string): string | undefined {
+  return ENDPOINT_NAME.test(name) ? undefined : 'name: 1-128 characters from letters, digits and . _ -, starting with a letter or digit';
+}
+
+/** Control characters (C0, DEL, C1) and Unicode line/paragraph separators: never inside a config value. */
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+
 /** True for a URL whose host is a loopback address (127.0.0.0/8, ::1, localhost). */
 export function isLoopbackHost(url: string): boolean {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
@@ -29,6 +40,12 @@ export function isLoopbackHost(url: string): boolean {
  * operator decides otherwise.
  */
 export function renderAgentConfigText(c: AgentConfigTextInput): string {
+  // A newline in any value would add a line of its own choosing (e.g. a second `api=`) to the file.
+  for (const [field, value] of Object.entries(c)) {
+    if (typeof value === 'string' && CONTROL.test(value)) throw new Error(`agent config: ${field} contains a control character`);
+  }
+  const nameProblem = endpointNameProblem(c.name);
+  if (nameProblem) throw new Error(`agent config: ${nameProblem}`);
   const api = c.api.replace(/\/+$/, '');
   const http = api.startsWith('http:');
   const transport: string[] = http

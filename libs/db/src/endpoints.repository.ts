@@ -48,10 +48,13 @@ export class EndpointsRepository {
     return (rowCount ?? 0) > 0;
   }
 
-  /** Replace an endpoint's key; returns the new key. */
+  /**
+   * Replace a live endpoint's key; returns the new key, or undefined when the endpoint is absent or
+   * revoked. Revocation is final: a new key never brings a revoked endpoint back (enrol a new one).
+   */
   async rotateKey(id: string): Promise<string | undefined> {
     const key = generateEndpointKey();
-    const { rowCount } = await this.pool.query('update endpoints set key_hash = $2, revoked_at = null where id = $1', [id, hashEndpointKey(key)]);
+    const { rowCount } = await this.pool.query('update endpoints set key_hash = $2 where id = $1 and revoked_at is null', [id, hashEndpointKey(key)]);
     return (rowCount ?? 0) > 0 ? key : undefined;
   }
 

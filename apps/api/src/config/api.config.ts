@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULTS, EnvReader, maskUrl } from '@vigil/common';
 
@@ -16,18 +17,35 @@ export class ApiConfig {
   readonly logLevel: string;
   /** VIGIL_API_COOKIE_SECURE: set the Secure flag on the session cookie (behind TLS). */
   readonly cookieSecure: boolean;
-  /** VIGIL_API_TRUST_PROXY: trust X-Forwarded-* from a reverse proxy (source address for throttling, TLS detection). */
-  readonly trustProxy: boolean;
+  /**
+   * VIGIL_TRUSTED_PROXIES: comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For
+   * and X-Forwarded-Proto are believed (empty by default: the socket's address is the client's).
+   */
+  readonly trustedProxies: string[];
+  /** VIGIL_API_TLS_CERT / VIGIL_API_TLS_KEY: PEM files; when both are set the API serves https itself. */
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
+  /** VIGIL_API_OPS_PORT: also serve /metrics without a session on 127.0.0.1 at this port (0 = off). */
+  readonly opsPort: number;
   /** VIGIL_SESSION_IDLE_TIMEOUT / VIGIL_SESSION_MAX_AGE: idle and absolute session expiry. */
   readonly sessionIdleMs: number;
   readonly sessionMaxAgeMs: number;
   /** VIGIL_STREAM_SESSION_RECHECK: how often an open SSE stream re-checks that its session is still live. */
   readonly streamSessionRecheckMs: number;
-  /** Failed logins per account / per source address within the window before a temporary lockout. */
-  readonly loginMaxFailuresPerAccount: number;
-  readonly loginMaxFailuresPerAddress: number;
+  /**
+   * Login throttling (progressive delay, never a hard lock): failures allowed without delay per
+   * (account, source address) and per source address; the first delay, doubled with each further
+   * failure up to the ceiling; failures are forgotten after a window without one.
+   */
+  readonly loginFreeFailuresPerAccountAddress: number;
+  readonly loginFreeFailuresPerAddress: number;
+  readonly loginDelayBaseMs: number;
+  readonly loginDelayMaxMs: number;
   readonly loginFailureWindowMs: number;
-  readonly loginLockoutMs: number;
+  /** VIGIL_REAUTH_WINDOW: admin actions need a password (or TOTP) re-entry this recent. */
+  readonly reauthWindowMs: number;
+  /** VIGIL_TOTP_ISSUER: issuer shown in authenticator apps. */
+  readonly totpIssuer: string;
   /** Defaults written into generated agent config files: VIGIL_AGENT_BATCH_SIZE, VIGIL_AGENT_SPOOL_DIR, VIGIL_AGENT_SPOOL_MAX. */
   readonly agentBatchSize: number;
   readonly agentSpoolDir: string;
@@ -43,14 +61,36 @@ export class ApiConfig {
     this.webDist = r.string('VIGIL_WEB_DIST', join(__dirname, '..', '..', '..', 'web', 'dist'));
     this.logLevel = r.string('VIGIL_LOG_LEVEL', 'info');
     this.cookieSecure = r.bool('VIGIL_API_COOKIE_SECURE', false);
-    this.trustProxy = r.bool('VIGIL_API_TRUST_PROXY', false);
+    this.trustedProxies = r
+      .string('VIGIL_TRUSTED_PROXIES', '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+    for (const p of this.trustedProxies) {
+      const [addr, bits, extra] = p.split('/');
+      const family = isIP(addr ?? '');
+      const okBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+      if (!family || !okBits || extra !== undefined) r.problems.push(`VIGIL_TRUSTED_PROXIES: "${p}" is not an IP address or CIDR`);
+    }
+    if (env.VIGIL_API_TRUST_PROXY !== undefined) r.problems.push('VIGIL_API_TRUST_PROXY is gone (it trusted every client): list the proxy addresses in VIGIL_TRUSTED_PROXIES');
+    this.tlsCertFile = r.string('VIGIL_API_TLS_CERT', '') || undefined;
+    this.tlsKeyFile = r.string('VIGIL_API_TLS_KEY', '') || undefined;
+    if (Boolean(this.tlsCertFile) !== Boolean(this.tlsKeyFile)) r.problems.push('VIGIL_API_TLS_CERT and VIGIL_API_TLS_KEY go together');
+    this.opsPort = r.int('VIGIL_API_OPS_PORT', 0, { min: 0, max: 65535 });
     this.sessionIdleMs = r.durationMs('VIGIL_SESSION_IDLE_TIMEOUT', '30m');
     this.sessionMaxAgeMs = r.durationMs('VIGIL_SESSION_MAX_AGE', '12h');
     this.streamSessionRecheckMs = r.durationMs('VIGIL_STREAM_SESSION_RECHECK', '10s');
-    this.loginMaxFailuresPerAccount = r.int('VIGIL_LOGIN_MAX_FAILURES_PER_ACCOUNT', 12, { min: 1 });
-    this.loginMaxFailuresPerAddress = r.int('VIGIL_LOGIN_MAX_FAILURES_PER_ADDRESS', 100, { min: 1 });
+    this.loginFreeFailuresPerAccountAddress = r.int('VIGIL_LOGIN_FREE_FAILURES', 5, { min: 1 });
+    this.loginFreeFailuresPerAddress = r.int('VIGIL_LOGIN_FREE_FAILURES_PER_ADDRESS', 20, { min: 1 });
+    this.loginDelayBaseMs = r.durationMs('VIGIL_LOGIN_DELAY', '1s');
+    this.loginDelayMaxMs = r.durationMs('VIGIL_LOGIN_DELAY_MAX', '5m');
     this.loginFailureWindowMs = r.durationMs('VIGIL_LOGIN_FAILURE_WINDOW', '15m');
-    this.loginLockoutMs = r.durationMs('VIGIL_LOGIN_LOCKOUT', '15m');
+    this.reauthWindowMs = r.durationMs('VIGIL_REAUTH_WINDOW', '10m');
+    this.totpIssuer = r.string('VIGIL_TOTP_ISSUER', 'Vigil');
+    for (const name of ['VIGIL_LOGIN_MAX_FAILURES_PER_ACCOUNT', 'VIGIL_LOGIN_MAX_FAILURES_PER_ADDRESS', 'VIGIL_LOGIN_LOCKOUT']) {
+      if (env[name] !== undefined) r.problems.push(`${name} is gone (no more hard lockouts): see VIGIL_LOGIN_FREE_FAILURES, VIGIL_LOGIN_DELAY, VIGIL_LOGIN_DELAY_MAX`);
+    }
+    if (this.loginDelayBaseMs > this.loginDelayMaxMs) r.problems.push('VIGIL_LOGIN_DELAY must not exceed VIGIL_LOGIN_DELAY_MAX');
     this.agentBatchSize = r.int('VIGIL_AGENT_BATCH_SIZE', 500, { min: 1 });
     this.agentSpoolDir = r.string('VIGIL_AGENT_SPOOL_DIR', '/var/lib/vigil/spool');
     this.agentSpoolMax = r.string('VIGIL_AGENT_SPOOL_MAX', '256MiB');
@@ -69,6 +109,6 @@ export class ApiConfig {
 
   /** Safe to log: credentials masked. */
   describe(): Record<string, unknown> {
-    return { host: this.host, port: this.port, databaseUrl: maskUrl(this.databaseUrl), gatewayUrl: this.gatewayUrl, cookieSecure: this.cookieSecure };
+    return { host: this.host, port: this.port, databaseUrl: maskUrl(this.databaseUrl), gatewayUrl: this.gatewayUrl, cookieSecure: this.cookieSecure, trustedProxies: this.trustedProxies, tls: Boolean(this.tlsCertFile), opsPort: this.opsPort };
   }
 }

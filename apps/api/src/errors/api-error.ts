@@ -9,7 +9,16 @@ export enum ApiErrorCode {
   WeakPassword = 'WEAK_PASSWORD',
   Unauthenticated = 'UNAUTHENTICATED',
   InvalidCredentials = 'INVALID_CREDENTIALS',
-  LockedOut = 'LOCKED_OUT',
+  /** Too many failed logins from this address (for this account): wait Retry-After seconds. */
+  Throttled = 'LOGIN_THROTTLED',
+  /** The password is right; the account has a second factor: send `totp` (or a recovery code). */
+  TotpRequired = 'TOTP_REQUIRED',
+  /** The session may only change its password until it has (first login, after an admin reset). */
+  PasswordChangeRequired = 'PASSWORD_CHANGE_REQUIRED',
+  /** Admins must enrol a second factor before anything else (setting requireTotpForAdmins). */
+  TotpEnrolmentRequired = 'TOTP_ENROLMENT_REQUIRED',
+  /** Admin actions need a password (or TOTP) re-entry within the last few minutes: POST /api/auth/reauth. */
+  ReauthRequired = 'REAUTH_REQUIRED',
   CsrfFailed = 'CSRF_FAILED',
   Forbidden = 'FORBIDDEN',
   NotFound = 'NOT_FOUND',
@@ -32,6 +41,6 @@ export class ApiError extends VigilError {
     this.retryAfterS = options.retryAfterS;
   }
 
-  /** Seconds after which a retry may succeed (lockouts), sent as Retry-After. */
+  /** Seconds after which a retry may succeed (login throttling), sent as Retry-After. */
   readonly retryAfterS: number | undefined;
 }

@@ -18,8 +18,12 @@ describe('API authentication, sessions, CSRF and roles (real PostgreSQL)', () =>
 
   it('answers 401 on every /api route of the OpenAPI document without a session, except the public ones', async () => {
     const anon = new Client(api.baseUrl);
-    const spec = (await anon.request('GET', '/api/docs-json')).json as { paths: Record<string, Record<string, unknown>> };
-    const publicRoutes = new Set(['POST /api/auth/login', 'GET /api/healthz', 'GET /api/metrics']);
+    // The document itself needs a session (as do the docs UI and the metrics).
+    for (const path of ['/api/docs-json', '/api/docs', '/api/metrics']) expect((await anon.request('GET', path)).status, path).toBe(401);
+    const reader = new Client(api.baseUrl);
+    await reader.login('ana', ANALYST_PW);
+    const spec = (await reader.request('GET', '/api/docs-json')).json as { paths: Record<string, Record<string, unknown>> };
+    const publicRoutes = new Set(['POST /api/auth/login', 'GET /api/healthz']);
     const checked: string[] = [];
     for (const [path, methods] of Object.entries(spec.paths)) {
       for (const method of Object.keys(methods)) {
@@ -33,7 +37,7 @@ describe('API authentication, sessions, CSRF and roles (real PostgreSQL)', () =>
       }
     }
     // The document really lists the protected routes (an empty spec would pass vacuously).
-    expect(checked).toEqual(expect.arrayContaining(['GET /api/auth/me', 'POST /api/auth/logout', 'GET /api/endpoints', 'POST /api/endpoints', 'DELETE /api/endpoints/{id}', 'GET /api/audit', 'GET /api/users', 'POST /api/users', 'GET /api/alerts', 'GET /api/alerts/stream', 'PATCH /api/alerts/{id}']));
+    expect(checked).toEqual(expect.arrayContaining(['GET /api/auth/me', 'POST /api/auth/logout', 'GET /api/endpoints', 'POST /api/endpoints', 'DELETE /api/endpoints/{id}', 'GET /api/audit', 'GET /api/users', 'POST /api/users', 'GET /api/alerts', 'GET /api/alerts/stream', 'PATCH /api/alerts/{id}', 'GET /api/metrics', 'POST /api/auth/password', 'PATCH /api/users/{id}', 'POST /api/users/{id}/reset-password', 'GET /api/users/{id}/sessions', 'DELETE /api/users/{id}/sessions']));
     expect((await anon.request('GET', '/api/healthz')).status).toBe(200);
     // A forged cookie is no session either.
     anon.cookie = 'vigil_session=forged';
@@ -165,7 +169,10 @@ describe('API authentication, sessions, CSRF and roles (real PostgreSQL)', () =>
     const analyst = new Client(api.baseUrl);
     await analyst.login('ana', ANALYST_PW);
     expect((await analyst.request('POST', '/api/users', { username: 'sneaky', role: 'admin', password: 'juniper-sextant-72-fog' })).status).toBe(403);
-    expect((await new Client(api.baseUrl).login('newbie', 'juniper-sextant-72-fog')).status).toBe(200);
+    // The admin chose this password: the user must replace it before anything else.
+    const newbie = new Client(api.baseUrl);
+    expect((await newbie.login('newbie', 'juniper-sextant-72-fog')).json).toMatchObject({ pending: 'password_change' });
+    expect(codeOf((await newbie.request('GET', '/api/alerts')).json)).toBe('PASSWORD_CHANGE_REQUIRED');
   });
 
   it('rejects invalid bodies with VALIDATION_FAILED', async () => {

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Client as PgClient } from 'pg';
 import { freshDatabase } from '@vigil/testing';
 import { ApiConfig } from '../../src/config/api.config';
 import { createApp } from '../../src/http/create-app';
@@ -66,7 +67,7 @@ export class Client {
     });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
-      if (pair?.startsWith('vigil_session=')) this.cookie = pair.endsWith('=') ? undefined : pair;
+      if (pair?.startsWith('vigil_session=') || pair?.startsWith('__Host-vigil_session=')) this.cookie = pair.endsWith('=') ? undefined : pair;
     }
     const text = await res.text();
     let json: unknown = undefined;
@@ -78,11 +79,37 @@ export class Client {
     return { status: res.status, json, headers: res.headers };
   }
 
-  async login(username: string, password: string): Promise<{ status: number; json: unknown; headers: Headers }> {
-    const res = await this.request('POST', '/api/auth/login', { username, password });
+  async login(username: string, password: string, extra: { totp?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; json: unknown; headers: Headers }> {
+    const res = await this.request('POST', '/api/auth/login', { username, password, ...(extra.totp ? { totp: extra.totp } : {}) }, extra.headers);
     if (res.status === 200) this.csrf = (res.json as { csrfToken: string }).csrfToken;
     return res;
   }
+}
+
+/** A direct connection to the test database (for setting up what no route does, e.g. ageing a session). */
+export async function sql<T = Record<string, unknown>>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const pg = new PgClient({ connectionString: databaseUrl });
+  await pg.connect();
+  try {
+    return (await pg.query(text, params)).rows as T[];
+  } finally {
+    await pg.end();
+  }
+}
+
+/** An audit log entry as GET /api/audit lists it. */
+export interface AuditItem {
+  action: string;
+  actor: string | null;
+  actorId: string | null;
+  target: string | null;
+  sourceAddress: string | null;
+  details: Record<string, unknown>;
+}
+
+/** The audit entries an admin client reads (`query`: e.g. `action=auth.denied&limit=500`), newest first. */
+export async function auditItems(admin: Client, query = 'limit=500'): Promise<AuditItem[]> {
+  return ((await admin.request('GET', `/api/audit?${query}`)).json as { items: AuditItem[] }).items;
 }
 
 /** The error code of an error answer. */

@@ -1,6 +1,7 @@
 import { AppShell, Badge, Button, Group, NavLink, ScrollArea, Text, Title } from '@mantine/core';
 import { Suspense } from 'react';
 import { NavLink as RouterNavLink, Outlet, useNavigation } from 'react-router';
+import { ReauthModal } from '../modules/auth/components/ReauthModal';
 import { useLogout, useSession } from '../modules/auth/hooks/useSession';
 import { ColorSchemeToggle } from './ColorSchemeToggle';
 import { RouteLoading } from './RouteLoading';
@@ -13,6 +14,7 @@ const NAV = [
 ] as const;
 
 const ADMIN_NAV = [
+  { to: '/approvals', label: 'Approvals' },
   { to: '/users', label: 'Users' },
   { to: '/audit', label: 'Audit log' },
 ] as const;
@@ -22,7 +24,7 @@ export function AppLayout() {
   const session = useSession().data;
   const logoutMutation = useLogout();
   const navigation = useNavigation();
-  const links = session?.role === 'admin' ? [...NAV, ...ADMIN_NAV] : NAV;
+  const links = [...(session?.role === 'admin' ? [...NAV, ...ADMIN_NAV] : NAV), { to: '/account', label: 'Account' }];
 
   return (
     <AppShell header={{ height: 52 }} navbar={{ width: 200, breakpoint: 0 }} padding="lg">
@@ -62,6 +64,7 @@ export function AppLayout() {
         <Suspense fallback={<RouteLoading />}>
           <Outlet />
         </Suspense>
+        <ReauthModal />
       </AppShell.Main>
     </AppShell>
   );

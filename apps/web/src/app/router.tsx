@@ -29,6 +29,8 @@ export const routes: RouteObject[] = [
       { path: 'baselines', ...screen(() => import('../modules/baselines/components/BaselinesPage')) },
       { path: 'users', ...screen(() => import('../modules/users/components/UsersPage')) },
       { path: 'audit', ...screen(() => import('../modules/audit/components/AuditPage')) },
+      { path: 'approvals', ...screen(() => import('../modules/approvals/components/ApprovalsPage')) },
+      { path: 'account', ...screen(() => import('../modules/auth/components/AccountPage')) },
       { path: '*', Component: RouteError },
     ],
   },

@@ -109,6 +109,8 @@ describe('the web UI in Chromium over the real pipeline', () => {
     // a loose bound: the figure itself is reported; this only catches a screen that never becomes usable
     expect(perf.rowsVisible).toBeLessThan(60_000);
 
+    // rows and endpoint names come from two requests: wait for the names (the id prefix shows meanwhile)
+    await page.getByTestId('alert-row').filter({ hasText: 'web-01' }).first().waitFor();
     const kinds = await page.getByTestId('alert-row').evaluateAll((rows) => rows.map((r) => r.textContent ?? ''));
     expect(kinds.join('\n')).toContain('web-01');
     expect(kinds.join('\n')).toContain('php-fpm8.2');
@@ -228,5 +230,33 @@ describe('the web UI in Chromium over the real pipeline', () => {
       expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
     }
     expect((await fetch(`${p.apiUrl}/api/alerts`, { headers: { cookie: `vigil_session=${cookie.value}` } })).status).toBe(401);
+  });
+
+  it('makes a user whose password an admin chose replace it at first login, then shows the account and approval screens', async () => {
+    const created = await p.admin.request('POST', '/api/users', { username: 'newbie', role: 'admin', password: 'juniper-sextant-72-fog' });
+    expect(created.status).toBe(201);
+    await page.goto(`${p.apiUrl}/alerts`);
+    await page.locator('input[name="username"]').fill('newbie');
+    await page.locator('input[name="password"]').fill('juniper-sextant-72-fog');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Choose a new password' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
+    await expectAccessible('the forced password change');
+    await page.locator('input[name="current-password"]').fill('juniper-sextant-72-fog');
+    await page.locator('input[name="new-password"]').fill('tundra-beacon-84-vale');
+    await page.locator('input[name="new-password-again"]').fill('tundra-beacon-84-vale');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Alerts' }).waitFor();
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('table', { name: 'Your sessions' }).waitFor();
+    await settle();
+    await expectAccessible('the account screen');
+    await page.getByRole('link', { name: 'Approvals' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Security settings' }).waitFor();
+    await page.getByText('Nothing waits for approval.').waitFor();
+    await settle();
+    await expectAccessible('the approvals screen');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await loginForm().waitFor();
   });
 });

@@ -28,4 +28,17 @@ describe('migrations and endpoints (real PostgreSQL)', () => {
     expect(await repo.revoke(endpoint.id)).toBe(true);
     expect(await repo.activeIdByKeyHash(hashEndpointKey(key))).toBeUndefined();
   });
+
+  it('rotates the key of a live endpoint only: a revoked endpoint stays revoked', async () => {
+    const repo = new EndpointsRepository(pool);
+    const { endpoint, key } = await repo.create('web-02');
+    const rotated = await repo.rotateKey(endpoint.id);
+    expect(rotated).toBeDefined();
+    expect(await repo.activeIdByKeyHash(hashEndpointKey(key))).toBeUndefined();
+    expect(await repo.activeIdByKeyHash(hashEndpointKey(rotated!))).toBe(endpoint.id);
+    expect(await repo.revoke(endpoint.id)).toBe(true);
+    expect(await repo.rotateKey(endpoint.id)).toBeUndefined();
+    expect(await repo.activeIdByKeyHash(hashEndpointKey(rotated!))).toBeUndefined();
+    expect((await pool.query('select revoked_at from endpoints where id = $1', [endpoint.id])).rows[0].revoked_at).not.toBeNull();
+  });
 });

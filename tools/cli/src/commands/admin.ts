@@ -45,4 +45,18 @@ export function registerAdminCommands(program: Command): void {
       const { code } = await apiCli(['create-user', '--username', opts.username, '--role', opts.role], 'inherit');
       process.exitCode = code;
     });
+  admin
+    .command('reset-password')
+    .description("set a user's password from stdin (recovery when no admin can log in); ends the user's sessions")
+    .requiredOption('--username <name>', 'login name')
+    .action(async (opts: { username: string }) => {
+      process.exitCode = (await apiCli(['reset-password', '--username', opts.username], 'inherit')).code;
+    });
+  admin
+    .command('remove-totp')
+    .description("remove a user's second factor (lost device); ends the user's sessions")
+    .requiredOption('--username <name>', 'login name')
+    .action(async (opts: { username: string }) => {
+      process.exitCode = (await apiCli(['remove-totp', '--username', opts.username], 'inherit')).code;
+    });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULTS, renderAgentConfigText } from '@vigil/common';
+import { DEFAULTS, endpointNameProblem, renderAgentConfigText } from '@vigil/common';
 import { EndpointsRepository, createPool, migrate } from '@vigil/db';
 import { postgres } from '../stack';
 
@@ -50,7 +50,9 @@ export function registerEndpointCommands(program: Command): void {
     .option('--api <url>', 'gateway URL written into the config', process.env.VIGIL_GATEWAY_URL ?? DEFAULTS.gatewayUrl)
     .action(async (opts: { name: string; api: string }) => {
       const name = opts.name.trim();
-      if (name.length < 1 || name.length > 200) throw new Error('--name must be 1 to 200 characters');
+      // Checked before the endpoint is enrolled: the name goes into the agent config file and logs.
+      const problem = endpointNameProblem(name);
+      if (problem) throw new Error(`--${problem}`);
       new URL(opts.api);
       console.log(JSON.stringify(await enrolEndpoint(name, opts.api)));
     });

@@ -45,7 +45,7 @@ export function registerTopLevelCommands(program: Command): void {
       console.log(`\n  Web UI:  ${DEFAULTS.apiUrl}`);
       if (admin?.created) {
         console.log(`  Log in:  user "${admin.username}", password ${admin.password}`);
-        console.log('           (random, shown only this once: store it now; add users with ./vigil admin create-user)');
+        console.log('           (random, shown only this once; the UI asks you to choose your own at the first login; add users with ./vigil admin create-user)');
       } else if (admin) {
         console.log('  Log in:  with the admin account created on first start (add users with ./vigil admin create-user --username U --role admin|analyst)');
       }

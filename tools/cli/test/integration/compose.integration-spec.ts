@@ -135,6 +135,11 @@ describe('deploy/compose', () => {
     for (const v of ['VIGIL_GATEWAY_SITE', 'VIGIL_UI_SITE', 'VIGIL_TLS_MODE', 'VIGIL_GATEWAY_UPSTREAM', 'VIGIL_API_UPSTREAM']) expect(caddy.environment?.[v], v).toBeTruthy();
     expect(services.api!.environment!.VIGIL_GATEWAY_URL).toBe('https://ingest.localhost');
     expect(services.api!.environment!.VIGIL_API_COOKIE_SECURE).toBe('true');
+    // The API believes forwarded addresses from Caddy only, at its fixed address.
+    const caddyAddress = (caddy as { networks?: Record<string, { ipv4_address?: string }> }).networks?.default?.ipv4_address;
+    expect(caddyAddress).toBe('172.30.66.2');
+    expect(services.api!.environment!.VIGIL_TRUSTED_PROXIES).toBe(caddyAddress);
+    expect(services.api!.environment!.VIGIL_API_TRUST_PROXY).toBeUndefined();
   });
 
   it('refuses to run without generated secrets (no default passwords)', () => {

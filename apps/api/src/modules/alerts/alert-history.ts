@@ -42,6 +42,12 @@ function auditEvent(e: AuditEntryEntity): HistoryEvent {
       return { time: e.time, type: 'status_change', actor: e.actor, summary: `status ${String(d.from)} → ${String(d.to)}`, details: d };
     case 'baseline.accept':
       return { time: e.time, type: 'baseline_accept', actor: e.actor, summary: 'accepted into the baseline', details: d };
+    case 'baseline.accept_requested':
+      return { time: e.time, type: 'baseline_accept', actor: e.actor, summary: 'asked an admin to accept it into the baseline', details: d };
+    case 'baseline.accept_approved':
+      return { time: e.time, type: 'baseline_accept', actor: e.actor, summary: `approved ${String(d.requestedBy)}'s acceptance into the baseline`, details: d };
+    case 'baseline.accept_rejected':
+      return { time: e.time, type: 'baseline_accept', actor: e.actor, summary: `rejected ${String(d.requestedBy)}'s acceptance into the baseline`, details: d };
     default:
       return { time: e.time, type: 'assignment', actor: e.actor, summary: d.assignee ? `assigned to ${String(d.assignee)}` : 'unassigned', details: d };
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, type MessageEvent, Param, Patch, Post,
 import { ApiCookieAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { concatMap, filter, from, interval, map, merge, type Observable, takeUntil } from 'rxjs';
 import { ApiConfig } from '../../config/api.config';
-import { CurrentSession, SESSION_COOKIE, type VigilRequest } from '../auth/auth.decorators';
+import { CurrentSession, sessionToken, type VigilRequest } from '../auth/auth.decorators';
 import { AuthService, type SessionContext } from '../auth/auth.service';
 import { actorOf } from '../auth/session-actor';
 import { toBucketDto } from '../activity/activity.controller';
@@ -104,7 +104,7 @@ export class AlertsController {
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'text/event-stream of AlertDto (event "alert")' })
   stream(@Req() req: VigilRequest): Observable<MessageEvent> {
-    const token = req.cookies?.[SESSION_COOKIE] ?? '';
+    const token = sessionToken(req, this.config.cookieSecure || req.secure) ?? '';
     // An open stream ends soon after its session is revoked or expires.
     const sessionEnded = interval(this.config.streamSessionRecheckMs).pipe(
       concatMap(() => from(this.auth.isLive(token).catch(() => true))),
@@ -139,6 +139,7 @@ export class AlertsController {
   @HttpCode(202)
   @ApiOkResponse({ type: BaselineAcceptanceDto })
   async acceptBaseline(@Param('id') id: string, @CurrentSession() s: SessionContext): Promise<BaselineAcceptanceDto> {
-    return { acceptanceId: await this.alerts.acceptIntoBaseline(id, actorOf(s)) };
+    const { acceptanceId, requestId } = await this.alerts.acceptIntoBaseline(id, actorOf(s));
+    return { acceptanceId, requestId, status: requestId ? 'pending_approval' : 'queued' };
   }
 }

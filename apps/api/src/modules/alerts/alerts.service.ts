@@ -4,6 +4,8 @@ import { ApiError, ApiErrorCode } from '../../errors/api-error';
 import type { Actor } from '../audit/audit.service';
 import { AuditService } from '../audit/audit.service';
 import { ActivityService } from '../activity/activity.service';
+import { SettingsService } from '../settings/settings.service';
+import { BaselineRequestsService } from './baseline-requests.service';
 import { fillBuckets, type TimeRange } from '../activity/time-range';
 import type { AlertEntity, AlertNoteEntity, AlertStatus, SeverityBucket } from './alert.entity';
 import { ALERT_ACTIVITY_BUCKET_MS, type AlertDetail, alertHistory, aroundAlert, MAX_HISTORY } from './alert-history';
@@ -29,6 +31,8 @@ export class AlertsService implements OnModuleDestroy {
     private readonly listener: AlertsListener,
     private readonly audit: AuditService,
     private readonly activity: ActivityService,
+    private readonly settings: SettingsService,
+    private readonly requests: BaselineRequestsService,
   ) {
     this.live = listener.alertIds.pipe(
       concatMap((id) => from(this.alerts.findById(id).catch(() => undefined))),
@@ -64,7 +68,7 @@ export class AlertsService implements OnModuleDestroy {
     const { alert, notes } = await this.get(id);
     const [occurrences, audit, activity] = await Promise.all([
       this.alerts.occurrences(id, MAX_HISTORY),
-      this.audit.about(id, ['alert.status_change', 'alert.update', 'baseline.accept'], MAX_HISTORY),
+      this.audit.about(id, ['alert.status_change', 'alert.update', 'baseline.accept', 'baseline.accept_requested', 'baseline.accept_approved', 'baseline.accept_rejected'], MAX_HISTORY),
       this.activity.window(alert.endpointId, aroundAlert(alert.time), ALERT_ACTIVITY_BUCKET_MS, alert.program),
     ]);
     return { alert, notes, history: alertHistory(alert, occurrences, audit, notes), activity };
@@ -93,13 +97,20 @@ export class AlertsService implements OnModuleDestroy {
     return changed.length;
   }
 
-  /** Queue the alert's program behaviour for the analyzer's baseline of that endpoint; audited. */
-  async acceptIntoBaseline(id: string, actor: Actor): Promise<string> {
+  /**
+   * Queue the alert's program behaviour for the analyzer's baseline of that endpoint; audited. With
+   * four-eyes acceptance on, a non-admin's acceptance becomes a request an admin decides on.
+   */
+  async acceptIntoBaseline(id: string, actor: Actor): Promise<{ acceptanceId: string | null; requestId: string | null }> {
     const alert = await this.alerts.findById(id);
     if (!alert) throw new ApiError(ApiErrorCode.NotFound, `no alert ${id}`);
+    if (actor.role !== 'admin' && (await this.settings.get()).fourEyesBaselineAcceptance) {
+      const request = await this.requests.request({ id, endpointId: alert.endpointId, program: alert.program }, actor);
+      return { acceptanceId: null, requestId: request.id };
+    }
     const acceptanceId = await this.alerts.insertBaselineAcceptance({ alertId: id, endpointId: alert.endpointId, program: alert.program, acceptedBy: actor.username });
     await this.audit.record(actor, { action: 'baseline.accept', target: id, details: { acceptanceId, endpointId: alert.endpointId, program: alert.program } });
-    return acceptanceId;
+    return { acceptanceId, requestId: null };
   }
 
   /** New alerts as they are committed. */

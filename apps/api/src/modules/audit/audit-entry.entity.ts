@@ -5,13 +5,29 @@ export type AuditAction =
   | 'auth.login'
   | 'auth.login_failed'
   | 'auth.logout'
+  | 'auth.denied'
+  | 'auth.reauth'
+  | 'auth.reauth_failed'
+  | 'auth.totp_enabled'
+  | 'auth.totp_disabled'
+  | 'auth.recovery_code_used'
   | 'user.create'
+  | 'user.password_change'
+  | 'user.password_reset'
+  | 'user.role_change'
+  | 'user.disable'
+  | 'user.enable'
+  | 'user.sessions_revoked'
+  | 'settings.change'
   | 'endpoint.enrol'
   | 'endpoint.rotate_key'
   | 'endpoint.revoke'
   | 'alert.status_change'
   | 'alert.update'
-  | 'baseline.accept';
+  | 'baseline.accept'
+  | 'baseline.accept_requested'
+  | 'baseline.accept_approved'
+  | 'baseline.accept_rejected';
 
 @Entity({ name: 'audit_log' })
 export class AuditEntryEntity {

@@ -15,4 +15,11 @@ describe('renderAgentConfig', () => {
     expect(renderAgentConfig({ ...base, gatewayUrl: 'https://gw.example' })).not.toMatch(/^insecure_http/m);
     expect(renderAgentConfig({ ...base, gatewayUrl: 'http://10.1.2.3:5001' })).not.toMatch(/^insecure_http/m);
   });
+
+  it('refuses a name or value with a control character instead of writing it into the file', () => {
+    const base = { gatewayUrl: 'http://127.0.0.1:5001', id: 'i', key: 'k', batchSize: 1, spoolDir: '/s', spoolMaxBytes: '1MiB', generatedAt: new Date(0) };
+    expect(() => renderAgentConfig({ ...base, name: 'web-01\napi=http://evil.example' })).toThrow(/control character/);
+    expect(() => renderAgentConfig({ ...base, name: 'web 01' })).toThrow(/letters, digits/);
+    expect(() => renderAgentConfig({ ...base, name: 'web-01', spoolDir: '/s\u2028x' })).toThrow(/spoolDir contains a control character/);
+  });
 });

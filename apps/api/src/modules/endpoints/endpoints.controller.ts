@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { CurrentSession, Roles } from '../auth/auth.decorators';
+import { CurrentSession, RequiresReauth, Roles } from '../auth/auth.decorators';
 import type { SessionContext } from '../auth/auth.service';
 import { actorOf } from '../auth/session-actor';
 import { toProgramDto } from '../baselines/baselines.controller';
@@ -44,6 +44,7 @@ export class EndpointsController {
 
   @Post()
   @Roles('admin')
+  @RequiresReauth()
   @ApiCreatedResponse({ type: EndpointWithKeyDto, description: 'the key and config are shown this once' })
   enrol(@Body() body: CreateEndpointDto, @CurrentSession() session: SessionContext): Promise<EndpointWithKeyDto> {
     return this.endpoints.enrol(body.name, actorOf(session));
@@ -51,6 +52,7 @@ export class EndpointsController {
 
   @Post(':id/rotate-key')
   @Roles('admin')
+  @RequiresReauth()
   @HttpCode(200)
   @ApiOkResponse({ type: EndpointWithKeyDto, description: 'the new key and config; the old key stops working' })
   rotateKey(@Param('id', new ParseUUIDPipe()) id: string, @CurrentSession() session: SessionContext): Promise<EndpointWithKeyDto> {
@@ -59,6 +61,7 @@ export class EndpointsController {
 
   @Delete(':id')
   @Roles('admin')
+  @RequiresReauth()
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'revoked: its key no longer authenticates' })
   revoke(@Param('id', new ParseUUIDPipe()) id: string, @CurrentSession() session: SessionContext): Promise<void> {

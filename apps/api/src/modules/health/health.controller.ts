@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiCookieAuth, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiError, ApiErrorCode } from '../../errors/api-error';
 import { Public } from '../auth/auth.decorators';
 import { HealthRepository } from './health.repository';
@@ -29,8 +29,9 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  @Public()
+  /** Needs a session (it reveals traffic and routes); VIGIL_API_OPS_PORT serves it without one on loopback. */
   @Get('metrics')
+  @ApiCookieAuth()
   @Header('Content-Type', 'text/plain; version=0.0.4')
   metricsText(): Promise<string> {
     return this.metrics.registry.metrics();

@@ -1,12 +1,20 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiCookieAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { CurrentSession, Roles } from '../auth/auth.decorators';
+import { CurrentSession, RequiresReauth, Roles } from '../auth/auth.decorators';
 import type { SessionContext } from '../auth/auth.service';
 import { actorOf } from '../auth/session-actor';
 import { CreateUserDto, UserDto } from './dtos/user.dto';
 import { type UserView, UsersService } from './users.service';
 
-const toDto = (u: UserView): UserDto => ({ id: u.id, username: u.username, role: u.role, createdAt: u.createdAt.toISOString() });
+export const toUserDto = (u: UserView): UserDto => ({
+  id: u.id,
+  username: u.username,
+  role: u.role,
+  createdAt: u.createdAt.toISOString(),
+  disabled: u.disabledAt !== null,
+  mustChangePassword: u.mustChangePassword,
+  totpEnabled: u.totpEnabledAt !== null,
+});
 
 @ApiTags('users')
 @ApiCookieAuth()
@@ -18,12 +26,14 @@ export class UsersController {
   @Get()
   @ApiOkResponse({ type: [UserDto] })
   async list(): Promise<UserDto[]> {
-    return (await this.users.list()).map(toDto);
+    return (await this.users.list()).map(toUserDto);
   }
 
+  /** The password is the admin's choice, so the user must replace it at first login. */
   @Post()
-  @ApiCreatedResponse({ type: UserDto })
+  @RequiresReauth()
+  @ApiCreatedResponse({ type: UserDto, description: 'the user must choose a new password at first login' })
   async create(@Body() body: CreateUserDto, @CurrentSession() s: SessionContext): Promise<UserDto> {
-    return toDto(await this.users.create(body, actorOf(s)));
+    return toUserDto(await this.users.create({ ...body, mustChangePassword: true }, actorOf(s)));
   }
 }

@@ -8,6 +8,7 @@ import { passwordProblem } from './password-policy';
 import { ROLES, type Role, type UserEntity } from './user.entity';
 import { UsersRepository } from './users.repository';
 
+/** Letters, digits and . _ @ - only: no control character can reach a log line or a config file. */
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 /** A user as the rest of the API sees it (never with the hash). */
@@ -16,9 +17,20 @@ export interface UserView {
   username: string;
   role: Role;
   createdAt: Date;
+  disabledAt: Date | null;
+  mustChangePassword: boolean;
+  totpEnabledAt: Date | null;
 }
 
-const view = (u: UserEntity): UserView => ({ id: u.id, username: u.username, role: u.role, createdAt: u.createdAt });
+const view = (u: UserEntity): UserView => ({
+  id: u.id,
+  username: u.username,
+  role: u.role,
+  createdAt: u.createdAt,
+  disabledAt: u.disabledAt,
+  mustChangePassword: u.mustChangePassword,
+  totpEnabledAt: u.totpEnabledAt,
+});
 
 @Injectable()
 export class UsersService {
@@ -28,8 +40,11 @@ export class UsersService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Create a user after checking the username, the role and the password policy. */
-  async create(input: { username: string; role: string; password: string }, actor: Actor): Promise<UserView> {
+  /**
+   * Create a user after checking the username, the role and the password policy. `mustChangePassword`:
+   * the user must choose a new password at first login (set when someone else chose this one).
+   */
+  async create(input: { username: string; role: string; password: string; mustChangePassword?: boolean }, actor: Actor): Promise<UserView> {
     const { username, role, password } = input;
     if (!USERNAME.test(username)) {
       throw new ApiError(ApiErrorCode.ValidationFailed, 'username: 1-64 characters from letters, digits and . _ @ -, starting with a letter or digit');
@@ -37,9 +52,9 @@ export class UsersService {
     if (!ROLES.includes(role as Role)) throw new ApiError(ApiErrorCode.ValidationFailed, `role must be one of ${ROLES.join(', ')}`);
     const problem = passwordProblem(password, username);
     if (problem) throw new ApiError(ApiErrorCode.WeakPassword, `weak password: ${problem}`);
-    const user = await this.users.insert(username, role as Role, await this.hasher.hash(password));
+    const user = await this.users.insert(username, role as Role, await this.hasher.hash(password), input.mustChangePassword ?? false);
     if (!user) throw new ApiError(ApiErrorCode.Conflict, `a user named "${username}" already exists`);
-    await this.audit.record(actor, { action: 'user.create', target: user.username, details: { role: user.role, userId: user.id } });
+    await this.audit.record(actor, { action: 'user.create', target: user.username, details: { role: user.role, userId: user.id, mustChangePassword: user.mustChangePassword } });
     return view(user);
   }
 
@@ -49,7 +64,7 @@ export class UsersService {
 
   /**
    * First start: when no user exists, create `admin` with a random password (returned once, never
-   * stored in clear). Resolves `undefined` when users already exist.
+   * stored in clear) that must be changed at first login. Resolves `undefined` when users already exist.
    */
   async ensureFirstAdmin(actor: Actor): Promise<{ user: UserView; password: string } | undefined> {
     const password = randomBytes(18).toString('base64url');

@@ -123,5 +123,7 @@ export class BulkUpdateResultDto {
 }
 
 export class BaselineAcceptanceDto {
-  @ApiProperty({ description: 'id of the queued acceptance the analyzer applies' }) acceptanceId!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'id of the queued acceptance the analyzer applies (null while it awaits approval)' }) acceptanceId!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'four-eyes acceptance: the request an admin approves or rejects' }) requestId!: string | null;
+  @ApiProperty({ enum: ['queued', 'pending_approval'] }) status!: 'queued' | 'pending_approval';
 }

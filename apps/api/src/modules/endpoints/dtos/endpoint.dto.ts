@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, Matches } from 'class-validator';
+import { ENDPOINT_NAME } from '@vigil/common';
 import { EndpointProgramDto } from '../../baselines/dtos/baseline.dto';
 
 export class CreateEndpointDto {
   @ApiProperty({ example: 'web-01', description: '1-128 characters: letters, digits, . _ -' })
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { message: 'name: 1-128 characters from letters, digits and . _ -, starting with a letter or digit' })
+  @Matches(ENDPOINT_NAME, { message: 'name: 1-128 characters from letters, digits and . _ -, starting with a letter or digit' })
   name!: string;
 }
 

@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, MaxLength } from 'class-validator';
+import { MAX_PASSWORD_LENGTH } from '../password-policy';
 
 export class CreateUserDto {
   @ApiProperty({ example: 'alice' }) @IsString() @MaxLength(64) username!: string;
   @ApiProperty({ enum: ['admin', 'analyst'] }) @IsIn(['admin', 'analyst']) role!: 'admin' | 'analyst';
-  @ApiProperty({ format: 'password', description: '≥ 12 characters, not a common password' }) @IsString() @MaxLength(256) password!: string;
+  @ApiProperty({ format: 'password', description: '≥ 12 characters, not a common password' }) @IsString() @MaxLength(MAX_PASSWORD_LENGTH, { message: `password: at most ${MAX_PASSWORD_LENGTH} characters (the password policy's maximum)` }) password!: string;
 }
 
 export class UserDto {
@@ -12,4 +13,7 @@ export class UserDto {
   @ApiProperty() username!: string;
   @ApiProperty({ enum: ['admin', 'analyst'] }) role!: string;
   @ApiProperty() createdAt!: string;
+  @ApiProperty() disabled!: boolean;
+  @ApiProperty({ description: 'must choose a new password at next login' }) mustChangePassword!: boolean;
+  @ApiProperty() totpEnabled!: boolean;
 }

@@ -33,8 +33,9 @@ export async function updateAlerts(ids: string[], change: TriageChange): Promise
   return (await call(api.PATCH('/api/alerts', { body: { ids, ...change } }))).updated;
 }
 
-export async function acceptIntoBaseline(id: string): Promise<string> {
-  return (await call(api.POST('/api/alerts/{id}/accept-baseline', { params: { path: { id } } }))).acceptanceId;
+/** Queued for the analyzer, or (four-eyes acceptance on) a request waiting for an admin's approval. */
+export async function acceptIntoBaseline(id: string): Promise<'queued' | 'pending_approval'> {
+  return (await call(api.POST('/api/alerts/{id}/accept-baseline', { params: { path: { id } } }))).status;
 }
 
 /** Does a live alert belong in the list these filters show? (The server filtered the page itself.) */

@@ -44,8 +44,12 @@ export function useAcceptIntoBaseline() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: acceptIntoBaseline,
-    onSuccess: () =>
-      notify({ color: 'green', message: 'Accepted: the analyzer adds this behaviour to the program’s baseline and stops alerting on it.' }),
+    onSuccess: (status) =>
+      notify(
+        status === 'pending_approval'
+          ? { color: 'blue', message: 'Sent for approval: an admin must approve it before the analyzer adds this behaviour to the baseline.' }
+          : { color: 'green', message: 'Accepted: the analyzer adds this behaviour to the program’s baseline and stops alerting on it.' },
+      ),
     onError: (err) => notify({ color: 'red', title: 'Could not accept into the baseline', message: errorText(err) }),
     onSettled: (_r, _e, id) => qc.invalidateQueries({ queryKey: alertKey(id) }),
   });

@@ -12,7 +12,7 @@ export function useSession() {
 export function useLogin() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (input: { username: string; password: string }) => login(input.username, input.password),
+    mutationFn: (input: { username: string; password: string; totp?: string }) => login(input.username, input.password, input.totp),
     onSuccess: (session) => {
       qc.removeQueries({ predicate: (q) => q.queryKey[0] !== SESSION_KEY[0] });
       qc.setQueryData(SESSION_KEY, session);

@@ -4,3 +4,6 @@ import type { components } from '@vigil/api-client';
 export type Session = components['schemas']['MeDto'];
 
 export type Role = 'admin' | 'analyst';
+
+/** One of the user's own sessions. */
+export type OwnSession = components['schemas']['OwnSessionDto'];
