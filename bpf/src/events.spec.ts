@@ -5,6 +5,7 @@ import { EventType, LAYOUTS } from './layout';
 const H = LAYOUTS.vigil_event_header!.fields;
 const O = LAYOUTS.vigil_open_event!.fields;
 const X = LAYOUTS.vigil_exit_event!;
+const P = LAYOUTS.vigil_path_event!.fields;
 
 function header(r: Buffer, type: number, tgid: number): void {
   r.writeUInt32LE(type, H.type!.offset);
@@ -47,6 +48,62 @@ function frame(records: Buffer[], counts: number[] = []): Buffer {
     }),
   );
 }
+
+/**
+ * A path record sized like the kernel's: up to dir[0] when no path was resolved, up to dir[1]
+ * when only path 0 was. dirs: the resolved directories as absolute paths (undefined: unresolved).
+ */
+function pathRecord(nr: number, paths: [string, string], dirs: [string | undefined, string | undefined], str = ''): Buffer {
+  const resolved = (dirs[0] !== undefined ? 1 : 0) | (dirs[1] !== undefined ? 2 : 0);
+  const dirMax = P.dir!.size / 2;
+  const pathMax = P.path!.size / 2;
+  const r = Buffer.alloc(resolved & 2 ? LAYOUTS.vigil_path_event!.size : resolved & 1 ? P.dir!.offset + dirMax : P.dir!.offset);
+  header(r, EventType.Path, 50);
+  r.writeUInt32LE(nr, P.nr!.offset);
+  r.writeUInt32LE(resolved, P.resolved!.offset);
+  r.writeBigInt64LE(-2n, P.ret!.offset);
+  r.write(str, P.str!.offset);
+  for (const i of [0, 1]) {
+    const p = Buffer.from(`${paths[i]}\0`);
+    p.copy(r, P.path!.offset + i * pathMax);
+    r.writeUInt32LE(p.length, P.path_len!.offset + 4 * i);
+    if (dirs[i] === undefined) continue;
+    // components leaf first, NUL separated, as the kernel's walk writes them
+    const comps = Buffer.from(dirs[i]!.split('/').filter(Boolean).reverse().map((c) => `${c}\0`).join(''));
+    comps.copy(r, P.dir!.offset + i * dirMax);
+    r.writeUInt32LE(comps.length, P.dir_len!.offset + 4 * i);
+  }
+  return r;
+}
+
+describe('path records', () => {
+  it('joins relative paths to the directories the kernel resolved, normalised; absolute and unresolved ones stay', () => {
+    const { events, undecodable } = decodeBatch(
+      frame([
+        pathRecord(82, ['../etc/./passwd', 'x'], ['/home/u', '/']), // rename
+        pathRecord(88, ['/etc/shadow', 'lnk'], [undefined, '/tmp/d']), // symlink: target unresolved
+        pathRecord(90, ['rel', ''], [undefined, undefined]),
+        pathRecord(77, ['', ''], ['/var/log/syslog', undefined]), // ftruncate: the descriptor's own path
+        pathRecord(59, ['/tmp/x.so', ''], [undefined, undefined], 'LD_PRELOAD'),
+      ]),
+    );
+    expect(undecodable).toBe(0);
+    expect(events.map((e) => (e.type === EventType.Path ? [e.nr, e.paths, e.resolved, e.str, e.ret] : e))).toEqual([
+      [82, ['/home/etc/passwd', '/x'], [true, true], '', -2n],
+      [88, ['/etc/shadow', '/tmp/d/lnk'], [false, true], '', -2n],
+      [90, ['rel', ''], [false, false], '', -2n],
+      [77, ['/var/log/syslog', ''], [true, false], '', -2n],
+      [59, ['/tmp/x.so', ''], [false, false], 'LD_PRELOAD', -2n],
+    ]);
+  });
+
+  it('ignores a resolved bit whose directory the record does not carry', () => {
+    const r = pathRecord(87, ['a', ''], [undefined, undefined]);
+    r.writeUInt32LE(3, P.resolved!.offset);
+    expect(decodeEvent(r)).toMatchObject({ paths: ['a', ''], resolved: [false, false] });
+    expect(decodeEvent(r.subarray(0, P.dir!.offset - 1))).toBeUndefined();
+  });
+});
 
 describe('decodeBatch', () => {
   it('decodes every record in place, like decodeEvent on each split record', () => {

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { EventType, LAYOUTS, type StructLayout } from './layout';
 
 /** Fields every record carries. */
@@ -60,8 +61,29 @@ export interface SecurityEvent extends EventBase {
   args: bigint[];
   str: string;
 }
+/**
+ * A security-relevant call on paths (chmod, setxattr, utimes, unlink, rename, link, symlink, mkdir,
+ * mknod, truncate, mount families), or an LD_* variable of an exec's environment (nr = execve,
+ * str = the variable, paths[0] = its value).
+ */
+export interface PathEvent extends EventBase {
+  type: EventType.Path;
+  nr: number;
+  ret: bigint;
+  args: bigint[];
+  /** xattr name, mount fstype or environment variable name ('' when none). */
+  str: string;
+  /**
+   * The call's paths, absolute when the kernel resolved the directory a relative one is relative
+   * to (the dfd's or the cwd's; a descriptor alone gives its own path), else as the caller passed
+   * them. '' when the call passed none or it could not be read (see `resolved`).
+   */
+  paths: [string, string];
+  /** Whether paths[i] was resolved by the kernel (for a descriptor alone: whether its path is known). */
+  resolved: [boolean, boolean];
+}
 /** A decoded ring-buffer record. */
-export type VigilEvent = ForkEvent | ExecEvent | ExitEvent | OpenEvent | NetEvent | SecurityEvent;
+export type VigilEvent = ForkEvent | ExecEvent | ExitEvent | OpenEvent | NetEvent | SecurityEvent | PathEvent;
 
 const L = (s: string): StructLayout => LAYOUTS[s]!;
 const FORK = L('vigil_fork_event').fields;
@@ -70,6 +92,7 @@ const EXIT = L('vigil_exit_event').fields;
 const OPEN = L('vigil_open_event').fields;
 const NET = L('vigil_net_event').fields;
 const SEC = L('vigil_security_event').fields;
+const PATH = L('vigil_path_event').fields;
 const HDR = L('vigil_event_header').fields;
 const HDR_SIZE = L('vigil_event_header').size;
 const FORK_SIZE = L('vigil_fork_event').size;
@@ -128,6 +151,18 @@ const SEC_RET = off(SEC, 'ret');
 const SEC_ARGS = off(SEC, 'args');
 const SEC_STR = off(SEC, 'str');
 const SEC_STR_MAX = SEC.str!.size;
+const PATH_NR = off(PATH, 'nr');
+const PATH_RESOLVED = off(PATH, 'resolved');
+const PATH_RET = off(PATH, 'ret');
+const PATH_ARGS = off(PATH, 'args');
+const PATH_PATH_LEN = off(PATH, 'path_len');
+const PATH_DIR_LEN = off(PATH, 'dir_len');
+const PATH_STR = off(PATH, 'str');
+const PATH_STR_MAX = PATH.str!.size;
+const PATH_PATH = off(PATH, 'path');
+const PATH_PATH_MAX = PATH.path!.size / 2;
+const PATH_DIR = off(PATH, 'dir');
+const PATH_DIR_MAX = PATH.dir!.size / 2;
 
 /** The NUL-terminated string at buf[start, end): up to the first NUL, or all of it. */
 function cstr(buf: Buffer, start: number, end: number): string {
@@ -141,6 +176,21 @@ function strList(buf: Buffer, start: number, len: number): string[] {
   const parts = buf.toString('utf8', start, start + len).split('\0');
   if (parts.at(-1) === '') parts.pop();
   return parts;
+}
+
+/**
+ * Path i of a path record: the caller's string, joined to the resolved directory (components leaf
+ * first, as the kernel's walk writes them) when the kernel resolved it. Lexically normalised ('..',
+ * '.'), as a rule matching '/etc/' needs it.
+ */
+function recordPath(r: Buffer, o: number, end: number, resolvedBits: number, i: number): string {
+  const pStart = o + PATH_PATH + i * PATH_PATH_MAX;
+  const given = cstr(r, pStart, pStart + Math.min(r.readUInt32LE(o + PATH_PATH_LEN + 4 * i), PATH_PATH_MAX));
+  if (!(resolvedBits & (1 << i))) return given;
+  const dStart = o + PATH_DIR + i * PATH_DIR_MAX;
+  const dirLen = Math.min(r.readUInt32LE(o + PATH_DIR_LEN + 4 * i), PATH_DIR_MAX, Math.max(0, end - dStart));
+  const dir = '/' + strList(r, dStart, dirLen).reverse().join('/');
+  return given === '' ? dir : posix.resolve(dir, given);
 }
 
 function ipText(family: number, b: Buffer): string {
@@ -245,6 +295,26 @@ export function decodeEvent(buf: Buffer, start = 0, len = buf.length - start): V
       const args: bigint[] = [];
       for (let i = 0; i < 6; i++) args.push(r.readBigUInt64LE(o + SEC_ARGS + 8 * i));
       return { tsNs, tgid, tid, type, nr: r.readUInt32LE(o + SEC_NR), ret: r.readBigInt64LE(o + SEC_RET), args, str: cstr(r, o + SEC_STR, o + SEC_STR + SEC_STR_MAX) };
+    }
+    case EventType.Path: {
+      if (len < PATH_DIR) return undefined;
+      const args: bigint[] = [];
+      for (let i = 0; i < 6; i++) args.push(r.readBigUInt64LE(o + PATH_ARGS + 8 * i));
+      // the kernel sends dir[1] only when bit 1 is set, dir[0] only when a bit is
+      const sent = len >= PATH_DIR + 2 * PATH_DIR_MAX ? 3 : len >= PATH_DIR + PATH_DIR_MAX ? 1 : 0;
+      const resolvedBits = r.readUInt32LE(o + PATH_RESOLVED) & sent;
+      return {
+        tsNs,
+        tgid,
+        tid,
+        type,
+        nr: r.readUInt32LE(o + PATH_NR),
+        ret: r.readBigInt64LE(o + PATH_RET),
+        args,
+        str: cstr(r, o + PATH_STR, o + PATH_STR + PATH_STR_MAX),
+        paths: [recordPath(r, o, end, resolvedBits, 0), recordPath(r, o, end, resolvedBits, 1)],
+        resolved: [(resolvedBits & 1) !== 0, (resolvedBits & 2) !== 0],
+      };
     }
     default:
       return undefined;

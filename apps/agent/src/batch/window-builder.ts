@@ -1,6 +1,6 @@
-import { syscallName, type ExecEvent, type NetEvent, type OpenEvent, type SecurityEvent } from '@vigil/bpf';
+import { syscallName, type ExecEvent, type NetEvent, type OpenEvent } from '@vigil/bpf';
 import type { CollectorSink } from '../collector/collector';
-import { familyName, netOp, securityDetails } from '../output/records';
+import { familyName, netOp, securityDetails, type SecurityRecordEvent } from '../output/records';
 import type { ProcessEntry } from '../process/process-table';
 import type { AddressFamily, ExecRecord, FileOpen, NetOpKind, NetworkOp, ProcessActivity, SecurityRecord } from './telemetry-batch';
 
@@ -94,7 +94,7 @@ export class WindowBuilder implements CollectorSink {
     else net.set(key, { op, family, addr: ev.addr, port: ev.port, ret, count: 1, firstSeen: Date.now() });
   }
 
-  onSecurity(p: ProcessEntry, ev: SecurityEvent): void {
+  onSecurity(p: ProcessEntry, ev: SecurityRecordEvent): void {
     const { kind, args } = securityDetails(ev);
     this.rec(p.pid).security.push({ time: Date.now(), kind, ret: Number(BigInt.asIntN(32, ev.ret)), args });
   }
