@@ -57,7 +57,8 @@ function pathRecord(nr: number, paths: [string, string], dirs: [string | undefin
   const resolved = (dirs[0] !== undefined ? 1 : 0) | (dirs[1] !== undefined ? 2 : 0);
   const dirMax = P.dir!.size / 2;
   const pathMax = P.path!.size / 2;
-  const r = Buffer.alloc(resolved & 2 ? LAYOUTS.vigil_path_event!.size : resolved & 1 ? P.dir!.offset + dirMax : P.dir!.offset);
+  const comps = dirs.map((d) => (d === undefined ? Buffer.alloc(0) : Buffer.from(d.split('/').filter(Boolean).reverse().map((c) => `${c}\0`).join(''))));
+  const r = Buffer.alloc(resolved & 2 ? P.dir!.offset + dirMax + comps[1]!.length : P.dir!.offset + comps[0]!.length);
   header(r, EventType.Path, 50);
   r.writeUInt32LE(nr, P.nr!.offset);
   r.writeUInt32LE(resolved, P.resolved!.offset);
@@ -69,9 +70,8 @@ function pathRecord(nr: number, paths: [string, string], dirs: [string | undefin
     r.writeUInt32LE(p.length, P.path_len!.offset + 4 * i);
     if (dirs[i] === undefined) continue;
     // components leaf first, NUL separated, as the kernel's walk writes them
-    const comps = Buffer.from(dirs[i]!.split('/').filter(Boolean).reverse().map((c) => `${c}\0`).join(''));
-    comps.copy(r, P.dir!.offset + i * dirMax);
-    r.writeUInt32LE(comps.length, P.dir_len!.offset + 4 * i);
+    comps[i]!.copy(r, P.dir!.offset + i * dirMax);
+    r.writeUInt32LE(comps[i]!.length, P.dir_len!.offset + 4 * i);
   }
   return r;
 }
@@ -98,9 +98,10 @@ describe('path records', () => {
   });
 
   it('ignores a resolved bit whose directory the record does not carry', () => {
-    const r = pathRecord(87, ['a', ''], [undefined, undefined]);
+    const r = pathRecord(87, ['a', 'b'], ['/', undefined]); // the root: no component, the record ends at dir[0]
+    expect(decodeEvent(r)).toMatchObject({ paths: ['/a', 'b'], resolved: [true, false] });
     r.writeUInt32LE(3, P.resolved!.offset);
-    expect(decodeEvent(r)).toMatchObject({ paths: ['a', ''], resolved: [false, false] });
+    expect(decodeEvent(r)).toMatchObject({ paths: ['/a', 'b'], resolved: [true, false] });
     expect(decodeEvent(r.subarray(0, P.dir!.offset - 1))).toBeUndefined();
   });
 });

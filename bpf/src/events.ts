@@ -300,8 +300,8 @@ export function decodeEvent(buf: Buffer, start = 0, len = buf.length - start): V
       if (len < PATH_DIR) return undefined;
       const args: bigint[] = [];
       for (let i = 0; i < 6; i++) args.push(r.readBigUInt64LE(o + PATH_ARGS + 8 * i));
-      // the kernel sends dir[1] only when bit 1 is set, dir[0] only when a bit is
-      const sent = len >= PATH_DIR + 2 * PATH_DIR_MAX ? 3 : len >= PATH_DIR + PATH_DIR_MAX ? 1 : 0;
+      // the record ends after the last resolved directory's bytes: a bit whose dir[i] starts past the end is void
+      const sent = len >= PATH_DIR + PATH_DIR_MAX ? 3 : 1;
       const resolvedBits = r.readUInt32LE(o + PATH_RESOLVED) & sent;
       return {
         tsNs,

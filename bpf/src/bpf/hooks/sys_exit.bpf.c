@@ -315,8 +315,9 @@ static __always_inline void emit_path(const __u64 *args, long nr, long ret)
 	if (str)
 		read_user_str(e->str, VIGIL_SEC_STR_MAX, str);
 
-	__u32 size = e->resolved & 2 ? sizeof(*e) :
-		     e->resolved & 1 ? offsetof(struct vigil_path_event, dir[1]) :
+	/* up to the last directory's bytes: most records carry one short directory or none */
+	__u32 size = e->resolved & 2 ? offsetof(struct vigil_path_event, dir[1]) + (e->dir_len[1] & (VIGIL_SEC_DIR_MAX - 1)) :
+		     e->resolved & 1 ? offsetof(struct vigil_path_event, dir[0]) + (e->dir_len[0] & (VIGIL_SEC_DIR_MAX - 1)) :
 				       offsetof(struct vigil_path_event, dir[0]);
 	fill_arg_header(&e->hdr, VIGIL_EV_PATH, size);
 	submit(e, size);

@@ -139,7 +139,7 @@ struct vigil_security_event {
  * relative (or empty: the call names a descriptor), dir[i] holds the directory it is relative to
  * (the dfd's or the cwd's path; the descriptor's own path), components leaf first, NUL separated
  * like vigil_exec_event.exe, and bit i of `resolved` is set. Variable length: the record ends after
- * dir[0] when bit 1 is clear, before dir[0] when both are (submit sizes it so).
+ * dir_len[i] bytes of the last resolved dir[i], before dir[0] when none is (submit sizes it so).
  */
 struct vigil_path_event {
 	struct vigil_event_header hdr;
