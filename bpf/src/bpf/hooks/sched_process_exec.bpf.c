@@ -92,8 +92,8 @@ static __always_inline void env_var_at(struct env_ctx *c, __u32 p)
 	bpf_probe_read_kernel_str(e->str, VIGIL_SEC_STR_MAX, name);
 	/* the copy ends with a NUL at b[len], so the value stops there at the latest */
 	long m = bpf_probe_read_kernel_str(e->path[0], VIGIL_SEC_PATH_MAX, b + ((q + n) & (ENV_SCAN_MAX - 1)));
-	if (m == VIGIL_SEC_PATH_MAX && q + n + m < c->len)
-		count_drop(VIGIL_DROP_STRING_TRUNCATED);
+	if (m == VIGIL_SEC_PATH_MAX && b[(q + n + VIGIL_SEC_PATH_MAX - 1) & (ENV_SCAN_MAX - 1)] != 0)
+		count_drop(VIGIL_DROP_STRING_TRUNCATED); /* the value goes on past what was read */
 	e->path_len[0] = m > 0 ? m : 0;
 	fill_arg_header(&e->hdr, VIGIL_EV_PATH, offsetof(struct vigil_path_event, dir[0]));
 	submit(e, offsetof(struct vigil_path_event, dir[0]));
