@@ -96,7 +96,10 @@ export class WindowBuilder implements CollectorSink {
 
   onSecurity(p: ProcessEntry, ev: SecurityRecordEvent): void {
     const { kind, args } = securityDetails(ev);
-    this.rec(p.pid).security.push({ time: Date.now(), kind, ret: Number(BigInt.asIntN(32, ev.ret)), args });
+    // an int in the schema: -errno, or the result capped (mmap returns an address, which as an int32
+    // could read as an -errno far below -4095 and fail the gateway's invariants)
+    const ret = ev.ret < 0n ? Number(ev.ret) : Number(ev.ret > 0x7fffffffn ? 0x7fffffffn : ev.ret);
+    this.rec(p.pid).security.push({ time: Date.now(), kind, ret, args });
   }
 
   onProcessEnd(p: ProcessEntry): void {

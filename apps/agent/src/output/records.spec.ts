@@ -59,15 +59,29 @@ describe('securityDetails: kinds and args of the security-event vocabulary', () 
   });
 });
 
-describe('path records in telemetry windows', () => {
+const procEntry = (): ProcessEntry => ({
+  ...{ pid: 10, ppid: 1, startNs: 0, exe: '/usr/bin/mv', comm: 'mv', comms: new Set(['mv']), cmdline: [], uid: 0, gid: 0, cgroup: '/', containerId: null },
+  ...{ ancestry: [], selected: true, exited: false, exitCode: null, syscalls: new Map([[82, 1]]), ngrams: new Map(), drops: {}, partial: false },
+});
+
+describe('security records in telemetry windows', () => {
   it('a failed rename lands in ProcessActivity.security with both paths and ret < 0', () => {
     const w = new WindowBuilder(3);
-    const p: ProcessEntry = {
-      ...{ pid: 10, ppid: 1, startNs: 0, exe: '/usr/bin/mv', comm: 'mv', comms: new Set(['mv']), cmdline: [], uid: 0, gid: 0, cgroup: '/', containerId: null },
-      ...{ ancestry: [], selected: true, exited: false, exitCode: null, syscalls: new Map([[82, 1]]), ngrams: new Map(), drops: {}, partial: false },
-    };
+    const p = procEntry();
     w.onSecurity(p, pathEv('rename', [1n, 2n], ['/tmp/a', '/etc/ld.so.preload'], { ret: -13n }));
     const [act] = w.take([p], 0);
     expect(act!.security).toMatchObject([{ kind: 'rename', ret: -13, args: { from: '/tmp/a', to: '/etc/ld.so.preload' } }]);
+  });
+
+  it('an mmap_exec at an address whose low 32 bits look negative keeps a non-negative ret (the schema has an int)', () => {
+    const w = new WindowBuilder(3);
+    const p = { ...procEntry(), pid: 11 };
+    w.onSecurity(p, secEv('mmap', [0n, 4096n, 5n, 2n, 3n], '', 0x7f1284567000n));
+    w.onSecurity(p, secEv('mmap', [0n, 4096n, 5n, 2n, 3n], '', -12n));
+    const [act] = w.take([p], 0);
+    expect(act!.security.map((s) => [s.kind, s.ret])).toEqual([
+      ['mmap_exec', 0x7fffffff],
+      ['mmap_exec', -12],
+    ]);
   });
 });
