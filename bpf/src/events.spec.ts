@@ -50,29 +50,26 @@ function frame(records: Buffer[], counts: number[] = []): Buffer {
 }
 
 /**
- * A path record sized like the kernel's: up to dir[0] when no path was resolved, up to dir[1]
- * when only path 0 was. dirs: the resolved directories as absolute paths (undefined: unresolved).
+ * A path record packed like the kernel's: path 0, path 1, dir 0, dir 1 back to back in data, the
+ * record ending after them. dirs: the resolved directories as absolute paths (undefined: unresolved).
  */
 function pathRecord(nr: number, paths: [string, string], dirs: [string | undefined, string | undefined], str = ''): Buffer {
   const resolved = (dirs[0] !== undefined ? 1 : 0) | (dirs[1] !== undefined ? 2 : 0);
-  const dirMax = P.dir!.size / 2;
-  const pathMax = P.path!.size / 2;
+  const strs = paths.map((p) => (p === '' ? Buffer.alloc(0) : Buffer.from(`${p}\0`)));
+  // components leaf first, NUL separated, as the kernel's walk writes them
   const comps = dirs.map((d) => (d === undefined ? Buffer.alloc(0) : Buffer.from(d.split('/').filter(Boolean).reverse().map((c) => `${c}\0`).join(''))));
-  const r = Buffer.alloc(resolved & 2 ? P.dir!.offset + dirMax + comps[1]!.length : P.dir!.offset + comps[0]!.length);
+  const data = Buffer.concat([...strs, ...comps]);
+  const r = Buffer.alloc(P.data!.offset + data.length);
   header(r, EventType.Path, 50);
   r.writeUInt32LE(nr, P.nr!.offset);
   r.writeUInt32LE(resolved, P.resolved!.offset);
   r.writeBigInt64LE(-2n, P.ret!.offset);
   r.write(str, P.str!.offset);
   for (const i of [0, 1]) {
-    const p = Buffer.from(`${paths[i]}\0`);
-    p.copy(r, P.path!.offset + i * pathMax);
-    r.writeUInt32LE(p.length, P.path_len!.offset + 4 * i);
-    if (dirs[i] === undefined) continue;
-    // components leaf first, NUL separated, as the kernel's walk writes them
-    comps[i]!.copy(r, P.dir!.offset + i * dirMax);
+    r.writeUInt32LE(strs[i]!.length, P.path_len!.offset + 4 * i);
     r.writeUInt32LE(comps[i]!.length, P.dir_len!.offset + 4 * i);
   }
+  data.copy(r, P.data!.offset);
   return r;
 }
 
@@ -97,12 +94,11 @@ describe('path records', () => {
     ]);
   });
 
-  it('ignores a resolved bit whose directory the record does not carry', () => {
-    const r = pathRecord(87, ['a', 'b'], ['/', undefined]); // the root: no component, the record ends at dir[0]
-    expect(decodeEvent(r)).toMatchObject({ paths: ['/a', 'b'], resolved: [true, false] });
-    r.writeUInt32LE(3, P.resolved!.offset);
-    expect(decodeEvent(r)).toMatchObject({ paths: ['/a', 'b'], resolved: [true, false] });
-    expect(decodeEvent(r.subarray(0, P.dir!.offset - 1))).toBeUndefined();
+  it('does not use a directory the record cuts, and refuses a record shorter than its fixed part', () => {
+    const r = pathRecord(87, ['a', ''], ['/var/tmp', undefined]);
+    expect(decodeEvent(r)).toMatchObject({ paths: ['/var/tmp/a', ''], resolved: [true, false] });
+    expect(decodeEvent(r.subarray(0, r.length - 2))).toMatchObject({ paths: ['a', ''], resolved: [false, false] });
+    expect(decodeEvent(r.subarray(0, P.data!.offset - 1))).toBeUndefined();
   });
 });
 

@@ -159,10 +159,8 @@ const PATH_PATH_LEN = off(PATH, 'path_len');
 const PATH_DIR_LEN = off(PATH, 'dir_len');
 const PATH_STR = off(PATH, 'str');
 const PATH_STR_MAX = PATH.str!.size;
-const PATH_PATH = off(PATH, 'path');
-const PATH_PATH_MAX = PATH.path!.size / 2;
-const PATH_DIR = off(PATH, 'dir');
-const PATH_DIR_MAX = PATH.dir!.size / 2;
+const PATH_DATA = off(PATH, 'data');
+const PATH_DATA_MAX = PATH.data!.size;
 
 /** The NUL-terminated string at buf[start, end): up to the first NUL, or all of it. */
 function cstr(buf: Buffer, start: number, end: number): string {
@@ -179,18 +177,40 @@ function strList(buf: Buffer, start: number, len: number): string[] {
 }
 
 /**
- * Path i of a path record: the caller's string, joined to the resolved directory (components leaf
- * first, as the kernel's walk writes them) when the kernel resolved it. Lexically normalised ('..',
- * '.'), as a rule matching '/etc/' needs it.
+ * The two paths of a path record: the caller's strings, each joined to the directory the kernel
+ * resolved for it (components leaf first, as its walk writes them) when it did. Lexically
+ * normalised ('..', '.'), as a rule matching '/etc/' needs it. Pieces are packed in `data`: path 0,
+ * path 1, dir 0, dir 1; a path past the record's end is cut there, a directory cut by it is not used.
  */
-function recordPath(r: Buffer, o: number, end: number, resolvedBits: number, i: number): string {
-  const pStart = o + PATH_PATH + i * PATH_PATH_MAX;
-  const given = cstr(r, pStart, pStart + Math.min(r.readUInt32LE(o + PATH_PATH_LEN + 4 * i), PATH_PATH_MAX));
-  if (!(resolvedBits & (1 << i))) return given;
-  const dStart = o + PATH_DIR + i * PATH_DIR_MAX;
-  const dirLen = Math.min(r.readUInt32LE(o + PATH_DIR_LEN + 4 * i), PATH_DIR_MAX, Math.max(0, end - dStart));
-  const dir = '/' + strList(r, dStart, dirLen).reverse().join('/');
-  return given === '' ? dir : posix.resolve(dir, given);
+function recordPaths(r: Buffer, o: number, end: number, resolvedBits: number): { paths: [string, string]; resolved: [boolean, boolean] } {
+  const data = o + PATH_DATA;
+  const stop = Math.min(end, data + PATH_DATA_MAX);
+  const len = (field: number, i: number): number => r.readUInt32LE(o + field + 4 * i);
+  const p0 = len(PATH_PATH_LEN, 0);
+  const p1 = len(PATH_PATH_LEN, 1);
+  const d0 = resolvedBits & 1 ? len(PATH_DIR_LEN, 0) : 0;
+  const d1 = resolvedBits & 2 ? len(PATH_DIR_LEN, 1) : 0;
+  const starts = [data, data + p0, data + p0 + p1, data + p0 + p1 + d0];
+  const piece = (at: number, n: number): [number, number] => [Math.min(at, stop), Math.min(at + n, stop)];
+  const out: [string, string] = ['', ''];
+  const used: [boolean, boolean] = [false, false];
+  for (const i of [0, 1] as const) {
+    const [ps, pe] = piece(starts[i]!, i === 0 ? p0 : p1);
+    const given = cstr(r, ps, pe);
+    if (!(resolvedBits & (1 << i))) {
+      out[i] = given;
+      continue;
+    }
+    const [ds, de] = piece(starts[2 + i]!, i === 0 ? d0 : d1);
+    if (de - ds < (i === 0 ? d0 : d1)) {
+      out[i] = given; // the directory is cut by the record's end: not a whole path
+      continue;
+    }
+    const dir = '/' + strList(r, ds, de - ds).reverse().join('/');
+    out[i] = given === '' ? dir : posix.resolve(dir, given);
+    used[i] = true;
+  }
+  return { paths: out, resolved: used };
 }
 
 function ipText(family: number, b: Buffer): string {
@@ -297,12 +317,10 @@ export function decodeEvent(buf: Buffer, start = 0, len = buf.length - start): V
       return { tsNs, tgid, tid, type, nr: r.readUInt32LE(o + SEC_NR), ret: r.readBigInt64LE(o + SEC_RET), args, str: cstr(r, o + SEC_STR, o + SEC_STR + SEC_STR_MAX) };
     }
     case EventType.Path: {
-      if (len < PATH_DIR) return undefined;
+      if (len < PATH_DATA) return undefined;
       const args: bigint[] = [];
       for (let i = 0; i < 6; i++) args.push(r.readBigUInt64LE(o + PATH_ARGS + 8 * i));
-      // the record ends after the last resolved directory's bytes: a bit whose dir[i] starts past the end is void
-      const sent = len >= PATH_DIR + PATH_DIR_MAX ? 3 : 1;
-      const resolvedBits = r.readUInt32LE(o + PATH_RESOLVED) & sent;
+      const { paths, resolved } = recordPaths(r, o, end, r.readUInt32LE(o + PATH_RESOLVED) & 3);
       return {
         tsNs,
         tgid,
@@ -312,8 +330,8 @@ export function decodeEvent(buf: Buffer, start = 0, len = buf.length - start): V
         ret: r.readBigInt64LE(o + PATH_RET),
         args,
         str: cstr(r, o + PATH_STR, o + PATH_STR + PATH_STR_MAX),
-        paths: [recordPath(r, o, end, resolvedBits, 0), recordPath(r, o, end, resolvedBits, 1)],
-        resolved: [(resolvedBits & 1) !== 0, (resolvedBits & 2) !== 0],
+        paths,
+        resolved,
       };
     }
     default:

@@ -28,6 +28,7 @@ export const LIMITS = {
   secStrMax: 64,
   secPathMax: 512,
   secDirMax: 1024,
+  secDataMax: 5376,
 } as const;
 
 /** Every shared struct, keyed by its C name. */
@@ -67,7 +68,7 @@ export const LAYOUTS: Record<string, StructLayout> = {
   },
   vigil_security_event: { size: 152, fields: { hdr: f(0, 24), nr: f(24, 4), _pad: f(28, 4), ret: f(32, 8), args: f(40, 48), str: f(88, 64) } },
   vigil_path_event: {
-    size: 3240,
+    size: 5544,
     fields: {
       hdr: f(0, 24),
       nr: f(24, 4),
@@ -77,8 +78,7 @@ export const LAYOUTS: Record<string, StructLayout> = {
       path_len: f(88, 8),
       dir_len: f(96, 8),
       str: f(104, 64),
-      path: f(168, 1024),
-      dir: f(1192, 2048),
+      data: f(168, 5376),
     },
   },
   vigil_count_key: { size: 8, fields: { tgid: f(0, 4), nr: f(4, 4) } },

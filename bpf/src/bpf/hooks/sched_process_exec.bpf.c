@@ -18,7 +18,7 @@ static __always_inline __u32 walk_path(char *buf, struct file *file)
 /*
  * Dynamic-loader variables in the new image's environment (mm->env_start..env_end, just written by
  * the kernel, so resident): one path record each for LD_PRELOAD, LD_LIBRARY_PATH and LD_AUDIT
- * (nr = execve, str = the name, path[0] = the value), nothing otherwise. The environment is copied
+ * (nr = execve, str = the name, path 0 = the value), nothing otherwise. The environment is copied
  * once behind a NUL and scanned 8 bytes at a time for "\0LD_" (four shifted loads and exact
  * zero-byte masks, no branch per byte); the names are compared as words only where that matches.
  * Environments longer than ENV_SCAN_MAX are scanned that far (the rest counts as truncated).
@@ -88,15 +88,15 @@ static __always_inline void env_var_at(struct env_ctx *c, __u32 p)
 	e->ret = 0;
 	__builtin_memset(e->args, 0, sizeof(e->args));
 	e->path_len[1] = e->dir_len[0] = e->dir_len[1] = 0;
-	e->path[1][0] = 0;
 	bpf_probe_read_kernel_str(e->str, VIGIL_SEC_STR_MAX, name);
 	/* the copy ends with a NUL at b[len], so the value stops there at the latest */
-	long m = bpf_probe_read_kernel_str(e->path[0], VIGIL_SEC_PATH_MAX, b + ((q + n) & (ENV_SCAN_MAX - 1)));
+	long m = bpf_probe_read_kernel_str(e->data, VIGIL_SEC_PATH_MAX, b + ((q + n) & (ENV_SCAN_MAX - 1)));
 	if (m == VIGIL_SEC_PATH_MAX && b[(q + n + VIGIL_SEC_PATH_MAX - 1) & (ENV_SCAN_MAX - 1)] != 0)
 		count_drop(VIGIL_DROP_STRING_TRUNCATED); /* the value goes on past what was read */
 	e->path_len[0] = m > 0 ? m : 0;
-	fill_arg_header(&e->hdr, VIGIL_EV_PATH, offsetof(struct vigil_path_event, dir[0]));
-	submit(e, offsetof(struct vigil_path_event, dir[0]));
+	__u32 size = offsetof(struct vigil_path_event, data) + (e->path_len[0] & (VIGIL_SEC_PATH_MAX * 2 - 1));
+	fill_arg_header(&e->hdr, VIGIL_EV_PATH, size);
+	submit(e, size);
 	c->emitted++;
 }
 

@@ -184,45 +184,50 @@ static __always_inline void emit_security(const __u64 *args, long nr, long ret)
 	submit(e, sizeof(*e));
 }
 
-/*
- * Path i of a path record: the user string at upath (NULL: none, the call names the descriptor
- * dfd) and, unless it is absolute or resolve is 0, the path of the directory it is relative to:
- * the cwd for AT_FDCWD, else dfd's file (for a descriptor alone, its own path).
- */
-static __always_inline void path_arg(struct vigil_path_event *e, int i, long dfd, const char *upath, int resolve)
+/* The user string at upath as path i of a path record, at byte off of data; returns its bytes (0: none or unread). */
+static __always_inline __u32 path_str(struct vigil_path_event *e, int i, __u32 off, const char *upath)
 {
 	i &= 1;
 	e->path_len[i] = 0;
+	if (!upath)
+		return 0;
+	long n = read_user_str_n(e->data + (off & (VIGIL_SEC_PATH_MAX * 2 - 1)), VIGIL_SEC_PATH_MAX, upath);
+	if (n <= 0)
+		return 0; /* unread: nothing to resolve either */
+	e->path_len[i] = n;
+	return n;
+}
+
+/*
+ * Dir i of a path record, at byte off of data, when path i (at pathoff, plen bytes) is relative or
+ * absent (absent: the call names dfd): the directory it is relative to, i.e. the cwd for
+ * AT_FDCWD, else dfd's file. Returns its bytes.
+ */
+static __always_inline __u32 path_dir(struct vigil_path_event *e, int i, __u32 off, long dfd, __u32 pathoff, __u32 plen, int absent)
+{
+	i &= 1;
 	e->dir_len[i] = 0;
-	e->path[i][0] = 0;
-	if (upath) {
-		long n = read_user_str_n(e->path[i], VIGIL_SEC_PATH_MAX, upath);
-		if (n < 0)
-			return; /* unread: nothing to resolve */
-		e->path_len[i] = n;
-		if (e->path[i][0] == '/')
-			return;
-	}
-	if (!resolve)
-		return;
+	if (!absent && (plen == 0 || e->data[pathoff & (VIGIL_SEC_PATH_MAX * 2 - 1)] == '/'))
+		return 0;
 	struct dentry *d;
 	struct vfsmount *m;
-	if (upath && (int)dfd == AT_FDCWD) {
+	if (!absent && (int)dfd == AT_FDCWD) {
 		struct fs_struct *fs = BPF_CORE_READ(bpf_get_current_task_btf(), fs);
 		d = BPF_CORE_READ(fs, pwd.dentry);
 		m = BPF_CORE_READ(fs, pwd.mnt);
 	} else {
 		struct file *f = file_of_fd((int)dfd);
 		if (!f)
-			return; /* a bad descriptor: user space shows fd:N */
+			return 0; /* a bad descriptor: user space shows fd:N */
 		d = BPF_CORE_READ(f, f_path.dentry);
 		m = BPF_CORE_READ(f, f_path.mnt);
 	}
 	__u32 len = 0;
-	if (walk_dentries(e->dir[i], d, m, &len)) {
-		e->dir_len[i] = len;
-		e->resolved |= 1 << i;
-	}
+	if (!walk_dentries(e->data + (off & 4095), d, m, &len))
+		return 0;
+	e->dir_len[i] = len;
+	e->resolved |= 1 << i;
+	return len;
 }
 
 /* chmod, setxattr, utimes, unlink, rename, link, symlink, mkdir, mknod, truncate, mount families. */
@@ -306,19 +311,20 @@ static __always_inline void emit_path(const __u64 *args, long nr, long ret)
 	}
 	/* a NULL path is the descriptor itself only where the call allows it (fd calls, futimesat, utimensat) */
 	int fd_only = nr == NR_fchmod || nr == NR_fsetxattr || nr == NR_ftruncate || nr == NR_futimesat || nr == NR_utimensat;
-	path_arg(e, 0, d0, p0, r0 && (p0 || fd_only));
-	if (p1)
-		path_arg(e, 1, d1, p1, r1);
-	else
-		e->path_len[1] = e->dir_len[1] = 0;
+	__u32 n0 = path_str(e, 0, 0, p0);
+	__u32 n1 = path_str(e, 1, n0, p1);
+	__u32 off = n0 + n1;
+	__u32 k0 = 0, k1 = 0;
+	e->dir_len[0] = e->dir_len[1] = 0;
+	if (r0 && (p0 ? n0 > 0 : fd_only))
+		k0 = path_dir(e, 0, off, d0, 0, n0, !p0);
+	if (r1 && n1 > 0)
+		k1 = path_dir(e, 1, off + k0, d1, n0, n1, 0);
 	e->str[0] = 0;
 	if (str)
 		read_user_str(e->str, VIGIL_SEC_STR_MAX, str);
 
-	/* up to the last directory's bytes: most records carry one short directory or none */
-	__u32 size = e->resolved & 2 ? offsetof(struct vigil_path_event, dir[1]) + (e->dir_len[1] & (VIGIL_SEC_DIR_MAX - 1)) :
-		     e->resolved & 1 ? offsetof(struct vigil_path_event, dir[0]) + (e->dir_len[0] & (VIGIL_SEC_DIR_MAX - 1)) :
-				       offsetof(struct vigil_path_event, dir[0]);
+	__u32 size = offsetof(struct vigil_path_event, data) + ((off + k0 + k1) & 4095);
 	fill_arg_header(&e->hdr, VIGIL_EV_PATH, size);
 	submit(e, size);
 }

@@ -135,23 +135,24 @@ struct vigil_security_event {
 /*
  * Security-relevant calls on paths (chmod, setxattr, utimes, unlink, rename, link, symlink, mkdir,
  * mknod, truncate, mount families) and LD_* variables of an exec's environment (nr = execve, str =
- * the variable's name, path[0] = its value). Up to two paths as the caller passed them; when one is
- * relative (or empty: the call names a descriptor), dir[i] holds the directory it is relative to
+ * the variable's name, path 0 = its value). Up to two paths as the caller passed them; when one is
+ * relative (or empty: the call names a descriptor), dir i holds the directory it is relative to
  * (the dfd's or the cwd's path; the descriptor's own path), components leaf first, NUL separated
- * like vigil_exec_event.exe, and bit i of `resolved` is set. Variable length: the record ends after
- * dir_len[i] bytes of the last resolved dir[i], before dir[0] when none is (submit sizes it so).
+ * like vigil_exec_event.exe, and bit i of `resolved` is set. Packed in `data` back to back: path 0
+ * (path_len[0] bytes incl. NUL, 0 = none), path 1, dir 0 (dir_len[0] bytes), dir 1; the record
+ * ends after them (submit sizes it so), so it carries only the bytes it uses.
  */
+#define VIGIL_SEC_DATA_MAX (4096 + 1280) /* pieces start below 4096 (masked), the last one ≤ 1024 + a name */
 struct vigil_path_event {
 	struct vigil_event_header hdr;
 	__u32 nr;
-	__u32 resolved;                /* bit i: dir[i] holds the directory of path[i] */
+	__u32 resolved;                /* bit i: dir i holds the directory of path i */
 	__s64 ret;
 	__u64 args[6];                 /* raw syscall arguments */
-	__u32 path_len[2];             /* bytes in path[i] incl. NUL (0: no such path) */
-	__u32 dir_len[2];              /* bytes in dir[i] */
+	__u32 path_len[2];             /* bytes of path i incl. NUL (0: no such path, or unread) */
+	__u32 dir_len[2];              /* bytes of dir i */
 	char str[VIGIL_SEC_STR_MAX];   /* xattr name, mount fstype, environment variable name */
-	char path[2][VIGIL_SEC_PATH_MAX];
-	char dir[2][VIGIL_SEC_DIR_MAX];
+	char data[VIGIL_SEC_DATA_MAX];
 };
 
 /* Key of the per-CPU syscall count map. */
