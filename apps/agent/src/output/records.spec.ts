@@ -84,4 +84,19 @@ describe('security records in telemetry windows', () => {
       ['mmap_exec', -12],
     ]);
   });
+
+  it('sends a repeated security record once a window (the first), and again in the next window', () => {
+    const w = new WindowBuilder(3);
+    const p = procEntry();
+    const chmod = (mode: bigint, ret = 0n): PathEvent => pathEv('chmod', [1n, mode], ['/tmp/f', ''], { ret });
+    for (let i = 0; i < 1000; i++) w.onSecurity(p, chmod(i % 2 ? 0o644n : 0o600n));
+    w.onSecurity(p, chmod(0o644n, -1n));
+    expect(w.take([p], 0)[0]!.security.map((s) => [s.args.mode, s.ret])).toEqual([
+      ['600', 0],
+      ['644', 0],
+      ['644', -1],
+    ]);
+    w.onSecurity(p, chmod(0o600n));
+    expect(w.take([p], 0)[0]!.security.map((s) => s.args.mode)).toEqual(['600']);
+  });
 });
