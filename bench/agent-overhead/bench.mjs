@@ -9,7 +9,10 @@
 // its own CPU. Needs root and a built repository (npx nx run-many -t build); installs cc, nginx,
 // wrk (workload d) and bpftrace (the peer) from Debian packages when they are missing.
 //
-//   node bench/agent-overhead/bench.mjs [--reps N] [--only a,b,c,d] [--no-bpftrace] [--decompose]
+//   node bench/agent-overhead/bench.mjs [--reps N] [--only a,b,c,d,e,f] [--no-bpftrace] [--decompose]
+//
+// (e) and (f) are not run by default (--only): calls with path records and execs, the two kinds of
+// work the security records add (rare in (a)–(d)).
 //
 // --decompose adds Vigil's kernel side with empty exit programs (vigil.bpf.o rebuilt from a copy
 // of bpf/src/bpf whose finish_args returns at once): every hook attached, no argument record
@@ -107,6 +110,8 @@ const GETPPID_N = 2_000_000;
 const OPENREAD_N = 200_000;
 const WALK_DIR = '/usr/share';
 const WALK_PASSES = 5; // ~0.15 s a pass here: five make a run long enough to measure
+const META_N = 10_000;
+const SPAWN_N = 500;
 
 let nginx;
 async function startNginx() {
@@ -143,6 +148,9 @@ const WORKLOADS = [
   { id: 'b', name: `open/read/close loop (${OPENREAD_N / 1000}k)`, run: timed(['openread', String(OPENREAD_N), '/etc/hostname']), calls: OPENREAD_N * 3 },
   { id: 'c', name: `file walk + reads (${WALK_DIR}, ${WALK_PASSES} passes)`, run: timed(['walk', WALK_DIR, String(WALK_PASSES)]) },
   { id: 'd', name: 'nginx + wrk (1 KiB page, 8 conns, 3 s)', run: wrkRun, needs: ['nginx', 'wrk'] },
+  // calls with path records (relative paths, resolved in the kernel), and execs (the LD_* scan of the environment)
+  { id: 'e', name: `chmod/utimensat/rename loop (${META_N / 1000}k × 4)`, run: () => timed(['meta', String(META_N), mkdtempSync(join(tmp, 'meta-'))])(), calls: META_N * 4 },
+  { id: 'f', name: `fork + exec /bin/true (${SPAWN_N})`, run: timed(['spawn', String(SPAWN_N)]), calls: SPAWN_N },
 ].filter((w) => ONLY.includes(w.id) && (w.needs ?? []).every(have));
 
 // ---- tracers ----

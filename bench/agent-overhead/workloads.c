@@ -4,6 +4,9 @@
  *   openread N PATH   — N × open/read/close of PATH
  *   walk DIR [PASSES] — nftw over DIR, reading up to 4 KiB of every regular file (mixed real work),
  *                       PASSES times (default 1)
+ *   meta N DIR        — N × (chmod, utimensat, rename, rename back) of a file in DIR, relative to
+ *                       DIR as the cwd: four calls with path records each, relative paths resolved
+ *   spawn N           — N × fork + exec /bin/true with this process's environment, waited for
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -11,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +64,33 @@ int main(int argc, char **argv)
 		int passes = argc > 3 ? atoi(argv[3]) : 1;
 		for (int i = 0; i < passes; i++)
 			nftw(argv[2], visit, 64, FTW_PHYS);
+	} else if (strcmp(argv[1], "meta") == 0 && argc > 3) {
+		long n = atol(argv[2]);
+		if (chdir(argv[3]))
+			return 1;
+		int fd = open("meta-a", O_CREAT | O_WRONLY, 0644);
+		if (fd < 0)
+			return 1;
+		close(fd);
+		t0 = now_ns();
+		for (long i = 0; i < n; i++) {
+			chmod("meta-a", (i & 1) ? 0644 : 0600);
+			utimensat(AT_FDCWD, "meta-a", NULL, 0);
+			rename("meta-a", "meta-b");
+			rename("meta-b", "meta-a");
+		}
+		unlink("meta-a");
+	} else if (strcmp(argv[1], "spawn") == 0) {
+		long n = atol(argv[2]);
+		for (long i = 0; i < n; i++) {
+			pid_t pid = fork();
+			if (pid == 0) {
+				execl("/bin/true", "true", (char *)NULL);
+				_exit(127);
+			}
+			if (pid < 0 || waitpid(pid, NULL, 0) < 0)
+				return 1;
+		}
 	} else {
 		return 2;
 	}

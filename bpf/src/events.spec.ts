@@ -5,6 +5,7 @@ import { EventType, LAYOUTS } from './layout';
 const H = LAYOUTS.vigil_event_header!.fields;
 const O = LAYOUTS.vigil_open_event!.fields;
 const X = LAYOUTS.vigil_exit_event!;
+const P = LAYOUTS.vigil_path_event!.fields;
 
 function header(r: Buffer, type: number, tgid: number): void {
   r.writeUInt32LE(type, H.type!.offset);
@@ -47,6 +48,59 @@ function frame(records: Buffer[], counts: number[] = []): Buffer {
     }),
   );
 }
+
+/**
+ * A path record packed like the kernel's: path 0, path 1, dir 0, dir 1 back to back in data, the
+ * record ending after them. dirs: the resolved directories as absolute paths (undefined: unresolved).
+ */
+function pathRecord(nr: number, paths: [string, string], dirs: [string | undefined, string | undefined], str = ''): Buffer {
+  const resolved = (dirs[0] !== undefined ? 1 : 0) | (dirs[1] !== undefined ? 2 : 0);
+  const strs = paths.map((p) => (p === '' ? Buffer.alloc(0) : Buffer.from(`${p}\0`)));
+  // components leaf first, NUL separated, as the kernel's walk writes them
+  const comps = dirs.map((d) => (d === undefined ? Buffer.alloc(0) : Buffer.from(d.split('/').filter(Boolean).reverse().map((c) => `${c}\0`).join(''))));
+  const data = Buffer.concat([...strs, ...comps]);
+  const r = Buffer.alloc(P.data!.offset + data.length);
+  header(r, EventType.Path, 50);
+  r.writeUInt32LE(nr, P.nr!.offset);
+  r.writeUInt32LE(resolved, P.resolved!.offset);
+  r.writeBigInt64LE(-2n, P.ret!.offset);
+  r.write(str, P.str!.offset);
+  for (const i of [0, 1]) {
+    r.writeUInt32LE(strs[i]!.length, P.path_len!.offset + 4 * i);
+    r.writeUInt32LE(comps[i]!.length, P.dir_len!.offset + 4 * i);
+  }
+  data.copy(r, P.data!.offset);
+  return r;
+}
+
+describe('path records', () => {
+  it('joins relative paths to the directories the kernel resolved, normalised; absolute and unresolved ones stay', () => {
+    const { events, undecodable } = decodeBatch(
+      frame([
+        pathRecord(82, ['../etc/./passwd', 'x'], ['/home/u', '/']), // rename
+        pathRecord(88, ['/etc/shadow', 'lnk'], [undefined, '/tmp/d']), // symlink: target unresolved
+        pathRecord(90, ['rel', ''], [undefined, undefined]),
+        pathRecord(77, ['', ''], ['/var/log/syslog', undefined]), // ftruncate: the descriptor's own path
+        pathRecord(59, ['/tmp/x.so', ''], [undefined, undefined], 'LD_PRELOAD'),
+      ]),
+    );
+    expect(undecodable).toBe(0);
+    expect(events.map((e) => (e.type === EventType.Path ? [e.nr, e.paths, e.resolved, e.str, e.ret] : e))).toEqual([
+      [82, ['/home/etc/passwd', '/x'], [true, true], '', -2n],
+      [88, ['/etc/shadow', '/tmp/d/lnk'], [false, true], '', -2n],
+      [90, ['rel', ''], [false, false], '', -2n],
+      [77, ['/var/log/syslog', ''], [true, false], '', -2n],
+      [59, ['/tmp/x.so', ''], [false, false], 'LD_PRELOAD', -2n],
+    ]);
+  });
+
+  it('does not use a directory the record cuts, and refuses a record shorter than its fixed part', () => {
+    const r = pathRecord(87, ['a', ''], ['/var/tmp', undefined]);
+    expect(decodeEvent(r)).toMatchObject({ paths: ['/var/tmp/a', ''], resolved: [true, false] });
+    expect(decodeEvent(r.subarray(0, r.length - 2))).toMatchObject({ paths: ['a', ''], resolved: [false, false] });
+    expect(decodeEvent(r.subarray(0, P.data!.offset - 1))).toBeUndefined();
+  });
+});
 
 describe('decodeBatch', () => {
   it('decodes every record in place, like decodeEvent on each split record', () => {

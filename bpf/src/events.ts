@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { EventType, LAYOUTS, type StructLayout } from './layout';
 
 /** Fields every record carries. */
@@ -60,8 +61,29 @@ export interface SecurityEvent extends EventBase {
   args: bigint[];
   str: string;
 }
+/**
+ * A security-relevant call on paths (chmod, setxattr, utimes, unlink, rename, link, symlink, mkdir,
+ * mknod, truncate, mount families), or an LD_* variable of an exec's environment (nr = execve,
+ * str = the variable, paths[0] = its value).
+ */
+export interface PathEvent extends EventBase {
+  type: EventType.Path;
+  nr: number;
+  ret: bigint;
+  args: bigint[];
+  /** xattr name, mount fstype or environment variable name ('' when none). */
+  str: string;
+  /**
+   * The call's paths, absolute when the kernel resolved the directory a relative one is relative
+   * to (the dfd's or the cwd's; a descriptor alone gives its own path), else as the caller passed
+   * them. '' when the call passed none or it could not be read (see `resolved`).
+   */
+  paths: [string, string];
+  /** Whether paths[i] was resolved by the kernel (for a descriptor alone: whether its path is known). */
+  resolved: [boolean, boolean];
+}
 /** A decoded ring-buffer record. */
-export type VigilEvent = ForkEvent | ExecEvent | ExitEvent | OpenEvent | NetEvent | SecurityEvent;
+export type VigilEvent = ForkEvent | ExecEvent | ExitEvent | OpenEvent | NetEvent | SecurityEvent | PathEvent;
 
 const L = (s: string): StructLayout => LAYOUTS[s]!;
 const FORK = L('vigil_fork_event').fields;
@@ -70,6 +92,7 @@ const EXIT = L('vigil_exit_event').fields;
 const OPEN = L('vigil_open_event').fields;
 const NET = L('vigil_net_event').fields;
 const SEC = L('vigil_security_event').fields;
+const PATH = L('vigil_path_event').fields;
 const HDR = L('vigil_event_header').fields;
 const HDR_SIZE = L('vigil_event_header').size;
 const FORK_SIZE = L('vigil_fork_event').size;
@@ -128,6 +151,16 @@ const SEC_RET = off(SEC, 'ret');
 const SEC_ARGS = off(SEC, 'args');
 const SEC_STR = off(SEC, 'str');
 const SEC_STR_MAX = SEC.str!.size;
+const PATH_NR = off(PATH, 'nr');
+const PATH_RESOLVED = off(PATH, 'resolved');
+const PATH_RET = off(PATH, 'ret');
+const PATH_ARGS = off(PATH, 'args');
+const PATH_PATH_LEN = off(PATH, 'path_len');
+const PATH_DIR_LEN = off(PATH, 'dir_len');
+const PATH_STR = off(PATH, 'str');
+const PATH_STR_MAX = PATH.str!.size;
+const PATH_DATA = off(PATH, 'data');
+const PATH_DATA_MAX = PATH.data!.size;
 
 /** The NUL-terminated string at buf[start, end): up to the first NUL, or all of it. */
 function cstr(buf: Buffer, start: number, end: number): string {
@@ -141,6 +174,43 @@ function strList(buf: Buffer, start: number, len: number): string[] {
   const parts = buf.toString('utf8', start, start + len).split('\0');
   if (parts.at(-1) === '') parts.pop();
   return parts;
+}
+
+/**
+ * The two paths of a path record: the caller's strings, each joined to the directory the kernel
+ * resolved for it (components leaf first, as its walk writes them) when it did. Lexically
+ * normalised ('..', '.'), as a rule matching '/etc/' needs it. Pieces are packed in `data`: path 0,
+ * path 1, dir 0, dir 1; a path past the record's end is cut there, a directory cut by it is not used.
+ */
+function recordPaths(r: Buffer, o: number, end: number, resolvedBits: number): { paths: [string, string]; resolved: [boolean, boolean] } {
+  const data = o + PATH_DATA;
+  const stop = Math.min(end, data + PATH_DATA_MAX);
+  const len = (field: number, i: number): number => r.readUInt32LE(o + field + 4 * i);
+  const p0 = len(PATH_PATH_LEN, 0);
+  const p1 = len(PATH_PATH_LEN, 1);
+  const d0 = resolvedBits & 1 ? len(PATH_DIR_LEN, 0) : 0;
+  const d1 = resolvedBits & 2 ? len(PATH_DIR_LEN, 1) : 0;
+  const starts = [data, data + p0, data + p0 + p1, data + p0 + p1 + d0];
+  const piece = (at: number, n: number): [number, number] => [Math.min(at, stop), Math.min(at + n, stop)];
+  const out: [string, string] = ['', ''];
+  const used: [boolean, boolean] = [false, false];
+  for (const i of [0, 1] as const) {
+    const [ps, pe] = piece(starts[i]!, i === 0 ? p0 : p1);
+    const given = cstr(r, ps, pe);
+    if (!(resolvedBits & (1 << i))) {
+      out[i] = given;
+      continue;
+    }
+    const [ds, de] = piece(starts[2 + i]!, i === 0 ? d0 : d1);
+    if (de - ds < (i === 0 ? d0 : d1)) {
+      out[i] = given; // the directory is cut by the record's end: not a whole path
+      continue;
+    }
+    const dir = '/' + strList(r, ds, de - ds).reverse().join('/');
+    out[i] = given === '' ? dir : posix.resolve(dir, given);
+    used[i] = true;
+  }
+  return { paths: out, resolved: used };
 }
 
 function ipText(family: number, b: Buffer): string {
@@ -245,6 +315,24 @@ export function decodeEvent(buf: Buffer, start = 0, len = buf.length - start): V
       const args: bigint[] = [];
       for (let i = 0; i < 6; i++) args.push(r.readBigUInt64LE(o + SEC_ARGS + 8 * i));
       return { tsNs, tgid, tid, type, nr: r.readUInt32LE(o + SEC_NR), ret: r.readBigInt64LE(o + SEC_RET), args, str: cstr(r, o + SEC_STR, o + SEC_STR + SEC_STR_MAX) };
+    }
+    case EventType.Path: {
+      if (len < PATH_DATA) return undefined;
+      const args: bigint[] = [];
+      for (let i = 0; i < 6; i++) args.push(r.readBigUInt64LE(o + PATH_ARGS + 8 * i));
+      const { paths, resolved } = recordPaths(r, o, end, r.readUInt32LE(o + PATH_RESOLVED) & 3);
+      return {
+        tsNs,
+        tgid,
+        tid,
+        type,
+        nr: r.readUInt32LE(o + PATH_NR),
+        ret: r.readBigInt64LE(o + PATH_RET),
+        args,
+        str: cstr(r, o + PATH_STR, o + PATH_STR + PATH_STR_MAX),
+        paths,
+        resolved,
+      };
     }
     default:
       return undefined;

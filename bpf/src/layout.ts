@@ -26,6 +26,9 @@ export const LIMITS = {
   argvMax: 1024,
   unixPathMax: 108,
   secStrMax: 64,
+  secPathMax: 512,
+  secDirMax: 1024,
+  secDataMax: 5376,
 } as const;
 
 /** Every shared struct, keyed by its C name. */
@@ -64,6 +67,20 @@ export const LAYOUTS: Record<string, StructLayout> = {
     fields: { hdr: f(0, 24), nr: f(24, 4), ret: f(28, 4), fd: f(32, 4), family: f(36, 2), port: f(38, 2), addr: f(40, 16), unix_path: f(56, 108) },
   },
   vigil_security_event: { size: 152, fields: { hdr: f(0, 24), nr: f(24, 4), _pad: f(28, 4), ret: f(32, 8), args: f(40, 48), str: f(88, 64) } },
+  vigil_path_event: {
+    size: 5544,
+    fields: {
+      hdr: f(0, 24),
+      nr: f(24, 4),
+      resolved: f(28, 4),
+      ret: f(32, 8),
+      args: f(40, 48),
+      path_len: f(88, 8),
+      dir_len: f(96, 8),
+      str: f(104, 64),
+      data: f(168, 5376),
+    },
+  },
   vigil_count_key: { size: 8, fields: { tgid: f(0, 4), nr: f(4, 4) } },
   vigil_drop_key: { size: 8, fields: { tgid: f(0, 4), cause: f(4, 4) } },
   vigil_ngram_key: { size: 16, fields: { tgid: f(0, 4), _pad: f(4, 4), hash: f(8, 8) } },
@@ -78,6 +95,7 @@ export enum EventType {
   Open = 4,
   Net = 5,
   Security = 6,
+  Path = 7,
 }
 
 /** Loss causes the programs count, index of the kernel's `drops` array (enum vigil_drop_cause). */

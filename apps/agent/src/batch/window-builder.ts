@@ -1,6 +1,6 @@
-import { syscallName, type ExecEvent, type NetEvent, type OpenEvent, type SecurityEvent } from '@vigil/bpf';
+import { syscallName, type ExecEvent, type NetEvent, type OpenEvent } from '@vigil/bpf';
 import type { CollectorSink } from '../collector/collector';
-import { familyName, netOp, securityDetails } from '../output/records';
+import { familyName, netOp, securityDetails, type SecurityRecordEvent } from '../output/records';
 import type { ProcessEntry } from '../process/process-table';
 import type { AddressFamily, ExecRecord, FileOpen, NetOpKind, NetworkOp, ProcessActivity, SecurityRecord } from './telemetry-batch';
 
@@ -11,6 +11,8 @@ interface WindowRecords {
   execs: ExecRecord[];
   network: Map<string, NetworkOp>;
   security: SecurityRecord[];
+  /** Keys (kind, ret, args) of the security records above: a repeat within the window is sent once. */
+  securitySeen: Set<string>;
 }
 
 /** What was last reported of a process's cumulative counts (windows carry deltas). */
@@ -48,7 +50,7 @@ export class WindowBuilder implements CollectorSink {
   private rec(pid: number): WindowRecords {
     let r = this.records.get(pid);
     if (!r) {
-      r = { files: new Map(), execs: [], network: new Map(), security: [] };
+      r = { files: new Map(), execs: [], network: new Map(), security: [], securitySeen: new Set() };
       this.records.set(pid, r);
     }
     return r;
@@ -94,9 +96,19 @@ export class WindowBuilder implements CollectorSink {
     else net.set(key, { op, family, addr: ev.addr, port: ev.port, ret, count: 1, firstSeen: Date.now() });
   }
 
-  onSecurity(p: ProcessEntry, ev: SecurityEvent): void {
+  onSecurity(p: ProcessEntry, ev: SecurityRecordEvent): void {
     const { kind, args } = securityDetails(ev);
-    this.rec(p.pid).security.push({ time: Date.now(), kind, ret: Number(BigInt.asIntN(32, ev.ret)), args });
+    // an int in the schema: -errno, or the result capped (mmap returns an address, which as an int32
+    // could read as an -errno far below -4095 and fail the gateway's invariants)
+    const ret = ev.ret < 0n ? Number(ev.ret) : Number(ev.ret > 0x7fffffffn ? 0x7fffffffn : ev.ret);
+    // a process repeating the same call (a chmod/rename loop, rm of one path again and again) sends
+    // it once a window, with its first time: a rule needs the occurrence, and each copy costs an
+    // encode (bench/agent-overhead (e))
+    const r = this.rec(p.pid);
+    const key = `${kind}\0${ret}\0${Object.entries(args).join('\0')}`;
+    if (r.securitySeen.has(key)) return;
+    r.securitySeen.add(key);
+    r.security.push({ time: this.now || Date.now(), kind, ret, args });
   }
 
   onProcessEnd(p: ProcessEntry): void {

@@ -6,10 +6,10 @@ import {
   type ExecEvent,
   type NetEvent,
   type OpenEvent,
-  type SecurityEvent,
   type VigilEvent,
   type VigilProbe,
 } from '@vigil/bpf';
+import type { SecurityRecordEvent } from '../output/records';
 import type { ProcessEntry, ProcessTable } from '../process/process-table';
 
 /**
@@ -32,7 +32,8 @@ export interface CollectorSink {
   /** A batch of records is about to be dispatched (they were all pending at the same moment). */
   onBatch?(): void;
   onNet(proc: ProcessEntry, ev: NetEvent): void;
-  onSecurity(proc: ProcessEntry, ev: SecurityEvent): void;
+  /** A security record: argument values, or paths (chmod, rename, … and an exec's LD_* variables). */
+  onSecurity(proc: ProcessEntry, ev: SecurityRecordEvent): void;
   /** The process exited and its counts are final (after this it is forgotten). */
   onProcessEnd(proc: ProcessEntry): void;
 }
@@ -59,6 +60,7 @@ const KIND: Record<number, string> = {
   [EventType.Open]: 'open',
   [EventType.Net]: 'net',
   [EventType.Security]: 'security',
+  [EventType.Path]: 'path',
 };
 
 /**
@@ -126,6 +128,7 @@ export class Collector {
         if (ev.tgid !== this.selfPid) this.sink.onNet(this.table.ensure(ev.tgid), ev);
         return;
       case EventType.Security:
+      case EventType.Path:
         if (ev.tgid !== this.selfPid) this.sink.onSecurity(this.table.ensure(ev.tgid), ev);
         return;
     }

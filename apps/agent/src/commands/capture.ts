@@ -1,6 +1,6 @@
-import { DROP_CAUSES, type ExecEvent, type NetEvent, type OpenEvent, type SecurityEvent } from '@vigil/bpf';
+import { DROP_CAUSES, type ExecEvent, type NetEvent, type OpenEvent } from '@vigil/bpf';
 import { Collector, sumDrops, type CollectorSink } from '../collector/collector';
-import { familyName, namedCounts, netOp, securityDetails } from '../output/records';
+import { familyName, namedCounts, netOp, securityDetails, type SecurityRecordEvent } from '../output/records';
 import { ProcessTable, type ProcessEntry, type ProcessFilter } from '../process/process-table';
 import { startProbe } from '../system/start-probe';
 
@@ -43,7 +43,7 @@ class CapturePrinter implements CollectorSink {
     this.emit({ type: netOp(ev), pid: p.pid, exe: p.exe, family: familyName(ev.family), addr: ev.addr, port: ev.port, ret: ev.ret, fd: ev.fd });
   }
 
-  onSecurity(p: ProcessEntry, ev: SecurityEvent): void {
+  onSecurity(p: ProcessEntry, ev: SecurityRecordEvent): void {
     if (!p.selected) return;
     const { kind, args } = securityDetails(ev);
     this.emit({ type: 'security', kind, pid: p.pid, exe: p.exe, ret: Number(ev.ret), args });

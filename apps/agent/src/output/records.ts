@@ -1,4 +1,4 @@
-import { syscallName, type NetEvent, type SecurityEvent } from '@vigil/bpf';
+import { EventType, syscallName, type NetEvent, type PathEvent, type SecurityEvent } from '@vigil/bpf';
 
 /** x86-64 numbers of the network syscalls (names for the `type` of a capture line). */
 const NET_OPS: Record<number, 'connect' | 'accept' | 'bind' | 'listen'> = { 42: 'connect', 43: 'accept', 288: 'accept', 49: 'bind', 50: 'listen' };
@@ -18,8 +18,84 @@ export function namedCounts(counts: Map<number, number>): Record<string, number>
   return Object.fromEntries([...counts.entries()].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]).map(([nr, n]) => [syscallName(nr), n]));
 }
 
+/** A kernel security record: argument values (SecurityEvent) or paths (PathEvent). */
+export type SecurityRecordEvent = SecurityEvent | PathEvent;
+
+const octal = (mode: bigint): string => (mode & 0o177777n).toString(8);
+const hex = (v: bigint): string => `0x${v.toString(16)}`;
+const int32 = (v: bigint): string => String(BigInt.asIntN(32, v));
+
+/**
+ * Path i of a path record; for a call that named only a descriptor (no path pointer), the
+ * descriptor's path as the kernel resolved it, else `fd:N`.
+ */
+function pathOf(ev: PathEvent, i: 0 | 1, fdArg?: number): string {
+  if (fdArg !== undefined && ev.paths[i] === '' && !ev.resolved[i]) return `fd:${int32(ev.args[fdArg]!)}`;
+  return ev.paths[i];
+}
+
+/** Kinds of path records (libs/schemas/docs/security-events.md). */
+function pathDetails(ev: PathEvent): { kind: string; args: Record<string, string> } {
+  const a = ev.args;
+  const name = syscallName(ev.nr);
+  switch (name) {
+    case 'execve': // an LD_* variable of a successful exec's environment
+      return { kind: 'exec_env', args: { var: ev.str, value: ev.paths[0] } };
+    case 'chmod':
+      return { kind: 'chmod', args: { path: pathOf(ev, 0), mode: octal(a[1]!) } };
+    case 'fchmod':
+      return { kind: 'chmod', args: { path: pathOf(ev, 0, 0), mode: octal(a[1]!) } };
+    case 'fchmodat':
+    case 'fchmodat2':
+      return { kind: 'chmod', args: { path: pathOf(ev, 0), mode: octal(a[2]!) } };
+    case 'setxattr':
+    case 'lsetxattr':
+    case 'setxattrat':
+      return { kind: 'setxattr', args: { path: pathOf(ev, 0), name: ev.str } };
+    case 'fsetxattr':
+      return { kind: 'setxattr', args: { path: pathOf(ev, 0, 0), name: ev.str } };
+    case 'utime':
+    case 'utimes':
+      return { kind: 'utimes', args: { path: pathOf(ev, 0) } };
+    case 'futimesat':
+    case 'utimensat': // a NULL path names the descriptor itself
+      return { kind: 'utimes', args: { path: pathOf(ev, 0, a[1] === 0n ? 0 : undefined) } };
+    case 'unlink':
+    case 'unlinkat':
+    case 'rmdir':
+      return { kind: 'unlink', args: { path: pathOf(ev, 0) } };
+    case 'rename':
+    case 'renameat':
+    case 'renameat2':
+      return { kind: 'rename', args: { from: pathOf(ev, 0), to: pathOf(ev, 1) } };
+    case 'link':
+    case 'linkat':
+      return { kind: 'link', args: { target: pathOf(ev, 0), path: pathOf(ev, 1) } };
+    case 'symlink':
+    case 'symlinkat':
+      return { kind: 'symlink', args: { target: ev.paths[0], path: pathOf(ev, 1) } };
+    case 'mkdir':
+      return { kind: 'mkdir', args: { path: pathOf(ev, 0), mode: octal(a[1]!) } };
+    case 'mkdirat':
+      return { kind: 'mkdir', args: { path: pathOf(ev, 0), mode: octal(a[2]!) } };
+    case 'mknod':
+      return { kind: 'mknod', args: { path: pathOf(ev, 0), mode: octal(a[1]!) } };
+    case 'mknodat':
+      return { kind: 'mknod', args: { path: pathOf(ev, 0), mode: octal(a[2]!) } };
+    case 'truncate':
+      return { kind: 'truncate', args: { path: pathOf(ev, 0), length: String(BigInt.asIntN(64, a[1]!)) } };
+    case 'ftruncate':
+      return { kind: 'truncate', args: { path: pathOf(ev, 0, 0), length: String(BigInt.asIntN(64, a[1]!)) } };
+    case 'mount':
+      return { kind: 'mount', args: { source: ev.paths[0], target: pathOf(ev, 1), fstype: ev.str, flags: hex(a[3]!) } };
+    default:
+      return { kind: name, args: {} };
+  }
+}
+
 /** Kind and details of a security-relevant call (see SecurityEvent in the TelemetryBatch schema). */
-export function securityDetails(ev: SecurityEvent): { kind: string; args: Record<string, string> } {
+export function securityDetails(ev: SecurityRecordEvent): { kind: string; args: Record<string, string> } {
+  if (ev.type === EventType.Path) return pathDetails(ev);
   const a = ev.args.map((x) => x.toString());
   const name = syscallName(ev.nr);
   switch (name) {
@@ -35,6 +111,16 @@ export function securityDetails(ev: SecurityEvent): { kind: string; args: Record
       return { kind: 'finit_module', args: { fd: a[0]!, params: ev.str, flags: a[2]! } };
     case 'memfd_create':
       return { kind: 'memfd_create', args: { name: ev.str, flags: a[1]! } };
+    case 'prctl': // PR_SET_NAME only (filtered in the kernel)
+      return { kind: 'prctl_set_name', args: { name: ev.str } };
+    case 'process_vm_writev':
+      return { kind: 'process_vm_writev', args: { target_pid: int32(ev.args[0]!) } };
+    case 'unshare':
+      return { kind: 'unshare', args: { flags: hex(ev.args[0]!) } };
+    case 'setns':
+      return { kind: 'setns', args: { fd: int32(ev.args[0]!), nstype: hex(ev.args[1]!) } };
+    case 'userfaultfd':
+      return { kind: 'userfaultfd', args: { flags: a[0]! } };
     default: // setuid family
       return { kind: name, args: Object.fromEntries(a.slice(0, name.startsWith('setres') ? 3 : name.startsWith('setre') ? 2 : 1).map((v, i) => [`arg${i}`, String(BigInt.asIntN(32, BigInt(v)))])) };
   }

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +69,24 @@ describe('agent capture (root, real kernel)', () => {
     expect(summary.type).toBe('summary');
     expect(summary.dropped).toBe(0);
     expect(summary.scope).toBe('filtered');
+  });
+
+  it('prints the security vocabulary: a setuid chmod, a rename with both paths, LD_PRELOAD of an exec', async () => {
+    const name = `vsc${randomBytes(3).toString('hex')}`;
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'vigil-sec-')));
+    const shell = join(dir, name); // a copy of the shell under a comm of its own: its children are selected
+    copyFileSync(execFileSync('readlink', ['-f', '/bin/sh'], { encoding: 'utf8' }).trim(), shell);
+    chmodSync(shell, 0o755);
+    const cap = await startCapture(['--comm', name, '--duration', '60']);
+    const script = `cd ${dir} && touch f && chmod 4755 f && mv f g && LD_PRELOAD=/nonexistent/vigil.so /bin/true 2>/dev/null; exit 0`;
+    expect((await runToEnd(shell, ['-c', script])).code).toBe(0);
+    const { lines, code } = await cap.stop();
+    expect(code, cap.stderr()).toBe(0);
+    const sec = lines.filter((l) => l.type === 'security');
+    expect(sec).toContainEqual(expect.objectContaining({ kind: 'chmod', ret: 0, args: { path: join(dir, 'f'), mode: '4755' } }));
+    expect(sec).toContainEqual(expect.objectContaining({ kind: 'rename', ret: 0, args: { from: join(dir, 'f'), to: join(dir, 'g') } }));
+    expect(sec).toContainEqual(expect.objectContaining({ kind: 'exec_env', args: { var: 'LD_PRELOAD', value: '/nonexistent/vigil.so' } }));
+    expect(sec.find((l) => l.kind === 'exec_env')!.exe).toBe(execFileSync('readlink', ['-f', '/bin/true'], { encoding: 'utf8' }).trim());
   });
 
   it('under overload loses records, says exactly how many, and keeps counts exact', async () => {

@@ -64,8 +64,8 @@ static __always_inline void emit_open(const __u64 *args, long nr, long ret)
 	submit(e, size);
 }
 
-/* The struct sock behind a descriptor of the current process (only called for known sockets). */
-static __always_inline struct sock *sock_of_fd(long fd)
+/* The open file behind a descriptor of the current process, or NULL. */
+static __always_inline struct file *file_of_fd(long fd)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
@@ -75,6 +75,13 @@ static __always_inline struct sock *sock_of_fd(long fd)
 	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *f = NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* The struct sock behind a descriptor of the current process (only called for known sockets). */
+static __always_inline struct sock *sock_of_fd(long fd)
+{
+	struct file *f = file_of_fd(fd);
 	if (!f)
 		return NULL;
 	struct socket *sock = BPF_CORE_READ(f, private_data);
@@ -166,13 +173,160 @@ static __always_inline void emit_security(const __u64 *args, long nr, long ret)
 	for (int i = 0; i < 6; i++)
 		e->args[i] = args[i];
 	e->str[0] = 0;
-	if (nr == NR_memfd_create)
+	if (nr == NR_prctl) /* PR_SET_NAME: the kernel takes at most TASK_COMM_LEN - 1 bytes, so no truncation count */
+		bpf_probe_read_user_str(e->str, VIGIL_COMM_LEN, (const char *)args[1]);
+	else if (nr == NR_memfd_create)
 		read_user_str(e->str, VIGIL_SEC_STR_MAX, (const char *)args[0]);
 	else if (nr == NR_init_module)
 		read_user_str(e->str, VIGIL_SEC_STR_MAX, (const char *)args[2]);
 	else if (nr == NR_finit_module)
 		read_user_str(e->str, VIGIL_SEC_STR_MAX, (const char *)args[1]);
 	submit(e, sizeof(*e));
+}
+
+/* The user string at upath as path i of a path record, at byte off of data; returns its bytes (0: none or unread). */
+static __always_inline __u32 path_str(struct vigil_path_event *e, int i, __u32 off, const char *upath)
+{
+	i &= 1;
+	e->path_len[i] = 0;
+	if (!upath)
+		return 0;
+	long n = read_user_str_n(e->data + (off & (VIGIL_SEC_PATH_MAX * 2 - 1)), VIGIL_SEC_PATH_MAX, upath);
+	if (n <= 0)
+		return 0; /* unread: nothing to resolve either */
+	e->path_len[i] = n;
+	return n;
+}
+
+/*
+ * Dir i of a path record, at byte off of data, when path i (at pathoff, plen bytes) is relative or
+ * absent (absent: the call names dfd): the directory it is relative to, i.e. the cwd for
+ * AT_FDCWD, else dfd's file. Returns its bytes.
+ */
+static __always_inline __u32 path_dir(struct vigil_path_event *e, int i, __u32 off, long dfd, __u32 pathoff, __u32 plen, int absent)
+{
+	i &= 1;
+	e->dir_len[i] = 0;
+	if (!absent && (plen == 0 || e->data[pathoff & (VIGIL_SEC_PATH_MAX * 2 - 1)] == '/'))
+		return 0;
+	struct dentry *d;
+	struct vfsmount *m;
+	if (!absent && (int)dfd == AT_FDCWD) {
+		struct fs_struct *fs = BPF_CORE_READ(bpf_get_current_task_btf(), fs);
+		d = BPF_CORE_READ(fs, pwd.dentry);
+		m = BPF_CORE_READ(fs, pwd.mnt);
+	} else {
+		struct file *f = file_of_fd((int)dfd);
+		if (!f)
+			return 0; /* a bad descriptor: user space shows fd:N */
+		d = BPF_CORE_READ(f, f_path.dentry);
+		m = BPF_CORE_READ(f, f_path.mnt);
+	}
+	__u32 len = 0;
+	if (!walk_dentries(e->data + (off & 4095), d, m, &len))
+		return 0;
+	e->dir_len[i] = len;
+	e->resolved |= 1 << i;
+	return len;
+}
+
+/* chmod, setxattr, utimes, unlink, rename, link, symlink, mkdir, mknod, truncate, mount families. */
+static __always_inline void emit_path(const __u64 *args, long nr, long ret)
+{
+	union vigil_scratch *s = get_scratch();
+	if (!s)
+		return;
+	struct vigil_path_event *e = &s->path;
+	const char *p0 = NULL, *p1 = NULL, *str = NULL;
+	long d0 = AT_FDCWD, d1 = AT_FDCWD;
+	int r0 = 1, r1 = 1;
+
+	e->nr = nr;
+	e->ret = ret;
+	e->resolved = 0;
+	for (int i = 0; i < 6; i++)
+		e->args[i] = args[i];
+	switch (nr) {
+	case NR_chmod:       /* (path, mode) */
+	case NR_setxattr:    /* (path, name, value, size, flags) */
+	case NR_lsetxattr:
+	case NR_utime:       /* (path, times) */
+	case NR_utimes:
+	case NR_unlink:      /* (path) */
+	case NR_rmdir:
+	case NR_mkdir:       /* (path, mode) */
+	case NR_mknod:       /* (path, mode, dev) */
+	case NR_truncate:    /* (path, length) */
+		p0 = (const char *)args[0];
+		if (nr == NR_setxattr || nr == NR_lsetxattr)
+			str = (const char *)args[1];
+		break;
+	case NR_fchmod:      /* (fd, mode) */
+	case NR_fsetxattr:   /* (fd, name, ...) */
+	case NR_ftruncate:   /* (fd, length) */
+		d0 = args[0];
+		if (nr == NR_fsetxattr)
+			str = (const char *)args[1];
+		break;
+	case NR_fchmodat:    /* (dfd, path, mode[, flags]) */
+	case NR_fchmodat2:
+	case NR_futimesat:   /* (dfd, path or NULL, times) */
+	case NR_utimensat:   /* (dfd, path or NULL, times, flags) */
+	case NR_unlinkat:    /* (dfd, path, flags) */
+	case NR_mkdirat:     /* (dfd, path, mode) */
+	case NR_mknodat:     /* (dfd, path, mode, dev) */
+	case NR_setxattrat:  /* (dfd, path, at_flags, name, args, size) */
+		d0 = args[0];
+		p0 = (const char *)args[1];
+		if (nr == NR_setxattrat)
+			str = (const char *)args[3];
+		break;
+	case NR_rename:      /* (from, to) */
+	case NR_link:        /* (existing, new) */
+		p0 = (const char *)args[0];
+		p1 = (const char *)args[1];
+		break;
+	case NR_symlink:     /* (target, path): the target is the link's content, not resolved */
+		p0 = (const char *)args[0];
+		r0 = 0;
+		p1 = (const char *)args[1];
+		break;
+	case NR_symlinkat:   /* (target, newdfd, path) */
+		p0 = (const char *)args[0];
+		r0 = 0;
+		d1 = args[1];
+		p1 = (const char *)args[2];
+		break;
+	case NR_mount:       /* (source, target, fstype, flags, data): the source may be no path at all */
+		p0 = (const char *)args[0];
+		r0 = 0;
+		p1 = (const char *)args[1];
+		str = (const char *)args[2];
+		break;
+	default:             /* renameat, renameat2, linkat: (olddfd, old, newdfd, new[, flags]) */
+		d0 = args[0];
+		p0 = (const char *)args[1];
+		d1 = args[2];
+		p1 = (const char *)args[3];
+	}
+	/* a NULL path is the descriptor itself only where the call allows it (fd calls, futimesat, utimensat) */
+	int fd_only = nr == NR_fchmod || nr == NR_fsetxattr || nr == NR_ftruncate || nr == NR_futimesat || nr == NR_utimensat;
+	__u32 n0 = path_str(e, 0, 0, p0);
+	__u32 n1 = path_str(e, 1, n0, p1);
+	__u32 off = n0 + n1;
+	__u32 k0 = 0, k1 = 0;
+	e->dir_len[0] = e->dir_len[1] = 0;
+	if (r0 && (p0 ? n0 > 0 : fd_only))
+		k0 = path_dir(e, 0, off, d0, 0, n0, !p0);
+	if (r1 && n1 > 0)
+		k1 = path_dir(e, 1, off + k0, d1, n0, n1, 0);
+	e->str[0] = 0;
+	if (str)
+		read_user_str(e->str, VIGIL_SEC_STR_MAX, str);
+
+	__u32 size = offsetof(struct vigil_path_event, data) + ((off + k0 + k1) & 4095);
+	fill_arg_header(&e->hdr, VIGIL_EV_PATH, size);
+	submit(e, size);
 }
 
 /* A failed execve/execveat: the old image is intact, so read the caller's filename and argv. */
@@ -239,6 +393,37 @@ static __always_inline void emit_args(const __u64 *args, long nr, long ret)
 		if (ret < 0) /* success was reported by sched_process_exec */
 			emit_exec_failed(args, nr, ret);
 		break;
+	case NR_truncate:
+	case NR_ftruncate:
+	case NR_rename:
+	case NR_mkdir:
+	case NR_rmdir:
+	case NR_link:
+	case NR_unlink:
+	case NR_symlink:
+	case NR_chmod:
+	case NR_fchmod:
+	case NR_utime:
+	case NR_mknod:
+	case NR_mount:
+	case NR_setxattr:
+	case NR_lsetxattr:
+	case NR_fsetxattr:
+	case NR_utimes:
+	case NR_mkdirat:
+	case NR_mknodat:
+	case NR_futimesat:
+	case NR_unlinkat:
+	case NR_renameat:
+	case NR_linkat:
+	case NR_symlinkat:
+	case NR_fchmodat:
+	case NR_utimensat:
+	case NR_renameat2:
+	case NR_fchmodat2:
+	case NR_setxattrat:
+		emit_path(args, nr, ret);
+		break;
 	default:
 		emit_security(args, nr, ret);
 	}
@@ -255,12 +440,17 @@ static __always_inline void syscall_args(const struct pt_regs *regs, __u64 *args
 	args[5] = regs->r9;
 }
 
-/* Whether syscall nr with these arguments gets a record: not the agent's, mmap/mprotect only with PROT_EXEC. */
+/*
+ * Whether syscall nr with these arguments gets a record: not the agent's, mmap/mprotect only with
+ * PROT_EXEC, prctl only for PR_SET_NAME.
+ */
 static __always_inline int wants_record(long nr, const struct pt_regs *regs)
 {
 	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
 		return 0;
 	if ((nr == NR_mmap || nr == NR_mprotect) && !(regs->dx & PROT_EXEC))
+		return 0;
+	if (nr == NR_prctl && regs->di != PR_SET_NAME)
 		return 0;
 	return 1;
 }
@@ -323,6 +513,40 @@ EXIT_HOOK(setfsgid)
 EXIT_HOOK(init_module)
 EXIT_HOOK(finit_module)
 EXIT_HOOK(memfd_create)
+EXIT_HOOK(prctl)
+EXIT_HOOK(process_vm_writev)
+EXIT_HOOK(unshare)
+EXIT_HOOK(setns)
+EXIT_HOOK(userfaultfd)
+EXIT_HOOK(chmod)
+EXIT_HOOK(fchmod)
+EXIT_HOOK(fchmodat)
+EXIT_HOOK(fchmodat2)
+EXIT_HOOK(setxattr)
+EXIT_HOOK(lsetxattr)
+EXIT_HOOK(fsetxattr)
+EXIT_HOOK(setxattrat)
+EXIT_HOOK(utime)
+EXIT_HOOK(utimes)
+EXIT_HOOK(futimesat)
+EXIT_HOOK(utimensat)
+EXIT_HOOK(unlink)
+EXIT_HOOK(unlinkat)
+EXIT_HOOK(rmdir)
+EXIT_HOOK(rename)
+EXIT_HOOK(renameat)
+EXIT_HOOK(renameat2)
+EXIT_HOOK(link)
+EXIT_HOOK(linkat)
+EXIT_HOOK(symlink)
+EXIT_HOOK(symlinkat)
+EXIT_HOOK(mkdir)
+EXIT_HOOK(mkdirat)
+EXIT_HOOK(mknod)
+EXIT_HOOK(mknodat)
+EXIT_HOOK(truncate)
+EXIT_HOOK(ftruncate)
+EXIT_HOOK(mount)
 
 /*
  * Fallback for kernels without syscall tracepoints (CONFIG_FTRACE_SYSCALLS off): a raw sys_exit

@@ -41,6 +41,43 @@
 #define NR_memfd_create 319
 #define NR_execveat 322
 #define NR_openat2 437
+/* path records (struct vigil_path_event) */
+#define NR_truncate 76
+#define NR_ftruncate 77
+#define NR_rename 82
+#define NR_mkdir 83
+#define NR_rmdir 84
+#define NR_link 86
+#define NR_unlink 87
+#define NR_symlink 88
+#define NR_chmod 90
+#define NR_fchmod 91
+#define NR_utime 132
+#define NR_mknod 133
+#define NR_mount 165
+#define NR_setxattr 188
+#define NR_lsetxattr 189
+#define NR_fsetxattr 190
+#define NR_utimes 235
+#define NR_mkdirat 258
+#define NR_mknodat 259
+#define NR_futimesat 261
+#define NR_unlinkat 263
+#define NR_renameat 264
+#define NR_linkat 265
+#define NR_symlinkat 266
+#define NR_fchmodat 268
+#define NR_utimensat 280
+#define NR_renameat2 316
+#define NR_fchmodat2 452
+#define NR_setxattrat 463
+/* more security records (struct vigil_security_event) */
+#define NR_prctl 157
+#define NR_unshare 272
+#define NR_setns 308
+#define NR_process_vm_writev 311
+#define NR_userfaultfd 323
+#define PR_SET_NAME 15
 
 /* ---- tunables: read-only data, set by user space before load ---- */
 
@@ -136,6 +173,7 @@ union vigil_scratch {
 	struct vigil_open_event open;
 	struct vigil_net_event net;
 	struct vigil_security_event sec;
+	struct vigil_path_event path;
 };
 
 struct {
@@ -154,10 +192,19 @@ const volatile __u64 arg_syscalls[8] = {
 	[0] = BIT(NR_mmap) | BIT(NR_mprotect) | BIT(NR_open) | BIT(NR_connect) | BIT(NR_accept) |
 	      BIT(NR_bind) | BIT(NR_listen) | BIT(NR_execve),
 	[1] = BIT(NR_creat) | BIT(NR_ptrace) | BIT(NR_setuid) | BIT(NR_setgid) | BIT(NR_setreuid) |
-	      BIT(NR_setregid) | BIT(NR_setresuid) | BIT(NR_setresgid) | BIT(NR_setfsuid) | BIT(NR_setfsgid),
-	[2] = BIT(NR_init_module),
-	[4] = BIT(NR_openat) | BIT(NR_accept4) | BIT(NR_finit_module) | BIT(NR_memfd_create) | BIT(NR_execveat),
+	      BIT(NR_setregid) | BIT(NR_setresuid) | BIT(NR_setresgid) | BIT(NR_setfsuid) | BIT(NR_setfsgid) |
+	      BIT(NR_truncate) | BIT(NR_ftruncate) | BIT(NR_rename) | BIT(NR_mkdir) | BIT(NR_rmdir) |
+	      BIT(NR_link) | BIT(NR_unlink) | BIT(NR_symlink) | BIT(NR_chmod) | BIT(NR_fchmod),
+	[2] = BIT(NR_init_module) | BIT(NR_utime) | BIT(NR_mknod) | BIT(NR_mount) | BIT(NR_setxattr) |
+	      BIT(NR_lsetxattr) | BIT(NR_fsetxattr) | BIT(NR_prctl),
+	[3] = BIT(NR_utimes),
+	[4] = BIT(NR_openat) | BIT(NR_accept4) | BIT(NR_finit_module) | BIT(NR_memfd_create) | BIT(NR_execveat) |
+	      BIT(NR_mkdirat) | BIT(NR_mknodat) | BIT(NR_futimesat) | BIT(NR_unlinkat) | BIT(NR_renameat) |
+	      BIT(NR_linkat) | BIT(NR_symlinkat) | BIT(NR_fchmodat) | BIT(NR_utimensat) | BIT(NR_renameat2) |
+	      BIT(NR_unshare) | BIT(NR_setns) | BIT(NR_process_vm_writev),
+	[5] = BIT(NR_userfaultfd),
 	[6] = BIT(NR_openat2),
+	[7] = BIT(NR_fchmodat2) | BIT(NR_setxattrat),
 };
 
 /* Make the shared structs part of the object's BTF (the layout test reads them from there). */
@@ -168,6 +215,7 @@ struct vigil_exit_event *unused_exit __attribute__((unused));
 struct vigil_open_event *unused_open __attribute__((unused));
 struct vigil_net_event *unused_net __attribute__((unused));
 struct vigil_security_event *unused_sec __attribute__((unused));
+struct vigil_path_event *unused_path __attribute__((unused));
 struct vigil_drop_key *unused_drop_key __attribute__((unused));
 struct vigil_slot *unused_slot __attribute__((unused));
 enum vigil_drop_cause unused_drop_cause __attribute__((unused));
@@ -290,14 +338,14 @@ static __always_inline void submit(void *data, __u64 size)
 		count_drop(VIGIL_DROP_RINGBUF_FULL);
 }
 
-/* Read a user string into buf; counts read failures and truncation. Returns bytes incl. NUL. */
-static __always_inline __u32 read_user_str(char *buf, __u32 size, const void *src)
+/* Read a user string into buf; counts read failures and truncation. Returns bytes incl. NUL, < 0 when the read failed. */
+static __always_inline long read_user_str_n(char *buf, __u32 size, const void *src)
 {
 	long n = bpf_probe_read_user_str(buf, size, src);
 	if (n < 0) {
 		count_drop(VIGIL_DROP_READ_FAILED);
 		buf[0] = 0;
-		return 1;
+		return n;
 	}
 	if ((__u32)n == size && buf[size - 1] == 0) {
 		/* may have been cut: probe one byte further */
@@ -305,7 +353,16 @@ static __always_inline __u32 read_user_str(char *buf, __u32 size, const void *sr
 		if (bpf_probe_read_user(&c, 1, (const char *)src + size - 1) == 0 && c != 0)
 			count_drop(VIGIL_DROP_STRING_TRUNCATED);
 	}
-	return (__u32)n;
+	return n;
 }
+
+/* Same, 1 (an empty string) when the read failed. */
+static __always_inline __u32 read_user_str(char *buf, __u32 size, const void *src)
+{
+	long n = read_user_str_n(buf, size, src);
+	return n < 0 ? 1 : (__u32)n;
+}
+
+#include "vigil_walk.bpf.h"
 
 #endif

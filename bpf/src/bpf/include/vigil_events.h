@@ -25,6 +25,8 @@
 #define VIGIL_ARGV_MAX 1024      /* argv bytes (NUL separated); more is truncated and counted */
 #define VIGIL_UNIX_PATH_MAX 108
 #define VIGIL_SEC_STR_MAX 64
+#define VIGIL_SEC_PATH_MAX 512   /* paths of path records; longer ones are truncated and counted */
+#define VIGIL_SEC_DIR_MAX 1024   /* directory components written by the dentry walk */
 #define VIGIL_NGRAM_BITS 10
 #define VIGIL_NGRAM_MAX_K 5
 #define VIGIL_NGRAM_CODE_OTHER 1023 /* the code of every syscall number >= 1022 (and < 0) */
@@ -37,6 +39,7 @@ enum vigil_event_type {
 	VIGIL_EV_OPEN = 4,
 	VIGIL_EV_NET = 5,
 	VIGIL_EV_SECURITY = 6,
+	VIGIL_EV_PATH = 7,
 };
 
 /* Every place the kernel side can lose data; index of the per-CPU `drops` array. */
@@ -127,6 +130,29 @@ struct vigil_security_event {
 	__s64 ret;                     /* 64-bit: mmap returns an address */
 	__u64 args[6];                 /* raw syscall arguments */
 	char str[VIGIL_SEC_STR_MAX];   /* memfd name or module params, when there is one */
+};
+
+/*
+ * Security-relevant calls on paths (chmod, setxattr, utimes, unlink, rename, link, symlink, mkdir,
+ * mknod, truncate, mount families) and LD_* variables of an exec's environment (nr = execve, str =
+ * the variable's name, path 0 = its value). Up to two paths as the caller passed them; when one is
+ * relative (or empty: the call names a descriptor), dir i holds the directory it is relative to
+ * (the dfd's or the cwd's path; the descriptor's own path), components leaf first, NUL separated
+ * like vigil_exec_event.exe, and bit i of `resolved` is set. Packed in `data` back to back: path 0
+ * (path_len[0] bytes incl. NUL, 0 = none), path 1, dir 0 (dir_len[0] bytes), dir 1; the record
+ * ends after them (submit sizes it so), so it carries only the bytes it uses.
+ */
+#define VIGIL_SEC_DATA_MAX (4096 + 1280) /* pieces start below 4096 (masked), the last one ≤ 1024 + a name */
+struct vigil_path_event {
+	struct vigil_event_header hdr;
+	__u32 nr;
+	__u32 resolved;                /* bit i: dir i holds the directory of path i */
+	__s64 ret;
+	__u64 args[6];                 /* raw syscall arguments */
+	__u32 path_len[2];             /* bytes of path i incl. NUL (0: no such path, or unread) */
+	__u32 dir_len[2];              /* bytes of dir i */
+	char str[VIGIL_SEC_STR_MAX];   /* xattr name, mount fstype, environment variable name */
+	char data[VIGIL_SEC_DATA_MAX];
 };
 
 /* Key of the per-CPU syscall count map. */
