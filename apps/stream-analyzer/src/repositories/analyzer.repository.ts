@@ -231,7 +231,8 @@ export class AnalyzerRepository {
          on conflict (endpoint_id, boot_id, pid, start_time_ns) do update set
            ppid = excluded.ppid, exe = excluded.exe, comm = excluded.comm, uid = excluded.uid,
            container_id = coalesce(excluded.container_id, processes.container_id), ancestry = excluded.ancestry,
-           argv = coalesce(excluded.argv, processes.argv),
+           -- an argv never outlives its image: kept from the stored row only while the exe is unchanged
+           argv = case when excluded.exe is distinct from processes.exe then excluded.argv else coalesce(excluded.argv, processes.argv) end,
            first_seen = least(processes.first_seen, excluded.first_seen), last_seen = greatest(processes.last_seen, excluded.last_seen),
            exited_at = coalesce(processes.exited_at, excluded.exited_at), exit_code = coalesce(processes.exit_code, excluded.exit_code)`,
         [
@@ -287,11 +288,25 @@ export class AnalyzerRepository {
     }
     if (set.endpoints.length > 0) {
       await c.query(
-        `update endpoints e set agent_version = x.agent_version, events_per_s = x.eps, drops = x.drops,
+        // an urgent batch carries no figures (null; losses only when the spool evicted): it keeps the window's
+        `update endpoints e set agent_version = x.agent_version, events_per_s = case when x.urgent then e.events_per_s else x.eps end,
+                drops = coalesce(x.drops, e.drops), degraded = coalesce(x.degraded, e.degraded),
                 last_seen_at = greatest(e.last_seen_at, ${ms('x.ls')})
-         from jsonb_to_recordset($1::jsonb) as x(endpoint_id text, agent_version text, eps float8, drops bigint, ls float8)
+         from jsonb_to_recordset($1::jsonb) as x(endpoint_id text, agent_version text, eps float8, drops bigint, degraded bigint, urgent boolean, ls float8)
          where e.id = x.endpoint_id::uuid`,
-        [pgJson(set.endpoints.map((e) => ({ endpoint_id: e.endpointId, agent_version: e.agentVersion, eps: e.eventsPerS, drops: e.drops, ls: e.lastSeen })))],
+        [
+          pgJson(
+            set.endpoints.map((e) => ({
+              endpoint_id: e.endpointId,
+              agent_version: e.agentVersion,
+              eps: e.eventsPerS,
+              drops: e.drops,
+              degraded: e.degraded,
+              urgent: e.degraded === null, // only urgent batches carry no degraded figure
+              ls: e.lastSeen,
+            })),
+          ),
+        ],
       );
     }
     if (set.acceptances.length > 0) {
