@@ -14,6 +14,8 @@ export interface SpoolObserver {
 }
 
 const SUFFIX = '.batch';
+/** Suffix of urgent batches (see put): sent before the others, evicted like them (oldest first). */
+const URGENT_SUFFIX = '.urgent.batch';
 
 /**
  * Bounded on-disk queue of encoded batches, so a gateway or network outage loses nothing until
@@ -21,7 +23,9 @@ const SUFFIX = '.batch';
  * persisted in `evicted.count` so a restart does not reset it).
  *
  * Files are `<16-digit sequence>-<batch id>.batch`, written to a temp name, fsynced, then renamed:
- * a crash leaves either the whole batch or nothing. Name order = sequence order = send order.
+ * a crash leaves either the whole batch or nothing. Name order = sequence order = send order, except
+ * that urgent batches (`….urgent.batch`: a few records a rule can match) go out before the others
+ * waiting, so a backlog of large windows does not hold an alert back.
  */
 export class Spool {
   private entries: SpoolEntry[] = [];
@@ -63,9 +67,9 @@ export class Spool {
   }
 
   /** Store a batch body; evicts the oldest batches while over `maxBytes` (a body larger than the cap is refused). */
-  put(sequence: number, batchId: string, body: Buffer): SpoolEntry {
+  put(sequence: number, batchId: string, body: Buffer, urgent = false): SpoolEntry {
     if (body.length > this.maxBytes) throw new Error(`batch of ${body.length} bytes is larger than the whole spool (${this.maxBytes})`);
-    const name = `${String(sequence).padStart(16, '0')}-${batchId.replace(/[^A-Za-z0-9-]/g, '')}${SUFFIX}`;
+    const name = `${String(sequence).padStart(16, '0')}-${batchId.replace(/[^A-Za-z0-9-]/g, '')}${urgent ? URGENT_SUFFIX : SUFFIX}`;
     const tmp = join(this.dir, `${name}.tmp`);
     const fd = openSync(tmp, 'w', 0o600);
     try {
@@ -95,9 +99,9 @@ export class Spool {
     writeFileSync(join(this.dir, 'evicted.count'), `${this.evicted}\n`);
   }
 
-  /** The oldest batch, if any. */
+  /** The next batch to send: the oldest urgent one, else the oldest. */
   peek(): SpoolEntry | undefined {
-    return this.entries[0];
+    return this.entries.find((e) => e.name.endsWith(URGENT_SUFFIX)) ?? this.entries[0];
   }
 
   /** The newest batch, if any. */

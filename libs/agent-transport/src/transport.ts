@@ -122,8 +122,11 @@ export class AgentTransport {
     return { ...this.stats, evicted: this.spool.evictedTotal, spooledBatches: this.spool.length, spooledBytes: this.spool.bytes };
   }
 
-  /** Spool one window as ⌈processes / batchSize⌉ batches; returns them (with ids and sequences). */
-  async submit(window: WindowContent): Promise<TelemetryBatch[]> {
+  /**
+   * Spool one window as ⌈processes / batchSize⌉ batches; returns them (with ids and sequences).
+   * `urgent` batches are sent before the other batches waiting (see Spool).
+   */
+  async submit(window: WindowContent, urgent = false): Promise<TelemetryBatch[]> {
     const chunks: WindowContent['processes'][] = [];
     for (let i = 0; i < window.processes.length; i += this.options.batchSize) chunks.push(window.processes.slice(i, i + this.options.batchSize));
     if (chunks.length === 0) chunks.push([]);
@@ -140,7 +143,7 @@ export class AgentTransport {
       const body = this.encoding === 'gzip' ? await gzipAsync(payload, { level: GZIP_LEVEL }) : payload;
       if (i === 0) this.reportedEvictions += evictedNow;
       try {
-        this.spool.put(batch.sequence, batch.batchId, body);
+        this.spool.put(batch.sequence, batch.batchId, body, urgent);
         this.options.observer?.spooled?.(body.length);
       } catch (err) {
         // Only a batch larger than the whole spool gets here: it is lost, and counted like an eviction.

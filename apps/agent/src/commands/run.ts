@@ -192,7 +192,7 @@ export async function run(opts: RunOptions): Promise<void> {
     const processes = windows.takeUrgent();
     if (since === undefined || processes.length === 0) return;
     const records = processes.reduce((n, p) => n + p.files.length + p.execs.length + p.network.length + p.security.length, 0);
-    await transport.submit({ agentVersion: AGENT_VERSION, windowStart: since, windowEnd: Math.max(since, Date.now()), host, processes, drops: {}, agentStats: { urgent: 1, urgent_records: records } });
+    await transport.submit({ agentVersion: AGENT_VERSION, windowStart: since, windowEnd: Math.max(since, Date.now()), host, processes, drops: {}, agentStats: { urgent: 1, urgent_records: records } }, true);
     metrics.urgentBatches.inc();
   };
 

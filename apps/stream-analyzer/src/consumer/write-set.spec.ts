@@ -58,6 +58,8 @@ describe('write set', () => {
     expect(mergeProcessRow(before, after)).toMatchObject({ exe: '/usr/bin/sleep', comm: 'sleep', argv: ['sleep', '5'], firstSeen: before.firstSeen, lastSeen: after.lastSeen });
     expect(mergeProcessRow(before, { ...after, argv: null }).argv).toBeNull();
     expect(mergeProcessRow(before, { ...before, argv: null, lastSeen: after.lastSeen }).argv).toEqual(['bash', '-c', 'exec sleep 5']);
+    // an urgent batch can overtake an older window: the row the agent took last wins, in either order
+    expect(mergeProcessRow(after, before)).toMatchObject({ exe: '/usr/bin/sleep', argv: ['sleep', '5'], firstSeen: before.firstSeen, lastSeen: after.lastSeen });
     // in one transaction through the builder
     const e = new DetectionEngine(RULES);
     const w = new WriteSetBuilder();

@@ -164,19 +164,21 @@ export function processRows(b: TelemetryBatch): ProcessRow[] {
 }
 
 /**
- * Merge a later row of one process into an earlier one: the later exe, comm, parent and argv win
- * (an exec between the two replaced them); an argv missing from the later row is kept only while
- * the exe is the same (an argv never outlives the image it belongs to); times and exit accumulate.
+ * Merge two rows of one process: the exe, comm, parent and argv of the row the agent took later
+ * (larger lastSeen: an urgent batch may arrive before an older window) win — an exec between the
+ * two replaced them; an argv missing from it is kept only while the exe is the same (an argv never
+ * outlives the image it belongs to); times and exit accumulate.
  */
-export function mergeProcessRow(prev: ProcessRow, row: ProcessRow): ProcessRow {
+export function mergeProcessRow(a: ProcessRow, b: ProcessRow): ProcessRow {
+  const [older, newer] = b.lastSeen >= a.lastSeen ? [a, b] : [b, a];
   return {
-    ...row,
-    firstSeen: Math.min(prev.firstSeen, row.firstSeen),
-    lastSeen: Math.max(prev.lastSeen, row.lastSeen),
-    argv: row.argv ?? (row.exe === prev.exe ? prev.argv : null),
-    containerId: row.containerId ?? prev.containerId,
-    exitedAt: prev.exitedAt ?? row.exitedAt,
-    exitCode: prev.exitCode ?? row.exitCode,
+    ...newer,
+    firstSeen: Math.min(a.firstSeen, b.firstSeen),
+    lastSeen: newer.lastSeen,
+    argv: newer.argv ?? (newer.exe === older.exe ? older.argv : null),
+    containerId: newer.containerId ?? older.containerId,
+    exitedAt: older.exitedAt ?? newer.exitedAt,
+    exitCode: older.exitCode ?? newer.exitCode,
   };
 }
 
