@@ -2,7 +2,7 @@ import { EventType, type ExecEvent, type OpenEvent, type NetEvent, type Security
 import { describe, expect, it } from 'vitest';
 import type { ProcessEntry } from '../process/process-table';
 import { execCallerIsParent } from '../collector/collector';
-import { WindowBuilder } from './window-builder';
+import { securityRet, WindowBuilder } from './window-builder';
 
 const proc = (pid: number, syscalls: [number, number][]): ProcessEntry => ({
   pid,
@@ -164,5 +164,14 @@ describe('WindowBuilder', () => {
     expect(execCallerIsParent(0, { exe: '/usr/bin/bash', forked: true }, parent, 999)).toBe(true);
     expect(execCallerIsParent(0, { exe: '/usr/bin/bash', forked: false }, parent, 999)).toBe(false);
     expect(execCallerIsParent(0, { exe: '/usr/bin/bash' }, parent, 999)).toBe(true); // seen in /proc: history unknown
+  });
+
+  it('keeps a security record\'s ret a result or an -errno (an mmap address is a success, not a negative number)', () => {
+    expect(securityRet(0x7f3a_1c20_0000n)).toBe(0);
+    expect(securityRet(0n)).toBe(0);
+    expect(securityRet(77n)).toBe(77);
+    expect(securityRet(-1n)).toBe(-1);
+    expect(securityRet(-4095n)).toBe(-4095);
+    expect(securityRet(-(2n ** 40n))).toBe(0);
   });
 });

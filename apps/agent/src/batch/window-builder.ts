@@ -39,6 +39,17 @@ function argvOf(p: ProcessEntry): string[] | null {
   return p.cmdline.length > 0 ? p.cmdline : null;
 }
 
+/**
+ * The schema's `ret` of a security record: -errno, or the result when it fits an int; a success
+ * that returns more (mmap's address) is 0. Cutting the 64-bit value to 32 bits made addresses look
+ * like huge negative numbers, and the gateway refuses such a batch (422: neither a result nor an
+ * -errno) — every record in it was lost.
+ */
+export function securityRet(ret: bigint): number {
+  if (ret < 0n) return ret >= -4095n ? Number(ret) : 0;
+  return ret <= 0x7fffffffn ? Number(ret) : 0;
+}
+
 function delta(now: Map<number, number>, before: Map<number, number> | undefined): Map<number, number> {
   const out = new Map<number, number>();
   for (const [k, n] of now) {
@@ -162,7 +173,7 @@ export class WindowBuilder implements CollectorSink {
 
   onSecurity(p: ProcessEntry, ev: SecurityEvent): void {
     const { kind, args } = securityDetails(ev);
-    this.target(p, this.limiter !== undefined).security.push({ time: Date.now(), kind, ret: Number(BigInt.asIntN(32, ev.ret)), args });
+    this.target(p, this.limiter !== undefined).security.push({ time: Date.now(), kind, ret: securityRet(ev.ret), args });
   }
 
   onProcessEnd(p: ProcessEntry): void {
