@@ -157,7 +157,7 @@ async function main() {
         // the first window carries every process of the host (a cold analyzer learns them all): let
         // it pass, then one uncounted trial warms the path (JIT, connections, the consumer's fetch)
         await sleep(WINDOW_MS + 3_000);
-        await trial(pool, `${mode}.warmup`);
+        await trial(pool, `${mode}.warmup`).catch((err) => process.stderr.write(`${mode} warm-up: ${err.message}\n${serviceComplaints()}`));
         for (let i = 0; i < TRIALS; i++) {
           await sleep(Math.random() * (mode === 'urgent' ? 500 : WINDOW_MS)); // a random phase of the window
           const r = await trial(pool, `${mode}.${i}`).catch((err) => {
@@ -207,7 +207,7 @@ async function main() {
 function serviceComplaints() {
   let text = '';
   for (const [name, out] of logs) {
-    const bad = out().split('\n').filter((l) => /"level":(40|50|60)/.test(l) || /^vigil|Error/.test(l));
+    const bad = out().split("\n").filter((l) => /"level":(40|50|60)/.test(l) || /^vigil|Error|rejected|dead-letter|BATCH_INVALID|stalled/.test(l));
     if (bad.length > 0) text += `--- ${name}: last warnings and errors\n${bad.slice(-15).join('\n')}\n`;
   }
   return text;
