@@ -50,6 +50,7 @@ describe('write set', () => {
     expect(currentArgv({ ...bash, argv: undefined })).toBeNull();
     const sleep = { time: 0, filename: '/usr/bin/sleep', argv: ['sleep', '5'], ret: 0 };
     expect(currentArgv(proc({ exe: '/usr/bin/sleep', execs: [sleep] }))).toEqual(['sleep', '5']);
+    expect(currentArgv(proc({ exe: '/usr/bin/sleep', execs: [sleep], argv: null }))).toEqual(['sleep', '5']);
   });
 
   it('after an exec the later exe and argv win, and an argv never outlives its image', () => {

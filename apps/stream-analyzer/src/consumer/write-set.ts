@@ -134,10 +134,11 @@ export function activityRows(b: TelemetryBatch, alerts: Alert[]): ActivityRow[] 
  * The argv of the image a process runs now. Agents send it (`argv`); `execs` are the calls the
  * process *made*, which after fork+exec are the parent's record of the child it started (bash's
  * `execs` hold awk's argv), so they say nothing about the process's own argv. For agents that did
- * not send `argv`, the last successful exec of its own exe is taken (an exec in place), else null.
+ * not send `argv` (read through the current schema it is null), the last successful exec of its own
+ * exe is taken (an exec in place), else null.
  */
 export function currentArgv(p: TelemetryBatch['processes'][number]): string[] | null {
-  if (p.argv !== undefined) return p.argv;
+  if (p.argv) return p.argv;
   const own = [...p.execs].reverse().find((e) => e.ret === 0 && e.filename === p.exe);
   return own ? own.argv : null;
 }
