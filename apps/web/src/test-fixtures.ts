@@ -10,6 +10,7 @@ export const ENDPOINT: Endpoint = {
   agentVersion: '0.1.0',
   eventsPerS: 1520.5,
   drops: 0,
+  degraded: 0,
 };
 
 export function alert(n: number, over: Partial<Alert> = {}): Alert {

@@ -36,6 +36,23 @@ describe('Spool', () => {
     expect(new Spool(d, 100).evictedTotal).toBe(2);
     expect(() => s.put(9, 'huge', Buffer.alloc(101))).toThrow(/larger than the whole spool/);
   });
+
+  it('sends urgent batches before the others waiting, oldest urgent first, also after a restart', () => {
+    const d = dir();
+    const s = new Spool(d, 1_000);
+    s.put(1, 'w1', Buffer.alloc(10));
+    s.put(2, 'w2', Buffer.alloc(10));
+    s.put(3, 'u3', Buffer.alloc(10), true);
+    s.put(4, 'u4', Buffer.alloc(10), true);
+    expect(s.peek()?.name).toMatch(/-u3\.urgent\.batch$/);
+    const again = new Spool(d, 1_000);
+    const order: string[] = [];
+    for (let e = again.peek(); e; e = again.peek()) {
+      order.push(e.name.replace(/^0+\d-/, ''));
+      again.remove(e);
+    }
+    expect(order).toEqual(['u3.urgent.batch', 'u4.urgent.batch', 'w1.batch', 'w2.batch']);
+  });
 });
 
 describe('Spool never follows symlinks', () => {

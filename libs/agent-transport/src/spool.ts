@@ -17,6 +17,8 @@ export interface SpoolObserver {
 }
 
 const SUFFIX = '.batch';
+/** Suffix of urgent batches (see put): sent before the others, evicted like them (oldest first). */
+const URGENT_SUFFIX = '.urgent.batch';
 
 /**
  * Bounded on-disk queue of encoded batches, so a gateway or network outage loses nothing until
@@ -24,7 +26,9 @@ const SUFFIX = '.batch';
  * persisted in `evicted.count` so a restart does not reset it).
  *
  * Files are `<16-digit sequence>-<batch id>.batch`, written to a temp name, fsynced, then renamed:
- * a crash leaves either the whole batch or nothing. Name order = sequence order = send order.
+ * a crash leaves either the whole batch or nothing. Name order = sequence order = send order, except
+ * that urgent batches (`….urgent.batch`: a few records a rule can match) go out before the others
+ * waiting, so a backlog of large windows does not hold an alert back.
  *
  * The directory must be the agent's own (not a symlink, not writable by others), and no path in it
  * is followed if it is a symlink: files are opened O_NOFOLLOW and checked with fstat (no-follow.ts),
@@ -72,9 +76,9 @@ export class Spool {
   }
 
   /** Store a batch body; evicts the oldest batches while over `maxBytes` (a body larger than the cap is refused). */
-  put(sequence: number, batchId: string, body: Buffer): SpoolEntry {
+  put(sequence: number, batchId: string, body: Buffer, urgent = false): SpoolEntry {
     if (body.length > this.maxBytes) throw new Error(`batch of ${body.length} bytes is larger than the whole spool (${this.maxBytes})`);
-    const name = `${String(sequence).padStart(16, '0')}-${batchId.replace(/[^A-Za-z0-9-]/g, '')}${SUFFIX}`;
+    const name = `${String(sequence).padStart(16, '0')}-${batchId.replace(/[^A-Za-z0-9-]/g, '')}${urgent ? URGENT_SUFFIX : SUFFIX}`;
     writeFileNoFollow(join(this.dir, name), body);
     const entry = { name, bytes: body.length };
     this.entries.push(entry);
@@ -96,9 +100,9 @@ export class Spool {
     writeFileNoFollow(join(this.dir, 'evicted.count'), `${this.evicted}\n`, 0o600, false);
   }
 
-  /** The oldest batch, if any. */
+  /** The next batch to send: the oldest urgent one, else the oldest. */
   peek(): SpoolEntry | undefined {
-    return this.entries[0];
+    return this.entries.find((e) => e.name.endsWith(URGENT_SUFFIX)) ?? this.entries[0];
   }
 
   /** The newest batch, if any. */

@@ -138,9 +138,9 @@ export class AgentTransport {
   /**
    * Spool one window as batches of at most `batchSize` processes and `maxBatchBytes` of Avro (a
    * chunk that encodes larger is halved, a single process too large is split into parts); returns
-   * them (with ids and sequences).
+   * them (with ids and sequences). `urgent` batches are sent before the other batches waiting (see Spool).
    */
-  async submit(window: WindowContent): Promise<TelemetryBatch[]> {
+  async submit(window: WindowContent, urgent = false): Promise<TelemetryBatch[]> {
     const maxBytes = this.options.maxBatchBytes ?? MAX_BATCH_BYTES;
     const queue: WindowContent['processes'][] = [];
     for (let i = 0; i < window.processes.length; i += this.options.batchSize) queue.push(window.processes.slice(i, i + this.options.batchSize));
@@ -169,7 +169,7 @@ export class AgentTransport {
       const body = this.encoding === 'gzip' ? await gzipAsync(payload, { level: GZIP_LEVEL }) : payload;
       this.reportedEvictions += evictedNow;
       try {
-        this.spool.put(batch.sequence, batch.batchId, body);
+        this.spool.put(batch.sequence, batch.batchId, body, urgent);
         this.options.observer?.spooled?.(body.length);
       } catch (err) {
         // Only a batch larger than the whole spool gets here: it is lost, and counted like an eviction.

@@ -716,7 +716,10 @@ export interface components {
             lastSeenAt: string | null;
             agentVersion: string | null;
             eventsPerS: number | null;
+            /** @description events lost in the latest window (ring buffer or kernel maps full, programs the kernel skipped, spooled batches evicted): > 0 means the endpoint is dropping events */
             drops: number | null;
+            /** @description records of the latest window delivered degraded (a string truncated at its limit, an argument the kernel could not read): counted, not lost */
+            degraded: number | null;
         };
         EndpointProgramDto: {
             /**
@@ -752,7 +755,10 @@ export interface components {
             lastSeenAt: string | null;
             agentVersion: string | null;
             eventsPerS: number | null;
+            /** @description events lost in the latest window (ring buffer or kernel maps full, programs the kernel skipped, spooled batches evicted): > 0 means the endpoint is dropping events */
             drops: number | null;
+            /** @description records of the latest window delivered degraded (a string truncated at its limit, an argument the kernel could not read): counted, not lost */
+            degraded: number | null;
             /** @description not revoked and seen within the last 2 minutes */
             online: boolean;
             /** @description programs seen on the endpoint, with their baseline phase */
@@ -1091,8 +1097,10 @@ export interface components {
             endpoints: components["schemas"]["EndpointCountsDto"];
             /** @description system calls per second across the fleet over the 5 minutes before `to` */
             eventsPerSecond: number;
-            /** @description events the agents could not deliver (sum of their drop counters) */
+            /** @description events the agents lost in their latest window (ring buffer or kernel maps full, skipped programs, evicted batches) */
             drops: number;
+            /** @description records the agents delivered degraded in their latest window (truncated strings, unreadable arguments): counted, not lost */
+            degraded: number;
             /** @description alerts raised per bucket and severity, every bucket of the range present */
             alertsBySeverity: components["schemas"]["SeverityBucketDto"][];
             /** @description the 10 newest alerts of the range */

@@ -29,6 +29,7 @@ const sample = (): TelemetryBatch => {
   b.processes[2]!.exited = true;
   b.processes[2]!.exitCode = 1;
   b.processes[3]!.syscalls = { sys_300: 2, _sysctl: 1, read: 4 };
+  b.processes[1]!.argv = ['nginx: worker process'];
   b.host.hostname = 'hôte-ünïcode-名前';
   return b;
 };
@@ -51,6 +52,7 @@ describe('checkTelemetryInvariants', () => {
     ['exec in the far past', (b) => (b.processes[0]!.execs[0]!.time = NOW - 40 * DAY), /^processes\[0\]\.execs\[0\]\.time: .* days before/],
     ['NUL byte in an exe', (b) => (b.processes[1]!.exe = '/usr/bin/\u0000evil'), /^processes\[1\]\.exe: contains a NUL byte/],
     ['NUL byte in an argv', (b) => (b.processes[0]!.execs[0]!.argv = ['ls', 'a\u0000b']), /^processes\[0\]\.execs\[0\]\.argv\[1\]: contains a NUL/],
+    ['NUL byte in a process argv', (b) => (b.processes[2]!.argv = ['awk', 'a\u0000b']), /^processes\[2\]\.argv\[1\]: contains a NUL/],
     ['NUL byte in a map key', (b) => (b.drops = { 'x\u0000': 1 }), /^drops\.key: contains a NUL/],
     ['negative syscall count', (b) => (b.processes[0]!.syscalls = { read: -5 }), /^processes\[0\]\.syscalls\.value: negative count -5/],
     ['syscall name that is no name', (b) => (b.processes[0]!.syscalls = { 'rm -rf /': 1 }), /^processes\[0\]\.syscalls: .* is not a system call name/],

@@ -217,6 +217,15 @@ class Walker {
       this.ret('ret');
       this.map(() => this.string('args value', INVARIANT_LIMITS.text));
     });
+    this.list = '';
+    this.item = -1;
+    // argv of the running image (null when unknown): the same bounds as an exec's argv
+    if (this.union()) {
+      this.array((j) => {
+        if (j >= INVARIANT_LIMITS.args) this.fail('argv', `more than ${INVARIANT_LIMITS.args} arguments`);
+        this.string(`argv[${j}]`, INVARIANT_LIMITS.arg);
+      });
+    }
   }
 
   /** Zigzag varint (the structural pass bounded it to the safe integer range). */

@@ -52,6 +52,8 @@ export interface ProcessActivity {
   execs: ExecRecord[];
   network: NetworkOp[];
   security: SecurityRecord[];
+  /** argv of the image the process runs now (null: unknown); `execs` are the calls it made. */
+  argv: string[] | null;
 }
 export interface TelemetryBatch {
   endpointId: string;

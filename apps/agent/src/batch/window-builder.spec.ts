@@ -1,8 +1,8 @@
-import { EventType, type OpenEvent, type NetEvent } from '@vigil/bpf';
+import { EventType, type ExecEvent, type OpenEvent, type NetEvent, type SecurityEvent } from '@vigil/bpf';
 import { describe, expect, it } from 'vitest';
 import type { ProcessEntry } from '../process/process-table';
 import { execCallerIsParent } from '../collector/collector';
-import { WindowBuilder } from './window-builder';
+import { securityRet, WindowBuilder } from './window-builder';
 
 const proc = (pid: number, syscalls: [number, number][]): ProcessEntry => ({
   pid,
@@ -25,6 +25,8 @@ const proc = (pid: number, syscalls: [number, number][]): ProcessEntry => ({
   drops: {},
   partial: false,
 });
+const URGENT = { perProcess: 20, global: 200 };
+const exec = (over: Partial<ExecEvent> = {}): ExecEvent => ({ ...base, type: EventType.Exec, ppid: 5, ret: 0, filename: '/usr/bin/awk', exe: '/usr/bin/awk', argv: ['awk', '1'], comm: 'awk', uid: 0, gid: 0, ...over }) as ExecEvent;
 const base = { tsNs: 0n, tgid: 10, tid: 10 };
 const open = (path: string, ret: number, flags = 0): OpenEvent => ({ ...base, type: EventType.Open, nr: 257, dfd: -100, flags, mode: 0, ret, path });
 
@@ -94,5 +96,82 @@ describe('WindowBuilder', () => {
     const out = w.take([nginx, child], 999);
     expect(out.find((p) => p.pid === 5)!.execs).toMatchObject([{ filename: '/usr/bin/dash', argv: ['sh', '-c', 'id'], ret: 0 }]);
     expect(out.find((p) => p.pid === 10)!.execs).toEqual([]);
+  });
+
+  it('hands rule-relevant records over at once, without counts, and never again in the window', () => {
+    const w = new WindowBuilder(3, URGENT);
+    const p = proc(10, [[257, 4]]);
+    w.onOpen(p, open('/usr/lib/x86_64-linux-gnu/libc.so.6', 3, 0o2000000)); // routine read
+    w.onOpen(p, open('/etc/shadow', 3)); // sensitive read
+    w.onOpen(p, open('/etc/cron.d/job', 3, 0o1101)); // write-open
+    w.onOpen(p, open('/dev/null', 3, 0o1)); // routine write
+    w.onNet(p, { ...base, type: EventType.Net, nr: 42, ret: 0, fd: 3, family: 2, port: 4444, addr: '10.0.0.9' });
+    w.onNet(p, { ...base, type: EventType.Net, nr: 42, ret: 0, fd: 4, family: 1, port: 0, addr: '/run/dbus/system_bus_socket' });
+    w.onSecurity(p, { ...base, type: EventType.Security, nr: 101, ret: 0n, args: [16n, 77n, 0n, 0n, 0n, 0n], str: '' } as SecurityEvent);
+    expect(w.urgentSince).toBeGreaterThan(0);
+    const [u, ...none] = w.takeUrgent();
+    expect(none).toEqual([]);
+    expect(w.urgentSince).toBeUndefined();
+    expect(u).toMatchObject({ pid: 10, syscalls: {}, sequences: { k: 3, ngrams: [] }, exited: false, exitCode: null });
+    expect(u!.files.map((f) => f.path)).toEqual(['/etc/shadow', '/etc/cron.d/job']);
+    expect(u!.network.map((n) => n.port)).toEqual([4444]);
+    expect(u!.security.map((x) => x.kind)).toEqual(['ptrace']);
+    const [win] = w.take([p], 999);
+    expect(win!.syscalls).toEqual({ openat: 4 });
+    expect(win!.files.map((f) => f.path)).toEqual(['/usr/lib/x86_64-linux-gnu/libc.so.6', '/dev/null']);
+    expect(win!.network.map((n) => n.family)).toEqual(['UNIX']);
+    expect(win!.security).toEqual([]);
+    expect(w.takeUrgent()).toEqual([]);
+  });
+
+  it('sends a fork+exec with the caller and the new image, exe argv and parent as they are now', () => {
+    const w = new WindowBuilder(3, URGENT);
+    const bash = { ...proc(5, []), exe: '/usr/bin/bash', cmdline: ['bash', 'run.sh'] };
+    const child = { ...proc(10, []), ppid: 5, exe: '/usr/bin/awk', cmdline: ['awk', '1'], ancestry: ['/usr/bin/bash'] };
+    w.onExec(child, exec(), '/usr/bin/bash', bash);
+    const out = w.takeUrgent();
+    expect(out.map((p) => [p.pid, p.exe, p.argv, p.ppid, p.execs.length])).toEqual([
+      [5, '/usr/bin/bash', ['bash', 'run.sh'], 1, 1],
+      [10, '/usr/bin/awk', ['awk', '1'], 5, 0],
+    ]);
+    expect(w.take([bash, child], 999)).toEqual([]);
+  });
+
+  it('leaves records over the per-process or global rate for the window, counted', () => {
+    const w = new WindowBuilder(3, { perProcess: 3, global: 4 });
+    const a = proc(10, []);
+    const b = proc(11, []);
+    for (let i = 0; i < 5; i++) w.onOpen(a, open(`/etc/cron.d/a${i}`, 3, 0o1101));
+    for (let i = 0; i < 3; i++) w.onOpen(b, open(`/etc/cron.d/b${i}`, 3, 0o1101));
+    expect(w.limiter!.counters).toEqual({ sent: 4, deferredProcess: 2, deferredGlobal: 2 });
+    const urgent = w.takeUrgent();
+    expect(urgent.flatMap((p) => p.files.map((f) => f.path))).toEqual(['/etc/cron.d/a0', '/etc/cron.d/a1', '/etc/cron.d/a2', '/etc/cron.d/b0']);
+    const win = w.take([a, b], 999);
+    expect(win.flatMap((p) => p.files.map((f) => f.path))).toEqual(['/etc/cron.d/a3', '/etc/cron.d/a4', '/etc/cron.d/b1', '/etc/cron.d/b2']);
+  });
+
+  it('reports the argv of the running image in every process-window', () => {
+    const w = new WindowBuilder(3);
+    const p = { ...proc(10, [[0, 1]]), cmdline: ['sleep', '5'] };
+    expect(w.take([p], 999)[0]!.argv).toEqual(['sleep', '5']);
+    p.syscalls = new Map([[0, 2]]);
+    p.cmdline = [];
+    expect(w.take([p], 999)[0]!.argv).toBeNull();
+  });
+
+  it('attributes an exec in place to the process once it already exec\'d (bash from bash, then exec sleep)', () => {
+    const parent = { pid: 5, exe: '/usr/bin/bash' };
+    expect(execCallerIsParent(0, { exe: '/usr/bin/bash', forked: true }, parent, 999)).toBe(true);
+    expect(execCallerIsParent(0, { exe: '/usr/bin/bash', forked: false }, parent, 999)).toBe(false);
+    expect(execCallerIsParent(0, { exe: '/usr/bin/bash' }, parent, 999)).toBe(true); // seen in /proc: history unknown
+  });
+
+  it('keeps a security record\'s ret a result or an -errno (an mmap address is a success, not a negative number)', () => {
+    expect(securityRet(0x7f3a_1c20_0000n)).toBe(0);
+    expect(securityRet(0n)).toBe(0);
+    expect(securityRet(77n)).toBe(77);
+    expect(securityRet(-1n)).toBe(-1);
+    expect(securityRet(-4095n)).toBe(-4095);
+    expect(securityRet(-(2n ** 40n))).toBe(0);
   });
 });

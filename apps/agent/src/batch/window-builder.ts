@@ -3,6 +3,14 @@ import type { CollectorSink } from '../collector/collector';
 import { familyName, netOp, securityDetails, type SecurityRecordEvent } from '../output/records';
 import type { ProcessEntry } from '../process/process-table';
 import type { AddressFamily, ExecRecord, FileOpen, NetOpKind, NetworkOp, ProcessActivity, SecurityRecord } from './telemetry-batch';
+import { OpenUrgency, urgentNet } from './urgent-events';
+import { UrgentLimiter, type UrgentLimits } from './urgent-limiter';
+
+/** The urgent path: which records leave at once, and at what rate. */
+export interface UrgentOptions extends UrgentLimits {
+  /** Paths read-opens of which are urgent, beyond the built-in list (prefixes, `*` = one component). */
+  extraPaths?: readonly string[];
+}
 
 /** Per-process records of the current window. */
 interface WindowRecords {
@@ -24,6 +32,26 @@ interface Reported {
 const FAMILY: Record<string, AddressFamily> = { inet: 'INET', inet6: 'INET6', unix: 'UNIX', other: 'OTHER' };
 const OP: Record<string, NetOpKind> = { connect: 'CONNECT', accept: 'ACCEPT', bind: 'BIND', listen: 'LISTEN' };
 
+function emptyRecords(): WindowRecords {
+  return { files: new Map(), execs: [], network: new Map(), security: [], securitySeen: new Set() };
+}
+
+/** The argv of the image a process runs now (null when the agent never learned it). */
+function argvOf(p: ProcessEntry): string[] | null {
+  return p.cmdline.length > 0 ? p.cmdline : null;
+}
+
+/**
+ * The schema's `ret` of a security record: -errno, or the result when it fits an int; a success
+ * that returns more (mmap's address) is 0. Cutting the 64-bit value to 32 bits made addresses look
+ * like huge negative numbers, and the gateway refuses such a batch (422: neither a result nor an
+ * -errno) — every record in it was lost.
+ */
+export function securityRet(ret: bigint): number {
+  if (ret < 0n) return ret >= -4095n ? Number(ret) : 0;
+  return ret <= 0x7fffffffn ? Number(ret) : 0;
+}
+
 function delta(now: Map<number, number>, before: Map<number, number> | undefined): Map<number, number> {
   const out = new Map<number, number>();
   for (const [k, n] of now) {
@@ -36,29 +64,78 @@ function delta(now: Map<number, number>, before: Map<number, number> | undefined
 /**
  * Assembles per-process activity per time window: argument records as they arrive (aggregated like
  * the schema says), counts as deltas of the kernel's cumulative counts at window end.
+ *
+ * With `urgent` options, records a known-bad rule can match (execs, security records, sensitive
+ * opens, inet network calls; see urgent-events.ts) are kept apart and handed over by takeUrgent()
+ * within a fraction of a second, as process-windows with only those records and no counts. They are
+ * not repeated in the window: every record travels once, so the analyzer counts it once (a
+ * process-window without counts teaches the syscall and sequence profiles nothing, see
+ * FrequencyProfile.learn and NgramBagProfile). Over the rate limits they simply wait for the window.
  */
 export class WindowBuilder implements CollectorSink {
   private records = new Map<number, WindowRecords>();
   private reported = new Map<number, Reported>();
+  /** Urgent records pending, with the process as it is now (what the urgent batch reports). */
+  private urgent = new Map<number, { p: ProcessEntry; recs: WindowRecords }>();
+  /** Wall-clock ms of the oldest urgent record pending (0 = none). */
+  private urgentSinceMs = 0;
   /** Processes that ended in this window, with their final state. */
   private ended: ProcessEntry[] = [];
   /** Wall-clock ms at which the batch being dispatched was handed over (0 before the first). */
   private now = 0;
+  private readonly openUrgency: OpenUrgency | undefined;
+  readonly limiter: UrgentLimiter | undefined;
 
-  constructor(private readonly ngramK: number) {}
+  constructor(
+    private readonly ngramK: number,
+    urgent?: UrgentOptions,
+  ) {
+    if (urgent) {
+      this.openUrgency = new OpenUrgency(urgent.extraPaths);
+      this.limiter = new UrgentLimiter(urgent);
+    }
+  }
 
   private rec(pid: number): WindowRecords {
     let r = this.records.get(pid);
     if (!r) {
-      r = { files: new Map(), execs: [], network: new Map(), security: [], securitySeen: new Set() };
+      r = emptyRecords();
       this.records.set(pid, r);
     }
     return r;
   }
 
-  /** Recorded on the calling program (see CollectorSink.onExec): its baseline learns what it starts. */
+  /** The urgent records of `p` (marks the urgent batch as pending). */
+  private urgentRec(p: ProcessEntry): WindowRecords {
+    let u = this.urgent.get(p.pid);
+    if (!u) {
+      u = { p, recs: emptyRecords() };
+      this.urgent.set(p.pid, u);
+    }
+    u.p = p;
+    if (this.urgentSinceMs === 0) this.urgentSinceMs = Date.now();
+    return u.recs;
+  }
+
+  /** Where a record of `p` goes: the urgent batch when it is urgent and within the limits, else the window. */
+  private target(p: ProcessEntry, urgent: boolean): WindowRecords {
+    return urgent && this.limiter?.admit(p.pid) ? this.urgentRec(p) : this.rec(p.pid);
+  }
+
+  /** Wall-clock ms of the oldest urgent record waiting for takeUrgent() (undefined: none). */
+  get urgentSince(): number | undefined {
+    return this.urgentSinceMs === 0 ? undefined : this.urgentSinceMs;
+  }
+
+  /**
+   * Recorded on the calling program (see CollectorSink.onExec): its baseline learns what it starts.
+   * On the urgent path the new image's process comes along (without records): the analyzer stores
+   * its exe, argv and parent as soon as the exec is known.
+   */
   onExec(p: ProcessEntry, ev: ExecEvent, _parentExe: string, caller: ProcessEntry = p): void {
-    this.rec(caller.pid).execs.push({ time: Date.now(), filename: ev.ret === 0 ? ev.exe || ev.filename : ev.filename, argv: ev.argv, ret: ev.ret });
+    const into = this.target(caller, this.limiter !== undefined);
+    into.execs.push({ time: Date.now(), filename: ev.ret === 0 ? ev.exe || ev.filename : ev.filename, argv: ev.argv, ret: ev.ret });
+    if (ev.ret === 0 && caller !== p && this.urgent.has(caller.pid)) this.urgentRec(p);
   }
 
   /** Records of one batch were pending together: one clock read serves them (firstSeen, ms). */
@@ -69,7 +146,7 @@ export class WindowBuilder implements CollectorSink {
   onOpen(p: ProcessEntry, ev: OpenEvent): void {
     const ret = ev.ret >= 0 ? 0 : ev.ret;
     const n = ev.count ?? 1;
-    const files = this.rec(p.pid).files;
+    const files = this.target(p, this.openUrgency?.urgent(ev) === true).files;
     const known = files.get(ev.path);
     if (known === undefined) {
       files.set(ev.path, { path: ev.path, flags: ev.flags, ret, count: n, firstSeen: this.now || Date.now() });
@@ -90,7 +167,7 @@ export class WindowBuilder implements CollectorSink {
     const family = FAMILY[familyName(ev.family)] ?? 'OTHER';
     const ret = ev.ret >= 0 && op === 'ACCEPT' ? 0 : ev.ret;
     const key = `${op}\0${family}\0${ev.addr}\0${ev.port}\0${ret}`;
-    const net = this.rec(p.pid).network;
+    const net = this.target(p, this.limiter !== undefined && urgentNet(ev)).network;
     const n = net.get(key);
     if (n) n.count++;
     else net.set(key, { op, family, addr: ev.addr, port: ev.port, ret, count: 1, firstSeen: Date.now() });
@@ -98,21 +175,56 @@ export class WindowBuilder implements CollectorSink {
 
   onSecurity(p: ProcessEntry, ev: SecurityRecordEvent): void {
     const { kind, args } = securityDetails(ev);
-    // an int in the schema: -errno, or the result capped (mmap returns an address, which as an int32
-    // could read as an -errno far below -4095 and fail the gateway's invariants)
-    const ret = ev.ret < 0n ? Number(ev.ret) : Number(ev.ret > 0x7fffffffn ? 0x7fffffffn : ev.ret);
+    const ret = securityRet(ev.ret);
     // a process repeating the same call (a chmod/rename loop, rm of one path again and again) sends
     // it once a window, with its first time: a rule needs the occurrence, and each copy costs an
     // encode (bench/agent-overhead (e))
-    const r = this.rec(p.pid);
+    const r = this.target(p, this.limiter !== undefined);
     const key = `${kind}\0${ret}\0${Object.entries(args).join('\0')}`;
     if (r.securitySeen.has(key)) return;
     r.securitySeen.add(key);
-    r.security.push({ time: this.now || Date.now(), kind, ret, args });
+    r.security.push({ time: Date.now(), kind, ret, args });
   }
 
   onProcessEnd(p: ProcessEntry): void {
     this.ended.push({ ...p, syscalls: new Map(p.syscalls), ngrams: new Map(p.ngrams) });
+    this.limiter?.forget(p.pid);
+  }
+
+  private activity(p: ProcessEntry, syscalls: Map<number, number>, ngrams: Map<number, number>, recs: WindowRecords | undefined, exited: boolean): ProcessActivity {
+    return {
+      pid: p.pid,
+      ppid: p.ppid,
+      startTimeNs: Math.round(p.startNs),
+      exe: p.exe,
+      exeHash: null,
+      comm: p.comm,
+      uid: p.uid,
+      gid: p.gid,
+      cgroup: p.cgroup,
+      containerId: p.containerId,
+      ancestry: p.ancestry,
+      exited,
+      exitCode: exited ? p.exitCode : null,
+      syscalls: Object.fromEntries([...syscalls].map(([nr, n]) => [syscallName(nr), n])),
+      sequences: { k: this.ngramK, ngrams: [...ngrams].map(([hash, count]) => ({ hash, count })) },
+      files: recs ? [...recs.files.values()].flat() : [],
+      execs: recs?.execs ?? [],
+      network: [...(recs?.network.values() ?? [])],
+      security: recs?.security ?? [],
+      argv: argvOf(p),
+    };
+  }
+
+  /**
+   * The urgent records pending, as process-windows without counts (counts and the exit travel with
+   * the window, once). Empty when nothing is pending.
+   */
+  takeUrgent(): ProcessActivity[] {
+    const out = [...this.urgent.values()].map(({ p, recs }) => this.activity(p, new Map(), new Map(), recs, false));
+    this.urgent = new Map();
+    this.urgentSinceMs = 0;
+    return out;
   }
 
   /** Close the window: activity of every process that did something since the last call. */
@@ -126,27 +238,7 @@ export class WindowBuilder implements CollectorSink {
       const ngrams = delta(p.ngrams, before?.ngrams);
       const recs = this.records.get(p.pid);
       if (syscalls.size === 0 && !recs && !endedPids.has(p.pid)) continue;
-      out.push({
-        pid: p.pid,
-        ppid: p.ppid,
-        startTimeNs: Math.round(p.startNs),
-        exe: p.exe,
-        exeHash: null,
-        comm: p.comm,
-        uid: p.uid,
-        gid: p.gid,
-        cgroup: p.cgroup,
-        containerId: p.containerId,
-        ancestry: p.ancestry,
-        exited: p.exited,
-        exitCode: p.exitCode,
-        syscalls: Object.fromEntries([...syscalls].map(([nr, n]) => [syscallName(nr), n])),
-        sequences: { k: this.ngramK, ngrams: [...ngrams].map(([hash, count]) => ({ hash, count })) },
-        files: recs ? [...recs.files.values()].flat() : [],
-        execs: recs?.execs ?? [],
-        network: [...(recs?.network.values() ?? [])],
-        security: recs?.security ?? [],
-      });
+      out.push(this.activity(p, syscalls, ngrams, recs, p.exited));
       if (endedPids.has(p.pid)) this.reported.delete(p.pid);
       else this.reported.set(p.pid, { syscalls: new Map(p.syscalls), ngrams: new Map(p.ngrams) });
     }

@@ -14,10 +14,17 @@ import type { ProcessEntry, ProcessTable } from '../process/process-table';
 
 /**
  * Whether a successful exec was made by a fork child still running its parent's image (fork+exec),
- * so that the parent program is the caller. `before` is the process's entry before the exec.
+ * so that the parent program is the caller. `before` is the process's entry before the exec. A
+ * process that already exec'd once (`forked: false` after an exec) runs its own image even when it
+ * is the parent's program again (bash started by bash, then `exec sleep`): its execs are its own.
  */
-export function execCallerIsParent(ret: number, before: Pick<ProcessEntry, 'exe'> | undefined, parent: Pick<ProcessEntry, 'exe' | 'pid'> | undefined, selfPid: number): boolean {
-  return ret === 0 && parent !== undefined && parent.pid !== selfPid && before !== undefined && before.exe !== '' && before.exe === parent.exe;
+export function execCallerIsParent(
+  ret: number,
+  before: (Pick<ProcessEntry, 'exe'> & Partial<Pick<ProcessEntry, 'forked'>>) | undefined,
+  parent: Pick<ProcessEntry, 'exe' | 'pid'> | undefined,
+  selfPid: number,
+): boolean {
+  return ret === 0 && parent !== undefined && parent.pid !== selfPid && before !== undefined && before.forked !== false && before.exe !== '' && before.exe === parent.exe;
 }
 
 /** What the collector hands to the capture printer or the batch builder. */

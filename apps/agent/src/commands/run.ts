@@ -38,6 +38,12 @@ function hostInfo(): TelemetryBatch['host'] {
   };
 }
 
+/**
+ * Hold of the addon's open aggregation with the urgent path on (the default, 1 s, is for windows
+ * only): a repeated open is still handed over once per hold, five times a second instead of once.
+ */
+const URGENT_AGGREGATE_HOLD_MS = 200;
+
 /** How long a stopping agent keeps delivering what it spooled, when the gateway is answering. */
 const SHUTDOWN_DRAIN_MS = 5_000;
 
@@ -87,7 +93,8 @@ async function connect(cfg: AgentConfig, metrics: AgentMetrics, log: Logger): Pr
 }
 
 /**
- * `agent run`: the daemon. Every window it syncs the kernel counts and hands the window to the
+ * `agent run`: the daemon. Records a rule can match leave within `urgent_batch` (250 ms) as urgent
+ * batches (see WindowBuilder). Every window it syncs the kernel counts and hands the window to the
  * transport, which splits it into batches of `batch_size` processes, numbers them (persisted
  * sequence), encodes them to Avro, gzips them into the on-disk spool and delivers them to the
  * gateway oldest-first with backoff and Retry-After. On SIGINT/SIGTERM the last window is
@@ -102,7 +109,14 @@ export async function run(opts: RunOptions): Promise<void> {
   const selfPid = process.pid;
   let probe: ReturnType<typeof startProbe>['probe'];
   try {
-    const started = startProbe(opts.env.btfPath, { agentTgid: selfPid, ngramK: cfg.ngramK, ringbufBytes: cfg.ringbufBytes, aggregateOpens: true });
+    const started = startProbe(opts.env.btfPath, {
+      agentTgid: selfPid,
+      ngramK: cfg.ngramK,
+      ringbufBytes: cfg.ringbufBytes,
+      aggregateOpens: true,
+      // the addon holds aggregated opens this long: with the urgent path a sensitive open must not wait a second
+      ...(cfg.urgent ? { aggregateHoldMs: URGENT_AGGREGATE_HOLD_MS } : {}),
+    });
     probe = started.probe;
     if (started.mounted.length) log.info({ mounted: started.mounted }, 'mounted kernel filesystems');
   } catch (err) {
@@ -111,7 +125,10 @@ export async function run(opts: RunOptions): Promise<void> {
   }
   const table = new ProcessTable({}, selfPid);
   table.seedFromProc();
-  const windows = new WindowBuilder(cfg.ngramK);
+  const windows = new WindowBuilder(
+    cfg.ngramK,
+    cfg.urgent ? { perProcess: cfg.urgentProcessRate, global: cfg.urgentGlobalRate, extraPaths: cfg.urgentPaths } : undefined,
+  );
   const collector = new Collector(probe, table, windows, selfPid);
   const server = cfg.metricsPort ? await metrics.serve(cfg.metricsPort) : undefined;
 
@@ -150,6 +167,13 @@ export async function run(opts: RunOptions): Promise<void> {
       self_syscalls: collector.stats.selfSyscalls,
     };
     lastRecords = collector.stats.recordsTotal;
+    if (windows.limiter) {
+      const u = windows.limiter.counters;
+      Object.assign(agentStats, { urgent_sent_total: u.sent, urgent_deferred_total: u.deferredProcess + u.deferredGlobal });
+      metrics.urgentRecords.set({ outcome: 'sent' }, u.sent);
+      metrics.urgentRecords.set({ outcome: 'deferred_process' }, u.deferredProcess);
+      metrics.urgentRecords.set({ outcome: 'deferred_global' }, u.deferredGlobal);
+    }
     metrics.processes.set(table.size);
     metrics.selfSyscalls.set(collector.stats.selfSyscalls);
     for (const [kind, n] of Object.entries(collector.stats.records)) metrics.records.inc({ kind }, n - (seenRecords[kind] ?? 0));
@@ -159,13 +183,31 @@ export async function run(opts: RunOptions): Promise<void> {
     windowStart = windowEnd;
   };
 
+  /**
+   * The urgent batch: rule-relevant records gathered since the first of them, as an ordinary batch
+   * (same schema, sequence, spool and delivery) marked `agentStats.urgent`, without counts or drop
+   * figures (those travel with the window, once).
+   */
+  const flushUrgent = async (): Promise<void> => {
+    const since = windows.urgentSince;
+    const processes = windows.takeUrgent();
+    if (since === undefined || processes.length === 0) return;
+    const records = processes.reduce((n, p) => n + p.files.length + p.execs.length + p.network.length + p.security.length, 0);
+    await transport.submit({ agentVersion: AGENT_VERSION, windowStart: since, windowEnd: Math.max(since, Date.now()), host, processes, drops: {}, agentStats: { urgent: 1, urgent_records: records } }, true);
+    metrics.urgentBatches.inc();
+  };
+
   try {
     let lastSync = Date.now();
     while (!stopping) {
-      await collector.pump(100);
+      const since = windows.urgentSince;
+      await collector.pump(since === undefined ? 100 : Math.max(0, Math.min(100, since + cfg.urgentBatchMs - Date.now())));
       const now = Date.now();
+      const due = windows.urgentSince;
+      if (due !== undefined && now - due >= cfg.urgentBatchMs) await flushUrgent();
       if (now - windowStart >= cfg.windowMs) {
         await collector.pump(0); // a poll with timeout 0 hands over the opens the addon holds
+        await flushUrgent(); // before the window: its exits and counts come after the urgent records
         await flush();
         lastSync = now;
       } else if (collector.pendingExits > 0 && now - lastSync >= 1000) {
@@ -177,6 +219,7 @@ export async function run(opts: RunOptions): Promise<void> {
     }
     probe.obj.detach();
     while ((await collector.pump(0)) > 0);
+    await flushUrgent();
     await flush();
     const last = transport.statistics().lastOutcome;
     if (last === 'accepted' || last === 'duplicate') {

@@ -31,6 +31,16 @@ export interface AgentConfig {
   ringbufBytes: number;
   /** Port of GET /metrics and /healthz on 127.0.0.1 (0 = off). */
   metricsPort: number;
+  /** Send records a rule can match at once (execs, security records, sensitive opens, inet network calls) instead of at window end. */
+  urgent: boolean;
+  /** How long urgent records are gathered into one batch after the first of them. */
+  urgentBatchMs: number;
+  /** Urgent records per second per process (burst: one second's worth); beyond it they wait for the window. */
+  urgentProcessRate: number;
+  /** Urgent records per second for the whole host. */
+  urgentGlobalRate: number;
+  /** Extra path prefixes whose reads are urgent (`*` = one path component), beyond the built-in list. */
+  urgentPaths: string[];
 }
 
 interface KeySpec {
@@ -63,6 +73,22 @@ const powerOfTwo = (v: string): number => {
   const n = parseSize(v);
   if (n < 4096 || (n & (n - 1)) !== 0) throw new Error(`must be a power of two ≥ 4096 bytes, got ${n}`);
   return n;
+};
+
+const boundedDuration = (min: number, max: number) => (v: string): number => {
+  const n = parseDuration(v);
+  if (n < min || n > max) throw new Error(`must be between ${min} ms and ${max} ms, got ${n} ms`);
+  return n;
+};
+/** Comma-separated absolute path prefixes. */
+const pathList = (v: string): string[] => {
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const bad = list.filter((s) => !s.startsWith('/'));
+  if (bad.length > 0) throw new Error(`not absolute paths: ${bad.join(', ')}`);
+  return list;
 };
 
 /** A PEM file with at least one parseable certificate (the CA bundle for the gateway). */
@@ -106,6 +132,11 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
   ngram_k: { required: false, apply: (c, v) => (c.ngramK = int(0, 5)(v)) },
   ringbuf_bytes: { required: false, apply: (c, v) => (c.ringbufBytes = powerOfTwo(v)) },
   metrics_port: { required: false, apply: (c, v) => (c.metricsPort = int(0, 65535)(v)) },
+  urgent: { required: false, apply: (c, v) => (c.urgent = bool(v)) },
+  urgent_batch: { required: false, apply: (c, v) => (c.urgentBatchMs = boundedDuration(0, 5_000)(v)) },
+  urgent_process_rate: { required: false, apply: (c, v) => (c.urgentProcessRate = int(1, 100_000)(v)) },
+  urgent_global_rate: { required: false, apply: (c, v) => (c.urgentGlobalRate = int(1, 1_000_000)(v)) },
+  urgent_paths: { required: false, apply: (c, v) => (c.urgentPaths = pathList(v)) },
 };
 
 export const CONFIG_DEFAULTS: Omit<AgentConfig, 'api' | 'key' | 'id' | 'name' | 'batchSize'> = {
@@ -117,6 +148,11 @@ export const CONFIG_DEFAULTS: Omit<AgentConfig, 'api' | 'key' | 'id' | 'name' | 
   ngramK: 3,
   ringbufBytes: 8 * 1024 * 1024,
   metricsPort: 0,
+  urgent: true,
+  urgentBatchMs: 250,
+  urgentProcessRate: 20,
+  urgentGlobalRate: 200,
+  urgentPaths: [],
 };
 
 /**

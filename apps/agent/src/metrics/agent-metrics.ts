@@ -37,6 +37,13 @@ export class AgentMetrics {
     collect: () => this.fromTransport((t) => this.spoolEvicted.set(t.evicted)),
   });
   readonly selfSyscalls = new Gauge({ name: 'vigil_agent_self_syscalls', help: 'System calls the agent itself made since start', registers: [this.registry] });
+  readonly urgentRecords = new Gauge({
+    name: 'vigil_agent_urgent_records',
+    help: 'Rule-relevant records since start, by outcome: sent at once, or left for the window by the per-process or global rate limit',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly urgentBatches = new Counter({ name: 'vigil_agent_urgent_batches_total', help: 'Urgent batches handed to the transport (records a rule can match, sent before the window ends)', registers: [this.registry] });
 
   constructor() {
     // The event-loop lag histogram samples on a timer: prom-client's default 10 ms woke the agent

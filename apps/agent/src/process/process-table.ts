@@ -27,6 +27,12 @@ export interface ProcessEntry {
   drops: Partial<Record<DropCause, number>>;
   /** Known only from a count or record: /proc had nothing (it exited before we looked). */
   partial: boolean;
+  /**
+   * Still running the image it was forked with (its parent's): created by a fork event and no exec
+   * since. An exec then is the parent's fork+exec; after one (false), further execs are the
+   * process's own. Undefined for processes found in /proc, whose history is unknown.
+   */
+  forked?: boolean;
 }
 
 /** Which processes a capture reports (none given: all but the agent). */
@@ -161,6 +167,7 @@ export class ProcessTable {
         containerId: parent.containerId,
       }),
       ancestry: [parent.exe || parent.comm, ...parent.ancestry],
+      forked: true,
     };
     const prev = this.byPid.get(ev.childTgid);
     if (prev && !prev.exited && prev.startNs !== 0 && Math.abs(prev.startNs - child.startNs) < 20e6) {
@@ -182,6 +189,7 @@ export class ProcessTable {
     e.comm = ev.comm;
     e.comms.add(ev.comm);
     e.cmdline = ev.argv;
+    e.forked = false;
     e.uid = ev.uid;
     e.gid = ev.gid;
     if (ev.ppid && ev.ppid !== e.ppid) {

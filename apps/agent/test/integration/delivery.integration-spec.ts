@@ -65,17 +65,17 @@ describe('agent run → gateway → Kafka (root, real kernel)', () => {
     const marker = `/tmp/vigil-delivery-${process.pid}-${Date.now()}`;
     const work = await runToEnd('/bin/sh', ['-c', `for i in 1 2 3 4 5; do : > ${marker}.$i; cat ${marker}.$i; done; rm -f ${marker}.*`]);
     expect(work.code).toBe(0);
-    // Wait for a batch that carries the workload's process (the window after it ran).
+    // Wait for the workload's write-opens: they leave in an urgent batch, its reads with the window.
     const found = await waitUntil(async () => {
       const records = await fx.records(1);
+      const paths: string[] = [];
       for (const r of records) {
         const b = (await fx.decode(r.value!)) as unknown as { processes: { pid: number; files: { path: string }[] }[] };
-        const p = b.processes.find((x) => x.pid === work.pid);
-        if (p) return { records, p };
+        for (const p of b.processes.filter((x) => x.pid === work.pid)) paths.push(...p.files.map((f) => f.path));
       }
-      return undefined;
+      return paths.includes(`${marker}.1`) ? { records, paths } : undefined;
     }, 60_000, 'the workload in a delivered batch');
-    expect(found.p.files.map((f) => f.path)).toContain(`${marker}.1`);
+    expect(found.paths).toContain(`${marker}.5`);
     const sequences: number[] = [];
     for (const r of found.records) {
       expect(r.key?.toString()).toBe(endpoint.id);
@@ -100,8 +100,10 @@ describe('agent run → gateway → Kafka (root, real kernel)', () => {
     await new Promise((r) => setTimeout(r, 3000));
     const perSecond = (switches() - before) / ((Date.now() - started) / 1000);
     // the ring-buffer poll (10/s), a window and its delivery every second (this test's window=1s),
-    // scrapes: ~15-25/s here; prom-client's default 10 ms event-loop sampling alone adds 100/s
-    expect(perSecond, `${perSecond.toFixed(1)} wake-ups/s`).toBeLessThan(60);
+    // scrapes: ~15-25/s here; on a busy host the urgent path adds up to 4 batches a second (the
+    // shorter polls before each, its delivery): 62/s measured with 8 test suites running beside it;
+    // prom-client's default 10 ms event-loop sampling alone adds 100/s
+    expect(perSecond, `${perSecond.toFixed(1)} wake-ups/s`).toBeLessThan(90);
     const m = await scrape(metricsPort);
     expect(m.has('vigil_agent_nodejs_eventloop_lag_seconds')).toBe(true); // still measured, once a second
   });

@@ -56,9 +56,9 @@ describe('read routes: overview, endpoint detail, activity, process tree, baseli
     // Rows as the gateway and the analyzer write them.
     const key = (n: number): Buffer => Buffer.alloc(32, n);
     await pg.query(
-      `insert into endpoints (id, name, key_hash, last_seen_at, revoked_at, drops) values
-         ($1, 'web-01', $4, now() - interval '10 seconds', null, 7), ($2, 'db-01', $5, now() - interval '1 hour', null, 5),
-         ($3, 'old-01', $6, now() - interval '1 hour', now() - interval '1 day', 1000)`,
+      `insert into endpoints (id, name, key_hash, last_seen_at, revoked_at, drops, degraded) values
+         ($1, 'web-01', $4, now() - interval '10 seconds', null, 7, 3), ($2, 'db-01', $5, now() - interval '1 hour', null, 5, null),
+         ($3, 'old-01', $6, now() - interval '1 hour', now() - interval '1 day', 1000, 40)`,
       [EP, EP_OFFLINE, EP_REVOKED, key(1), key(2), key(3)],
     );
     // One batch a minute for three days; nginx and curl share each batch. Values vary with the minute.
@@ -200,7 +200,7 @@ describe('read routes: overview, endpoint detail, activity, process tree, baseli
 
   it('shows an endpoint with its programs and their baseline phase', async () => {
     const { data } = await analyst.GET('/api/endpoints/{id}', { params: { path: { id: EP } } });
-    expect(data).toMatchObject({ id: EP, name: 'web-01', online: true, drops: 7, revokedAt: null });
+    expect(data).toMatchObject({ id: EP, name: 'web-01', online: true, drops: 7, degraded: 3, revokedAt: null });
     expect(data!.programs).toEqual([
       { programKey: `${CURL}@ab12`, program: CURL, phase: 'learning', runs: 3, firstSeen: iso(D0), lastSeen: iso(D0 + 3 * DAY_MS), activeSince: null },
       { programKey: NGINX, program: NGINX, phase: 'active', runs: 420, firstSeen: iso(D0), lastSeen: iso(D0 + 3 * DAY_MS), activeSince: iso(D0 + DAY_MS) },
@@ -281,6 +281,7 @@ describe('read routes: overview, endpoint detail, activity, process tree, baseli
     expect(response.status).toBe(200);
     expect(data!.endpoints).toEqual({ total: 2, online: 1, offline: 1 });
     expect(data!.drops).toBe(12);
+    expect(data!.degraded).toBe(3); // truncated strings and unreadable arguments: counted apart from losses
     expect(data!.eventsPerSecond).toBeCloseTo(300, 5);
     expect(data!.bucket).toBe('1h');
     expect(data!.alertsBySeverity.length).toBeGreaterThanOrEqual(6);

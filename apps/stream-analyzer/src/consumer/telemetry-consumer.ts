@@ -16,7 +16,7 @@ import type { AnalyzerMetrics } from '../metrics/analyzer.metrics';
 import type { AnalyzerRepository, PendingAcceptance } from '../repositories/analyzer.repository';
 import { isDataRejected } from '../repositories/database-errors';
 import { chunks, lagOf, nextOffset, planBatch, progressOf, type PartitionProgress } from './partition-position';
-import { WriteSetBuilder } from './write-set';
+import { isUrgentBatch, WriteSetBuilder } from './write-set';
 
 /** Settings of the consumer loop. */
 export interface ConsumerSettings {
@@ -190,13 +190,29 @@ export class TelemetryConsumer {
     return st;
   }
 
-  private async processRun(st: PartitionState, run: IncomingMessage[], control: BatchControl, highWatermark: string, poison: Poison = new Map(), isolate = false): Promise<void> {
+  private async processRun(
+    st: PartitionState,
+    run: IncomingMessage[],
+    control: BatchControl,
+    highWatermark: string,
+    poison: Poison = new Map(),
+    isolate = false,
+    predecoded?: Decoded[],
+  ): Promise<void> {
     if (isolate && run.length > 1) {
       // the database refused a run's data: find the record it refuses by writing them one by one
       for (const m of run) await this.processRun(st, [m], control, highWatermark, poison, true);
       return;
     }
-    const decoded = await this.decodeAll(run, control, poison);
+    const decoded = predecoded ?? (await this.decodeAll(run, control, poison));
+    // An urgent batch (the agent's fast path: records a rule can match) ends its transaction, so its
+    // alerts are committed without waiting for the windows fetched after it.
+    const urgent = decoded.findIndex((d) => 'batch' in d && isUrgentBatch(d.batch));
+    if (!isolate && urgent >= 0 && urgent < run.length - 1) {
+      await this.processRun(st, run.slice(0, urgent + 1), control, highWatermark, poison, false, decoded.slice(0, urgent + 1));
+      if (this.partitions.get(st.partition) !== st) return; // revoked meanwhile
+      return this.processRun(st, run.slice(urgent + 1), control, highWatermark, poison, false, decoded.slice(urgent + 1));
+    }
     const batches = decoded.flatMap((d) => ('batch' in d ? [d] : []));
     let acceptances: PendingAcceptance[];
     try {

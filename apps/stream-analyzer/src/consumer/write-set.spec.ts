@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DetectionEngine, DEFAULT_ENGINE_OPTIONS } from '../detection/engine';
 import { RuleSet } from '../detection/rules/rule-set';
 import { batch, proc } from '../testing/fixtures';
-import { activityRows, endpointRow, processRows, WriteSetBuilder } from './write-set';
+import { activityRows, currentArgv, endpointRow, mergeEndpointRow, mergeProcessRow, processRows, WriteSetBuilder } from './write-set';
 import { dispositionOf } from '../errors/analyzer.error';
 import { FleetCache } from '../baselines/fleet-cache';
 
@@ -34,6 +34,42 @@ describe('write set', () => {
     expect(set.processes).toHaveLength(1);
     expect(set.processes[0]).toMatchObject({ firstSeen: b1.windowStart, lastSeen: b2.windowEnd, exitCode: 3, exitedAt: b2.windowEnd });
     expect(processRows(b1)[0]!.startTimeNs).toBe('1000');
+  });
+
+  it('stores the argv of the image a process runs, never the argv of a child it started', () => {
+    const awk = { time: 0, filename: '/usr/bin/awk', argv: ['awk', '{print $1}'], ret: 0 };
+    // the parent bash made the fork+exec: its execs hold awk's argv, its own argv is bash's
+    const bash = proc({ pid: 10, exe: '/usr/bin/bash', comm: 'bash', execs: [awk], argv: ['bash', 'run.sh'] });
+    const child = proc({ pid: 11, ppid: 10, exe: '/usr/bin/awk', comm: 'awk', execs: [], argv: ['awk', '{print $1}'] });
+    const rows = processRows(batch(1_000_000, [bash, child]));
+    expect(rows.map((r) => [r.pid, r.exe, r.argv, r.ppid])).toEqual([
+      [10, '/usr/bin/bash', ['bash', 'run.sh'], 1],
+      [11, '/usr/bin/awk', ['awk', '{print $1}'], 10],
+    ]);
+    // agents without the field: an exec of its own exe is an exec in place; a child's exec is not its argv
+    expect(currentArgv({ ...bash, argv: undefined })).toBeNull();
+    const sleep = { time: 0, filename: '/usr/bin/sleep', argv: ['sleep', '5'], ret: 0 };
+    expect(currentArgv(proc({ exe: '/usr/bin/sleep', execs: [sleep] }))).toEqual(['sleep', '5']);
+    expect(currentArgv(proc({ exe: '/usr/bin/sleep', execs: [sleep], argv: null }))).toEqual(['sleep', '5']);
+  });
+
+  it('after an exec the later exe and argv win, and an argv never outlives its image', () => {
+    const before = processRows(batch(1_000_000, [proc({ pid: 7, exe: '/usr/bin/bash', comm: 'bash', argv: ['bash', '-c', 'exec sleep 5'] })]))[0]!;
+    const after = processRows(batch(1_010_000, [proc({ pid: 7, exe: '/usr/bin/sleep', comm: 'sleep', argv: ['sleep', '5'] })]))[0]!;
+    expect(mergeProcessRow(before, after)).toMatchObject({ exe: '/usr/bin/sleep', comm: 'sleep', argv: ['sleep', '5'], firstSeen: before.firstSeen, lastSeen: after.lastSeen });
+    expect(mergeProcessRow(before, { ...after, argv: null }).argv).toBeNull();
+    expect(mergeProcessRow(before, { ...before, argv: null, lastSeen: after.lastSeen }).argv).toEqual(['bash', '-c', 'exec sleep 5']);
+    // an urgent batch can overtake an older window: the row the agent took last wins, in either order
+    expect(mergeProcessRow(after, before)).toMatchObject({ exe: '/usr/bin/sleep', argv: ['sleep', '5'], firstSeen: before.firstSeen, lastSeen: after.lastSeen });
+    // in one transaction through the builder
+    const e = new DetectionEngine(RULES);
+    const w = new WriteSetBuilder();
+    for (const b of [
+      batch(1_000_000, [proc({ pid: 7, exe: '/usr/bin/bash', comm: 'bash', argv: ['bash'] })]),
+      batch(1_010_000, [proc({ pid: 7, exe: '/usr/bin/sleep', comm: 'sleep', argv: ['sleep', '5'], exited: true, exitCode: 0 })]),
+    ])
+      w.add(b, e.processBatch(b));
+    expect(w.seal(e).processes).toMatchObject([{ pid: 7, exe: '/usr/bin/sleep', argv: ['sleep', '5'], exitCode: 0 }]);
   });
 
   it('checkpoints every touched program once, restorable into a fresh engine with the same results', () => {
@@ -74,7 +110,22 @@ describe('write set', () => {
 
   it('takes the endpoint status from the agent figures', () => {
     const r = endpointRow(batch(5_000, [], { agentVersion: '1.2.3', drops: { ringbuf_full: 3, map_full: 4 }, agentStats: { records_per_s: 12.5 } }));
-    expect(r).toEqual({ endpointId: 'ep-1', agentVersion: '1.2.3', eventsPerS: 12.5, drops: 7, lastSeen: 5_000 });
+    expect(r).toEqual({ endpointId: 'ep-1', agentVersion: '1.2.3', eventsPerS: 12.5, drops: 7, degraded: 0, lastSeen: 5_000 });
+  });
+
+  it('counts truncated strings and failed argument reads as degraded records, not as lost events', () => {
+    const r = endpointRow(batch(5_000, [], { drops: { string_truncated: 4, read_failed: 2, ringbuf_full: 0, prog_missed: 0 } }));
+    expect(r).toMatchObject({ drops: 0, degraded: 6 });
+    expect(endpointRow(batch(5_000, [], { drops: { string_truncated: 4, spool_evicted: 1, task_storage: 2 } }))).toMatchObject({ drops: 3, degraded: 4 });
+  });
+
+  it('lets an urgent batch move last-seen without erasing the window figures', () => {
+    const window = endpointRow(batch(5_000, [], { drops: { ringbuf_full: 2, read_failed: 1 }, agentStats: { records_per_s: 10 } }));
+    const urgent = endpointRow(batch(6_000, [], { drops: {}, agentStats: { urgent: 1, urgent_records: 1 } }));
+    expect(urgent).toMatchObject({ eventsPerS: null, drops: null, degraded: null, lastSeen: 6_000 });
+    expect(mergeEndpointRow(window, urgent)).toMatchObject({ eventsPerS: 10, drops: 2, degraded: 1, lastSeen: 6_000 });
+    // a spool eviction reported by an urgent batch is a loss all the same
+    expect(endpointRow(batch(6_000, [], { drops: { spool_evicted: 5 }, agentStats: { urgent: 1 } }))).toMatchObject({ drops: 5 });
   });
 
   it('maps every error code to one consumer behaviour', () => {

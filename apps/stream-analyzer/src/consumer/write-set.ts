@@ -54,12 +54,15 @@ export interface BaselineRow {
   state: ProgramCheckpoint;
 }
 
-/** Endpoint status from its latest batch. */
+/** Endpoint status from its latest window batch (urgent batches only move lastSeen: null = keep). */
 export interface EndpointRow {
   endpointId: string;
   agentVersion: string;
   eventsPerS: number | null;
-  drops: number;
+  /** Events lost in the window (ring buffer/maps full, kernel-skipped programs, evicted batches). */
+  drops: number | null;
+  /** Records delivered with a truncated string or an argument that could not be read: not lost. */
+  degraded: number | null;
   lastSeen: number;
 }
 
@@ -127,40 +130,108 @@ export function activityRows(b: TelemetryBatch, alerts: Alert[]): ActivityRow[] 
   return [...byProgram.values()].map(({ pids, ...row }) => ({ ...row, processes: pids.size }));
 }
 
-/** Process rows of one batch (argv: the last successful exec the process made, which is what it runs now). */
+/**
+ * The argv of the image a process runs now. Agents send it (`argv`); `execs` are the calls the
+ * process *made*, which after fork+exec are the parent's record of the child it started (bash's
+ * `execs` hold awk's argv), so they say nothing about the process's own argv. For agents that did
+ * not send `argv` (read through the current schema it is null), the last successful exec of its own
+ * exe is taken (an exec in place), else null.
+ */
+export function currentArgv(p: TelemetryBatch['processes'][number]): string[] | null {
+  if (p.argv) return p.argv;
+  const own = [...p.execs].reverse().find((e) => e.ret === 0 && e.filename === p.exe);
+  return own ? own.argv : null;
+}
+
+/** Process rows of one batch: exe, argv and parent as the agent knew them when it sent the batch. */
 export function processRows(b: TelemetryBatch): ProcessRow[] {
-  return b.processes.map((p) => {
-    const exec = [...p.execs].reverse().find((e) => e.ret === 0);
-    return {
-      endpointId: b.endpointId,
-      bootId: b.host.bootId,
-      pid: p.pid,
-      startTimeNs: String(p.startTimeNs),
-      ppid: p.ppid,
-      exe: p.exe,
-      comm: p.comm,
-      uid: p.uid,
-      containerId: p.containerId ?? null,
-      ancestry: p.ancestry,
-      argv: exec ? exec.argv : null,
-      firstSeen: b.windowStart,
-      lastSeen: b.windowEnd,
-      exitedAt: p.exited ? b.windowEnd : null,
-      exitCode: p.exited ? (p.exitCode ?? null) : null,
-    };
-  });
+  return b.processes.map((p) => ({
+    endpointId: b.endpointId,
+    bootId: b.host.bootId,
+    pid: p.pid,
+    startTimeNs: String(p.startTimeNs),
+    ppid: p.ppid,
+    exe: p.exe,
+    comm: p.comm,
+    uid: p.uid,
+    containerId: p.containerId ?? null,
+    ancestry: p.ancestry,
+    argv: currentArgv(p),
+    firstSeen: b.windowStart,
+    lastSeen: b.windowEnd,
+    exitedAt: p.exited ? b.windowEnd : null,
+    exitCode: p.exited ? (p.exitCode ?? null) : null,
+  }));
+}
+
+/**
+ * Merge two rows of one process: the exe, comm, parent and argv of the row the agent took later
+ * (larger lastSeen: an urgent batch may arrive before an older window) win — an exec between the
+ * two replaced them; an argv missing from it is kept only while the exe is the same (an argv never
+ * outlives the image it belongs to); times and exit accumulate.
+ */
+export function mergeProcessRow(a: ProcessRow, b: ProcessRow): ProcessRow {
+  const [older, newer] = b.lastSeen >= a.lastSeen ? [a, b] : [b, a];
+  return {
+    ...newer,
+    firstSeen: Math.min(a.firstSeen, b.firstSeen),
+    lastSeen: newer.lastSeen,
+    argv: newer.argv ?? (newer.exe === older.exe ? older.argv : null),
+    containerId: newer.containerId ?? older.containerId,
+    exitedAt: older.exitedAt ?? newer.exitedAt,
+    exitCode: older.exitCode ?? newer.exitCode,
+  };
+}
+
+/**
+ * Drop causes that degrade a record without losing it (a string cut at its limit, an argument the
+ * kernel could not read): counted and shown, but the endpoint is not "dropping events" for them.
+ * Every other cause (ringbuf_full, *_map_full, task_storage, prog_missed, spool_evicted, causes added
+ * later) is a loss.
+ */
+export const DEGRADED_CAUSES: ReadonlySet<string> = new Set(['string_truncated', 'read_failed']);
+
+/** Lost and degraded totals of a batch's drop counters. */
+export function dropTotals(drops: Record<string, number>): { lost: number; degraded: number } {
+  let lost = 0;
+  let degraded = 0;
+  for (const [cause, n] of Object.entries(drops)) {
+    if (DEGRADED_CAUSES.has(cause)) degraded += n;
+    else lost += n;
+  }
+  return { lost, degraded };
+}
+
+/** An urgent batch (the agent's fast path): a few rule-relevant records, no counts, no drop figures. */
+export function isUrgentBatch(b: TelemetryBatch): boolean {
+  return (b.agentStats?.urgent ?? 0) > 0;
 }
 
 /** Endpoint status row of a batch (events/s from the agent's own figure when it sent one). */
 export function endpointRow(b: TelemetryBatch): EndpointRow {
+  const { lost, degraded } = dropTotals(b.drops);
+  // the transport reports spool evictions in whatever batch comes next, urgent ones included
+  if (isUrgentBatch(b)) return { endpointId: b.endpointId, agentVersion: b.agentVersion, eventsPerS: null, drops: lost > 0 ? lost : null, degraded: null, lastSeen: b.windowEnd };
   const stats = b.agentStats ?? {};
   const rate = stats.records_per_s ?? stats.events_per_second;
   return {
     endpointId: b.endpointId,
     agentVersion: b.agentVersion,
     eventsPerS: typeof rate === 'number' && Number.isFinite(rate) ? rate : null,
-    drops: Object.values(b.drops).reduce((s, n) => s + n, 0),
+    drops: lost,
+    degraded,
     lastSeen: b.windowEnd,
+  };
+}
+
+/** The endpoint status after two rows: the later one's figures, the earlier's where the later has none. */
+export function mergeEndpointRow(prev: EndpointRow, row: EndpointRow): EndpointRow {
+  const [older, newer] = prev.lastSeen <= row.lastSeen ? [prev, row] : [row, prev];
+  return {
+    ...newer,
+    eventsPerS: newer.eventsPerS ?? older.eventsPerS,
+    drops: newer.drops ?? older.drops,
+    degraded: newer.degraded ?? older.degraded,
   };
 }
 
@@ -184,16 +255,11 @@ export class WriteSetBuilder {
     for (const row of processRows(b)) {
       const k = `${row.endpointId}/${row.bootId}/${row.pid}/${row.startTimeNs}`;
       const prev = this.processes.get(k);
-      this.processes.set(
-        k,
-        prev
-          ? { ...row, firstSeen: Math.min(prev.firstSeen, row.firstSeen), argv: row.argv ?? prev.argv, exitedAt: row.exitedAt ?? prev.exitedAt, exitCode: row.exitCode ?? prev.exitCode }
-          : row,
-      );
+      this.processes.set(k, prev ? mergeProcessRow(prev, row) : row);
     }
     const ep = endpointRow(b);
     const prevEp = this.endpoints.get(ep.endpointId);
-    if (!prevEp || prevEp.lastSeen <= ep.lastSeen) this.endpoints.set(ep.endpointId, ep);
+    this.endpoints.set(ep.endpointId, prevEp ? mergeEndpointRow(prevEp, ep) : ep);
     for (const p of b.processes) this.touch(b.endpointId, programIdentity(p).key);
   }
 

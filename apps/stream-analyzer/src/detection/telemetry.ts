@@ -83,6 +83,8 @@ export interface ProcessActivity {
   execs: ExecEvent[];
   network: NetworkOp[];
   security: SecurityEvent[];
+  /** argv of the image the process runs now (null: unknown; absent from agents before it was added). */
+  argv?: string[] | null;
 }
 
 /** One agent batch: everything observed on one endpoint during one window. */

@@ -220,6 +220,7 @@ export class AnalyzerRepository {
       );
     }
     if (set.processes.length > 0) {
+      const NEWER = 'excluded.last_seen >= processes.last_seen';
       await c.query(
         `insert into processes (endpoint_id, boot_id, pid, start_time_ns, ppid, exe, comm, uid, container_id, ancestry, argv, first_seen, last_seen, exited_at, exit_code)
          select x.endpoint_id::uuid, x.boot_id, x.pid, x.start_time_ns::bigint, x.ppid, x.exe, x.comm, x.uid, x.container_id,
@@ -229,9 +230,17 @@ export class AnalyzerRepository {
          from jsonb_to_recordset($1::jsonb) as x(endpoint_id text, boot_id text, pid int, start_time_ns text, ppid int, exe text, comm text, uid int,
               container_id text, ancestry jsonb, argv jsonb, fs float8, ls float8, ex float8, exit_code int)
          on conflict (endpoint_id, boot_id, pid, start_time_ns) do update set
-           ppid = excluded.ppid, exe = excluded.exe, comm = excluded.comm, uid = excluded.uid,
-           container_id = coalesce(excluded.container_id, processes.container_id), ancestry = excluded.ancestry,
-           argv = coalesce(excluded.argv, processes.argv),
+           -- what the process runs now comes from the row the agent took last (an urgent batch can
+           -- overtake an older window); an argv never outlives its image: kept only while the exe is unchanged
+           ppid = case when ${NEWER} then excluded.ppid else processes.ppid end,
+           exe = case when ${NEWER} then excluded.exe else processes.exe end,
+           comm = case when ${NEWER} then excluded.comm else processes.comm end,
+           uid = case when ${NEWER} then excluded.uid else processes.uid end,
+           container_id = coalesce(excluded.container_id, processes.container_id),
+           ancestry = case when ${NEWER} then excluded.ancestry else processes.ancestry end,
+           argv = case when not ${NEWER} then processes.argv
+                       when excluded.exe is distinct from processes.exe then excluded.argv
+                       else coalesce(excluded.argv, processes.argv) end,
            first_seen = least(processes.first_seen, excluded.first_seen), last_seen = greatest(processes.last_seen, excluded.last_seen),
            exited_at = coalesce(processes.exited_at, excluded.exited_at), exit_code = coalesce(processes.exit_code, excluded.exit_code)`,
         [
@@ -287,11 +296,25 @@ export class AnalyzerRepository {
     }
     if (set.endpoints.length > 0) {
       await c.query(
-        `update endpoints e set agent_version = x.agent_version, events_per_s = x.eps, drops = x.drops,
+        // an urgent batch carries no figures (null; losses only when the spool evicted): it keeps the window's
+        `update endpoints e set agent_version = x.agent_version, events_per_s = case when x.urgent then e.events_per_s else x.eps end,
+                drops = coalesce(x.drops, e.drops), degraded = coalesce(x.degraded, e.degraded),
                 last_seen_at = greatest(e.last_seen_at, ${ms('x.ls')})
-         from jsonb_to_recordset($1::jsonb) as x(endpoint_id text, agent_version text, eps float8, drops bigint, ls float8)
+         from jsonb_to_recordset($1::jsonb) as x(endpoint_id text, agent_version text, eps float8, drops bigint, degraded bigint, urgent boolean, ls float8)
          where e.id = x.endpoint_id::uuid`,
-        [pgJson(set.endpoints.map((e) => ({ endpoint_id: e.endpointId, agent_version: e.agentVersion, eps: e.eventsPerS, drops: e.drops, ls: e.lastSeen })))],
+        [
+          pgJson(
+            set.endpoints.map((e) => ({
+              endpoint_id: e.endpointId,
+              agent_version: e.agentVersion,
+              eps: e.eventsPerS,
+              drops: e.drops,
+              degraded: e.degraded,
+              urgent: e.degraded === null, // only urgent batches carry no degraded figure
+              ls: e.lastSeen,
+            })),
+          ),
+        ],
       );
     }
     if (set.acceptances.length > 0) {

@@ -110,6 +110,8 @@ export interface ProcessActivity {
   network: Array<NetworkOp>;
   /** Security-relevant calls: ptrace, mprotect/mmap with PROT_EXEC, setuid family, module loads, memfd_create, stdio wired to a socket. */
   security: Array<SecurityEvent>;
+  /** argv of the image this process runs now (its last successful exec, or /proc when it was seen running); null when unknown. `execs` are the calls it made, which after fork+exec start another program. — default null */
+  argv: null | Array<string>;
 }
 
 /** One agent batch: everything observed on one endpoint during one window. Key in Kafka: endpointId. — Avro record dev.vigil.telemetry.v1.TelemetryBatch */
@@ -500,6 +502,18 @@ export const TelemetryBatchV1Schema = {
                   ]
                 }
               }
+            },
+            {
+              "name": "argv",
+              "type": [
+                "null",
+                {
+                  "type": "array",
+                  "items": "string"
+                }
+              ],
+              "default": null,
+              "doc": "argv of the image this process runs now (its last successful exec, or /proc when it was seen running); null when unknown. `execs` are the calls it made, which after fork+exec start another program."
             }
           ]
         }

@@ -28,6 +28,11 @@ export class EndpointEntity {
   @Column({ name: 'events_per_s', type: 'double precision', nullable: true })
   eventsPerS!: number | null;
 
+  /** Events lost in the endpoint's latest window (ring buffer or maps full, skipped programs, evicted batches). */
   @Column({ type: 'bigint', nullable: true })
   drops!: string | null;
+
+  /** Records of the latest window delivered with a truncated string or an unreadable argument (not lost). */
+  @Column({ type: 'bigint', nullable: true })
+  degraded!: string | null;
 }

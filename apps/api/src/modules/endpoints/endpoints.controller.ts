@@ -18,6 +18,7 @@ export function toEndpointDto(e: EndpointEntity): EndpointDto {
     agentVersion: e.agentVersion,
     eventsPerS: e.eventsPerS,
     drops: e.drops === null ? null : Number(e.drops),
+    degraded: e.degraded === null ? null : Number(e.degraded),
   };
 }
 

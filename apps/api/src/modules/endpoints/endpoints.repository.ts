@@ -8,7 +8,10 @@ import { EndpointEntity } from './endpoint.entity';
 export interface EndpointCounts {
   total: number;
   online: number;
+  /** Events lost (latest window of each endpoint, summed). */
   drops: number;
+  /** Records delivered degraded, not lost (latest window of each endpoint, summed). */
+  degraded: number;
 }
 
 @Injectable()
@@ -34,12 +37,12 @@ export class EndpointsRepository {
     const rows = (await this.repo.query(
       `select count(*)::int total,
               (count(*) filter (where last_seen_at > now() - make_interval(secs => $1::double precision / 1000)))::int online,
-              coalesce(sum(drops), 0)::text drops
+              coalesce(sum(drops), 0)::text drops, coalesce(sum(degraded), 0)::text degraded
          from endpoints where revoked_at is null`,
       [onlineWindowMs],
-    )) as { total: number; online: number; drops: string }[];
+    )) as { total: number; online: number; drops: string; degraded: string }[];
     const r = rows[0]!;
-    return { total: r.total, online: r.online, drops: Number(r.drops) };
+    return { total: r.total, online: r.online, drops: Number(r.drops), degraded: Number(r.degraded) };
   }
 
   /** Replace the key hash of a live endpoint; resolves false when it is absent or revoked. */

@@ -24,6 +24,7 @@ export class OverviewController {
       endpoints: { total: o.endpoints.total, online: o.endpoints.online, offline: o.endpoints.total - o.endpoints.online },
       eventsPerSecond: o.eventsPerSecond,
       drops: o.endpoints.drops,
+      degraded: o.endpoints.degraded,
       alertsBySeverity: o.alertsBySeverity.map((b) => ({ bucket: b.bucket.toISOString(), info: b.info, low: b.low, medium: b.medium, high: b.high, critical: b.critical })),
       newestAlerts: o.newestAlerts.map(toAlertDto),
     };

@@ -27,7 +27,10 @@ export class EndpointDto {
   @ApiProperty({ nullable: true, type: String }) lastSeenAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) agentVersion!: string | null;
   @ApiProperty({ nullable: true, type: Number }) eventsPerS!: number | null;
-  @ApiProperty({ nullable: true, type: Number }) drops!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'events lost in the latest window (ring buffer or kernel maps full, programs the kernel skipped, spooled batches evicted): > 0 means the endpoint is dropping events' })
+  drops!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'records of the latest window delivered degraded (a string truncated at its limit, an argument the kernel could not read): counted, not lost' })
+  degraded!: number | null;
 }
 
 export class EndpointDetailDto extends EndpointDto {

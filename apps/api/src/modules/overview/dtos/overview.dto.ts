@@ -26,7 +26,8 @@ export class OverviewDto {
   @ApiProperty({ description: 'bucket width of alertsBySeverity', example: '1h' }) bucket!: string;
   @ApiProperty({ type: EndpointCountsDto }) endpoints!: EndpointCountsDto;
   @ApiProperty({ description: 'system calls per second across the fleet over the 5 minutes before `to`' }) eventsPerSecond!: number;
-  @ApiProperty({ description: 'events the agents could not deliver (sum of their drop counters)' }) drops!: number;
+  @ApiProperty({ description: 'events the agents lost in their latest window (ring buffer or kernel maps full, skipped programs, evicted batches)' }) drops!: number;
+  @ApiProperty({ description: 'records the agents delivered degraded in their latest window (truncated strings, unreadable arguments): counted, not lost' }) degraded!: number;
   @ApiProperty({ type: [SeverityBucketDto], description: 'alerts raised per bucket and severity, every bucket of the range present' }) alertsBySeverity!: SeverityBucketDto[];
   @ApiProperty({ type: [AlertDto], description: 'the 10 newest alerts of the range' }) newestAlerts!: AlertDto[];
 }

@@ -30,13 +30,13 @@ export default function EndpointDetailPage() {
   );
 }
 
-function Stat({ label, value }: { label: string; value: React.ReactNode }) {
+function Stat({ label, value, hint, color }: { label: string; value: React.ReactNode; hint?: string; color?: string }) {
   return (
-    <Card withBorder padding="sm">
+    <Card withBorder padding="sm" title={hint}>
       <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
         {label}
       </Text>
-      <Text size="lg" fw={600}>
+      <Text size="lg" fw={600} c={color}>
         {value}
       </Text>
     </Card>
@@ -59,11 +59,12 @@ function EndpointView({ endpoint: e }: { endpoint: EndpointDetail }) {
         </Title>
         <HealthBadge health={healthOf(e)} />
       </Group>
-      <SimpleGrid cols={5}>
+      <SimpleGrid cols={6}>
         <Stat label="Last seen" value={formatAgo(e.lastSeenAt)} />
         <Stat label="Agent version" value={e.agentVersion ?? '—'} />
         <Stat label="Events/s" value={formatDecimal(e.eventsPerS)} />
-        <Stat label="Drops" value={formatNumber(e.drops)} />
+        <Stat label="Lost events" value={formatNumber(e.drops)} hint="last window: ring buffer or maps full, evicted batches" color={(e.drops ?? 0) > 0 ? 'orange.8' : undefined} />
+        <Stat label="Degraded records" value={formatNumber(e.degraded)} hint="last window: truncated strings, unreadable arguments (not lost)" />
         <Stat label="Programs" value={formatNumber(e.programs.length)} />
       </SimpleGrid>
       <Card withBorder>

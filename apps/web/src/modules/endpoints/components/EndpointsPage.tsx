@@ -32,7 +32,8 @@ export default function EndpointsPage() {
                 <Table.Th>Last seen</Table.Th>
                 <Table.Th>Agent version</Table.Th>
                 <Table.Th ta="right">Events/s</Table.Th>
-                <Table.Th ta="right">Drops</Table.Th>
+                <Table.Th ta="right">Lost</Table.Th>
+                <Table.Th ta="right">Degraded</Table.Th>
                 <Table.Th>Enrolled</Table.Th>
               </Table.Tr>
             </Table.Thead>
@@ -61,6 +62,11 @@ export default function EndpointsPage() {
                   <Table.Td ta="right">
                     <Text size="sm" c={(e.drops ?? 0) > 0 ? 'orange.8' : undefined}>
                       {formatNumber(e.drops)}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td ta="right">
+                    <Text size="sm" title="records delivered with a truncated string or an unreadable argument (not lost)">
+                      {formatNumber(e.degraded)}
                     </Text>
                   </Table.Td>
                   <Table.Td>

@@ -28,6 +28,8 @@ describe('healthOf', () => {
   it('tells online, dropping, offline, never seen and revoked apart', () => {
     expect(healthOf({ ...ENDPOINT, lastSeenAt: '2026-12-01T11:59:30Z' }, now)).toBe('online');
     expect(healthOf({ ...ENDPOINT, lastSeenAt: '2026-12-01T11:59:30Z', drops: 3 }, now)).toBe('dropping');
+    // truncated strings and unreadable arguments degrade records; nothing was lost
+    expect(healthOf({ ...ENDPOINT, lastSeenAt: '2026-12-01T11:59:30Z', drops: 0, degraded: 40 }, now)).toBe('online');
     expect(healthOf({ ...ENDPOINT, lastSeenAt: '2026-12-01T11:50:00Z' }, now)).toBe('offline');
     expect(healthOf({ ...ENDPOINT, lastSeenAt: null }, now)).toBe('never seen');
     expect(healthOf({ ...ENDPOINT, revokedAt: '2026-12-01T11:00:00Z' }, now)).toBe('revoked');

@@ -21,6 +21,8 @@ export function healthOf(e: Endpoint, now = Date.now()): Health {
   if (e.revokedAt) return 'revoked';
   if (!e.lastSeenAt) return 'never seen';
   if (now - new Date(e.lastSeenAt).getTime() > OFFLINE_AFTER_MS) return 'offline';
+  // only events actually lost make an endpoint "dropping"; degraded records (a truncated string, an
+  // unreadable argument) are counted apart and shown, but nothing was lost
   if ((e.drops ?? 0) > 0) return 'dropping';
   return 'online';
 }

@@ -58,7 +58,12 @@ function OverviewView({ overview: o }: { overview: Overview }) {
         <Stat label="Endpoints online" value={formatNumber(o.endpoints.online)} hint={`of ${formatNumber(o.endpoints.total)} enrolled`} color="green.8" />
         <Stat label="Endpoints offline" value={formatNumber(o.endpoints.offline)} hint="nothing received for 2 min" color={o.endpoints.offline > 0 ? 'red.8' : undefined} />
         <Stat label="Events per second" value={formatDecimal(o.eventsPerSecond)} hint="system calls, last 5 min" />
-        <Stat label="Dropped events" value={formatNumber(o.drops)} hint="not delivered by the agents" color={o.drops > 0 ? 'orange.8' : undefined} />
+        <Stat
+          label="Lost events"
+          value={formatNumber(o.drops)}
+          hint={`latest windows; ${formatNumber(o.degraded)} records degraded (truncated, not lost)`}
+          color={o.drops > 0 ? 'orange.8' : undefined}
+        />
         <Stat label="Alerts in window" value={formatNumber(total)} hint={`since ${formatTime(o.from)}`} />
       </SimpleGrid>
       <Card withBorder mb="md">

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { OpenUrgency, PathPrefixes, isWriteOpen, urgentNet } from './urgent-events';
+
+describe('urgent events', () => {
+  const u = new OpenUrgency(['/opt/app/secrets/']);
+  const at = (path: string, flags = 0, tgid = 42): boolean => u.urgent({ tgid, path, flags });
+
+  it('knows write-opens by access mode and creation flags', () => {
+    expect(isWriteOpen(0)).toBe(false);
+    expect(isWriteOpen(0o2000000)).toBe(false); // O_CLOEXEC
+    expect(isWriteOpen(0o1)).toBe(true);
+    expect(isWriteOpen(0o2)).toBe(true);
+    expect(isWriteOpen(0o100)).toBe(true);
+    expect(isWriteOpen(0o2000)).toBe(true);
+  });
+
+  it('makes sensitive reads and non-routine writes urgent, routine ones not', () => {
+    for (const p of ['/etc/shadow', '/etc/sudoers.d/x', '/root/.ssh/id_rsa', '/home/ann/.ssh/id_ed25519', '/home/ann/.aws/credentials', '/etc/cron.d/x', '/var/spool/cron/crontabs/root', '/etc/systemd/system/x.service', '/etc/profile.d/a.sh', '/home/ann/.bash_history', '/dev/mem', '/opt/app/secrets/key'])
+      expect(at(p), p).toBe(true);
+    for (const p of ['/etc/passwd', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/etc/ld.so.cache', '/home/ann/notes.txt', '/dev/urandom', '/dev/null', '/proc/self/status', '/proc/42/maps'])
+      expect(at(p), p).toBe(false);
+    expect(at('/tmp/x', 0o101)).toBe(true);
+    expect(at('/usr/bin/evil', 0o1101)).toBe(true);
+    expect(at('out.o', 0o1101)).toBe(true);
+    for (const p of ['/dev/null', '/dev/pts/3', '/proc/self/attr/current', '/sys/fs/cgroup/x']) expect(at(p, 0o1), p).toBe(false);
+  });
+
+  it("makes another process's memory, environment or maps urgent, not its own", () => {
+    expect(at('/proc/77/mem', 2)).toBe(true);
+    expect(at('/proc/77/environ')).toBe(true);
+    expect(at('/proc/42/environ')).toBe(false);
+    expect(at('/proc/77/status')).toBe(false);
+  });
+
+  it('matches * as one path component', () => {
+    const p = new PathPrefixes(['/home/*/.kube/']);
+    expect(p.matches('/home/ann/.kube/config')).toBe(true);
+    expect(p.matches('/home/ann/x/.kube/config')).toBe(false);
+  });
+
+  it('sends inet network calls at once, unix ones with the window', () => {
+    expect(urgentNet({ family: 2 })).toBe(true);
+    expect(urgentNet({ family: 10 })).toBe(true);
+    expect(urgentNet({ family: 1 })).toBe(false);
+  });
+});

@@ -1,0 +1,125 @@
+import type { NetEvent, OpenEvent } from '@vigil/bpf';
+import { familyName } from '../output/records';
+
+/**
+ * Which records leave the agent at once instead of waiting for the window (issue 15.5): those a
+ * known-bad rule can match. Execs and security records always are; opens and network calls when
+ * they are security-relevant by the tests below. Everything else (the bulk: reads of libraries,
+ * locale files, /proc of itself, unix sockets) waits for the window, where it costs nothing extra.
+ */
+
+const O_ACCMODE = 0o3;
+const O_CREAT = 0o100;
+const O_TRUNC = 0o1000;
+const O_APPEND = 0o2000;
+
+/** Whether the open could change the file (write or read-write access, create, truncate, append). */
+export function isWriteOpen(flags: number): boolean {
+  return (flags & O_ACCMODE) !== 0 || (flags & (O_CREAT | O_TRUNC | O_APPEND)) !== 0;
+}
+
+/** Write-opens below these are routine (terminals, procfs/sysfs knobs, the null device): never urgent by themselves. */
+const ROUTINE_WRITES = ['/proc/', '/sys/', '/dev/pts/', '/dev/null', '/dev/tty', '/dev/ptmx', '/dev/shm/sem.', '/dev/urandom', '/dev/random', '/dev/full', '/dev/zero'];
+
+/**
+ * Paths whose mere reading is security-relevant (credentials, persistence locations, binaries'
+ * configuration), as prefixes; `*` stands for one path component (a user's home).
+ */
+export const SENSITIVE_PATHS: readonly string[] = [
+  '/etc/shadow',
+  '/etc/gshadow',
+  '/etc/security/opasswd',
+  '/etc/sudoers',
+  '/etc/ssh/',
+  '/etc/ld.so.preload',
+  '/etc/cron',
+  '/etc/anacrontab',
+  '/var/spool/cron/',
+  '/var/spool/at',
+  '/etc/at.',
+  '/etc/systemd/',
+  '/lib/systemd/system',
+  '/usr/lib/systemd/system',
+  '/etc/init.d/',
+  '/etc/rc.local',
+  '/etc/profile',
+  '/etc/bash.bashrc',
+  '/etc/environment',
+  '/etc/udev/rules.d/',
+  '/etc/krb5.keytab',
+  '/etc/pam.d/',
+  '/etc/kubernetes/',
+  '/var/lib/kubelet/',
+  '/root/',
+  '/home/*/.ssh/',
+  '/home/*/.bash_history',
+  '/home/*/.zsh_history',
+  '/home/*/.python_history',
+  '/home/*/.mysql_history',
+  '/home/*/.bashrc',
+  '/home/*/.profile',
+  '/home/*/.bash_profile',
+  '/home/*/.bash_logout',
+  '/home/*/.zshrc',
+  '/home/*/.aws/',
+  '/home/*/.kube/',
+  '/home/*/.config/gcloud/',
+  '/home/*/.azure/',
+  '/home/*/.docker/config.json',
+  '/home/*/.gnupg/',
+  '/home/*/.local/share/keyrings/',
+  '/home/*/.config/systemd/',
+  '/dev/',
+];
+
+/** Sensitive-path prefixes compiled once: `*` matches one path component. */
+export class PathPrefixes {
+  private readonly plain: string[] = [];
+  private readonly patterns: RegExp[] = [];
+
+  constructor(prefixes: readonly string[]) {
+    for (const p of prefixes) {
+      if (p.includes('*')) this.patterns.push(new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')}`));
+      else this.plain.push(p);
+    }
+  }
+
+  matches(path: string): boolean {
+    for (const p of this.plain) if (path.startsWith(p)) return true;
+    for (const r of this.patterns) if (r.test(path)) return true;
+    return false;
+  }
+}
+
+/** /proc/PID/{mem,environ,maps,…} of another process (reading one's own is routine). */
+const OTHER_PROC = /^\/proc\/(\d+)\/(mem|environ|maps|smaps|pagemap|auxv|stack|syscall)$/;
+
+/** Urgency test for opens, built once from the default sensitive paths and the configured extra ones. */
+export class OpenUrgency {
+  private readonly sensitive: PathPrefixes;
+  private readonly routineWrites = new PathPrefixes(ROUTINE_WRITES);
+
+  constructor(extraPaths: readonly string[] = []) {
+    this.sensitive = new PathPrefixes([...SENSITIVE_PATHS, ...extraPaths]);
+  }
+
+  /** Any write-open outside the routine places, a read of a sensitive path, another process's memory or environment. */
+  urgent(ev: Pick<OpenEvent, 'tgid' | 'path' | 'flags'>): boolean {
+    const path = ev.path;
+    if (path.startsWith('/proc/')) {
+      const m = OTHER_PROC.exec(path);
+      return m !== null && Number(m[1]) !== ev.tgid;
+    }
+    if (isWriteOpen(ev.flags)) return !this.routineWrites.matches(path); // relative paths too: the kernel reports them as given
+    if (!this.sensitive.matches(path)) return false;
+    // reading a device below /dev is routine unless it is memory or a disk
+    if (path.startsWith('/dev/')) return /^\/dev\/(mem|kmem|port|sd|nvme|vd|xvd|dm-|mapper\/|disk\/|loop)/.test(path);
+    return true;
+  }
+}
+
+/** inet/inet6 connect, accept, bind and listen; unix sockets (dbus, journald, nscd: constant) wait for the window. */
+export function urgentNet(ev: Pick<NetEvent, 'family'>): boolean {
+  const f = familyName(ev.family);
+  return f === 'inet' || f === 'inet6';
+}
