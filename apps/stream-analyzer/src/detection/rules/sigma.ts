@@ -2,7 +2,8 @@ import { parse } from 'yaml';
 import type { Severity } from '../finding';
 import { RuleFileError, type CompiledRule, type ProcessView, type RuleEvent, type RuleEventType, type RuleSource } from './compiled-rule';
 import { compileCidr, compileNumeric, compileString, escapeRe, type Matcher } from './matchers';
-import { TACTICS, type TacticId } from './rule-schema';
+import { testCaseSchema, TACTICS, type TacticId } from './rule-schema';
+import { z } from 'zod';
 
 /**
  * Sigma rules (https://sigmahq.io, specification v2) compiled to our rule predicates. Supported:
@@ -103,6 +104,8 @@ interface SigmaDoc {
   detection?: Record<string, unknown>;
   falsepositives?: unknown;
   level?: unknown;
+  /** Our extension (Sigma allows custom attributes): the same embedded tests as native rules. */
+  tests?: unknown;
 }
 
 /** Compile one Sigma file into a rule; throws {@link RuleFileError} naming the file, rule and field. */
@@ -138,6 +141,12 @@ export function compileSigmaRule(s: RuleSource): CompiledRule {
   const searches = new Map<string, (r: SigmaRecord) => boolean>();
   for (const [name, body] of Object.entries(named)) searches.set(name, compileSearch(body, name, m, fail));
   const predicate = compileCondition(condition as string, searches, fail);
+  let tests: CompiledRule['tests'];
+  if (doc.tests !== undefined) {
+    const res = z.object({ match: z.array(testCaseSchema), nomatch: z.array(testCaseSchema) }).strict().safeParse(doc.tests);
+    if (!res.success) fail(`tests: ${res.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    tests = res.data;
+  }
   const fp = Array.isArray(doc.falsepositives) ? doc.falsepositives.map(String) : [];
   const id = `sigma-${s.file.slice(SIGMA_DIR.length).replace(/\.ya?ml$/, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
   return {
@@ -160,6 +169,7 @@ export function compileSigmaRule(s: RuleSource): CompiledRule {
     process: () => true,
     match: (e, p) => (!m.accept || m.accept(e)) && predicate((name) => m.fields[name]!.read(e, p)),
     exceptions: [],
+    tests,
   };
 }
 
