@@ -106,6 +106,8 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
 
   try {
     await untilUp(() => migrate(pool), 'database', 'applying migrations', health, log, isDatabaseUnavailable, abort.signal);
+    await untilUp(() => repo.publishRules(rules.catalogue), 'database', 'publishing the rule catalogue', health, log, isDatabaseUnavailable, abort.signal);
+    log.info({ rules: rules.ids.length }, 'rule catalogue loaded and published');
     const schemas = new SubjectSchemas(registry, subjectForTopic(config.telemetryTopic));
     await untilUp(() => schemas.refresh(), 'registry', 'reading the telemetry subject', health, log, isRetriable, abort.signal);
     const decoder = new TelemetryDecoder(schemas);
