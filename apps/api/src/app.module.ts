@@ -13,6 +13,7 @@ import { EndpointsModule } from './modules/endpoints/endpoints.module';
 import { HealthModule } from './modules/health/health.module';
 import { OverviewModule } from './modules/overview/overview.module';
 import { ProcessesModule } from './modules/processes/processes.module';
+import { RulesModule } from './modules/rules/rules.module';
 import { UsersModule } from './modules/users/users.module';
 
 /** Never logged: session cookies in both directions and CSRF tokens. */
@@ -45,6 +46,7 @@ export class AppModule {
         AlertsModule,
         ActivityModule,
         ProcessesModule,
+        RulesModule,
         BaselinesModule,
         OverviewModule,
       ],
