@@ -14,6 +14,8 @@ export interface RuleEvent {
   baselineKey: string;
   /** `exec`, the access mode, the network op or the security kind. */
   kind: string;
+  /** When it happened (ms, agent clock): execs and security events. */
+  time?: number;
   /** Event fields by name (security args; `path`/`flags`/`mode` for files; `filename`/`argv` for execs; `addr`/`port`/`op`/`family` for network). */
   args: Record<string, string>;
 }

@@ -77,14 +77,18 @@ function compileException(x: RuleException): (e: RuleEvent, p: ProcessView) => b
 }
 
 /** Compile the event-level conditions of a native rule. */
-function compileEvent(r: Rule): (e: RuleEvent) => boolean {
+function compileEvent(r: Rule): (e: RuleEvent, p: ProcessView) => boolean {
   switch (r.event) {
     case 'process':
       return () => true;
     case 'exec': {
       const filename = str(r.exec?.filename);
       const argv = str(r.exec?.argv);
-      return (e) => (!filename || filename(e.args.filename!)) && (!argv || argv(e.args.argv!));
+      const after = r.exec?.afterSecurity ? new Set(r.exec.afterSecurity) : undefined;
+      return (e, p) =>
+        (!filename || filename(e.args.filename!)) &&
+        (!argv || argv(e.args.argv!)) &&
+        (!after || p.activity.security.some((s) => after.has(s.kind) && s.time <= (e.time ?? Infinity)));
     }
     case 'file': {
       const f = r.file!;

@@ -121,7 +121,7 @@ export const testCaseSchema = z
     ancestry: strings.optional(),
     containerId: z.string().optional(),
     files: z.array(z.object({ path: z.string(), flags: z.union([z.string(), z.number()]).default(0), ret: z.number().int().default(3) }).strict()).optional(),
-    execs: z.array(z.object({ filename: z.string(), argv: strings, ret: z.number().int().default(0) }).strict()).optional(),
+    execs: z.array(z.object({ filename: z.string(), argv: strings, ret: z.number().int().default(0), time: z.number().default(0) }).strict()).optional(),
     network: z
       .array(
         z
@@ -136,7 +136,7 @@ export const testCaseSchema = z
           .strict(),
       )
       .optional(),
-    security: z.array(z.object({ kind: z.string(), args: z.record(z.string(), z.string()).default({}), ret: z.number().int().default(0) }).strict()).optional(),
+    security: z.array(z.object({ kind: z.string(), args: z.record(z.string(), z.string()).default({}), ret: z.number().int().default(0), time: z.number().default(0) }).strict()).optional(),
     /** The program's baseline is still learning (default false: an active, empty baseline). */
     learning: z.boolean().optional(),
   })
@@ -155,7 +155,15 @@ export const ruleSchema = z
     /** `process`: once per process-window, on `process` conditions alone. */
     event: z.enum(['process', 'exec', 'file', 'network', 'security']),
     process: processCondSchema.optional(),
-    exec: z.object({ filename: stringMatchSchema.optional(), argv: stringMatchSchema.optional() }).strict().optional(),
+    exec: z
+      .object({
+        filename: stringMatchSchema.optional(),
+        argv: stringMatchSchema.optional(),
+        /** The same process made one of these security calls before the exec (e.g. memfd_create → exec: fileless execution). */
+        afterSecurity: z.array(z.string()).min(1).optional(),
+      })
+      .strict()
+      .optional(),
     file: z
       .object({
         path: stringMatchSchema,

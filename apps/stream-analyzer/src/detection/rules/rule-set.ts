@@ -183,7 +183,7 @@ export function eventsOf(p: ProcessActivity, type: RuleEventType): RuleEvent[] {
     case 'exec':
       return p.execs
         .filter((e) => e.ret >= 0)
-        .map((e) => ({ type, target: e.filename, baselineKey: generalisePath(e.filename), kind: 'exec', args: { filename: e.filename, argv: e.argv.join(' ') } }));
+        .map((e) => ({ type, target: e.filename, baselineKey: generalisePath(e.filename), kind: 'exec', time: e.time, args: { filename: e.filename, argv: e.argv.join(' ') } }));
     case 'file':
       return p.files
         .filter((f) => f.ret >= 0)
@@ -203,7 +203,7 @@ export function eventsOf(p: ProcessActivity, type: RuleEventType): RuleEvent[] {
         };
       });
     case 'security':
-      return p.security.map((s) => ({ type, target: securityTarget(s.kind, s.args), baselineKey: s.kind, kind: s.kind, args: { ...s.args, ret: String(s.ret) } }));
+      return p.security.map((s) => ({ type, target: securityTarget(s.kind, s.args), baselineKey: s.kind, kind: s.kind, time: s.time, args: { ...s.args, ret: String(s.ret) } }));
   }
 }
 
