@@ -17,7 +17,17 @@ export interface DemoContext {
   /** This simulation's own temporary directory (removed afterwards). */
   dir: string;
   /** Run a program to its end (killed after `timeoutMs`); stdout/stderr are discarded unless returned. */
-  run(cmd: string, args: string[], opts?: { env?: Record<string, string>; cwd?: string; timeoutMs?: number }): Promise<{ code: number | null; stdout: string }>;
+  run(cmd: string, args: string[], opts?: RunOptions): Promise<{ code: number | null; stdout: string }>;
+}
+
+/** How a simulation runs one program. */
+export interface RunOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Killed after this long (default 10 s). */
+  timeoutMs?: number;
+  /** Killed as soon as its stdout matches (a server that is up has done what the simulation needs). */
+  untilStdout?: RegExp;
 }
 
 /** One simulated technique. */
@@ -244,12 +254,12 @@ export const SIMULATIONS: Simulation[] = [
     id: 'http-server',
     technique: 'T1048.003',
     title: 'Files served over HTTP by an interpreter',
-    does: 'runs python3 -m http.server on 127.0.0.1 (a free port) in a temporary directory for a second',
+    does: 'runs python3 -m http.server on 127.0.0.1 (a free port) in a temporary directory and stops it once it serves',
     expect: ['interpreter-http-server'],
     needsKinds: [],
     needsPrograms: ['python3'],
     async run({ dir, run }) {
-      await run(bin('python3'), ['-m', 'http.server', '--bind', '127.0.0.1', '0'], { cwd: dir, timeoutMs: 1_500 });
+      await run(bin('python3'), ['-u', '-m', 'http.server', '--bind', '127.0.0.1', '0'], { cwd: dir, timeoutMs: 20_000, untilStdout: /Serving HTTP/ });
     },
   },
   {
@@ -337,12 +347,13 @@ export function unavailable(s: Simulation): string | undefined {
 }
 
 /** Run a program to its end with stdio discarded (stdout kept), killed after `timeoutMs`. */
-export function runProgram(cmd: string, args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string }> {
+export function runProgram(cmd: string, args: string[], opts: RunOptions = {}): Promise<{ code: number | null; stdout: string }> {
   return new Promise((res, rej) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'ignore'] });
     let stdout = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       if (stdout.length < 65_536) stdout += d;
+      if (opts.untilStdout?.test(stdout)) child.kill('SIGTERM');
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 10_000);
     child.once('error', (err) => {
