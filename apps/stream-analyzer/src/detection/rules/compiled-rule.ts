@@ -27,6 +27,8 @@ export interface ProcessView {
   networkFacing: boolean;
   /** The agent saw its stdin/stdout wired to a socket. */
   stdioSocket: boolean;
+  /** Paths any process of the same batch opened for writing (for "written, then executed"). */
+  writtenInBatch: () => ReadonlySet<string>;
 }
 
 /** What the catalogue (API, UI, coverage table) shows about a rule. */

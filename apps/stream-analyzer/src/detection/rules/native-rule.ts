@@ -85,7 +85,9 @@ function compileEvent(r: Rule): (e: RuleEvent, p: ProcessView) => boolean {
       const filename = str(r.exec?.filename);
       const argv = str(r.exec?.argv);
       const after = r.exec?.afterSecurity ? new Set(r.exec.afterSecurity) : undefined;
+      const written = r.exec?.writtenInBatch;
       return (e, p) =>
+        (written === undefined || p.writtenInBatch().has(e.args.filename!) === written) &&
         (!filename || filename(e.args.filename!)) &&
         (!argv || argv(e.args.argv!)) &&
         (!after || p.activity.security.some((s) => after.has(s.kind) && s.time <= (e.time ?? Infinity)));

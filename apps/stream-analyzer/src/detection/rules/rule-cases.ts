@@ -41,7 +41,10 @@ export function caseContext(c: TestCase): DetectionContext {
     windowStart: 0,
     windowEnd: 10_000,
     host: { hostname: 'h', kernel: '6.8', bootId: 'boot', os: '' },
-    processes: [p],
+    processes: [
+      p,
+      ...(c.others ?? []).map((o, i) => caseActivity({ exe: o.exe, files: o.files.map((f) => ({ ...f, ret: 3 })) }, 9000 + i)),
+    ],
     drops: {},
   };
   return { batch, process: p, program, features: extractFeatures(p), baseline, learning: c.learning ?? false, thresholds: DEFAULT_THRESHOLDS };

@@ -137,6 +137,8 @@ export const testCaseSchema = z
       )
       .optional(),
     security: z.array(z.object({ kind: z.string(), args: z.record(z.string(), z.string()).default({}), ret: z.number().int().default(0), time: z.number().default(0) }).strict()).optional(),
+    /** Other processes of the same batch (e.g. the downloader that wrote the executed file). */
+    others: z.array(z.object({ exe: z.string(), files: z.array(z.object({ path: z.string(), flags: z.union([z.string(), z.number()]).default(0) }).strict()) }).strict()).optional(),
     /** The program's baseline is still learning (default false: an active, empty baseline). */
     learning: z.boolean().optional(),
   })
@@ -159,6 +161,8 @@ export const ruleSchema = z
       .object({
         filename: stringMatchSchema.optional(),
         argv: stringMatchSchema.optional(),
+        /** True: some process of the same agent batch wrote the executed file (dropped, then run). */
+        writtenInBatch: z.boolean().optional(),
         /** The same process made one of these security calls before the exec (e.g. memfd_create → exec: fileless execution). */
         afterSecurity: z.array(z.string()).min(1).optional(),
       })

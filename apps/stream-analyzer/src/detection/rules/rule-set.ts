@@ -1,8 +1,8 @@
 import { parse } from 'yaml';
 import type { ProgramBaseline } from '../baseline';
 import { clampScore, SEVERITY_RANK, type DetectionContext, type Finding } from '../finding';
-import { accessMode, addressClass, generalisePath } from '../paths';
-import type { ProcessActivity } from '../telemetry';
+import { accessMode, addressClass, generalisePath, isWrite } from '../paths';
+import type { ProcessActivity, TelemetryBatch } from '../telemetry';
 import { RuleFileError, type CompiledRule, type ProcessView, type RuleEvent, type RuleEventType, type RuleMeta, type RuleSource } from './compiled-rule';
 
 export { RuleFileError, type RuleSource } from './compiled-rule';
@@ -81,6 +81,7 @@ export class RuleSet {
       activity: p,
       stdioSocket: p.security.some((s) => s.kind === 'stdio_socket'),
       networkFacing: ctx.features.networkFacing || networkFacingBaseline(ctx.baseline),
+      writtenInBatch: () => writtenIn(ctx.batch),
     };
     for (const [type, rules] of this.byType) {
       const events = eventsOf(p, type);
@@ -168,6 +169,19 @@ function parseNativeFile(s: RuleSource, shared: Record<string, string[]>): Compi
   if (problems.length) throw new RuleFileError(problems);
   const f: RuleFile = res.data!;
   return f.rules.map((r) => compileNativeRule(r, f.tactic, s.file));
+}
+
+const WRITTEN = new WeakMap<TelemetryBatch, Set<string>>();
+
+/** Paths opened for writing by any process of the batch (computed once per batch). */
+function writtenIn(batch: TelemetryBatch): Set<string> {
+  let s = WRITTEN.get(batch);
+  if (!s) {
+    s = new Set();
+    for (const p of batch.processes) for (const f of p.files) if (f.ret >= 0 && isWrite(accessMode(f.flags))) s.add(f.path);
+    WRITTEN.set(batch, s);
+  }
+  return s;
 }
 
 /** The main argument of a security event (what its alert is about). */
