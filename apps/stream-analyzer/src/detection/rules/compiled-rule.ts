@@ -47,6 +47,8 @@ export interface RuleMeta {
   file: string;
   /** Event type the rule matches. */
   event: RuleEventType;
+  /** `rule`: one alert group per program for every target; `target`: one per target. */
+  group: 'target' | 'rule';
   /** Fires only once the baseline is active and has not seen the event. */
   baselineNever: boolean;
   exceptions: { name: string; reason?: string }[];

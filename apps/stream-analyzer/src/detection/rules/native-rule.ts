@@ -145,6 +145,7 @@ export function compileNativeRule(r: Rule, tactic: TacticId, file: string): Comp
       file,
       event: r.event,
       baselineNever: r.baseline === 'never',
+      group: r.group,
       exceptions: (r.exceptions ?? []).map((x) => ({ name: x.name, reason: x.reason })),
     },
     evidence: r.evidence,

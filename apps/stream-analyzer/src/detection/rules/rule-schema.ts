@@ -193,6 +193,8 @@ export const ruleSchema = z
       .strict()
       .optional(),
     security: z.object({ kind: z.array(z.string()).min(1), args: z.record(z.string(), argMatchSchema).optional() }).strict().optional(),
+    /** `rule`: one alert per program for all targets (e.g. a shell probing many ports), not one per target (default `target`). */
+    group: z.enum(['target', 'rule']).default('target'),
     /** `never`: fire only once the program's baseline is active and has never seen the matched event. */
     baseline: z.enum(['never']).optional(),
     exceptions: z.array(exceptionSchema).optional(),

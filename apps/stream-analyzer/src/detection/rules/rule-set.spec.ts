@@ -129,6 +129,18 @@ describe('rule evaluation', () => {
     expect(f[0]!.key).toBe('r1 7');
   });
 
+  it('group: rule makes one finding of many targets (a shell probing 1,024 ports is one alert, not 1,024)', () => {
+    const shell = proc({
+      exe: '/usr/bin/bash',
+      network: Array.from({ length: 1024 }, (_, i) => ({ op: 'CONNECT' as const, family: 'INET' as const, addr: '127.0.0.1', port: 1 + i, ret: -111, count: 1, firstSeen: 0 })),
+    });
+    const f = rules.evaluate(ctx(shell)).filter((x) => x.kind === 'shell-network-connect');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.key).toBe('shell-network-connect');
+    expect(f[0]!.data.repeats).toBe(1024);
+    expect((f[0]!.data.targets as string[]).length).toBe(20);
+  });
+
   it('the shipped catalogue fires nothing on a web server serving pages', () => {
     expect(fired(rules, proc())).toEqual([]);
   });

@@ -96,7 +96,7 @@ export class RuleSet {
           if (m.baselineNever && seenInBaseline(type, ctx.baseline, e.baselineKey)) continue;
           out.push({
             detector: 'rule',
-            key: `${m.id} ${e.target}`,
+            key: m.group === 'rule' ? m.id : `${m.id} ${e.target}`,
             kind: m.id,
             title: m.title,
             severity: m.severity,
@@ -250,13 +250,24 @@ function render(template: string, v: { program: string; target: string; kind: st
   });
 }
 
-/** One finding per (rule, target) per window, counting repeats. */
+/** Distinct targets remembered on a grouped finding. */
+const MAX_TARGETS = 20;
+
+/** One finding per key (rule and target, or rule alone when grouped) per window, counting repeats and targets. */
 function dedupe(fs: Finding[]): Finding[] {
   const m = new Map<string, Finding>();
   for (const f of fs) {
     const prev = m.get(f.key);
-    if (prev) prev.data.repeats = Number(prev.data.repeats ?? 1) + 1;
-    else m.set(f.key, f);
+    if (!prev) {
+      m.set(f.key, f);
+      continue;
+    }
+    prev.data.repeats = Number(prev.data.repeats ?? 1) + 1;
+    if (prev.data.target !== f.data.target) {
+      const targets = (prev.data.targets as string[] | undefined) ?? [String(prev.data.target)];
+      if (targets.length < MAX_TARGETS && !targets.includes(String(f.data.target))) targets.push(String(f.data.target));
+      prev.data.targets = targets;
+    }
   }
   return [...m.values()];
 }

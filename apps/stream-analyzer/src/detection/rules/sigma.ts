@@ -163,6 +163,7 @@ export function compileSigmaRule(s: RuleSource): CompiledRule {
       file: s.file,
       event: m.event,
       baselineNever: false,
+      group: 'target',
       exceptions: [],
     },
     evidence: `{program}: ${title.replace(/[{}]/g, '')} ({target})`,
