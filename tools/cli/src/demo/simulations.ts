@@ -123,7 +123,7 @@ export const SIMULATIONS: Simulation[] = [
     technique: 'T1620',
     title: 'Program executed from an anonymous memory file (memfd)',
     does: 'python3 copies true into a memfd and executes it',
-    expect: ['memfd-created-then-exec', 'exec-fileless', 'memfd-exec-event'],
+    expect: ['memfd-created-then-exec', 'exec-fileless'],
     needsKinds: [],
     needsPrograms: ['python3'],
     async run({ run }) {
