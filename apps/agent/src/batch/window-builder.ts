@@ -3,6 +3,7 @@ import type { CollectorSink } from '../collector/collector';
 import { familyName, netOp, securityDetails } from '../output/records';
 import type { ProcessEntry } from '../process/process-table';
 import type { AddressFamily, ExecRecord, FileOpen, NetOpKind, NetworkOp, ProcessActivity, SecurityRecord } from './telemetry-batch';
+import { securityRet } from './security-ret';
 
 /** Per-process records of the current window. */
 interface WindowRecords {
@@ -96,7 +97,7 @@ export class WindowBuilder implements CollectorSink {
 
   onSecurity(p: ProcessEntry, ev: SecurityEvent): void {
     const { kind, args } = securityDetails(ev);
-    this.rec(p.pid).security.push({ time: Date.now(), kind, ret: Number(BigInt.asIntN(32, ev.ret)), args });
+    this.rec(p.pid).security.push({ time: Date.now(), kind, ret: securityRet(ev.ret), args });
   }
 
   onProcessEnd(p: ProcessEntry): void {
