@@ -15,6 +15,7 @@ import { HealthModule } from './modules/health/health.module';
 import { OverviewModule } from './modules/overview/overview.module';
 import { ProcessesModule } from './modules/processes/processes.module';
 import { SettingsModule } from './modules/settings/settings.module';
+import { RulesModule } from './modules/rules/rules.module';
 import { UsersModule } from './modules/users/users.module';
 
 /** Never logged: session cookies in both directions and CSRF tokens. */
@@ -51,6 +52,7 @@ export class AppModule {
         AlertsModule,
         ActivityModule,
         ProcessesModule,
+        RulesModule,
         BaselinesModule,
         OverviewModule,
       ],

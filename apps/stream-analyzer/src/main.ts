@@ -1,11 +1,39 @@
 #!/usr/bin/env node
 import { errorMessage } from '@vigil/common';
 import { formatScores, runBacktest } from './backtest/backtest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { coverageMarkdown, withCoverage } from './detection/rules/coverage';
+import { loadRuleSet, RULES_DIR } from './detection/rules/rule-directory';
 import { runService } from './service';
+
+/** `rules check` / `rules coverage [--write]`. */
+function rulesCommand(args: string[]): number {
+  const rules = loadRuleSet(flag(args, 'dir') ?? RULES_DIR);
+  if (args[0] === 'check') {
+    for (const r of rules.catalogue) process.stdout.write(`${r.id}\t${r.tactic}\t${r.technique}\t${r.severity}\t${r.source}\t${r.file}\n`);
+    return 0;
+  }
+  if (args[0] === 'coverage') {
+    const table = coverageMarkdown(rules.catalogue);
+    if (!args.includes('--write')) {
+      process.stdout.write(`${table}\n`);
+      return 0;
+    }
+    const readme = resolve(__dirname, '..', 'README.md');
+    writeFileSync(readme, withCoverage(readFileSync(readme, 'utf8'), table));
+    process.stderr.write(`coverage table written to ${readme}\n`);
+    return 0;
+  }
+  console.error(USAGE);
+  return 2;
+}
 
 const USAGE = `usage:
   stream-analyzer backtest --train DIR --test DIR   train on traces under DIR, print path<TAB>score per test file
-  stream-analyzer run                               consume the telemetry topic (configured by VIGIL_* environment)`;
+  stream-analyzer run                               consume the telemetry topic (configured by VIGIL_* environment)
+  stream-analyzer rules check [--dir DIR]           load and validate the rules directory, print one line per rule
+  stream-analyzer rules coverage [--write]          print the tactic × technique × rule table (--write: into README.md)`;
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -27,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(formatScores(runBacktest(train, test)));
       return 0;
     }
+    case 'rules':
+      return rulesCommand(rest);
     case 'run': {
       await runService();
       return 0;

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { backoffDelay, createLogger, errorMessage, isRetriable, sleep, type Logger } from '@vigil/common';
 import { createPool, migrate } from '@vigil/db';
 import { KafkaClient } from '@vigil/kafka';
@@ -17,15 +15,13 @@ import { describeConfig, loadAnalyzerConfig, type AnalyzerConfig } from './confi
 import { TelemetryConsumer } from './consumer/telemetry-consumer';
 import { TelemetryDecoder } from './kafka/telemetry-decoder';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, fleetQualifies } from './detection/engine';
-import { RuleSet } from './detection/rules/rule-set';
+import { loadRuleSet } from './detection/rules/rule-directory';
 import { HealthState } from './http/health';
 import { startHttpServer } from './http/server';
 import { AnalyzerMetrics } from './metrics/analyzer.metrics';
 import { AnalyzerRepository } from './repositories/analyzer.repository';
 import { isDatabaseUnavailable } from './repositories/database-errors';
 
-/** The known-bad rules shipped with the analyzer. */
-export const RULES_FILE = resolve(__dirname, '..', 'rules', 'known-bad.yaml');
 
 /** A running analyzer instance. */
 export interface Analyzer {
@@ -56,7 +52,7 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
   const abort = new AbortController();
   const metrics = new AnalyzerMetrics();
   const health = new HealthState((dependency, degraded) => metrics.degraded.set({ dependency }, degraded ? 1 : 0));
-  const rules = RuleSet.parse(readFileSync(RULES_FILE, 'utf8'));
+  const rules = loadRuleSet(config.rulesDir);
   const engineOptions = { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: config.learningPeriodMs, fleetMinRuns: config.fleetMinRuns, fleetMinEndpoints: config.fleetMinEndpoints };
   const fleet = new FleetCache(10 * 60_000, config.fleetAbsentTtlMs, Date.now, (b) => fleetQualifies(b, engineOptions));
   const engine = new DetectionEngine(rules, engineOptions, fleet);
@@ -145,6 +141,8 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
 
   try {
     await untilUp(() => migrate(pool), 'database', 'applying migrations', health, log, isDatabaseUnavailable, abort.signal);
+    await untilUp(() => repo.publishRules(rules.catalogue), 'database', 'publishing the rule catalogue', health, log, isDatabaseUnavailable, abort.signal);
+    log.info({ rules: rules.ids.length }, 'rule catalogue loaded and published');
     const schemas = new SubjectSchemas(registry, subjectForTopic(config.telemetryTopic));
     await untilUp(() => schemas.refresh(), 'registry', 'reading the telemetry subject', health, log, isRetriable, abort.signal);
     const decoder = new TelemetryDecoder(schemas);

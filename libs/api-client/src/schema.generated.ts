@@ -484,6 +484,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["RulesController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/baselines": {
         parameters: {
             query?: never;
@@ -1006,6 +1022,49 @@ export interface components {
             containerId: string | null;
             bootId: string;
         };
+        RuleExceptionDto: {
+            /** @example password-tools */
+            name: string;
+            reason?: string;
+        };
+        RuleDto: {
+            /** @example credential-file-read */
+            id: string;
+            /** @example Password hashes read (/etc/shadow) */
+            title: string;
+            /**
+             * @description ATT&CK tactic id
+             * @example TA0006
+             */
+            tactic: string;
+            /** @example Credential Access */
+            tacticName: string;
+            /**
+             * @description ATT&CK technique id
+             * @example T1003.008
+             */
+            technique: string;
+            /** @enum {string} */
+            severity: "low" | "medium" | "high" | "critical";
+            /** @enum {string} */
+            maturity: "stable" | "incubating" | "sandbox";
+            /** @enum {string} */
+            source: "native" | "sigma";
+            /**
+             * @description rule file, relative to the rules directory
+             * @example credential-access.yaml
+             */
+            file: string;
+            /** @enum {string} */
+            event: "process" | "exec" | "file" | "network" | "security";
+            /** @description true: fires only once the program baseline is active and never saw the event */
+            baselineNever: boolean;
+            rationale: string;
+            falsePositives: string[];
+            exceptions: components["schemas"]["RuleExceptionDto"][];
+            /** @description when the analyzer published it (ISO 8601) */
+            publishedAt: string;
+        };
         BaselineDto: {
             /**
              * @description identity of the program (path, or path@sha256 when hashed); URL-encode it in /api/baselines/:endpointId/:programKey
@@ -1167,6 +1226,8 @@ export type BaselineAcceptanceDto = components['schemas']['BaselineAcceptanceDto
 export type BaselineRequestDto = components['schemas']['BaselineRequestDto'];
 export type DecideBaselineRequestDto = components['schemas']['DecideBaselineRequestDto'];
 export type ProcessDto = components['schemas']['ProcessDto'];
+export type RuleExceptionDto = components['schemas']['RuleExceptionDto'];
+export type RuleDto = components['schemas']['RuleDto'];
 export type BaselineDto = components['schemas']['BaselineDto'];
 export type BaselineDetailDto = components['schemas']['BaselineDetailDto'];
 export type EndpointCountsDto = components['schemas']['EndpointCountsDto'];
@@ -2352,6 +2413,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProcessDto"][];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    RulesController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the known-bad rules the stream analyzer loaded, ordered by tactic, technique and id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleDto"][];
                 };
             };
             /** @description error */

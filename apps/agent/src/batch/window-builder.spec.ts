@@ -2,7 +2,8 @@ import { EventType, type ExecEvent, type OpenEvent, type NetEvent, type Security
 import { describe, expect, it } from 'vitest';
 import type { ProcessEntry } from '../process/process-table';
 import { execCallerIsParent } from '../collector/collector';
-import { securityRet, WindowBuilder } from './window-builder';
+import { securityRet } from './security-ret';
+import { WindowBuilder } from './window-builder';
 
 const proc = (pid: number, syscalls: [number, number][]): ProcessEntry => ({
   pid,

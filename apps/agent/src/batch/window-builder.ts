@@ -3,6 +3,7 @@ import type { CollectorSink } from '../collector/collector';
 import { familyName, netOp, securityDetails, type SecurityRecordEvent } from '../output/records';
 import type { ProcessEntry } from '../process/process-table';
 import type { AddressFamily, ExecRecord, FileOpen, NetOpKind, NetworkOp, ProcessActivity, SecurityRecord } from './telemetry-batch';
+import { securityRet } from './security-ret';
 import { OpenUrgency, urgentNet } from './urgent-events';
 import { UrgentLimiter, type UrgentLimits } from './urgent-limiter';
 
@@ -41,16 +42,6 @@ function argvOf(p: ProcessEntry): string[] | null {
   return p.cmdline.length > 0 ? p.cmdline : null;
 }
 
-/**
- * The schema's `ret` of a security record: -errno, or the result when it fits an int; a success
- * that returns more (mmap's address) is 0. Cutting the 64-bit value to 32 bits made addresses look
- * like huge negative numbers, and the gateway refuses such a batch (422: neither a result nor an
- * -errno) — every record in it was lost.
- */
-export function securityRet(ret: bigint): number {
-  if (ret < 0n) return ret >= -4095n ? Number(ret) : 0;
-  return ret <= 0x7fffffffn ? Number(ret) : 0;
-}
 
 function delta(now: Map<number, number>, before: Map<number, number> | undefined): Map<number, number> {
   const out = new Map<number, number>();

@@ -1,4 +1,5 @@
 import { DEFAULTS, EnvReader, TOPICS, describeConnectionAuth, maskUrl, readConnectionAuth, type ConnectionAuth } from '@vigil/common';
+import { RULES_DIR } from '../detection/rules/rule-directory';
 
 /** Everything the analyzer reads from its environment, validated once at start-up. */
 export interface AnalyzerConfig {
@@ -39,6 +40,8 @@ export interface AnalyzerConfig {
   maintenanceIntervalMs: number;
   /** Outbox rows older than this are produced again by the relay (a crash lost the produce). */
   outboxRelayAfterMs: number;
+  /** VIGIL_ANALYZER_RULES_DIR: the rules directory (tactic YAML files, lists.yaml, sigma/). */
+  rulesDir: string;
   logLevel: string;
   /** Kafka SASL/TLS and registry credentials of the analyzer (optional). */
   auth: ConnectionAuth;
@@ -73,6 +76,7 @@ export function loadAnalyzerConfig(env: Record<string, string | undefined> = pro
     occurrenceRetentionDays: r.int('VIGIL_ANALYZER_OCCURRENCE_RETENTION_DAYS', 180, { min: 1 }),
     maintenanceIntervalMs: r.durationMs('VIGIL_ANALYZER_MAINTENANCE_INTERVAL', '1h'),
     outboxRelayAfterMs: r.durationMs('VIGIL_ANALYZER_OUTBOX_RELAY_AFTER', '30s'),
+    rulesDir: r.string('VIGIL_ANALYZER_RULES_DIR', RULES_DIR),
     logLevel: r.string('VIGIL_LOG_LEVEL', 'info'),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) r.problems.push(`VIGIL_LOG_LEVEL: unknown level "${config.logLevel}"`);

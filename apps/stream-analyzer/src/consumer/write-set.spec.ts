@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DetectionEngine, DEFAULT_ENGINE_OPTIONS } from '../detection/engine';
-import { RuleSet } from '../detection/rules/rule-set';
+import { loadRuleSet } from '../detection/rules/rule-directory';
 import { batch, proc } from '../testing/fixtures';
 import { activityRows, currentArgv, endpointRow, mergeEndpointRow, mergeProcessRow, processRows, WriteSetBuilder } from './write-set';
 import { dispositionOf } from '../errors/analyzer.error';
 import { FleetCache } from '../baselines/fleet-cache';
 
-const RULES = RuleSet.parse(readFileSync(resolve(__dirname, '../../rules/known-bad.yaml'), 'utf8'));
+const RULES = loadRuleSet();
 
 describe('write set', () => {
   it('has one activity row per (batch, program) with the program totals', () => {

@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ProgramBaseline } from './baseline';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, fleetBaseline, type EngineOptions } from './engine';
-import { RuleSet } from './rules/rule-set';
+import { loadRuleSet } from './rules/rule-directory';
 import type { ProcessActivity } from './telemetry';
 import { batch, kgrams, proc } from '../testing/fixtures';
 
-const rules = RuleSet.parse(readFileSync(join(__dirname, '..', '..', 'rules', 'known-bad.yaml'), 'utf8'));
+const rules = loadRuleSet();
 const MIN = 60_000;
 const OPTS: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 10 * MIN, groupWindowMs: 30 * MIN };
 
@@ -157,17 +155,17 @@ describe('DetectionEngine', () => {
     const first = e3.processBatch(batch(0, [normalRun(700)], { endpointId: 'ep-new' }));
     expect(first.warmStarted).toEqual(['/usr/sbin/nginx']);
     expect(first.alerts).toEqual([]);
-    const dev = e3.processBatch(batch(MIN, [normalRun(701, { files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })], { endpointId: 'ep-new' }));
+    const dev = e3.processBatch(batch(MIN, [normalRun(701, { files: [{ path: '/etc/sudoers', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })], { endpointId: 'ep-new' }));
     expect(dev.alerts.map((a) => a.kind)).toContain('sensitive-file-read');
     // without a fleet baseline a new endpoint learns first (no baseline alerts)
     const e4 = new DetectionEngine(rules, OPTS);
-    expect(e4.processBatch(batch(0, [normalRun(1, { files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })])).alerts).toEqual([]);
+    expect(e4.processBatch(batch(0, [normalRun(1, { files: [{ path: '/etc/sudoers', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })])).alerts).toEqual([]);
   });
 
   it('program identity includes the exe hash: a changed binary learns afresh', () => {
     const e = new DetectionEngine(rules, OPTS);
     const t = trained(e);
-    const r = e.processBatch(batch(t, [normalRun(800, { exeHash: 'ab'.repeat(32), files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })]));
+    const r = e.processBatch(batch(t, [normalRun(800, { exeHash: 'ab'.repeat(32), files: [{ path: '/etc/sudoers', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })]));
     expect(r.alerts).toEqual([]); // new identity → learning
     expect(e.baseline('ep-1', `/usr/sbin/nginx#${'ab'.repeat(8)}`)!.active).toBe(false);
   });

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { avroType, sampleTelemetryBatch, TelemetryBatchV1Schema, AlertV1Schema, type TelemetryBatch as AvroBatch } from '@vigil/schemas';
 import { AnalyzerError } from '../errors/analyzer.error';
 import { DetectionEngine } from '../detection/engine';
-import { RuleSet } from '../detection/rules/rule-set';
+import { loadRuleSet } from '../detection/rules/rule-directory';
 import { eventCount, replaceNul, toDetectionBatch } from './telemetry-adapter';
 import { toAvroAlert } from './alert-record';
 import { DLQ_HEADERS, deadLetter } from './dead-letter';
@@ -60,7 +58,7 @@ describe('Avro → detection adapter', () => {
   });
 
   it('yields batches the engine processes', () => {
-    const engine = new DetectionEngine(RuleSet.parse(readFileSync(resolve(__dirname, '../../rules/known-bad.yaml'), 'utf8')));
+    const engine = new DetectionEngine(loadRuleSet());
     const r = engine.processBatch(toDetectionBatch(decoded(), EP));
     expect(r.alerts).toEqual([]);
     expect(engine.baseline(EP, '/usr/bin/prog0')?.windows).toBe(1);

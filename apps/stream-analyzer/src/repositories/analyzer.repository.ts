@@ -2,6 +2,8 @@ import type { Pool, PoolClient } from '@vigil/db';
 import type { Acceptance } from '../detection/baseline';
 import type { ProgramCheckpoint } from '../detection/engine';
 import type { Alert } from '../detection/alert';
+import type { RuleMeta } from '../detection/rules/compiled-rule';
+import { TACTICS } from '../detection/rules/rule-schema';
 import { AnalyzerError } from '../errors/analyzer.error';
 import type { WriteSet } from '../consumer/write-set';
 import { databaseError } from './database-errors';
@@ -65,6 +67,40 @@ export class AnalyzerRepository {
     } finally {
       client.release(broken);
     }
+  }
+
+  /** Publish the loaded rule catalogue (for GET /api/rules): the whole set replaces the table's in one transaction. */
+  async publishRules(catalogue: RuleMeta[]): Promise<void> {
+    await this.transaction('publishing the rule catalogue', async (c) => {
+      await c.query('delete from detection_rules where not (id = any($1::text[]))', [catalogue.map((r) => r.id)]);
+      await c.query(
+        `insert into detection_rules (id, tactic, tactic_name, technique, title, severity, maturity, source, file, event, baseline_never, rationale, false_positives, exceptions, published_at)
+         select * , now() from jsonb_to_recordset($1::jsonb) as r(id text, tactic text, tactic_name text, technique text, title text, severity text, maturity text, source text, file text, event text, baseline_never boolean, rationale text, false_positives jsonb, exceptions jsonb)
+         on conflict (id) do update set tactic = excluded.tactic, tactic_name = excluded.tactic_name, technique = excluded.technique, title = excluded.title,
+           severity = excluded.severity, maturity = excluded.maturity, source = excluded.source, file = excluded.file, event = excluded.event,
+           baseline_never = excluded.baseline_never, rationale = excluded.rationale, false_positives = excluded.false_positives, exceptions = excluded.exceptions, published_at = excluded.published_at`,
+        [
+          JSON.stringify(
+            catalogue.map((r) => ({
+              id: r.id,
+              tactic: r.tactic,
+              tactic_name: TACTICS[r.tactic],
+              technique: r.technique,
+              title: r.title,
+              severity: r.severity,
+              maturity: r.maturity,
+              source: r.source,
+              file: r.file,
+              event: r.event,
+              baseline_never: r.baselineNever,
+              rationale: r.rationale,
+              false_positives: r.falsePositives,
+              exceptions: r.exceptions,
+            })),
+          ),
+        ],
+      );
+    });
   }
 
   /** Liveness probe. */

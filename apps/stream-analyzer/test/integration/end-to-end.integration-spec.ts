@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '@vigil/testing';
 import { ALERT_ID_HEADER } from '../../src/kafka/alert-record';
 import { endpointStream, uuidOf } from '../../src/testing/scenario';
+import { loadRuleSet } from '../../src/detection/rules/rule-directory';
 import { Harness, getJson, referenceAlerts } from './harness';
 
 describe('stream analyzer end to end (real Kafka, registry, PostgreSQL)', () => {
@@ -18,6 +19,14 @@ describe('stream analyzer end to end (real Kafka, registry, PostgreSQL)', () => 
   // event time: 1 batch per 500 ms; learning period 2 s; the attack at batch 8 (4 s in), normal again after
   const start = Date.now() - 60_000;
   const stream = endpointStream(endpointId, { start, stepMs: 500, batches: 14, attackAt: [8] });
+
+  it('publishes the loaded rule catalogue (native and Sigma) for GET /api/rules', async () => {
+    const rows = (await h.pool.query<{ id: string; tactic: string; technique: string; source: string; false_positives: string[] }>('select id, tactic, technique, source, false_positives from detection_rules')).rows;
+    expect(rows.map((r) => r.id).sort()).toEqual(loadRuleSet().ids.sort());
+    expect(rows.find((r) => r.id === 'credential-file-read')).toMatchObject({ tactic: 'TA0006', technique: 'T1003.008', source: 'native' });
+    expect(rows.filter((r) => r.source === 'sigma').length).toBeGreaterThanOrEqual(3);
+    expect(rows.every((r) => r.false_positives.length > 0)).toBe(true);
+  });
 
   it('learns a normal program, then alerts on /etc/shadow, /bin/sh, a new port and new syscalls — in the database and on the alerts topic', async () => {
     await h.produce(stream);

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createLogger } from '@vigil/common';
 import { createPool, migrate, type Pool } from '@vigil/db';
@@ -21,9 +20,9 @@ import { freshDatabase, stackUrls, uniqueName, waitUntil } from '@vigil/testing'
 import { loadAnalyzerConfig, type AnalyzerConfig } from '../../src/config/analyzer.config';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, type EngineOptions } from '../../src/detection/engine';
 import type { Alert } from '../../src/detection/alert';
-import { RuleSet } from '../../src/detection/rules/rule-set';
+import { loadRuleSet } from '../../src/detection/rules/rule-directory';
 import { toDetectionBatch } from '../../src/kafka/telemetry-adapter';
-import { RULES_FILE, startAnalyzer, type Analyzer } from '../../src/service';
+import { startAnalyzer, type Analyzer } from '../../src/service';
 
 export const APP_ROOT = resolve(__dirname, '..', '..');
 export const MAIN_JS = resolve(APP_ROOT, 'dist', 'main.js');
@@ -202,7 +201,7 @@ export class Harness {
 
 /** What the engine alone raises over the same batches (the reference for exactly-once checks). */
 export function referenceAlerts(batches: AvroBatch[], options: Partial<EngineOptions> = {}): { alerts: Map<string, Alert & { total: number }> } {
-  const engine = new DetectionEngine(RuleSet.parse(readFileSync(RULES_FILE, 'utf8')), { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 2_000, ...options });
+  const engine = new DetectionEngine(loadRuleSet(), { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 2_000, ...options });
   const t = avroType(TelemetryBatchV1Schema);
   const alerts = new Map<string, Alert & { total: number }>();
   for (const b of batches) {

@@ -11,6 +11,7 @@ const NAV = [
   { to: '/alerts', label: 'Alerts' },
   { to: '/endpoints', label: 'Endpoints' },
   { to: '/baselines', label: 'Baselines' },
+  { to: '/rules', label: 'Rules' },
 ] as const;
 
 const ADMIN_NAV = [

@@ -27,6 +27,7 @@ export const routes: RouteObject[] = [
       { path: 'endpoints', ...screen(() => import('../modules/endpoints/components/EndpointsPage')) },
       { path: 'endpoints/:id', ...screen(() => import('../modules/endpoints/components/EndpointDetailPage')) },
       { path: 'baselines', ...screen(() => import('../modules/baselines/components/BaselinesPage')) },
+      { path: 'rules', ...screen(() => import('../modules/rules/components/RulesPage')) },
       { path: 'users', ...screen(() => import('../modules/users/components/UsersPage')) },
       { path: 'audit', ...screen(() => import('../modules/audit/components/AuditPage')) },
       { path: 'approvals', ...screen(() => import('../modules/approvals/components/ApprovalsPage')) },

@@ -1,173 +1,230 @@
 import { parse } from 'yaml';
 import type { ProgramBaseline } from '../baseline';
 import { clampScore, SEVERITY_RANK, type DetectionContext, type Finding } from '../finding';
-import { basename, isShell } from '../identity';
 import { accessMode, addressClass, generalisePath, isWrite } from '../paths';
-import { ruleFileSchema, type Rule, type StringMatch } from './rule-schema';
+import type { ProcessActivity, TelemetryBatch } from '../telemetry';
+import { RuleFileError, type CompiledRule, type ProcessView, type RuleEvent, type RuleEventType, type RuleMeta, type RuleSource } from './compiled-rule';
 
-/** A rules file that failed to parse or validate; `problems` lists every issue with its YAML path. */
-export class RuleFileError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid rules file:\n  - ${problems.join('\n  - ')}`);
-  }
-}
+export { RuleFileError, type RuleSource } from './compiled-rule';
+import { compileNativeRule } from './native-rule';
+import { listsFileSchema, ruleFileSchema, type RuleFile } from './rule-schema';
+import { compileSigmaRule, isSigmaFile } from './sigma';
 
-/** A compiled string matcher. */
-type Matcher = (s: string) => boolean;
-
-function compile(m: StringMatch | undefined): Matcher | undefined {
-  if (!m) return undefined;
-  const tests: Matcher[] = [];
-  for (const e of m.equals ?? []) tests.push((s) => s === e);
-  for (const p of m.prefix ?? []) tests.push((s) => s.startsWith(p));
-  for (const b of m.basename ?? []) tests.push((s) => basename(s) === b);
-  for (const g of m.glob ?? []) {
-    const re = new RegExp(`^${g.split('**').map((part) => part.split('*').map(escapeRe).join('[^/]*')).join('.*')}$`);
-    tests.push((s) => re.test(s));
-  }
-  for (const r of m.regex ?? []) {
-    const re = new RegExp(r);
-    tests.push((s) => re.test(s));
-  }
-  return (s) => tests.some((t) => t(s));
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-}
-
-interface CompiledRule {
-  rule: Rule;
-  exe?: Matcher;
-  except?: Matcher;
-  target?: Matcher;
-  argv?: Matcher;
-  args?: [string, Matcher][];
-}
-
-/** One event of a process that matched, with what it was about. */
-interface Hit {
-  target: string;
-  /** Baseline key of the event, for `baseline: never`. */
-  baselineKey: string;
-  args: Record<string, string>;
-  kind: string;
-}
+/** The file of shared lists, if present among the sources. */
+export const LISTS_FILE = 'lists.yaml';
 
 /**
- * Known-bad rules as data: parsed from YAML with the `yaml` package, validated with a zod schema,
- * compiled once; evaluation is pure.
+ * Known-bad rules as data: our YAML (one file per ATT&CK tactic) and Sigma rules, parsed with the
+ * `yaml` package, validated with zod, compiled once to the same predicates; evaluation is pure.
  */
 export class RuleSet {
-  private constructor(private readonly compiled: CompiledRule[]) {}
+  private readonly byType: Map<RuleEventType, CompiledRule[]>;
 
-  /** Parse and validate a rules file's text. Throws {@link RuleFileError} listing every problem. */
-  static parse(text: string): RuleSet {
-    let doc: unknown;
-    try {
-      doc = parse(text);
-    } catch (err) {
-      throw new RuleFileError([`YAML: ${err instanceof Error ? err.message : String(err)}`]);
-    }
-    const res = ruleFileSchema.safeParse(doc);
-    if (!res.success) throw new RuleFileError(res.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
-    return new RuleSet(
-      res.data.rules.map((rule) => ({
-        rule,
-        exe: compile(rule.process?.exe),
-        except: compile(rule.except),
-        target: compile(rule.exec?.filename ?? rule.file?.path),
-        argv: compile(rule.exec?.argv),
-        args: rule.security?.args ? Object.entries(rule.security.args).map(([k, m]) => [k, compile(m)!] as [string, Matcher]) : undefined,
-      })),
-    );
+  constructor(readonly rules: CompiledRule[]) {
+    this.byType = new Map();
+    for (const r of rules) this.byType.set(r.meta.event, [...(this.byType.get(r.meta.event) ?? []), r]);
   }
 
-  /** Rule ids, in file order. */
+  /** Parse one native rules file (lists from `sharedLists`). Throws {@link RuleFileError}. */
+  static parse(text: string, file = 'rules.yaml', sharedLists: Record<string, string[]> = {}): RuleSet {
+    return new RuleSet(parseNativeFile({ file, text }, sharedLists));
+  }
+
+  /** Parse every source (native files, `lists.yaml`, `sigma/*.yml`); collects every problem of every file before throwing. */
+  static fromSources(sources: RuleSource[]): RuleSet {
+    const problems: string[] = [];
+    let lists: Record<string, string[]> = {};
+    const listsSource = sources.find((s) => s.file === LISTS_FILE);
+    if (listsSource) {
+      try {
+        const res = listsFileSchema.safeParse(parseYaml(listsSource));
+        if (!res.success) problems.push(...res.error.issues.map((i) => `${LISTS_FILE}: ${i.path.join('.') || '(root)'}: ${i.message}`));
+        else lists = res.data.lists;
+      } catch (err) {
+        problems.push(...asProblems(err));
+      }
+    }
+    const rules: CompiledRule[] = [];
+    for (const s of sources) {
+      if (s === listsSource) continue;
+      try {
+        rules.push(...(isSigmaFile(s.file) ? [compileSigmaRule(s)] : parseNativeFile(s, lists)));
+      } catch (err) {
+        problems.push(...asProblems(err));
+      }
+    }
+    const seen = new Map<string, string>();
+    for (const r of rules) {
+      const other = seen.get(r.meta.id);
+      if (other) problems.push(`${r.meta.file}: duplicate rule id "${r.meta.id}" (also in ${other})`);
+      seen.set(r.meta.id, r.meta.file);
+    }
+    if (problems.length) throw new RuleFileError(problems);
+    return new RuleSet(rules);
+  }
+
+  /** Rule ids, in load order. */
   get ids(): string[] {
-    return this.compiled.map((c) => c.rule.id);
+    return this.rules.map((c) => c.meta.id);
+  }
+
+  /** What the catalogue shows about each rule. */
+  get catalogue(): RuleMeta[] {
+    return this.rules.map((r) => r.meta);
   }
 
   /** Evaluate every rule against one process-window. */
   evaluate(ctx: DetectionContext): Finding[] {
     const out: Finding[] = [];
     const p = ctx.process;
-    const stdioSocket = p.security.some((s) => s.kind === 'stdio_socket');
-    const facing = ctx.features.networkFacing || networkFacingBaseline(ctx.baseline);
-    for (const c of this.compiled) {
-      const r = c.rule;
-      if (c.except?.(p.exe)) continue;
-      if (c.exe && !c.exe(p.exe)) continue;
-      if (r.process?.networkFacing !== undefined && r.process.networkFacing !== facing) continue;
-      if (r.process?.shell !== undefined && r.process.shell !== isShell(p.exe)) continue;
-      if (r.process?.stdioSocket !== undefined && r.process.stdioSocket !== stdioSocket) continue;
-      if (r.baseline === 'never' && ctx.learning) continue;
-      for (const hit of this.hits(c, ctx)) {
-        if (r.baseline === 'never' && seenInBaseline(r, ctx.baseline, hit.baselineKey)) continue;
-        out.push({
-          detector: 'rule',
-          key: `${r.id} ${hit.target}`,
-          kind: r.id,
-          title: r.title,
-          severity: r.severity,
-          score: clampScore(25 * SEVERITY_RANK[r.severity]),
-          mitre: r.mitre,
-          evidence: render(r.evidence, { program: p.exe, target: hit.target, kind: hit.kind, args: hit.args }),
-          data: { rule: r.id, target: hit.target, kind: hit.kind, args: hit.args },
-        });
+    const view: ProcessView = {
+      activity: p,
+      stdioSocket: p.security.some((s) => s.kind === 'stdio_socket'),
+      networkFacing: ctx.features.networkFacing || networkFacingBaseline(ctx.baseline),
+      writtenInBatch: () => writtenIn(ctx.batch),
+    };
+    for (const [type, rules] of this.byType) {
+      const events = eventsOf(p, type);
+      if (events.length === 0) continue;
+      for (const c of rules) {
+        const m = c.meta;
+        if (m.baselineNever && ctx.learning) continue;
+        if (!c.process(view)) continue;
+        for (const e of events) {
+          if (!c.match(e, view)) continue;
+          if (c.exceptions.some((x) => x(e, view))) continue;
+          if (m.baselineNever && seenInBaseline(type, ctx.baseline, e.baselineKey)) continue;
+          out.push({
+            detector: 'rule',
+            key: m.group === 'rule' ? m.id : `${m.id} ${e.target}`,
+            kind: m.id,
+            title: m.title,
+            severity: m.severity,
+            score: clampScore(25 * SEVERITY_RANK[m.severity]),
+            mitre: m.technique,
+            evidence: render(c.evidence, { program: p.exe, target: e.target, kind: e.kind, args: e.args }),
+            data: { rule: m.id, tactic: m.tactic, source: m.source, target: e.target, kind: e.kind, args: e.args },
+          });
+        }
       }
     }
     return dedupe(out);
   }
+}
 
-  private hits(c: CompiledRule, ctx: DetectionContext): Hit[] {
-    const p = ctx.process;
-    const r = c.rule;
-    const out: Hit[] = [];
-    switch (r.event) {
-      case 'exec':
-        for (const e of p.execs) {
-          if (e.ret < 0) continue;
-          if (c.target && !c.target(e.filename)) continue;
-          if (c.argv && !c.argv(e.argv.join(' '))) continue;
-          out.push({ target: e.filename, baselineKey: generalisePath(e.filename), args: {}, kind: 'exec' });
-        }
-        break;
-      case 'file':
-        for (const f of p.files) {
-          if (f.ret < 0) continue;
-          const mode = accessMode(f.flags);
-          if (r.file!.access === 'read' && mode !== 'read') continue;
-          if (r.file!.access === 'write' && !isWrite(mode)) continue;
-          if (c.target && !c.target(f.path)) continue;
-          out.push({ target: f.path, baselineKey: `${mode} ${generalisePath(f.path)}`, args: { mode }, kind: mode });
-        }
-        break;
-      case 'network':
-        for (const n of p.network) {
-          const cls = addressClass(n.addr, n.family);
-          const spec = r.network;
-          if (spec?.op && !spec.op.includes(n.op)) continue;
-          if (spec?.family && !spec.family.includes(n.family)) continue;
-          if (spec?.port && !spec.port.includes(n.port)) continue;
-          if (spec?.addressClass && !spec.addressClass.includes(cls)) continue;
-          out.push({ target: `${n.addr}:${n.port}`, baselineKey: `${n.op} ${n.family} ${cls}:${n.op === 'ACCEPT' ? '*' : n.port}`, args: {}, kind: n.op });
-        }
-        break;
-      case 'security':
-        for (const s of p.security) {
-          if (!r.security!.kind.includes(s.kind)) continue;
-          if (c.args && !c.args.every(([k, m]) => s.args[k] !== undefined && m(s.args[k]!))) continue;
-          out.push({ target: s.kind, baselineKey: s.kind, args: s.args, kind: s.kind });
-        }
-        break;
-    }
-    return out;
+function parseYaml(s: RuleSource): unknown {
+  try {
+    return parse(s.text);
+  } catch (err) {
+    throw new RuleFileError([`${s.file}: YAML: ${err instanceof Error ? err.message : String(err)}`]);
   }
 }
 
-function seenInBaseline(r: Rule, b: ProgramBaseline, key: string): boolean {
-  switch (r.event) {
+function asProblems(err: unknown): string[] {
+  if (err instanceof RuleFileError) return err.problems;
+  throw err;
+}
+
+/** Expand `$name` items of string arrays from the file's and the shared lists. */
+function expandLists(v: unknown, lists: Record<string, string[]>, file: string, problems: string[], path: string): unknown {
+  if (Array.isArray(v))
+    return v.flatMap((x, i) => {
+      if (typeof x === 'string' && x.startsWith('$')) {
+        const l = lists[x.slice(1)];
+        if (!l) problems.push(`${file}: ${path}.${i}: unknown list "${x}"`);
+        return l ?? [];
+      }
+      return [expandLists(x, lists, file, problems, `${path}.${i}`)];
+    });
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, expandLists(x, lists, file, problems, path ? `${path}.${k}` : k)]));
+  return v;
+}
+
+/** Lists may name other lists (`installers: [$package_managers, install]`); resolve them, refusing cycles. */
+function resolveLists(lists: Record<string, string[]>, file: string, problems: string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const resolve = (name: string, stack: string[]): string[] => {
+    if (out[name]) return out[name];
+    if (stack.includes(name)) {
+      problems.push(`${file}: lists: cycle ${[...stack, name].join(' → ')}`);
+      return [];
+    }
+    const items = lists[name];
+    if (!Array.isArray(items)) return [];
+    out[name] = items.flatMap((x) => (typeof x === 'string' && x.startsWith('$') && lists[x.slice(1)] ? resolve(x.slice(1), [...stack, name]) : [x]));
+    return out[name];
+  };
+  for (const name of Object.keys(lists)) resolve(name, []);
+  return out;
+}
+
+function parseNativeFile(s: RuleSource, shared: Record<string, string[]>): CompiledRule[] {
+  const doc = parseYaml(s) as { lists?: Record<string, string[]> } | null;
+  const problems: string[] = [];
+  const local = doc && typeof doc === 'object' && doc.lists && typeof doc.lists === 'object' ? doc.lists : {};
+  const lists = resolveLists({ ...shared, ...local }, s.file, problems);
+  const expanded = doc && typeof doc === 'object' ? { ...(expandLists(doc, lists, s.file, problems, '') as object), lists: doc.lists } : doc;
+  const res = ruleFileSchema.safeParse(expanded);
+  if (!res.success) problems.push(...res.error.issues.map((i) => `${s.file}: ${i.path.join('.') || '(root)'}: ${i.message}`));
+  if (problems.length) throw new RuleFileError(problems);
+  const f: RuleFile = res.data!;
+  return f.rules.map((r) => compileNativeRule(r, f.tactic, s.file));
+}
+
+const WRITTEN = new WeakMap<TelemetryBatch, Set<string>>();
+
+/** Paths opened for writing by any process of the batch (computed once per batch). */
+function writtenIn(batch: TelemetryBatch): Set<string> {
+  let s = WRITTEN.get(batch);
+  if (!s) {
+    s = new Set();
+    for (const p of batch.processes) for (const f of p.files) if (f.ret >= 0 && isWrite(accessMode(f.flags))) s.add(f.path);
+    WRITTEN.set(batch, s);
+  }
+  return s;
+}
+
+/** The main argument of a security event (what its alert is about). */
+function securityTarget(kind: string, args: Record<string, string>): string {
+  return args.path ?? args.to ?? args.target ?? args.name ?? args.var ?? args.target_pid ?? args.peer ?? kind;
+}
+
+/** The events of one type in a process-window, normalised. */
+export function eventsOf(p: ProcessActivity, type: RuleEventType): RuleEvent[] {
+  switch (type) {
+    case 'process':
+      return [{ type, target: p.exe, baselineKey: 'process', kind: 'process', args: { exe: p.exe, comm: p.comm, uid: String(p.uid) } }];
+    case 'exec':
+      return p.execs
+        .filter((e) => e.ret >= 0)
+        .map((e) => ({ type, target: e.filename, baselineKey: generalisePath(e.filename), kind: 'exec', time: e.time, args: { filename: e.filename, argv: e.argv.join(' ') } }));
+    case 'file':
+      return p.files
+        .filter((f) => f.ret >= 0)
+        .map((f) => {
+          const mode = accessMode(f.flags);
+          return { type, target: f.path, baselineKey: `${mode} ${generalisePath(f.path)}`, kind: mode, args: { path: f.path, mode, flags: String(f.flags) } };
+        });
+    case 'network':
+      return p.network.map((n) => {
+        const cls = addressClass(n.addr, n.family);
+        return {
+          type,
+          target: `${n.addr}:${n.port}`,
+          baselineKey: `${n.op} ${n.family} ${cls}:${n.op === 'ACCEPT' ? '*' : n.port}`,
+          kind: n.op,
+          args: { op: n.op, family: n.family, addr: n.addr, port: String(n.port), count: String(n.count) },
+        };
+      });
+    case 'security':
+      return p.security.map((s) => ({ type, target: securityTarget(s.kind, s.args), baselineKey: s.kind, kind: s.kind, time: s.time, args: { ...s.args, ret: String(s.ret) } }));
+  }
+}
+
+function seenInBaseline(type: RuleEventType, b: ProgramBaseline, key: string): boolean {
+  switch (type) {
+    case 'process':
+      return b.runs > 0;
     case 'exec':
       return b.execChildren.has(key);
     case 'file':
@@ -193,13 +250,24 @@ function render(template: string, v: { program: string; target: string; kind: st
   });
 }
 
-/** One finding per (rule, target) per window, counting repeats. */
+/** Distinct targets remembered on a grouped finding. */
+const MAX_TARGETS = 20;
+
+/** One finding per key (rule and target, or rule alone when grouped) per window, counting repeats and targets. */
 function dedupe(fs: Finding[]): Finding[] {
   const m = new Map<string, Finding>();
   for (const f of fs) {
     const prev = m.get(f.key);
-    if (prev) prev.data.repeats = Number(prev.data.repeats ?? 1) + 1;
-    else m.set(f.key, f);
+    if (!prev) {
+      m.set(f.key, f);
+      continue;
+    }
+    prev.data.repeats = Number(prev.data.repeats ?? 1) + 1;
+    if (prev.data.target !== f.data.target) {
+      const targets = (prev.data.targets as string[] | undefined) ?? [String(prev.data.target)];
+      if (targets.length < MAX_TARGETS && !targets.includes(String(f.data.target))) targets.push(String(f.data.target));
+      prev.data.targets = targets;
+    }
   }
   return [...m.values()];
 }

@@ -1,0 +1,51 @@
+import { ProgramBaseline } from '../baseline';
+import { extractFeatures } from '../features';
+import { DEFAULT_THRESHOLDS, type DetectionContext } from '../finding';
+import { basename, programIdentity } from '../identity';
+import type { ProcessActivity, TelemetryBatch } from '../telemetry';
+import { parseOpenFlags } from './matchers';
+import type { TestCase } from './rule-schema';
+
+/** The process-window a rule test case describes (defaults: a user process of bash, no other activity). */
+export function caseActivity(c: TestCase, pid = 4242): ProcessActivity {
+  return {
+    pid,
+    ppid: pid - 1,
+    startTimeNs: 1_000_000n,
+    exe: c.exe,
+    exeHash: null,
+    comm: c.comm ?? basename(c.exe).slice(0, 15),
+    uid: c.uid ?? 1000,
+    gid: c.uid ?? 1000,
+    containerId: c.containerId ?? null,
+    ancestry: c.ancestry ?? ['/usr/bin/bash', '/usr/sbin/sshd', '/usr/lib/systemd/systemd'],
+    syscalls: { read: 20, write: 10, openat: c.files?.length ?? 0, execve: c.execs?.length ?? 0 },
+    sequences: { k: 3, ngrams: [] },
+    files: (c.files ?? []).map((f) => ({ path: f.path, flags: parseOpenFlags(f.flags), ret: f.ret, count: 1, firstSeen: 0 })),
+    execs: (c.execs ?? []).map((e) => ({ time: e.time, filename: e.filename, argv: e.argv, ret: e.ret })),
+    network: (c.network ?? []).map((n) => ({ op: n.op, family: n.family, addr: n.addr, port: n.port, ret: n.ret, count: n.count, firstSeen: 0 })),
+    security: (c.security ?? []).map((s) => ({ time: s.time, kind: s.kind, args: s.args, ret: s.ret })),
+  };
+}
+
+/** Detection context for a case: an active, empty baseline unless the case says `learning: true`. */
+export function caseContext(c: TestCase): DetectionContext {
+  const p = caseActivity(c);
+  const program = programIdentity(p);
+  const baseline = new ProgramBaseline(program);
+  const batch: TelemetryBatch = {
+    endpointId: 'ep-test',
+    agentVersion: 'test',
+    batchId: 'b-test',
+    sequence: 1,
+    windowStart: 0,
+    windowEnd: 10_000,
+    host: { hostname: 'h', kernel: '6.8', bootId: 'boot', os: '' },
+    processes: [
+      p,
+      ...(c.others ?? []).map((o, i) => caseActivity({ exe: o.exe, files: o.files.map((f) => ({ ...f, ret: 3 })) }, 9000 + i)),
+    ],
+    drops: {},
+  };
+  return { batch, process: p, program, features: extractFeatures(p), baseline, learning: c.learning ?? false, thresholds: DEFAULT_THRESHOLDS };
+}
