@@ -1,7 +1,9 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { errorMessage } from '@vigil/common';
 import { formatScores, runBacktest } from './backtest/backtest';
-import { runService } from './service';
+import { RuleSet } from './detection/rules/rule-set';
+import { RULES_FILE, runService } from './service';
 
 const USAGE = `usage:
   stream-analyzer backtest --train DIR --test DIR   train on traces under DIR, print path<TAB>score per test file
@@ -24,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
         console.error(USAGE);
         return 2;
       }
-      process.stdout.write(formatScores(runBacktest(train, test)));
+      process.stdout.write(formatScores(runBacktest(train, test, RuleSet.parse(readFileSync(RULES_FILE, 'utf8')))));
       return 0;
     }
     case 'run': {

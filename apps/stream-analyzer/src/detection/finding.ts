@@ -55,8 +55,10 @@ export interface DetectionThresholds {
   minNgramsForSequence: number;
   /** Share of never-seen k-gram occurrences above which a window is anomalous. */
   novelNgramShare: number;
-  /** …and at least this many distinct never-seen k-grams. */
+  /** …and at least this many distinct never-seen k-grams (until the program's sequence model is calibrated). */
   novelNgramDistinct: number;
+  /** Calibrated sequence anomaly (robust spreads above the program's own windows) at which a window alerts. */
+  sequenceAnomaly: number;
 }
 
 export const DEFAULT_THRESHOLDS: DetectionThresholds = {
@@ -65,6 +67,7 @@ export const DEFAULT_THRESHOLDS: DetectionThresholds = {
   minNgramsForSequence: 50,
   novelNgramShare: 0.05,
   novelNgramDistinct: 4,
+  sequenceAnomaly: 6,
 };
 
 /** A detector: pure, no I/O. */
