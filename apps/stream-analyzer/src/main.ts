@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { errorMessage } from '@vigil/common';
+import { errorMessage, parseDuration } from '@vigil/common';
 import { formatScores, runBacktest } from './backtest/backtest';
+import { runReplayBacktest } from './backtest/replay-command';
+import { loadAnalyzerConfig } from './config/analyzer.config';
 import { RuleSet } from './detection/rules/rule-set';
 import { RULES_FILE, runService } from './service';
 
 const USAGE = `usage:
   stream-analyzer backtest --train DIR --test DIR   train on traces under DIR, print path<TAB>score per test file
+  stream-analyzer backtest --from ISO --to ISO [--rules FILE|DIR] [--learning-period 7d]
+                                                    replay retained telemetry through candidate rules and thresholds
+                                                    and print the alerts they would raise beside those raised
   stream-analyzer run                               consume the telemetry topic (configured by VIGIL_* environment)`;
 
 function flag(args: string[], name: string): string | undefined {
@@ -22,6 +27,26 @@ async function main(argv: string[]): Promise<number> {
     case 'backtest': {
       const train = flag(rest, 'train');
       const test = flag(rest, 'test');
+      const from = flag(rest, 'from');
+      const to = flag(rest, 'to');
+      if (from !== undefined || to !== undefined) {
+        const fromMs = Date.parse(from ?? '');
+        const toMs = Date.parse(to ?? '');
+        if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) {
+          console.error(`--from and --to must both be ISO times (got ${String(from)}, ${String(to)})\n${USAGE}`);
+          return 2;
+        }
+        const config = loadAnalyzerConfig();
+        const period = flag(rest, 'learning-period');
+        const report = await runReplayBacktest(config, {
+          fromMs,
+          toMs,
+          rulesPath: flag(rest, 'rules') ?? RULES_FILE,
+          learningPeriodMs: period !== undefined ? parseDuration(period) : config.learningPeriodMs,
+        });
+        process.stdout.write(report);
+        return 0;
+      }
       if (!train || !test) {
         console.error(USAGE);
         return 2;

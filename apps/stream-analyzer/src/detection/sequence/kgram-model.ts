@@ -40,9 +40,9 @@ const VIEWS = ['meanSurprise', 'tailSurprise', 'shapeDistance'] as const;
 type View = (typeof VIEWS)[number];
 const WEIGHTS: Record<View, number> = { meanSurprise: 0, tailSurprise: 1, shapeDistance: 1 };
 /** Window shapes remembered per program (kNN prototypes); beyond it a window merges into its nearest. */
-const MAX_SHAPES = 256;
+const MAX_SHAPES = 64;
 /** A window this close to a remembered shape merges into it instead of taking a slot. */
-const MERGE_SHAPES_BELOW = 0.02;
+const MERGE_SHAPES_BELOW = 0.05;
 
 /** Kneser-Ney discount. */
 const DISCOUNT = 0.75;
@@ -50,8 +50,12 @@ const DISCOUNT = 0.75;
 const CALIBRATION_RING = 256;
 /** Windows learned before scores are kept for calibration (earlier ones are scored against too little). */
 const CALIBRATION_WARMUP = 8;
+/** With a full ring, every this many learning windows one is scored for calibration. */
+const CALIBRATION_EVERY = 4;
 /** Calibrated scores exist once this many normal windows were scored. */
 const CALIBRATION_MIN = 8;
+/** Bound on cached surprises per model. */
+const SURPRISE_CACHE = 4096;
 /** Share of occurrences the tail view averages over. */
 const TAIL_SHARE = 0.1;
 
@@ -87,6 +91,8 @@ export class KgramModel {
   /** Remembered window shapes: unit vectors (k-gram → sqrt of relative frequency) with the windows each absorbed. */
   private shapes: { v: Map<number, number>; n: number }[] = [];
   private calibrationNext = 0;
+  /** Surprise per k-gram while the tables stay unchanged (an active model scores the same k-grams window after window). */
+  private readonly surprises = new Map<number, number>();
   /** Cached location/scale per view; cleared when the ring changes. */
   private scales: Record<View, [number, number]> | null = null;
 
@@ -105,7 +111,10 @@ export class KgramModel {
    * While learning, the window is first scored against the model so far, for calibration.
    */
   learn(bag: readonly BagEntry[], onlyKnown = false): void {
-    if (!onlyKnown && this.observations >= CALIBRATION_WARMUP && bag.length > 0) this.remember(this.raw(bag));
+    // once the ring is full, one window in CALIBRATION_EVERY keeps it current (scoring costs as much as learning)
+    const calibrate = !onlyKnown && this.observations >= CALIBRATION_WARMUP && bag.length > 0 && (this.calibration.tailSurprise.length < CALIBRATION_RING || this.observations % CALIBRATION_EVERY === 0);
+    const shape = !onlyKnown && bag.length > 0 ? embed(bag) : null;
+    if (calibrate) this.remember(this.raw(bag, shape));
     this.observations++;
     for (const { key, count } of bag) {
       const g = this.grams.get(key);
@@ -119,9 +128,10 @@ export class KgramModel {
         g[0] += count;
         g[1] += 1;
         bump(this.ctxCount, Math.floor(key / BASE), count);
+        this.surprises.clear();
       }
     }
-    if (!onlyKnown && bag.length > 0) this.learnShape(embed(bag));
+    if (shape) this.learnShape(shape);
   }
 
   private learnShape(v: Map<number, number>): void {
@@ -183,6 +193,16 @@ export class KgramModel {
 
   /** −ln P(newest call of the k-gram | the k−1 before it), interpolated Kneser-Ney. */
   surprise(key: number): number {
+    let s = this.surprises.get(key);
+    if (s === undefined) {
+      if (this.surprises.size >= SURPRISE_CACHE) this.surprises.clear();
+      s = this.computeSurprise(key);
+      this.surprises.set(key, s);
+    }
+    return s;
+  }
+
+  private computeSurprise(key: number): number {
     const k = this.k;
     // order 1: continuation unigram, interpolated with a uniform over the known calls + 1 (unknown)
     const types0 = this.k > 1 ? (this.contTypes[1]?.get(0) ?? 0) : this.ctxTypes.get(0) ?? 0;
@@ -216,6 +236,7 @@ export class KgramModel {
         g[0] += c;
         g[1] += d;
         bump(this.ctxCount, Math.floor(key / BASE), c);
+        this.surprises.clear();
       } else this.insert(key, c, d);
     }
     for (const v of VIEWS) for (const x of other.calibration[v]) this.push(v, x);
@@ -246,6 +267,7 @@ export class KgramModel {
 
   /** A new k-gram: its own counts, the order-k context tables and the continuation counts below. */
   private insert(key: number, count: number, windows: number): void {
+    this.surprises.clear();
     this.grams.set(key, [count, windows]);
     const ctx = Math.floor(key / BASE);
     bump(this.ctxCount, ctx, count);
@@ -266,7 +288,7 @@ export class KgramModel {
     }
   }
 
-  private raw(bag: readonly BagEntry[]): Omit<SequenceScore, 'anomaly'> {
+  private raw(bag: readonly BagEntry[], shape: Map<number, number> | null = null): Omit<SequenceScore, 'anomaly'> {
     let occ = 0;
     let surprise = 0;
     let weighted = 0;
@@ -298,7 +320,7 @@ export class KgramModel {
       want -= t;
       if (want <= 0) break;
     }
-    const shapeDistance = this.shapes.length ? 1 - this.nearest(embed(bag))[1] : 1;
+    const shapeDistance = this.shapes.length ? 1 - this.nearest(shape ?? embed(bag))[1] : 1;
     return { meanSurprise: surprise / occ, tailSurprise: tail / taken, rarity: weighted / occ, shapeDistance, novelShare: novelOcc / occ, novelDistinct, occurrences: occ };
   }
 
@@ -309,7 +331,8 @@ export class KgramModel {
     this.scales = null;
   }
 
-  private push(v: View, x: number): void {
+  private push(v: View, raw: number): void {
+    const x = Math.round(raw * 1e4) / 1e4; // checkpoints stay small; 4 decimals are far below any scale
     const ring = this.calibration[v];
     if (ring.length < CALIBRATION_RING) ring.push(x);
     else ring[this.calibrationNext] = x;
