@@ -27,8 +27,11 @@ export function loadRules(path: string): RuleSet {
     .filter((f) => /\.ya?ml$/.test(f))
     .sort();
   if (files.length === 0) throw new Error(`no *.yaml rule files in ${path}`);
-  const rules = files.flatMap((f) => ((parse(readFileSync(join(path, f), 'utf8')) as { rules?: unknown[] } | null)?.rules ?? []) as unknown[]);
-  return RuleSet.parse(stringify({ rules }));
+  // every file is validated as the one-file format is (version and all), then their rules are joined
+  const docs = files.map((f) => parse(readFileSync(join(path, f), 'utf8')) as { version?: unknown; rules?: unknown[] } | null);
+  const versions = [...new Set(docs.map((d) => d?.version))];
+  if (versions.length !== 1) throw new Error(`the rule files in ${path} declare different versions (${versions.map(String).join(', ')})`);
+  return RuleSet.parse(stringify({ version: versions[0], rules: docs.flatMap((d) => d?.rules ?? []) }));
 }
 
 /**

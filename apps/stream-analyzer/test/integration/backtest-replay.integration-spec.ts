@@ -20,7 +20,7 @@ describe('backtest replays retained telemetry with the live engine (real Kafka, 
 
   beforeAll(async () => {
     await h.setup();
-    for (const [i, id] of endpoints.entries()) await h.pool.query(`insert into endpoints (id, name, key_hash) values ($1, $2, decode(repeat('ab', 32), 'hex'))`, [id, `replay-${i}`]);
+    for (const [i, id] of endpoints.entries()) await h.pool.query(`insert into endpoints (id, name, key_hash) values ($1, $2, decode(repeat($3, 32), 'hex'))`, [id, `replay-${i}`, i ? 'cd' : 'ab']);
     await h.start();
     // record timestamps are produce times: the range brackets this test's records
     fromMs = Date.now() - 1_000;
