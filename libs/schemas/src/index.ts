@@ -7,3 +7,4 @@ export * from './kgram-hash';
 export * from './generated/telemetry-batch.v1.generated';
 export * from './generated/alert.v1.generated';
 export * from './testing/sample-batch';
+export * from './telemetry-invariants';
