@@ -57,7 +57,10 @@ export interface DetectionThresholds {
   novelNgramShare: number;
   /** …and at least this many distinct never-seen k-grams (until the program's sequence model is calibrated). */
   novelNgramDistinct: number;
-  /** Calibrated sequence anomaly (robust spreads above the program's own windows) at which a window alerts. */
+  /**
+   * Calibrated sequence anomaly at which a window alerts: −log10 of the chance that one of the
+   * program's normal windows is as unusual (4.5: beyond all of its last 256 by about 5 spreads).
+   */
   sequenceAnomaly: number;
 }
 
@@ -67,7 +70,7 @@ export const DEFAULT_THRESHOLDS: DetectionThresholds = {
   minNgramsForSequence: 50,
   novelNgramShare: 0.05,
   novelNgramDistinct: 4,
-  sequenceAnomaly: 6,
+  sequenceAnomaly: 4.5,
 };
 
 /** A detector: pure, no I/O. */

@@ -33,7 +33,7 @@ export function syscallSequenceDetector(ctx: DetectionContext): Finding[] {
   const anomalous = s.anomaly !== null ? s.anomaly >= t.sequenceAnomaly : s.novelShare >= t.novelNgramShare && s.novelDistinct >= t.novelNgramDistinct;
   if (!anomalous) return [];
   const novelKeys = ctx.features.ngrams.bag.map((g) => g.key).filter((key) => !model.knows(key));
-  const how = s.anomaly !== null ? `; ${s.anomaly.toFixed(1)} spreads above its usual windows` : '';
+  const how = s.anomaly !== null ? `; about 1 in ${Math.round(10 ** Math.min(s.anomaly, 12)).toLocaleString('en-US')} of its usual windows would look this odd` : '';
   return [
     {
       detector: 'syscall-sequence',

@@ -23,18 +23,19 @@ export interface SequenceScore {
   /** Total k-gram occurrences in the window. */
   occurrences: number;
   /**
-   * The calibrated anomaly: the views above as robust z-scores against this program's own normal
-   * windows (scored before each was learned), combined. ≈ 0 for a typical window of the program;
-   * null until enough windows were seen to calibrate.
+   * The calibrated anomaly: −log10 of the chance that a normal window of this program (scored before
+   * it was learned) is as unusual, in the view where this window is most unusual (0.3 for a typical
+   * window, 2.4 beyond all of 256 remembered ones, one more per 2.3 spreads further). Null until
+   * enough windows were seen to calibrate.
    */
   anomaly: number | null;
 }
 
 /**
- * Views combined into the anomaly (the largest weighted z-score), with their weights, measured on
- * bench/analyzer-eval: the tail of the surprise finds spliced payloads, the nearest-shape distance
- * finds runs unlike any before; the mean surprise added nothing over the tail (weight 0: reported,
- * not weighed). The max beat the weighted mean at 1% false alarms on both corpora.
+ * Views combined into the anomaly (the least likely under the program's own normal windows), with
+ * their weights, measured on bench/analyzer-eval: the tail of the surprise finds spliced payloads, the
+ * nearest-shape distance finds runs unlike any before; the mean surprise added nothing over the tail
+ * (weight 0: reported, not weighed). Ranks beat z-scores (max or mean) on both corpora.
  */
 const VIEWS = ['meanSurprise', 'tailSurprise', 'shapeDistance'] as const;
 type View = (typeof VIEWS)[number];
@@ -94,7 +95,7 @@ export class KgramModel {
   /** Surprise per k-gram while the tables stay unchanged (an active model scores the same k-grams window after window). */
   private readonly surprises = new Map<number, number>();
   /** Cached location/scale per view; cleared when the ring changes. */
-  private scales: Record<View, [number, number]> | null = null;
+  private scales: Record<View, Calibration> | null = null;
 
   constructor(readonly k: number) {
     if (k < 1 || k > 5) throw new RangeError(`k must be 1…5, got ${k}`);
@@ -338,18 +339,47 @@ export class KgramModel {
     else ring[this.calibrationNext] = x;
   }
 
+  /**
+   * −log10 of the chance that one of the program's normal windows looks this unusual in the view
+   * where this window is most unusual. Per view the chance is the window's rank among the remembered
+   * normal windows ((#at least as high + 1) / (n + 1)); past the highest it keeps falling by a factor e
+   * per robust spread beyond it, so windows beyond every normal one still rank by how far beyond.
+   * Ranks, not z-scores, put views with heavy-tailed normals on one scale.
+   */
   private calibrated(raw: Omit<SequenceScore, 'anomaly'>): number | null {
-    if (raw.occurrences === 0 || this.calibration.meanSurprise.length < CALIBRATION_MIN) return null;
-    this.scales ??= Object.fromEntries(VIEWS.map((v) => [v, robustScale(this.calibration[v])])) as Record<View, [number, number]>;
-    // the strongest view decides: a spliced payload shows as surprise, a run unlike any before as distance
-    let best = Number.NEGATIVE_INFINITY;
+    if (raw.occurrences === 0 || this.calibration.tailSurprise.length < CALIBRATION_MIN) return null;
+    this.scales ??= Object.fromEntries(VIEWS.map((v) => [v, calibrationOf(this.calibration[v])])) as Record<View, Calibration>;
+    let least = 1;
     for (const v of VIEWS) {
       if (WEIGHTS[v] === 0) continue;
-      const [loc, scale] = this.scales[v];
-      best = Math.max(best, WEIGHTS[v] * ((raw[v] - loc) / scale));
+      const c = this.scales[v];
+      const x = raw[v];
+      let p: number;
+      if (x > c.sorted[c.sorted.length - 1]!) p = Math.exp(-(x - c.sorted[c.sorted.length - 1]!) / (WEIGHTS[v] * c.scale)) / (c.sorted.length + 1);
+      else {
+        let lo = 0;
+        let hi = c.sorted.length; // first index with sorted[i] >= x
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (c.sorted[mid]! < x) lo = mid + 1;
+          else hi = mid;
+        }
+        p = (c.sorted.length - lo + 1) / (c.sorted.length + 1);
+      }
+      least = Math.min(least, p);
     }
-    return best;
+    return -Math.log10(least);
   }
+}
+
+/** A view's remembered normal scores, sorted, and their robust spread. */
+interface Calibration {
+  sorted: number[];
+  scale: number;
+}
+
+function calibrationOf(xs: number[]): Calibration {
+  return { sorted: xs.slice().sort((a, b) => a - b), scale: robustScale(xs)[1] };
 }
 
 /** JSON form of a {@link KgramModel}: [k-gram, count, windows] triples and the calibration rings. */
