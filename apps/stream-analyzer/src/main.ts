@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-import { errorMessage } from '@vigil/common';
+import { errorMessage, parseDuration } from '@vigil/common';
 import { formatScores, runBacktest } from './backtest/backtest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { coverageMarkdown, withCoverage } from './detection/rules/coverage';
 import { loadRuleSet, RULES_DIR } from './detection/rules/rule-directory';
 import { runService } from './service';
+import { runReplayBacktest } from './backtest/replay-command';
+import { loadAnalyzerConfig } from './config/analyzer.config';
 
 /** `rules check` / `rules coverage [--write]`. */
 function rulesCommand(args: string[]): number {
@@ -31,6 +33,9 @@ function rulesCommand(args: string[]): number {
 
 const USAGE = `usage:
   stream-analyzer backtest --train DIR --test DIR   train on traces under DIR, print path<TAB>score per test file
+  stream-analyzer backtest --from ISO --to ISO [--rules FILE|DIR] [--learning-period 7d]
+                                                    replay retained telemetry through candidate rules and thresholds
+                                                    and print the alerts they would raise beside those raised
   stream-analyzer run                               consume the telemetry topic (configured by VIGIL_* environment)
   stream-analyzer rules check [--dir DIR]           load and validate the rules directory, print one line per rule
   stream-analyzer rules coverage [--write]          print the tactic × technique × rule table (--write: into README.md)`;
@@ -48,11 +53,31 @@ async function main(argv: string[]): Promise<number> {
     case 'backtest': {
       const train = flag(rest, 'train');
       const test = flag(rest, 'test');
+      const from = flag(rest, 'from');
+      const to = flag(rest, 'to');
+      if (from !== undefined || to !== undefined) {
+        const fromMs = Date.parse(from ?? '');
+        const toMs = Date.parse(to ?? '');
+        if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) {
+          console.error(`--from and --to must both be ISO times (got ${String(from)}, ${String(to)})\n${USAGE}`);
+          return 2;
+        }
+        const config = loadAnalyzerConfig();
+        const period = flag(rest, 'learning-period');
+        const report = await runReplayBacktest(config, {
+          fromMs,
+          toMs,
+          rulesPath: flag(rest, 'rules') ?? RULES_DIR,
+          learningPeriodMs: period !== undefined ? parseDuration(period) : config.learningPeriodMs,
+        });
+        process.stdout.write(report);
+        return 0;
+      }
       if (!train || !test) {
         console.error(USAGE);
         return 2;
       }
-      process.stdout.write(formatScores(runBacktest(train, test)));
+      process.stdout.write(formatScores(runBacktest(train, test, loadRuleSet(RULES_DIR))));
       return 0;
     }
     case 'rules':

@@ -1,12 +1,17 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BpfObject, VigilProbe, decodeBatch, decodeEvent, ngramCounts, splitBatch, EventType, type VigilEvent } from '../../src';
+import { kgramCounts } from '@vigil/schemas';
+import { BpfObject, VigilProbe, decodeBatch, decodeEvent, splitBatch, EventType, type VigilEvent } from '../../src';
 
 const FIXTURES = join(__dirname, 'fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'vigil-bpf-it-'));
+/** The k-gram hash fixture the TypeScript implementation (libs/schemas/src/kgram-hash.ts) is tested against too. */
+const KGRAM_FIXTURE = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'libs', 'schemas', 'fixtures', 'kgram-hash.json'), 'utf8')) as {
+  sequences: { k: number; loop: number[]; repeat: number; counts: [number, number][]; runOnKernel: boolean }[];
+};
 
 function runToExit(cmd: string, args: string[]): Promise<number> {
   return new Promise((res, rej) => {
@@ -32,19 +37,25 @@ describe('vigil.bpf.o on the running kernel (root)', () => {
   });
   afterAll(() => probe?.close());
 
-  it('counts k-grams in the kernel exactly as ngramHash/ngramCounts compute them', async () => {
-    const bin = join(tmp, 'seq');
-    execFileSync('cc', ['-O2', '-static', '-o', bin, join(FIXTURES, 'seq.c')]);
-    const pid = await runToExit(bin, ['1000']);
-    await drain();
-    const kernel = new Map(probe.ngramCounts().filter((c) => c.tgid === pid).map((c) => [c.key, c.count]));
-    // the loop's syscalls: 1000 × (getppid, getuid, getgid)
-    const expected = ngramCounts(Array.from({ length: 1000 }, () => [110, 102, 104]).flat(), 3);
-    // the calls before and after the loop (startup, exit_group) form other k-grams
-    for (const [hash, count] of expected) expect(kernel.get(hash), `hash ${hash}`).toBe(count);
-    const counts = new Map(probe.syscallCounts().filter((c) => c.tgid === pid).map((c) => [c.key, c.count]));
-    expect([counts.get(110), counts.get(102), counts.get(104)]).toEqual([1000, 1000, 1000]);
-  });
+  it.each(KGRAM_FIXTURE.sequences.filter((s) => s.runOnKernel))(
+    'counts k=$k k-grams of $loop × $repeat in the kernel exactly as the shared fixture says',
+    async ({ k, repeat, counts }) => {
+      const bin = join(tmp, 'seq');
+      execFileSync('cc', ['-O2', '-static', '-o', bin, join(FIXTURES, 'seq.c')]);
+      const p = k === 3 ? probe : VigilProbe.start({ agentTgid: process.pid, ngramK: k });
+      try {
+        const pid = await runToExit(bin, [String(repeat)]);
+        if (p === probe) await drain();
+        const kernel = new Map(p.ngramCounts().filter((c) => c.tgid === pid).map((c) => [c.key, c.count]));
+        // the calls before and after the loop (startup, exit_group) form other k-grams
+        for (const [hash, count] of counts) expect(kernel.get(hash), `hash ${hash}`).toBe(count);
+        const calls = new Map(p.syscallCounts().filter((c) => c.tgid === pid).map((c) => [c.key, c.count]));
+        expect([calls.get(110), calls.get(102), calls.get(104)]).toEqual([repeat, repeat, repeat]);
+      } finally {
+        if (p !== probe) await p.close();
+      }
+    },
+  );
 
   it('keeps counts and k-grams exact when the per-CPU cache slots collide (hash-map fallback)', async () => {
     // 2 slots per CPU: most windows find their slot taken and go to the k-gram hash map
@@ -54,7 +65,7 @@ describe('vigil.bpf.o on the running kernel (root)', () => {
       execFileSync('cc', ['-O2', '-static', '-o', bin, join(FIXTURES, 'seq.c')]);
       const pid = await runToExit(bin, ['500']);
       const kernel = new Map(small.ngramCounts().filter((c) => c.tgid === pid).map((c) => [c.key, c.count]));
-      for (const [hash, count] of ngramCounts(Array.from({ length: 500 }, () => [110, 102, 104]).flat(), 3)) expect(kernel.get(hash), `hash ${hash}`).toBe(count);
+      for (const [hash, count] of kgramCounts(Array.from({ length: 500 }, () => [110, 102, 104]).flat(), 3)) expect(kernel.get(hash), `hash ${hash}`).toBe(count);
       const counts = new Map(small.syscallCounts().filter((c) => c.tgid === pid).map((c) => [c.key, c.count]));
       expect([counts.get(110), counts.get(102), counts.get(104)]).toEqual([500, 500, 500]);
       small.forgetProcesses([pid]);

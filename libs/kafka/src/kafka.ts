@@ -1,5 +1,6 @@
 // The only module in Vigil that imports kafkajs (it has had no release since 2024: keeping it behind
 // this adapter lets us swap in the maintained KafkaJS-compatible client in one place).
+import { randomUUID } from 'node:crypto';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, CompressionTypes, Kafka, Partitioners, ResourcePatternTypes, logLevel, type Admin, type Consumer, type KafkaMessage, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 
 /** Minimal logger shape (pino satisfies it). */
@@ -134,6 +135,54 @@ export class KafkaClient {
 
   admin(): KafkaAdmin {
     return new KafkaAdmin(this.kafka.admin());
+  }
+
+  /**
+   * Read the records of `topic` with offsets in [from, to) per partition (e.g. from
+   * {@link KafkaAdmin.offsetsAt}), each partition in order, then stop. Uses a throw-away group that
+   * commits nothing, so it never disturbs the services' groups. Resolves once every partition reached
+   * its end; `handle` errors reject (the read stops).
+   */
+  async readRange(topic: string, from: Map<number, string>, to: Map<number, string>, handle: (m: IncomingMessage) => Promise<void>): Promise<void> {
+    const pending = new Set([...to].filter(([p, end]) => BigInt(end) > BigInt(from.get(p) ?? end)).map(([p]) => p));
+    if (pending.size === 0) return;
+    const next = new Map([...from].map(([p, o]) => [p, BigInt(o)]));
+    const consumer = this.kafka.consumer({ groupId: `${this.options.clientId}-range-${randomUUID()}`, allowAutoTopicCreation: false });
+    await consumer.connect();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
+        consumer
+          .subscribe({ topic, fromBeginning: true })
+          .then(() =>
+            consumer.run({
+              autoCommit: false,
+              eachMessage: async ({ partition, message }) => {
+                const end = BigInt(to.get(partition) ?? '0');
+                const offset = BigInt(message.offset);
+                // records fetched before the seek took effect (from the beginning), or again after it: skip them
+                if (!pending.has(partition) || offset >= end || offset < next.get(partition)!) return;
+                try {
+                  await handle(incoming(topic, partition, message));
+                } catch (err) {
+                  reject(err as Error);
+                  throw err;
+                }
+                next.set(partition, offset + 1n);
+                if (offset + 1n >= end) {
+                  pending.delete(partition);
+                  if (pending.size === 0) resolve();
+                }
+              },
+            }),
+          )
+          .then(() => {
+            for (const p of pending) consumer.seek({ topic, partition: p, offset: from.get(p)! });
+          }, reject);
+      });
+    } finally {
+      await consumer.disconnect();
+    }
   }
 
   consumer(groupId: string): KafkaConsumer {
@@ -372,6 +421,14 @@ export class KafkaAdmin {
   /** High watermark of each partition. */
   async endOffsets(topic: string): Promise<Map<number, string>> {
     return new Map((await this.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+  }
+
+  /**
+   * Per partition of `topic`, the first offset whose record timestamp is at or after `timestampMs`
+   * (the high watermark when none is): where a time range of retained records starts or ends.
+   */
+  async offsetsAt(topic: string, timestampMs: number): Promise<Map<number, string>> {
+    return new Map((await this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs)).map((p) => [p.partition, p.offset]));
   }
 
   /** Committed offset of `groupId` per partition of `topic` (-1 when none). */

@@ -21,26 +21,3 @@ export function listTraceFiles(dir: string): string[] {
 export function readTraceTokens(path: string): string[] {
   return readFileSync(path, 'utf8').split(/\s+/).filter(Boolean);
 }
-
-/**
- * Maps opaque tokens to dense symbol ids. Training tokens get ids first; tokens first seen at test
- * time get fresh ids (so they are unknown to every model, never confused with a known symbol).
- */
-export class SymbolTable {
-  private readonly ids = new Map<string, number>();
-
-  idsOf(tokens: string[]): number[] {
-    return tokens.map((t) => {
-      let id = this.ids.get(t);
-      if (id === undefined) {
-        id = this.ids.size;
-        this.ids.set(t, id);
-      }
-      return id;
-    });
-  }
-
-  get size(): number {
-    return this.ids.size;
-  }
-}

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine } from '../detection/engine';
-import { RuleSet } from '../detection/rules/rule-set';
+import { loadRuleSet } from '../detection/rules/rule-directory';
 import type { ProcessActivity, TelemetryBatch } from '../detection/telemetry';
 import { batch, proc } from '../testing/fixtures';
 
-const RULES = RuleSet.parse(readFileSync(resolve(__dirname, '../../rules/known-bad.yaml'), 'utf8'));
+const RULES = loadRuleSet();
 const OPTS = { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 50_000 };
 
 /** What the agent's urgent path does to a window: rule-relevant records first, without counts; the rest with the counts. */

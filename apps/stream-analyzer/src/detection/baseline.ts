@@ -1,7 +1,7 @@
 import type { ProcessFeatures } from './features';
 import type { ProgramIdentity } from './identity';
 import { FrequencyProfile, type FrequencyProfileState } from './sequence/frequency-profile';
-import { NgramBagProfile, type NgramBagProfileState } from './sequence/ngram-bag';
+import { KgramModel, type KgramModelState } from './sequence/kgram-model';
 import { Tally } from './tally';
 
 /** Bound on remembered run ids per program (only used to count distinct runs). */
@@ -15,7 +15,7 @@ export interface Acceptance {
   execShapes?: string[];
   network?: string[];
   security?: string[];
-  /** Hashed k-gram keys (53-bit) with their k. */
+  /** k-grams (kernel packing, libs/schemas kgram-hash.ts) with their k. */
   ngrams?: { k: number; keys: number[] };
 }
 
@@ -38,8 +38,8 @@ export class ProgramBaseline {
   private recentRuns: string[] = [];
 
   syscalls = new FrequencyProfile();
-  /** Hashed k-gram profile, created with the k of the first sequence data seen. */
-  sequences: NgramBagProfile | null = null;
+  /** k-gram sequence model, created with the k of the first sequence data seen. */
+  sequences: KgramModel | null = null;
   files = new Tally();
   execChildren = new Tally();
   execShapes = new Tally();
@@ -75,7 +75,7 @@ export class ProgramBaseline {
     }
     if (!onlyKnown || this.syscalls.novel(f.syscalls).length === 0) this.syscalls.learn(f.syscalls);
     if (f.ngrams.k > 0 && f.ngrams.bag.length > 0) {
-      this.sequences ??= new NgramBagProfile(f.ngrams.k);
+      this.sequences ??= new KgramModel(f.ngrams.k);
       if (this.sequences.k === f.ngrams.k) this.sequences.learn(f.ngrams.bag, onlyKnown);
     }
     this.files.observe(f.files, time, onlyKnown);
@@ -94,7 +94,7 @@ export class ProgramBaseline {
     if (a.network) this.network.accept(a.network, time);
     if (a.security) this.security.accept(a.security, time);
     if (a.ngrams) {
-      this.sequences ??= new NgramBagProfile(a.ngrams.k);
+      this.sequences ??= new KgramModel(a.ngrams.k);
       if (this.sequences.k === a.ngrams.k) this.sequences.accept(a.ngrams.keys);
     }
   }
@@ -109,7 +109,7 @@ export class ProgramBaseline {
     if (other.activeSince !== null) this.activeSince = Math.min(this.activeSince ?? other.activeSince, other.activeSince);
     this.syscalls.merge(other.syscalls);
     if (other.sequences) {
-      if (!this.sequences) this.sequences = NgramBagProfile.fromJSON(other.sequences.toJSON());
+      if (!this.sequences) this.sequences = KgramModel.fromJSON(other.sequences.toJSON());
       else if (this.sequences.k === other.sequences.k) this.sequences.merge(other.sequences);
     }
     this.files.merge(other.files);
@@ -156,7 +156,7 @@ export class ProgramBaseline {
     b.sources = new Set(s.sources);
     b.recentRuns = [...s.recentRuns];
     b.syscalls = FrequencyProfile.fromJSON(s.syscalls);
-    b.sequences = s.sequences ? NgramBagProfile.fromJSON(s.sequences) : null;
+    b.sequences = s.sequences ? KgramModel.fromJSON(s.sequences) : null;
     b.files = Tally.fromJSON(s.files);
     b.execChildren = Tally.fromJSON(s.execChildren);
     b.execShapes = Tally.fromJSON(s.execShapes);
@@ -180,7 +180,7 @@ export interface ProgramBaselineState {
   sources: string[];
   recentRuns: string[];
   syscalls: FrequencyProfileState;
-  sequences: NgramBagProfileState | null;
+  sequences: KgramModelState | null;
   files: TallyRows;
   execChildren: TallyRows;
   execShapes: TallyRows;

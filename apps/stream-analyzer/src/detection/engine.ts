@@ -4,7 +4,7 @@ import { execDetector } from './detectors/exec';
 import { fileAccessDetector } from './detectors/file-access';
 import { networkDetector } from './detectors/network';
 import { syscallFrequencyDetector } from './detectors/syscall-frequency';
-import { syscallSequenceDetector } from './detectors/syscall-sequence';
+import { sequenceScore, syscallSequenceDetector } from './detectors/syscall-sequence';
 import { extractFeatures } from './features';
 import { DEFAULT_THRESHOLDS, SEVERITY_RANK, type DetectionContext, type DetectionThresholds, type Detector, type Finding } from './finding';
 import { programIdentity } from './identity';
@@ -45,6 +45,16 @@ export interface BatchResult {
   occurrences: AlertOccurrence[];
   /** Programs whose baseline was warm-started from the fleet in this batch. */
   warmStarted: string[];
+  /** Per process-window anomaly score of an active baseline (the sequence detector's calibrated score). */
+  scores: ProcessScore[];
+}
+
+/** One process-window's anomaly score (higher = more anomalous; ≈ 0 for a typical window of its program). */
+export interface ProcessScore {
+  pid: number;
+  startTimeNs: bigint | number;
+  programKey: string;
+  score: number;
 }
 
 /** An open alert group: repeats within the group window join it. */
@@ -83,6 +93,7 @@ export class DetectionEngine {
     // findings grouped per (program, detector, key) within the batch
     const pending = new Map<string, { finding: Finding; first: Alert; count: number; pids: number[] }>();
     const learnQueue: [ProgramBaseline, ReturnType<typeof extractFeatures>, string][] = [];
+    const scores: ProcessScore[] = [];
 
     for (const proc of batch.processes) {
       const program = programIdentity(proc);
@@ -97,7 +108,11 @@ export class DetectionEngine {
       const features = extractFeatures(proc);
       const ctx: DetectionContext = { batch, process: proc, program, features, baseline, learning: !baseline.active, thresholds: this.options.thresholds };
       const findings = this.rules.evaluate(ctx);
-      if (baseline.active) for (const d of BASELINE_DETECTORS) findings.push(...d(ctx));
+      if (baseline.active) {
+        for (const d of BASELINE_DETECTORS) findings.push(...d(ctx));
+        const anomaly = sequenceScore(ctx)?.anomaly;
+        if (anomaly !== undefined && anomaly !== null) scores.push({ pid: proc.pid, startTimeNs: proc.startTimeNs, programKey: program.key, score: anomaly });
+      }
       for (const f of findings) {
         const gk = `${program.key}\u0000${f.detector}\u0000${f.key}`;
         const seen = pending.get(gk);
@@ -162,7 +177,7 @@ export class DetectionEngine {
       occurrences.push({ alertId: first.id, batchId: batch.batchId, time: now, count, pids });
     }
     this.expireGroups(now);
-    return { alerts, occurrences, warmStarted };
+    return { alerts, occurrences, warmStarted, scores };
   }
 
   /** Analyst "accept into baseline": teach the (endpoint, program) baseline; closes the alert group. */

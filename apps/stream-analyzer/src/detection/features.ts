@@ -1,7 +1,6 @@
 import { basename } from './identity';
-import { ngramKeyOf } from './ngram-hash';
 import { accessMode, addressClass, argvShape, generalisePath } from './paths';
-import type { BagEntry } from './sequence/ngram-bag';
+import type { BagEntry } from './sequence/kgram-model';
 import { bump } from './tally';
 import type { ProcessActivity } from './telemetry';
 
@@ -25,7 +24,7 @@ export interface ProcessFeatures {
   networkExamples: Map<string, string>;
   /** Security event kinds. */
   security: Map<string, number>;
-  /** Hashed k-grams with their k (0 when the agent sent none). */
+  /** k-gram counts (kernel packing) with their k (0 when the agent sent none). */
   ngrams: { k: number; bag: BagEntry[] };
   /** True when the process accepted, listened or bound on an inet socket in this window. */
   networkFacing: boolean;
@@ -71,7 +70,7 @@ export function extractFeatures(p: ProcessActivity): ProcessFeatures {
 
   const bag = new Map<number, number>();
   for (const g of p.sequences?.ngrams ?? []) {
-    const key = ngramKeyOf(g.hash);
+    const key = Number(g.hash); // kernel packing: < 2^50, exact as a number
     bag.set(key, (bag.get(key) ?? 0) + Number(g.count));
   }
   return {

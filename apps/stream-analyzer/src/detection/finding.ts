@@ -55,8 +55,13 @@ export interface DetectionThresholds {
   minNgramsForSequence: number;
   /** Share of never-seen k-gram occurrences above which a window is anomalous. */
   novelNgramShare: number;
-  /** …and at least this many distinct never-seen k-grams. */
+  /** …and at least this many distinct never-seen k-grams (until the program's sequence model is calibrated). */
   novelNgramDistinct: number;
+  /**
+   * Calibrated sequence anomaly at which a window alerts: −log10 of the chance that one of the
+   * program's normal windows is as unusual (4.5: beyond all of its last 256 by about 5 spreads).
+   */
+  sequenceAnomaly: number;
 }
 
 export const DEFAULT_THRESHOLDS: DetectionThresholds = {
@@ -65,6 +70,7 @@ export const DEFAULT_THRESHOLDS: DetectionThresholds = {
   minNgramsForSequence: 50,
   novelNgramShare: 0.05,
   novelNgramDistinct: 4,
+  sequenceAnomaly: 4.5,
 };
 
 /** A detector: pure, no I/O. */

@@ -9,9 +9,9 @@ export type NetOpKind = 'CONNECT' | 'ACCEPT' | 'BIND' | 'LISTEN' | 'OTHER';
 /** Address family (Avro enum AddressFamily). */
 export type AddressFamily = 'INET' | 'INET6' | 'UNIX' | 'OTHER';
 
-/** Count of one hashed k-gram of consecutive syscalls (hash: see ngram-hash.ts). */
+/** Count of one k-gram of consecutive syscalls (hash: libs/schemas kgram-hash.ts, the kernel's packing). */
 export interface NgramCount {
-  /** 64-bit hash; the decoder may give a bigint or, for small values, a number. */
+  /** k-gram hash (< 2^50); the decoder may give a bigint or a number. */
   hash: bigint | number;
   count: number;
 }

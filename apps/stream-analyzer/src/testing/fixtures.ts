@@ -1,4 +1,4 @@
-import { ngramHash64 } from '../detection/ngram-hash';
+import { kgramCounts } from '@vigil/schemas';
 import type { ProcessActivity, TelemetryBatch } from '../detection/telemetry';
 
 /** Syscall ids used to build k-gram fixtures (names → x86-64 numbers). */
@@ -46,12 +46,6 @@ export function batch(t: number, processes: ProcessActivity[], over: Partial<Tel
 }
 
 /** k-gram counts of a syscall-name sequence, hashed as the agent does. */
-export function kgrams(names: string[], k = 3): { k: number; ngrams: { hash: bigint; count: number }[] } {
-  const ids = names.map((n) => NR[n] ?? 500);
-  const m = new Map<bigint, number>();
-  for (let i = 0; i + k <= ids.length; i++) {
-    const h = BigInt.asIntN(64, ngramHash64(ids, i, k)); // Avro long: signed
-    m.set(h, (m.get(h) ?? 0) + 1);
-  }
-  return { k, ngrams: [...m].map(([hash, count]) => ({ hash, count })) };
+export function kgrams(names: string[], k = 3): { k: number; ngrams: { hash: number; count: number }[] } {
+  return { k, ngrams: [...kgramCounts(names.map((n) => NR[n] ?? 500), k)].map(([hash, count]) => ({ hash, count })) };
 }

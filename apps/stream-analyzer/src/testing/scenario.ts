@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ProcessActivity as AvroProcess, TelemetryBatch as AvroBatch } from '@vigil/schemas';
-import { ngramKey } from '../detection/ngram-hash';
+import { kgramCounts, type ProcessActivity as AvroProcess, type TelemetryBatch as AvroBatch } from '@vigil/schemas';
 import { NR } from './fixtures';
 
 /**
@@ -15,18 +14,9 @@ export function uuidOf(text: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/**
- * k-gram counts of syscall names. Keys are cut to 48 bits: the strict decoder accepts only longs whose
- * zigzag encoding stays within JS's safe integers (|n| < 2^52).
- */
+/** k-gram counts of syscall names, as the kernel counts them. */
 function kgrams(names: string[], k = 3): AvroProcess['sequences'] {
-  const ids = names.map((n) => NR[n] ?? 500);
-  const m = new Map<number, number>();
-  for (let i = 0; i + k <= ids.length; i++) {
-    const key = ngramKey(ids, i, k) % 2 ** 48;
-    m.set(key, (m.get(key) ?? 0) + 1);
-  }
-  return { k, ngrams: [...m].map(([hash, count]) => ({ hash, count })) };
+  return { k, ngrams: [...kgramCounts(names.map((n) => NR[n] ?? 500), k)].map(([hash, count]) => ({ hash, count })) };
 }
 
 const LOOP = ['accept', 'read', 'openat', 'fstat', 'read', 'close', 'write', 'close'];

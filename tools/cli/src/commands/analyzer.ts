@@ -3,14 +3,15 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { REPO_ROOT } from '../paths';
+import { stackEnv } from '../services';
 
 const ANALYZER_MAIN = join(REPO_ROOT, 'apps', 'stream-analyzer', 'dist', 'main.js');
 
-/** Run the analyzer's own entry point with stdio passed through; resolves to its exit code. */
-function runAnalyzer(args: string[]): Promise<number> {
+/** Run the analyzer's own entry point with stdio passed through (and `env` added); resolves to its exit code. */
+function runAnalyzer(args: string[], env: Record<string, string>): Promise<number> {
   if (!existsSync(ANALYZER_MAIN)) throw new Error(`the stream analyzer is not built (${ANALYZER_MAIN} missing): run npx tsc -b tsconfig.json`);
   return new Promise((res) => {
-    const child = spawn(process.execPath, [ANALYZER_MAIN, ...args], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [ANALYZER_MAIN, ...args], { stdio: 'inherit', env: { ...process.env, ...env } });
     child.on('exit', (code, signal) => res(code ?? (signal ? 128 : 1)));
     child.on('error', () => res(127));
   });
@@ -27,11 +28,33 @@ export function registerAnalyzerCommands(program: Command): void {
 
   analyzer
     .command('backtest')
-    .description('train the live detectors on traces under --train and print path<TAB>score for every file under --test (higher = more anomalous)')
-    .requiredOption('--train <dir>', 'normal traces: one process per file, whitespace-separated syscall tokens')
-    .requiredOption('--test <dir>', 'traces to score (searched recursively)')
-    .action(async (opts: { train: string; test: string }) => {
-      const code = await runAnalyzer(['backtest', '--train', directory(opts.train, '--train'), '--test', directory(opts.test, '--test')]);
+    .description(
+      'trace mode (--train/--test): train the live engine on traces under --train and print path<TAB>score for every file under --test (higher = more anomalous); ' +
+        'replay mode (--from/--to): run retained vigil.telemetry.v1 records of that time range through candidate rules and learning period and print the alerts they would raise beside those raised',
+    )
+    .option('--train <dir>', 'normal traces: one process per file, whitespace-separated syscall tokens')
+    .option('--test <dir>', 'traces to score (searched recursively)')
+    .option('--from <iso>', 'replay: start of the time range (record timestamps), e.g. 2026-12-01T00:00:00Z')
+    .option('--to <iso>', 'replay: end of the time range')
+    .option('--rules <path>', 'replay: candidate rules, a rules file or a directory of *.yaml files (default: the shipped rules)')
+    .option('--learning-period <duration>', 'replay: candidate learning period, e.g. 90s, 7d (default: VIGIL_BASELINE_LEARNING_PERIOD or 7d)')
+    .action(async (opts: { train?: string; test?: string; from?: string; to?: string; rules?: string; learningPeriod?: string }) => {
+      const replay = opts.from !== undefined || opts.to !== undefined;
+      if (replay === (opts.train !== undefined || opts.test !== undefined)) throw new Error('give either --train and --test (traces) or --from and --to (retained telemetry)');
+      let args: string[];
+      if (replay) {
+        for (const [flag, v] of [['--from', opts.from], ['--to', opts.to]] as const) if (v === undefined || !Number.isFinite(Date.parse(v))) throw new Error(`${flag} ${String(v)}: not an ISO time`);
+        args = ['backtest', '--from', opts.from!, '--to', opts.to!];
+        if (opts.rules !== undefined) {
+          if (!existsSync(resolve(opts.rules))) throw new Error(`--rules ${opts.rules}: no such file or directory`);
+          args.push('--rules', resolve(opts.rules));
+        }
+        if (opts.learningPeriod !== undefined) args.push('--learning-period', opts.learningPeriod);
+      } else {
+        if (opts.train === undefined || opts.test === undefined) throw new Error('trace mode needs both --train and --test');
+        args = ['backtest', '--train', directory(opts.train, '--train'), '--test', directory(opts.test, '--test')];
+      }
+      const code = await runAnalyzer(args, replay ? stackEnv() : {});
       if (code !== 0) process.exitCode = code;
     });
 }

@@ -43,6 +43,7 @@ export const TEST_PACKAGES: SystemPackage[] = [
   // Its system service is kept from starting by the policy-rc.d that ensurePackages writes.
   { pkg: 'caddy', why: 'TLS tests run deploy/compose/Caddyfile (agent ↔ gateway through its internal CA)', present: onPath('caddy') },
   { pkg: 'openssl', why: 'TLS tests make a CA the gateway certificate does not chain to', present: onPath('openssl') },
+  { pkg: 'strace', why: 'bench/analyzer-eval/capture.sh records the evaluation corpus of real programs', present: onPath('strace') },
 ];
 
 export class MissingPackagesError extends Error {

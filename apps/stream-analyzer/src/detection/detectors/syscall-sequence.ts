@@ -1,31 +1,51 @@
 import { clampScore, historyPhrase, type DetectionContext, type Finding } from '../finding';
+import type { SequenceScore } from '../sequence/kgram-model';
+
+/** Scores already computed for a window's features (the engine's per-process score and the detector share one). */
+const scored = new WeakMap<object, SequenceScore | null>();
 
 /**
- * (b) Syscall sequences from the agent's hashed k-gram counts: frequency-weighted stide. A window
- * is anomalous when a noticeable share of its k-gram occurrences were never seen for this program
- * (and enough distinct ones, so a single odd transition does not alert). The score adds the mean
- * rarity, so k-grams seen only in a handful of earlier windows also count.
+ * The window's sequence score against its program's k-gram model (null when the program has no
+ * model of the agent's k yet, or the window shipped no k-grams). This is the per-process anomaly
+ * score the engine reports for every window and the backtest ranks traces by.
+ */
+export function sequenceScore(ctx: DetectionContext): SequenceScore | null {
+  const cached = scored.get(ctx.features);
+  if (cached !== undefined) return cached;
+  const model = ctx.baseline.sequences;
+  const { k, bag } = ctx.features.ngrams;
+  const s = model && k === model.k && bag.length > 0 ? model.score(bag) : null;
+  scored.set(ctx.features, s);
+  return s;
+}
+
+/**
+ * (b) Syscall sequences from the agent's k-gram counts: the program's smoothed order-k language
+ * model and k-gram rarity, calibrated against its own normal windows (kgram-model.ts). A window
+ * alerts when its calibrated anomaly passes the threshold; before a program has enough windows to
+ * calibrate, when a noticeable share of its k-gram occurrences were never seen (stide).
  */
 export function syscallSequenceDetector(ctx: DetectionContext): Finding[] {
-  const { baseline: b, features: f, thresholds: t } = ctx;
-  const profile = b.sequences;
-  if (!profile || f.ngrams.k !== profile.k || f.ngrams.bag.length === 0) return [];
-  const s = profile.score(f.ngrams.bag);
-  if (s.occurrences < t.minNgramsForSequence) return [];
-  if (s.novelShare < t.novelNgramShare || s.novelDistinct < t.novelNgramDistinct) return [];
-  const novelKeys = f.ngrams.bag.map((g) => g.key).filter((k) => profile.score([{ key: k, count: 1 }]).novelDistinct > 0);
+  const { baseline: b, thresholds: t } = ctx;
+  const s = sequenceScore(ctx);
+  const model = b.sequences;
+  if (!s || !model || s.occurrences < t.minNgramsForSequence) return [];
+  const anomalous = s.anomaly !== null ? s.anomaly >= t.sequenceAnomaly : s.novelShare >= t.novelNgramShare && s.novelDistinct >= t.novelNgramDistinct;
+  if (!anomalous) return [];
+  const novelKeys = ctx.features.ngrams.bag.map((g) => g.key).filter((key) => !model.knows(key));
+  const how = s.anomaly !== null ? `; about 1 in ${Math.round(10 ** Math.min(s.anomaly, 12)).toLocaleString('en-US')} of its usual windows would look this odd` : '';
   return [
     {
       detector: 'syscall-sequence',
       key: 'novel-sequences',
       kind: 'novel-syscall-sequence',
       title: `${ctx.program.exe} made system calls in orders it never used`,
-      severity: s.novelShare > 0.25 ? 'medium' : 'low',
-      score: clampScore(30 + 100 * s.novelShare + 3 * s.rarity),
+      severity: s.novelShare > 0.25 || (s.anomaly ?? 0) >= 2 * t.sequenceAnomaly ? 'medium' : 'low',
+      score: clampScore(30 + 100 * s.novelShare + 3 * Math.max(s.rarity, s.anomaly ?? 0)),
       mitre: null,
-      evidence: `${(s.novelShare * 100).toFixed(1)}% of its ${profile.k}-call sequences (${s.novelDistinct} distinct) never seen in ${historyPhrase(b)}`,
-      data: { k: profile.k, novelShare: s.novelShare, novelDistinct: s.novelDistinct, rarity: s.rarity, occurrences: s.occurrences },
-      acceptance: { ngrams: { k: profile.k, keys: novelKeys } },
+      evidence: `${(s.novelShare * 100).toFixed(1)}% of its ${model.k}-call sequences (${s.novelDistinct} distinct) never seen in ${historyPhrase(b)}${how}`,
+      data: { k: model.k, novelShare: s.novelShare, novelDistinct: s.novelDistinct, rarity: s.rarity, meanSurprise: s.meanSurprise, tailSurprise: s.tailSurprise, anomaly: s.anomaly, occurrences: s.occurrences },
+      acceptance: { ngrams: { k: model.k, keys: novelKeys } },
     },
   ];
 }
