@@ -208,7 +208,7 @@ export class DetectionEngine {
       }
       baseline.updatePhase(now, o.learningPeriodMs);
       const features = extractFeatures(proc);
-      const ctx: DetectionContext = { batch, process: proc, program, features, baseline, learning: endpointLearning, thresholds: o.thresholds };
+      const ctx: DetectionContext = { batch, process: proc, program, features, baseline, learning: endpointLearning, thresholds: o.thresholds, knownProgram: (exe) => this.byExe.has(`${batch.endpointId}\u0000${exe}`) };
       const findings = this.rules.evaluate(ctx);
       if (firstRun) findings.unshift(newProgramFinding(ctx, this.recentWrite(ep, program.exe, now)));
       if (baseline.active) for (const d of BASELINE_DETECTORS) findings.push(...d(ctx));
@@ -242,7 +242,8 @@ export class DetectionEngine {
       const burst = p.finding.group?.burst;
       if (burst && open.fold && open.fold.items.length >= o.burstThreshold) this.raiseBurst(burst, open.fold, p, gk, batch, alerts, occurrences);
     }
-    for (const a of alerts) a.incidentId = this.incidentFor(ep, a, now);
+    // most severe first: a high alert opens the incident that the low ones of its tree then join
+    for (const a of [...alerts].sort((x, y) => SEVERITY_RANK[y.severity] - SEVERITY_RANK[x.severity])) a.incidentId = this.incidentFor(ep, a, now);
     this.expire(ep, now);
     return { alerts, occurrences, warmStarted };
   }

@@ -71,6 +71,8 @@ export interface DetectionContext {
    */
   learning: boolean;
   thresholds: DetectionThresholds;
+  /** Whether the endpoint (or the fleet) already runs the program at this path (rarity of a new child). */
+  knownProgram?: (exe: string) => boolean;
 }
 
 /** Tunable thresholds of the baseline detectors. */
