@@ -11,6 +11,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { BaselinesModule } from './modules/baselines/baselines.module';
 import { EndpointsModule } from './modules/endpoints/endpoints.module';
 import { HealthModule } from './modules/health/health.module';
+import { IncidentsModule } from './modules/incidents/incidents.module';
 import { OverviewModule } from './modules/overview/overview.module';
 import { ProcessesModule } from './modules/processes/processes.module';
 import { UsersModule } from './modules/users/users.module';
@@ -43,6 +44,7 @@ export class AppModule {
         AuthModule,
         EndpointsModule,
         AlertsModule,
+        IncidentsModule,
         ActivityModule,
         ProcessesModule,
         BaselinesModule,

@@ -93,13 +93,23 @@ export class AlertsService implements OnModuleDestroy {
     return changed.length;
   }
 
-  /** Queue the alert's program behaviour for the analyzer's baseline of that endpoint; audited. */
-  async acceptIntoBaseline(id: string, actor: Actor): Promise<string> {
+  /**
+   * Queue the alert's program behaviour for the analyzer's baseline of that endpoint, or (`fleet`) of
+   * every endpoint running the program — one step for a novelty that recurs on every run; audited.
+   */
+  async acceptIntoBaseline(id: string, actor: Actor, scope: 'endpoint' | 'fleet' = 'endpoint'): Promise<{ acceptanceId: string; endpoints: number }> {
     const alert = await this.alerts.findById(id);
     if (!alert) throw new ApiError(ApiErrorCode.NotFound, `no alert ${id}`);
+    if (scope === 'fleet') {
+      if (alert.acceptance === null) throw new ApiError(ApiErrorCode.Conflict, `alert ${id} comes from a rule: there is no behaviour to accept into a baseline`);
+      const ids = await this.alerts.insertFleetAcceptances({ alertId: id, program: alert.program, acceptedBy: actor.username });
+      if (ids.length === 0) throw new ApiError(ApiErrorCode.Conflict, `no endpoint has a pending-free baseline of ${alert.program} to accept into`);
+      await this.audit.record(actor, { action: 'baseline.accept', target: id, details: { scope: 'fleet', acceptanceIds: ids, endpoints: ids.length, program: alert.program, kind: alert.kind } });
+      return { acceptanceId: ids[0]!, endpoints: ids.length };
+    }
     const acceptanceId = await this.alerts.insertBaselineAcceptance({ alertId: id, endpointId: alert.endpointId, program: alert.program, acceptedBy: actor.username });
     await this.audit.record(actor, { action: 'baseline.accept', target: id, details: { acceptanceId, endpointId: alert.endpointId, program: alert.program } });
-    return acceptanceId;
+    return { acceptanceId, endpoints: 1 };
   }
 
   /** New alerts as they are committed. */

@@ -11,7 +11,8 @@ export type AuditAction =
   | 'endpoint.revoke'
   | 'alert.status_change'
   | 'alert.update'
-  | 'baseline.accept';
+  | 'baseline.accept'
+  | 'incident.update';
 
 @Entity({ name: 'audit_log' })
 export class AuditEntryEntity {

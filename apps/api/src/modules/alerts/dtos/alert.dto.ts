@@ -65,6 +65,7 @@ export class AlertDto {
   @ApiProperty({ nullable: true, type: String, description: 'last finding grouped into it (ISO 8601)' }) lastSeen!: string | null;
   @ApiProperty({ enum: ALERT_STATUSES }) status!: (typeof ALERT_STATUSES)[number];
   @ApiProperty({ nullable: true, type: String }) assignee!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'the incident it belongs to (GET /api/incidents/:id)' }) incidentId!: string | null;
 }
 
 export class AlertNoteDto {
@@ -123,5 +124,13 @@ export class BulkUpdateResultDto {
 }
 
 export class BaselineAcceptanceDto {
-  @ApiProperty({ description: 'id of the queued acceptance the analyzer applies' }) acceptanceId!: string;
+  @ApiProperty({ description: 'id of the queued acceptance the analyzer applies (the first one for scope=fleet)' }) acceptanceId!: string;
+  @ApiProperty({ description: 'endpoints the acceptance was queued for' }) endpoints!: number;
+}
+
+export class AcceptBaselineQueryDto {
+  @ApiPropertyOptional({ enum: ['endpoint', 'fleet'], default: 'endpoint', description: "fleet: accept into the baseline of every endpoint running the alert's program, in one step" })
+  @IsOptional()
+  @IsIn(['endpoint', 'fleet'])
+  scope?: 'endpoint' | 'fleet';
 }

@@ -18,6 +18,14 @@ export class ListEndpointsQueryDto {
   includeRevoked?: boolean;
 }
 
+export class EndpointLearningDto {
+  @ApiProperty({ description: "start of the endpoint's learning period: its first batch (event time, ISO 8601)" }) from!: string;
+  @ApiProperty({ description: 'end of the learning period (ISO 8601): after it, programs new to the endpoint and the fleet alert at once' }) until!: string;
+  @ApiProperty({ description: 'event time of its latest batch (ISO 8601)' }) lastBatch!: string;
+  @ApiProperty({ description: '0..1: how far through its learning period the endpoint is (at its latest batch)' }) progress!: number;
+  @ApiProperty({ description: 'still learning (`baseline: never` rules silent)' }) learning!: boolean;
+}
+
 export class EndpointDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
@@ -27,6 +35,7 @@ export class EndpointDto {
   @ApiProperty({ nullable: true, type: String }) agentVersion!: string | null;
   @ApiProperty({ nullable: true, type: Number }) eventsPerS!: number | null;
   @ApiProperty({ nullable: true, type: Number }) drops!: number | null;
+  @ApiProperty({ nullable: true, type: EndpointLearningDto, description: 'null before its first batch' }) learning!: EndpointLearningDto | null;
 }
 
 export class EndpointDetailDto extends EndpointDto {
