@@ -228,6 +228,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["IncidentsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["IncidentsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["IncidentsController_update"];
+        trace?: never;
+    };
     "/api/endpoints/{id}/activity": {
         parameters: {
             query?: never;
@@ -375,6 +407,18 @@ export interface components {
             /** @description send as x-csrf-token on every state-changing request */
             csrfToken: string;
         };
+        EndpointLearningDto: {
+            /** @description start of the endpoint's learning period: its first batch (event time, ISO 8601) */
+            from: string;
+            /** @description end of the learning period (ISO 8601): after it, programs new to the endpoint and the fleet alert at once */
+            until: string;
+            /** @description event time of its latest batch (ISO 8601) */
+            lastBatch: string;
+            /** @description 0..1: how far through its learning period the endpoint is (at its latest batch) */
+            progress: number;
+            /** @description still learning (`baseline: never` rules silent) */
+            learning: boolean;
+        };
         EndpointDto: {
             /** Format: uuid */
             id: string;
@@ -385,6 +429,18 @@ export interface components {
             agentVersion: string | null;
             eventsPerS: number | null;
             drops: number | null;
+            /** @description null before its first batch */
+            learning: components["schemas"]["EndpointLearningDto"] | null;
+        };
+        ProgramLearningDto: {
+            /** @description endpoint: learned in the endpoint learning period; fleet: started from the fleet; new-program: new to endpoint and fleet after it; update: a new build re-learning from the old one; legacy */
+            origin: string;
+            /** @description ISO 8601 */
+            from: string | null;
+            /** @description when learning ends (ISO 8601) */
+            until: string | null;
+            /** @description 0..1 at its last window (1 once active) */
+            progress: number;
         };
         EndpointProgramDto: {
             /**
@@ -410,6 +466,8 @@ export interface components {
             lastSeen: string;
             /** @description when the baseline became active (ISO 8601), null while learning */
             activeSince: string | null;
+            /** @description how far through its learning the program is */
+            learning: components["schemas"]["ProgramLearningDto"] | null;
         };
         EndpointDetailDto: {
             /** Format: uuid */
@@ -421,6 +479,8 @@ export interface components {
             agentVersion: string | null;
             eventsPerS: number | null;
             drops: number | null;
+            /** @description null before its first batch */
+            learning: components["schemas"]["EndpointLearningDto"] | null;
             /** @description not revoked and seen within the last 2 minutes */
             online: boolean;
             /** @description programs seen on the endpoint, with their baseline phase */
@@ -481,6 +541,8 @@ export interface components {
             /** @enum {string} */
             status: "open" | "acknowledged" | "resolved" | "false_positive";
             assignee: string | null;
+            /** @description the incident it belongs to (GET /api/incidents/:id) */
+            incidentId: string | null;
         };
         AlertPageDto: {
             items: components["schemas"]["AlertDto"][];
@@ -589,6 +651,8 @@ export interface components {
             /** @enum {string} */
             status: "open" | "acknowledged" | "resolved" | "false_positive";
             assignee: string | null;
+            /** @description the incident it belongs to (GET /api/incidents/:id) */
+            incidentId: string | null;
             /** @description the data behind the evidence */
             evidenceData: {
                 [key: string]: unknown;
@@ -615,8 +679,97 @@ export interface components {
             note?: string;
         };
         BaselineAcceptanceDto: {
-            /** @description id of the queued acceptance the analyzer applies */
+            /** @description id of the queued acceptance the analyzer applies (the first one for scope=fleet) */
             acceptanceId: string;
+            /** @description endpoints the acceptance was queued for */
+            endpoints: number;
+        };
+        IncidentDto: {
+            id: string;
+            /** Format: uuid */
+            endpointId: string;
+            /** @description ISO 8601 */
+            firstSeen: string;
+            /** @description ISO 8601 */
+            lastSeen: string;
+            /**
+             * @description of its most severe alert
+             * @enum {string}
+             */
+            severity: "info" | "low" | "medium" | "high" | "critical";
+            /** @description title of its most severe alert */
+            title: string;
+            alertCount: number;
+            /** @description ATT&CK techniques of its alerts */
+            techniques: string[];
+            programs: string[];
+            /** @description pid of its first alert */
+            rootPid: number | null;
+            rootProgram: string | null;
+            /** @enum {string} */
+            status: "open" | "acknowledged" | "resolved" | "false_positive";
+            assignee: string | null;
+            /** @description severity × rarity, 0..100 (rarity: share of the fleet that did not raise the same kind for the same program in 30 days) */
+            rank: number;
+        };
+        IncidentAlertDto: {
+            id: string;
+            /** @description ISO 8601 */
+            time: string;
+            lastSeen: string | null;
+            program: string;
+            pid: number;
+            ppid: number | null;
+            kind: string;
+            /** @enum {string} */
+            severity: "info" | "low" | "medium" | "high" | "critical";
+            title: string;
+            mitre: string | null;
+            count: number;
+            /** @enum {string} */
+            status: "open" | "acknowledged" | "resolved" | "false_positive";
+            /** @description endpoints of the fleet that raised the same kind for the same program (30 days) */
+            endpointsWithSame: number;
+        };
+        IncidentProcessDto: {
+            pid: number;
+            ppid: number;
+            exe: string;
+            argv: string[] | null;
+            firstSeen: string;
+            exitedAt: string | null;
+        };
+        IncidentDetailDto: {
+            id: string;
+            /** Format: uuid */
+            endpointId: string;
+            /** @description ISO 8601 */
+            firstSeen: string;
+            /** @description ISO 8601 */
+            lastSeen: string;
+            /**
+             * @description of its most severe alert
+             * @enum {string}
+             */
+            severity: "info" | "low" | "medium" | "high" | "critical";
+            /** @description title of its most severe alert */
+            title: string;
+            alertCount: number;
+            /** @description ATT&CK techniques of its alerts */
+            techniques: string[];
+            programs: string[];
+            /** @description pid of its first alert */
+            rootPid: number | null;
+            rootProgram: string | null;
+            /** @enum {string} */
+            status: "open" | "acknowledged" | "resolved" | "false_positive";
+            assignee: string | null;
+            /** @description severity × rarity, 0..100 (rarity: share of the fleet that did not raise the same kind for the same program in 30 days) */
+            rank: number;
+            /** @description the timeline: its alerts, oldest first */
+            alerts: components["schemas"]["IncidentAlertDto"][];
+            /** @description the process tree: processes of its alerts, their parents and children */
+            processes: components["schemas"]["IncidentProcessDto"][];
         };
         ProcessDto: {
             pid: number;
@@ -668,6 +821,8 @@ export interface components {
             lastSeen: string;
             /** @description when the baseline became active (ISO 8601), null while learning */
             activeSince: string | null;
+            /** @description how far through its learning the program is */
+            learning: components["schemas"]["ProgramLearningDto"] | null;
             /** Format: uuid */
             endpointId: string;
             /** @description last checkpoint by the analyzer (ISO 8601) */
@@ -697,6 +852,8 @@ export interface components {
             lastSeen: string;
             /** @description when the baseline became active (ISO 8601), null while learning */
             activeSince: string | null;
+            /** @description how far through its learning the program is */
+            learning: components["schemas"]["ProgramLearningDto"] | null;
             /** Format: uuid */
             endpointId: string;
             /** @description last checkpoint by the analyzer (ISO 8601) */
@@ -767,7 +924,9 @@ export type CreateUserDto = components['schemas']['CreateUserDto'];
 export type LoginDto = components['schemas']['LoginDto'];
 export type LoginResultDto = components['schemas']['LoginResultDto'];
 export type MeDto = components['schemas']['MeDto'];
+export type EndpointLearningDto = components['schemas']['EndpointLearningDto'];
 export type EndpointDto = components['schemas']['EndpointDto'];
+export type ProgramLearningDto = components['schemas']['ProgramLearningDto'];
 export type EndpointProgramDto = components['schemas']['EndpointProgramDto'];
 export type EndpointDetailDto = components['schemas']['EndpointDetailDto'];
 export type CreateEndpointDto = components['schemas']['CreateEndpointDto'];
@@ -783,6 +942,10 @@ export type ActivityWindowDto = components['schemas']['ActivityWindowDto'];
 export type AlertDetailDto = components['schemas']['AlertDetailDto'];
 export type UpdateAlertDto = components['schemas']['UpdateAlertDto'];
 export type BaselineAcceptanceDto = components['schemas']['BaselineAcceptanceDto'];
+export type IncidentDto = components['schemas']['IncidentDto'];
+export type IncidentAlertDto = components['schemas']['IncidentAlertDto'];
+export type IncidentProcessDto = components['schemas']['IncidentProcessDto'];
+export type IncidentDetailDto = components['schemas']['IncidentDetailDto'];
 export type ProcessDto = components['schemas']['ProcessDto'];
 export type BaselineDto = components['schemas']['BaselineDto'];
 export type BaselineDetailDto = components['schemas']['BaselineDetailDto'];
@@ -1353,7 +1516,10 @@ export interface operations {
     };
     AlertsController_acceptBaseline: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description fleet: accept into the baseline of every endpoint running the alert's program, in one step */
+                scope?: "endpoint" | "fleet";
+            };
             header?: never;
             path: {
                 id: string;
@@ -1368,6 +1534,106 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BaselineAcceptanceDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    IncidentsController_list: {
+        parameters: {
+            query?: {
+                /** @description repeated or comma-separated */
+                status?: ("open" | "acknowledged" | "resolved" | "false_positive")[];
+                endpointId?: string;
+                /** @description rank: severity × rarity, highest first; time: newest first */
+                sort?: "rank" | "time";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description highest rank (severity × rarity) first, or newest first with sort=time */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentDto"][];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    IncidentsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentDetailDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    IncidentsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAlertDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentDetailDto"];
                 };
             };
             /** @description error */
