@@ -10,6 +10,7 @@ export const ENDPOINT: Endpoint = {
   agentVersion: '0.1.0',
   eventsPerS: 1520.5,
   drops: 0,
+  learning: { from: '2026-12-01T10:00:00.000Z', until: '2026-12-08T10:00:00.000Z', lastBatch: '2026-12-04T22:00:00.000Z', progress: 0.5, learning: true },
 };
 
 export function alert(n: number, over: Partial<Alert> = {}): Alert {
@@ -36,6 +37,7 @@ export function alert(n: number, over: Partial<Alert> = {}): Alert {
     lastSeen: null,
     status: 'open',
     assignee: null,
+    incidentId: null,
     ...over,
   } as Alert;
 }

@@ -33,8 +33,9 @@ export async function updateAlerts(ids: string[], change: TriageChange): Promise
   return (await call(api.PATCH('/api/alerts', { body: { ids, ...change } }))).updated;
 }
 
-export async function acceptIntoBaseline(id: string): Promise<string> {
-  return (await call(api.POST('/api/alerts/{id}/accept-baseline', { params: { path: { id } } }))).acceptanceId;
+/** Accept into the baseline of this endpoint, or (`fleet`) of every endpoint running the program; resolves how many endpoints. */
+export async function acceptIntoBaseline({ id, scope = 'endpoint' }: { id: string; scope?: 'endpoint' | 'fleet' }): Promise<number> {
+  return (await call(api.POST('/api/alerts/{id}/accept-baseline', { params: { path: { id }, query: { scope } } }))).endpoints;
 }
 
 /** Does a live alert belong in the list these filters show? (The server filtered the page itself.) */

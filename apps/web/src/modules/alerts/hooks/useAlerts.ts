@@ -44,9 +44,9 @@ export function useAcceptIntoBaseline() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: acceptIntoBaseline,
-    onSuccess: () =>
-      notify({ color: 'green', message: 'Accepted: the analyzer adds this behaviour to the program’s baseline and stops alerting on it.' }),
+    onSuccess: (endpoints) =>
+      notify({ color: 'green', message: `Accepted on ${endpoints === 1 ? 'this endpoint' : `${endpoints} endpoints`}: the analyzer adds this behaviour to the program’s baseline and stops alerting on it.` }),
     onError: (err) => notify({ color: 'red', title: 'Could not accept into the baseline', message: errorText(err) }),
-    onSettled: (_r, _e, id) => qc.invalidateQueries({ queryKey: alertKey(id) }),
+    onSettled: (_r, _e, { id }) => qc.invalidateQueries({ queryKey: alertKey(id) }),
   });
 }

@@ -10,6 +10,7 @@ import { useEndpoint, useEndpointActivity, useProcessTree } from '../hooks/useEn
 import { healthOf, type EndpointDetail } from '../types/endpoint';
 import { HealthBadge } from './HealthBadge';
 import { ProcessTree } from './ProcessTree';
+import { LearningProgress } from '../../baselines/components/LearningProgress';
 
 /** One endpoint: its programs and their baseline phase, activity over time, and the current process tree. */
 export default function EndpointDetailPage() {
@@ -59,12 +60,18 @@ function EndpointView({ endpoint: e }: { endpoint: EndpointDetail }) {
         </Title>
         <HealthBadge health={healthOf(e)} />
       </Group>
-      <SimpleGrid cols={5}>
+      <SimpleGrid cols={6}>
         <Stat label="Last seen" value={formatAgo(e.lastSeenAt)} />
         <Stat label="Agent version" value={e.agentVersion ?? '—'} />
         <Stat label="Events/s" value={formatDecimal(e.eventsPerS)} />
         <Stat label="Drops" value={formatNumber(e.drops)} />
         <Stat label="Programs" value={formatNumber(e.programs.length)} />
+        <div>
+          <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
+            Learning
+          </Text>
+          <LearningProgress learning={e.learning} label="endpoint learning progress" />
+        </div>
       </SimpleGrid>
       <Card withBorder>
         <Group justify="space-between" mb="xs">
@@ -104,6 +111,7 @@ function EndpointView({ endpoint: e }: { endpoint: EndpointDetail }) {
               <Table.Tr>
                 <Table.Th>Program</Table.Th>
                 <Table.Th>Baseline</Table.Th>
+                <Table.Th>Learning</Table.Th>
                 <Table.Th ta="right">Runs</Table.Th>
                 <Table.Th>First seen</Table.Th>
                 <Table.Th>Last seen</Table.Th>
@@ -120,6 +128,9 @@ function EndpointView({ endpoint: e }: { endpoint: EndpointDetail }) {
                   </Table.Td>
                   <Table.Td>
                     <PhaseBadge phase={p.phase} />
+                  </Table.Td>
+                  <Table.Td>
+                    <LearningProgress learning={p.learning} label={`learning progress of ${p.program}`} />
                   </Table.Td>
                   <Table.Td ta="right">{formatNumber(p.runs)}</Table.Td>
                   <Table.Td>{formatTime(p.firstSeen)}</Table.Td>
