@@ -1553,9 +1553,9 @@ export interface operations {
                 /** @description repeated or comma-separated */
                 status?: ("open" | "acknowledged" | "resolved" | "false_positive")[];
                 endpointId?: string;
+                limit?: number;
                 /** @description rank: severity × rarity, highest first; time: newest first */
                 sort?: "rank" | "time";
-                limit?: number;
             };
             header?: never;
             path?: never;

@@ -4,3 +4,4 @@ export * from './logger';
 export * from './config';
 export * from './defaults';
 export * from './agent-config-text';
+export * from './prng';

@@ -1,3 +1,4 @@
+import { prng } from '@vigil/common';
 import type { ExecEvent, FileOpen, NetworkOp, ProcessActivity, TelemetryBatch } from '../detection/telemetry';
 
 /**
@@ -10,18 +11,6 @@ import type { ExecEvent, FileOpen, NetworkOp, ProcessActivity, TelemetryBatch } 
  * Used by the routine-workload test and bench: after the learning period, re-running routine
  * commands must not raise alerts of severity medium or more.
  */
-
-/** A small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LIBC = ['/etc/ld.so.cache', '/lib/x86_64-linux-gnu/libc.so.6'];
 const LOCALE = ['/usr/lib/locale/locale-archive', '/usr/share/locale/locale.alias'];

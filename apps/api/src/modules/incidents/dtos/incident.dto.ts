@@ -1,33 +1,14 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsArray, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
 import { ALERT_STATUSES, SEVERITIES } from '../../alerts/alert.entity';
+import { AlertQueryDto } from '../../alerts/dtos/alert.dto';
 
-const toList = ({ value }: { value: unknown }): unknown =>
-  value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
-
-export class IncidentQueryDto {
-  @ApiPropertyOptional({ enum: ALERT_STATUSES, isArray: true, description: 'repeated or comma-separated' })
-  @IsOptional()
-  @Transform(toList)
-  @IsArray()
-  @IsIn(ALERT_STATUSES, { each: true })
-  status?: (typeof ALERT_STATUSES)[number][];
-
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() endpointId?: string;
-
+/** The alert list's status, endpoint and limit filters, and an order. */
+export class IncidentQueryDto extends PickType(AlertQueryDto, ['status', 'endpointId', 'limit'] as const) {
   @ApiPropertyOptional({ enum: ['rank', 'time'], default: 'rank', description: 'rank: severity × rarity, highest first; time: newest first' })
   @IsOptional()
   @IsIn(['rank', 'time'])
   sort?: 'rank' | 'time';
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
 }
 
 export class IncidentDto {
