@@ -71,6 +71,8 @@ describe('aggregation: alerts, not floods', () => {
     const novel = final.find((a) => a.kind === 'novel-network-activity')!;
     expect(novel.count).toBe(1024);
     expect(novel.data).toMatchObject({ examples: expect.arrayContaining(['1', '2']) });
+    // what accepting it would teach grew with every batch that joined it: all 1,024 ports
+    expect(novel.acceptance!.network).toHaveLength(1024);
     // every alert of the loop is one incident (the subshells are children of the loop's bash, pid 4242)
     expect(new Set(alerts.map((a) => a.incidentId)).size).toBe(1);
     expect(alerts[0]!.incidentId).not.toBeNull();

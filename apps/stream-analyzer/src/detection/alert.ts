@@ -47,8 +47,11 @@ export interface AlertOccurrence {
   time: number;
   count: number;
   pids: number[];
-  /** A grown burst re-describes its alert (title, evidence, data) with the new count. */
-  update?: { title: string; evidence: string; data: Record<string, unknown> };
+  /**
+   * A grown burst re-describes its alert (title, evidence, data) with the new count; a repeat that
+   * teaches more widens the alert's acceptance.
+   */
+  update?: { title?: string; evidence?: string; data?: Record<string, unknown>; acceptance?: Acceptance };
 }
 
 /** The alert id for (batch, detector, program, key): a uuid-formatted prefix of sha256. */

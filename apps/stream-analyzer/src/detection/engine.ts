@@ -87,6 +87,8 @@ interface OpenGroup {
   count: number;
   /** Folded groups: the distinct items seen while open (capped at {@link MAX_GROUP_ITEMS}) and their time span. */
   fold?: GroupFold;
+  /** Everything the findings joined so far would teach (the alert's acceptance grows with its repeats). */
+  acceptance?: Acceptance;
 }
 
 /** Distinct items of a folded group (see {@link FindingGroup}). */
@@ -98,6 +100,8 @@ export interface GroupFold {
 
 /** Bound on the distinct items a folded group remembers (all 16-bit ports fit). */
 const MAX_GROUP_ITEMS = 65_536;
+/** Bound on the keys an alert's acceptance grows to. */
+const MAX_ACCEPTANCE_KEYS = 4_096;
 /** Bound on remembered recent writes per endpoint. */
 const MAX_RECENT_WRITES = 512;
 
@@ -229,12 +233,13 @@ export class DetectionEngine {
         open.lastSeen = now;
         open.count += count;
         if (open.fold && p.fold) addToFold(open.fold, p.fold);
-        occurrences.push({ alertId: open.alertId, batchId: batch.batchId, time: now, count, pids });
+        const acceptance = this.growAcceptance(open, p.first.acceptance);
+        occurrences.push({ alertId: open.alertId, batchId: batch.batchId, time: now, count, pids, ...(acceptance ? { update: { acceptance } } : {}) });
       } else {
         first.count = count;
         first.data = { ...first.data, pids };
         if (p.fold) first.data = { ...first.data, distinct: p.fold.items.length, examples: p.fold.items.slice(0, 10) };
-        open = { alertId: first.id, lastSeen: now, count, fold: p.fold ? { ...p.fold, items: [...p.fold.items] } : undefined };
+        open = { alertId: first.id, lastSeen: now, count, fold: p.fold ? { ...p.fold, items: [...p.fold.items] } : undefined, acceptance: first.acceptance ?? undefined };
         this.groups.set(gk, open);
         alerts.push(first);
         occurrences.push({ alertId: first.id, batchId: batch.batchId, time: now, count, pids });
@@ -293,6 +298,26 @@ export class DetectionEngine {
         incidentId: null,
       },
     });
+  }
+
+  /**
+   * Add a repeat's acceptance to its open alert's: what "accept into baseline" teaches covers every
+   * repeat (the ports of later batches, the files of later runs), up to {@link MAX_ACCEPTANCE_KEYS}.
+   * Resolves the grown acceptance, or undefined when nothing new was added (or the group was
+   * restored from a checkpoint that did not keep it: its base is unknown, so it is not rewritten).
+   */
+  private growAcceptance(open: OpenGroup, more: Acceptance | null): Acceptance | undefined {
+    if (!more) return undefined;
+    if (!open.acceptance) {
+      open.acceptance = more;
+      return undefined;
+    }
+    const before = acceptanceSize(open.acceptance);
+    if (before >= MAX_ACCEPTANCE_KEYS) return undefined;
+    const merged = mergeAcceptance(open.acceptance, more);
+    if (acceptanceSize(merged) === before) return undefined;
+    open.acceptance = merged;
+    return merged;
   }
 
   /** The burst alert of a folded group (one per open group; later batches re-describe it with the new count). */
@@ -489,7 +514,7 @@ export class DetectionEngine {
       if (filter(endpointId)) baselines.push({ endpointId, state: b.toJSON() });
     }
     const groups: EngineSnapshot['groups'] = [];
-    for (const [k, g] of this.groups) if (filter(k.slice(0, k.indexOf('\u0000')))) groups.push(g.fold ? [k, g.alertId, g.lastSeen, g.count, g.fold] : [k, g.alertId, g.lastSeen, g.count]);
+    for (const [k, g] of this.groups) if (filter(k.slice(0, k.indexOf('\u0000')))) groups.push(g.fold || g.acceptance ? [k, g.alertId, g.lastSeen, g.count, g.fold, g.acceptance] : [k, g.alertId, g.lastSeen, g.count]);
     const endpoints: NonNullable<EngineSnapshot['endpoints']> = [];
     for (const id of this.endpoints.keys()) if (filter(id)) endpoints.push({ endpointId: id, state: this.endpointCheckpoint(id)! });
     return { version: 2, baselines, groups, endpoints };
@@ -499,7 +524,7 @@ export class DetectionEngine {
   restore(s: EngineSnapshot): void {
     if (s.version !== 1 && s.version !== 2) throw new Error(`unsupported engine snapshot version ${String((s as { version: unknown }).version)}`);
     for (const { endpointId, state } of s.baselines) this.putBaseline(endpointId, ProgramBaseline.fromJSON(state));
-    for (const [k, alertId, lastSeen, count, fold] of s.groups) this.groups.set(k, { alertId, lastSeen, count, fold });
+    for (const [k, alertId, lastSeen, count, fold, acceptance] of s.groups) this.groups.set(k, { alertId, lastSeen, count, fold: fold ?? undefined, acceptance: acceptance ?? undefined });
     for (const { endpointId, state } of s.endpoints ?? []) this.restoreEndpoint(endpointId, state);
   }
 
@@ -515,7 +540,7 @@ export class DetectionEngine {
       const sep = rest.indexOf('\u0000');
       // burst groups carry a third part (`…\0burst`), written as `key\tburst` (no NUL in jsonb)
       const key = rest.slice(sep + 1).replaceAll('\u0000', '\t');
-      groups.push(g.fold ? [rest.slice(0, sep), key, g.alertId, g.lastSeen, g.count, g.fold] : [rest.slice(0, sep), key, g.alertId, g.lastSeen, g.count]);
+      groups.push(g.fold || g.acceptance ? [rest.slice(0, sep), key, g.alertId, g.lastSeen, g.count, g.fold ?? null, g.acceptance ?? null] : [rest.slice(0, sep), key, g.alertId, g.lastSeen, g.count]);
     }
     return { version: 2, baseline: b.toJSON(), groups };
   }
@@ -526,7 +551,8 @@ export class DetectionEngine {
     const b = ProgramBaseline.fromJSON(c.baseline);
     this.putBaseline(endpointId, b);
     const prefix = `${endpointId}\u0000${b.program.key}\u0000`;
-    for (const [detector, key, alertId, lastSeen, count, fold] of c.groups) this.groups.set(`${prefix}${detector}\u0000${key.replaceAll('\t', '\u0000')}`, { alertId, lastSeen, count, fold });
+    for (const [detector, key, alertId, lastSeen, count, fold, acceptance] of c.groups)
+      this.groups.set(`${prefix}${detector}\u0000${key.replaceAll('\t', '\u0000')}`, { alertId, lastSeen, count, fold: fold ?? undefined, acceptance: acceptance ?? undefined });
   }
 
   /** Endpoint-level state (learning start, recent writes, open incidents) for the endpoint's checkpoint row. */
@@ -579,6 +605,13 @@ function addToFold(into: GroupFold, from: { items: string[]; from: number; to: n
   into.to = Math.max(into.to, from.to);
 }
 
+/** Keys an acceptance teaches. */
+function acceptanceSize(a: Acceptance): number {
+  let n = a.ngrams?.keys.length ?? 0;
+  for (const k of ['syscalls', 'files', 'execChildren', 'execShapes', 'network', 'security'] as const) n += a[k]?.length ?? 0;
+  return n;
+}
+
 /** Union of two acceptances (folded findings teach everything they folded). */
 function mergeAcceptance(a: Acceptance | null, b: Acceptance): Acceptance {
   if (!a) return b;
@@ -594,20 +627,20 @@ function mergeAcceptance(a: Acceptance | null, b: Acceptance): Acceptance {
 export interface EngineSnapshot {
   version: 1 | 2;
   baselines: { endpointId: string; state: ProgramBaselineState }[];
-  /** [group key, alert id, last seen, count, fold?]. */
-  groups: ([string, string, number, number] | [string, string, number, number, GroupFold | undefined])[];
+  /** [group key, alert id, last seen, count, fold?, acceptance?]. */
+  groups: ([string, string, number, number] | [string, string, number, number, GroupFold | undefined, Acceptance | undefined])[];
   endpoints?: { endpointId: string; state: EndpointCheckpoint }[];
 }
 
 /**
  * JSON form of one (endpoint, program)'s state: baseline plus open groups [detector, key, alert id,
- * last seen, count, fold?]. Free of NUL characters (PostgreSQL jsonb refuses \u0000). Version 1 (no
+ * last seen, count, fold?, acceptance?]. Free of NUL characters (PostgreSQL jsonb refuses \u0000). Version 1 (no
  * folds, baseline state version 1) is still restored.
  */
 export interface ProgramCheckpoint {
   version: 1 | 2;
   baseline: ProgramBaselineState;
-  groups: ([string, string, string, number, number] | [string, string, string, number, number, GroupFold | undefined])[];
+  groups: ([string, string, string, number, number] | [string, string, string, number, number, GroupFold | null, Acceptance | null])[];
 }
 
 /** JSON form of an endpoint's state (endpoint_learning.state). */

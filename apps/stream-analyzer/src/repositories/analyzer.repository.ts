@@ -199,7 +199,7 @@ export class AnalyzerRepository {
       await c.query(
         `with x as (
            select * from jsonb_to_recordset($1::jsonb) as x(alert_id text, batch_id text, t float8, count int, pids jsonb, first boolean,
-                                                             title text, evidence text, data jsonb)
+                                                             title text, evidence text, data jsonb, acceptance jsonb)
          ), ins as (
            insert into alert_occurrences (alert_id, batch_id, time, count, pids)
            select x.alert_id, x.batch_id, ${ms('x.t')}, x.count, array(select jsonb_array_elements_text(x.pids)::int) from x
@@ -209,12 +209,14 @@ export class AnalyzerRepository {
            select ins.alert_id, sum(ins.count) as c, max(ins.time) as t,
                   (array_agg(x.title order by ins.time desc) filter (where x.title is not null))[1] as title,
                   (array_agg(x.evidence order by ins.time desc) filter (where x.title is not null))[1] as evidence,
-                  (array_agg(x.data order by ins.time desc) filter (where x.title is not null))[1] as data
+                  (array_agg(x.data order by ins.time desc) filter (where x.title is not null))[1] as data,
+                  (array_agg(x.acceptance order by ins.time desc) filter (where x.acceptance is not null))[1] as acceptance
            from ins join x on x.alert_id = ins.alert_id and x.batch_id = ins.batch_id
            where not x.first group by ins.alert_id
          )
          update alerts a set count = a.count + b.c, last_seen = greatest(coalesce(a.last_seen, a.time), b.t),
-                title = coalesce(b.title, a.title), evidence = coalesce(b.evidence, a.evidence), evidence_data = coalesce(b.data, a.evidence_data)
+                title = coalesce(b.title, a.title), evidence = coalesce(b.evidence, a.evidence), evidence_data = coalesce(b.data, a.evidence_data),
+                acceptance = coalesce(b.acceptance, a.acceptance)
          from bumps b where a.id = b.alert_id`,
         [
           pgJson(
@@ -228,6 +230,7 @@ export class AnalyzerRepository {
               title: o.update?.title ?? null,
               evidence: o.update?.evidence ?? null,
               data: o.update?.data ?? null,
+              acceptance: o.update?.acceptance ?? null,
             })),
           ),
         ],

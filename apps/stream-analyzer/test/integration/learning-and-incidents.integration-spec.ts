@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '@vigil/testing';
 import type { ProcessActivity as AvroProcess, TelemetryBatch as AvroBatch } from '@vigil/schemas';
 import { normalProcess, scenarioBatch, uuidOf } from '../../src/testing/scenario';
 import { Harness, referenceAlerts } from './harness';
@@ -124,5 +125,28 @@ describe('learning, aggregation and incidents on the real pipeline (Kafka, regis
     const ref = referenceAlerts(all).alerts;
     expect(db.map((a) => a.id).sort()).toEqual([...ref.keys()].sort());
     for (const a of db) expect(a.count).toBe(ref.get(a.id)!.total);
+  });
+
+  it('applies a fleet-wide acceptance row (program key of this endpoint\'s build) exactly once: the accepted ports stop alerting', async () => {
+    const novel = (await h.pool.query(`select id from alerts where kind = 'novel-network-activity' and program = '/usr/bin/bash'`)).rows[0].id as string;
+    // as POST /api/alerts/:id/accept-baseline?scope=fleet writes it: one row per endpoint, naming the build
+    await h.pool.query(`insert into baseline_acceptances (alert_id, endpoint_id, program, program_key, accepted_by) values ($1, $2, '/usr/bin/bash', '/usr/bin/bash', 'ana')`, [novel, endpointId]);
+    // acceptances are looked for with the endpoint's batches (at most every 2 s): keep the shell reporting until applied
+    let t1 = start + 60_000;
+    await waitUntil(
+      async () => {
+        t1 += 500;
+        await h.produce([next(t1, [shell(t1)])]);
+        await h.waitProcessed();
+        return (await h.pool.query('select applied_at from baseline_acceptances where alert_id = $1', [novel])).rows[0].applied_at !== null;
+      },
+      30_000,
+      'fleet acceptance applied',
+    );
+    const t2 = start + 70_000;
+    const again = next(t2, [probe(22, t2), probe(80, t2), probe(1024, t2)]);
+    await h.produce([again]);
+    await h.waitProcessed();
+    expect((await h.pool.query('select kind from alerts where batch_id = $1', [again.batchId])).rows).toEqual([]);
   });
 });
