@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createLogger, errorMessage, retry, type Logger } from '@vigil/common';
-import { EndpointsRepository, createPool, migrate, type Pool } from '@vigil/db';
+import { EndpointsRepository, createPool, isDatabaseUnavailable, migrate, type Pool } from '@vigil/db';
 import { KafkaClient, type KafkaAdmin, type KafkaProducer } from '@vigil/kafka';
 import {
   SchemaError,
@@ -38,8 +38,28 @@ export interface Gateway {
 /** Wire the gateway from its configuration, apply migrations, connect, listen. */
 export async function startGateway(config: GatewayConfig, log: Logger = createLogger('ingest-gateway', { level: config.logLevel })): Promise<Gateway> {
   log.info({ config: describeConfig(config) }, 'starting');
-  const pool: Pool = createPool(config.databaseUrl, { max: 8 });
-  await migrate(pool);
+  // PostgreSQL only serves key lookups: its outage must not take ingest down (keys verified earlier
+  // are served from the cache, see KeyAuthenticator), so a broken connection is a log line.
+  const pool: Pool = createPool(config.databaseUrl, {
+    max: 8,
+    application_name: 'vigil-ingest-gateway',
+    onConnectionError: (err) => log.warn({ err: errorMessage(err) }, 'database connection lost; it is reopened on the next query'),
+  });
+  // A database down at start-up does not stop the gateway either: migrations are retried meanwhile
+  // (until they ran, key lookups fail and batches get 503 with Retry-After).
+  let migrateTimer: NodeJS.Timeout | undefined;
+  const migrateOrRetry = async (attempt: number): Promise<void> => {
+    try {
+      await migrate(pool);
+      if (attempt > 0) log.info({ attempts: attempt + 1 }, 'database reachable; migrations applied');
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      if (attempt % 10 === 0) log.warn({ err: errorMessage(err), attempt: attempt + 1 }, 'database unreachable at start-up; serving without it and retrying');
+      migrateTimer = setTimeout(() => void migrateOrRetry(attempt + 1).catch((e: unknown) => log.error({ err: errorMessage(e) }, 'migrations failed')), Math.min(5_000, 500 * 2 ** attempt));
+      migrateTimer.unref();
+    }
+  };
+  await migrateOrRetry(0);
 
   const registry: SchemaRegistryClient = createRegistryClient(config.schemaRegistryUrl);
   const subject = subjectForTopic(config.telemetryTopic);
@@ -72,18 +92,26 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   );
   const metrics = new GatewayMetrics(() => queue.inFlight);
   const dedupe = new DedupeWindow(config.dedupeWindowMs, config.dedupeMaxEntries);
-  const auth = new KeyAuthenticator(new EndpointsRepository(pool), config.keyCacheTtlMs);
+  const auth = new KeyAuthenticator(new EndpointsRepository(pool), { ttlMs: config.keyCacheTtlMs, staleMs: config.keyCacheStaleMs }, Date.now, (source) =>
+    metrics.keyChecks.inc({ source }),
+  );
+  const clock = { maxFutureMs: config.maxClockAheadMs, maxPastMs: config.maxEventAgeMs };
   const writerOf = gatewayWriterLookup((id) => schemas.typeOf(id));
   const checker: BatchChecker =
     config.checkWorkers > 0
-      ? new WorkerBatchChecker(config.checkWorkers, writerOf, config.maxDecodedBytes, log.child({ component: 'check-worker' }))
-      : new InlineBatchChecker(writerOf, config.maxDecodedBytes);
+      ? new WorkerBatchChecker(config.checkWorkers, writerOf, config.maxDecodedBytes, clock, log.child({ component: 'check-worker' }))
+      : new InlineBatchChecker(writerOf, config.maxDecodedBytes, clock);
   const ingest = new IngestService(checker, queue, dedupe, metrics, log.child({ component: 'ingest' }));
-  const health = new HealthService({
-    kafka: () => admin.brokers(),
-    registry: () => registry.getDefaultCompatibility(),
-    database: () => pool.query('select 1'),
-  });
+  // Kafka is required to accept anything; without the database (keys from the cache) or the
+  // registry (schema ids already known) the gateway still serves: degraded, not down.
+  const health = new HealthService(
+    {
+      kafka: () => admin.brokers(),
+      registry: () => registry.getDefaultCompatibility(),
+      database: () => pool.query('select 1'),
+    },
+    { optional: ['registry', 'database'] },
+  );
 
   const server = buildServer({
     config,
@@ -110,6 +138,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
     url: address,
     telemetrySchemaId,
     close: async () => {
+      clearTimeout(migrateTimer);
       await server.close();
       await checker.close();
       await producer.disconnect().catch(() => undefined);

@@ -61,17 +61,39 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
   const fleet = new FleetCache(10 * 60_000, config.fleetAbsentTtlMs, Date.now, (b) => fleetQualifies(b, engineOptions));
   const engine = new DetectionEngine(rules, engineOptions, fleet);
 
-  const pool = createPool(config.databaseUrl, { max: Math.max(4, config.concurrency + 3), application_name: 'vigil-stream-analyzer' });
-  // an idle client losing its connection (database restart) must not crash the process
-  pool.on('error', (err) => log.warn({ err: errorMessage(err) }, 'idle database connection lost'));
+  // a client losing its connection (database restart, idle or between two queries) must not crash the process
+  const pool = createPool(config.databaseUrl, {
+    max: Math.max(4, config.concurrency + 3),
+    application_name: 'vigil-stream-analyzer',
+    onConnectionError: (err) => log.warn({ err: errorMessage(err) }, 'database connection lost'),
+  });
   const repo = new AnalyzerRepository(pool);
   const registry = createRegistryClient(config.schemaRegistryUrl);
   const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'vigil-stream-analyzer', logger: log.child({ component: 'kafka' }) });
   const producer = kafka.producer();
   const admin = kafka.admin();
-  const batchConsumer = kafka.batchConsumer(config.groupId, { sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 4)) });
+  // Takeover after a crash (kill -9: no LeaveGroup) = session timeout (6 s by default, the broker's
+  // minimum) + the survivor's next heartbeat (≤ 1 s: heartbeats go with fetches, which wait at most
+  // 1 s) + join/sync: measured ≈ 8 s in the consumer-group-failover test (was ~30 s).
+  const batchConsumer = kafka.batchConsumer(config.groupId, {
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    heartbeatIntervalMs: Math.min(1_000, Math.floor(config.sessionTimeoutMs / 4)),
+    maxWaitTimeMs: 1_000,
+  });
 
   let consumer: TelemetryConsumer | undefined;
+  // What the group looks like from Kafka (end offsets, committed offsets, members), asked at most every 2 s.
+  let groupView: { at: number; view: Promise<{ ends: Map<number, string>; committed: Map<number, string>; members: number }> } | undefined;
+  const readGroup = (): Promise<{ ends: Map<number, string>; committed: Map<number, string>; members: number }> => {
+    if (!groupView || Date.now() - groupView.at > 2_000) {
+      const view = Promise.all([admin.endOffsets(config.telemetryTopic), admin.groupOffsets(config.groupId, config.telemetryTopic), admin.groupMembers(config.groupId)]).then(
+        ([ends, committed, members]) => ({ ends, committed, members }),
+      );
+      view.catch(() => (groupView = undefined));
+      groupView = { at: Date.now(), view };
+    }
+    return groupView.view;
+  };
   const http = await startHttpServer(config.host, config.port, {
     metrics: metrics.registry,
     log: log.child({ component: 'http' }),
@@ -82,15 +104,28 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
       );
       const assigned = consumer?.assignment() ?? [];
       const kafkaOk = batchConsumer.isConnected();
+      const group = await readGroup().catch((err: unknown) => ({ error: errorMessage(err) }));
+      const partitions =
+        consumer && 'ends' in group
+          ? consumer.partitionProgress(group.ends, group.committed, config.stallAfterMs).map((p) => ({ ...p, position: assigned.find((a) => a.partition === p.partition)?.position ?? null }))
+          : assigned.map((a) => ({ ...a, stalled: false, sinceProgressMs: 0 }));
+      const stalled = partitions.filter((p) => p.stalled).map((p) => p.partition);
+      // Owning nothing is fine only for a standby (more members than partitions); otherwise this
+      // instance is not doing its share — e.g. still waiting for a dead member's session to expire.
+      const topicPartitions = 'ends' in group ? group.ends.size : undefined;
+      const unassigned = assigned.length === 0 && (topicPartitions === undefined || topicPartitions > 0) && !('members' in group && topicPartitions !== undefined && group.members > topicPartitions);
+      const serving = health.ok && database.ok && kafkaOk;
+      const status = !serving ? 'degraded' : unassigned ? (consumer ? 'unassigned' : 'starting') : stalled.length > 0 ? 'stalled' : assigned.length === 0 ? 'standby' : 'ok';
       return {
-        ok: health.ok && database.ok && kafkaOk && consumer !== undefined,
-        status: health.ok && database.ok && kafkaOk ? 'ok' : 'degraded',
+        ok: serving && consumer !== undefined && !unassigned && stalled.length === 0,
+        status,
         degraded: health.degraded,
-        kafka: { connected: kafkaOk, groupId: config.groupId, topic: config.telemetryTopic },
+        kafka: { connected: kafkaOk, groupId: config.groupId, topic: config.telemetryTopic, ...('members' in group ? { members: group.members, topicPartitions } : { error: group.error }) },
         database,
         assignedPartitions: assigned.map((a) => a.partition),
-        lag: assigned.reduce((s, a) => s + a.lag, 0),
-        partitions: assigned,
+        lag: partitions.reduce((s, a) => s + a.lag, 0),
+        stalledPartitions: stalled,
+        partitions,
       };
     },
   });
@@ -137,6 +172,7 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
         dlqTopic: config.dlqTopic,
         maxRecordsPerTransaction: config.maxRecordsPerTransaction,
         acceptancePollMs: config.acceptancePollMs,
+        maxClockAheadMs: config.maxClockAheadMs,
       },
       engine,
       fleet,

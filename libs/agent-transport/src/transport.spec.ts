@@ -55,6 +55,25 @@ describe('AgentTransport', () => {
     expect(transport.statistics()).toMatchObject({ delivered: 3, spooledBatches: 0 });
   });
 
+  it('splits by encoded size too: no batch exceeds maxBatchBytes, every open arrives once, counts stay with one part', async () => {
+    const gw = await gateway(() => ({ status: 202 }));
+    transport = new AgentTransport({ api: gw.url, insecureHttp: true, key: 'k', endpointId: 'ep-1', batchSize: 50, maxBatchBytes: 64 << 10, spoolDir: mkdtempSync(join(tmpdir(), 'vigil-tx-')), spoolMaxBytes: 64 << 20, schemaId: 7 });
+    const window = windowOf(3);
+    const [big, ...rest] = window.processes;
+    const files = Array.from({ length: 5_000 }, (_, i) => ({ path: `/usr/share/doc/package-${i}/changelog.Debian.gz`, flags: 0, ret: 0, count: 1, firstSeen: 0 }));
+    window.processes = [{ ...big!, files }, ...rest];
+    transport.start();
+    const batches = await transport.submit(window);
+    await transport.drained(10_000);
+    expect(batches.length).toBeGreaterThan(4);
+    for (const b of batches) expect(type.toBuffer(b).length).toBeLessThanOrEqual(64 << 10);
+    expect(gw.received.map((r) => r.batch.sequence)).toEqual(batches.map((_, i) => i + 1));
+    const parts = gw.received.flatMap((r) => r.batch.processes).filter((p) => p.pid === big!.pid);
+    expect(parts.flatMap((p) => p.files.map((f) => f.path)).sort()).toEqual(files.map((f) => f.path).sort());
+    expect(parts.filter((p) => Object.keys(p.syscalls).length > 0)).toHaveLength(1);
+    expect(gw.received.flatMap((r) => r.batch.processes).filter((p) => p.pid !== big!.pid)).toHaveLength(rest.length);
+  });
+
   it('keeps batches through 503s, waits as Retry-After says, then delivers each exactly once', async () => {
     const gw = await gateway((n) => (n < 2 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 202 }));
     const spoolDir = mkdtempSync(join(tmpdir(), 'vigil-tx-'));

@@ -44,6 +44,11 @@ export interface TransportOptions extends GatewayConnection {
   endpointId: string;
   /** Most processes per batch: a larger window is split into several batches. */
   batchSize: number;
+  /**
+   * Largest Avro payload of one batch (default {@link MAX_BATCH_BYTES}): a chunk that encodes larger
+   * is split again, so no batch ever exceeds what the gateway decompresses (VIGIL_GATEWAY_MAX_DECODED).
+   */
+  maxBatchBytes?: number;
   spoolDir: string;
   spoolMaxBytes: number;
   encoding?: 'gzip' | 'identity';
@@ -56,6 +61,13 @@ export interface TransportOptions extends GatewayConnection {
   log?: TransportLogger;
   observer?: TransportObserver;
 }
+
+/**
+ * 8 MiB: half the gateway's default decompressed limit (15 MiB), so a batch fits whatever the
+ * gateway's setting within reason. A busy build host's 10 s window (thousands of processes, each with
+ * hundreds of distinct opens) encoded to more than 15 MiB in 50 processes and was refused with 413.
+ */
+export const MAX_BATCH_BYTES = 8 << 20;
 
 /** A window's content: everything of a TelemetryBatch but what the transport assigns. */
 export type WindowContent = Omit<TelemetryBatch, 'endpointId' | 'batchId' | 'sequence'>;
@@ -122,23 +134,39 @@ export class AgentTransport {
     return { ...this.stats, evicted: this.spool.evictedTotal, spooledBatches: this.spool.length, spooledBytes: this.spool.bytes };
   }
 
-  /** Spool one window as ⌈processes / batchSize⌉ batches; returns them (with ids and sequences). */
+  /**
+   * Spool one window as batches of at most `batchSize` processes and `maxBatchBytes` of Avro (a
+   * chunk that encodes larger is halved, a single process too large is split into parts); returns
+   * them (with ids and sequences).
+   */
   async submit(window: WindowContent): Promise<TelemetryBatch[]> {
-    const chunks: WindowContent['processes'][] = [];
-    for (let i = 0; i < window.processes.length; i += this.options.batchSize) chunks.push(window.processes.slice(i, i + this.options.batchSize));
-    if (chunks.length === 0) chunks.push([]);
+    const maxBytes = this.options.maxBatchBytes ?? MAX_BATCH_BYTES;
+    const queue: WindowContent['processes'][] = [];
+    for (let i = 0; i < window.processes.length; i += this.options.batchSize) queue.push(window.processes.slice(i, i + this.options.batchSize));
+    if (queue.length === 0) queue.push([]);
     const batches: TelemetryBatch[] = [];
-    for (const [i, processes] of chunks.entries()) {
-      // Evictions since the last report travel in the next batch: loss is always visible upstream.
-      const evictedNow = this.spool.evictedTotal - this.reportedEvictions;
-      const drops = i === 0 && evictedNow > 0 ? { ...window.drops, spool_evicted: (window.drops.spool_evicted ?? 0) + evictedNow } : window.drops;
+    while (queue.length > 0) {
+      const processes = queue.shift()!;
+      // Evictions since the last report travel in the window's first batch: loss is always visible upstream.
+      const evictedNow = batches.length === 0 ? this.spool.evictedTotal - this.reportedEvictions : 0;
+      const drops = evictedNow > 0 ? { ...window.drops, spool_evicted: (window.drops.spool_evicted ?? 0) + evictedNow } : window.drops;
       // The cumulative total rides on every batch too: a delta carried by a batch that is itself
       // evicted later would be lost, the running total never is (and sequence gaps show which).
       const agentStats = { ...window.agentStats, spool_evicted_total: this.spool.evictedTotal };
-      const batch: TelemetryBatch = { ...window, processes, drops, agentStats, endpointId: this.options.endpointId, batchId: randomUUID(), sequence: this.nextSequence() };
+      // Encoded with the next sequence number, which is taken only once the batch fits.
+      const batch: TelemetryBatch = { ...window, processes, drops, agentStats, endpointId: this.options.endpointId, batchId: randomUUID(), sequence: this.sequence + 1 };
       const payload = telemetryType.toBuffer(batch);
+      if (payload.length > maxBytes) {
+        const parts = processes.length > 1 ? [processes.slice(0, processes.length >> 1), processes.slice(processes.length >> 1)] : splitProcess(processes[0]);
+        if (parts) {
+          queue.unshift(...parts);
+          continue;
+        }
+        this.options.log?.warn({ bytes: payload.length, maxBytes }, 'one process record is larger than a batch may be and cannot be split further; sending it as it is');
+      }
+      this.nextSequence();
       const body = this.encoding === 'gzip' ? await gzipAsync(payload, { level: GZIP_LEVEL }) : payload;
-      if (i === 0) this.reportedEvictions += evictedNow;
+      this.reportedEvictions += evictedNow;
       try {
         this.spool.put(batch.sequence, batch.batchId, body);
         this.options.observer?.spooled?.(body.length);
@@ -304,4 +332,27 @@ export class AgentTransport {
       return 0;
     }
   }
+}
+
+type ProcessRecord = WindowContent['processes'][number];
+
+/**
+ * Halve one process's lists (opens, execs, network, security events, k-grams) into two records of
+ * the same process; the exact syscall counts stay with the first so nothing is counted twice.
+ * Undefined when there is nothing left to halve.
+ */
+export function splitProcess(p: ProcessRecord | undefined): [ProcessRecord[], ProcessRecord[]] | undefined {
+  if (!p) return undefined;
+  const items = p.files.length + p.execs.length + p.network.length + p.security.length + p.sequences.ngrams.length;
+  if (items < 2) return undefined;
+  const half = <T>(xs: T[]): [T[], T[]] => [xs.slice(0, Math.ceil(xs.length / 2)), xs.slice(Math.ceil(xs.length / 2))];
+  const [f1, f2] = half(p.files);
+  const [e1, e2] = half(p.execs);
+  const [n1, n2] = half(p.network);
+  const [s1, s2] = half(p.security);
+  const [g1, g2] = half(p.sequences.ngrams);
+  return [
+    [{ ...p, files: f1, execs: e1, network: n1, security: s1, sequences: { k: p.sequences.k, ngrams: g1 } }],
+    [{ ...p, syscalls: {}, files: f2, execs: e2, network: n2, security: s2, sequences: { k: p.sequences.k, ngrams: g2 } }],
+  ];
 }

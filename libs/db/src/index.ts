@@ -1,3 +1,4 @@
 export * from './pool';
 export * from './migrate';
 export * from './endpoints.repository';
+export * from './db-errors';

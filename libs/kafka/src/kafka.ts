@@ -115,6 +115,7 @@ export class KafkaClient {
         sessionTimeout: options.sessionTimeoutMs ?? 30_000,
         heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
         maxBytesPerPartition: options.maxBytesPerPartition ?? 1 << 20,
+        maxWaitTimeInMs: options.maxWaitTimeMs ?? 5_000,
         // The consumer restarts itself after any error escaping a handler (never silently stops).
         retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000, restartOnFailure: async () => true },
       }),
@@ -342,6 +343,12 @@ export class KafkaAdmin {
     return new Map((res[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
   }
 
+  /** Members of consumer group `groupId` right now (0 when it has none or does not exist). */
+  async groupMembers(groupId: string): Promise<number> {
+    const { groups } = await this.admin.describeGroups([groupId]);
+    return groups[0]?.members.length ?? 0;
+  }
+
   /** Broker ids in the cluster (a cheap liveness probe). */
   async brokers(): Promise<number[]> {
     return (await this.admin.describeCluster()).brokers.map((b) => b.nodeId);
@@ -374,6 +381,12 @@ export interface BatchConsumerOptions {
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   maxBytesPerPartition?: number;
+  /**
+   * Longest wait of a fetch for new records (default 5 s). kafkajs heartbeats only between
+   * fetches, so an idle member learns of a rebalance (and takes over a dead member's partitions)
+   * at most this long after the group started one.
+   */
+  maxWaitTimeMs?: number;
 }
 
 /** One fetched batch of one partition, decoupled from kafkajs types. */

@@ -6,3 +6,4 @@ export * from './codec';
 export * from './generated/telemetry-batch.v1.generated';
 export * from './generated/alert.v1.generated';
 export * from './testing/sample-batch';
+export * from './telemetry-invariants';

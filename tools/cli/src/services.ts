@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { DEFAULTS, isLoopbackHost } from '@vigil/common';
+import { EndpointsRepository, createPool, hashEndpointKey } from '@vigil/db';
 import { AGENT_NODE_FLAGS } from './commands/agent';
 import { enrolEndpoint } from './commands/endpoint';
 import { join, resolve } from 'node:path';
@@ -25,8 +26,8 @@ export interface ServiceSpec {
   /** Only when running as root (the agent). */
   rootOnly?: boolean;
   env?: () => Record<string, string>;
-  /** Preparation before the first start (e.g. enrolling the local agent). */
-  prepare?: () => Promise<void>;
+  /** Preparation before the first start (e.g. enrolling the local agent); `progress` tells the operator. */
+  prepare?: (progress: (message: string) => void) => Promise<void>;
 }
 
 /** The local agent's enrolment: config file (holds the key, mode 0600) and spool under .vigil/agent. */
@@ -36,7 +37,54 @@ const LOCAL_AGENT_METRICS_PORT = Number(process.env.VIGIL_AGENT_METRICS_PORT ?? 
 /** Health and metrics of the local stream analyzer. */
 const LOCAL_ANALYZER_PORT = Number(process.env.VIGIL_ANALYZER_PORT ?? 5002);
 
-async function enrolLocalAgent(): Promise<void> {
+/** Files under `dir` (0 when it does not exist). */
+function countFiles(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).length;
+}
+
+/**
+ * Forget the local agent's enrolment: its config (key) and its spool (batches of that endpoint,
+ * which no gateway would accept any more). Returns a sentence saying what was discarded.
+ */
+export function discardLocalAgent(why: string): string | undefined {
+  if (!existsSync(LOCAL_AGENT_DIR)) return undefined;
+  const text = existsSync(LOCAL_AGENT_CONFIG) ? readFileSync(LOCAL_AGENT_CONFIG, 'utf8') : '';
+  const id = /^id=(.*)$/m.exec(text)?.[1]?.trim();
+  const spool = /^spool_dir=(.*)$/m.exec(text)?.[1]?.trim() ?? join(LOCAL_AGENT_DIR, 'spool');
+  const spooled = countFiles(spool);
+  rmSync(LOCAL_AGENT_CONFIG, { force: true });
+  // only a spool under .vigil/agent is ours to delete; one elsewhere is reported, not touched
+  const ours = resolve(spool).startsWith(`${resolve(LOCAL_AGENT_DIR)}/`);
+  if (ours) rmSync(spool, { recursive: true, force: true });
+  const what = ours ? `its spool (${spooled} file${spooled === 1 ? '' : 's'} of the old endpoint) discarded` : `its spool at ${spool} left in place (delete it by hand)`;
+  return `local agent${id ? ` (endpoint ${id})` : ''}: ${why}; enrolment removed, ${what}`;
+}
+
+/** Whether the local agent's config names an active endpoint of this database with its key. */
+async function localEnrolmentValid(text: string): Promise<boolean> {
+  const id = /^id=(.*)$/m.exec(text)?.[1]?.trim();
+  const key = /^key=(.*)$/m.exec(text)?.[1]?.trim();
+  if (!id || !key) return false;
+  const pool = createPool(process.env.VIGIL_DATABASE_URL ?? localStack().postgres.url(), { max: 1, application_name: 'vigil-cli' });
+  try {
+    return (await new EndpointsRepository(pool).activeIdByKeyHash(hashEndpointKey(key))) === id;
+  } catch {
+    return true; // the endpoints table is not there yet or the database is unreachable: nothing to judge by; the agent reports it
+  } finally {
+    await pool.end();
+  }
+}
+
+async function enrolLocalAgent(progress: (message: string) => void): Promise<void> {
+  if (existsSync(LOCAL_AGENT_CONFIG) && !(await localEnrolmentValid(readFileSync(LOCAL_AGENT_CONFIG, 'utf8')))) {
+    // e.g. after `./vigil stack reset` (the database and its endpoints are gone) or the endpoint was deleted
+    const note = discardLocalAgent('its endpoint key is not active in this database (stack reset or endpoint deleted), enrolling again');
+    if (note) {
+      progress(note);
+      console.error(note);
+    }
+  }
   if (existsSync(LOCAL_AGENT_CONFIG)) {
     // Configs enrolled before the agent refused plain http lack the opt-in its loopback gateway needs.
     const text = readFileSync(LOCAL_AGENT_CONFIG, 'utf8');
@@ -103,7 +151,7 @@ async function healthy(url: string): Promise<boolean> {
 
 export async function startService(s: ServiceSpec, progress: (m: string) => void): Promise<void> {
   if (runningPid(s.name) === undefined) {
-    if (s.prepare) await s.prepare();
+    if (s.prepare) await s.prepare(progress);
     progress(`starting ${s.name}`);
     startDetached({
       name: s.name,

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { isDatabaseUnavailable } from '@vigil/db';
 import { ApiError, ApiErrorCode } from '../errors/api-error';
 
 /** The JSON body of every error answer: `{"error":{"code","message"}}`. */
@@ -48,10 +49,21 @@ function codeOfHttpStatus(status: number): string {
   return ApiErrorCode.Internal;
 }
 
-/** Map any thrown value to a status and an error body. Unexpected errors never leak their message. */
+/** Retry-After (seconds) of a 503 that names none: a dependency outage, worth a retry shortly. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
+
+/**
+ * Map any thrown value to a status and an error body. Unexpected errors never leak their message;
+ * a dependency outage (PostgreSQL unreachable or shutting down, wherever in the request it showed)
+ * is 503 UNAVAILABLE with Retry-After, never 500.
+ */
 export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; retryAfterS?: number } {
   if (err instanceof ApiError) {
-    return { status: statusOf(err.code), body: { error: { code: err.code, message: err.message } }, retryAfterS: err.retryAfterS };
+    const status = statusOf(err.code);
+    return { status, body: { error: { code: err.code, message: err.message } }, retryAfterS: err.retryAfterS ?? (status === 503 ? UNAVAILABLE_RETRY_AFTER_S : undefined) };
+  }
+  if (isDatabaseUnavailable(err)) {
+    return { status: 503, body: { error: { code: ApiErrorCode.Unavailable, message: 'the database is unavailable; retry later' } }, retryAfterS: UNAVAILABLE_RETRY_AFTER_S };
   }
   if (err instanceof HttpException) {
     const status = err.getStatus();
@@ -73,7 +85,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, body, retryAfterS } = toErrorResponse(exception);
-    if (status >= 500) this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    if (status === 503) this.logger.warn(`${body.error.message}: ${exception instanceof Error ? exception.message : String(exception)}`);
+    else if (status >= 500) this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
     if (res.headersSent) {
       res.end();
       return;

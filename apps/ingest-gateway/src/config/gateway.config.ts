@@ -29,6 +29,12 @@ export interface GatewayConfig {
   retryAfterUnavailableS: number;
   /** How long a key → endpoint lookup is cached (a revoked key works at most this long). */
   keyCacheTtlMs: number;
+  /** How long a key verified earlier keeps working while PostgreSQL is unreachable (0: not at all). */
+  keyCacheStaleMs: number;
+  /** Event times may be at most this far ahead of the gateway's clock (a batch from the future is refused, 422). */
+  maxClockAheadMs: number;
+  /** Event times may be at most this old (older batches, e.g. from a spool kept for months, are refused). */
+  maxEventAgeMs: number;
   /** How long and how many batch ids are remembered to drop duplicates. */
   dedupeWindowMs: number;
   dedupeMaxEntries: number;
@@ -55,6 +61,9 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     retryAfterOverloadedS: r.int('VIGIL_GATEWAY_RETRY_AFTER_OVERLOADED', 1, { min: 1, max: 3600 }),
     retryAfterUnavailableS: r.int('VIGIL_GATEWAY_RETRY_AFTER_UNAVAILABLE', 5, { min: 1, max: 3600 }),
     keyCacheTtlMs: r.durationMs('VIGIL_GATEWAY_KEY_CACHE_TTL', '5s'),
+    keyCacheStaleMs: r.durationMs('VIGIL_GATEWAY_KEY_CACHE_STALE', '1h'),
+    maxClockAheadMs: r.durationMs('VIGIL_GATEWAY_MAX_CLOCK_AHEAD', '10m'),
+    maxEventAgeMs: r.durationMs('VIGIL_GATEWAY_MAX_EVENT_AGE', '30d'),
     dedupeWindowMs: r.durationMs('VIGIL_GATEWAY_DEDUPE_WINDOW', '15m'),
     dedupeMaxEntries: r.int('VIGIL_GATEWAY_DEDUPE_MAX', 200_000, { min: 1 }),
     registerSchema: r.bool('VIGIL_GATEWAY_REGISTER_SCHEMA', true),

@@ -9,6 +9,8 @@ export type GatewayErrorCode =
   | 'UNSUPPORTED_ENCODING'
   | 'BAD_COMPRESSION'
   | 'MALFORMED_BATCH'
+  /** Decodes, but breaks the contract's invariants (libs/schemas telemetry-invariants). */
+  | 'BATCH_INVALID'
   | 'SCHEMA_UNKNOWN'
   | 'ENDPOINT_MISMATCH'
   | 'OVERLOADED'

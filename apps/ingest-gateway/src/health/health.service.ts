@@ -10,23 +10,36 @@ export interface CheckResult {
 /** Named probes; each must resolve (healthy) or throw within its timeout. */
 export type Probes = Record<string, () => Promise<unknown>>;
 
-/** Runs the dependency probes (Kafka, registry, database) with a timeout, caching results for 1 s. */
+/** `ok`: every probe passed; `degraded`: only optional ones failed (still serving); `unavailable`: a required one failed. */
+export type HealthStatus = 'ok' | 'degraded' | 'unavailable';
+
+/**
+ * Runs the dependency probes (Kafka, registry, database) with a timeout, caching results for 1 s.
+ * A failing `optional` probe makes the service degraded, not unavailable: it keeps serving.
+ */
 export class HealthService {
   private last: { at: number; result: Record<string, CheckResult> } | undefined;
   private running: Promise<Record<string, CheckResult>> | undefined;
+  private readonly optional: Set<string>;
+  private readonly timeoutMs: number;
 
   constructor(
     private readonly probes: Probes,
-    private readonly timeoutMs = 2_000,
-  ) {}
+    options: { optional?: string[]; timeoutMs?: number } = {},
+  ) {
+    this.optional = new Set(options.optional ?? []);
+    this.timeoutMs = options.timeoutMs ?? 2_000;
+  }
 
-  async check(): Promise<{ ok: boolean; checks: Record<string, CheckResult> }> {
+  async check(): Promise<{ ok: boolean; status: HealthStatus; checks: Record<string, CheckResult> }> {
     if (!this.last || Date.now() - this.last.at > 1_000) {
       this.running ??= this.runAll().finally(() => (this.running = undefined));
       this.last = { at: Date.now(), result: await this.running };
     }
     const checks = this.last.result;
-    return { ok: Object.values(checks).every((c) => c.ok), checks };
+    const failed = Object.entries(checks).filter(([, c]) => !c.ok);
+    const status: HealthStatus = failed.length === 0 ? 'ok' : failed.every(([name]) => this.optional.has(name)) ? 'degraded' : 'unavailable';
+    return { ok: status !== 'unavailable', status, checks };
   }
 
   private async runAll(): Promise<Record<string, CheckResult>> {

@@ -20,6 +20,8 @@ export function statusOf(code: GatewayErrorCode): number {
     case 'SCHEMA_UNKNOWN':
     case 'BAD_REQUEST':
       return 400;
+    case 'BATCH_INVALID':
+      return 422;
     case 'OVERLOADED':
       return 429;
     case 'KAFKA_UNAVAILABLE':

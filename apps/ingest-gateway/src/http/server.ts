@@ -97,8 +97,9 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
   });
 
   app.get('/healthz', async (_request, reply) => {
-    const { ok, checks } = await deps.health.check();
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+    // 200 while batches can be accepted (status "degraded" says a dependency is missing), 503 when not.
+    const { ok, status, checks } = await deps.health.check();
+    return reply.code(ok ? 200 : 503).send({ status, checks });
   });
 
   app.get('/metrics', async (_request, reply) => {

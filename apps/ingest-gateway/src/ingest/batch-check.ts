@@ -1,4 +1,4 @@
-import { SchemaError, decodeWireHeader, peekStrict, type AvroType } from '@vigil/schemas';
+import { InvariantError, SchemaError, checkTelemetryInvariants, decodeWireHeader, peekStrict, type AvroType } from '@vigil/schemas';
 import { GatewayError } from '../errors/gateway.error';
 
 /** The fields the gateway needs from any version of TelemetryBatch (checked, not assumed). */
@@ -8,10 +8,21 @@ export interface BatchIdentity extends Record<string, unknown> {
   sequence?: unknown;
 }
 
-/** A body that passed every check: its decompressed, Confluent-framed bytes and its identity. */
+/** A body that decoded: its decompressed, Confluent-framed bytes, its identity, and the first broken invariant if any. */
 export interface CheckedBatch {
   data: Buffer;
   identity: BatchIdentity;
+  /**
+   * Why the batch breaks the contract's invariants (422), when it does. Reported rather than thrown
+   * so that the caller checks whose batch it is first (403 before 422).
+   */
+  invalid?: string;
+}
+
+/** How far event times may be from the gateway's clock (VIGIL_GATEWAY_MAX_CLOCK_AHEAD / _MAX_AGE). */
+export interface ClockBounds {
+  maxFutureMs: number;
+  maxPastMs: number;
 }
 
 /** GatewayError for a SchemaError of the decode path (other errors are rethrown as they are). */
@@ -44,12 +55,22 @@ export function wireSchemaId(data: Buffer): number {
  * index, nothing trailing); only the identity fields are materialised. Synchronous and pure, so the
  * same code runs on the event loop and in a check worker. Throws GatewayError.
  */
-export function checkFramed(data: Buffer, writer: AvroType): CheckedBatch {
+export function checkFramed(data: Buffer, writer: AvroType, clock: ClockBounds, now = Date.now()): CheckedBatch {
+  let payload: Buffer;
+  let identity: BatchIdentity;
   try {
-    const { payload } = decodeWireHeader(data);
+    payload = decodeWireHeader(data).payload;
     if (writer.typeName !== 'record') throw new GatewayError('MALFORMED_BATCH', 'the body is not a TelemetryBatch record');
-    return { data, identity: peekStrict<BatchIdentity>(writer, payload, ['endpointId', 'batchId', 'sequence']) };
+    identity = peekStrict<BatchIdentity>(writer, payload, ['endpointId', 'batchId', 'sequence']);
   } catch (err) {
     throw gatewayErrorOf(err);
   }
+  // Well-formed Avro; now what it says (a second walk over the same bytes, nothing materialised).
+  try {
+    checkTelemetryInvariants(writer, payload, { now, ...clock });
+  } catch (err) {
+    if (err instanceof InvariantError) return { data, identity, invalid: err.message };
+    throw gatewayErrorOf(err);
+  }
+  return { data, identity };
 }

@@ -10,6 +10,7 @@ import { WorkerBatchChecker } from './worker-batch-checker';
 import { zstdStored } from '../testing/zstd-frame';
 
 const MiB = 1024 * 1024;
+const CLOCK = { maxFutureMs: 600_000, maxPastMs: 30 * 86_400_000 };
 const SCHEMA_ID = 7;
 const writer = avroType(TelemetryBatchV1Schema);
 const encoder = new WireEncoder(SCHEMA_ID, writer);
@@ -27,8 +28,8 @@ function registry() {
 }
 
 const checkers: [string, (lookup: ReturnType<typeof registry>['lookup']) => BatchChecker][] = [
-  ['inline', (lookup) => new InlineBatchChecker(lookup, MiB)],
-  ['2 worker threads', (lookup) => new WorkerBatchChecker(2, lookup, MiB, log)],
+  ['inline', (lookup) => new InlineBatchChecker(lookup, MiB, CLOCK)],
+  ['2 worker threads', (lookup) => new WorkerBatchChecker(2, lookup, MiB, CLOCK, log)],
 ];
 
 describe.each(checkers)('batch checker (%s)', (_name, make) => {
@@ -70,12 +71,22 @@ describe.each(checkers)('batch checker (%s)', (_name, make) => {
     ];
     for (const [body, encoding, code] of cases) await expect(checker.check(body, encoding), code).rejects.toMatchObject({ code });
   });
+
+  it('reports a batch that decodes but breaks an invariant, with the reason (the caller answers 422)', async () => {
+    const ok = await checker.check(framed, 'identity');
+    expect(ok.invalid).toBeUndefined();
+    const future = sampleTelemetryBatch('endpoint-1', 1, 1);
+    future.windowEnd = Date.now() + 3_600_000;
+    const r = await checker.check(encoder.encode(future), 'identity');
+    expect(r.identity).toMatchObject({ endpointId: 'endpoint-1' });
+    expect(r.invalid).toMatch(/^windowEnd: .* ahead of the gateway's clock/);
+  });
 });
 
 describe('WorkerBatchChecker', () => {
   it('resolves a schema id on the event loop once, then the worker checks with it alone', async () => {
     const reg = registry();
-    const checker = new WorkerBatchChecker(1, reg.lookup, MiB, log);
+    const checker = new WorkerBatchChecker(1, reg.lookup, MiB, CLOCK, log);
     try {
       const framed = encoder.encode(sampleTelemetryBatch('endpoint-1', 1, 2));
       for (let i = 0; i < 5; i++) await checker.check(gzipSync(framed), 'gzip');
@@ -89,7 +100,7 @@ describe('WorkerBatchChecker', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-check-worker-'));
     const script = join(dir, 'dies.js');
     writeFileSync(script, "require('node:worker_threads').parentPort.on('message', () => process.exit(3));\n");
-    const checker = new WorkerBatchChecker(1, registry().lookup, MiB, log, script);
+    const checker = new WorkerBatchChecker(1, registry().lookup, MiB, CLOCK, log, script);
     try {
       await expect(checker.check(Buffer.from('x'), 'identity')).rejects.toMatchObject({ code: 'INTERNAL' });
       // The replacement answers (and dies) too: nothing hangs.

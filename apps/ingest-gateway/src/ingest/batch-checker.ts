@@ -1,5 +1,5 @@
 import type { AvroType } from '@vigil/schemas';
-import { checkFramed, gatewayErrorOf, wireSchemaId, type CheckedBatch } from './batch-check';
+import { checkFramed, gatewayErrorOf, wireSchemaId, type CheckedBatch, type ClockBounds } from './batch-check';
 import { decompressBody, type BodyEncoding } from './decompress';
 
 /** Decompresses and checks batch bodies (on the event loop, or in worker threads). */
@@ -28,11 +28,12 @@ export class InlineBatchChecker implements BatchChecker {
   constructor(
     private readonly writerOf: WriterLookup,
     private readonly maxDecodedBytes: number,
+    private readonly clock: ClockBounds,
   ) {}
 
   async check(body: Buffer, encoding: BodyEncoding): Promise<CheckedBatch> {
     const data = await decompressBody(body, encoding, this.maxDecodedBytes);
-    return checkFramed(data, await this.writerOf(wireSchemaId(data)));
+    return checkFramed(data, await this.writerOf(wireSchemaId(data)), this.clock);
   }
 
   async close(): Promise<void> {}

@@ -10,7 +10,7 @@ import type { CheckReply, CheckRequest, CheckWorkerData } from './check-worker.p
 import { decompressBodySync } from './decompress';
 
 const port = parentPort!;
-const { maxDecodedBytes } = workerData as CheckWorkerData;
+const { maxDecodedBytes, clock } = workerData as CheckWorkerData;
 const writers = new Map<number, AvroType>();
 
 /** `data` in an ArrayBuffer of its own, to transfer (the body's own buffer when nothing was inflated). */
@@ -23,7 +23,11 @@ function handle(m: CheckRequest): { reply: CheckReply; transfer: ArrayBuffer[] }
     const schemaId = wireSchemaId(data);
     const writer = writers.get(schemaId);
     const out = owned(data, m.body);
-    const reply: CheckReply = writer ? { id: m.id, kind: 'ok', data: out, identity: checkFramed(data, writer).identity } : { id: m.id, kind: 'schema', data: out, schemaId };
+    let reply: CheckReply = { id: m.id, kind: 'schema', data: out, schemaId };
+    if (writer) {
+      const { identity, invalid } = checkFramed(data, writer, clock);
+      reply = { id: m.id, kind: 'ok', data: out, identity, ...(invalid === undefined ? {} : { invalid }) };
+    }
     return { reply, transfer: [out.buffer as ArrayBuffer] };
   } catch (err) {
     if (err instanceof GatewayError) return { reply: { id: m.id, kind: 'error', code: err.code, message: err.message, retriable: err.retriable }, transfer: [] };

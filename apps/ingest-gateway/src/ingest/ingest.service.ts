@@ -35,7 +35,7 @@ export class IngestService {
     const encoding = parseEncoding(contentEncoding);
     this.metrics.bytes.inc({ stage: 'received', encoding }, body.length);
     // Decompressed within maxDecodedBytes, schema id under the telemetry subject, whole record checked.
-    const { data, identity: batch } = await this.checker.check(body, encoding);
+    const { data, identity: batch, invalid } = await this.checker.check(body, encoding);
     this.metrics.bytes.inc({ stage: 'decompressed', encoding }, data.length);
 
     if (batch.endpointId !== endpointId) {
@@ -44,6 +44,7 @@ export class IngestService {
     if (typeof batch.batchId !== 'string' || batch.batchId.length === 0 || typeof batch.sequence !== 'number') {
       throw new GatewayError('MALFORMED_BATCH', 'the batch lacks a batchId or sequence');
     }
+    if (invalid !== undefined) throw new GatewayError('BATCH_INVALID', `the batch breaks the telemetry contract: ${invalid}`);
     const result = { batchId: batch.batchId, sequence: batch.sequence };
 
     const dedupeKey = `${endpointId}/${batch.batchId}`;

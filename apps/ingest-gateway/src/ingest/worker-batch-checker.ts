@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '@vigil/common';
 import { GatewayError } from '../errors/gateway.error';
-import type { CheckedBatch } from './batch-check';
+import type { CheckedBatch, ClockBounds } from './batch-check';
 import type { BatchChecker, WriterLookup } from './batch-checker';
 import type { CheckReply, CheckRequest, CheckWorkerData } from './check-worker.protocol';
 import type { BodyEncoding } from './decompress';
@@ -45,6 +45,7 @@ export class WorkerBatchChecker implements BatchChecker {
     size: number,
     private readonly writerOf: WriterLookup,
     private readonly maxDecodedBytes: number,
+    private readonly clock: ClockBounds,
     private readonly log: Logger,
     private readonly script: string = checkWorkerScript(),
   ) {
@@ -59,7 +60,7 @@ export class WorkerBatchChecker implements BatchChecker {
     }
     switch (reply.kind) {
       case 'ok':
-        return { data: Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength), identity: reply.identity };
+        return { data: Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength), identity: reply.identity, ...(reply.invalid === undefined ? {} : { invalid: reply.invalid }) };
       case 'error':
         throw new GatewayError(reply.code, reply.message, { retriable: reply.retriable });
       case 'schema':
@@ -85,7 +86,7 @@ export class WorkerBatchChecker implements BatchChecker {
   }
 
   private spawn(): Slot {
-    const workerData: CheckWorkerData = { maxDecodedBytes: this.maxDecodedBytes };
+    const workerData: CheckWorkerData = { maxDecodedBytes: this.maxDecodedBytes, clock: this.clock };
     const slot: Slot = { worker: new Worker(this.script, { workerData }), pending: new Map() };
     slot.worker.on('message', (reply: CheckReply) => {
       const settle = slot.pending.get(reply.id);

@@ -12,6 +12,12 @@ export class GatewayMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly keyChecks = new Counter({
+    name: 'vigil_gateway_key_checks_total',
+    help: 'Endpoint keys accepted, by where the verification came from (database, cache, stale: the cache while the database is unreachable)',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
   readonly produceFailures = new Counter({ name: 'vigil_gateway_produce_failures_total', help: 'Produce requests Kafka refused', registers: [this.registry] });
   readonly inFlight: Gauge;
   readonly requestDuration = new Histogram({

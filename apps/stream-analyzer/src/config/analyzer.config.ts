@@ -14,6 +14,10 @@ export interface AnalyzerConfig {
   groupId: string;
   /** The group coordinator declares a silent member dead (and rebalances) after this long. */
   sessionTimeoutMs: number;
+  /** A batch whose window ends this long after the gateway accepted it is a dead letter (it would move the endpoint's clock into the future). */
+  maxClockAheadMs: number;
+  /** A partition with records waiting and no progress for this long is reported stalled (/healthz 503). */
+  stallAfterMs: number;
   /** Health and metrics listen here (0 = a free port, for tests). */
   host: string;
   port: number;
@@ -50,7 +54,9 @@ export function loadAnalyzerConfig(env: Record<string, string | undefined> = pro
     alertsTopic: r.string('VIGIL_ANALYZER_ALERTS_TOPIC', TOPICS.alerts),
     dlqTopic: r.string('VIGIL_ANALYZER_DLQ_TOPIC', TOPICS.telemetryDlq),
     groupId: r.string('VIGIL_ANALYZER_GROUP_ID', 'vigil-stream-analyzer'),
-    sessionTimeoutMs: r.durationMs('VIGIL_ANALYZER_SESSION_TIMEOUT', '30s'),
+    sessionTimeoutMs: r.durationMs('VIGIL_ANALYZER_SESSION_TIMEOUT', '6s'),
+    maxClockAheadMs: r.durationMs('VIGIL_ANALYZER_MAX_CLOCK_AHEAD', '10m'),
+    stallAfterMs: r.durationMs('VIGIL_ANALYZER_STALL_AFTER', '60s'),
     host: r.string('VIGIL_ANALYZER_HOST', '127.0.0.1'),
     port: r.int('VIGIL_ANALYZER_PORT', 5002, { min: 0, max: 65535 }),
     concurrency: r.int('VIGIL_ANALYZER_CONCURRENCY', 3, { min: 1, max: 64 }),

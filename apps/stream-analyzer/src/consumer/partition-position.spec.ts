@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunks, lagOf, nextOffset, planBatch } from './partition-position';
+import { chunks, lagOf, nextOffset, planBatch, progressOf } from './partition-position';
 
 describe('partition position', () => {
   it('processes everything when the partition was never written', () => {
@@ -26,5 +26,14 @@ describe('partition position', () => {
     expect(lagOf('100', '90')).toBe(10);
     expect(lagOf('100', '120')).toBe(0);
     expect(chunks([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it('reports lag against the end offsets and a partition stuck with records waiting as stalled', () => {
+    // stuck at 40 (the group's Kafka commit) while records keep arriving: lag grows, then stalled
+    expect(progressOf(2, '45', ['40', null], 0, 60_000, 30_000)).toEqual({ partition: 2, lag: 5, stalled: false, sinceProgressMs: 30_000 });
+    expect(progressOf(2, '90', ['40', null], 0, 60_000, 61_000)).toEqual({ partition: 2, lag: 50, stalled: true, sinceProgressMs: 61_000 });
+    // the database commit ahead of Kafka's counts; nothing waiting is never stalled
+    expect(progressOf(0, '100', ['40', '100'], 0, 60_000, 600_000)).toMatchObject({ lag: 0, stalled: false });
+    expect(progressOf(1, undefined, [undefined, null], 0, 60_000, 600_000)).toMatchObject({ lag: 0, stalled: false });
   });
 });

@@ -44,3 +44,26 @@ export function chunks<T>(items: T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** Where one partition stands, as /healthz reports it. */
+export interface PartitionProgress {
+  partition: number;
+  lag: number;
+  /** Records wait and nothing was committed for longer than the stall threshold. */
+  stalled: boolean;
+  sinceProgressMs: number;
+}
+
+/**
+ * Lag of `partition` from its high watermark `end` and the furthest known next offset (the group's
+ * Kafka commit, or this instance's last database commit), and whether it is stalled: lag > 0 and no
+ * progress since `advancedAt` for more than `stallAfterMs`.
+ */
+export function progressOf(partition: number, end: string | undefined, known: (string | null | undefined)[], advancedAt: number, stallAfterMs: number, now: number): PartitionProgress {
+  let next = 0n;
+  for (const o of known) if (o !== undefined && o !== null && BigInt(o) > next) next = BigInt(o);
+  const high = BigInt(end ?? '0');
+  const lag = high > next ? Number(high - next) : 0;
+  const sinceProgressMs = Math.max(0, now - advancedAt);
+  return { partition, lag, stalled: lag > 0 && sinceProgressMs > stallAfterMs, sinceProgressMs };
+}

@@ -15,7 +15,7 @@ import { eventCount, toDetectionBatch } from '../kafka/telemetry-adapter';
 import type { AnalyzerMetrics } from '../metrics/analyzer.metrics';
 import type { AnalyzerRepository, PendingAcceptance } from '../repositories/analyzer.repository';
 import { isDataRejected } from '../repositories/database-errors';
-import { chunks, lagOf, nextOffset, planBatch } from './partition-position';
+import { chunks, lagOf, nextOffset, planBatch, progressOf, type PartitionProgress } from './partition-position';
 import { WriteSetBuilder } from './write-set';
 
 /** Settings of the consumer loop. */
@@ -26,6 +26,8 @@ export interface ConsumerSettings {
   dlqTopic: string;
   maxRecordsPerTransaction: number;
   acceptancePollMs: number;
+  /** See AdapterOptions.maxClockAheadMs. */
+  maxClockAheadMs: number;
 }
 
 /** What this instance holds for one assigned partition (replaced, never reused, after a reset). */
@@ -42,6 +44,9 @@ interface PartitionState {
 /** A record decoded (or not) for one run. */
 type Decoded = { m: IncomingMessage; batch: TelemetryBatch; acceptedAt: number } | { m: IncomingMessage; dead: { code: AnalyzerErrorCode; message: string } };
 
+/** Records of a run set aside as dead letters (by offset), with why. */
+type Poison = Map<string, { code: AnalyzerErrorCode; message: string }>;
+
 /** The handler gave up on a run because the partition is no longer (only) ours. */
 class Abandoned extends Error {}
 
@@ -55,6 +60,12 @@ export class TelemetryConsumer {
   private readonly partitions = new Map<number, PartitionState>();
   /** Endpoints whose checkpoints are loaded into the engine → their partition. */
   private readonly loaded = new Map<string, number>();
+  /**
+   * Per assigned partition: the next offset this instance last committed and when it last moved.
+   * Kept apart from PartitionState, which a failing run drops and rebuilds: a partition that fails
+   * the same way again and again must still show up as not advancing.
+   */
+  private readonly progress = new Map<number, { next: string | null; advancedAt: number }>();
   private stopping = false;
 
   constructor(
@@ -94,9 +105,23 @@ export class TelemetryConsumer {
     });
   }
 
+  /**
+   * Lag of each assigned partition against `endOffsets` (high watermarks) and `committed` (the
+   * group's Kafka offsets, which trail the database), and whether it is stalled: records waiting
+   * and no progress for `stallAfterMs` — a partition stuck on a record, whatever the reason.
+   */
+  partitionProgress(endOffsets: Map<number, string>, committed: Map<number, string>, stallAfterMs: number, now = Date.now()): PartitionProgress[] {
+    return this.consumer.assigned().map((partition) => {
+      const p = this.progress.get(partition);
+      return progressOf(partition, endOffsets.get(partition), [committed.get(partition), p?.next], p?.advancedAt ?? now, stallAfterMs, now);
+    });
+  }
+
   /** New assignment after a rebalance: forget what revoked partitions held. */
   private assign(partitions: number[]): void {
     const keep = new Set(partitions);
+    for (const p of [...this.progress.keys()]) if (!keep.has(p)) this.progress.delete(p);
+    for (const p of partitions) if (!this.progress.has(p)) this.progress.set(p, { next: null, advancedAt: Date.now() });
     for (const p of [...this.partitions.keys()]) if (!keep.has(p)) this.reset(p);
     // partitions kept across the rebalance keep their state: the offset fence catches anyone else's writes meanwhile
     this.metrics.assigned.set(partitions.length);
@@ -158,11 +183,14 @@ export class TelemetryConsumer {
       this.repo.nextOffset({ groupId: this.settings.groupId, topic: this.settings.telemetryTopic, partition }),
     );
     const st: PartitionState = { partition, position, seekedTo: null, endpoints: new Set(), lastAcceptancePoll: 0, lag: 0 };
+    // where the database says the partition stands counts for its lag (not as progress)
+    const p = this.progress.get(partition);
+    if (p && position !== null && (p.next === null || BigInt(position) > BigInt(p.next))) p.next = position;
     this.partitions.set(partition, st);
     return st;
   }
 
-  private async processRun(st: PartitionState, run: IncomingMessage[], control: BatchControl, highWatermark: string, poison = new Set<string>(), isolate = false): Promise<void> {
+  private async processRun(st: PartitionState, run: IncomingMessage[], control: BatchControl, highWatermark: string, poison: Poison = new Map(), isolate = false): Promise<void> {
     if (isolate && run.length > 1) {
       // the database refused a run's data: find the record it refuses by writing them one by one
       for (const m of run) await this.processRun(st, [m], control, highWatermark, poison, true);
@@ -170,7 +198,15 @@ export class TelemetryConsumer {
     }
     const decoded = await this.decodeAll(run, control, poison);
     const batches = decoded.flatMap((d) => ('batch' in d ? [d] : []));
-    const acceptances = await this.prepare(st, batches.map((d) => d.batch), control);
+    let acceptances: PendingAcceptance[];
+    try {
+      acceptances = await this.prepare(st, batches.map((d) => d.batch), control);
+    } catch (err) {
+      // PostgreSQL refused a value read on behalf of the run's data (e.g. a program key in a fleet
+      // lookup): the same values can never succeed, so find the record and dead-letter it.
+      if (!isDataRejected(err)) throw err;
+      return this.dataRejected(st, run, control, highWatermark, poison, err, [...new Set(batches.map((b) => b.batch.endpointId))]);
+    }
 
     const builder = new WriteSetBuilder();
     for (const a of acceptances) {
@@ -187,7 +223,7 @@ export class TelemetryConsumer {
         // with this record set aside as a dead letter.
         this.log.error({ partition: st.partition, offset: d.m.offset, endpointId: d.batch.endpointId, err: errorMessage(err) }, 'detector failed on a record; dead-lettering it');
         this.forgetEndpoints(batches.map((b) => b.batch.endpointId).concat(acceptances.map((a) => a.endpointId)));
-        poison.add(d.m.offset);
+        poison.set(d.m.offset, { code: 'DETECTOR_FAILED', message: `a detector failed on this record: ${errorMessage(err)}` });
         return this.processRun(st, run, control, highWatermark, poison, isolate);
       }
       builder.add(d.batch, result);
@@ -217,23 +253,14 @@ export class TelemetryConsumer {
         this.reset(st.partition);
         throw new Abandoned();
       }
-      if (isDataRejected(err)) {
-        if (run.length > 1) {
-          this.forgetEndpoints(set.baselines.map((b) => b.endpointId));
-          return this.processRun(st, run, control, highWatermark, poison, true);
-        }
-        // one record whose data PostgreSQL refuses: a dead letter, then the offset moves past it alone
-        this.forgetEndpoints(set.baselines.map((b) => b.endpointId));
-        poison.add(run[0]!.offset);
-        this.log.error({ partition: st.partition, offset: run[0]!.offset, err: errorMessage(err) }, 'the database refused a record; dead-lettering it');
-        return this.processRun(st, run, control, highWatermark, poison, true);
-      }
+      if (isDataRejected(err)) return this.dataRejected(st, run, control, highWatermark, poison, err, [...set.baselines.map((b) => b.endpointId), ...batches.map((b) => b.batch.endpointId)]);
       throw err;
     }
     const committedAt = Date.now();
     this.metrics.transactions.inc({ result: 'committed' });
     this.metrics.dbWrite.observe((committedAt - started) / 1000);
     st.position = next;
+    this.progress.set(st.partition, { next, advancedAt: committedAt });
     control.resolve(run[run.length - 1]!.offset);
     for (const b of batches) st.endpoints.add(b.batch.endpointId);
     st.lag = lagOf(highWatermark, next);
@@ -258,6 +285,23 @@ export class TelemetryConsumer {
     );
   }
 
+  /**
+   * PostgreSQL refused the data of `run` (SQLSTATE 22, 23 or 54): never retried as it is. Several
+   * records: write them one by one to find the culprit; one record: it becomes a dead letter with
+   * the database's reason, and the run is written again without it, so the partition moves on.
+   */
+  private dataRejected(st: PartitionState, run: IncomingMessage[], control: BatchControl, highWatermark: string, poison: Poison, err: unknown, endpoints: string[]): Promise<void> {
+    // whatever the engine did for this run was not committed: reload those endpoints from the database
+    this.forgetEndpoints(endpoints);
+    if (run.length > 1) return this.processRun(st, run, control, highWatermark, poison, true);
+    const m = run[0]!;
+    if (poison.has(m.offset)) throw err; // refused even without its data: not this record's fault
+    const code = (err as { code?: unknown }).code;
+    poison.set(m.offset, { code: 'DATA_REJECTED', message: `the database refused this record's data (SQLSTATE ${String(code)}): ${errorMessage(err)}` });
+    this.log.error({ partition: st.partition, offset: m.offset, sqlstate: code, err: errorMessage(err) }, 'the database refused a record; dead-lettering it');
+    return this.processRun(st, run, control, highWatermark, poison, true);
+  }
+
   /** Produce committed alerts; what cannot be produced now stays in the outbox for the relay. */
   private async publish(alerts: Alert[], control: BatchControl): Promise<void> {
     try {
@@ -280,11 +324,12 @@ export class TelemetryConsumer {
     );
   }
 
-  private async decodeAll(run: IncomingMessage[], control: BatchControl, poison: Set<string>): Promise<Decoded[]> {
+  private async decodeAll(run: IncomingMessage[], control: BatchControl, poison: Poison): Promise<Decoded[]> {
     const out: Decoded[] = [];
     for (const m of run) {
-      if (poison.has(m.offset)) {
-        out.push({ m, dead: { code: 'DETECTOR_FAILED', message: 'processing this record failed (a detector threw or the database refused its data)' } });
+      const dead = poison.get(m.offset);
+      if (dead) {
+        out.push({ m, dead });
         continue;
       }
       const d = await this.retrying('registry', 'decoding a record', control, () => this.decodeOne(m));
@@ -314,7 +359,7 @@ export class TelemetryConsumer {
       }
     }
     try {
-      return { m, batch: toDetectionBatch(value, m.key?.toString() ?? null), acceptedAt };
+      return { m, batch: toDetectionBatch(value, m.key?.toString() ?? null, { acceptedAt, maxClockAheadMs: this.settings.maxClockAheadMs }), acceptedAt };
     } catch (err) {
       if (err instanceof AnalyzerError) return { m, dead: { code: err.code, message: err.message } };
       throw err;

@@ -13,6 +13,8 @@ export type AnalyzerErrorCode =
   | 'BATCH_INVALID'
   /** a detector threw on this record */
   | 'DETECTOR_FAILED'
+  /** PostgreSQL refused a value of this record (SQLSTATE class 22, 23 or 54): retrying cannot help */
+  | 'DATA_REJECTED'
   | 'REGISTRY_UNAVAILABLE'
   | 'DATABASE_UNAVAILABLE'
   | 'KAFKA_UNAVAILABLE'
@@ -37,6 +39,7 @@ export function dispositionOf(code: AnalyzerErrorCode): Disposition {
     case 'SCHEMA_MISMATCH':
     case 'BATCH_INVALID':
     case 'DETECTOR_FAILED':
+    case 'DATA_REJECTED':
       return 'dead-letter';
     case 'REGISTRY_UNAVAILABLE':
     case 'DATABASE_UNAVAILABLE':

@@ -5,7 +5,7 @@ import { avroType, sampleTelemetryBatch, TelemetryBatchV1Schema, AlertV1Schema, 
 import { AnalyzerError } from '../errors/analyzer.error';
 import { DetectionEngine } from '../detection/engine';
 import { RuleSet } from '../detection/rules/rule-set';
-import { eventCount, toDetectionBatch } from './telemetry-adapter';
+import { eventCount, replaceNul, toDetectionBatch } from './telemetry-adapter';
 import { toAvroAlert } from './alert-record';
 import { DLQ_HEADERS, deadLetter } from './dead-letter';
 
@@ -18,6 +18,28 @@ function decoded(over: Partial<AvroBatch> = {}): AvroBatch {
 }
 
 describe('Avro → detection adapter', () => {
+  it('replaces NUL characters in strings and map keys (PostgreSQL refuses them), so the batch is not lost', () => {
+    const v = decoded();
+    v.processes[0]!.exe = '/usr/bin/a\u0000b';
+    v.processes[0]!.execs[0]!.argv = ['ls', '\u0000'];
+    v.processes[1]!.security = [{ time: 1, kind: 'memfd_create', ret: 3, args: { 'na\u0000me': 'x\u0000' } }];
+    v.drops = { 'ring\u0000': 1 };
+    const b = toDetectionBatch(v, EP);
+    expect(b.processes[0]!.exe).toBe('/usr/bin/a\uFFFDb');
+    expect(b.processes[0]!.execs[0]!.argv).toEqual(['ls', '\uFFFD']);
+    expect(b.processes[1]!.security[0]!.args).toEqual({ 'na\uFFFDme': 'x\uFFFD' });
+    expect(b.drops).toEqual({ 'ring\uFFFD': 1 });
+    expect(JSON.stringify(b)).not.toContain('\\u0000');
+    expect(replaceNul(decoded())).toBe(0);
+  });
+
+  it('refuses a batch whose window ends after the gateway accepted it by more than the skew (the endpoint clock is never moved into the future)', () => {
+    const acceptedAt = Date.now();
+    const v = decoded({ windowEnd: acceptedAt + 11 * 60_000 });
+    expect(() => toDetectionBatch(v, EP, { acceptedAt, maxClockAheadMs: 10 * 60_000 })).toThrow(/more than 600 s after the gateway accepted/);
+    expect(toDetectionBatch(decoded({ windowEnd: acceptedAt + 9 * 60_000 }), EP, { acceptedAt, maxClockAheadMs: 10 * 60_000 }).windowEnd).toBe(acceptedAt + 9 * 60_000);
+  });
+
   it('maps every field the detectors read', () => {
     const v = decoded();
     const b = toDetectionBatch(v, EP);

@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWire, avroType, TelemetryBatchV1Schema } from '@vigil/schemas';
 import { DLQ_HEADERS } from '../../src/kafka/dead-letter';
 import { endpointStream, scenarioBatch, normalProcess, uuidOf } from '../../src/testing/scenario';
-import { Harness } from './harness';
+import { Harness, getJson } from './harness';
 
 describe('poison records go to the dead-letter topic and consumption continues', () => {
   const h = new Harness();
+  let analyzerUrl = '';
   beforeAll(async () => {
     await h.setup(1); // one partition: the poison records sit between good ones in one log
-    await h.start();
+    analyzerUrl = (await h.start()).url;
   });
   afterAll(() => h.teardown());
 
@@ -44,5 +45,34 @@ describe('poison records go to the dead-letter topic and consumption continues',
     expect(activity.rows[0].n).toBe(good.length);
     const alerts = await h.pool.query('select distinct batch_id from alerts');
     expect(alerts.rows.map((r) => r.batch_id)).toEqual([good[9]!.batchId]);
+  });
+
+  it('a NUL byte (PostgreSQL 22021, which wedged the partition) is replaced and the batch analysed; a value PostgreSQL refuses is dead-lettered once as DATA_REJECTED; the partition moves on', async () => {
+    const ep = uuidOf(`poison/${Date.now()}`);
+    const good = endpointStream(ep, { start: Date.now() - 20_000, stepMs: 500, batches: 6, attackAt: [] });
+    const before = (await h.readTopic(h.dlqTopic, () => true, 5_000).catch(() => [])).length;
+    const nul = structuredClone(good[1]!);
+    nul.processes[0]!.exe = '/usr/bin/ev\u0000il';
+    nul.processes[0]!.comm = 'ev\u0000il';
+    nul.drops = { 'ring\u0000buf': 1 };
+    // a window that starts before any date PostgreSQL can store (timestamp out of range, SQLSTATE 22008)
+    const refused = structuredClone(good[3]!);
+    refused.windowStart = -4e15; // year −124,000: PostgreSQL timestamps start in 4713 BC
+    await h.produce([good[0]!, nul, good[2]!, refused, good[4]!, good[5]!]);
+    await h.waitProcessed(60_000);
+
+    const activity = await h.pool.query<{ batch_id: string }>('select batch_id from activity where endpoint_id = $1', [ep]);
+    expect(new Set(activity.rows.map((r) => r.batch_id))).toEqual(new Set([good[0]!, nul, good[2]!, good[4]!, good[5]!].map((b) => b.batchId)));
+    const stored = await h.pool.query<{ exe: string }>("select exe from processes where exe like '/usr/bin/ev%'");
+    expect(stored.rows.map((r) => r.exe)).toContain('/usr/bin/ev\uFFFDil');
+
+    const dead = await h.readTopic(h.dlqTopic, (ms) => ms.length >= before + 1, 30_000);
+    const mine = dead.filter((m) => m.key?.toString() === ep);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.headers[DLQ_HEADERS.code]).toBe('DATA_REJECTED');
+    expect(mine[0]!.headers[DLQ_HEADERS.message]).toMatch(/SQLSTATE 22/);
+    const health = await getJson(`${analyzerUrl}/healthz`);
+    expect(health.status, JSON.stringify(health.body)).toBe(200);
+    expect(health.body.lag).toBe(0);
   });
 });

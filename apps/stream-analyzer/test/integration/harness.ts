@@ -96,7 +96,6 @@ export class Harness {
       VIGIL_ANALYZER_DLQ_TOPIC: this.dlqTopic,
       VIGIL_ANALYZER_GROUP_ID: this.groupId,
       VIGIL_ANALYZER_PORT: '0',
-      VIGIL_ANALYZER_SESSION_TIMEOUT: '10s',
       VIGIL_ANALYZER_FLEET_MIN_ENDPOINTS: '1000000',
       VIGIL_LOG_LEVEL: 'warn',
       ...over,

@@ -4,6 +4,8 @@ import { logFile } from '../paths';
 import { InvalidArgumentError } from 'commander';
 import { stackDown, stackReset, stackStatus, stackUp } from '../stack';
 import { printStatus } from '../output';
+import { discardLocalAgent } from '../services';
+import { stopProcess } from '../stack/processes';
 
 export function registerStackCommands(program: Command): void {
   const stack = program.command('stack').description('Kafka, Schema Registry and PostgreSQL only');
@@ -46,8 +48,12 @@ export function registerStackCommands(program: Command): void {
     .command('reset')
     .description('stop the stack and wipe its local state (downloads are kept)')
     .action(async () => {
+      // The local agent's endpoint lives in the database being wiped: its key and spool are useless now.
+      if (await stopProcess('agent', 20_000)) console.log('local agent stopped');
       await stackReset();
       console.log('stack stopped and local state wiped');
+      const note = discardLocalAgent('its endpoint was in the wiped database; ./vigil up enrols it again');
+      if (note) console.log(note);
     });
 
   stack

