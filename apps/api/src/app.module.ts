@@ -12,6 +12,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { BaselinesModule } from './modules/baselines/baselines.module';
 import { EndpointsModule } from './modules/endpoints/endpoints.module';
 import { HealthModule } from './modules/health/health.module';
+import { IncidentsModule } from './modules/incidents/incidents.module';
 import { OverviewModule } from './modules/overview/overview.module';
 import { ProcessesModule } from './modules/processes/processes.module';
 import { SettingsModule } from './modules/settings/settings.module';
@@ -50,6 +51,7 @@ export class AppModule {
         AuthModule,
         EndpointsModule,
         AlertsModule,
+        IncidentsModule,
         ActivityModule,
         ProcessesModule,
         RulesModule,

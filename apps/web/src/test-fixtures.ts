@@ -11,6 +11,7 @@ export const ENDPOINT: Endpoint = {
   eventsPerS: 1520.5,
   drops: 0,
   degraded: 0,
+  learning: { from: '2026-12-01T10:00:00.000Z', until: '2026-12-08T10:00:00.000Z', lastBatch: '2026-12-04T22:00:00.000Z', progress: 0.5, learning: true },
 };
 
 export function alert(n: number, over: Partial<Alert> = {}): Alert {
@@ -37,6 +38,7 @@ export function alert(n: number, over: Partial<Alert> = {}): Alert {
     lastSeen: null,
     status: 'open',
     assignee: null,
+    incidentId: null,
     ...over,
   } as Alert;
 }

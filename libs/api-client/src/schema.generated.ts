@@ -452,6 +452,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["IncidentsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["IncidentsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["IncidentsController_update"];
+        trace?: never;
+    };
     "/api/endpoints/{id}/activity": {
         parameters: {
             query?: never;
@@ -723,6 +755,18 @@ export interface components {
             sourceAddress: string | null;
             userAgent: string | null;
         };
+        EndpointLearningDto: {
+            /** @description start of the endpoint's learning period: its first batch (event time, ISO 8601) */
+            from: string;
+            /** @description end of the learning period (ISO 8601): after it, programs new to the endpoint and the fleet alert at once */
+            until: string;
+            /** @description event time of its latest batch (ISO 8601) */
+            lastBatch: string;
+            /** @description 0..1: how far through its learning period the endpoint is (at its latest batch) */
+            progress: number;
+            /** @description still learning (`baseline: never` rules silent) */
+            learning: boolean;
+        };
         EndpointDto: {
             /** Format: uuid */
             id: string;
@@ -736,6 +780,18 @@ export interface components {
             drops: number | null;
             /** @description records of the latest window delivered degraded (a string truncated at its limit, an argument the kernel could not read): counted, not lost */
             degraded: number | null;
+            /** @description null before its first batch */
+            learning: components["schemas"]["EndpointLearningDto"] | null;
+        };
+        ProgramLearningDto: {
+            /** @description endpoint: learned in the endpoint learning period; fleet: started from the fleet; new-program: new to endpoint and fleet after it; update: a new build re-learning from the old one; legacy */
+            origin: string;
+            /** @description ISO 8601 */
+            from: string | null;
+            /** @description when learning ends (ISO 8601) */
+            until: string | null;
+            /** @description 0..1 at its last window (1 once active) */
+            progress: number;
         };
         EndpointProgramDto: {
             /**
@@ -761,6 +817,8 @@ export interface components {
             lastSeen: string;
             /** @description when the baseline became active (ISO 8601), null while learning */
             activeSince: string | null;
+            /** @description how far through its learning the program is */
+            learning: components["schemas"]["ProgramLearningDto"] | null;
         };
         EndpointDetailDto: {
             /** Format: uuid */
@@ -775,6 +833,8 @@ export interface components {
             drops: number | null;
             /** @description records of the latest window delivered degraded (a string truncated at its limit, an argument the kernel could not read): counted, not lost */
             degraded: number | null;
+            /** @description null before its first batch */
+            learning: components["schemas"]["EndpointLearningDto"] | null;
             /** @description not revoked and seen within the last 2 minutes */
             online: boolean;
             /** @description programs seen on the endpoint, with their baseline phase */
@@ -835,6 +895,8 @@ export interface components {
             /** @enum {string} */
             status: "open" | "acknowledged" | "resolved" | "false_positive";
             assignee: string | null;
+            /** @description the incident it belongs to (GET /api/incidents/:id) */
+            incidentId: string | null;
         };
         AlertPageDto: {
             items: components["schemas"]["AlertDto"][];
@@ -943,6 +1005,8 @@ export interface components {
             /** @enum {string} */
             status: "open" | "acknowledged" | "resolved" | "false_positive";
             assignee: string | null;
+            /** @description the incident it belongs to (GET /api/incidents/:id) */
+            incidentId: string | null;
             /** @description the data behind the evidence */
             evidenceData: {
                 [key: string]: unknown;
@@ -969,12 +1033,14 @@ export interface components {
             note?: string;
         };
         BaselineAcceptanceDto: {
-            /** @description id of the queued acceptance the analyzer applies (null while it awaits approval) */
+            /** @description id of the queued acceptance the analyzer applies (the first one for scope=fleet; null while it awaits approval) */
             acceptanceId: string | null;
             /** @description four-eyes acceptance: the request an admin approves or rejects */
             requestId: string | null;
             /** @enum {string} */
             status: "queued" | "pending_approval";
+            /** @description endpoints the acceptance was queued for (0 while it awaits approval) */
+            endpoints: number;
         };
         BaselineRequestDto: {
             id: string;
@@ -995,6 +1061,93 @@ export interface components {
         DecideBaselineRequestDto: {
             /** @description why (kept in the audit log) */
             reason?: string;
+        };
+        IncidentDto: {
+            id: string;
+            /** Format: uuid */
+            endpointId: string;
+            /** @description ISO 8601 */
+            firstSeen: string;
+            /** @description ISO 8601 */
+            lastSeen: string;
+            /**
+             * @description of its most severe alert
+             * @enum {string}
+             */
+            severity: "info" | "low" | "medium" | "high" | "critical";
+            /** @description title of its most severe alert */
+            title: string;
+            alertCount: number;
+            /** @description ATT&CK techniques of its alerts */
+            techniques: string[];
+            programs: string[];
+            /** @description pid of its first alert */
+            rootPid: number | null;
+            rootProgram: string | null;
+            /** @enum {string} */
+            status: "open" | "acknowledged" | "resolved" | "false_positive";
+            assignee: string | null;
+            /** @description severity × rarity, 0..100 (rarity: share of the fleet that did not raise the same kind for the same program in 30 days) */
+            rank: number;
+        };
+        IncidentAlertDto: {
+            id: string;
+            /** @description ISO 8601 */
+            time: string;
+            lastSeen: string | null;
+            program: string;
+            pid: number;
+            ppid: number | null;
+            kind: string;
+            /** @enum {string} */
+            severity: "info" | "low" | "medium" | "high" | "critical";
+            title: string;
+            mitre: string | null;
+            count: number;
+            /** @enum {string} */
+            status: "open" | "acknowledged" | "resolved" | "false_positive";
+            /** @description endpoints of the fleet that raised the same kind for the same program (30 days) */
+            endpointsWithSame: number;
+        };
+        IncidentProcessDto: {
+            pid: number;
+            ppid: number;
+            exe: string;
+            argv: string[] | null;
+            firstSeen: string;
+            exitedAt: string | null;
+        };
+        IncidentDetailDto: {
+            id: string;
+            /** Format: uuid */
+            endpointId: string;
+            /** @description ISO 8601 */
+            firstSeen: string;
+            /** @description ISO 8601 */
+            lastSeen: string;
+            /**
+             * @description of its most severe alert
+             * @enum {string}
+             */
+            severity: "info" | "low" | "medium" | "high" | "critical";
+            /** @description title of its most severe alert */
+            title: string;
+            alertCount: number;
+            /** @description ATT&CK techniques of its alerts */
+            techniques: string[];
+            programs: string[];
+            /** @description pid of its first alert */
+            rootPid: number | null;
+            rootProgram: string | null;
+            /** @enum {string} */
+            status: "open" | "acknowledged" | "resolved" | "false_positive";
+            assignee: string | null;
+            /** @description severity × rarity, 0..100 (rarity: share of the fleet that did not raise the same kind for the same program in 30 days) */
+            rank: number;
+            /** @description the timeline: its alerts, oldest first */
+            alerts: components["schemas"]["IncidentAlertDto"][];
+            /** @description the process tree: processes of its alerts, their parents and children */
+            processes: components["schemas"]["IncidentProcessDto"][];
         };
         ProcessDto: {
             pid: number;
@@ -1089,6 +1242,8 @@ export interface components {
             lastSeen: string;
             /** @description when the baseline became active (ISO 8601), null while learning */
             activeSince: string | null;
+            /** @description how far through its learning the program is */
+            learning: components["schemas"]["ProgramLearningDto"] | null;
             /** Format: uuid */
             endpointId: string;
             /** @description last checkpoint by the analyzer (ISO 8601) */
@@ -1118,6 +1273,8 @@ export interface components {
             lastSeen: string;
             /** @description when the baseline became active (ISO 8601), null while learning */
             activeSince: string | null;
+            /** @description how far through its learning the program is */
+            learning: components["schemas"]["ProgramLearningDto"] | null;
             /** Format: uuid */
             endpointId: string;
             /** @description last checkpoint by the analyzer (ISO 8601) */
@@ -1207,7 +1364,9 @@ export type RevokedSessionsDto = components['schemas']['RevokedSessionsDto'];
 export type UpdateUserDto = components['schemas']['UpdateUserDto'];
 export type TemporaryPasswordDto = components['schemas']['TemporaryPasswordDto'];
 export type SessionDto = components['schemas']['SessionDto'];
+export type EndpointLearningDto = components['schemas']['EndpointLearningDto'];
 export type EndpointDto = components['schemas']['EndpointDto'];
+export type ProgramLearningDto = components['schemas']['ProgramLearningDto'];
 export type EndpointProgramDto = components['schemas']['EndpointProgramDto'];
 export type EndpointDetailDto = components['schemas']['EndpointDetailDto'];
 export type CreateEndpointDto = components['schemas']['CreateEndpointDto'];
@@ -1225,6 +1384,10 @@ export type UpdateAlertDto = components['schemas']['UpdateAlertDto'];
 export type BaselineAcceptanceDto = components['schemas']['BaselineAcceptanceDto'];
 export type BaselineRequestDto = components['schemas']['BaselineRequestDto'];
 export type DecideBaselineRequestDto = components['schemas']['DecideBaselineRequestDto'];
+export type IncidentDto = components['schemas']['IncidentDto'];
+export type IncidentAlertDto = components['schemas']['IncidentAlertDto'];
+export type IncidentProcessDto = components['schemas']['IncidentProcessDto'];
+export type IncidentDetailDto = components['schemas']['IncidentDetailDto'];
 export type ProcessDto = components['schemas']['ProcessDto'];
 export type RuleExceptionDto = components['schemas']['RuleExceptionDto'];
 export type RuleDto = components['schemas']['RuleDto'];
@@ -2223,7 +2386,10 @@ export interface operations {
     };
     AlertsController_acceptBaseline: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description fleet: accept into the baseline of every endpoint running the alert's program, in one step */
+                scope?: "endpoint" | "fleet";
+            };
             header?: never;
             path: {
                 id: string;
@@ -2339,6 +2505,106 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BaselineRequestDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    IncidentsController_list: {
+        parameters: {
+            query?: {
+                /** @description repeated or comma-separated */
+                status?: ("open" | "acknowledged" | "resolved" | "false_positive")[];
+                endpointId?: string;
+                limit?: number;
+                /** @description rank: severity × rarity, highest first; time: newest first */
+                sort?: "rank" | "time";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description highest rank (severity × rarity) first, or newest first with sort=time */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentDto"][];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    IncidentsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentDetailDto"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDto"];
+                };
+            };
+        };
+    };
+    IncidentsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateAlertDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentDetailDto"];
                 };
             };
             /** @description error */

@@ -5,3 +5,4 @@ export * from './config';
 export * from './defaults';
 export * from './agent-config-text';
 export * from './connection-auth';
+export * from './prng';

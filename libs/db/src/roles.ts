@@ -24,9 +24,9 @@ export type ServiceRoles = Record<DbService, string>;
 export const DEFAULT_SERVICE_ROLES: ServiceRoles = { gateway: 'vigil_gateway', analyzer: 'vigil_analyzer', api: 'vigil_api' };
 
 /** Tables the analyzer writes (and reads). */
-export const ANALYZER_TABLES = ['alerts', 'alert_occurrences', 'activity', 'processes', 'program_baselines', 'baseline_acceptances', 'analyzer_offsets', 'alert_outbox'];
-/** Columns of `endpoints` the analyzer updates (agent version, rate, drops, last seen). */
-const ANALYZER_ENDPOINT_COLUMNS = ['agent_version', 'events_per_s', 'drops', 'last_seen_at'];
+export const ANALYZER_TABLES = ['alerts', 'alert_occurrences', 'activity', 'processes', 'program_baselines', 'baseline_acceptances', 'analyzer_offsets', 'alert_outbox', 'endpoint_learning', 'incidents', 'detection_rules'];
+/** Columns of `endpoints` the analyzer updates (agent version, rate, lost and degraded records, last seen). */
+const ANALYZER_ENDPOINT_COLUMNS = ['agent_version', 'events_per_s', 'drops', 'degraded', 'last_seen_at'];
 /** Columns the gateway reads to authenticate a key. */
 const GATEWAY_ENDPOINT_COLUMNS = ['id', 'key_hash', 'revoked_at'];
 const MIGRATION_LEDGERS = ['schema_migrations', 'api_migrations'];

@@ -202,8 +202,8 @@ describe('read routes: overview, endpoint detail, activity, process tree, baseli
     const { data } = await analyst.GET('/api/endpoints/{id}', { params: { path: { id: EP } } });
     expect(data).toMatchObject({ id: EP, name: 'web-01', online: true, drops: 7, degraded: 3, revokedAt: null });
     expect(data!.programs).toEqual([
-      { programKey: `${CURL}@ab12`, program: CURL, phase: 'learning', runs: 3, firstSeen: iso(D0), lastSeen: iso(D0 + 3 * DAY_MS), activeSince: null },
-      { programKey: NGINX, program: NGINX, phase: 'active', runs: 420, firstSeen: iso(D0), lastSeen: iso(D0 + 3 * DAY_MS), activeSince: iso(D0 + DAY_MS) },
+      { programKey: `${CURL}@ab12`, program: CURL, phase: 'learning', runs: 3, firstSeen: iso(D0), lastSeen: iso(D0 + 3 * DAY_MS), activeSince: null, learning: null },
+      { programKey: NGINX, program: NGINX, phase: 'active', runs: 420, firstSeen: iso(D0), lastSeen: iso(D0 + 3 * DAY_MS), activeSince: iso(D0 + DAY_MS), learning: null },
     ]);
     expect((await analyst.GET('/api/endpoints/{id}', { params: { path: { id: EP_OFFLINE } } })).data).toMatchObject({ online: false, programs: [{ program: NGINX }] });
     expect((await analyst.GET('/api/endpoints/{id}', { params: { path: { id: randomUUID() } } })).response.status).toBe(404);
@@ -226,6 +226,7 @@ describe('read routes: overview, endpoint detail, activity, process tree, baseli
       firstSeen: iso(D0),
       lastSeen: iso(D0 + 3 * DAY_MS),
       activeSince: iso(D0 + DAY_MS),
+      learning: null,
       updatedAt: expect.any(String),
       summary: { topSyscalls: [['accept4', 0.4]] },
     });

@@ -1,21 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prng } from '@vigil/common';
 import { InvariantError, TelemetryBatchV1Schema, avroType, checkTelemetryInvariants, decodeWireHeader, encodeWire, sampleTelemetryBatch, type TelemetryBatch } from '@vigil/schemas';
 import { readAllRecords, stackUrls } from '@vigil/testing';
 import { startHarness, type Harness } from './harness';
-
-/** Deterministic PRNG (mulberry32) so a failure can be replayed from the printed seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CASES = 4_000;
 

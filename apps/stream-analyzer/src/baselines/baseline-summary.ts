@@ -12,6 +12,8 @@ export interface BaselineSummary {
   network: string[];
   security: string[];
   sequenceModel: { k: number } | null;
+  /** Where the baseline is in its learning (origin: endpoint period, fleet, new program, package update). */
+  learning: { origin: string; from: number | null; until: number | null; progress: number };
 }
 
 const TOP = 20;
@@ -21,7 +23,7 @@ function topKeys(rows: [string, number, number, number][], n = TOP): string[] {
 }
 
 /** Summary of `b` for program_baselines.summary (pure; bounded size whatever the baseline holds). */
-export function summarizeBaseline(b: ProgramBaseline): BaselineSummary {
+export function summarizeBaseline(b: ProgramBaseline, learningMs = 0): BaselineSummary {
   const s = b.toJSON();
   return {
     windows: s.windows,
@@ -36,5 +38,11 @@ export function summarizeBaseline(b: ProgramBaseline): BaselineSummary {
     network: topKeys(s.network),
     security: topKeys(s.security, 10),
     sequenceModel: s.sequences ? { k: s.sequences.k } : null,
+    learning: {
+      origin: b.origin,
+      from: b.learnFrom ?? (Number.isFinite(b.firstSeen) ? b.firstSeen : null),
+      until: b.learnUntil ?? (Number.isFinite(b.firstSeen) ? b.firstSeen + learningMs : null),
+      progress: Math.round(b.learningProgress(b.lastSeen, learningMs) * 1000) / 1000,
+    },
   };
 }

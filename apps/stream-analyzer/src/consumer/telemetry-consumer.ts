@@ -400,6 +400,8 @@ export class TelemetryConsumer {
     if (missing.length > 0) {
       const rows = await this.retrying('database', 'loading baselines', control, () => this.repo.checkpoints(missing), st);
       for (const r of rows) this.engine.restoreCheckpoint(r.endpointId, r.state);
+      const states = await this.retrying('database', 'loading endpoint learning state', control, () => this.repo.endpointStates(missing), st);
+      for (const r of states) this.engine.restoreEndpoint(r.endpointId, r.state);
       for (const e of missing) this.loaded.set(e, st.partition);
     }
     const newPrograms = new Set<string>();

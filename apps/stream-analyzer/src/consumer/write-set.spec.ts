@@ -81,8 +81,11 @@ describe('write set', () => {
     const set = w.seal(a);
     expect(set.baselines).toHaveLength(1);
     expect(set.baselines[0]!.phase).toBe('active');
+    // the endpoint's learning period travels with it: without it the restored endpoint would learn again
+    expect(set.learning).toEqual([expect.objectContaining({ endpointId: 'ep-1', learningFrom: 10_000, learningUntil: 60_000, lastBatch: 80_000 })]);
     const b = new DetectionEngine(RULES, opts);
-    b.restoreCheckpoint('ep-1', set.baselines[0]!.state);
+    b.restoreCheckpoint('ep-1', JSON.parse(JSON.stringify(set.baselines[0]!.state)));
+    b.restoreEndpoint('ep-1', JSON.parse(JSON.stringify(set.learning[0]!.state)));
     const odd = batch(100_000, [proc({ files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })]);
     const ra = a.processBatch(odd);
     const rb = b.processBatch({ ...odd });

@@ -1,5 +1,5 @@
 import type { Alert, AlertOccurrence } from '../detection/alert';
-import type { BatchResult, DetectionEngine, ProgramCheckpoint } from '../detection/engine';
+import type { BatchResult, DetectionEngine, EndpointCheckpoint, ProgramCheckpoint } from '../detection/engine';
 import { programIdentity } from '../detection/identity';
 import type { TelemetryBatch } from '../detection/telemetry';
 import { summarizeBaseline, type BaselineSummary } from '../baselines/baseline-summary';
@@ -66,6 +66,15 @@ export interface EndpointRow {
   lastSeen: number;
 }
 
+/** An endpoint's learning period and analyzer state (endpoint_learning). */
+export interface EndpointLearningRow {
+  endpointId: string;
+  learningFrom: number;
+  learningUntil: number;
+  lastBatch: number;
+  state: EndpointCheckpoint;
+}
+
 /** An occurrence row; `first` marks the alert's own first one (its count is already on the alert). */
 export interface OccurrenceRow extends AlertOccurrence {
   first: boolean;
@@ -81,11 +90,14 @@ export interface WriteSet {
   endpoints: EndpointRow[];
   /** baseline_acceptances ids applied in this transaction. */
   acceptances: number[];
+  learning: EndpointLearningRow[];
+  /** Incidents whose alerts changed (their rows are recomputed from their alerts). */
+  incidents: string[];
 }
 
 /** An empty write set. */
 export function emptyWriteSet(): WriteSet {
-  return { alerts: [], occurrences: [], activity: [], processes: [], baselines: [], endpoints: [], acceptances: [] };
+  return { alerts: [], occurrences: [], activity: [], processes: [], baselines: [], endpoints: [], acceptances: [], learning: [], incidents: [] };
 }
 
 /** Activity rows of one batch, one per program (exe), with the alerts the batch raised for it. */
@@ -293,10 +305,17 @@ export class WriteSetBuilder {
         firstSeen: Number.isFinite(b.firstSeen) ? b.firstSeen : b.lastSeen,
         lastSeen: b.lastSeen,
         activeSince: b.activeSince,
-        summary: summarizeBaseline(b),
+        summary: summarizeBaseline(b, engine.options.learningPeriodMs),
         state,
       });
     }
-    return { ...this.set, baselines, endpoints: [...this.endpoints.values()], processes: [...this.processes.values()] };
+    const learning: EndpointLearningRow[] = [];
+    for (const endpointId of this.endpoints.keys()) {
+      const l = engine.endpointLearning(endpointId);
+      const state = engine.endpointCheckpoint(endpointId);
+      if (l && state) learning.push({ endpointId, learningFrom: l.learningFrom, learningUntil: l.learningUntil, lastBatch: l.lastBatch, state });
+    }
+    const incidents = [...new Set(this.set.alerts.flatMap((a) => (a.incidentId ? [a.incidentId] : [])))];
+    return { ...this.set, baselines, endpoints: [...this.endpoints.values()], processes: [...this.processes.values()], learning, incidents };
   }
 }

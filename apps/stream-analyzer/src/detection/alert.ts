@@ -32,6 +32,8 @@ export interface Alert {
   count: number;
   /** What "accept into baseline" teaches, if the alert came from a baseline. */
   acceptance: Acceptance | null;
+  /** The incident (alerts of one process tree within minutes) it belongs to, if any. */
+  incidentId: string | null;
 }
 
 /**
@@ -45,6 +47,11 @@ export interface AlertOccurrence {
   time: number;
   count: number;
   pids: number[];
+  /**
+   * A grown burst re-describes its alert (title, evidence, data) with the new count; a repeat that
+   * teaches more widens the alert's acceptance.
+   */
+  update?: { title?: string; evidence?: string; data?: Record<string, unknown>; acceptance?: Acceptance };
 }
 
 /** The alert id for (batch, detector, program, key): a uuid-formatted prefix of sha256. */

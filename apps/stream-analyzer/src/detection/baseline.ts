@@ -7,6 +7,13 @@ import { Tally } from './tally';
 /** Bound on remembered run ids per program (only used to count distinct runs). */
 const RECENT_RUNS = 256;
 
+/**
+ * Why a baseline learns (or learned): the endpoint's own learning period, a fleet warm start, a
+ * program new to the endpoint and the fleet after that period, or a new build of a known program.
+ * `legacy`: restored from a version-1 checkpoint (learns for the learning period from its first window).
+ */
+export type LearningOrigin = 'endpoint' | 'fleet' | 'new-program' | 'update' | 'legacy';
+
 /** What an analyst can teach a baseline ("accept into baseline"); produced by findings. */
 export interface Acceptance {
   syscalls?: string[];
@@ -35,6 +42,11 @@ export class ProgramBaseline {
   activeSince: number | null = null;
   /** Endpoints whose observations are in this baseline (one for per-endpoint baselines). */
   sources = new Set<string>();
+  /** Event time at which learning ends (set by the engine's learning policy); null: `firstSeen + learningMs`. */
+  learnUntil: number | null = null;
+  /** Event time learning started (for progress); null: `firstSeen`. */
+  learnFrom: number | null = null;
+  origin: LearningOrigin = 'legacy';
   private recentRuns: string[] = [];
 
   syscalls = new FrequencyProfile();
@@ -48,9 +60,32 @@ export class ProgramBaseline {
 
   constructor(readonly program: ProgramIdentity) {}
 
-  /** Learning → active once `learningMs` of event time has passed since the first observation. */
+  /**
+   * Learning → active once event time reaches {@link learnUntil}, or (legacy baselines) once
+   * `learningMs` has passed since the first observation.
+   */
   updatePhase(now: number, learningMs: number): void {
-    if (this.activeSince === null && this.windows > 0 && now - this.firstSeen >= learningMs) this.activeSince = now;
+    if (this.activeSince !== null) return;
+    if (this.learnUntil !== null) {
+      if (now >= this.learnUntil) this.activeSince = now;
+    } else if (this.windows > 0 && now - this.firstSeen >= learningMs) this.activeSince = now;
+  }
+
+  /** Start (or restart) learning from `from` until `until` (event time). */
+  startLearning(origin: LearningOrigin, from: number, until: number): void {
+    this.origin = origin;
+    this.learnFrom = from;
+    this.learnUntil = until;
+    this.activeSince = from >= until ? from : null;
+  }
+
+  /** 0..1: how far through its learning this baseline is at `now` (1 once active). */
+  learningProgress(now: number, learningMs: number): number {
+    if (this.activeSince !== null) return 1;
+    const from = this.learnFrom ?? (Number.isFinite(this.firstSeen) ? this.firstSeen : now);
+    const until = this.learnUntil ?? from + learningMs;
+    if (until <= from) return 1;
+    return Math.max(0, Math.min(1, (now - from) / (until - from)));
   }
 
   get active(): boolean {
@@ -119,15 +154,18 @@ export class ProgramBaseline {
     this.security.merge(other.security);
   }
 
-  /** A copy (fleet warm-start hands each endpoint its own). */
-  clone(): ProgramBaseline {
-    return ProgramBaseline.fromJSON(this.toJSON());
+  /** A copy (fleet warm-start hands each endpoint its own), optionally under another identity (a new build of the program). */
+  clone(program: ProgramIdentity = this.program): ProgramBaseline {
+    return ProgramBaseline.fromJSON({ ...this.toJSON(), program });
   }
 
-  toJSON(): ProgramBaselineState {
+  toJSON(): ProgramBaselineStateV2 {
     return {
-      version: 1,
+      version: 2,
       program: this.program,
+      origin: this.origin,
+      learnFrom: this.learnFrom,
+      learnUntil: this.learnUntil,
       firstSeen: Number.isFinite(this.firstSeen) ? this.firstSeen : null,
       lastSeen: this.lastSeen,
       runs: this.runs,
@@ -146,8 +184,14 @@ export class ProgramBaseline {
   }
 
   static fromJSON(s: ProgramBaselineState): ProgramBaseline {
-    if (s.version !== 1) throw new Error(`unsupported baseline state version ${String(s.version)}`);
+    // version 1 (before the learning policy) has no origin/learnUntil: it keeps learning from its first window
+    if (s.version !== 1 && s.version !== 2) throw new Error(`unsupported baseline state version ${String((s as { version: unknown }).version)}`);
     const b = new ProgramBaseline(s.program);
+    if (s.version === 2) {
+      b.origin = s.origin;
+      b.learnFrom = s.learnFrom;
+      b.learnUntil = s.learnUntil;
+    }
     b.firstSeen = s.firstSeen ?? Number.POSITIVE_INFINITY;
     b.lastSeen = s.lastSeen;
     b.runs = s.runs;
@@ -168,8 +212,19 @@ export class ProgramBaseline {
 
 type TallyRows = [string, number, number, number][];
 
-/** JSON form of a {@link ProgramBaseline} (checkpoint format, version 1). */
-export interface ProgramBaselineState {
+/** JSON form of a {@link ProgramBaseline} (checkpoint format; version 1 is still restored). */
+export type ProgramBaselineState = ProgramBaselineStateV1 | ProgramBaselineStateV2;
+
+/** Version 2: with the learning policy's origin and window. */
+export interface ProgramBaselineStateV2 extends Omit<ProgramBaselineStateV1, 'version'> {
+  version: 2;
+  origin: LearningOrigin;
+  learnFrom: number | null;
+  learnUntil: number | null;
+}
+
+/** Version 1 (before the endpoint-first learning policy). */
+export interface ProgramBaselineStateV1 {
   version: 1;
   program: ProgramIdentity;
   firstSeen: number | null;

@@ -162,12 +162,24 @@ describe('DetectionEngine', () => {
     expect(e4.processBatch(batch(0, [normalRun(1, { files: [{ path: '/etc/sudoers', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })])).alerts).toEqual([]);
   });
 
-  it('program identity includes the exe hash: a changed binary learns afresh', () => {
-    const e = new DetectionEngine(rules, OPTS);
-    const t = trained(e);
-    const r = e.processBatch(batch(t, [normalRun(800, { exeHash: 'ab'.repeat(32), files: [{ path: '/etc/sudoers', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })]));
-    expect(r.alerts).toEqual([]); // new identity → learning
-    expect(e.baseline('ep-1', `/usr/sbin/nginx#${'ab'.repeat(8)}`)!.active).toBe(false);
+  it('a package update (new exe hash, same path) re-learns from the old baseline: quiet when it behaves, known-bad rules still apply', () => {
+    const e = new DetectionEngine(rules, { ...OPTS, relearnPeriodMs: 5 * MIN });
+    let t = trained(e);
+    const hash = 'ab'.repeat(32);
+    const r = e.processBatch(batch(t, [normalRun(800, { exeHash: hash, syscalls: { read: 41, write: 40, openat: 10, close: 10, fstat: 10, accept: 5, getrandom: 2 } })]));
+    expect(r.alerts).toEqual([]); // no first-run finding: the path is known
+    const b = e.baseline('ep-1', `/usr/sbin/nginx#${'ab'.repeat(8)}`)!;
+    expect(b.origin).toBe('update');
+    expect(b.active).toBe(false);
+    expect(b.files.has('read /var/www/html/index.html')).toBe(true); // started from the old build's baseline
+    // during the re-learning a credential read is still a known-bad finding
+    t += MIN;
+    const shadow = e.processBatch(batch(t, [normalRun(801, { exeHash: hash, files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })]));
+    expect(shadow.alerts.map((a) => a.kind)).toEqual(['credential-file-read']);
+    // after the re-learning window the new build is judged, and what it learned (getrandom) is routine
+    for (let i = 0; i < 6; i++, t += MIN) e.processBatch(batch(t, [normalRun(810 + i, { exeHash: hash, syscalls: { read: 41, write: 40, openat: 10, close: 10, fstat: 10, accept: 5, getrandom: 2 } })]));
+    expect(b.active).toBe(true);
+    expect(e.processBatch(batch(t, [normalRun(900, { exeHash: hash, syscalls: { read: 41, write: 40, openat: 10, close: 10, fstat: 10, accept: 5, getrandom: 2 } })])).alerts).toEqual([]);
   });
 
   it('baselines merge and serialise', () => {

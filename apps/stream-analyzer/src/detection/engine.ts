@@ -5,15 +5,29 @@ import { fileAccessDetector } from './detectors/file-access';
 import { networkDetector } from './detectors/network';
 import { syscallFrequencyDetector } from './detectors/syscall-frequency';
 import { sequenceScore, syscallSequenceDetector } from './detectors/syscall-sequence';
+import { inWritableDir, newProgramFinding, type RecentWrite } from './detectors/new-program';
 import { extractFeatures } from './features';
-import { DEFAULT_THRESHOLDS, SEVERITY_RANK, type DetectionContext, type DetectionThresholds, type Detector, type Finding } from './finding';
-import { programIdentity } from './identity';
+import {
+  clampScore,
+  DEFAULT_THRESHOLDS,
+  SEVERITY_RANK,
+  type BurstSpec,
+  type DetectionContext,
+  type DetectionThresholds,
+  type Detector,
+  type Finding,
+} from './finding';
+import { basename, programIdentity, type ProgramIdentity } from './identity';
+import { accessMode, isWrite } from './paths';
 import type { RuleSet } from './rules/rule-set';
-import type { TelemetryBatch } from './telemetry';
+import type { ProcessActivity, TelemetryBatch } from './telemetry';
 
 /** Engine settings. */
 export interface EngineOptions {
-  /** How long (event time) a new program's baseline learns before it alerts (VIGIL_BASELINE_LEARNING_PERIOD). */
+  /**
+   * The endpoint's learning period (VIGIL_BASELINE_LEARNING_PERIOD), event time from its first batch:
+   * while it runs every program learns everything and `baseline: never` rules stay silent.
+   */
   learningPeriodMs: number;
   /** Repeats of an alert group within this long (event time) count on the open alert instead of raising a new one. */
   groupWindowMs: number;
@@ -22,6 +36,20 @@ export interface EngineOptions {
   /** …seen on at least this many endpoints. */
   fleetMinEndpoints: number;
   thresholds: DetectionThresholds;
+  /**
+   * After the endpoint's learning period, a program new to the endpoint and the fleet learns its
+   * routine this long (novelty findings held back; its first run and the rules are not). Capped at
+   * learningPeriodMs.
+   */
+  programLearningPeriodMs: number;
+  /** A new build of a known program (new exe hash, same path) re-learns from the old baseline this long (capped at learningPeriodMs). */
+  relearnPeriodMs: number;
+  /** Distinct items (e.g. new ports on one address) of one open alert group that make a burst alert (port scan). */
+  burstThreshold: number;
+  /** Alerts of one process tree within this long (event time) form one incident. */
+  incidentWindowMs: number;
+  /** How long a file write is remembered for "recently written by another process". */
+  recentWriteMs: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -30,6 +58,11 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   fleetMinRuns: 20,
   fleetMinEndpoints: 2,
   thresholds: DEFAULT_THRESHOLDS,
+  programLearningPeriodMs: 86_400_000,
+  relearnPeriodMs: 3_600_000,
+  burstThreshold: 20,
+  incidentWindowMs: 10 * 60_000,
+  recentWriteMs: 3_600_000,
 };
 
 /** Fleet baselines by program key (read-only for the engine; provided by the caller). */
@@ -62,6 +95,60 @@ interface OpenGroup {
   alertId: string;
   lastSeen: number;
   count: number;
+  /** Folded groups: the distinct items seen while open (capped at {@link MAX_GROUP_ITEMS}) and their time span. */
+  fold?: GroupFold;
+  /** Everything the findings joined so far would teach (the alert's acceptance grows with its repeats). */
+  acceptance?: Acceptance;
+}
+
+/** Distinct items of a folded group (see {@link FindingGroup}). */
+export interface GroupFold {
+  items: string[];
+  from: number;
+  to: number;
+}
+
+/** Bound on the distinct items a folded group remembers (all 16-bit ports fit). */
+const MAX_GROUP_ITEMS = 65_536;
+/** Bound on the keys an alert's acceptance grows to. */
+const MAX_ACCEPTANCE_KEYS = 4_096;
+/** Bound on remembered recent writes per endpoint. */
+const MAX_RECENT_WRITES = 512;
+
+/** An open incident: alerts of one process tree close in time. */
+interface OpenIncident {
+  id: string;
+  first: number;
+  lastSeen: number;
+  pids: Set<number>;
+}
+
+/** What the engine holds per endpoint: when its learning started, recent writes, open incidents. */
+interface EndpointState {
+  firstBatch: number;
+  lastBatch: number;
+  /** path → last writer (insertion order = write order; bounded). */
+  writes: Map<string, RecentWrite>;
+  incidents: OpenIncident[];
+}
+
+/** Learning status of an endpoint (API, UI). */
+export interface EndpointLearning {
+  learningFrom: number;
+  learningUntil: number;
+  lastBatch: number;
+  /** 0..1 at its last batch. */
+  progress: number;
+  learning: boolean;
+}
+
+/** One finding folded with its repeats of this batch (per program, detector and group key). */
+interface Pending {
+  finding: Finding;
+  first: Alert;
+  count: number;
+  pids: number[];
+  fold: GroupFold | null;
 }
 
 const BASELINE_DETECTORS: Detector[] = [syscallFrequencyDetector, syscallSequenceDetector, fileAccessDetector, execDetector, networkDetector];
@@ -71,14 +158,34 @@ export function baselineKey(endpointId: string, programKey: string): string {
   return `${endpointId}\u0000${programKey}`;
 }
 
+/** Paths whose writes are remembered: where dropped programs land. */
+function trackedWrite(path: string): boolean {
+  return inWritableDir(path) || path.startsWith('/usr/local/') || path.startsWith('/opt/');
+}
+
+/** The incident id for the alert that opened it (deterministic, like alert ids). */
+export function incidentId(firstAlertId: string): string {
+  return alertId('incident', firstAlertId, '', '');
+}
+
 /**
- * The detection engine: per-(endpoint, program) baselines, the baseline detectors and the known-bad
- * rules, grouping and deterministic alert ids. Pure: no I/O, time comes from the batches (event
- * time), so replaying the same batches from the same snapshot yields the same alerts.
+ * The detection engine: per-(endpoint, program) baselines under an endpoint-first learning policy,
+ * the baseline detectors and the known-bad rules, folding repeats into alerts, bursts, incidents and
+ * deterministic ids. Pure: no I/O, time comes from the batches (event time), so replaying the same
+ * batches from the same snapshot yields the same alerts.
+ *
+ * Learning policy: an endpoint learns for `learningPeriodMs` from its first batch (every program
+ * learns everything, `baseline: never` rules silent). After it a program new to the endpoint and the
+ * fleet gets no grace: its first run is a finding and the rules apply at once, while its routine is
+ * learned for `programLearningPeriodMs` with novelty findings held back. A new build of a known
+ * program (same path, new hash) re-learns from the old baseline for `relearnPeriodMs`.
  */
 export class DetectionEngine {
   private readonly baselines = new Map<string, ProgramBaseline>();
+  /** `endpoint\0exe` → program keys of that path (package updates find the old build). */
+  private readonly byExe = new Map<string, Set<string>>();
   private readonly groups = new Map<string, OpenGroup>();
+  private readonly endpoints = new Map<string, EndpointState>();
 
   constructor(
     private readonly rules: RuleSet,
@@ -89,9 +196,16 @@ export class DetectionEngine {
   /** Run one batch: detect against the baselines as they were, then learn the batch. */
   processBatch(batch: TelemetryBatch): BatchResult {
     const now = batch.windowEnd;
+    const o = this.options;
+    const ep = this.endpointState(batch.endpointId, now);
+    const learningUntil = ep.firstBatch + o.learningPeriodMs;
+    const endpointLearning = now < learningUntil;
+    // before detecting: a dropper and the program it dropped may share a batch
+    this.rememberWrites(ep, batch, now);
+    this.growIncidentTrees(ep, batch, now);
+
     const warmStarted: string[] = [];
-    // findings grouped per (program, detector, key) within the batch
-    const pending = new Map<string, { finding: Finding; first: Alert; count: number; pids: number[] }>();
+    const pending = new Map<string, Pending>();
     const learnQueue: [ProgramBaseline, ReturnType<typeof extractFeatures>, string][] = [];
     const scores: ProcessScore[] = [];
 
@@ -99,60 +213,25 @@ export class DetectionEngine {
       const program = programIdentity(proc);
       const key = baselineKey(batch.endpointId, program.key);
       let baseline = this.baselines.get(key);
+      let firstRun = false;
       if (!baseline) {
-        baseline = this.warmStart(program.key, batch.endpointId) ?? new ProgramBaseline(program);
-        if (baseline.active) warmStarted.push(program.key);
-        this.baselines.set(key, baseline);
+        const created = this.createBaseline(program, batch.endpointId, now, endpointLearning, learningUntil);
+        baseline = created.baseline;
+        firstRun = created.unknown;
+        if (baseline.origin === 'fleet' && baseline.active) warmStarted.push(program.key);
+        this.putBaseline(batch.endpointId, baseline);
       }
-      baseline.updatePhase(now, this.options.learningPeriodMs);
+      baseline.updatePhase(now, o.learningPeriodMs);
       const features = extractFeatures(proc);
-      const ctx: DetectionContext = { batch, process: proc, program, features, baseline, learning: !baseline.active, thresholds: this.options.thresholds };
+      const ctx: DetectionContext = { batch, process: proc, program, features, baseline, learning: endpointLearning, thresholds: o.thresholds, knownProgram: (exe) => this.byExe.has(`${batch.endpointId}\u0000${exe}`) };
       const findings = this.rules.evaluate(ctx);
+      if (firstRun) findings.unshift(newProgramFinding(ctx, this.recentWrite(ep, program.exe, now)));
       if (baseline.active) {
         for (const d of BASELINE_DETECTORS) findings.push(...d(ctx));
         const anomaly = sequenceScore(ctx)?.anomaly;
         if (anomaly !== undefined && anomaly !== null) scores.push({ pid: proc.pid, startTimeNs: proc.startTimeNs, programKey: program.key, score: anomaly });
       }
-      for (const f of findings) {
-        const gk = `${program.key}\u0000${f.detector}\u0000${f.key}`;
-        const seen = pending.get(gk);
-        if (seen) {
-          seen.count++;
-          if (!seen.pids.includes(proc.pid)) seen.pids.push(proc.pid);
-          if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[seen.first.severity]) seen.first.severity = f.severity;
-          continue;
-        }
-        pending.set(gk, {
-          finding: f,
-          count: 1,
-          pids: [proc.pid],
-          first: {
-            id: alertId(batch.batchId, f.detector, program.key, f.key),
-            endpointId: batch.endpointId,
-            batchId: batch.batchId,
-            time: now,
-            program: program.exe,
-            programKey: program.key,
-            exeHash: program.exeHash,
-            pid: proc.pid,
-            ppid: proc.ppid,
-            uid: proc.uid,
-            comm: proc.comm,
-            ancestry: proc.ancestry,
-            detector: f.detector,
-            kind: f.kind,
-            key: f.key,
-            severity: f.severity,
-            score: f.score,
-            mitre: f.mitre,
-            title: f.title,
-            evidence: f.evidence,
-            data: f.data,
-            count: 1,
-            acceptance: f.acceptance ?? null,
-          },
-        });
-      }
+      for (const f of findings) this.fold(pending, batch, program, proc, f, now);
       learnQueue.push([baseline, features, `${batch.host.bootId}/${proc.pid}/${String(proc.startTimeNs)}`]);
     }
 
@@ -161,23 +240,266 @@ export class DetectionEngine {
 
     const alerts: Alert[] = [];
     const occurrences: AlertOccurrence[] = [];
-    for (const { first, count, pids } of pending.values()) {
+    for (const p of pending.values()) {
+      const { first, count, pids } = p;
       const gk = `${batch.endpointId}\u0000${first.programKey}\u0000${first.detector}\u0000${first.key}`;
-      const open = this.groups.get(gk);
-      if (open && now - open.lastSeen <= this.options.groupWindowMs && open.alertId !== first.id) {
+      let open = this.groups.get(gk);
+      if (open && now - open.lastSeen <= o.groupWindowMs && open.alertId !== first.id) {
         open.lastSeen = now;
         open.count += count;
-        occurrences.push({ alertId: open.alertId, batchId: batch.batchId, time: now, count, pids });
-        continue;
+        if (open.fold && p.fold) addToFold(open.fold, p.fold);
+        const acceptance = this.growAcceptance(open, p.first.acceptance);
+        occurrences.push({ alertId: open.alertId, batchId: batch.batchId, time: now, count, pids, ...(acceptance ? { update: { acceptance } } : {}) });
+      } else {
+        first.count = count;
+        first.data = { ...first.data, pids };
+        if (p.fold) first.data = { ...first.data, distinct: p.fold.items.length, examples: p.fold.items.slice(0, 10) };
+        open = { alertId: first.id, lastSeen: now, count, fold: p.fold ? { ...p.fold, items: [...p.fold.items] } : undefined, acceptance: first.acceptance ?? undefined };
+        this.groups.set(gk, open);
+        alerts.push(first);
+        occurrences.push({ alertId: first.id, batchId: batch.batchId, time: now, count, pids });
       }
-      first.count = count;
-      first.data = { ...first.data, pids };
-      this.groups.set(gk, { alertId: first.id, lastSeen: now, count });
-      alerts.push(first);
-      occurrences.push({ alertId: first.id, batchId: batch.batchId, time: now, count, pids });
+      const burst = p.finding.group?.burst;
+      if (burst && open.fold && open.fold.items.length >= o.burstThreshold) this.raiseBurst(burst, open.fold, p, gk, batch, alerts, occurrences);
     }
-    this.expireGroups(now);
+    // most severe first: a high alert opens the incident that the low ones of its tree then join
+    for (const a of [...alerts].sort((x, y) => SEVERITY_RANK[y.severity] - SEVERITY_RANK[x.severity])) a.incidentId = this.incidentFor(ep, a, now);
+    this.expire(ep, now);
     return { alerts, occurrences, warmStarted, scores };
+  }
+
+  /** Fold one finding into the batch's pending alert of its (program, detector, group). */
+  private fold(pending: Map<string, Pending>, batch: TelemetryBatch, program: ProgramIdentity, proc: ProcessActivity, f: Finding, now: number): void {
+    const groupKey = f.group?.key ?? f.key;
+    const gk = `${program.key}\u0000${f.detector}\u0000${groupKey}`;
+    const seen = pending.get(gk);
+    if (seen) {
+      seen.count++;
+      if (!seen.pids.includes(proc.pid)) seen.pids.push(proc.pid);
+      if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[seen.first.severity]) seen.first.severity = f.severity;
+      if (seen.fold && f.group) addToFold(seen.fold, f.group);
+      if (f.acceptance) seen.first.acceptance = mergeAcceptance(seen.first.acceptance, f.acceptance);
+      return;
+    }
+    pending.set(gk, {
+      finding: f,
+      count: 1,
+      pids: [proc.pid],
+      fold: f.group ? { items: [...new Set(f.group.items)], from: f.group.from, to: f.group.to } : null,
+      first: {
+        id: alertId(batch.batchId, f.detector, program.key, groupKey),
+        endpointId: batch.endpointId,
+        batchId: batch.batchId,
+        time: now,
+        program: program.exe,
+        programKey: program.key,
+        exeHash: program.exeHash,
+        pid: proc.pid,
+        ppid: proc.ppid,
+        uid: proc.uid,
+        comm: proc.comm,
+        ancestry: proc.ancestry,
+        detector: f.detector,
+        kind: f.kind,
+        key: groupKey,
+        severity: f.severity,
+        score: f.score,
+        mitre: f.mitre,
+        title: f.title,
+        evidence: f.evidence,
+        data: f.data,
+        count: 1,
+        acceptance: f.acceptance ?? null,
+        incidentId: null,
+      },
+    });
+  }
+
+  /**
+   * Add a repeat's acceptance to its open alert's: what "accept into baseline" teaches covers every
+   * repeat (the ports of later batches, the files of later runs), up to {@link MAX_ACCEPTANCE_KEYS}.
+   * Resolves the grown acceptance, or undefined when nothing new was added (or the group was
+   * restored from a checkpoint that did not keep it: its base is unknown, so it is not rewritten).
+   */
+  private growAcceptance(open: OpenGroup, more: Acceptance | null): Acceptance | undefined {
+    if (!more) return undefined;
+    if (!open.acceptance) {
+      open.acceptance = more;
+      return undefined;
+    }
+    const before = acceptanceSize(open.acceptance);
+    if (before >= MAX_ACCEPTANCE_KEYS) return undefined;
+    const merged = mergeAcceptance(open.acceptance, more);
+    if (acceptanceSize(merged) === before) return undefined;
+    open.acceptance = merged;
+    return merged;
+  }
+
+  /** The burst alert of a folded group (one per open group; later batches re-describe it with the new count). */
+  private raiseBurst(spec: BurstSpec, fold: GroupFold, p: Pending, gk: string, batch: TelemetryBatch, alerts: Alert[], occurrences: AlertOccurrence[]): void {
+    const now = batch.windowEnd;
+    const n = fold.items.length;
+    const spanMs = Math.max(0, fold.to - fold.from);
+    const { title, evidence } = spec.describe(n, spanMs, fold.items);
+    const data = { group: p.first.key, distinct: n, spanMs, examples: fold.items.slice(0, 20), pids: p.pids };
+    const bk = `${gk}\u0000burst`;
+    const open = this.groups.get(bk);
+    if (open && now - open.lastSeen <= this.options.groupWindowMs) {
+      const added = n - open.count;
+      if (added <= 0) return;
+      open.count = n;
+      open.lastSeen = now;
+      occurrences.push({ alertId: open.alertId, batchId: batch.batchId, time: now, count: added, pids: p.pids, update: { title, evidence, data } });
+      return;
+    }
+    const key = `burst ${p.first.key}`;
+    const a: Alert = {
+      ...p.first,
+      id: alertId(batch.batchId, p.first.detector, p.first.programKey, key),
+      kind: spec.kind,
+      key,
+      severity: spec.severity,
+      score: clampScore(60 + 10 * Math.log10(n)),
+      mitre: spec.mitre,
+      title,
+      evidence,
+      data,
+      count: n,
+      acceptance: null,
+    };
+    this.groups.set(bk, { alertId: a.id, lastSeen: now, count: n });
+    alerts.push(a);
+    occurrences.push({ alertId: a.id, batchId: batch.batchId, time: now, count: n, pids: p.pids });
+  }
+
+  /** A new (endpoint, program) baseline under the learning policy; `unknown`: new to endpoint and fleet after learning. */
+  private createBaseline(program: ProgramIdentity, endpointId: string, now: number, endpointLearning: boolean, learningUntil: number): { baseline: ProgramBaseline; unknown: boolean } {
+    const o = this.options;
+    const fleet = this.fleet.get(program.key);
+    if (fleet && fleetQualifies(fleet, o)) {
+      const b = fleet.clone();
+      b.sources = new Set([endpointId]);
+      b.origin = 'fleet';
+      return { baseline: b, unknown: false };
+    }
+    const b = new ProgramBaseline(program);
+    if (endpointLearning) {
+      b.startLearning('endpoint', now, learningUntil);
+      return { baseline: b, unknown: false };
+    }
+    const previous = this.previousBuild(endpointId, program);
+    if (previous) {
+      const u = previous.clone(program);
+      u.sources = new Set([endpointId]);
+      u.startLearning('update', now, now + Math.min(o.relearnPeriodMs, o.learningPeriodMs));
+      return { baseline: u, unknown: false };
+    }
+    const programLearning = Math.min(o.programLearningPeriodMs, o.learningPeriodMs);
+    if (fleet) {
+      const f = fleet.clone();
+      f.sources = new Set([endpointId]);
+      f.startLearning('fleet', now, now + programLearning);
+      return { baseline: f, unknown: false };
+    }
+    b.startLearning('new-program', now, now + programLearning);
+    return { baseline: b, unknown: true };
+  }
+
+  /** The baseline of another build of the same executable path on this endpoint (most runs). */
+  private previousBuild(endpointId: string, program: ProgramIdentity): ProgramBaseline | undefined {
+    let best: ProgramBaseline | undefined;
+    for (const k of this.byExe.get(`${endpointId}\u0000${program.exe}`) ?? []) {
+      if (k === program.key) continue;
+      const b = this.baselines.get(baselineKey(endpointId, k));
+      if (b && (!best || b.runs > best.runs)) best = b;
+    }
+    return best;
+  }
+
+  private putBaseline(endpointId: string, b: ProgramBaseline): void {
+    this.baselines.set(baselineKey(endpointId, b.program.key), b);
+    const ek = `${endpointId}\u0000${b.program.exe}`;
+    let keys = this.byExe.get(ek);
+    if (!keys) this.byExe.set(ek, (keys = new Set()));
+    keys.add(b.program.key);
+  }
+
+  private endpointState(endpointId: string, now: number): EndpointState {
+    let ep = this.endpoints.get(endpointId);
+    if (!ep) this.endpoints.set(endpointId, (ep = { firstBatch: now, lastBatch: now, writes: new Map(), incidents: [] }));
+    ep.lastBatch = Math.max(ep.lastBatch, now);
+    return ep;
+  }
+
+  /** Remember successful writes to the paths programs are dropped in, with their writer. */
+  private rememberWrites(ep: EndpointState, batch: TelemetryBatch, now: number): void {
+    for (const p of batch.processes)
+      for (const f of p.files) {
+        if (f.ret < 0 || !isWrite(accessMode(f.flags)) || !trackedWrite(f.path)) continue;
+        ep.writes.delete(f.path);
+        ep.writes.set(f.path, { exe: p.exe, pid: p.pid, time: Number(f.firstSeen) || now });
+      }
+    while (ep.writes.size > MAX_RECENT_WRITES) ep.writes.delete(ep.writes.keys().next().value!);
+  }
+
+  private recentWrite(ep: EndpointState, path: string, now: number): RecentWrite | undefined {
+    const w = ep.writes.get(path);
+    return w && now - w.time <= this.options.recentWriteMs ? w : undefined;
+  }
+
+  /** Processes whose parent belongs to an open incident's tree join that tree. */
+  private growIncidentTrees(ep: EndpointState, batch: TelemetryBatch, now: number): void {
+    if (ep.incidents.length === 0) return;
+    for (const inc of ep.incidents) {
+      if (now - inc.lastSeen > this.options.incidentWindowMs) continue;
+      for (const p of batch.processes) if (inc.pids.has(p.ppid)) inc.pids.add(p.pid);
+    }
+  }
+
+  /**
+   * The incident of a new alert: an open one of its process tree (its pid or its parent's), or a new
+   * one when the alert is of medium severity or more. A parent that is init or a service manager does
+   * not make its children one story.
+   */
+  private incidentFor(ep: EndpointState, a: Alert, now: number): string | null {
+    const parentLinks = a.ppid > 1 && !SERVICE_MANAGERS.has(basename(a.ancestry[0] ?? ''));
+    for (const inc of ep.incidents) {
+      if (now - inc.lastSeen > this.options.incidentWindowMs) continue;
+      if (inc.pids.has(a.pid) || (parentLinks && inc.pids.has(a.ppid))) {
+        inc.pids.add(a.pid);
+        inc.lastSeen = now;
+        return inc.id;
+      }
+    }
+    if (SEVERITY_RANK[a.severity] < SEVERITY_RANK.medium) return null;
+    const inc: OpenIncident = { id: incidentId(a.id), first: now, lastSeen: now, pids: new Set([a.pid]) };
+    if (parentLinks) inc.pids.add(a.ppid);
+    ep.incidents.push(inc);
+    return inc.id;
+  }
+
+  private expire(ep: EndpointState, now: number): void {
+    for (const [k, g] of this.groups) if (now - g.lastSeen > this.options.groupWindowMs) this.groups.delete(k);
+    ep.incidents = ep.incidents.filter((i) => now - i.lastSeen <= this.options.incidentWindowMs);
+    for (const [path, w] of ep.writes) {
+      if (now - w.time <= this.options.recentWriteMs) break;
+      ep.writes.delete(path);
+    }
+  }
+
+  /** Learning status of an endpoint the engine holds. */
+  endpointLearning(endpointId: string): EndpointLearning | undefined {
+    const ep = this.endpoints.get(endpointId);
+    if (!ep) return undefined;
+    const until = ep.firstBatch + this.options.learningPeriodMs;
+    const span = until - ep.firstBatch;
+    return {
+      learningFrom: ep.firstBatch,
+      learningUntil: until,
+      lastBatch: ep.lastBatch,
+      progress: span <= 0 ? 1 : Math.max(0, Math.min(1, (ep.lastBatch - ep.firstBatch) / span)),
+      learning: ep.lastBatch < until,
+    };
   }
 
   /** Analyst "accept into baseline": teach the (endpoint, program) baseline; closes the alert group. */
@@ -207,15 +529,18 @@ export class DetectionEngine {
       if (filter(endpointId)) baselines.push({ endpointId, state: b.toJSON() });
     }
     const groups: EngineSnapshot['groups'] = [];
-    for (const [k, g] of this.groups) if (filter(k.slice(0, k.indexOf('\u0000')))) groups.push([k, g.alertId, g.lastSeen, g.count]);
-    return { version: 1, baselines, groups };
+    for (const [k, g] of this.groups) if (filter(k.slice(0, k.indexOf('\u0000')))) groups.push(g.fold || g.acceptance ? [k, g.alertId, g.lastSeen, g.count, g.fold, g.acceptance] : [k, g.alertId, g.lastSeen, g.count]);
+    const endpoints: NonNullable<EngineSnapshot['endpoints']> = [];
+    for (const id of this.endpoints.keys()) if (filter(id)) endpoints.push({ endpointId: id, state: this.endpointCheckpoint(id)! });
+    return { version: 2, baselines, groups, endpoints };
   }
 
-  /** Load a snapshot (adds to / replaces what is held for those endpoints). */
+  /** Load a snapshot (adds to / replaces what is held for those endpoints); version 1 has no endpoint state. */
   restore(s: EngineSnapshot): void {
-    if (s.version !== 1) throw new Error(`unsupported engine snapshot version ${String(s.version)}`);
-    for (const { endpointId, state } of s.baselines) this.baselines.set(baselineKey(endpointId, state.program.key), ProgramBaseline.fromJSON(state));
-    for (const [k, alertId, lastSeen, count] of s.groups) this.groups.set(k, { alertId, lastSeen, count });
+    if (s.version !== 1 && s.version !== 2) throw new Error(`unsupported engine snapshot version ${String((s as { version: unknown }).version)}`);
+    for (const { endpointId, state } of s.baselines) this.putBaseline(endpointId, ProgramBaseline.fromJSON(state));
+    for (const [k, alertId, lastSeen, count, fold, acceptance] of s.groups) this.groups.set(k, { alertId, lastSeen, count, fold: fold ?? undefined, acceptance: acceptance ?? undefined });
+    for (const { endpointId, state } of s.endpoints ?? []) this.restoreEndpoint(endpointId, state);
   }
 
   /** Checkpoint of one (endpoint, program): its baseline and its open alert groups. */
@@ -228,55 +553,120 @@ export class DetectionEngine {
       if (!k.startsWith(prefix)) continue;
       const rest = k.slice(prefix.length);
       const sep = rest.indexOf('\u0000');
-      groups.push([rest.slice(0, sep), rest.slice(sep + 1), g.alertId, g.lastSeen, g.count]);
+      // burst groups carry a third part (`…\0burst`), written as `key\tburst` (no NUL in jsonb)
+      const key = rest.slice(sep + 1).replaceAll('\u0000', '\t');
+      groups.push(g.fold || g.acceptance ? [rest.slice(0, sep), key, g.alertId, g.lastSeen, g.count, g.fold ?? null, g.acceptance ?? null] : [rest.slice(0, sep), key, g.alertId, g.lastSeen, g.count]);
     }
-    return { version: 1, baseline: b.toJSON(), groups };
+    return { version: 2, baseline: b.toJSON(), groups };
   }
 
-  /** Load a {@link checkpoint} (replaces what is held for that endpoint and program). */
+  /** Load a {@link checkpoint} (replaces what is held for that endpoint and program); version 1 is still read. */
   restoreCheckpoint(endpointId: string, c: ProgramCheckpoint): void {
-    if (c.version !== 1) throw new Error(`unsupported program checkpoint version ${String(c.version)}`);
-    const programKey = c.baseline.program.key;
-    this.baselines.set(baselineKey(endpointId, programKey), ProgramBaseline.fromJSON(c.baseline));
-    const prefix = `${endpointId}\u0000${programKey}\u0000`;
-    for (const [detector, key, alertId, lastSeen, count] of c.groups) this.groups.set(`${prefix}${detector}\u0000${key}`, { alertId, lastSeen, count });
+    if (c.version !== 1 && c.version !== 2) throw new Error(`unsupported program checkpoint version ${String((c as { version: unknown }).version)}`);
+    const b = ProgramBaseline.fromJSON(c.baseline);
+    this.putBaseline(endpointId, b);
+    const prefix = `${endpointId}\u0000${b.program.key}\u0000`;
+    for (const [detector, key, alertId, lastSeen, count, fold, acceptance] of c.groups)
+      this.groups.set(`${prefix}${detector}\u0000${key.replaceAll('\t', '\u0000')}`, { alertId, lastSeen, count, fold: fold ?? undefined, acceptance: acceptance ?? undefined });
+  }
+
+  /** Endpoint-level state (learning start, recent writes, open incidents) for the endpoint's checkpoint row. */
+  endpointCheckpoint(endpointId: string): EndpointCheckpoint | undefined {
+    const ep = this.endpoints.get(endpointId);
+    if (!ep) return undefined;
+    return {
+      version: 1,
+      firstBatch: ep.firstBatch,
+      lastBatch: ep.lastBatch,
+      writes: [...ep.writes].map(([path, w]) => [path, w.exe, w.pid, w.time]),
+      incidents: ep.incidents.map((i) => [i.id, i.first, i.lastSeen, [...i.pids]]),
+    };
+  }
+
+  /** Load an {@link endpointCheckpoint}. */
+  restoreEndpoint(endpointId: string, c: EndpointCheckpoint): void {
+    if (c.version !== 1) throw new Error(`unsupported endpoint checkpoint version ${String(c.version)}`);
+    this.endpoints.set(endpointId, {
+      firstBatch: c.firstBatch,
+      lastBatch: c.lastBatch,
+      writes: new Map(c.writes.map(([path, exe, pid, time]) => [path, { exe, pid, time }])),
+      incidents: c.incidents.map(([id, first, lastSeen, pids]) => ({ id, first, lastSeen, pids: new Set(pids) })),
+    });
   }
 
   /** Drop everything held for endpoints matching `filter` (partition revoked). */
   forget(filter: (endpointId: string) => boolean): void {
     for (const k of [...this.baselines.keys()]) if (filter(k.slice(0, k.indexOf('\u0000')))) this.baselines.delete(k);
+    for (const k of [...this.byExe.keys()]) if (filter(k.slice(0, k.indexOf('\u0000')))) this.byExe.delete(k);
     for (const k of [...this.groups.keys()]) if (filter(k.slice(0, k.indexOf('\u0000')))) this.groups.delete(k);
-  }
-
-  private warmStart(programKey: string, endpointId: string): ProgramBaseline | undefined {
-    const fleet = this.fleet.get(programKey);
-    if (!fleet || !fleetQualifies(fleet, this.options)) return undefined;
-    const b = fleet.clone();
-    b.sources = new Set([endpointId]);
-    return b;
-  }
-
-  private expireGroups(now: number): void {
-    for (const [k, g] of this.groups) if (now - g.lastSeen > this.options.groupWindowMs) this.groups.delete(k);
+    for (const k of [...this.endpoints.keys()]) if (filter(k)) this.endpoints.delete(k);
   }
 }
 
-/** JSON form of the engine's state. */
+/** Parents whose children are unrelated services, not one process tree's story. */
+const SERVICE_MANAGERS = new Set(['systemd', 'init', 'containerd-shim', 'containerd-shim-runc-v2', 'runc', 'cron', 'crond']);
+
+/** Add a batch's items to a fold (distinct, bounded). */
+function addToFold(into: GroupFold, from: { items: string[]; from: number; to: number }): void {
+  const have = new Set(into.items);
+  for (const i of from.items) {
+    if (into.items.length >= MAX_GROUP_ITEMS) break;
+    if (!have.has(i)) {
+      have.add(i);
+      into.items.push(i);
+    }
+  }
+  into.from = Math.min(into.from, from.from);
+  into.to = Math.max(into.to, from.to);
+}
+
+/** Keys an acceptance teaches. */
+function acceptanceSize(a: Acceptance): number {
+  let n = a.ngrams?.keys.length ?? 0;
+  for (const k of ['syscalls', 'files', 'execChildren', 'execShapes', 'network', 'security'] as const) n += a[k]?.length ?? 0;
+  return n;
+}
+
+/** Union of two acceptances (folded findings teach everything they folded). */
+function mergeAcceptance(a: Acceptance | null, b: Acceptance): Acceptance {
+  if (!a) return b;
+  const out: Acceptance = { ...a };
+  for (const k of ['syscalls', 'files', 'execChildren', 'execShapes', 'network', 'security'] as const) {
+    if (b[k]) out[k] = [...new Set([...(a[k] ?? []), ...b[k]])];
+  }
+  if (b.ngrams && (!a.ngrams || a.ngrams.k === b.ngrams.k)) out.ngrams = { k: b.ngrams.k, keys: [...new Set([...(a.ngrams?.keys ?? []), ...b.ngrams.keys])] };
+  return out;
+}
+
+/** JSON form of the engine's state (version 1: no endpoint state). */
 export interface EngineSnapshot {
-  version: 1;
+  version: 1 | 2;
   baselines: { endpointId: string; state: ProgramBaselineState }[];
-  /** [group key, alert id, last seen, count]. */
-  groups: [string, string, number, number][];
+  /** [group key, alert id, last seen, count, fold?, acceptance?]. */
+  groups: ([string, string, number, number] | [string, string, number, number, GroupFold | undefined, Acceptance | undefined])[];
+  endpoints?: { endpointId: string; state: EndpointCheckpoint }[];
 }
 
 /**
  * JSON form of one (endpoint, program)'s state: baseline plus open groups [detector, key, alert id,
- * last seen, count]. Free of NUL characters (PostgreSQL jsonb refuses \u0000).
+ * last seen, count, fold?, acceptance?]. Free of NUL characters (PostgreSQL jsonb refuses \u0000). Version 1 (no
+ * folds, baseline state version 1) is still restored.
  */
 export interface ProgramCheckpoint {
-  version: 1;
+  version: 1 | 2;
   baseline: ProgramBaselineState;
-  groups: [string, string, string, number, number][];
+  groups: ([string, string, string, number, number] | [string, string, string, number, number, GroupFold | null, Acceptance | null])[];
+}
+
+/** JSON form of an endpoint's state (endpoint_learning.state). */
+export interface EndpointCheckpoint {
+  version: 1;
+  firstBatch: number;
+  lastBatch: number;
+  /** [path, writer exe, writer pid, time]. */
+  writes: [string, string, number, number][];
+  /** [incident id, first, last seen, pids]. */
+  incidents: [string, number, number, number[]][];
 }
 
 /** Whether a fleet baseline is enough to warm-start a new endpoint's (active, enough runs and endpoints). */

@@ -2,7 +2,7 @@ import { basename } from './identity';
 import { accessMode, addressClass, argvShape, generalisePath } from './paths';
 import type { BagEntry } from './sequence/kgram-model';
 import { bump } from './tally';
-import type { ProcessActivity } from './telemetry';
+import type { NetworkOp, ProcessActivity } from './telemetry';
 
 /**
  * The baseline's vocabulary for one process-window: every observation reduced to the keys the
@@ -22,6 +22,8 @@ export interface ProcessFeatures {
   network: Map<string, number>;
   /** Example raw address per network key. */
   networkExamples: Map<string, string>;
+  /** Raw operations behind each network key (ports and times for folding and bursts). */
+  networkOps: Map<string, NetworkOp[]>;
   /** Security event kinds. */
   security: Map<string, number>;
   /** k-gram counts (kernel packing) with their k (0 when the agent sent none). */
@@ -54,6 +56,7 @@ export function extractFeatures(p: ProcessActivity): ProcessFeatures {
 
   const network = new Map<string, number>();
   const networkExamples = new Map<string, string>();
+  const networkOps = new Map<string, NetworkOp[]>();
   let networkFacing = false;
   for (const n of p.network) {
     if (n.ret < 0 && n.op !== 'CONNECT') continue;
@@ -62,6 +65,9 @@ export function extractFeatures(p: ProcessActivity): ProcessFeatures {
     const key = `${n.op} ${n.family} ${where}`;
     bump(network, key, Number(n.count) || 1);
     if (!networkExamples.has(key)) networkExamples.set(key, n.family === 'UNIX' ? n.addr : `${n.addr}:${n.port}`);
+    const ops = networkOps.get(key);
+    if (ops) ops.push(n);
+    else networkOps.set(key, [n]);
     if ((n.family === 'INET' || n.family === 'INET6') && (n.op === 'ACCEPT' || n.op === 'LISTEN' || n.op === 'BIND') && n.ret >= 0) networkFacing = true;
   }
 
@@ -81,6 +87,7 @@ export function extractFeatures(p: ProcessActivity): ProcessFeatures {
     execShapes,
     network,
     networkExamples,
+    networkOps,
     security,
     ngrams: { k: p.sequences?.k ?? 0, bag: [...bag].map(([key, count]) => ({ key, count })) },
     networkFacing,

@@ -7,7 +7,7 @@ export type Severity = 'low' | 'medium' | 'high' | 'critical';
 export const SEVERITY_RANK: Record<Severity, number> = { low: 1, medium: 2, high: 3, critical: 4 };
 
 /** Detector names (stable: part of alert ids). */
-export type DetectorName = 'syscall-frequency' | 'syscall-sequence' | 'file-access' | 'exec' | 'network' | 'rule';
+export type DetectorName = 'syscall-frequency' | 'syscall-sequence' | 'file-access' | 'exec' | 'network' | 'program' | 'rule';
 
 /** One deviation found in one process-window, before grouping into alerts. */
 export interface Finding {
@@ -27,6 +27,33 @@ export interface Finding {
   data: Record<string, unknown>;
   /** What "accept into baseline" would teach (absent for rules, which baselines do not silence). */
   acceptance?: Acceptance;
+  /** Findings that fold into one alert per program (e.g. new ports on one address); absent: one alert per `key`. */
+  group?: FindingGroup;
+}
+
+/**
+ * How repeated findings of one kind fold into one alert: every finding of a program with the same
+ * group key joins one alert (count and examples), and when the distinct items of the open group
+ * reach the engine's burst threshold one more alert names the burst (a port scan).
+ */
+export interface FindingGroup {
+  /** e.g. `CONNECT INET 127.0.0.1`. */
+  key: string;
+  /** The distinct things this finding adds (e.g. the ports). */
+  items: string[];
+  /** Event time of the first and last item. */
+  from: number;
+  to: number;
+  burst?: BurstSpec;
+}
+
+/** The alert raised when a group's distinct items pass the burst threshold within the window. */
+export interface BurstSpec {
+  kind: string;
+  severity: Severity;
+  mitre: string;
+  /** Title and evidence for `distinct` items over `spanMs` (re-described as the burst grows). */
+  describe: (distinct: number, spanMs: number, examples: string[]) => { title: string; evidence: string };
 }
 
 /** Everything a detector may look at; detectors are pure functions of this. */
@@ -38,11 +65,14 @@ export interface DetectionContext {
   /** The program's baseline on this endpoint (before this window is learned). */
   baseline: ProgramBaseline;
   /**
-   * True while rules marked `baseline: never` must stay silent because the program's behaviour is
-   * still being learned. Decided by the engine (the one place that owns the learning policy).
+   * True while rules marked `baseline: never` must stay silent: only during the endpoint's own
+   * learning period. Decided by the engine (the one place that owns the learning policy); a program
+   * new to the endpoint and the fleet after that period gets no grace.
    */
   learning: boolean;
   thresholds: DetectionThresholds;
+  /** Whether the endpoint (or the fleet) already runs the program at this path (rarity of a new child). */
+  knownProgram?: (exe: string) => boolean;
 }
 
 /** Tunable thresholds of the baseline detectors. */

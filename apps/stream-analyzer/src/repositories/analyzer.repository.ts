@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from '@vigil/db';
 import type { Acceptance } from '../detection/baseline';
-import type { ProgramCheckpoint } from '../detection/engine';
+import type { EndpointCheckpoint, ProgramCheckpoint } from '../detection/engine';
 import type { Alert } from '../detection/alert';
 import type { RuleMeta } from '../detection/rules/compiled-rule';
 import { TACTICS } from '../detection/rules/rule-schema';
@@ -25,6 +25,8 @@ export interface PendingAcceptance {
 }
 
 const ms = (col: string): string => `to_timestamp(${col} / 1000.0)`;
+/** Severity as a sortable number in SQL. */
+const SEVERITY_ORDER = `case a.severity when 'critical' then 4 when 'high' then 3 when 'medium' then 2 when 'low' then 1 else 0 end`;
 
 /** JSON for a query parameter; NUL characters (which PostgreSQL text and jsonb refuse) become U+FFFD. */
 export function pgJson(value: unknown): string {
@@ -125,6 +127,30 @@ export class AnalyzerRepository {
     return r.rows.map((row) => ({ endpointId: row.endpoint_id, state: row.state }));
   }
 
+  /**
+   * Endpoint-level state (learning start, recent writes, open incidents) of these endpoints. An
+   * endpoint with baselines but no row (checkpoints from before endpoint_learning existed) gets its
+   * learning start from its oldest baseline, so an upgrade does not restart its learning period.
+   */
+  async endpointStates(endpointIds: string[]): Promise<{ endpointId: string; state: EndpointCheckpoint }[]> {
+    if (endpointIds.length === 0) return [];
+    const r = await this.run('loading endpoint learning state', (c) =>
+      c.query<{ endpoint_id: string; state: EndpointCheckpoint | null; fs: number | null; ls: number | null }>(
+        `select e.id as endpoint_id, l.state,
+                (extract(epoch from b.fs) * 1000)::float8 as fs, (extract(epoch from b.ls) * 1000)::float8 as ls
+         from unnest($1::uuid[]) as e(id)
+         left join endpoint_learning l on l.endpoint_id = e.id
+         left join lateral (select min(first_seen) as fs, max(last_seen) as ls from program_baselines where endpoint_id = e.id) b on l.state is null`,
+        [endpointIds],
+      ),
+    );
+    return r.rows.flatMap((row) => {
+      if (row.state) return [{ endpointId: row.endpoint_id, state: row.state }];
+      if (row.fs === null || row.ls === null) return [];
+      return [{ endpointId: row.endpoint_id, state: { version: 1 as const, firstBatch: row.fs, lastBatch: row.ls, writes: [], incidents: [] } }];
+    });
+  }
+
   /** Active baselines of these programs on other endpoints (the `perProgram` with most runs each). */
   async fleetCheckpoints(programKeys: string[], excludeEndpoints: string[], perProgram = 20): Promise<{ programKey: string; state: ProgramCheckpoint }[]> {
     if (programKeys.length === 0) return [];
@@ -146,7 +172,7 @@ export class AnalyzerRepository {
     if (endpointIds.length === 0) return [];
     const r = await this.run('reading baseline acceptances', (c) =>
       c.query<{ id: string; endpoint_id: string; program_key: string | null; acceptance: Acceptance | null; t: number }>(
-        `select a.id, a.endpoint_id, al.program_key, al.acceptance, (extract(epoch from a.time) * 1000)::float8 as t
+        `select a.id, a.endpoint_id, coalesce(a.program_key, al.program_key) as program_key, al.acceptance, (extract(epoch from a.time) * 1000)::float8 as t
          from baseline_acceptances a
          left join alerts al on al.id = a.alert_id and al.endpoint_id = a.endpoint_id
          where a.applied_at is null and a.endpoint_id = any($1::uuid[])
@@ -188,13 +214,13 @@ export class AnalyzerRepository {
     if (set.alerts.length > 0) {
       await c.query(
         `insert into alerts (id, time, endpoint_id, batch_id, program, program_key, exe_hash, pid, ppid, uid, comm, ancestry, kind, detector, group_key,
-                             severity, score, title, mitre, evidence, evidence_data, acceptance, count, last_seen)
+                             severity, score, title, mitre, evidence, evidence_data, acceptance, count, last_seen, incident_id)
          select x.id, ${ms('x.t')}, x.endpoint_id::uuid, x.batch_id, x.program, x.program_key, x.exe_hash, x.pid, x.ppid, x.uid, x.comm,
                 array(select jsonb_array_elements_text(x.ancestry)), x.kind, x.detector, x.group_key, x.severity, x.score, x.title, x.mitre,
-                x.evidence, x.evidence_data, x.acceptance, x.count, ${ms('x.t')}
+                x.evidence, x.evidence_data, x.acceptance, x.count, ${ms('x.t')}, x.incident_id
          from jsonb_to_recordset($1::jsonb) as x(id text, t float8, endpoint_id text, batch_id text, program text, program_key text, exe_hash text,
               pid int, ppid int, uid int, comm text, ancestry jsonb, kind text, detector text, group_key text, severity text, score float8,
-              title text, mitre text, evidence text, evidence_data jsonb, acceptance jsonb, count int)
+              title text, mitre text, evidence text, evidence_data jsonb, acceptance jsonb, count int, incident_id text)
          on conflict (id, time) do nothing`,
         [pgJson(set.alerts.map(alertRow))],
       );
@@ -204,23 +230,65 @@ export class AnalyzerRepository {
       );
     }
     if (set.occurrences.length > 0) {
-      // Only occurrence rows that are new bump the alert's count: a replayed batch changes nothing.
+      // Only occurrence rows that are new bump the alert's count (and re-describe a grown burst): a
+      // replayed batch changes nothing.
       await c.query(
         `with x as (
-           select * from jsonb_to_recordset($1::jsonb) as x(alert_id text, batch_id text, t float8, count int, pids jsonb, first boolean)
+           select * from jsonb_to_recordset($1::jsonb) as x(alert_id text, batch_id text, t float8, count int, pids jsonb, first boolean,
+                                                             title text, evidence text, data jsonb, acceptance jsonb)
          ), ins as (
            insert into alert_occurrences (alert_id, batch_id, time, count, pids)
            select x.alert_id, x.batch_id, ${ms('x.t')}, x.count, array(select jsonb_array_elements_text(x.pids)::int) from x
            on conflict do nothing
            returning alert_id, batch_id, count, time
          ), bumps as (
-           select ins.alert_id, sum(ins.count) as c, max(ins.time) as t
+           select ins.alert_id, sum(ins.count) as c, max(ins.time) as t,
+                  (array_agg(x.title order by ins.time desc) filter (where x.title is not null))[1] as title,
+                  (array_agg(x.evidence order by ins.time desc) filter (where x.title is not null))[1] as evidence,
+                  (array_agg(x.data order by ins.time desc) filter (where x.title is not null))[1] as data,
+                  (array_agg(x.acceptance order by ins.time desc) filter (where x.acceptance is not null))[1] as acceptance
            from ins join x on x.alert_id = ins.alert_id and x.batch_id = ins.batch_id
            where not x.first group by ins.alert_id
          )
-         update alerts a set count = a.count + b.c, last_seen = greatest(coalesce(a.last_seen, a.time), b.t)
+         update alerts a set count = a.count + b.c, last_seen = greatest(coalesce(a.last_seen, a.time), b.t),
+                title = coalesce(b.title, a.title), evidence = coalesce(b.evidence, a.evidence), evidence_data = coalesce(b.data, a.evidence_data),
+                acceptance = coalesce(b.acceptance, a.acceptance)
          from bumps b where a.id = b.alert_id`,
-        [pgJson(set.occurrences.map((o) => ({ alert_id: o.alertId, batch_id: o.batchId, t: o.time, count: o.count, pids: o.pids, first: o.first })))],
+        [
+          pgJson(
+            set.occurrences.map((o) => ({
+              alert_id: o.alertId,
+              batch_id: o.batchId,
+              t: o.time,
+              count: o.count,
+              pids: o.pids,
+              first: o.first,
+              title: o.update?.title ?? null,
+              evidence: o.update?.evidence ?? null,
+              data: o.update?.data ?? null,
+              acceptance: o.update?.acceptance ?? null,
+            })),
+          ),
+        ],
+      );
+    }
+    if (set.incidents.length > 0) {
+      // An incident row is a function of its alerts: recomputing it is idempotent under replays.
+      await c.query(
+        `insert into incidents (id, endpoint_id, first_seen, last_seen, severity, title, alert_count, techniques, programs, root_pid, root_program)
+         select a.incident_id, (array_agg(a.endpoint_id))[1], min(a.time), max(coalesce(a.last_seen, a.time)),
+                (array_agg(a.severity order by ${SEVERITY_ORDER} desc, a.time, a.id))[1],
+                (array_agg(a.title order by ${SEVERITY_ORDER} desc, a.time, a.id))[1],
+                count(*)::int,
+                coalesce(array_agg(distinct a.mitre) filter (where a.mitre is not null), '{}'),
+                array_agg(distinct a.program),
+                (array_agg(a.pid order by a.time, a.id))[1],
+                (array_agg(a.program order by a.time, a.id))[1]
+         from alerts a where a.incident_id = any($1::text[])
+         group by a.incident_id
+         on conflict (id) do update set last_seen = excluded.last_seen, severity = excluded.severity, title = excluded.title,
+           alert_count = excluded.alert_count, techniques = excluded.techniques, programs = excluded.programs, updated_at = now()`,
+        [set.incidents],
       );
     }
   }
@@ -353,6 +421,16 @@ export class AnalyzerRepository {
         ],
       );
     }
+    if (set.learning.length > 0) {
+      await c.query(
+        `insert into endpoint_learning (endpoint_id, learning_from, learning_until, last_batch, state, updated_at)
+         select x.endpoint_id::uuid, ${ms('x.lf')}, ${ms('x.lu')}, ${ms('x.lb')}, x.state, now()
+         from jsonb_to_recordset($1::jsonb) as x(endpoint_id text, lf float8, lu float8, lb float8, state jsonb)
+         on conflict (endpoint_id) do update set learning_from = excluded.learning_from, learning_until = excluded.learning_until,
+           last_batch = excluded.last_batch, state = excluded.state, updated_at = now()`,
+        [pgJson(set.learning.map((l) => ({ endpoint_id: l.endpointId, lf: l.learningFrom, lu: l.learningUntil, lb: l.lastBatch, state: l.state })))],
+      );
+    }
     if (set.acceptances.length > 0) {
       await c.query('update baseline_acceptances set applied_at = now() where id = any($1::bigint[]) and applied_at is null', [set.acceptances]);
     }
@@ -431,6 +509,7 @@ interface AlertDbRow {
   evidence_data: Record<string, unknown> | null;
   acceptance: Acceptance | null;
   count: number;
+  incident_id: string | null;
 }
 
 function alertRow(a: Alert): Record<string, unknown> {
@@ -458,6 +537,7 @@ function alertRow(a: Alert): Record<string, unknown> {
     evidence_data: a.data,
     acceptance: a.acceptance,
     count: a.count,
+    incident_id: a.incidentId,
   };
 }
 
@@ -486,5 +566,6 @@ function alertFromDb(r: AlertDbRow): Alert {
     data: r.evidence_data ?? {},
     count: r.count,
     acceptance: r.acceptance,
+    incidentId: r.incident_id ?? null,
   };
 }

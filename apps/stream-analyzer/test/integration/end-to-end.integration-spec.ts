@@ -72,7 +72,7 @@ describe('stream analyzer end to end (real Kafka, registry, PostgreSQL)', () => 
     const b = await h.pool.query('select phase, runs, summary, state from program_baselines where endpoint_id = $1', [endpointId]);
     expect(b.rows[0]).toMatchObject({ phase: 'active', runs: String(stream.length) });
     expect(b.rows[0].summary.files).toContain('read /var/www/html/index.html');
-    expect(b.rows[0].state.version).toBe(1);
+    expect(b.rows[0].state.version).toBe(2);
     const ep = await h.pool.query('select agent_version, events_per_s, drops, last_seen_at from endpoints where id = $1', [endpointId]);
     const last = stream[stream.length - 1]!;
     expect(ep.rows[0]).toMatchObject({ agent_version: '0.1.0-test', events_per_s: last.agentStats.records_per_s, drops: String(last.drops.ringbuf_full) });

@@ -8,6 +8,7 @@ import { RouteLoading } from './RouteLoading';
 
 const NAV = [
   { to: '/', label: 'Overview', end: true },
+  { to: '/incidents', label: 'Incidents' },
   { to: '/alerts', label: 'Alerts' },
   { to: '/endpoints', label: 'Endpoints' },
   { to: '/baselines', label: 'Baselines' },

@@ -38,6 +38,8 @@ export class AlertEntity {
   @Column({ name: 'last_seen', type: 'timestamptz', nullable: true }) lastSeen!: Date | null;
   @Column({ type: 'text' }) status!: AlertStatus;
   @Column({ type: 'text', nullable: true }) assignee!: string | null;
+  /** The incident (alerts of one process tree within minutes) it belongs to (migration 20261206050000). */
+  @Column({ name: 'incident_id', type: 'text', nullable: true }) incidentId!: string | null;
 }
 
 /** A triage note on an alert (API-owned). */

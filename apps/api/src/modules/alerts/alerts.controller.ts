@@ -15,6 +15,7 @@ import {
   AlertDto,
   AlertPageDto,
   AlertQueryDto,
+  AcceptBaselineQueryDto,
   BaselineAcceptanceDto,
   BulkUpdateAlertsDto,
   BulkUpdateResultDto,
@@ -45,6 +46,7 @@ export function toAlertDto(a: AlertEntity): AlertDto {
     lastSeen: a.lastSeen?.toISOString() ?? null,
     status: a.status,
     assignee: a.assignee,
+    incidentId: a.incidentId ?? null,
   };
 }
 
@@ -138,8 +140,8 @@ export class AlertsController {
   @Post(':id/accept-baseline')
   @HttpCode(202)
   @ApiOkResponse({ type: BaselineAcceptanceDto })
-  async acceptBaseline(@Param('id') id: string, @CurrentSession() s: SessionContext): Promise<BaselineAcceptanceDto> {
-    const { acceptanceId, requestId } = await this.alerts.acceptIntoBaseline(id, actorOf(s));
-    return { acceptanceId, requestId, status: requestId ? 'pending_approval' : 'queued' };
+  async acceptBaseline(@Param('id') id: string, @Query() q: AcceptBaselineQueryDto, @CurrentSession() s: SessionContext): Promise<BaselineAcceptanceDto> {
+    const { acceptanceId, requestId, endpoints } = await this.alerts.acceptIntoBaseline(id, actorOf(s), q.scope ?? 'endpoint');
+    return { acceptanceId, requestId, endpoints, status: requestId ? 'pending_approval' : 'queued' };
   }
 }

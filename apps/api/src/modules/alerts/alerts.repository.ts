@@ -20,7 +20,7 @@ export interface AlertFilter {
 }
 
 const COLUMNS = `id, endpoint_id, time, program, program_key, exe_hash, pid, ppid, uid, comm, ancestry, kind, detector, group_key, severity, score,
-  title, mitre, evidence, evidence_data, acceptance, batch_id, count, last_seen, status, assignee`;
+  title, mitre, evidence, evidence_data, acceptance, batch_id, count, last_seen, status, assignee, incident_id`;
 
 interface AlertRow {
   id: string;
@@ -49,6 +49,7 @@ interface AlertRow {
   last_seen: Date | null;
   status: AlertStatus;
   assignee: string | null;
+  incident_id: string | null;
 }
 
 function toEntity(r: AlertRow): AlertEntity {
@@ -79,6 +80,7 @@ function toEntity(r: AlertRow): AlertEntity {
     lastSeen: r.last_seen,
     status: r.status,
     assignee: r.assignee,
+    incidentId: r.incident_id,
   });
 }
 
@@ -183,6 +185,23 @@ export class AlertsRepository {
   }
 
   /** Queue "accept into baseline" for the analyzer (it sets applied_at when done). */
+  /**
+   * Queue the alert's acceptance for every endpoint that runs its program (any build): one row per
+   * (endpoint, program key), skipping those with one pending for the same alert. Resolves the ids.
+   */
+  async insertFleetAcceptances(a: { alertId: string; program: string; acceptedBy: string }): Promise<string[]> {
+    const rows = (await this.db.query(
+      `insert into baseline_acceptances (alert_id, endpoint_id, program, program_key, accepted_by)
+       select $1, b.endpoint_id, b.program, b.program_key, $3 from program_baselines b
+        where b.program = $2
+          and not exists (select 1 from baseline_acceptances x where x.alert_id = $1 and x.endpoint_id = b.endpoint_id
+                          and x.program_key is not distinct from b.program_key and x.applied_at is null)
+       returning id`,
+      [a.alertId, a.program, a.acceptedBy],
+    )) as { id: string }[];
+    return rows.map((r) => String(r.id));
+  }
+
   async insertBaselineAcceptance(a: { alertId: string; endpointId: string; program: string; acceptedBy: string }): Promise<string> {
     const rows = (await this.db.query(
       `insert into baseline_acceptances (alert_id, endpoint_id, program, accepted_by) values ($1, $2, $3, $4) returning id`,

@@ -98,19 +98,29 @@ export class AlertsService implements OnModuleDestroy {
   }
 
   /**
-   * Queue the alert's program behaviour for the analyzer's baseline of that endpoint; audited. With
-   * four-eyes acceptance on, a non-admin's acceptance becomes a request an admin decides on.
+   * Queue the alert's program behaviour for the analyzer's baseline of that endpoint, or (`fleet`) of
+   * every endpoint running the program — one step for a novelty that recurs on every run; audited.
+   * With four-eyes acceptance on, a non-admin's acceptance becomes a request an admin decides on
+   * (fleet-wide acceptance is then an admin's alone).
    */
-  async acceptIntoBaseline(id: string, actor: Actor): Promise<{ acceptanceId: string | null; requestId: string | null }> {
+  async acceptIntoBaseline(id: string, actor: Actor, scope: 'endpoint' | 'fleet' = 'endpoint'): Promise<{ acceptanceId: string | null; requestId: string | null; endpoints: number }> {
     const alert = await this.alerts.findById(id);
     if (!alert) throw new ApiError(ApiErrorCode.NotFound, `no alert ${id}`);
     if (actor.role !== 'admin' && (await this.settings.get()).fourEyesBaselineAcceptance) {
+      if (scope === 'fleet') throw new ApiError(ApiErrorCode.Forbidden, 'four-eyes baseline acceptance is on: fleet-wide acceptance needs an admin');
       const request = await this.requests.request({ id, endpointId: alert.endpointId, program: alert.program }, actor);
-      return { acceptanceId: null, requestId: request.id };
+      return { acceptanceId: null, requestId: request.id, endpoints: 0 };
+    }
+    if (scope === 'fleet') {
+      if (alert.acceptance === null) throw new ApiError(ApiErrorCode.Conflict, `alert ${id} comes from a rule: there is no behaviour to accept into a baseline`);
+      const ids = await this.alerts.insertFleetAcceptances({ alertId: id, program: alert.program, acceptedBy: actor.username });
+      if (ids.length === 0) throw new ApiError(ApiErrorCode.Conflict, `no endpoint has a pending-free baseline of ${alert.program} to accept into`);
+      await this.audit.record(actor, { action: 'baseline.accept', target: id, details: { scope: 'fleet', acceptanceIds: ids, endpoints: ids.length, program: alert.program, kind: alert.kind } });
+      return { acceptanceId: ids[0]!, requestId: null, endpoints: ids.length };
     }
     const acceptanceId = await this.alerts.insertBaselineAcceptance({ alertId: id, endpointId: alert.endpointId, program: alert.program, acceptedBy: actor.username });
     await this.audit.record(actor, { action: 'baseline.accept', target: id, details: { acceptanceId, endpointId: alert.endpointId, program: alert.program } });
-    return { acceptanceId, requestId: null };
+    return { acceptanceId, requestId: null, endpoints: 1 };
   }
 
   /** New alerts as they are committed. */

@@ -27,7 +27,8 @@ export type AuditAction =
   | 'baseline.accept'
   | 'baseline.accept_requested'
   | 'baseline.accept_approved'
-  | 'baseline.accept_rejected';
+  | 'baseline.accept_rejected'
+  | 'incident.update';
 
 @Entity({ name: 'audit_log' })
 export class AuditEntryEntity {

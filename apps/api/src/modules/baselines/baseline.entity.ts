@@ -13,6 +13,17 @@ export interface BaselineEntity {
   lastSeen: Date;
   activeSince: Date | null;
   updatedAt: Date;
+  /** Where the program is in its learning (from the analyzer's summary; null for checkpoints written before it kept one). */
+  learning: ProgramLearning | null;
+}
+
+/** Why and how long a program's baseline learns. */
+export interface ProgramLearning {
+  /** endpoint (the endpoint's learning period), fleet, new-program, update (new build of a known program), legacy. */
+  origin: string;
+  from: number | null;
+  until: number | null;
+  progress: number;
 }
 
 /** With the analyzer's summary for people (top syscalls, file patterns, children, peers, recent changes). */

@@ -13,6 +13,12 @@ export const toProgramDto = (b: BaselineEntity): EndpointProgramDto => ({
   firstSeen: b.firstSeen.toISOString(),
   lastSeen: b.lastSeen.toISOString(),
   activeSince: b.activeSince?.toISOString() ?? null,
+  learning: b.learning && {
+    origin: b.learning.origin,
+    from: b.learning.from === null ? null : new Date(b.learning.from).toISOString(),
+    until: b.learning.until === null ? null : new Date(b.learning.until).toISOString(),
+    progress: b.learning.progress,
+  },
 });
 
 const toDto = (b: BaselineEntity): BaselineDto => ({ ...toProgramDto(b), endpointId: b.endpointId, updatedAt: b.updatedAt.toISOString() });

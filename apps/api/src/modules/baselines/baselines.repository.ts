@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { BaselineDetailEntity, BaselineEntity, BaselinePhase } from './baseline.entity';
+import type { BaselineDetailEntity, BaselineEntity, BaselinePhase, ProgramLearning } from './baseline.entity';
 
 /** Filters of the baseline list (combined with AND). */
 export interface BaselineFilter {
@@ -12,7 +12,7 @@ export interface BaselineFilter {
   limit: number;
 }
 
-const COLUMNS = `endpoint_id, program_key, program, phase, runs::text runs, first_seen, last_seen, active_since, updated_at`;
+const COLUMNS = `endpoint_id, program_key, program, phase, runs::text runs, first_seen, last_seen, active_since, updated_at, summary->'learning' as learning`;
 
 interface BaselineRow {
   endpoint_id: string;
@@ -24,6 +24,7 @@ interface BaselineRow {
   last_seen: Date;
   active_since: Date | null;
   updated_at: Date;
+  learning: ProgramLearning | null;
   summary?: Record<string, unknown>;
 }
 
@@ -37,6 +38,7 @@ const toEntity = (r: BaselineRow): BaselineEntity => ({
   lastSeen: r.last_seen,
   activeSince: r.active_since,
   updatedAt: r.updated_at,
+  learning: r.learning ?? null,
 });
 
 /** Reads the analyzer's `program_baselines` (the `state` checkpoint column is never read here: it is large and internal). */

@@ -36,3 +36,10 @@ export class EndpointEntity {
   @Column({ type: 'bigint', nullable: true })
   degraded!: string | null;
 }
+
+/** The endpoint's learning period as the analyzer keeps it (`endpoint_learning`), null before its first batch. */
+export interface EndpointLearning {
+  from: Date;
+  until: Date;
+  lastBatch: Date;
+}

@@ -5,10 +5,17 @@ import type { SessionContext } from '../auth/auth.service';
 import { actorOf } from '../auth/session-actor';
 import { toProgramDto } from '../baselines/baselines.controller';
 import { CreateEndpointDto, EndpointDetailDto, EndpointDto, EndpointWithKeyDto, ListEndpointsQueryDto } from './dtos/endpoint.dto';
-import type { EndpointEntity } from './endpoint.entity';
+import type { EndpointEntity, EndpointLearning } from './endpoint.entity';
 import { EndpointsService, ONLINE_WINDOW_MS } from './endpoints.service';
 
-export function toEndpointDto(e: EndpointEntity): EndpointDto {
+function toLearningDto(l: EndpointLearning | null): EndpointDto['learning'] {
+  if (!l) return null;
+  const span = l.until.getTime() - l.from.getTime();
+  const progress = span <= 0 ? 1 : Math.max(0, Math.min(1, (l.lastBatch.getTime() - l.from.getTime()) / span));
+  return { from: l.from.toISOString(), until: l.until.toISOString(), lastBatch: l.lastBatch.toISOString(), progress: Math.round(progress * 1000) / 1000, learning: l.lastBatch < l.until };
+}
+
+export function toEndpointDto(e: EndpointEntity, learning: EndpointLearning | null = null): EndpointDto {
   return {
     id: e.id,
     name: e.name,
@@ -19,6 +26,7 @@ export function toEndpointDto(e: EndpointEntity): EndpointDto {
     eventsPerS: e.eventsPerS,
     drops: e.drops === null ? null : Number(e.drops),
     degraded: e.degraded === null ? null : Number(e.degraded),
+    learning: toLearningDto(learning),
   };
 }
 
@@ -31,16 +39,16 @@ export class EndpointsController {
   @Get()
   @ApiOkResponse({ type: [EndpointDto] })
   async list(@Query() query: ListEndpointsQueryDto): Promise<EndpointDto[]> {
-    return (await this.endpoints.list(query.includeRevoked ?? false)).map(toEndpointDto);
+    return (await this.endpoints.list(query.includeRevoked ?? false)).map((e) => toEndpointDto(e.endpoint, e.learning));
   }
 
   @Get(':id')
   @Roles('analyst')
   @ApiOkResponse({ type: EndpointDetailDto, description: 'the endpoint (revoked ones too) with the programs the analyzer keeps a baseline for' })
   async get(@Param('id', new ParseUUIDPipe()) id: string): Promise<EndpointDetailDto> {
-    const { endpoint, programs } = await this.endpoints.detail(id);
+    const { endpoint, learning, programs } = await this.endpoints.detail(id);
     const online = endpoint.revokedAt === null && endpoint.lastSeenAt !== null && Date.now() - endpoint.lastSeenAt.getTime() < ONLINE_WINDOW_MS;
-    return { ...toEndpointDto(endpoint), online, programs: programs.map(toProgramDto) };
+    return { ...toEndpointDto(endpoint, learning), online, programs: programs.map(toProgramDto) };
   }
 
   @Post()

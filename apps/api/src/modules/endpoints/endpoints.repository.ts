@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
-import { EndpointEntity } from './endpoint.entity';
+import { EndpointEntity, type EndpointLearning } from './endpoint.entity';
 
 /** Fleet counts for the overview. */
 export interface EndpointCounts {
@@ -26,6 +26,18 @@ export class EndpointsRepository {
 
   list(includeRevoked: boolean): Promise<EndpointEntity[]> {
     return this.repo.find({ where: includeRevoked ? {} : { revokedAt: IsNull() }, order: { createdAt: 'ASC' } });
+  }
+
+  /** Learning periods of these endpoints (endpoints without a batch yet are absent). */
+  async learning(ids: string[]): Promise<Map<string, EndpointLearning>> {
+    if (ids.length === 0) return new Map();
+    const rows = (await this.repo.query(`select endpoint_id, learning_from, learning_until, last_batch from endpoint_learning where endpoint_id = any($1::uuid[])`, [ids])) as {
+      endpoint_id: string;
+      learning_from: Date;
+      learning_until: Date;
+      last_batch: Date;
+    }[];
+    return new Map(rows.map((r) => [r.endpoint_id, { from: r.learning_from, until: r.learning_until, lastBatch: r.last_batch }]));
   }
 
   findById(id: string): Promise<EndpointEntity | null> {

@@ -7,7 +7,7 @@ import { BaselinesService } from '../baselines/baselines.service';
 import { AuditService } from '../audit/audit.service';
 import { newEndpointKey, sha256Bytes } from '../auth/tokens';
 import { renderAgentConfig } from './agent-config';
-import type { EndpointEntity } from './endpoint.entity';
+import type { EndpointEntity, EndpointLearning } from './endpoint.entity';
 import { type EndpointCounts, EndpointsRepository } from './endpoints.repository';
 
 /** An endpoint is online when it was seen this recently (agents send a batch every few seconds). */
@@ -44,8 +44,11 @@ export class EndpointsService {
     return this.withKey(endpoint, key);
   }
 
-  list(includeRevoked: boolean): Promise<EndpointEntity[]> {
-    return this.endpoints.list(includeRevoked);
+  /** Endpoints with their learning period (null before their first batch). */
+  async list(includeRevoked: boolean): Promise<{ endpoint: EndpointEntity; learning: EndpointLearning | null }[]> {
+    const endpoints = await this.endpoints.list(includeRevoked);
+    const learning = await this.endpoints.learning(endpoints.map((e) => e.id));
+    return endpoints.map((endpoint) => ({ endpoint, learning: learning.get(endpoint.id) ?? null }));
   }
 
   /** One endpoint (revoked ones too), NOT_FOUND when unknown. */
@@ -56,9 +59,10 @@ export class EndpointsService {
   }
 
   /** The endpoint with the programs it has baselines for. */
-  async detail(id: string): Promise<{ endpoint: EndpointEntity; programs: BaselineEntity[] }> {
+  async detail(id: string): Promise<{ endpoint: EndpointEntity; learning: EndpointLearning | null; programs: BaselineEntity[] }> {
     const endpoint = await this.get(id);
-    return { endpoint, programs: await this.baselines.list({ endpointId: id, limit: MAX_PROGRAMS }) };
+    const learning = (await this.endpoints.learning([id])).get(id) ?? null;
+    return { endpoint, learning, programs: await this.baselines.list({ endpointId: id, limit: MAX_PROGRAMS }) };
   }
 
   /** Live endpoints: how many, how many reported within {@link ONLINE_WINDOW_MS}; summed drops. */

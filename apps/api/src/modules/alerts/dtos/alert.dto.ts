@@ -65,6 +65,7 @@ export class AlertDto {
   @ApiProperty({ nullable: true, type: String, description: 'last finding grouped into it (ISO 8601)' }) lastSeen!: string | null;
   @ApiProperty({ enum: ALERT_STATUSES }) status!: (typeof ALERT_STATUSES)[number];
   @ApiProperty({ nullable: true, type: String }) assignee!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'the incident it belongs to (GET /api/incidents/:id)' }) incidentId!: string | null;
 }
 
 export class AlertNoteDto {
@@ -123,7 +124,15 @@ export class BulkUpdateResultDto {
 }
 
 export class BaselineAcceptanceDto {
-  @ApiProperty({ type: String, nullable: true, description: 'id of the queued acceptance the analyzer applies (null while it awaits approval)' }) acceptanceId!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'id of the queued acceptance the analyzer applies (the first one for scope=fleet; null while it awaits approval)' }) acceptanceId!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'four-eyes acceptance: the request an admin approves or rejects' }) requestId!: string | null;
   @ApiProperty({ enum: ['queued', 'pending_approval'] }) status!: 'queued' | 'pending_approval';
+  @ApiProperty({ description: 'endpoints the acceptance was queued for (0 while it awaits approval)' }) endpoints!: number;
+}
+
+export class AcceptBaselineQueryDto {
+  @ApiPropertyOptional({ enum: ['endpoint', 'fleet'], default: 'endpoint', description: "fleet: accept into the baseline of every endpoint running the alert's program, in one step" })
+  @IsOptional()
+  @IsIn(['endpoint', 'fleet'])
+  scope?: 'endpoint' | 'fleet';
 }

@@ -18,6 +18,13 @@ export class BaselineQueryDto {
 }
 
 /** A program on an endpoint and the phase of its baseline. */
+export class ProgramLearningDto {
+  @ApiProperty({ description: 'endpoint: learned in the endpoint learning period; fleet: started from the fleet; new-program: new to endpoint and fleet after it; update: a new build re-learning from the old one; legacy' }) origin!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'ISO 8601' }) from!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'when learning ends (ISO 8601)' }) until!: string | null;
+  @ApiProperty({ description: '0..1 at its last window (1 once active)' }) progress!: number;
+}
+
 export class EndpointProgramDto {
   @ApiProperty({ description: 'identity of the program (path, or path@sha256 when hashed); URL-encode it in /api/baselines/:endpointId/:programKey', example: '/usr/sbin/nginx' }) programKey!: string;
   @ApiProperty({ description: 'executable path', example: '/usr/sbin/nginx' }) program!: string;
@@ -26,6 +33,7 @@ export class EndpointProgramDto {
   @ApiProperty({ description: 'ISO 8601' }) firstSeen!: string;
   @ApiProperty({ description: 'ISO 8601' }) lastSeen!: string;
   @ApiProperty({ nullable: true, type: String, description: 'when the baseline became active (ISO 8601), null while learning' }) activeSince!: string | null;
+  @ApiProperty({ nullable: true, type: ProgramLearningDto, description: 'how far through its learning the program is' }) learning!: ProgramLearningDto | null;
 }
 
 export class BaselineDto extends EndpointProgramDto {

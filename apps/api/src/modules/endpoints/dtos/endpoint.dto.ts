@@ -19,6 +19,14 @@ export class ListEndpointsQueryDto {
   includeRevoked?: boolean;
 }
 
+export class EndpointLearningDto {
+  @ApiProperty({ description: "start of the endpoint's learning period: its first batch (event time, ISO 8601)" }) from!: string;
+  @ApiProperty({ description: 'end of the learning period (ISO 8601): after it, programs new to the endpoint and the fleet alert at once' }) until!: string;
+  @ApiProperty({ description: 'event time of its latest batch (ISO 8601)' }) lastBatch!: string;
+  @ApiProperty({ description: '0..1: how far through its learning period the endpoint is (at its latest batch)' }) progress!: number;
+  @ApiProperty({ description: 'still learning (`baseline: never` rules silent)' }) learning!: boolean;
+}
+
 export class EndpointDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
@@ -31,6 +39,8 @@ export class EndpointDto {
   drops!: number | null;
   @ApiProperty({ nullable: true, type: Number, description: 'records of the latest window delivered degraded (a string truncated at its limit, an argument the kernel could not read): counted, not lost' })
   degraded!: number | null;
+
+  @ApiProperty({ nullable: true, type: EndpointLearningDto, description: 'null before its first batch' }) learning!: EndpointLearningDto | null;
 }
 
 export class EndpointDetailDto extends EndpointDto {

@@ -33,9 +33,13 @@ export async function updateAlerts(ids: string[], change: TriageChange): Promise
   return (await call(api.PATCH('/api/alerts', { body: { ids, ...change } }))).updated;
 }
 
-/** Queued for the analyzer, or (four-eyes acceptance on) a request waiting for an admin's approval. */
-export async function acceptIntoBaseline(id: string): Promise<'queued' | 'pending_approval'> {
-  return (await call(api.POST('/api/alerts/{id}/accept-baseline', { params: { path: { id } } }))).status;
+/**
+ * Accept into the baseline of this endpoint, or (`fleet`) of every endpoint running the program.
+ * Resolves the status (queued, or — four-eyes acceptance on — a request waiting for an admin) and how many endpoints.
+ */
+export async function acceptIntoBaseline({ id, scope = 'endpoint' }: { id: string; scope?: 'endpoint' | 'fleet' }): Promise<{ status: 'queued' | 'pending_approval'; endpoints: number }> {
+  const r = await call(api.POST('/api/alerts/{id}/accept-baseline', { params: { path: { id }, query: { scope } } }));
+  return { status: r.status, endpoints: r.endpoints };
 }
 
 /** Does a live alert belong in the list these filters show? (The server filtered the page itself.) */

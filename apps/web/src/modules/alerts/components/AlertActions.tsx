@@ -13,6 +13,11 @@ export function AlertActions({ alert }: { alert: AlertDetail }) {
   const [assignee, setAssignee] = useState(alert.assignee ?? '');
   const [note, setNote] = useState('');
   const [confirming, confirm] = useDisclosure(false);
+  const [scope, setScope] = useState<'endpoint' | 'fleet'>('endpoint');
+  const ask = (s: 'endpoint' | 'fleet') => {
+    setScope(s);
+    confirm.open();
+  };
   const change = (c: Parameters<typeof triage.mutate>[0]['change'], after?: () => void) => triage.mutate({ ids: [alert.id], change: c }, { onSuccess: after });
   const busy = triage.isPending;
 
@@ -33,9 +38,14 @@ export function AlertActions({ alert }: { alert: AlertDetail }) {
             Reopen
           </Button>
         )}
-        <Button size="sm" variant="default" onClick={confirm.open} loading={accept.isPending}>
+        <Button size="sm" variant="default" onClick={() => ask('endpoint')} loading={accept.isPending}>
           Accept into baseline
         </Button>
+        {alert.acceptance && (
+          <Button size="sm" variant="default" onClick={() => ask('fleet')} loading={accept.isPending}>
+            Accept fleet-wide
+          </Button>
+        )}
       </Group>
       <Divider />
       <Group align="flex-end" gap="xs">
@@ -56,13 +66,13 @@ export function AlertActions({ alert }: { alert: AlertDetail }) {
       <Modal opened={confirming} onClose={confirm.close} title="Accept into the baseline?">
         <Stack>
           <Text size="sm">
-            The analyzer will treat this behaviour of <b>{alert.program}</b> on this endpoint as normal from now on and stop alerting on it. The decision is recorded in the audit log.
+            The analyzer will treat this behaviour of <b>{alert.program}</b> {scope === 'fleet' ? 'on every endpoint that runs it' : 'on this endpoint'} as normal from now on and stop alerting on it. The decision is recorded in the audit log.
           </Text>
           <Group justify="flex-end">
             <Button variant="default" onClick={confirm.close}>
               Cancel
             </Button>
-            <Button color="violet.8" onClick={() => accept.mutate(alert.id, { onSuccess: confirm.close })} loading={accept.isPending}>
+            <Button color="violet.8" onClick={() => accept.mutate({ id: alert.id, scope }, { onSuccess: confirm.close })} loading={accept.isPending}>
               Accept
             </Button>
           </Group>

@@ -44,13 +44,13 @@ export function useAcceptIntoBaseline() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: acceptIntoBaseline,
-    onSuccess: (status) =>
+    onSuccess: ({ status, endpoints }) =>
       notify(
         status === 'pending_approval'
           ? { color: 'blue', message: 'Sent for approval: an admin must approve it before the analyzer adds this behaviour to the baseline.' }
-          : { color: 'green', message: 'Accepted: the analyzer adds this behaviour to the program’s baseline and stops alerting on it.' },
+          : { color: 'green', message: `Accepted on ${endpoints === 1 ? 'this endpoint' : `${endpoints} endpoints`}: the analyzer adds this behaviour to the program’s baseline and stops alerting on it.` },
       ),
     onError: (err) => notify({ color: 'red', title: 'Could not accept into the baseline', message: errorText(err) }),
-    onSettled: (_r, _e, id) => qc.invalidateQueries({ queryKey: alertKey(id) }),
+    onSettled: (_r, _e, { id }) => qc.invalidateQueries({ queryKey: alertKey(id) }),
   });
 }

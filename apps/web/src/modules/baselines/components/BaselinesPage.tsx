@@ -11,6 +11,7 @@ import { useEndpointNames, useEndpoints } from '../../endpoints/hooks/useEndpoin
 import { useBaseline, useBaselines, useRecentDeviations } from '../hooks/useBaselines';
 import type { BaselineDetail, BaselineSummary } from '../types/baseline';
 import { BaselineSummaryView } from './BaselineSummaryView';
+import { LearningProgress } from './LearningProgress';
 import { PhaseBadge } from './PhaseBadge';
 
 /** Every program's baseline per endpoint; the selected one shows what it holds and what changed lately. */
@@ -73,7 +74,10 @@ export default function BaselinesPage() {
                         </Table.Td>
                       )}
                       <Table.Td>
-                        <PhaseBadge phase={b.phase} />
+                        <Group gap="xs" wrap="nowrap">
+                          <PhaseBadge phase={b.phase} />
+                          {b.phase === 'learning' && <LearningProgress learning={b.learning} label={`learning progress of ${b.program}`} />}
+                        </Group>
                       </Table.Td>
                       <Table.Td ta="right">{formatNumber(b.runs)}</Table.Td>
                       {!programKey && <Table.Td>{formatTime(b.lastSeen)}</Table.Td>}
@@ -115,6 +119,7 @@ function BaselineView({ baseline: b }: { baseline: BaselineDetail }) {
             {b.program}
           </Title>
           <PhaseBadge phase={b.phase} />
+          <LearningProgress learning={b.learning} label="program learning progress" />
         </Group>
         <Text size="sm" c="dimmed">
           {formatNumber(b.runs)} runs · first seen {formatTime(b.firstSeen)} · last seen {formatTime(b.lastSeen)} ·{' '}

@@ -10,6 +10,7 @@ import { useEndpoint, useEndpointActivity, useProcessTree } from '../hooks/useEn
 import { healthOf, type EndpointDetail } from '../types/endpoint';
 import { HealthBadge } from './HealthBadge';
 import { ProcessTree } from './ProcessTree';
+import { LearningProgress } from '../../baselines/components/LearningProgress';
 
 /** One endpoint: its programs and their baseline phase, activity over time, and the current process tree. */
 export default function EndpointDetailPage() {
@@ -66,6 +67,12 @@ function EndpointView({ endpoint: e }: { endpoint: EndpointDetail }) {
         <Stat label="Lost events" value={formatNumber(e.drops)} hint="last window: ring buffer or maps full, evicted batches" color={(e.drops ?? 0) > 0 ? 'orange.8' : undefined} />
         <Stat label="Degraded records" value={formatNumber(e.degraded)} hint="last window: truncated strings, unreadable arguments (not lost)" />
         <Stat label="Programs" value={formatNumber(e.programs.length)} />
+        <div>
+          <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
+            Learning
+          </Text>
+          <LearningProgress learning={e.learning} label="endpoint learning progress" />
+        </div>
       </SimpleGrid>
       <Card withBorder>
         <Group justify="space-between" mb="xs">
@@ -105,6 +112,7 @@ function EndpointView({ endpoint: e }: { endpoint: EndpointDetail }) {
               <Table.Tr>
                 <Table.Th>Program</Table.Th>
                 <Table.Th>Baseline</Table.Th>
+                <Table.Th>Learning</Table.Th>
                 <Table.Th ta="right">Runs</Table.Th>
                 <Table.Th>First seen</Table.Th>
                 <Table.Th>Last seen</Table.Th>
@@ -121,6 +129,9 @@ function EndpointView({ endpoint: e }: { endpoint: EndpointDetail }) {
                   </Table.Td>
                   <Table.Td>
                     <PhaseBadge phase={p.phase} />
+                  </Table.Td>
+                  <Table.Td>
+                    <LearningProgress learning={p.learning} label={`learning progress of ${p.program}`} />
                   </Table.Td>
                   <Table.Td ta="right">{formatNumber(p.runs)}</Table.Td>
                   <Table.Td>{formatTime(p.firstSeen)}</Table.Td>

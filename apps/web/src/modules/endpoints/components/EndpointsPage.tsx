@@ -9,8 +9,9 @@ import { useEndpoints } from '../hooks/useEndpoints';
 import { healthOf } from '../types/endpoint';
 import { AddEndpointModal } from './AddEndpointModal';
 import { HealthBadge } from './HealthBadge';
+import { LearningProgress } from '../../baselines/components/LearningProgress';
 
-/** Enrolled endpoints: health, last seen, agent version, event rate and drops; admins enrol new ones. */
+/** Enrolled endpoints: health, last seen, agent version, event rate, drops and learning; admins enrol new ones. */
 export default function EndpointsPage() {
   const endpoints = useEndpoints();
   const admin = useIsAdmin();
@@ -34,6 +35,7 @@ export default function EndpointsPage() {
                 <Table.Th ta="right">Events/s</Table.Th>
                 <Table.Th ta="right">Lost</Table.Th>
                 <Table.Th ta="right">Degraded</Table.Th>
+                <Table.Th>Learning</Table.Th>
                 <Table.Th>Enrolled</Table.Th>
               </Table.Tr>
             </Table.Thead>
@@ -68,6 +70,9 @@ export default function EndpointsPage() {
                     <Text size="sm" title="records delivered with a truncated string or an unreadable argument (not lost)">
                       {formatNumber(e.degraded)}
                     </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <LearningProgress learning={e.learning} label={`learning progress of ${e.name}`} />
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm">{formatTime(e.createdAt)}</Text>

@@ -1,0 +1,52 @@
+import type { AlertStatus, Severity } from '../alerts/alert.entity';
+
+/** Alerts of one process tree within minutes (the analyzer's `incidents`, derived from its alerts). */
+export interface IncidentEntity {
+  id: string;
+  endpointId: string;
+  firstSeen: Date;
+  lastSeen: Date;
+  severity: Severity;
+  title: string;
+  alertCount: number;
+  techniques: string[];
+  programs: string[];
+  rootPid: number | null;
+  rootProgram: string | null;
+  status: AlertStatus;
+  assignee: string | null;
+  /**
+   * Severity × rarity, 0..100: severity rank (low 1 … critical 4) × 25 × the rarity of its rarest
+   * alert, where rarity is the share of the fleet's endpoints that did NOT raise the same kind for
+   * the same program in the last 30 days (an endpoint alone: 1).
+   */
+  rank: number;
+}
+
+/** One alert of an incident, for its timeline. */
+export interface IncidentAlertEntity {
+  id: string;
+  time: Date;
+  lastSeen: Date | null;
+  program: string;
+  pid: number;
+  ppid: number | null;
+  kind: string;
+  severity: Severity;
+  title: string;
+  mitre: string | null;
+  count: number;
+  status: AlertStatus;
+  /** Endpoints of the fleet that raised the same kind for the same program in the last 30 days. */
+  endpointsWithSame: number;
+}
+
+/** A process of the incident's tree. */
+export interface IncidentProcessEntity {
+  pid: number;
+  ppid: number;
+  exe: string;
+  argv: string[] | null;
+  firstSeen: Date;
+  exitedAt: Date | null;
+}

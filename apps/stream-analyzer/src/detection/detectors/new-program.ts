@@ -1,0 +1,54 @@
+import { clampScore, humanDuration, type DetectionContext, type Finding, type Severity } from '../finding';
+import { basename } from '../identity';
+
+/** Directories any user (or a web app) can write: programs run from there were usually dropped. */
+const WRITABLE_DIRS = ['/tmp/', '/var/tmp/', '/dev/shm/', '/home/', '/root/', '/run/user/', '/var/www/', '/srv/'];
+/** Directories the distribution's package manager owns. */
+const PACKAGE_DIRS = ['/usr/bin/', '/usr/sbin/', '/bin/', '/sbin/', '/usr/lib/', '/usr/lib64/', '/usr/libexec/', '/lib/', '/lib64/', '/usr/games/', '/usr/share/'];
+
+/** True for a path in a world- or user-writable directory. */
+export function inWritableDir(path: string): boolean {
+  return WRITABLE_DIRS.some((d) => path.startsWith(d));
+}
+
+/** True for a path under the package manager's directories (not /usr/local, /opt). */
+export function inPackagePath(path: string): boolean {
+  return PACKAGE_DIRS.some((d) => path.startsWith(d)) && !path.startsWith('/usr/local/');
+}
+
+/** Who wrote a file recently on the endpoint (see the engine's recent-writes memory). */
+export interface RecentWrite {
+  exe: string;
+  pid: number;
+  time: number;
+}
+
+/**
+ * The first execution of a program that neither the endpoint nor the fleet knows, after the
+ * endpoint's learning period: a finding of its own, weighted by how it got there (written just
+ * before by another process, in a writable directory, outside the package-managed paths).
+ */
+export function newProgramFinding(ctx: DetectionContext, written: RecentWrite | undefined): Finding {
+  const { process: p, program } = ctx;
+  const writable = inWritableDir(program.exe);
+  const packaged = inPackagePath(program.exe);
+  const dropped = written !== undefined && written.pid !== p.pid;
+  const severity: Severity = writable || dropped ? 'high' : packaged ? 'low' : 'medium';
+  const parent = p.ancestry[0] ?? 'unknown parent';
+  const traits = [
+    dropped ? `written ${humanDuration(Math.max(0, ctx.batch.windowEnd - written.time))} before by ${written.exe} (pid ${written.pid})` : null,
+    writable ? 'in a writable directory' : null,
+    packaged ? 'in a package-managed path' : 'not in a package-managed path',
+  ].filter((x): x is string => x !== null);
+  return {
+    detector: 'program',
+    key: `first-run ${program.exe}`,
+    kind: 'new-program',
+    title: `first run of ${basename(program.exe)}, never seen on this endpoint or the fleet${writable || dropped ? ` (${traits[0]})` : ''}`,
+    severity,
+    score: clampScore(severity === 'high' ? 70 + (dropped && writable ? 15 : 0) : severity === 'medium' ? 45 : 20),
+    mitre: dropped ? 'T1105' : writable ? 'T1204.002' : null,
+    evidence: `${program.exe}${program.exeHash ? ` (sha256 ${program.exeHash.slice(0, 16)}…)` : ''} started by ${parent} (pid ${p.ppid}); ${traits.join('; ')} — never seen on this endpoint or any other`,
+    data: { exe: program.exe, exeHash: program.exeHash, parent, ppid: p.ppid, writable, packaged, writtenBy: dropped ? written : null, argv: p.execs.find((e) => e.ret === 0)?.argv ?? null },
+  };
+}
