@@ -9,6 +9,7 @@ import { registerEndpointCommands } from './commands/endpoint';
 import { registerAgentCommands } from './commands/agent';
 import { registerAnalyzerCommands } from './commands/analyzer';
 import { registerAdminCommands } from './commands/admin';
+import { registerFleetCommands } from './commands/fleet';
 import { ensureBuilt } from './build';
 
 const program = new Command('vigil')
@@ -24,6 +25,7 @@ registerEndpointCommands(program);
 registerAgentCommands(program);
 registerAnalyzerCommands(program);
 registerAdminCommands(program);
+registerFleetCommands(program);
 
 /** Commands that run the built services (the rest need only this CLI, which the bootstrap built). */
 const NEEDS_FULL_BUILD = new Set(['up', 'agent', 'analyzer', 'admin']);
