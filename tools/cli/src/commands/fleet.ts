@@ -4,7 +4,7 @@ import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { DEFAULTS, TOPICS, parseDuration } from '@vigil/common';
 import { KafkaClient } from '@vigil/kafka';
 import { SubjectSchemas, TelemetryBatchV1Schema, WireDecoder, createRegistryClient, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
-import { DEFAULT_CORPUS, readCorpus, toRecorded, writeCorpus } from '../fleet/corpus';
+import { DEFAULT_CORPUS, conformCorpus, readCorpus, toRecorded, writeCorpus } from '../fleet/corpus';
 import { simulateFleet, type SimulateResult } from '../fleet/simulate';
 import { readTopicRange } from '../fleet/topic-reader';
 import { LOCAL_AGENT_CONFIG } from '../services';
@@ -141,7 +141,10 @@ export function registerFleetCommands(program: Command): void {
       for (const v of values) batches.push((await decoder.decode(v)).value);
       registry.close();
       batches.sort((a, b) => a.sequence - b.sequence);
-      let kept = batches.slice(-positive('--batches', opts.batches, true)).map(toRecorded);
+      const conformed = conformCorpus(batches.slice(-positive('--batches', opts.batches, true)));
+      if (conformed.repairedReturns > 0) console.error(`${conformed.repairedReturns} security event return values below -4095 (mmap addresses cut to 32 bits by the agent) set to 0`);
+      for (const d of conformed.dropped) console.error(`left out (breaks the gateway's invariants): ${d}`);
+      let kept = conformed.kept.map(toRecorded);
       const maxBytes = positive('--max-bytes', opts.maxBytes, true);
       let bytes = writeCorpus(opts.out, kept);
       while (bytes > maxBytes && kept.length > 1) {
