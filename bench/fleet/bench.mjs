@@ -5,9 +5,9 @@
 // cores used, endpoints per gateway core and per analyzer core at the simulated rate, and PostgreSQL
 // bytes per endpoint-day (growth of the fresh database over the run, scaled to a day of sending).
 //
-// Capacity per core is endpoints ÷ (CPU seconds ÷ simulated seconds): the analyzer's CPU counts
-// until every accepted batch is analysed (its backlog included), so an analyzer that falls behind
-// shows as fewer endpoints per core, not as a faster one.
+// Capacity per core is accepted batches per CPU second ÷ the rate per endpoint; the analyzer's CPU
+// counts until every accepted batch is analysed (its backlog included). PostgreSQL bytes per
+// endpoint-day = database growth per accepted batch × batches an endpoint sends in a day at --rate.
 //
 // usage: VIGIL_HOME=/work/main/.vigil node bench/fleet/bench.mjs [--endpoints 100,1000] [--duration 60] [--rate 0.1] [--settle 600s]
 
@@ -80,9 +80,12 @@ async function runSize(endpoints) {
     await pool.query('checkpoint').catch(() => undefined);
     const dbAfter = Number((await pool.query('select pg_database_size(current_database()) as n')).rows[0].n);
     const simulatedS = result.durationS;
-    const gwCores = (cpu1.gateway - cpu0.gateway) / simulatedS;
-    const anCores = (cpu1.analyzer - cpu0.analyzer) / simulatedS;
-    const endpointDays = (endpoints * simulatedS) / 86_400;
+    // Per accepted batch, then scaled to the nominal rate: when the host cannot send N endpoints'
+    // batches on time (lateStarts > 0) the run takes longer than --duration, and dividing by the
+    // elapsed time would credit the services with a lower rate than the one asked for.
+    const batches = result.batchesAccepted;
+    const batchesPerEndpointDay = 86_400 * RATE;
+    const endpointDays = batches / batchesPerEndpointDay;
     return {
       endpoints,
       rate: RATE,
@@ -91,8 +94,8 @@ async function runSize(endpoints) {
       summary: result,
       gatewayCpuS: +(cpu1.gateway - cpu0.gateway).toFixed(1),
       analyzerCpuS: +(cpu1.analyzer - cpu0.analyzer).toFixed(1),
-      endpointsPerGatewayCore: Math.round(endpoints / gwCores),
-      endpointsPerAnalyzerCore: Math.round(endpoints / anCores),
+      endpointsPerGatewayCore: Math.round(batches / (cpu1.gateway - cpu0.gateway) / RATE),
+      endpointsPerAnalyzerCore: Math.round(batches / (cpu1.analyzer - cpu0.analyzer) / RATE),
       pgBytesPerEndpointDay: Math.round((dbAfter - dbBefore) / endpointDays),
       kafkaBytesPerEndpointDay: Math.round(result.bytesSent / endpointDays),
     };

@@ -100,7 +100,8 @@ export function registerFleetCommands(program: Command): void {
           revoke: !opts.keep,
           progress: (name, text) => {
             advance(name);
-            if (lines[name]) lines[name].output = text;
+            // the simple renderer (no TTY) prints every change: only real changes
+            if (lines[name] && lines[name].output !== text) lines[name].output = text;
           },
         });
       } finally {
