@@ -20,6 +20,8 @@ export interface GatewayConnection {
   tlsCa?: string | Buffer;
   /** Allow plain http (local tests only: the key and batches would cross the network in clear). */
   insecureHttp?: boolean;
+  /** Most concurrent keep-alive connections (default 4: one agent; a fleet simulator needs more). */
+  maxSockets?: number;
 }
 
 /** One HTTP answer from the gateway. */
@@ -93,8 +95,8 @@ export class GatewayClient {
     this.base = checkGatewayUrl(conn);
     this.agent =
       this.base.protocol === 'https:'
-        ? new HttpsAgent({ keepAlive: true, maxSockets: 4, ca: conn.tlsCa, rejectUnauthorized: true })
-        : new HttpAgent({ keepAlive: true, maxSockets: 4 });
+        ? new HttpsAgent({ keepAlive: true, maxSockets: conn.maxSockets ?? 4, ca: conn.tlsCa, rejectUnauthorized: true })
+        : new HttpAgent({ keepAlive: true, maxSockets: conn.maxSockets ?? 4 });
   }
 
   /** True when the gateway is reached over TLS. */

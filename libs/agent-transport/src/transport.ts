@@ -302,29 +302,10 @@ export class AgentTransport {
     this.options.observer?.attempt?.(outcome, httpStatus);
   }
 
-  /**
-   * The id of the agent's TelemetryBatch schema, asked of the gateway (which holds the registry
-   * credentials; the agent needs only its endpoint key): POST /v1/schemas/telemetry/lookup with the
-   * schema the agent encodes with, so the id is that exact schema's even after the subject evolved.
-   */
+  /** The schema id to frame with (asked of the gateway once, see {@link lookupTelemetrySchemaId}). */
   private async resolveSchemaId(): Promise<number> {
     if (this.schemaId !== undefined) return this.schemaId;
-    let res: GatewayResponse;
-    try {
-      res = await this.client.request(
-        'POST',
-        '/v1/schemas/telemetry/lookup',
-        { authorization: `Bearer ${this.options.key}`, 'content-type': 'application/json' },
-        JSON.stringify(TelemetryBatchV1Schema),
-        this.options.requestTimeoutMs ?? 10_000,
-      );
-    } catch (err) {
-      throw connectionError(err, this.options.api);
-    }
-    if (res.status === 401) throw new SendError('UNAUTHORIZED', `gateway refused the endpoint key (${errorDetail(res.text)})`, 401);
-    if (res.status === 400 || res.status === 404) throw new SendError('RETRY', `the gateway does not know this agent's TelemetryBatch schema (${res.status} ${errorDetail(res.text)})`, res.status);
-    if (res.status !== 200) throw new SendError('RETRY', `schema lookup answered ${res.status} (${errorDetail(res.text)})`, res.status, retryAfterOf(res));
-    this.schemaId = (JSON.parse(res.text) as { id: number }).id;
+    this.schemaId = await lookupTelemetrySchemaId(this.client, this.options.key, this.options.requestTimeoutMs ?? 10_000);
     return this.schemaId;
   }
 
@@ -365,4 +346,35 @@ export function splitProcess(p: ProcessRecord | undefined): [ProcessRecord[], Pr
     [{ ...p, files: f1, execs: e1, network: n1, security: s1, sequences: { k: p.sequences.k, ngrams: g1 } }],
     [{ ...p, syscalls: {}, files: f2, execs: e2, network: n2, security: s2, sequences: { k: p.sequences.k, ngrams: g2 } }],
   ];
+}
+
+/**
+ * The id of the agent's TelemetryBatch schema, asked of the gateway (which holds the registry
+ * credentials; the agent needs only its endpoint key): POST /v1/schemas/telemetry/lookup with the
+ * schema the agent encodes with, so the id is that exact schema's even after the subject evolved.
+ * Throws SendError (UNAUTHORIZED, RETRY, TLS_UNTRUSTED).
+ */
+export async function lookupTelemetrySchemaId(client: GatewayClient, key: string, timeoutMs: number): Promise<number> {
+  let res: GatewayResponse;
+  try {
+    res = await client.request('POST', '/v1/schemas/telemetry/lookup', { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, JSON.stringify(TelemetryBatchV1Schema), timeoutMs);
+  } catch (err) {
+    throw connectionError(err, client.conn.api);
+  }
+  if (res.status === 401) throw new SendError('UNAUTHORIZED', `gateway refused the endpoint key (${errorDetail(res.text)})`, 401);
+  if (res.status === 400 || res.status === 404) throw new SendError('RETRY', `the gateway does not know this agent's TelemetryBatch schema (${res.status} ${errorDetail(res.text)})`, res.status);
+  if (res.status !== 200) throw new SendError('RETRY', `schema lookup answered ${res.status} (${errorDetail(res.text)})`, res.status, retryAfterOf(res));
+  return (JSON.parse(res.text) as { id: number }).id;
+}
+
+/**
+ * The request body of a batch exactly as the agent sends it: Avro payload (TelemetryBatch v1) after
+ * the Confluent wire header (magic 0, schema id), gzip-compressed at {@link GZIP_LEVEL} unless
+ * `identity`.
+ */
+export async function encodeBatchBody(batch: TelemetryBatch, schemaId: number, encoding: 'gzip' | 'identity' = 'gzip'): Promise<Buffer> {
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(schemaId, 1);
+  const wire = Buffer.concat([header, telemetryType.toBuffer(batch)]);
+  return encoding === 'gzip' ? gzipAsync(wire, { level: GZIP_LEVEL }) : wire;
 }

@@ -454,6 +454,16 @@ export class KafkaAdmin {
     });
   }
 
+  /** Set `groupId`'s committed offsets on `topic` (the group must have no members): where a new member starts reading. */
+  async setGroupOffsets(groupId: string, topic: string, offsets: Map<number, string>): Promise<void> {
+    await this.admin.setOffsets({ groupId, topic, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset })) });
+  }
+
+  /** Delete consumer groups that have no members (best effort for throw-away reader groups). */
+  async deleteGroups(groupIds: string[]): Promise<void> {
+    await this.admin.deleteGroups(groupIds);
+  }
+
   /** Members of consumer group `groupId` right now (0 when it has none or does not exist). */
   async groupMembers(groupId: string): Promise<number> {
     const { groups } = await this.admin.describeGroups([groupId]);

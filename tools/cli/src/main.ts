@@ -10,6 +10,7 @@ import { registerAgentCommands } from './commands/agent';
 import { registerAnalyzerCommands } from './commands/analyzer';
 import { registerAdminCommands } from './commands/admin';
 import { registerDemoCommand } from './commands/demo';
+import { registerFleetCommands } from './commands/fleet';
 import { ensureBuilt } from './build';
 
 const program = new Command('vigil')
@@ -26,6 +27,7 @@ registerAgentCommands(program);
 registerAnalyzerCommands(program);
 registerAdminCommands(program);
 registerDemoCommand(program);
+registerFleetCommands(program);
 
 /** Commands that run the built services (the rest need only this CLI, which the bootstrap built). */
 const NEEDS_FULL_BUILD = new Set(['up', 'agent', 'analyzer', 'admin']);

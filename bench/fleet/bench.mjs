@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Fleet capacity: `./vigil fleet simulate` at N endpoints against a gateway and an analyzer of their
+// own (the built apps, on a fresh database and topics of the local stack), with the CPU each spent
+// read from /proc/<pid>/stat. Prints, per size: the simulate summary, gateway and analyzer CPU
+// cores used, endpoints per gateway core and per analyzer core at the simulated rate, and PostgreSQL
+// bytes per endpoint-day (growth of the fresh database over the run, scaled to a day of sending).
+//
+// Capacity per core is accepted batches per CPU second ÷ the rate per endpoint; the analyzer's CPU
+// counts until every accepted batch is analysed (its backlog included). PostgreSQL bytes per
+// endpoint-day = database growth per accepted batch × batches an endpoint sends in a day at --rate.
+//
+// usage: VIGIL_HOME=/work/main/.vigil node bench/fleet/bench.mjs [--endpoints 100,1000] [--duration 60] [--rate 0.1] [--settle 600s]
+
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const require = createRequire(import.meta.url);
+const root = resolve(import.meta.dirname, '..', '..');
+const { freshDatabase, stackUrls, uniqueName, waitUntil, startServiceProcess, pinoListening } = require('@vigil/testing');
+const { createPool } = require('@vigil/db');
+const { KafkaClient } = require('@vigil/kafka');
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const SIZES = opt('endpoints', '100,1000').split(',').map(Number);
+const DURATION_S = Number(opt('duration', 60));
+const RATE = Number(opt('rate', 0.1));
+const SETTLE = opt('settle', '600s');
+const CLI = resolve(root, 'tools/cli/dist/main.js');
+const GATEWAY = resolve(root, 'apps/ingest-gateway/dist/main.js');
+const ANALYZER = resolve(root, 'apps/stream-analyzer/dist/main.js');
+const TICKS = 100; // USER_HZ on Linux x86-64
+
+const urls = stackUrls();
+const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'fleet-bench' });
+
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+async function runSize(endpoints) {
+  const db = await freshDatabase('vigil_fleet_bench');
+  const telemetry = uniqueName('vigil.bench.fleet.telemetry');
+  const alerts = uniqueName('vigil.bench.fleet.alerts');
+  const dlq = uniqueName('vigil.bench.fleet.dlq');
+  const admin = kafka.admin();
+  await admin.connect();
+  for (const [t, n] of [[telemetry, 12], [alerts, 1], [dlq, 1]]) await admin.createTopic(t, n);
+  const common = { VIGIL_DATABASE_URL: db.url, VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','), VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl, VIGIL_LOG_LEVEL: 'warn' };
+  const gateway = await startServiceProcess(GATEWAY, { ...common, VIGIL_LOG_LEVEL: 'info', VIGIL_GATEWAY_HOST: '127.0.0.1', VIGIL_GATEWAY_PORT: '0', VIGIL_GATEWAY_TOPIC: telemetry }, pinoListening, { name: 'ingest-gateway', timeoutMs: 120_000 });
+  let analyzerLog = '';
+  const analyzer = spawn(process.execPath, [ANALYZER, 'run'], {
+    env: { ...process.env, ...common, VIGIL_LOG_LEVEL: 'info', VIGIL_ANALYZER_PORT: '0', VIGIL_ANALYZER_TELEMETRY_TOPIC: telemetry, VIGIL_ANALYZER_ALERTS_TOPIC: alerts, VIGIL_ANALYZER_DLQ_TOPIC: dlq, VIGIL_ANALYZER_GROUP_ID: uniqueName('vigil-fleet-bench') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const s of [analyzer.stdout, analyzer.stderr]) s.on('data', (d) => (analyzerLog = (analyzerLog + d.toString()).slice(-20_000)));
+  const pool = createPool(db.url, { max: 1 });
+  try {
+    await waitUntil(() => analyzerLog.includes('health and metrics listening'), 120_000, 'the analyzer to start');
+    const dbBefore = Number((await pool.query('select pg_database_size(current_database()) as n')).rows[0].n);
+    const cpu0 = { gateway: cpuSeconds(gateway.child.pid), analyzer: cpuSeconds(analyzer.pid) };
+    const t0 = Date.now();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [CLI, 'fleet', 'simulate', '--endpoints', String(endpoints), '--duration', String(DURATION_S), '--rate', String(RATE), '--gateway', gateway.url, '--topic', telemetry, '--settle', SETTLE],
+      { env: { ...process.env, ...common }, maxBuffer: 64 << 20 },
+    ).catch((err) => ({ stdout: err.stdout ?? '' }));
+    const wallS = (Date.now() - t0) / 1000;
+    const cpu1 = { gateway: cpuSeconds(gateway.child.pid), analyzer: cpuSeconds(analyzer.pid) };
+    const result = JSON.parse(stdout.trim().split('\n').at(-1));
+    await pool.query('checkpoint').catch(() => undefined);
+    const dbAfter = Number((await pool.query('select pg_database_size(current_database()) as n')).rows[0].n);
+    const simulatedS = result.durationS;
+    // Per accepted batch, then scaled to the nominal rate: when the host cannot send N endpoints'
+    // batches on time (lateStarts > 0) the run takes longer than --duration, and dividing by the
+    // elapsed time would credit the services with a lower rate than the one asked for.
+    const batches = result.batchesAccepted;
+    const batchesPerEndpointDay = 86_400 * RATE;
+    const endpointDays = batches / batchesPerEndpointDay;
+    return {
+      endpoints,
+      rate: RATE,
+      simulatedS,
+      wallS: Math.round(wallS),
+      summary: result,
+      gatewayCpuS: +(cpu1.gateway - cpu0.gateway).toFixed(1),
+      analyzerCpuS: +(cpu1.analyzer - cpu0.analyzer).toFixed(1),
+      endpointsPerGatewayCore: Math.round(batches / (cpu1.gateway - cpu0.gateway) / RATE),
+      endpointsPerAnalyzerCore: Math.round(batches / (cpu1.analyzer - cpu0.analyzer) / RATE),
+      pgBytesPerEndpointDay: Math.round((dbAfter - dbBefore) / endpointDays),
+      kafkaBytesPerEndpointDay: Math.round(result.bytesSent / endpointDays),
+    };
+  } finally {
+    await pool.end();
+    await gateway.stop();
+    analyzer.kill('SIGTERM');
+    await new Promise((r) => (analyzer.exitCode !== null ? r() : analyzer.once('exit', r)));
+    for (const t of [telemetry, alerts, dlq]) await admin.deleteTopic(t).catch(() => undefined);
+    await admin.disconnect();
+    await db.drop();
+  }
+}
+
+for (const n of SIZES) {
+  const r = await runSize(n);
+  const s = r.summary;
+  console.log(
+    `endpoints ${n}  rate ${r.rate}/s  simulated ${r.simulatedS} s (wall ${r.wallS} s)  accepted ${s.batchesAccepted}/${s.batchesSent}  lost ${s.lost}  duplicated ${s.duplicated}  analysed ${s.analysed}/${s.batchesAccepted}  ` +
+      `alerts ${s.alertsRaised}/${s.alertsExpected}  ingest p99 ${s.ingestP99Ms} ms  alert p99 ${s.alertLatencyP99Ms} ms  events/s ${s.eventsPerSecond}`,
+  );
+  console.log(
+    `  gateway ${r.gatewayCpuS} CPU s -> ${r.endpointsPerGatewayCore} endpoints per gateway core;  analyzer ${r.analyzerCpuS} CPU s -> ${r.endpointsPerAnalyzerCore} endpoints per analyzer core;  ` +
+      `PostgreSQL ${(r.pgBytesPerEndpointDay / 1048576).toFixed(1)} MiB per endpoint-day (before retention/compression);  gateway input ${(r.kafkaBytesPerEndpointDay / 1048576).toFixed(1)} MiB per endpoint-day`,
+  );
+  console.log(JSON.stringify(r));
+}
