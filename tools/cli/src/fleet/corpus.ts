@@ -26,6 +26,8 @@ export function readCorpus(file: string = DEFAULT_CORPUS): RecordedBatch[] {
   const batches = lines.map((line, i) => {
     const b = JSON.parse(line) as RecordedBatch;
     if (typeof b.windowEnd !== 'number' || !Array.isArray(b.processes)) throw new Error(`${file}:${i + 1}: not a recorded telemetry batch`);
+    // recorded before ProcessActivity.argv (schema default null) existed
+    for (const p of b.processes) p.argv ??= null;
     return b;
   });
   if (batches.length === 0) throw new Error(`${file}: no batches`);

@@ -96,6 +96,7 @@ export function attackProcess(kind: AttackKind, parent: ProcessActivity, pid: nu
     cgroup: parent.cgroup,
     containerId: parent.containerId,
     ancestry: [parent.exe, ...parent.ancestry],
+    argv: [exe],
     exited: true,
     exitCode: 0,
     syscalls: { read: 12, write: 4, openat: 6, close: 6, mmap: 8, execve: 1, exit_group: 1 },
