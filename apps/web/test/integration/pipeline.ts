@@ -101,6 +101,7 @@ function worker(exe: string, run: number, t: number, attack: boolean): ProcessAc
     cgroup: '/system.slice/web.service',
     containerId: null,
     ancestry: ['/usr/sbin/nginx', '/usr/lib/systemd/systemd'],
+    argv: null,
     exited: true,
     exitCode: 0,
     syscalls: attack ? { read: 40, write: 40, openat: 10, close: 10, fstat: 10, accept: 5, ptrace: 1, dup2: 3, socket: 1, connect: 1 } : { read: 40 + (run % 5), write: 40, openat: 10, close: 10, fstat: 10, accept: 5 },
@@ -118,7 +119,7 @@ function worker(exe: string, run: number, t: number, attack: boolean): ProcessAc
 function daemons(): ProcessActivity[] {
   const base = (pid: number, ppid: number, exe: string, ancestry: string[]): ProcessActivity => ({
     pid, ppid, startTimeNs: pid, exe, exeHash: null, comm: exe.slice(exe.lastIndexOf('/') + 1), uid: 0, gid: 0, cgroup: '/', containerId: null,
-    ancestry, exited: false, exitCode: null, syscalls: { epoll_wait: 20, read: 5 }, sequences: { k: 3, ngrams: [] },
+    ancestry, argv: null, exited: false, exitCode: null, syscalls: { epoll_wait: 20, read: 5 }, sequences: { k: 3, ngrams: [] },
     files: [], execs: [], network: [], security: [],
   });
   return [
