@@ -147,6 +147,7 @@ describe('learning, aggregation and incidents on the real pipeline (Kafka, regis
     const again = next(t2, [probe(22, t2), probe(80, t2), probe(1024, t2)]);
     await h.produce([again]);
     await h.waitProcessed();
-    expect((await h.pool.query('select kind from alerts where batch_id = $1', [again.batchId])).rows).toEqual([]);
+    // no novelty any more; a known-bad rule (shell-network-connect: the shell's own connections) is never silenced by a baseline
+    expect((await h.pool.query("select kind from alerts where batch_id = $1 and detector <> 'rule'", [again.batchId])).rows).toEqual([]);
   });
 });

@@ -146,6 +146,9 @@ export class PostgresComponent implements StackComponent {
         progress(`creating role ${DB_ROLE} and database ${DEFAULTS.databaseName}`);
         await admin.query(`create role ${DB_ROLE} login createdb password '${postgresPassword.replace(/'/g, "''")}'`);
       }
+      // The owner is no superuser: to drop a database the services still hold connections to (tests'
+      // `drop database … with (force)`, an operator's reset) it may end their non-superuser backends.
+      await admin.query(`grant pg_signal_backend to ${DB_ROLE}`);
       // One login role per service, no attribute but LOGIN (its grants come after the migrations).
       for (const service of Object.keys(DEFAULT_SERVICE_ROLES) as DbService[]) {
         await ensureLoginRole(admin, DEFAULT_SERVICE_ROLES[service], servicePasswords[service]);
