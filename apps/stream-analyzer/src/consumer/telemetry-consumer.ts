@@ -227,6 +227,7 @@ export class TelemetryConsumer {
     const builder = new WriteSetBuilder();
     for (const a of acceptances) {
       if (a.programKey && a.acceptance && this.engine.accept(a.endpointId, a.programKey, a.acceptance, a.time)) builder.touch(a.endpointId, a.programKey);
+      if (a.alertId && this.engine.closeTree(a.endpointId, a.alertId)) builder.touchEndpoint(a.endpointId);
       builder.accepted(a.id);
     }
     let events = 0;

@@ -257,6 +257,8 @@ export class WriteSetBuilder {
   private readonly touched = new Map<string, { endpointId: string; programKey: string }>();
   private readonly endpoints = new Map<string, EndpointRow>();
   private readonly processes = new Map<string, ProcessRow>();
+  /** Endpoints whose engine state changed without a batch (a process tree's alert accepted). */
+  private readonly endpointStates = new Set<string>();
 
   /** Add one processed batch. */
   add(b: TelemetryBatch, result: BatchResult): void {
@@ -280,13 +282,18 @@ export class WriteSetBuilder {
     this.touched.set(`${endpointId}\u0000${programKey}`, { endpointId, programKey });
   }
 
+  /** Mark an endpoint's engine state as changed (e.g. a tree's alert closed by an acceptance). */
+  touchEndpoint(endpointId: string): void {
+    this.endpointStates.add(endpointId);
+  }
+
   /** Record an applied acceptance. */
   accepted(id: number): void {
     this.set.acceptances.push(id);
   }
 
   get empty(): boolean {
-    return this.touched.size === 0 && this.set.acceptances.length === 0;
+    return this.touched.size === 0 && this.set.acceptances.length === 0 && this.endpointStates.size === 0;
   }
 
   /** The write set, with the checkpoints of every touched program as the engine holds them now. */
@@ -310,12 +317,12 @@ export class WriteSetBuilder {
       });
     }
     const learning: EndpointLearningRow[] = [];
-    for (const endpointId of this.endpoints.keys()) {
+    for (const endpointId of new Set([...this.endpoints.keys(), ...this.endpointStates])) {
       const l = engine.endpointLearning(endpointId);
       const state = engine.endpointCheckpoint(endpointId);
       if (l && state) learning.push({ endpointId, learningFrom: l.learningFrom, learningUntil: l.learningUntil, lastBatch: l.lastBatch, state });
     }
-    const incidents = [...new Set(this.set.alerts.flatMap((a) => (a.incidentId ? [a.incidentId] : [])))];
+    const incidents = [...new Set([...this.set.alerts.flatMap((a) => (a.incidentId ? [a.incidentId] : [])), ...this.set.occurrences.flatMap((o) => (o.update?.incidentId ? [o.update.incidentId] : []))])];
     return { ...this.set, baselines, endpoints: [...this.endpoints.values()], processes: [...this.processes.values()], learning, incidents };
   }
 }

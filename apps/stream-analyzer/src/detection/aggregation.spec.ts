@@ -4,6 +4,7 @@ import type { Alert, AlertOccurrence } from './alert';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, type EngineOptions } from './engine';
 import type { ProcessActivity } from './telemetry';
 import { batch, proc } from '../testing/fixtures';
+import type { TreeAcceptance } from './tree-fold';
 
 const rules = loadRuleSet();
 const S = 1_000;
@@ -67,12 +68,13 @@ describe('aggregation: alerts, not floods', () => {
     const scan = final.find((a) => a.kind === 'port-scan')!;
     expect(scan).toMatchObject({ mitre: 'T1046', severity: 'high', title: 'bash connected to 1,024 new ports on 127.0.0.1 in 3 s', count: 1024 });
     expect(scan.evidence).toMatch(/^connected to 1,024 ports on 127\.0\.0\.1 it never used before \(e\.g\. 1, 2, 3/);
-    // the per-port novelty folded into one alert with the count of connections and examples
+    // the per-port novelty folded into the loop's one alert of its process tree, with the count
     const novel = final.find((a) => a.kind === 'novel-network-activity')!;
+    expect(novel.key).toBe('tree 4242:bash');
     expect(novel.count).toBe(1024);
-    expect(novel.data).toMatchObject({ examples: expect.arrayContaining(['1', '2']) });
+    expect(novel.data).toMatchObject({ kinds: { 'novel-network-activity': 1024 }, root: { pid: 4242, exe: '/usr/bin/bash' } });
     // what accepting it would teach grew with every batch that joined it: all 1,024 ports
-    expect(novel.acceptance!.network).toHaveLength(1024);
+    expect((novel.acceptance as TreeAcceptance).byProgram['/usr/bin/bash']!.network).toHaveLength(1024);
     // every alert of the loop is one incident (the subshells are children of the loop's bash, pid 4242)
     expect(new Set(alerts.map((a) => a.incidentId)).size).toBe(1);
     expect(alerts[0]!.incidentId).not.toBeNull();
@@ -86,8 +88,9 @@ describe('aggregation: alerts, not floods', () => {
     expect(r.alerts.map((a) => a.kind).sort()).toEqual(['novel-network-activity', 'shell-network-connect']);
     const novelty = r.alerts.find((a) => a.kind === 'novel-network-activity')!;
     expect(novelty.count).toBe(3);
-    expect(novelty.acceptance!.network!.sort()).toEqual(['CONNECT INET loopback:5432', 'CONNECT INET loopback:6379', 'CONNECT INET loopback:8080']);
-    e.accept('ep-1', '/usr/bin/bash', novelty.acceptance!, t0 + 2 * S);
+    const taught = (novelty.acceptance as TreeAcceptance).byProgram['/usr/bin/bash']!;
+    expect(taught.network!.sort()).toEqual(['CONNECT INET loopback:5432', 'CONNECT INET loopback:6379', 'CONNECT INET loopback:8080']);
+    e.accept('ep-1', '/usr/bin/bash', taught, t0 + 2 * S);
     // accepted: no novelty any more (a known-bad rule is never silenced by a baseline)
     expect(e.processBatch(batch(t0 + 3 * S, [probe(5432, t0), probe(8080, t0)])).alerts.filter((a) => a.kind === 'novel-network-activity')).toEqual([]);
   });

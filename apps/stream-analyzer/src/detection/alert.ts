@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Acceptance } from './baseline';
+import type { TreeAcceptance } from './tree-fold';
 import type { DetectorName, Severity } from './finding';
 
 /** An alert as the analyzer emits it (written to PostgreSQL and vigil.alerts.v1). */
@@ -30,8 +31,8 @@ export interface Alert {
   data: Record<string, unknown>;
   /** Occurrences in the first batch (later batches add {@link AlertOccurrence}s). */
   count: number;
-  /** What "accept into baseline" teaches, if the alert came from a baseline. */
-  acceptance: Acceptance | null;
+  /** What "accept into baseline" teaches, if the alert came from a baseline (per program for a tree's alert). */
+  acceptance: Acceptance | TreeAcceptance | null;
   /** The incident (alerts of one process tree within minutes) it belongs to, if any. */
   incidentId: string | null;
 }
@@ -47,11 +48,13 @@ export interface AlertOccurrence {
   time: number;
   count: number;
   pids: number[];
+  /** The most severe finding this batch added (a tree's alert may rise over its batches). */
+  severity?: Severity;
   /**
    * A grown burst re-describes its alert (title, evidence, data) with the new count; a repeat that
    * teaches more widens the alert's acceptance.
    */
-  update?: { title?: string; evidence?: string; data?: Record<string, unknown>; acceptance?: Acceptance };
+  update?: { title?: string; evidence?: string; data?: Record<string, unknown>; acceptance?: Acceptance | TreeAcceptance; severity?: Severity; score?: number; mitre?: string | null; kind?: string; detector?: DetectorName; incidentId?: string };
 }
 
 /** The alert id for (batch, detector, program, key): a uuid-formatted prefix of sha256. */

@@ -242,3 +242,21 @@ export interface ProgramBaselineStateV1 {
   network: TallyRows;
   security: TallyRows;
 }
+
+/** Keys an acceptance teaches. */
+export function acceptanceSize(a: Acceptance): number {
+  let n = a.ngrams?.keys.length ?? 0;
+  for (const k of ['syscalls', 'files', 'execChildren', 'execShapes', 'network', 'security'] as const) n += a[k]?.length ?? 0;
+  return n;
+}
+
+/** Union of two acceptances (folded findings teach everything they folded). */
+export function mergeAcceptance(a: Acceptance | null, b: Acceptance): Acceptance {
+  if (!a) return b;
+  const out: Acceptance = { ...a };
+  for (const k of ['syscalls', 'files', 'execChildren', 'execShapes', 'network', 'security'] as const) {
+    if (b[k]) out[k] = [...new Set([...(a[k] ?? []), ...b[k]])];
+  }
+  if (b.ngrams && (!a.ngrams || a.ngrams.k === b.ngrams.k)) out.ngrams = { k: b.ngrams.k, keys: [...new Set([...(a.ngrams?.keys ?? []), ...b.ngrams.keys])] };
+  return out;
+}

@@ -4,6 +4,7 @@ import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, fleetBaseline, type EngineOpti
 import { loadRuleSet } from './rules/rule-directory';
 import type { ProcessActivity } from './telemetry';
 import { batch, kgrams, proc } from '../testing/fixtures';
+import type { TreeAcceptance } from './tree-fold';
 
 const rules = loadRuleSet();
 const MIN = 60_000;
@@ -58,21 +59,24 @@ describe('DetectionEngine', () => {
       sequences: kgrams(['socket', 'connect', 'dup2', 'dup2', 'dup2', 'execve', 'read', 'write', 'ptrace', 'read', 'write', 'ptrace'].flatMap((x) => [x, x]).concat(Array(60).fill('read'))),
     });
     const { alerts, occurrences } = e.processBatch(batch(t, [evil]));
-    const kinds = alerts.map((a) => a.kind).sort();
-    expect(kinds).toEqual(
-      expect.arrayContaining(['credential-file-read', 'shell-from-network-service', 'sensitive-file-read', 'novel-child-program', 'novel-network-activity', 'novel-syscall', 'novel-syscall-sequence']),
-    );
-    const shadow = alerts.find((a) => a.kind === 'sensitive-file-read')!;
-    expect(shadow.evidence).toBe('read /etc/shadow — never seen in 30 runs over 29 minutes');
-    expect(shadow.mitre).toBe('T1003.008');
-    expect(shadow.severity).toBe('high');
-    expect(shadow).toMatchObject({ endpointId: 'ep-1', program: '/usr/sbin/nginx', pid: 1200, ancestry: ['/usr/lib/systemd/systemd'] });
-    const syscalls = alerts.find((a) => a.kind === 'novel-syscall')!;
+    // the known-bad rules name their techniques; the baseline deviations are one alert of the process tree
+    expect(alerts.map((a) => a.kind)).toEqual(expect.arrayContaining(['credential-file-read', 'shell-from-network-service']));
+    const trees = alerts.filter((a) => a.key.startsWith('tree '));
+    expect(trees).toHaveLength(1);
+    const tree = trees[0]!;
+    expect(Object.keys(tree.data.kinds as object)).toEqual(expect.arrayContaining(['sensitive-file-read', 'novel-child-program', 'novel-network-activity', 'novel-syscall', 'novel-syscall-sequence']));
+    expect(tree.severity).toBe('high');
+    expect(tree).toMatchObject({ endpointId: 'ep-1', program: '/usr/sbin/nginx', pid: 1200, ancestry: ['/usr/lib/systemd/systemd'] });
+    const examples = tree.data.examples as { kind: string; evidence: string; severity: string; mitre: string | null }[];
+    const shadow = examples.find((x) => x.kind === 'sensitive-file-read')!;
+    expect(shadow).toMatchObject({ evidence: 'read /etc/shadow — never seen in 30 runs over 29 minutes', mitre: 'T1003.008', severity: 'high' });
+    const syscalls = examples.find((x) => x.kind === 'novel-syscall')!;
     expect(syscalls.evidence).toMatch(/^called dup2, ptrace, socket \(5 calls\) — never seen in 30 runs/);
     expect(syscalls.severity).toBe('high'); // ptrace is high-risk
+    expect(tree.evidence).toMatch(/deviations from baseline by nginx in the tree of nginx \(pid 1200\)/);
     expect(occurrences).toHaveLength(alerts.length);
     // normal churn (pid in /proc paths, temp names, peers, argv values) raised nothing
-    expect(alerts.filter((a) => a.kind === 'novel-file-access')).toEqual([]);
+    expect(tree.data.kinds).not.toHaveProperty('novel-file-access');
   });
 
   it('groups repeats: same deviation in many processes and later batches is one alert with a count', () => {
@@ -112,8 +116,9 @@ describe('DetectionEngine', () => {
     let t = trained(e);
     const withCurl = (i: number) => normalRun(i, { execs: [{ time: 0, filename: '/usr/bin/curl', argv: ['curl', '-s', 'http://x/'], ret: 0 }] });
     const a = e.processBatch(batch(t, [withCurl(500)])).alerts.find((x) => x.kind === 'novel-child-program')!;
-    expect(a.acceptance?.execChildren).toEqual(['/usr/bin/curl']);
-    expect(e.accept('ep-1', a.programKey, a.acceptance!, t)).toBe(true);
+    const taught = (a.acceptance as TreeAcceptance).byProgram[a.programKey]!;
+    expect(taught.execChildren).toEqual(['/usr/bin/curl']);
+    expect(e.accept('ep-1', a.programKey, taught, t)).toBe(true);
     t += 2 * OPTS.groupWindowMs;
     expect(e.processBatch(batch(t, [withCurl(501)])).alerts).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { alertId, type Alert, type AlertOccurrence } from './alert';
-import { ProgramBaseline, type Acceptance, type ProgramBaselineState } from './baseline';
+import { acceptanceSize, mergeAcceptance, ProgramBaseline, type Acceptance, type ProgramBaselineState } from './baseline';
 import { execDetector } from './detectors/exec';
 import { fileAccessDetector } from './detectors/file-access';
 import { networkDetector } from './detectors/network';
@@ -16,11 +16,13 @@ import {
   type DetectionThresholds,
   type Detector,
   type Finding,
+  type Severity,
 } from './finding';
 import { basename, programIdentity, type ProgramIdentity } from './identity';
 import { accessMode, isWrite } from './paths';
 import type { RuleSet } from './rules/rule-set';
 import type { ProcessActivity, TelemetryBatch } from './telemetry';
+import { addToTree, describeTree, foldsIntoTree, openTree, ProcessForest, type TreeBatch, type TreeGroup } from './tree-fold';
 
 /** Engine settings. */
 export interface EngineOptions {
@@ -99,6 +101,8 @@ interface OpenGroup {
   fold?: GroupFold;
   /** Everything the findings joined so far would teach (the alert's acceptance grows with its repeats). */
   acceptance?: Acceptance;
+  /** The process tree (root key) whose alert the group's findings joined, for baseline findings. */
+  tree?: string;
 }
 
 /** Distinct items of a folded group (see {@link FindingGroup}). */
@@ -130,6 +134,10 @@ interface EndpointState {
   /** path → last writer (insertion order = write order; bounded). */
   writes: Map<string, RecentWrite>;
   incidents: OpenIncident[];
+  /** Who started whom, for the roots of process trees. */
+  forest: ProcessForest;
+  /** Open alerts of process trees (baseline findings folded per tree), by root key. */
+  trees: Map<string, TreeGroup>;
 }
 
 /** Learning status of an endpoint (API, UI). */
@@ -203,9 +211,13 @@ export class DetectionEngine {
     // before detecting: a dropper and the program it dropped may share a batch
     this.rememberWrites(ep, batch, now);
     this.growIncidentTrees(ep, batch, now);
+    ep.forest.remember(batch.processes, now);
 
     const warmStarted: string[] = [];
     const pending = new Map<string, Pending>();
+    /** Baseline findings by tree root, and the tree each (program, detector, group) of the batch went to. */
+    const treePending = new Map<string, TreeBatch>();
+    const treeOf = new Map<string, { tree: string; pending: Pending }>();
     const learnQueue: [ProgramBaseline, ReturnType<typeof extractFeatures>, string][] = [];
     const scores: ProcessScore[] = [];
 
@@ -231,7 +243,29 @@ export class DetectionEngine {
         const anomaly = sequenceScore(ctx)?.anomaly;
         if (anomaly !== undefined && anomaly !== null) scores.push({ pid: proc.pid, startTimeNs: proc.startTimeNs, programKey: program.key, score: anomaly });
       }
-      for (const f of findings) this.fold(pending, batch, program, proc, f, now);
+      for (const f of findings) {
+        if (!foldsIntoTree(f)) {
+          this.fold(pending, batch, program, proc, f, now);
+          continue;
+        }
+        // a deviation the program already showed within the group window joins that alert, whichever
+        // tree it was in (many workers, many runs of a job: one alert); a new one joins its own tree's
+        const gk = `${batch.endpointId}\u0000${program.key}\u0000${f.detector}\u0000${f.group?.key ?? f.key}`;
+        let routed = treeOf.get(gk);
+        if (!routed) {
+          const open = this.groups.get(gk);
+          const tree = open?.tree && now - open.lastSeen <= o.groupWindowMs ? ep.trees.get(open.tree) : undefined;
+          const root = tree ? { pid: tree.rootPid, exe: tree.rootExe, key: open!.tree! } : ep.forest.rootOf(proc);
+          const perProgram = new Map<string, Pending>();
+          this.fold(perProgram, batch, program, proc, f, now);
+          treeOf.set(gk, (routed = { tree: root.key, pending: perProgram.values().next().value! }));
+          if (!treePending.has(root.key)) treePending.set(root.key, { root, findings: [] });
+        } else {
+          const one = new Map([[`${program.key}\u0000${f.detector}\u0000${f.group?.key ?? f.key}`, routed.pending]]);
+          this.fold(one, batch, program, proc, f, now);
+        }
+        treePending.get(routed.tree)!.findings.push({ finding: f, programKey: program.key, exe: program.exe, pid: proc.pid });
+      }
       learnQueue.push([baseline, features, `${batch.host.bootId}/${proc.pid}/${String(proc.startTimeNs)}`]);
     }
 
@@ -248,22 +282,55 @@ export class DetectionEngine {
         open.lastSeen = now;
         open.count += count;
         if (open.fold && p.fold) addToFold(open.fold, p.fold);
-        const acceptance = this.growAcceptance(open, p.first.acceptance);
-        occurrences.push({ alertId: open.alertId, batchId: batch.batchId, time: now, count, pids, ...(acceptance ? { update: { acceptance } } : {}) });
+        const acceptance = this.growAcceptance(open, p.first.acceptance as Acceptance | null);
+        occurrences.push({ alertId: open.alertId, batchId: batch.batchId, time: now, count, pids, severity: first.severity, ...(acceptance ? { update: { acceptance } } : {}) });
       } else {
         first.count = count;
         first.data = { ...first.data, pids };
         if (p.fold) first.data = { ...first.data, distinct: p.fold.items.length, examples: p.fold.items.slice(0, 10) };
-        open = { alertId: first.id, lastSeen: now, count, fold: p.fold ? { ...p.fold, items: [...p.fold.items] } : undefined, acceptance: first.acceptance ?? undefined };
+        open = { alertId: first.id, lastSeen: now, count, fold: p.fold ? { ...p.fold, items: [...p.fold.items] } : undefined, acceptance: (first.acceptance as Acceptance | null) ?? undefined };
         this.groups.set(gk, open);
         alerts.push(first);
-        occurrences.push({ alertId: first.id, batchId: batch.batchId, time: now, count, pids });
+        occurrences.push({ alertId: first.id, batchId: batch.batchId, time: now, count, pids, severity: first.severity });
+      }
+      const burst = p.finding.group?.burst;
+      if (burst && open.fold && open.fold.items.length >= o.burstThreshold) this.raiseBurst(burst, open.fold, p, gk, batch, alerts, occurrences);
+    }
+    const treeAlerts = new Set<Alert>();
+    const rose: { group: TreeGroup; pid: number; ppid: number; ancestry: string[]; occurrence: AlertOccurrence }[] = [];
+    for (const tb of treePending.values()) {
+      const t = this.foldTree(ep, tb, batch, alerts, occurrences, treeAlerts);
+      if (t) rose.push(t);
+    }
+    // remember which tree's alert each (program, detector, group) joined; grouped findings still
+    // count towards a burst of their program (a port scan)
+    for (const [gk, { tree, pending: p }] of treeOf) {
+      const alert = ep.trees.get(tree)!.alertId;
+      let open = this.groups.get(gk);
+      if (open && now - open.lastSeen <= o.groupWindowMs && open.tree === tree) {
+        open.lastSeen = now;
+        open.count += p.count;
+        open.alertId = alert;
+        if (open.fold && p.fold) addToFold(open.fold, p.fold);
+      } else {
+        open = { alertId: alert, tree, lastSeen: now, count: p.count, fold: p.fold ? { ...p.fold, items: [...p.fold.items] } : undefined };
+        this.groups.set(gk, open);
       }
       const burst = p.finding.group?.burst;
       if (burst && open.fold && open.fold.items.length >= o.burstThreshold) this.raiseBurst(burst, open.fold, p, gk, batch, alerts, occurrences);
     }
     // most severe first: a high alert opens the incident that the low ones of its tree then join
-    for (const a of [...alerts].sort((x, y) => SEVERITY_RANK[y.severity] - SEVERITY_RANK[x.severity])) a.incidentId = this.incidentFor(ep, a, now);
+    for (const a of [...alerts].sort((x, y) => SEVERITY_RANK[y.severity] - SEVERITY_RANK[x.severity])) {
+      a.incidentId = this.incidentFor(ep, a, now);
+      if (treeAlerts.has(a)) ep.trees.get(a.key.slice(TREE_KEY_PREFIX.length))!.incidentId = a.incidentId;
+    }
+    // an open tree alert whose severity rose to medium or more joins (or opens) its tree's incident
+    for (const r of rose) {
+      if (r.group.incidentId || SEVERITY_RANK[r.group.severity] < SEVERITY_RANK.medium) continue;
+      const probe = { id: r.group.alertId, pid: r.pid, ppid: r.ppid, ancestry: r.ancestry, severity: r.group.severity };
+      r.group.incidentId = this.incidentFor(ep, probe, now);
+      if (r.group.incidentId) r.occurrence.update = { ...r.occurrence.update, incidentId: r.group.incidentId };
+    }
     this.expire(ep, now);
     return { alerts, occurrences, warmStarted, scores };
   }
@@ -278,7 +345,7 @@ export class DetectionEngine {
       if (!seen.pids.includes(proc.pid)) seen.pids.push(proc.pid);
       if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[seen.first.severity]) seen.first.severity = f.severity;
       if (seen.fold && f.group) addToFold(seen.fold, f.group);
-      if (f.acceptance) seen.first.acceptance = mergeAcceptance(seen.first.acceptance, f.acceptance);
+      if (f.acceptance) seen.first.acceptance = mergeAcceptance(seen.first.acceptance as Acceptance | null, f.acceptance);
       return;
     }
     pending.set(gk, {
@@ -335,6 +402,69 @@ export class DetectionEngine {
     return merged;
   }
 
+  /**
+   * Fold one tree's baseline findings of this batch into the tree's open alert, or open one. Resolves
+   * the tree when its open alert's severity rose (it may then join an incident).
+   */
+  private foldTree(ep: EndpointState, tb: TreeBatch, batch: TelemetryBatch, alerts: Alert[], occurrences: AlertOccurrence[], created: Set<Alert>): { group: TreeGroup; pid: number; ppid: number; ancestry: string[]; occurrence: AlertOccurrence } | undefined {
+    const now = batch.windowEnd;
+    const lead = tb.findings.reduce((a, b) => (SEVERITY_RANK[b.finding.severity] > SEVERITY_RANK[a.finding.severity] || (b.finding.severity === a.finding.severity && b.finding.score > a.finding.score) ? b : a));
+    const proc = batch.processes.find((p) => p.pid === lead.pid)!;
+    const pids = [...new Set(tb.findings.map((f) => f.pid))];
+    const id = alertId(batch.batchId, 'baseline', tb.root.key, 'deviations');
+    const open = ep.trees.get(tb.root.key);
+    // (a batch replayed on the engine that processed it opens the same alert again: idempotent ids)
+    if (open && now - open.lastSeen <= this.options.groupWindowMs && open.alertId !== id) {
+      const { rose } = addToTree(open, tb, now);
+      const { title, evidence, data } = describeTree(open);
+      const occurrence: AlertOccurrence = {
+        alertId: open.alertId,
+        batchId: batch.batchId,
+        time: now,
+        count: tb.findings.length,
+        pids,
+        severity: maxSeverity(tb.findings.map((f) => f.finding.severity)),
+        update: { title, evidence, data, acceptance: open.acceptance, severity: open.severity, score: open.score, mitre: open.mitre, kind: open.kind, detector: open.detector },
+      };
+      occurrences.push(occurrence);
+      return rose ? { group: open, pid: proc.pid, ppid: proc.ppid, ancestry: proc.ancestry, occurrence } : undefined;
+    }
+    const program = programIdentity(proc);
+    const g = openTree(id, tb, now);
+    ep.trees.set(tb.root.key, g);
+    const { title, evidence, data } = describeTree(g);
+    const a: Alert = {
+      id,
+      endpointId: batch.endpointId,
+      batchId: batch.batchId,
+      time: now,
+      program: program.exe,
+      programKey: program.key,
+      exeHash: program.exeHash,
+      pid: proc.pid,
+      ppid: proc.ppid,
+      uid: proc.uid,
+      comm: proc.comm,
+      ancestry: proc.ancestry,
+      detector: g.detector,
+      kind: g.kind,
+      key: `${TREE_KEY_PREFIX}${tb.root.key}`,
+      severity: g.severity,
+      score: g.score,
+      mitre: g.mitre,
+      title,
+      evidence,
+      data: { ...data, pids },
+      count: g.count,
+      acceptance: g.acceptance,
+      incidentId: null,
+    };
+    alerts.push(a);
+    created.add(a);
+    occurrences.push({ alertId: id, batchId: batch.batchId, time: now, count: g.count, pids, severity: g.severity });
+    return undefined;
+  }
+
   /** The burst alert of a folded group (one per open group; later batches re-describe it with the new count). */
   private raiseBurst(spec: BurstSpec, fold: GroupFold, p: Pending, gk: string, batch: TelemetryBatch, alerts: Alert[], occurrences: AlertOccurrence[]): void {
     const now = batch.windowEnd;
@@ -349,7 +479,7 @@ export class DetectionEngine {
       if (added <= 0) return;
       open.count = n;
       open.lastSeen = now;
-      occurrences.push({ alertId: open.alertId, batchId: batch.batchId, time: now, count: added, pids: p.pids, update: { title, evidence, data } });
+      occurrences.push({ alertId: open.alertId, batchId: batch.batchId, time: now, count: added, pids: p.pids, severity: spec.severity, update: { title, evidence, data } });
       return;
     }
     const key = `burst ${p.first.key}`;
@@ -369,7 +499,7 @@ export class DetectionEngine {
     };
     this.groups.set(bk, { alertId: a.id, lastSeen: now, count: n });
     alerts.push(a);
-    occurrences.push({ alertId: a.id, batchId: batch.batchId, time: now, count: n, pids: p.pids });
+    occurrences.push({ alertId: a.id, batchId: batch.batchId, time: now, count: n, pids: p.pids, severity: a.severity });
   }
 
   /** A new (endpoint, program) baseline under the learning policy; `unknown`: new to endpoint and fleet after learning. */
@@ -426,7 +556,7 @@ export class DetectionEngine {
 
   private endpointState(endpointId: string, now: number): EndpointState {
     let ep = this.endpoints.get(endpointId);
-    if (!ep) this.endpoints.set(endpointId, (ep = { firstBatch: now, lastBatch: now, writes: new Map(), incidents: [] }));
+    if (!ep) this.endpoints.set(endpointId, (ep = { firstBatch: now, lastBatch: now, writes: new Map(), incidents: [], forest: new ProcessForest(), trees: new Map() }));
     ep.lastBatch = Math.max(ep.lastBatch, now);
     return ep;
   }
@@ -461,7 +591,7 @@ export class DetectionEngine {
    * one when the alert is of medium severity or more. A parent that is init or a service manager does
    * not make its children one story.
    */
-  private incidentFor(ep: EndpointState, a: Alert, now: number): string | null {
+  private incidentFor(ep: EndpointState, a: Pick<Alert, 'id' | 'pid' | 'ppid' | 'ancestry' | 'severity'>, now: number): string | null {
     const parentLinks = a.ppid > 1 && !SERVICE_MANAGERS.has(basename(a.ancestry[0] ?? ''));
     for (const inc of ep.incidents) {
       if (now - inc.lastSeen > this.options.incidentWindowMs) continue;
@@ -480,6 +610,8 @@ export class DetectionEngine {
 
   private expire(ep: EndpointState, now: number): void {
     for (const [k, g] of this.groups) if (now - g.lastSeen > this.options.groupWindowMs) this.groups.delete(k);
+    for (const [k, t] of ep.trees) if (now - t.lastSeen > this.options.groupWindowMs) ep.trees.delete(k);
+    ep.forest.expire(now, this.options.groupWindowMs);
     ep.incidents = ep.incidents.filter((i) => now - i.lastSeen <= this.options.incidentWindowMs);
     for (const [path, w] of ep.writes) {
       if (now - w.time <= this.options.recentWriteMs) break;
@@ -511,6 +643,18 @@ export class DetectionEngine {
     return true;
   }
 
+  /** Close the open alert of a process tree (its findings were accepted): new deviations raise a new alert. */
+  closeTree(endpointId: string, alertId: string): boolean {
+    const ep = this.endpoints.get(endpointId);
+    if (!ep) return false;
+    for (const [k, t] of ep.trees) {
+      if (t.alertId !== alertId) continue;
+      ep.trees.delete(k);
+      return true;
+    }
+    return false;
+  }
+
   /** The baseline of (endpoint, program), if any. */
   baseline(endpointId: string, programKey: string): ProgramBaseline | undefined {
     return this.baselines.get(baselineKey(endpointId, programKey));
@@ -529,7 +673,7 @@ export class DetectionEngine {
       if (filter(endpointId)) baselines.push({ endpointId, state: b.toJSON() });
     }
     const groups: EngineSnapshot['groups'] = [];
-    for (const [k, g] of this.groups) if (filter(k.slice(0, k.indexOf('\u0000')))) groups.push(g.fold || g.acceptance ? [k, g.alertId, g.lastSeen, g.count, g.fold, g.acceptance] : [k, g.alertId, g.lastSeen, g.count]);
+    for (const [k, g] of this.groups) if (filter(k.slice(0, k.indexOf('\u0000')))) groups.push(g.tree ? [k, g.alertId, g.lastSeen, g.count, g.fold, g.acceptance, g.tree] : g.fold || g.acceptance ? [k, g.alertId, g.lastSeen, g.count, g.fold, g.acceptance] : [k, g.alertId, g.lastSeen, g.count]);
     const endpoints: NonNullable<EngineSnapshot['endpoints']> = [];
     for (const id of this.endpoints.keys()) if (filter(id)) endpoints.push({ endpointId: id, state: this.endpointCheckpoint(id)! });
     return { version: 2, baselines, groups, endpoints };
@@ -539,7 +683,7 @@ export class DetectionEngine {
   restore(s: EngineSnapshot): void {
     if (s.version !== 1 && s.version !== 2) throw new Error(`unsupported engine snapshot version ${String((s as { version: unknown }).version)}`);
     for (const { endpointId, state } of s.baselines) this.putBaseline(endpointId, ProgramBaseline.fromJSON(state));
-    for (const [k, alertId, lastSeen, count, fold, acceptance] of s.groups) this.groups.set(k, { alertId, lastSeen, count, fold: fold ?? undefined, acceptance: acceptance ?? undefined });
+    for (const [k, alertId, lastSeen, count, fold, acceptance, tree] of s.groups) this.groups.set(k, { alertId, lastSeen, count, fold: fold ?? undefined, acceptance: acceptance ?? undefined, tree });
     for (const { endpointId, state } of s.endpoints ?? []) this.restoreEndpoint(endpointId, state);
   }
 
@@ -555,7 +699,7 @@ export class DetectionEngine {
       const sep = rest.indexOf('\u0000');
       // burst groups carry a third part (`…\0burst`), written as `key\tburst` (no NUL in jsonb)
       const key = rest.slice(sep + 1).replaceAll('\u0000', '\t');
-      groups.push(g.fold || g.acceptance ? [rest.slice(0, sep), key, g.alertId, g.lastSeen, g.count, g.fold ?? null, g.acceptance ?? null] : [rest.slice(0, sep), key, g.alertId, g.lastSeen, g.count]);
+      groups.push(g.tree ? [rest.slice(0, sep), key, g.alertId, g.lastSeen, g.count, g.fold ?? null, g.acceptance ?? null, g.tree] : g.fold || g.acceptance ? [rest.slice(0, sep), key, g.alertId, g.lastSeen, g.count, g.fold ?? null, g.acceptance ?? null] : [rest.slice(0, sep), key, g.alertId, g.lastSeen, g.count]);
     }
     return { version: 2, baseline: b.toJSON(), groups };
   }
@@ -566,8 +710,8 @@ export class DetectionEngine {
     const b = ProgramBaseline.fromJSON(c.baseline);
     this.putBaseline(endpointId, b);
     const prefix = `${endpointId}\u0000${b.program.key}\u0000`;
-    for (const [detector, key, alertId, lastSeen, count, fold, acceptance] of c.groups)
-      this.groups.set(`${prefix}${detector}\u0000${key.replaceAll('\t', '\u0000')}`, { alertId, lastSeen, count, fold: fold ?? undefined, acceptance: acceptance ?? undefined });
+    for (const [detector, key, alertId, lastSeen, count, fold, acceptance, tree] of c.groups)
+      this.groups.set(`${prefix}${detector}\u0000${key.replaceAll('\t', '\u0000')}`, { alertId, lastSeen, count, fold: fold ?? undefined, acceptance: acceptance ?? undefined, tree });
   }
 
   /** Endpoint-level state (learning start, recent writes, open incidents) for the endpoint's checkpoint row. */
@@ -575,22 +719,26 @@ export class DetectionEngine {
     const ep = this.endpoints.get(endpointId);
     if (!ep) return undefined;
     return {
-      version: 1,
+      version: 2,
       firstBatch: ep.firstBatch,
       lastBatch: ep.lastBatch,
       writes: [...ep.writes].map(([path, w]) => [path, w.exe, w.pid, w.time]),
       incidents: ep.incidents.map((i) => [i.id, i.first, i.lastSeen, [...i.pids]]),
+      forest: ep.forest.toJSON(),
+      trees: [...ep.trees.values()],
     };
   }
 
   /** Load an {@link endpointCheckpoint}. */
   restoreEndpoint(endpointId: string, c: EndpointCheckpoint): void {
-    if (c.version !== 1) throw new Error(`unsupported endpoint checkpoint version ${String(c.version)}`);
+    if (c.version !== 1 && c.version !== 2) throw new Error(`unsupported endpoint checkpoint version ${String((c as { version: unknown }).version)}`);
     this.endpoints.set(endpointId, {
       firstBatch: c.firstBatch,
       lastBatch: c.lastBatch,
       writes: new Map(c.writes.map(([path, exe, pid, time]) => [path, { exe, pid, time }])),
       incidents: c.incidents.map(([id, first, lastSeen, pids]) => ({ id, first, lastSeen, pids: new Set(pids) })),
+      forest: ProcessForest.fromJSON(c.version === 2 ? c.forest : undefined),
+      trees: new Map(c.version === 2 ? c.trees.map((t) => [`${t.rootPid}:${basename(t.rootExe)}`, t]) : []),
     });
   }
 
@@ -601,6 +749,14 @@ export class DetectionEngine {
     for (const k of [...this.groups.keys()]) if (filter(k.slice(0, k.indexOf('\u0000')))) this.groups.delete(k);
     for (const k of [...this.endpoints.keys()]) if (filter(k)) this.endpoints.delete(k);
   }
+}
+
+/** Group keys of tree alerts: `tree <root pid>:<root program>`. */
+const TREE_KEY_PREFIX = 'tree ';
+
+/** The highest of some severities. */
+function maxSeverity(s: Severity[]): Severity {
+  return s.reduce((a, b) => (SEVERITY_RANK[b] > SEVERITY_RANK[a] ? b : a), 'low' as Severity);
 }
 
 /** Parents whose children are unrelated services, not one process tree's story. */
@@ -620,46 +776,38 @@ function addToFold(into: GroupFold, from: { items: string[]; from: number; to: n
   into.to = Math.max(into.to, from.to);
 }
 
-/** Keys an acceptance teaches. */
-function acceptanceSize(a: Acceptance): number {
-  let n = a.ngrams?.keys.length ?? 0;
-  for (const k of ['syscalls', 'files', 'execChildren', 'execShapes', 'network', 'security'] as const) n += a[k]?.length ?? 0;
-  return n;
-}
-
-/** Union of two acceptances (folded findings teach everything they folded). */
-function mergeAcceptance(a: Acceptance | null, b: Acceptance): Acceptance {
-  if (!a) return b;
-  const out: Acceptance = { ...a };
-  for (const k of ['syscalls', 'files', 'execChildren', 'execShapes', 'network', 'security'] as const) {
-    if (b[k]) out[k] = [...new Set([...(a[k] ?? []), ...b[k]])];
-  }
-  if (b.ngrams && (!a.ngrams || a.ngrams.k === b.ngrams.k)) out.ngrams = { k: b.ngrams.k, keys: [...new Set([...(a.ngrams?.keys ?? []), ...b.ngrams.keys])] };
-  return out;
-}
-
 /** JSON form of the engine's state (version 1: no endpoint state). */
 export interface EngineSnapshot {
   version: 1 | 2;
   baselines: { endpointId: string; state: ProgramBaselineState }[];
-  /** [group key, alert id, last seen, count, fold?, acceptance?]. */
-  groups: ([string, string, number, number] | [string, string, number, number, GroupFold | undefined, Acceptance | undefined])[];
+  /** [group key, alert id, last seen, count, fold?, acceptance?, tree?]. */
+  groups: ([string, string, number, number] | [string, string, number, number, GroupFold | undefined, Acceptance | undefined] | [string, string, number, number, GroupFold | undefined, Acceptance | undefined, string])[];
   endpoints?: { endpointId: string; state: EndpointCheckpoint }[];
 }
 
 /**
  * JSON form of one (endpoint, program)'s state: baseline plus open groups [detector, key, alert id,
- * last seen, count, fold?, acceptance?]. Free of NUL characters (PostgreSQL jsonb refuses \u0000). Version 1 (no
+ * last seen, count, fold?, acceptance?, tree?]. Free of NUL characters (PostgreSQL jsonb refuses \u0000). Version 1 (no
  * folds, baseline state version 1) is still restored.
  */
 export interface ProgramCheckpoint {
   version: 1 | 2;
   baseline: ProgramBaselineState;
-  groups: ([string, string, string, number, number] | [string, string, string, number, number, GroupFold | null, Acceptance | null])[];
+  groups: ([string, string, string, number, number] | [string, string, string, number, number, GroupFold | null, Acceptance | null] | [string, string, string, number, number, GroupFold | null, Acceptance | null, string])[];
 }
 
-/** JSON form of an endpoint's state (endpoint_learning.state). */
-export interface EndpointCheckpoint {
+/** JSON form of an endpoint's state (endpoint_learning.state); version 1 has no process trees. */
+export type EndpointCheckpoint = EndpointCheckpointV1 | EndpointCheckpointV2;
+
+/** Version 2: plus who started whom and the open alerts of process trees. */
+export interface EndpointCheckpointV2 extends Omit<EndpointCheckpointV1, 'version'> {
+  version: 2;
+  /** [pid, ppid, parent exe, exe, last seen]. */
+  forest: ReturnType<ProcessForest['toJSON']>;
+  trees: TreeGroup[];
+}
+
+export interface EndpointCheckpointV1 {
   version: 1;
   firstBatch: number;
   lastBatch: number;

@@ -16,6 +16,12 @@ export function programIdentity(p: { exe: string; exeHash?: string | null }): Pr
   return { exe, exeHash, key: exeHash ? `${exe}#${exeHash.slice(0, 16)}` : exe };
 }
 
+/** The executable path of a program key (`/usr/bin/bash#0123…` → `/usr/bin/bash`). */
+export function programExe(key: string): string {
+  const i = key.lastIndexOf('#');
+  return i > 0 && /^[0-9a-f]{16}$/.test(key.slice(i + 1)) ? key.slice(0, i) : key;
+}
+
 /** Last path segment (`/usr/bin/bash` → `bash`). */
 export function basename(path: string): string {
   const i = path.lastIndexOf('/');

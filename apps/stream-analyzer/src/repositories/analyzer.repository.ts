@@ -1,6 +1,8 @@
 import type { Pool, PoolClient } from '@vigil/db';
 import type { Acceptance } from '../detection/baseline';
 import type { EndpointCheckpoint, ProgramCheckpoint } from '../detection/engine';
+import { isTreeAcceptance, type TreeAcceptance } from '../detection/tree-fold';
+import { programExe } from '../detection/identity';
 import type { Alert } from '../detection/alert';
 import type { RuleMeta } from '../detection/rules/compiled-rule';
 import { TACTICS } from '../detection/rules/rule-schema';
@@ -22,6 +24,8 @@ export interface PendingAcceptance {
   programKey: string | null;
   acceptance: Acceptance | null;
   time: number;
+  /** The alert accepted (a process tree's alert closes when accepted). */
+  alertId: string | null;
 }
 
 const ms = (col: string): string => `to_timestamp(${col} / 1000.0)`;
@@ -171,8 +175,8 @@ export class AnalyzerRepository {
   async pendingAcceptances(endpointIds: string[]): Promise<PendingAcceptance[]> {
     if (endpointIds.length === 0) return [];
     const r = await this.run('reading baseline acceptances', (c) =>
-      c.query<{ id: string; endpoint_id: string; program_key: string | null; acceptance: Acceptance | null; t: number }>(
-        `select a.id, a.endpoint_id, coalesce(a.program_key, al.program_key) as program_key, al.acceptance, (extract(epoch from a.time) * 1000)::float8 as t
+      c.query<{ id: string; endpoint_id: string; alert_id: string | null; program: string; program_key: string | null; acceptance: Acceptance | TreeAcceptance | null; t: number }>(
+        `select a.id, a.endpoint_id, a.alert_id, a.program, coalesce(a.program_key, al.program_key) as program_key, al.acceptance, (extract(epoch from a.time) * 1000)::float8 as t
          from baseline_acceptances a
          left join alerts al on al.id = a.alert_id and al.endpoint_id = a.endpoint_id
          where a.applied_at is null and a.endpoint_id = any($1::uuid[])
@@ -180,7 +184,15 @@ export class AnalyzerRepository {
         [endpointIds],
       ),
     );
-    return r.rows.map((row) => ({ id: Number(row.id), endpointId: row.endpoint_id, programKey: row.program_key, acceptance: row.acceptance, time: row.t }));
+    return r.rows.flatMap((row) => {
+      const base = { id: Number(row.id), endpointId: row.endpoint_id, time: row.t, alertId: row.alert_id };
+      if (!isTreeAcceptance(row.acceptance)) return [{ ...base, programKey: row.program_key, acceptance: row.acceptance }];
+      // a process tree's alert teaches each program of the tree; a fleet-wide row names one program
+      const fleetRow = row.program_key !== null && !(row.program_key in row.acceptance.byProgram);
+      return Object.entries(row.acceptance.byProgram)
+        .filter(([key]) => !fleetRow || key === row.program_key || programExe(key) === row.program)
+        .map(([programKey, acceptance]) => ({ ...base, programKey: fleetRow ? row.program_key : programKey, acceptance }));
+    });
   }
 
   /**
@@ -235,10 +247,11 @@ export class AnalyzerRepository {
       await c.query(
         `with x as (
            select * from jsonb_to_recordset($1::jsonb) as x(alert_id text, batch_id text, t float8, count int, pids jsonb, first boolean,
-                                                             title text, evidence text, data jsonb, acceptance jsonb)
+                                                             title text, evidence text, data jsonb, acceptance jsonb, severity text,
+                                                             new_severity text, score float8, mitre text, kind text, detector text, incident_id text)
          ), ins as (
-           insert into alert_occurrences (alert_id, batch_id, time, count, pids)
-           select x.alert_id, x.batch_id, ${ms('x.t')}, x.count, array(select jsonb_array_elements_text(x.pids)::int) from x
+           insert into alert_occurrences (alert_id, batch_id, time, count, pids, severity)
+           select x.alert_id, x.batch_id, ${ms('x.t')}, x.count, array(select jsonb_array_elements_text(x.pids)::int), x.severity from x
            on conflict do nothing
            returning alert_id, batch_id, count, time
          ), bumps as (
@@ -246,13 +259,21 @@ export class AnalyzerRepository {
                   (array_agg(x.title order by ins.time desc) filter (where x.title is not null))[1] as title,
                   (array_agg(x.evidence order by ins.time desc) filter (where x.title is not null))[1] as evidence,
                   (array_agg(x.data order by ins.time desc) filter (where x.title is not null))[1] as data,
-                  (array_agg(x.acceptance order by ins.time desc) filter (where x.acceptance is not null))[1] as acceptance
+                  (array_agg(x.acceptance order by ins.time desc) filter (where x.acceptance is not null))[1] as acceptance,
+                  (array_agg(x.new_severity order by ins.time desc) filter (where x.new_severity is not null))[1] as severity,
+                  max(x.score) as score,
+                  (array_agg(x.mitre order by ins.time desc) filter (where x.mitre is not null))[1] as mitre,
+                  (array_agg(x.kind order by ins.time desc) filter (where x.kind is not null))[1] as kind,
+                  (array_agg(x.detector order by ins.time desc) filter (where x.detector is not null))[1] as detector,
+                  (array_agg(x.incident_id order by ins.time desc) filter (where x.incident_id is not null))[1] as incident_id
            from ins join x on x.alert_id = ins.alert_id and x.batch_id = ins.batch_id
            where not x.first group by ins.alert_id
          )
          update alerts a set count = a.count + b.c, last_seen = greatest(coalesce(a.last_seen, a.time), b.t),
                 title = coalesce(b.title, a.title), evidence = coalesce(b.evidence, a.evidence), evidence_data = coalesce(b.data, a.evidence_data),
-                acceptance = coalesce(b.acceptance, a.acceptance)
+                acceptance = coalesce(b.acceptance, a.acceptance),
+                severity = coalesce(b.severity, a.severity), score = greatest(a.score, b.score), mitre = coalesce(b.mitre, a.mitre), kind = coalesce(b.kind, a.kind), detector = coalesce(b.detector, a.detector),
+                incident_id = coalesce(a.incident_id, b.incident_id)
          from bumps b where a.id = b.alert_id`,
         [
           pgJson(
@@ -267,6 +288,13 @@ export class AnalyzerRepository {
               evidence: o.update?.evidence ?? null,
               data: o.update?.data ?? null,
               acceptance: o.update?.acceptance ?? null,
+              severity: o.severity ?? null,
+              new_severity: o.update?.severity ?? null,
+              score: o.update?.score ?? null,
+              mitre: o.update?.mitre ?? null,
+              kind: o.update?.kind ?? null,
+              detector: o.update?.detector ?? null,
+              incident_id: o.update?.incidentId ?? null,
             })),
           ),
         ],

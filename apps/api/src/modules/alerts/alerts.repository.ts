@@ -186,18 +186,18 @@ export class AlertsRepository {
 
   /** Queue "accept into baseline" for the analyzer (it sets applied_at when done). */
   /**
-   * Queue the alert's acceptance for every endpoint that runs its program (any build): one row per
-   * (endpoint, program key), skipping those with one pending for the same alert. Resolves the ids.
+   * Queue the alert's acceptance for every endpoint that runs its programs (any build; a process
+   * tree's alert names several): one row per (endpoint, program key), skipping those with one pending for the same alert. Resolves the ids.
    */
-  async insertFleetAcceptances(a: { alertId: string; program: string; acceptedBy: string }): Promise<string[]> {
+  async insertFleetAcceptances(a: { alertId: string; programs: string[]; acceptedBy: string }): Promise<string[]> {
     const rows = (await this.db.query(
       `insert into baseline_acceptances (alert_id, endpoint_id, program, program_key, accepted_by)
        select $1, b.endpoint_id, b.program, b.program_key, $3 from program_baselines b
-        where b.program = $2
+        where b.program = any($2::text[])
           and not exists (select 1 from baseline_acceptances x where x.alert_id = $1 and x.endpoint_id = b.endpoint_id
                           and x.program_key is not distinct from b.program_key and x.applied_at is null)
        returning id`,
-      [a.alertId, a.program, a.acceptedBy],
+      [a.alertId, a.programs, a.acceptedBy],
     )) as { id: string }[];
     return rows.map((r) => String(r.id));
   }

@@ -113,9 +113,10 @@ export class AlertsService implements OnModuleDestroy {
     }
     if (scope === 'fleet') {
       if (alert.acceptance === null) throw new ApiError(ApiErrorCode.Conflict, `alert ${id} comes from a rule: there is no behaviour to accept into a baseline`);
-      const ids = await this.alerts.insertFleetAcceptances({ alertId: id, program: alert.program, acceptedBy: actor.username });
-      if (ids.length === 0) throw new ApiError(ApiErrorCode.Conflict, `no endpoint has a pending-free baseline of ${alert.program} to accept into`);
-      await this.audit.record(actor, { action: 'baseline.accept', target: id, details: { scope: 'fleet', acceptanceIds: ids, endpoints: ids.length, program: alert.program, kind: alert.kind } });
+      const programs = acceptedPrograms(alert.acceptance, alert.program);
+      const ids = await this.alerts.insertFleetAcceptances({ alertId: id, programs, acceptedBy: actor.username });
+      if (ids.length === 0) throw new ApiError(ApiErrorCode.Conflict, `no endpoint has a pending-free baseline of ${programs.join(', ')} to accept into`);
+      await this.audit.record(actor, { action: 'baseline.accept', target: id, details: { scope: 'fleet', acceptanceIds: ids, endpoints: ids.length, program: alert.program, programs, kind: alert.kind } });
       return { acceptanceId: ids[0]!, requestId: null, endpoints: ids.length };
     }
     const acceptanceId = await this.alerts.insertBaselineAcceptance({ alertId: id, endpointId: alert.endpointId, program: alert.program, acceptedBy: actor.username });
@@ -127,4 +128,15 @@ export class AlertsService implements OnModuleDestroy {
   stream(): Observable<AlertEntity> {
     return this.live;
   }
+}
+
+/**
+ * The programs an acceptance teaches: the alert's program, or for a process tree's alert (acceptance
+ * `{ byProgram: { "<exe>#<hash prefix>": … } }`, see the analyzer's detection/tree-fold.ts) each
+ * program of the tree.
+ */
+export function acceptedPrograms(acceptance: unknown, program: string): string[] {
+  const byProgram = (acceptance as { byProgram?: unknown } | null)?.byProgram;
+  if (typeof byProgram !== 'object' || byProgram === null) return [program];
+  return [...new Set(Object.keys(byProgram).map((k) => k.replace(/#[0-9a-f]{16}$/, '')))];
 }

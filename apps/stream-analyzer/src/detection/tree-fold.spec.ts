@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert, AlertOccurrence } from './alert';
+import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, type EngineOptions } from './engine';
+import { loadRuleSet } from './rules/rule-directory';
+import type { ProcessActivity } from './telemetry';
+import { foldsIntoTree, ProcessForest, type TreeAcceptance } from './tree-fold';
+import { batch, proc } from '../testing/fixtures';
+
+const rules = loadRuleSet();
+const S = 1_000;
+const OPTS: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 60 * S, groupWindowMs: 600 * S };
+
+const BASH = '/usr/bin/bash';
+const SSHD = '/usr/sbin/sshd';
+
+/** A process of a login session: sshd → bash (pid 500) → … */
+function sessionProc(pid: number, ppid: number, exe: string, parentExe: string, over: Partial<ProcessActivity> = {}): ProcessActivity {
+  return proc({
+    pid,
+    ppid,
+    startTimeNs: BigInt(pid),
+    exe,
+    comm: exe.slice(exe.lastIndexOf('/') + 1),
+    uid: 1000,
+    ancestry: [parentExe, SSHD, '/usr/lib/systemd/systemd'],
+    syscalls: { read: 20, write: 20, openat: 4, close: 4, exit_group: 1 },
+    files: [{ path: '/home/alice/.bashrc', flags: 0, ret: 0, count: 1, firstSeen: 0 }],
+    network: [],
+    ...over,
+  });
+}
+
+/** The endpoint after its learning period with the session shell, ls and cat learned. */
+function learned(e: DetectionEngine): number {
+  let t = 0;
+  for (let i = 0; t <= OPTS.learningPeriodMs + 10 * S; i++, t += 10 * S)
+    e.processBatch(
+      batch(t, [
+        sessionProc(500, 400, BASH, SSHD, { execs: [{ time: 0, filename: '/usr/bin/ls', argv: ['ls'], ret: 0 }] }),
+        sessionProc(600 + i, 500, '/usr/bin/ls', BASH),
+        sessionProc(700 + i, 500, '/usr/bin/cat', BASH),
+      ]),
+    );
+  return t;
+}
+
+/** An interactive shell whose startup hooks run three programs never seen here, each doing new things. */
+function noisyStartup(t: number, firstPid: number): ProcessActivity[] {
+  const hooks = ['/opt/pyenv/libexec/pyenv', '/opt/pyenv/libexec/pyenv-init', '/usr/bin/dircolors'];
+  return [
+    sessionProc(firstPid, 500, BASH, BASH, {
+      syscalls: { read: 20, write: 20, openat: 4, close: 4, ioctl: 3, exit_group: 1 },
+      execs: hooks.map((h, i) => ({ time: t + i, filename: h, argv: [h, 'init'], ret: 0 })),
+      files: [{ path: '/home/alice/.pyenv/version', flags: 0, ret: 0, count: 1, firstSeen: t }],
+    }),
+    ...hooks.map((h, i) =>
+      sessionProc(firstPid + 1 + i, firstPid, h, BASH, {
+        files: [{ path: `/home/alice/.cache/hook-${i}`, flags: 0o101, ret: 0, count: 1, firstSeen: t }],
+      }),
+    ),
+  ];
+}
+
+/** Alerts with the latest re-description their occurrences carried. */
+function described(alerts: Alert[], occurrences: AlertOccurrence[]): Alert[] {
+  const byId = new Map(alerts.map((a) => [a.id, { ...a }]));
+  for (const o of occurrences) {
+    const a = byId.get(o.alertId);
+    if (!a) continue;
+    if (o.batchId !== a.batchId) a.count += o.count;
+    if (o.update) Object.assign(a, o.update);
+  }
+  return [...byId.values()];
+}
+
+describe('process trees: baseline findings fold into one alert per tree', () => {
+  it('a shell whose startup runs new programs that do new things raises one alert for its tree, with the count and examples', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const r = e.processBatch(batch(t, noisyStartup(t, 900)));
+    const baseline = r.alerts.filter((a) => a.detector !== 'rule');
+    expect(baseline).toHaveLength(1);
+    const a = baseline[0]!;
+    expect(a.key).toBe('tree 500:bash');
+    // first runs of the hooks, their new files, the shell's new children and syscalls: all in one alert
+    expect(a.count).toBeGreaterThanOrEqual(6);
+    expect(Object.keys(a.data.kinds as object)).toEqual(expect.arrayContaining(['new-program', 'novel-child-program', 'novel-file-access']));
+    expect(a.title).toMatch(/more deviations? from baseline in the tree of bash \(pid 500\)$/);
+    expect((a.data.programs as string[]).sort()).toEqual(['/opt/pyenv/libexec/pyenv', '/opt/pyenv/libexec/pyenv-init', '/usr/bin/bash', '/usr/bin/dircolors'].sort());
+    // accepting it teaches each program of the tree its own part
+    const acc = a.acceptance as TreeAcceptance;
+    expect(acc.byProgram[BASH]!.execChildren!.sort()).toEqual(['/opt/pyenv/libexec/pyenv', '/opt/pyenv/libexec/pyenv-init', '/usr/bin/dircolors']);
+  });
+
+  it('later batches of the same tree add occurrences; the alert rises with them and then joins an incident', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const first = e.processBatch(batch(t, [sessionProc(910, 500, '/usr/bin/ls', BASH, { files: [{ path: '/srv/data/new.txt', flags: 0, ret: 0, count: 1, firstSeen: t }] })]));
+    expect(first.alerts.map((a) => [a.kind, a.severity, a.incidentId])).toEqual([['novel-file-access', 'low', null]]);
+    const id = first.alerts[0]!.id;
+    // the same tree reads a credential file it never read: the tree's alert rises to high
+    const second = e.processBatch(batch(t + 10 * S, [sessionProc(911, 500, '/usr/bin/cat', BASH, { files: [{ path: '/home/alice/.ssh/id_rsa', flags: 0, ret: 0, count: 1, firstSeen: t + 5 * S }] })]));
+    const occ = second.occurrences.find((o) => o.alertId === id)!;
+    expect(occ).toMatchObject({ count: 1, pids: [911], severity: 'high', update: { severity: 'high', kind: 'sensitive-file-read' } });
+    // the rule on the key read opened an incident; the risen tree alert joined it
+    const rule = second.alerts.find((a) => a.detector === 'rule')!;
+    expect(rule.incidentId).not.toBeNull();
+    expect(occ.update!.incidentId).toBe(rule.incidentId);
+    const final = described([...first.alerts, ...second.alerts], [...first.occurrences, ...second.occurrences]).find((a) => a.id === id)!;
+    expect(final).toMatchObject({ count: 2, severity: 'high' });
+    expect(final.title).toMatch(/^\/usr\/bin\/cat read \/home\/alice\/\.ssh\/id_rsa .* and 1 more deviation from baseline in the tree of bash \(pid 500\)$/);
+  });
+
+  it('an interpreter starts a tree of its own: the shell it spawns on a pty is a separate story', () => {
+    const forest = new ProcessForest();
+    const harness = proc({ pid: 10, ppid: 1, exe: '/usr/bin/node', ancestry: ['/usr/lib/systemd/systemd'] });
+    const action = proc({ pid: 11, ppid: 10, exe: BASH, ancestry: ['/usr/bin/node', '/usr/lib/systemd/systemd'] });
+    const python = proc({ pid: 12, ppid: 11, exe: '/usr/bin/python3', ancestry: [BASH, '/usr/bin/node'] });
+    const pty = proc({ pid: 13, ppid: 12, exe: BASH, ancestry: ['/usr/bin/python3', BASH] });
+    const cmd = proc({ pid: 14, ppid: 13, exe: '/usr/bin/id', ancestry: [BASH, '/usr/bin/python3'] });
+    forest.remember([harness, action, python, pty, cmd], 0);
+    expect(forest.rootOf(action).key).toBe('11:bash');
+    expect(forest.rootOf(python).key).toBe('11:bash');
+    expect(forest.rootOf(pty).key).toBe('13:bash');
+    expect(forest.rootOf(cmd).key).toBe('13:bash');
+    // a shell parent that was not seen (idle in wait4) is the root all the same
+    const orphan = proc({ pid: 30, ppid: 29, exe: '/usr/bin/sort', ancestry: [BASH, SSHD] });
+    expect(forest.rootOf(orphan)).toEqual({ pid: 29, exe: BASH, key: '29:bash' });
+    // services: each child of the service manager is its own root
+    expect(forest.rootOf(harness).key).toBe('10:node');
+  });
+
+  it('the same deviation by many runs of one program is one alert, whichever tree each run is in', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const cronRun = (pid: number) => proc({ pid, ppid: 1, exe: '/usr/bin/cat', comm: 'cat', uid: 1000, syscalls: { read: 20, write: 20, openat: 4, close: 4, exit_group: 1 }, network: [], files: [{ path: '/var/lib/nginx/new-cache', flags: 0, ret: 0, count: 1, firstSeen: t }] });
+    const r = e.processBatch(batch(t, [cronRun(801), cronRun(802), cronRun(803)]));
+    expect(r.alerts).toHaveLength(1);
+    expect(r.alerts[0]).toMatchObject({ count: 3, data: { pids: [801, 802, 803] } });
+    const later = e.processBatch(batch(t + 10 * S, [cronRun(804)]));
+    expect(later.alerts).toEqual([]);
+    expect(later.occurrences).toEqual([expect.objectContaining({ alertId: r.alerts[0]!.id, count: 1, pids: [804] })]);
+  });
+
+  it('rules and first runs that name a technique keep alerts of their own', () => {
+    expect(foldsIntoTree({ detector: 'rule', severity: 'high', mitre: 'T1003.008' } as never)).toBe(false);
+    expect(foldsIntoTree({ detector: 'program', severity: 'high', mitre: 'T1105' } as never)).toBe(false);
+    expect(foldsIntoTree({ detector: 'program', severity: 'medium', mitre: null } as never)).toBe(true);
+    expect(foldsIntoTree({ detector: 'exec', severity: 'high', mitre: 'T1059.004' } as never)).toBe(true);
+  });
+
+  it('open trees survive a checkpoint: a restored engine adds to the same alert; an accepted tree closes', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const first = e.processBatch(batch(t, noisyStartup(t, 900)));
+    const tree = first.alerts.find((a) => a.key.startsWith('tree '))!;
+    const restored = new DetectionEngine(rules, OPTS);
+    restored.restore(JSON.parse(JSON.stringify(e.snapshot())));
+    const more = restored.processBatch(batch(t + 10 * S, [sessionProc(950, 500, '/usr/bin/ls', BASH, { files: [{ path: '/srv/other', flags: 0, ret: 0, count: 1, firstSeen: t }] })]));
+    expect(more.alerts).toEqual([]);
+    expect(more.occurrences.map((o) => o.alertId)).toEqual([tree.id]);
+    // accepted: the tree's alert closes, so a new deviation of that tree is a new alert
+    expect(restored.closeTree('ep-1', tree.id)).toBe(true);
+    const after = restored.processBatch(batch(t + 20 * S, [sessionProc(951, 500, '/usr/bin/cat', BASH, { files: [{ path: '/srv/third', flags: 0, ret: 0, count: 1, firstSeen: t }] })]));
+    expect(after.alerts.map((a) => a.key)).toEqual(['tree 500:bash']);
+    expect(after.alerts[0]!.id).not.toBe(tree.id);
+  });
+});

@@ -1,0 +1,227 @@
+import { acceptanceSize, mergeAcceptance, type Acceptance } from './baseline';
+import { SEVERITY_RANK, listPhrase, type DetectorName, type Finding, type Severity } from './finding';
+import { basename, SHELLS } from './identity';
+import type { ProcessActivity } from './telemetry';
+
+/**
+ * Baseline findings fold into one alert per process tree: an interactive session, a script or a
+ * command line started by a service is one story ("the tree of bash (pid 4121) deviated from its
+ * baseline: started pyenv, opened 12 new files, …"), not one alert per program, file and syscall.
+ * Known-bad rules and the first run of a program dropped or run from a writable directory keep alerts
+ * of their own: they name a technique.
+ */
+
+/** Programs that only run what they are told: their children belong to their own tree. */
+const PASS_THROUGH = new Set([...SHELLS, 'sudo', 'su', 'doas', 'runuser', 'env', 'timeout', 'nohup', 'xargs', 'setsid', 'nice', 'ionice', 'stdbuf', 'flock', 'time', 'chrt', 'taskset', 'script', 'watch']);
+
+/** Bound on the processes remembered per endpoint for tree roots. */
+const MAX_FOREST = 16_384;
+/** Bound on the examples an alert of a tree keeps. */
+const MAX_EXAMPLES = 20;
+/** Bound on the keys a tree's acceptance grows to (all programs together). */
+const MAX_TREE_ACCEPTANCE_KEYS = 4_096;
+
+/** A remembered process: enough to climb from a child to its tree's root. */
+export interface ForestNode {
+  ppid: number;
+  parentExe: string;
+  exe: string;
+  seen: number;
+}
+
+/** The root of a process's tree: the topmost of the chain of shells and wrappers that started it. */
+export interface TreeRoot {
+  pid: number;
+  exe: string;
+  /** `pid:program` — the tree's key among the endpoint's open trees. */
+  key: string;
+}
+
+/** True when a baseline finding joins its process tree's alert instead of raising one of its own. */
+export function foldsIntoTree(f: Finding): boolean {
+  if (f.detector === 'rule') return false;
+  // a first run that names a technique (dropped and run: T1105, run from a writable directory: T1204.002) stands alone
+  if (f.detector === 'program') return f.mitre === null;
+  return true;
+}
+
+/** Per endpoint: who started whom (bounded, oldest first), for tree roots across batches. */
+export class ProcessForest {
+  private readonly nodes = new Map<number, ForestNode>();
+
+  /** Remember the batch's processes (call before {@link rootOf} for them). */
+  remember(processes: ProcessActivity[], now: number): void {
+    for (const p of processes) {
+      this.nodes.delete(p.pid);
+      this.nodes.set(p.pid, { ppid: p.ppid, parentExe: p.ancestry[0] ?? '', exe: p.exe, seen: now });
+    }
+    while (this.nodes.size > MAX_FOREST) this.nodes.delete(this.nodes.keys().next().value!);
+  }
+
+  /**
+   * Climb from the process while its parent is a shell or a wrapper (a parent that only runs what it
+   * is told); the process where the climb stops is the tree's root. An interpreter, a server or a
+   * service manager starts trees of its own, so a web server's shells are one tree each.
+   */
+  rootOf(p: ProcessActivity): TreeRoot {
+    let pid = p.pid;
+    let node: ForestNode | undefined = { ppid: p.ppid, parentExe: p.ancestry[0] ?? '', exe: p.exe, seen: 0 };
+    for (let depth = 0; depth < 64 && node; depth++) {
+      if (node.ppid <= 1 || !PASS_THROUGH.has(basename(node.parentExe))) break;
+      const parent = this.nodes.get(node.ppid);
+      if (!parent) {
+        // a shell parent not seen in the window (waiting in wait4): it is the root
+        pid = node.ppid;
+        node = { ppid: 0, parentExe: '', exe: node.parentExe, seen: 0 };
+        break;
+      }
+      pid = node.ppid;
+      node = parent;
+    }
+    const exe = node?.exe ?? p.exe;
+    return { pid, exe, key: `${pid}:${basename(exe)}` };
+  }
+
+  /** Forget processes not seen for `maxAgeMs`. */
+  expire(now: number, maxAgeMs: number): void {
+    for (const [pid, n] of this.nodes) if (now - n.seen > maxAgeMs) this.nodes.delete(pid);
+  }
+
+  toJSON(): [number, number, string, string, number][] {
+    return [...this.nodes].map(([pid, n]) => [pid, n.ppid, n.parentExe, n.exe, n.seen]);
+  }
+
+  static fromJSON(rows: [number, number, string, string, number][] | undefined): ProcessForest {
+    const f = new ProcessForest();
+    for (const [pid, ppid, parentExe, exe, seen] of rows ?? []) f.nodes.set(pid, { ppid, parentExe, exe, seen });
+    return f;
+  }
+}
+
+/** What "accept into baseline" teaches for an alert of a tree: per program of the tree. */
+export interface TreeAcceptance {
+  byProgram: Record<string, Acceptance>;
+}
+
+/** True when an alert's acceptance is a tree's (per program). */
+export function isTreeAcceptance(a: unknown): a is TreeAcceptance {
+  return typeof a === 'object' && a !== null && typeof (a as TreeAcceptance).byProgram === 'object' && (a as TreeAcceptance).byProgram !== null;
+}
+
+/** The open alert of one process tree: what its baseline findings added up to so far. */
+export interface TreeGroup {
+  alertId: string;
+  rootPid: number;
+  rootExe: string;
+  lastSeen: number;
+  count: number;
+  severity: Severity;
+  score: number;
+  mitre: string | null;
+  /** Title, kind and detector of the most important finding so far (the alert's own). */
+  headline: string;
+  kind: string;
+  detector: DetectorName;
+  kinds: Record<string, number>;
+  /** The first distinct findings (by title), most useful first when read in order of severity. */
+  examples: TreeExample[];
+  programs: string[];
+  acceptance: TreeAcceptance;
+  incidentId: string | null;
+}
+
+/** One finding kept as an example of a tree's alert. */
+export interface TreeExample {
+  kind: string;
+  severity: Severity;
+  title: string;
+  evidence: string;
+  mitre: string | null;
+  program: string;
+  pid: number;
+}
+
+/** One batch's findings of one tree, before they meet the tree's open alert. */
+export interface TreeBatch {
+  root: TreeRoot;
+  findings: { finding: Finding; programKey: string; exe: string; pid: number }[];
+}
+
+/** Add a batch's findings to a tree group; resolves whether the alert's severity rose. */
+export function addToTree(g: TreeGroup, tb: TreeBatch, now: number): { rose: boolean } {
+  const before = SEVERITY_RANK[g.severity];
+  for (const { finding: f, programKey, exe, pid } of tb.findings) {
+    g.count++;
+    g.kinds[f.kind] = (g.kinds[f.kind] ?? 0) + 1;
+    if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[g.severity] || (f.severity === g.severity && f.score > g.score)) {
+      g.headline = f.title;
+      g.kind = f.kind;
+      g.detector = f.detector;
+      g.mitre = f.mitre ?? g.mitre;
+    }
+    if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[g.severity]) g.severity = f.severity;
+    g.score = Math.max(g.score, f.score);
+    if (g.examples.length < MAX_EXAMPLES && !g.examples.some((x) => x.title === f.title)) g.examples.push({ kind: f.kind, severity: f.severity, title: f.title, evidence: f.evidence, mitre: f.mitre, program: exe, pid });
+    if (!g.programs.includes(exe)) g.programs.push(exe);
+    if (f.acceptance) addAcceptance(g.acceptance, programKey, f.acceptance);
+  }
+  g.lastSeen = now;
+  return { rose: SEVERITY_RANK[g.severity] > before };
+}
+
+/** A new tree group opened by its first batch's findings. */
+export function openTree(alertId: string, tb: TreeBatch, now: number): TreeGroup {
+  const first = tb.findings[0]!.finding;
+  const g: TreeGroup = {
+    alertId,
+    rootPid: tb.root.pid,
+    rootExe: tb.root.exe,
+    lastSeen: now,
+    count: 0,
+    severity: first.severity,
+    score: first.score,
+    mitre: first.mitre,
+    headline: first.title,
+    kind: first.kind,
+    detector: first.detector,
+    kinds: {},
+    examples: [],
+    programs: [],
+    acceptance: { byProgram: {} },
+    incidentId: null,
+  };
+  addToTree(g, tb, now);
+  return g;
+}
+
+/** Title, evidence and structured data of a tree's alert as it stands. */
+export function describeTree(g: TreeGroup): { title: string; evidence: string; data: Record<string, unknown> } {
+  const root = `${basename(g.rootExe)} (pid ${g.rootPid})`;
+  const others = g.count - 1;
+  const title = others > 0 ? `${g.headline} — and ${others.toLocaleString('en-US')} more deviation${others === 1 ? '' : 's'} from baseline in the tree of ${root}` : `${g.headline} (tree of ${root})`;
+  const kinds = Object.entries(g.kinds)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ×${n}`);
+  const ranked = [...g.examples].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+  const lead = ranked[0];
+  const evidence =
+    g.count === 1 && lead
+      ? lead.evidence
+      : `${g.count.toLocaleString('en-US')} deviations from baseline by ${listPhrase(g.programs.map(basename), 6)} in the tree of ${root}: ${kinds.join(', ')}. Most notable: ${ranked
+          .slice(0, 3)
+          .map((x) => `${x.title} (${x.evidence})`)
+          .join('; ')}`;
+  return { title, evidence, data: { root: { pid: g.rootPid, exe: g.rootExe }, kinds: g.kinds, examples: g.examples, programs: g.programs, deviations: g.count } };
+}
+
+/** Add one program's acceptance to a tree's (bounded; keys beyond the bound are not taught). */
+function addAcceptance(into: TreeAcceptance, programKey: string, a: Acceptance): void {
+  let n = 0;
+  for (const x of Object.values(into.byProgram)) n += acceptanceSize(x);
+  if (n >= MAX_TREE_ACCEPTANCE_KEYS) return;
+  const cur = into.byProgram[programKey];
+  into.byProgram[programKey] = cur ? mergeAcceptance(cur, a) : a;
+}
+
+/** JSON form of a tree group (endpoint checkpoint). */
+export type TreeGroupState = TreeGroup;
