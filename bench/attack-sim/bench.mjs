@@ -46,6 +46,7 @@ const WINDOW = opt('window', '5s');
 const KEEP = args.includes('--keep');
 const PY = '/usr/bin/python3';
 const SEVERE = new Set(['medium', 'high', 'critical']);
+const RANK = (col) => `case ${col} when 'critical' then 4 when 'high' then 3 when 'medium' then 2 when 'low' then 1 else 0 end`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...m) => process.stderr.write(`[attack-sim] ${m.join(' ')}\n`);
 
@@ -260,14 +261,20 @@ async function treePids(run) {
   return { pids: rows.map((r) => r.pid), from, to };
 }
 
-/** Alerts raised on (or joined by) those pids around the run. */
+/**
+ * Alerts raised on (or joined by) those pids around the run, each with the severity of what those pids
+ * added: an alert of a process tree may rise later with other processes' findings, so the severity
+ * an action earned is that of its own occurrences (alert_occurrences.severity; the alert's own for
+ * rows written before that column).
+ */
 async function alertsOf(pids, from, to) {
   const { rows } = await pool.query(
-    `select a.id, a.kind, a.severity, a.title, a.mitre, a.detector, a.program
-       from alerts a
-      where a.endpoint_id = $1
-        and ((a.pid = any($2::int[]) and a.time between $3 and $4)
-             or a.id in (select o.alert_id from alert_occurrences o where o.time between $3 and $4 and o.pids && $2::int[]))`,
+    `select a.id, a.kind, a.title, a.mitre, a.detector, a.program,
+            (array_agg(coalesce(o.severity, a.severity) order by ${RANK('coalesce(o.severity, a.severity)')} desc))[1] as severity
+       from alerts a join alert_occurrences o on o.alert_id = a.id
+      where a.endpoint_id = $1 and o.time between $3 and $4
+        and (o.pids && $2::int[] or (o.batch_id = a.batch_id and a.pid = any($2::int[])))
+      group by a.id, a.kind, a.title, a.mitre, a.detector, a.program`,
     [endpointId, pids, from, new Date(to.getTime() + 20_000)],
   );
   return rows;

@@ -179,4 +179,27 @@ describe('incidents, learning progress and fleet-wide acceptance (real PostgreSQ
     expect(codeOf((await analyst.request('POST', '/api/alerts/a-rule/accept-baseline?scope=fleet')).json)).toBe('CONFLICT');
     expect((await analyst.request('POST', '/api/alerts/a-date/accept-baseline?scope=planet')).status).toBe(400);
   });
+
+  it('accepts a process tree\'s alert fleet-wide for each program it folded (as the analyzer writes it: acceptance per program)', async () => {
+    await pg.query(
+      `insert into program_baselines (endpoint_id, program_key, program, phase, runs, first_seen, last_seen, summary, state) values
+         ($1, '/usr/bin/tree-sort', '/usr/bin/tree-sort', 'active', 40, $3, $4, '{}', '{}'),
+         ($2, '/usr/bin/tree-sort#abcdabcdabcdabcd', '/usr/bin/tree-sort', 'active', 9, $3, $4, '{}', '{}'),
+         ($1, '/usr/bin/tree-shell', '/usr/bin/tree-shell', 'active', 40, $3, $4, '{}', '{}')`,
+      [EP1, EP2, at(0), at(900)],
+    );
+    const byProgram = { '/usr/bin/tree-shell': { execChildren: ['/usr/bin/tree-sort'] }, '/usr/bin/tree-sort': { files: ['read /srv/<f>'] } };
+    await alert({ id: 'a-tree', ep: EP1, t: 650, program: '/usr/bin/tree-shell', kind: 'novel-child-program', severity: 'low', acceptance: { byProgram } });
+    const res = await analyst.request('POST', '/api/alerts/a-tree/accept-baseline?scope=fleet');
+    expect(res.status).toBe(202);
+    expect(res.json).toMatchObject({ endpoints: 3 });
+    const rows = (await pg.query(`select endpoint_id, program, program_key from baseline_acceptances where alert_id = 'a-tree' order by program_key, endpoint_id`)).rows;
+    expect(rows.map((r) => [r.endpoint_id, r.program_key])).toEqual([
+      [EP1, '/usr/bin/tree-shell'],
+      [EP1, '/usr/bin/tree-sort'],
+      [EP2, '/usr/bin/tree-sort#abcdabcdabcdabcd'],
+    ]);
+    const audit = (await pg.query(`select details from audit_log where action = 'baseline.accept' and target = 'a-tree'`)).rows;
+    expect(audit[0].details).toMatchObject({ scope: 'fleet', endpoints: 3, programs: ['/usr/bin/tree-shell', '/usr/bin/tree-sort'] });
+  });
 });

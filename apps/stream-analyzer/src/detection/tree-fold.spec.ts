@@ -3,7 +3,7 @@ import type { Alert, AlertOccurrence } from './alert';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, type EngineOptions } from './engine';
 import { loadRuleSet } from './rules/rule-directory';
 import type { ProcessActivity } from './telemetry';
-import { foldsIntoTree, ProcessForest, type TreeAcceptance } from './tree-fold';
+import { acceptedParts, foldsIntoTree, ProcessForest, type TreeAcceptance } from './tree-fold';
 import { batch, proc } from '../testing/fixtures';
 
 const rules = loadRuleSet();
@@ -164,5 +164,15 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     const after = restored.processBatch(batch(t + 20 * S, [sessionProc(951, 500, '/usr/bin/cat', BASH, { files: [{ path: '/srv/third', flags: 0, ret: 0, count: 1, firstSeen: t }] })]));
     expect(after.alerts.map((a) => a.key)).toEqual(['tree 500:bash']);
     expect(after.alerts[0]!.id).not.toBe(tree.id);
+  });
+
+  it('a queued acceptance of a tree teaches each program its part; a fleet row (another build) only its program', () => {
+    const tree: TreeAcceptance = { byProgram: { [BASH]: { execChildren: ['/usr/bin/sort'] }, '/usr/bin/sort#0123456789abcdef': { files: ['read /srv/<f>'] } } };
+    expect(acceptedParts(BASH, null, tree)).toEqual([
+      { programKey: BASH, acceptance: { execChildren: ['/usr/bin/sort'] } },
+      { programKey: '/usr/bin/sort#0123456789abcdef', acceptance: { files: ['read /srv/<f>'] } },
+    ]);
+    expect(acceptedParts('/usr/bin/sort', '/usr/bin/sort#ffffffffffffffff', tree)).toEqual([{ programKey: '/usr/bin/sort#ffffffffffffffff', acceptance: { files: ['read /srv/<f>'] } }]);
+    expect(acceptedParts('/usr/bin/sort', '/usr/bin/sort', { files: ['x'] })).toEqual([{ programKey: '/usr/bin/sort', acceptance: { files: ['x'] } }]);
   });
 });

@@ -1,6 +1,6 @@
 import { acceptanceSize, mergeAcceptance, type Acceptance } from './baseline';
 import { SEVERITY_RANK, listPhrase, type DetectorName, type Finding, type Severity } from './finding';
-import { basename, SHELLS } from './identity';
+import { basename, programExe, SHELLS } from './identity';
 import type { ProcessActivity } from './telemetry';
 
 /**
@@ -106,6 +106,19 @@ export interface TreeAcceptance {
 /** True when an alert's acceptance is a tree's (per program). */
 export function isTreeAcceptance(a: unknown): a is TreeAcceptance {
   return typeof a === 'object' && a !== null && typeof (a as TreeAcceptance).byProgram === 'object' && (a as TreeAcceptance).byProgram !== null;
+}
+
+/**
+ * What one queued acceptance teaches, per program: an alert's own acceptance for its program, or a
+ * tree's for each program of the tree. A fleet-wide row names one baseline (program and program key
+ * of its endpoint, maybe another build): only that program's part is taught, to that baseline.
+ */
+export function acceptedParts(program: string, programKey: string | null, acceptance: Acceptance | TreeAcceptance | null): { programKey: string | null; acceptance: Acceptance | null }[] {
+  if (!isTreeAcceptance(acceptance)) return [{ programKey, acceptance }];
+  const fleetRow = programKey !== null && !(programKey in acceptance.byProgram);
+  return Object.entries(acceptance.byProgram)
+    .filter(([key]) => !fleetRow || programExe(key) === program)
+    .map(([key, a]) => ({ programKey: fleetRow ? programKey : key, acceptance: a }));
 }
 
 /** The open alert of one process tree: what its baseline findings added up to so far. */

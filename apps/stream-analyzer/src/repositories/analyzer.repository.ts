@@ -1,8 +1,7 @@
 import type { Pool, PoolClient } from '@vigil/db';
 import type { Acceptance } from '../detection/baseline';
 import type { EndpointCheckpoint, ProgramCheckpoint } from '../detection/engine';
-import { isTreeAcceptance, type TreeAcceptance } from '../detection/tree-fold';
-import { programExe } from '../detection/identity';
+import { acceptedParts, type TreeAcceptance } from '../detection/tree-fold';
 import type { Alert } from '../detection/alert';
 import type { RuleMeta } from '../detection/rules/compiled-rule';
 import { TACTICS } from '../detection/rules/rule-schema';
@@ -184,15 +183,9 @@ export class AnalyzerRepository {
         [endpointIds],
       ),
     );
-    return r.rows.flatMap((row) => {
-      const base = { id: Number(row.id), endpointId: row.endpoint_id, time: row.t, alertId: row.alert_id };
-      if (!isTreeAcceptance(row.acceptance)) return [{ ...base, programKey: row.program_key, acceptance: row.acceptance }];
-      // a process tree's alert teaches each program of the tree; a fleet-wide row names one program
-      const fleetRow = row.program_key !== null && !(row.program_key in row.acceptance.byProgram);
-      return Object.entries(row.acceptance.byProgram)
-        .filter(([key]) => !fleetRow || key === row.program_key || programExe(key) === row.program)
-        .map(([programKey, acceptance]) => ({ ...base, programKey: fleetRow ? row.program_key : programKey, acceptance }));
-    });
+    return r.rows.flatMap((row) =>
+      acceptedParts(row.program, row.program_key, row.acceptance).map((part) => ({ id: Number(row.id), endpointId: row.endpoint_id, time: row.t, alertId: row.alert_id, ...part })),
+    );
   }
 
   /**

@@ -32,11 +32,15 @@ describe('stream analyzer end to end (real Kafka, registry, PostgreSQL)', () => 
     await h.produce(stream);
     await h.waitProcessed();
     const alerts = await h.dbAlerts();
-    const kinds = alerts.map((a) => a.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['credential-file-read', 'sensitive-file-read', 'novel-child-program', 'novel-network-activity', 'novel-syscall', 'novel-syscall-sequence']));
-    const shadow = alerts.find((a) => a.kind === 'sensitive-file-read')!;
+    // the rule names the technique; the baseline deviations of the process are one alert of its tree
+    expect(alerts.map((a) => a.kind)).toContain('credential-file-read');
+    const trees = alerts.filter((a) => a.group_key.startsWith('tree '));
+    expect(trees).toHaveLength(1);
+    expect(Object.keys(trees[0]!.evidence_data.kinds as object)).toEqual(expect.arrayContaining(['sensitive-file-read', 'novel-child-program', 'novel-network-activity', 'novel-syscall', 'novel-syscall-sequence']));
+    const shadow = (trees[0]!.evidence_data.examples as { kind: string; evidence: string; mitre: string | null }[]).find((x) => x.kind === 'sensitive-file-read')!;
     expect(shadow.evidence).toMatch(/^read \/etc\/shadow — never seen in \d+ runs/);
     expect(shadow.mitre).toBe('T1003.008');
+    expect(trees[0]!.severity).toBe('high');
     expect(alerts.every((a) => a.endpoint_id === endpointId && a.program === '/usr/sbin/nginx')).toBe(true);
 
     // every alert comes from the attack batch: normal batches before and after raised none
@@ -54,7 +58,8 @@ describe('stream analyzer end to end (real Kafka, registry, PostgreSQL)', () => 
       expect(p.key).toBe(endpointId);
       expect(p.value.endpointId).toBe(endpointId);
     }
-    expect(produced.find((p) => p.value.kind === 'sensitive-file-read')!.value).toMatchObject({ severity: 'HIGH', mitreTechnique: 'T1003.008', program: '/usr/sbin/nginx' });
+    expect(produced.find((p) => p.value.kind === 'credential-file-read')!.value).toMatchObject({ severity: 'HIGH', mitreTechnique: 'T1003.008', program: '/usr/sbin/nginx' });
+    expect(produced.find((p) => p.value.id === trees[0]!.id)!.value).toMatchObject({ severity: 'HIGH', program: '/usr/sbin/nginx' });
     await waitUntil(async () => (await h.pool.query('select count(*)::int as n from alert_outbox')).rows[0].n === 0, 10_000, 'outbox emptied');
   });
 
@@ -79,16 +84,16 @@ describe('stream analyzer end to end (real Kafka, registry, PostgreSQL)', () => 
     expect(new Date(ep.rows[0].last_seen_at).getTime()).toBe(last.windowEnd);
   });
 
-  it('applies an analyst acceptance: the accepted behaviour no longer alerts', async () => {
-    const novelPort = (await h.pool.query(`select id from alerts where kind = 'novel-network-activity'`)).rows[0].id as string;
+  it('applies an analyst acceptance of the tree\'s alert: what it folded no longer alerts, the rules still do', async () => {
+    const novelPort = (await h.pool.query(`select id from alerts where group_key like 'tree %'`)).rows[0].id as string;
     await h.pool.query(`insert into baseline_acceptances (alert_id, endpoint_id, program, accepted_by) values ($1, $2, '/usr/sbin/nginx', 'analyst')`, [novelPort, endpointId]);
     const more = endpointStream(endpointId, { start: start + 20_000, stepMs: 500, batches: 4, attackAt: [3] }).map((b, i) => ({ ...b, batchId: uuidOf(`more/${endpointId}/${i}`), sequence: 100 + i }));
     await h.produce(more);
     await h.waitProcessed();
     await waitUntil(async () => (await h.pool.query('select applied_at from baseline_acceptances')).rows[0].applied_at !== null, 15_000, 'acceptance applied');
-    const newer = (await h.pool.query<{ kind: string }>('select kind from alerts where batch_id = $1', [more[3]!.batchId])).rows.map((r) => r.kind);
-    expect(newer).toContain('sensitive-file-read');
-    expect(newer).not.toContain('novel-network-activity');
+    const newer = (await h.pool.query<{ kind: string; detector: string }>('select kind, detector from alerts where batch_id = $1', [more[3]!.batchId])).rows;
+    expect(newer.map((r) => r.kind)).toContain('credential-file-read');
+    expect(newer.filter((r) => r.detector !== 'rule')).toEqual([]);
   });
 
   it('reports health with partitions and lag, and Prometheus metrics', async () => {

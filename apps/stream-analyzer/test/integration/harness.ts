@@ -175,8 +175,8 @@ export class Harness {
   }
 
   /** Every alert in the database. */
-  async dbAlerts(): Promise<{ id: string; endpoint_id: string; kind: string; detector: string; count: number; program: string; evidence: string; mitre: string | null }[]> {
-    return (await this.pool.query('select id, endpoint_id, kind, detector, count, program, evidence, mitre from alerts order by id')).rows;
+  async dbAlerts(): Promise<{ id: string; endpoint_id: string; kind: string; detector: string; count: number; program: string; evidence: string; mitre: string | null; group_key: string; severity: string; evidence_data: Record<string, unknown> }[]> {
+    return (await this.pool.query('select id, endpoint_id, kind, detector, count, program, evidence, mitre, group_key, severity, evidence_data from alerts order by id')).rows;
   }
 
   /** Read every record of `topic` from the beginning until `until` holds. */
