@@ -14,11 +14,11 @@
 // routine commands after learning, and on everything else on the host during the run).
 //
 // usage (root, `./vigil stack up` and a build): node bench/attack-sim/bench.mjs [--learning 90]
-//        [--window 5s] [--only id,id] [--json FILE] [--keep]
+//        [--window 5s] [--only id,id] [--json FILE] [--keep] [--logs DIR]
 // Takes about learning + 2 minutes.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { createRequire } from 'node:module';
@@ -44,6 +44,8 @@ const ONLY = opt('only', '') ? new Set(opt('only').split(',')) : undefined;
 const JSON_OUT = opt('json', undefined);
 const WINDOW = opt('window', '5s');
 const KEEP = args.includes('--keep');
+/** Keep the services' logs (analyzer.log, agent.log) in this directory. */
+const LOGS = opt('logs', undefined);
 const PY = '/usr/bin/python3';
 const SEVERE = new Set(['medium', 'high', 'critical']);
 const RANK = (col) => `case ${col} when 'critical' then 4 when 'high' then 3 when 'medium' then 2 when 'low' then 1 else 0 end`;
@@ -122,7 +124,9 @@ function startNode(name, nodeArgs, env, marker) {
   process.once('exit', () => child.kill('SIGKILL'));
   return new Promise((resolveStart, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} not ready after 90 s:\n${out.slice(-3000)}`)), 90_000);
+    const logFile = LOGS ? createWriteStream(join(LOGS, `${name}.log`), { flags: 'a' }) : undefined;
     const onData = (d) => {
+      logFile?.write(d);
       out = (out + d).slice(-20_000);
       if (out.includes(`"msg":"${marker}"`)) {
         clearTimeout(timer);
