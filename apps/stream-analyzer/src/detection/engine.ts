@@ -217,7 +217,7 @@ export class DetectionEngine {
     const pending = new Map<string, Pending>();
     /** Baseline findings by tree root, and the tree each (program, detector, group) of the batch went to. */
     const treePending = new Map<string, TreeBatch>();
-    const treeOf = new Map<string, { tree: string; pending: Pending }>();
+    const treeOf = new Map<string, { tree: string; pending: Pending; gk: string | null }>();
     const learnQueue: [ProgramBaseline, ReturnType<typeof extractFeatures>, string][] = [];
     const scores: ProcessScore[] = [];
 
@@ -248,17 +248,22 @@ export class DetectionEngine {
           this.fold(pending, batch, program, proc, f, now);
           continue;
         }
-        // a deviation the program already showed within the group window joins that alert, whichever
-        // tree it was in (many workers, many runs of a job: one alert); a new one joins its own tree's
-        const gk = `${batch.endpointId}\u0000${program.key}\u0000${f.detector}\u0000${f.group?.key ?? f.key}`;
-        let routed = treeOf.get(gk);
+        // the same deviation (a new child, a sensitive file, a peer) that the program already showed
+        // within the group window joins that alert, whichever tree it was in (many workers, many runs
+        // of a job: one alert); anything else joins its own tree's
+        const groupKey = f.group?.key ?? f.key;
+        const gk = `${batch.endpointId}\u0000${program.key}\u0000${f.detector}\u0000${groupKey}`;
+        const specific = !GENERIC_GROUP_KEYS.has(groupKey);
+        const own = ep.forest.rootOf(proc);
+        const routeKey = specific ? gk : `${gk}\u0000${own.key}`;
+        let routed = treeOf.get(routeKey);
         if (!routed) {
-          const open = this.groups.get(gk);
+          const open = specific ? this.groups.get(gk) : undefined;
           const tree = open?.tree && now - open.lastSeen <= o.groupWindowMs ? ep.trees.get(open.tree) : undefined;
-          const root = tree ? { pid: tree.rootPid, exe: tree.rootExe, key: open!.tree! } : ep.forest.rootOf(proc);
+          const root = tree ? { pid: tree.rootPid, exe: tree.rootExe, key: open!.tree! } : own;
           const perProgram = new Map<string, Pending>();
           this.fold(perProgram, batch, program, proc, f, now);
-          treeOf.set(gk, (routed = { tree: root.key, pending: perProgram.values().next().value! }));
+          treeOf.set(routeKey, (routed = { tree: root.key, pending: perProgram.values().next().value!, gk: specific ? gk : null }));
           if (!treePending.has(root.key)) treePending.set(root.key, { root, findings: [] });
         } else {
           const one = new Map([[`${program.key}\u0000${f.detector}\u0000${f.group?.key ?? f.key}`, routed.pending]]);
@@ -304,7 +309,8 @@ export class DetectionEngine {
     }
     // remember which tree's alert each (program, detector, group) joined; grouped findings still
     // count towards a burst of their program (a port scan)
-    for (const [gk, { tree, pending: p }] of treeOf) {
+    for (const { tree, pending: p, gk } of treeOf.values()) {
+      if (gk === null) continue;
       const alert = ep.trees.get(tree)!.alertId;
       let open = this.groups.get(gk);
       if (open && now - open.lastSeen <= o.groupWindowMs && open.tree === tree) {
@@ -750,6 +756,12 @@ export class DetectionEngine {
     for (const k of [...this.endpoints.keys()]) if (filter(k)) this.endpoints.delete(k);
   }
 }
+
+/**
+ * Group keys of findings that say "something new of this kind" rather than name one deviation: they
+ * join their own tree's alert only (two runs' new files are not the same deviation).
+ */
+const GENERIC_GROUP_KEYS = new Set(['novel-files', 'novel-syscalls', 'profile-shift', 'novel-sequences']);
 
 /** Group keys of tree alerts: `tree <root pid>:<root program>`. */
 const TREE_KEY_PREFIX = 'tree ';

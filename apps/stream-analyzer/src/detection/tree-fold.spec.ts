@@ -133,13 +133,22 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
   it('the same deviation by many runs of one program is one alert, whichever tree each run is in', () => {
     const e = new DetectionEngine(rules, OPTS);
     const t = learned(e);
-    const cronRun = (pid: number) => proc({ pid, ppid: 1, exe: '/usr/bin/cat', comm: 'cat', uid: 1000, syscalls: { read: 20, write: 20, openat: 4, close: 4, exit_group: 1 }, network: [], files: [{ path: '/var/lib/nginx/new-cache', flags: 0, ret: 0, count: 1, firstSeen: t }] });
+    const cronRun = (pid: number) => proc({ pid, ppid: 1, exe: '/usr/bin/cat', comm: 'cat', uid: 1000, syscalls: { read: 20, write: 20, openat: 4, close: 4, exit_group: 1 }, network: [], files: [{ path: '/home/alice/.aws/credentials', flags: 0, ret: 0, count: 1, firstSeen: t }] });
     const r = e.processBatch(batch(t, [cronRun(801), cronRun(802), cronRun(803)]));
-    expect(r.alerts).toHaveLength(1);
-    expect(r.alerts[0]).toMatchObject({ count: 3, data: { pids: [801, 802, 803] } });
+    const tree = r.alerts.filter((a) => a.detector !== 'rule');
+    expect(tree).toHaveLength(1);
+    expect(tree[0]).toMatchObject({ kind: 'sensitive-file-read', count: 3, data: { pids: [801, 802, 803] } });
     const later = e.processBatch(batch(t + 10 * S, [cronRun(804)]));
-    expect(later.alerts).toEqual([]);
-    expect(later.occurrences).toEqual([expect.objectContaining({ alertId: r.alerts[0]!.id, count: 1, pids: [804] })]);
+    expect(later.alerts.filter((a) => a.detector !== 'rule')).toEqual([]);
+    expect(later.occurrences).toContainEqual(expect.objectContaining({ alertId: tree[0]!.id, count: 1, pids: [804] }));
+  });
+
+  it('generic novelties ("new files", "new syscalls") of separate runs are separate trees\' alerts; forked workers are their master\'s tree', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const run = (pid: number, ppid = 1, exe = '/usr/bin/cat') => proc({ pid, ppid, exe, comm: 'cat', uid: 1000, ancestry: [ppid === 1 ? '/usr/lib/systemd/systemd' : exe], syscalls: { read: 20, write: 20, openat: 4, close: 4, exit_group: 1 }, network: [], files: [{ path: `/srv/new-${pid}`, flags: 0, ret: 0, count: 1, firstSeen: t }] });
+    expect(e.processBatch(batch(t, [run(811), run(812)])).alerts.map((a) => a.key).sort()).toEqual(['tree 811:cat', 'tree 812:cat']);
+    expect(e.processBatch(batch(t + S, [run(820), run(821, 820), run(822, 820)])).alerts.map((a) => [a.key, a.count])).toEqual([['tree 820:cat', 3]]);
   });
 
   it('rules and first runs that name a technique keep alerts of their own', () => {

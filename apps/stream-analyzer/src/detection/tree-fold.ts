@@ -60,14 +60,15 @@ export class ProcessForest {
 
   /**
    * Climb from the process while its parent is a shell or a wrapper (a parent that only runs what it
-   * is told); the process where the climb stops is the tree's root. An interpreter, a server or a
+   * is told) or the same program (a forked worker); the process where the climb stops is the tree's root. An interpreter, a server or a
    * service manager starts trees of its own, so a web server's shells are one tree each.
    */
   rootOf(p: ProcessActivity): TreeRoot {
     let pid = p.pid;
     let node: ForestNode | undefined = { ppid: p.ppid, parentExe: p.ancestry[0] ?? '', exe: p.exe, seen: 0 };
     for (let depth = 0; depth < 64 && node; depth++) {
-      if (node.ppid <= 1 || !PASS_THROUGH.has(basename(node.parentExe))) break;
+      // a forked worker (same program as its parent: nginx, postgres, sshd) belongs to its parent's tree
+      if (node.ppid <= 1 || (!PASS_THROUGH.has(basename(node.parentExe)) && node.parentExe !== node.exe)) break;
       const parent = this.nodes.get(node.ppid);
       if (!parent) {
         // a shell parent not seen in the window (waiting in wait4): it is the root
