@@ -14,7 +14,7 @@
 // routine commands after learning, and on everything else on the host during the run).
 //
 // usage (root, `./vigil stack up` and a build): node bench/attack-sim/bench.mjs [--learning 90]
-//        [--window 5s] [--only id,id] [--json FILE] [--keep] [--logs DIR]
+//        [--window 5s] [--only id,id] [--json FILE] [--keep] [--logs DIR] [--settle-s 600]
 // Takes about learning + 2 minutes.
 
 import { spawn } from 'node:child_process';
@@ -239,10 +239,14 @@ const runEnd = Date.now();
 // The agent sends a window every 10 s; the analyzer commits within seconds after. Wait until the last
 // run's process is stored, then a little more for its alerts.
 log('waiting for the last window to be analysed');
+// On a loaded machine the analyzer may lag minutes behind: wait (up to --settle-s) rather than read
+// a half-analysed run.
 const lastPid = runs.at(-1).pid;
-for (let i = 0; i < 60; i++) {
+const settleUntil = Date.now() + Number(opt('settle-s', 600)) * 1_000;
+for (let i = 0; Date.now() < settleUntil; i++) {
   const { rowCount } = await pool.query('select 1 from processes where endpoint_id = $1 and pid = $2 and last_seen >= $3', [endpointId, lastPid, new Date(runEnd - 60_000)]);
   if (rowCount) break;
+  if (i % 15 === 14) log(`still waiting for the analyzer (${Math.round((settleUntil - Date.now()) / 1_000)} s left)`);
   await sleep(2_000);
 }
 await sleep(12_000);

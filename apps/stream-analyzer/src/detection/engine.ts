@@ -22,7 +22,7 @@ import { basename, programIdentity, type ProgramIdentity } from './identity';
 import { accessMode, isWrite } from './paths';
 import type { RuleSet } from './rules/rule-set';
 import type { ProcessActivity, TelemetryBatch } from './telemetry';
-import { addToTree, describeTree, foldsIntoTree, openTree, ProcessForest, type TreeBatch, type TreeGroup } from './tree-fold';
+import { addToTree, describeTree, foldsIntoTree, openTree, ProcessForest, type TreeBatch, type TreeGroup, type TreeRoot } from './tree-fold';
 
 /** Engine settings. */
 export interface EngineOptions {
@@ -243,6 +243,7 @@ export class DetectionEngine {
         const anomaly = sequenceScore(ctx)?.anomaly;
         if (anomaly !== undefined && anomaly !== null) scores.push({ pid: proc.pid, startTimeNs: proc.startTimeNs, programKey: program.key, score: anomaly });
       }
+      let own: TreeRoot | undefined;
       for (const f of findings) {
         if (!foldsIntoTree(f)) {
           this.fold(pending, batch, program, proc, f, now);
@@ -254,7 +255,7 @@ export class DetectionEngine {
         const groupKey = f.group?.key ?? f.key;
         const gk = `${batch.endpointId}\u0000${program.key}\u0000${f.detector}\u0000${groupKey}`;
         const specific = !GENERIC_GROUP_KEYS.has(groupKey);
-        const own = ep.forest.rootOf(proc);
+        own ??= ep.forest.rootOf(proc);
         const routeKey = specific ? gk : `${gk}\u0000${own.key}`;
         let routed = treeOf.get(routeKey);
         if (!routed) {
@@ -265,10 +266,7 @@ export class DetectionEngine {
           this.fold(perProgram, batch, program, proc, f, now);
           treeOf.set(routeKey, (routed = { tree: root.key, pending: perProgram.values().next().value!, gk: specific ? gk : null }));
           if (!treePending.has(root.key)) treePending.set(root.key, { root, findings: [] });
-        } else {
-          const one = new Map([[`${program.key}\u0000${f.detector}\u0000${f.group?.key ?? f.key}`, routed.pending]]);
-          this.fold(one, batch, program, proc, f, now);
-        }
+        } else mergeFinding(routed.pending, proc, f);
         treePending.get(routed.tree)!.findings.push({ finding: f, programKey: program.key, exe: program.exe, pid: proc.pid });
       }
       learnQueue.push([baseline, features, `${batch.host.bootId}/${proc.pid}/${String(proc.startTimeNs)}`]);
@@ -347,11 +345,7 @@ export class DetectionEngine {
     const gk = `${program.key}\u0000${f.detector}\u0000${groupKey}`;
     const seen = pending.get(gk);
     if (seen) {
-      seen.count++;
-      if (!seen.pids.includes(proc.pid)) seen.pids.push(proc.pid);
-      if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[seen.first.severity]) seen.first.severity = f.severity;
-      if (seen.fold && f.group) addToFold(seen.fold, f.group);
-      if (f.acceptance) seen.first.acceptance = mergeAcceptance(seen.first.acceptance as Acceptance | null, f.acceptance);
+      mergeFinding(seen, proc, f);
       return;
     }
     pending.set(gk, {
@@ -773,6 +767,15 @@ function maxSeverity(s: Severity[]): Severity {
 
 /** Parents whose children are unrelated services, not one process tree's story. */
 const SERVICE_MANAGERS = new Set(['systemd', 'init', 'containerd-shim', 'containerd-shim-runc-v2', 'runc', 'cron', 'crond']);
+
+/** A repeat of a pending finding (same program, detector and group) in this batch. */
+function mergeFinding(seen: Pending, proc: ProcessActivity, f: Finding): void {
+  seen.count++;
+  if (!seen.pids.includes(proc.pid)) seen.pids.push(proc.pid);
+  if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[seen.first.severity]) seen.first.severity = f.severity;
+  if (seen.fold && f.group) addToFold(seen.fold, f.group);
+  if (f.acceptance) seen.first.acceptance = mergeAcceptance(seen.first.acceptance as Acceptance | null, f.acceptance);
+}
 
 /** Add a batch's items to a fold (distinct, bounded). */
 function addToFold(into: GroupFold, from: { items: string[]; from: number; to: number }): void {
