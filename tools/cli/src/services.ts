@@ -124,8 +124,8 @@ export function serviceDatabaseUrl(db: DbService): string {
 }
 
 /**
- * Before any service starts: every migration applied by the owner (libs/db's, then the API's through
- * its CLI, which also creates the first admin), then each service role's grants re-applied for the
+ * Before any service starts: every migration applied by the owner (libs/db's: all DDL lives there),
+ * the first admin created (the API's CLI), then each service role's grants re-applied for the
  * tables as they now are. Services then find nothing to migrate, which their own roles could not do.
  * Returns the first admin's credentials when it was created now.
  */
