@@ -92,9 +92,7 @@ export async function applyServiceGrants(pool: Pool, roles: ServiceRoles = DEFAU
     await client.query(`grant usage, select on all sequences in schema public to ${ident(roles.analyzer)}, ${ident(roles.api)}`);
     for (const f of PARTITION_FUNCTIONS) {
       if ((await client.query<{ p: string | null }>('select to_regprocedure($1)::text as p', [f])).rows[0]?.p === null) continue;
-      // Runs as its owner with a fixed search_path (the usual SECURITY DEFINER precautions).
-      await client.query(`alter function ${f} security definer set search_path = public, pg_temp`);
-      await client.query(`revoke execute on function ${f} from public`);
+      // SECURITY DEFINER with a fixed search_path and no EXECUTE for PUBLIC: migration 20261206073100.
       await client.query(`grant execute on function ${f} to ${ident(roles.analyzer)}`);
     }
 
