@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { DEFAULTS, isLoopbackHost } from '@vigil/common';
+import { DEFAULTS, isLoopbackHost, readAgentConfigText, setAgentConfigValue } from '@vigil/common';
 import { EndpointsRepository, applyServiceGrants, createPool, hashEndpointKey, migrate, type DbService } from '@vigil/db';
 import { AGENT_NODE_FLAGS } from './commands/agent';
 import { enrolEndpoint } from './commands/endpoint';
@@ -51,9 +51,9 @@ function countFiles(dir: string): number {
  */
 export function discardLocalAgent(why: string): string | undefined {
   if (!existsSync(LOCAL_AGENT_DIR)) return undefined;
-  const text = existsSync(LOCAL_AGENT_CONFIG) ? readFileSync(LOCAL_AGENT_CONFIG, 'utf8') : '';
-  const id = /^id=(.*)$/m.exec(text)?.[1]?.trim();
-  const spool = /^spool_dir=(.*)$/m.exec(text)?.[1]?.trim() ?? join(LOCAL_AGENT_DIR, 'spool');
+  const settings = existsSync(LOCAL_AGENT_CONFIG) ? localAgentSettings(readFileSync(LOCAL_AGENT_CONFIG, 'utf8')) : new Map<string, string>();
+  const id = settings.get('id');
+  const spool = settings.get('spool_dir') ?? join(LOCAL_AGENT_DIR, 'spool');
   const spooled = countFiles(spool);
   rmSync(LOCAL_AGENT_CONFIG, { force: true });
   // only a spool under .vigil/agent is ours to delete; one elsewhere is reported, not touched
@@ -63,10 +63,25 @@ export function discardLocalAgent(why: string): string | undefined {
   return `local agent${id ? ` (endpoint ${id})` : ''}: ${why}; enrolment removed, ${what}`;
 }
 
+/** The settings of the local agent's config; none when it is not a config file (it is then enrolled again). */
+function localAgentSettings(text: string): Map<string, string> {
+  try {
+    return readAgentConfigText(text);
+  } catch {
+    return new Map();
+  }
+}
+
+/** The local agent's endpoint id (from the config `./vigil up` wrote), if there is one. */
+export function localAgentEndpointId(): string | undefined {
+  return existsSync(LOCAL_AGENT_CONFIG) ? localAgentSettings(readFileSync(LOCAL_AGENT_CONFIG, 'utf8')).get('id') || undefined : undefined;
+}
+
 /** Whether the local agent's config names an active endpoint of this database with its key. */
 async function localEnrolmentValid(text: string): Promise<boolean> {
-  const id = /^id=(.*)$/m.exec(text)?.[1]?.trim();
-  const key = /^key=(.*)$/m.exec(text)?.[1]?.trim();
+  const settings = localAgentSettings(text);
+  const id = settings.get('id');
+  const key = settings.get('key');
   if (!id || !key) return false;
   const pool = createPool(process.env.VIGIL_DATABASE_URL ?? localStack().postgres.url(), { max: 1, application_name: 'vigil-cli' });
   try {
@@ -90,16 +105,17 @@ async function enrolLocalAgent(progress: (message: string) => void): Promise<voi
   if (existsSync(LOCAL_AGENT_CONFIG)) {
     // Configs enrolled before the agent refused plain http lack the opt-in its loopback gateway needs.
     const text = readFileSync(LOCAL_AGENT_CONFIG, 'utf8');
-    const api = /^api=(.*)$/m.exec(text)?.[1]?.trim();
-    if (api?.startsWith('http:') && isLoopbackHost(api) && !/^insecure_http=/m.test(text)) {
-      writeFileSync(LOCAL_AGENT_CONFIG, `${text.replace(/\n?$/, '\n')}# Plain http to a loopback gateway (local use only).\ninsecure_http=true\n`, { mode: 0o600 });
+    const settings = localAgentSettings(text);
+    const api = settings.get('api');
+    if (api?.startsWith('http:') && isLoopbackHost(api) && !settings.has('insecure_http')) {
+      writeFileSync(LOCAL_AGENT_CONFIG, setAgentConfigValue(text, 'insecure_http', 'true', 'Plain http to a loopback gateway (local use only).'), { mode: 0o600 });
     }
     return;
   }
   mkdirSync(LOCAL_AGENT_DIR, { recursive: true, mode: 0o700 });
   const { config } = await enrolEndpoint(hostname(), process.env.VIGIL_GATEWAY_URL ?? DEFAULTS.gatewayUrl, {
-    spool_dir: join(LOCAL_AGENT_DIR, 'spool'),
-    metrics_port: String(LOCAL_AGENT_METRICS_PORT),
+    spoolDir: join(LOCAL_AGENT_DIR, 'spool'),
+    metricsPort: LOCAL_AGENT_METRICS_PORT,
   });
   writeFileSync(LOCAL_AGENT_CONFIG, config, { mode: 0o600 });
 }
@@ -124,8 +140,8 @@ export function serviceDatabaseUrl(db: DbService): string {
 }
 
 /**
- * Before any service starts: every migration applied by the owner (libs/db's, then the API's through
- * its CLI, which also creates the first admin), then each service role's grants re-applied for the
+ * Before any service starts: every migration applied by the owner (libs/db's: all DDL lives there),
+ * the first admin created (the API's CLI), then each service role's grants re-applied for the
  * tables as they now are. Services then find nothing to migrate, which their own roles could not do.
  * Returns the first admin's credentials when it was created now.
  */

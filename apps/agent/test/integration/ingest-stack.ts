@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { setAgentConfigValue } from '@vigil/common';
 import { KafkaClient, type IncomingMessage, type KafkaAdmin } from '@vigil/kafka';
 import { avroType, createRegistryClient, subjectForTopic } from '@vigil/schemas';
 import { freshDatabase, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
@@ -89,12 +90,7 @@ export async function enrolWithCli(databaseUrl: string, name: string, api: strin
 
 /** Replace (or add) `key=value` lines of an agent config text. */
 export function withConfig(text: string, values: Record<string, string>): string {
-  let out = text;
-  for (const [k, v] of Object.entries(values)) {
-    const re = new RegExp(`^${k}=.*$`, 'm');
-    out = re.test(out) ? out.replace(re, `${k}=${v}`) : `${out.replace(/\n?$/, '\n')}${k}=${v}\n`;
-  }
-  return out;
+  return Object.entries(values).reduce((out, [k, v]) => setAgentConfigValue(out, k, v), text);
 }
 
 /** A fresh database and topic, and what tests need to read the topic back. */

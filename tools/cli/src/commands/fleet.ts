@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { DEFAULTS, TOPICS, parseDuration } from '@vigil/common';
@@ -7,7 +6,7 @@ import { SubjectSchemas, TelemetryBatchV1Schema, WireDecoder, createRegistryClie
 import { DEFAULT_CORPUS, conformCorpus, readCorpus, toRecorded, writeCorpus } from '../fleet/corpus';
 import { simulateFleet, type SimulateResult } from '../fleet/simulate';
 import { readTopicRange } from '../fleet/topic-reader';
-import { LOCAL_AGENT_CONFIG } from '../services';
+import { localAgentEndpointId } from '../services';
 import { postgres } from '../stack';
 
 /** A positive number option, or a clear error naming it. */
@@ -123,7 +122,7 @@ export function registerFleetCommands(program: Command): void {
     .option('--scan <n>', 'records per partition to look back', '5000')
     .option('--topic <topic>', 'telemetry topic', process.env.VIGIL_GATEWAY_TOPIC ?? TOPICS.telemetry)
     .action(async (opts: { out: string; endpoint?: string; batches: string; maxBytes: string; scan: string; topic: string }) => {
-      const endpointId = opts.endpoint ?? /^id=(.+)$/m.exec(readFileSync(LOCAL_AGENT_CONFIG, 'utf8'))?.[1]?.trim();
+      const endpointId = opts.endpoint ?? localAgentEndpointId();
       if (!endpointId) throw new Error('no --endpoint and no id= line in the local agent.conf');
       const kafka = new KafkaClient({ brokers: brokers(), clientId: 'vigil-fleet-record' });
       const admin = kafka.admin();

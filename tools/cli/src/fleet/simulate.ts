@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayClient, BatchSender, SendError, encodeBatchBody, lookupTelemetrySchemaId } from '@vigil/agent-transport';
 import { backoffDelay, errorMessage, isLoopbackHost, sleep } from '@vigil/common';
-import { EndpointsRepository, createPool, migrate } from '@vigil/db';
+import { COMMAND_LINE_ACTOR, EndpointsRepository, createPool, migrate } from '@vigil/db';
 import { KafkaClient } from '@vigil/kafka';
 import { SubjectSchemas, TelemetryBatchV1Schema, WireDecoder, createRegistryClient, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
 import { readTopicRange } from './topic-reader';
@@ -140,7 +140,7 @@ export async function simulateFleet(o: SimulateOptions): Promise<SimulateResult>
   const client = new GatewayClient({ api: o.gatewayUrl, insecureHttp: o.insecureHttp || isLoopbackHost(o.gatewayUrl), maxSockets: o.concurrency });
   const fleet: Simulated[] = [];
   try {
-    // 1. Enrolment, with the code `./vigil endpoint add` uses, in the services' database.
+    // 1. Enrolment (audited), with the code `./vigil endpoint add` uses, in the services' database.
     await migrate(pool);
     const repo = new EndpointsRepository(pool);
     const enrolSlots = new Semaphore(4);
@@ -149,7 +149,7 @@ export async function simulateFleet(o: SimulateOptions): Promise<SimulateResult>
         await enrolSlots.acquire();
         try {
           const hostname = `${SIMULATED_PREFIX}${runId}-${String(i + 1).padStart(5, '0')}`;
-          const { endpoint, key } = await repo.create(hostname);
+          const { endpoint, key } = await repo.enrol(hostname, COMMAND_LINE_ACTOR);
           fleet[i] = { endpointId: endpoint.id, key, hostname, bootId: randomUUID(), pidOffset: 1 + ((i * 104_729) % 4_000_000), index: i };
           if (fleet.filter(Boolean).length % 50 === 0) progress('enrol', `${fleet.filter(Boolean).length}/${o.endpoints}`);
         } finally {

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client as PgClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setAgentConfigValue } from '@vigil/common';
 import { KafkaClient } from '@vigil/kafka';
 import { freshDatabase, pinoListening, startServiceProcess, stackUrls, uniqueName, waitUntil, type ServiceProcess } from '@vigil/testing';
 import { checkAlerts, runSimulations, type CheckRow } from '../../src/demo/demo';
@@ -84,8 +85,7 @@ describe('./vigil demo against the real pipeline (root, real kernel)', () => {
     endpointId = enrolled.id;
     const conf = join(dir, 'agent.conf');
     const extra = { spool_dir: join(dir, 'spool'), window: '1s', metrics_port: String(await freePort()), batch_size: '500' };
-    let text = enrolled.config;
-    for (const [k, v] of Object.entries(extra)) text = new RegExp(`^${k}=`, 'm').test(text) ? text.replace(new RegExp(`^${k}=.*$`, 'm'), `${k}=${v}`) : `${text.replace(/\n?$/, '\n')}${k}=${v}\n`;
+    const text = Object.entries(extra).reduce((out, [k, v]) => setAgentConfigValue(out, k, v), enrolled.config);
     writeFileSync(conf, text, { mode: 0o600 });
     agent = start(['--single-threaded', AGENT_MAIN, 'run', '--config', conf], {});
     await waitUntil(() => {
