@@ -103,7 +103,8 @@ describe('stream analyzer end to end (real Kafka, registry, PostgreSQL)', () => 
     expect((health.body.assignedPartitions as number[]).length).toBe(12);
     const text = await (await fetch(`${url}/metrics`)).text();
     expect(text).toMatch(/vigil_analyzer_batches_total\{result="processed"\} 18/);
-    expect(text).toMatch(/vigil_analyzer_alerts_total\{detector="file-access",severity="high"\} \d+/);
+    expect(text).toMatch(/vigil_analyzer_alerts_total\{detector="rule",severity="high"\} \d+/);
+    expect(text).toMatch(/vigil_analyzer_alerts_total\{detector="[a-z-]+",severity="high"\} \d+/);
     expect(text).toContain('vigil_analyzer_alert_latency_seconds_bucket');
     expect(text).toContain('vigil_analyzer_db_write_seconds_count');
     expect(text).toContain('vigil_analyzer_consumer_lag');
