@@ -738,7 +738,7 @@ export class DetectionEngine {
       writes: new Map(c.writes.map(([path, exe, pid, time]) => [path, { exe, pid, time }])),
       incidents: c.incidents.map(([id, first, lastSeen, pids]) => ({ id, first, lastSeen, pids: new Set(pids) })),
       forest: ProcessForest.fromJSON(c.version === 2 ? c.forest : undefined),
-      trees: new Map(c.version === 2 ? c.trees.map((t) => [`${t.rootPid}:${basename(t.rootExe)}`, t]) : []),
+      trees: new Map(c.version === 2 ? c.trees.map((t) => [`${t.rootPid}:${basename(t.rootExe) || '?'}`, t]) : []),
     });
   }
 

@@ -126,6 +126,10 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     // a shell parent that was not seen (idle in wait4) is the root all the same
     const orphan = proc({ pid: 30, ppid: 29, exe: '/usr/bin/sort', ancestry: [BASH, SSHD] });
     expect(forest.rootOf(orphan)).toEqual({ pid: 29, exe: BASH, key: '29:bash' });
+    // a subshell whose parent the agent could not name climbs by pid: the loop's probes are one tree
+    const probe = proc({ pid: 40, ppid: 11, exe: '<unknown>', ancestry: [] });
+    expect(forest.rootOf(probe).key).toBe('11:bash');
+    expect(forest.rootOf(proc({ pid: 41, ppid: 39, exe: '<unknown>', ancestry: [] }))).toEqual({ pid: 39, exe: '', key: '39:?' });
     // services: each child of the service manager is its own root
     expect(forest.rootOf(harness).key).toBe('10:node');
   });

@@ -14,6 +14,9 @@ import type { ProcessActivity } from './telemetry';
 /** Programs that only run what they are told: their children belong to their own tree. */
 const PASS_THROUGH = new Set([...SHELLS, 'sudo', 'su', 'doas', 'runuser', 'env', 'timeout', 'nohup', 'xargs', 'setsid', 'nice', 'ionice', 'stdbuf', 'flock', 'time', 'chrt', 'taskset', 'script', 'watch']);
 
+/** How a parent the agent could not name appears in lineage. */
+const UNNAMED = new Set(['', '<unknown>']);
+
 /** Bound on the processes remembered per endpoint for tree roots. */
 const MAX_FOREST = 16_384;
 /** Bound on the examples an alert of a tree keeps. */
@@ -67,8 +70,9 @@ export class ProcessForest {
     let pid = p.pid;
     let node: ForestNode | undefined = { ppid: p.ppid, parentExe: p.ancestry[0] ?? '', exe: p.exe, seen: 0 };
     for (let depth = 0; depth < 64 && node; depth++) {
-      // a forked worker (same program as its parent: nginx, postgres, sshd) belongs to its parent's tree
-      if (node.ppid <= 1 || (!PASS_THROUGH.has(basename(node.parentExe)) && node.parentExe !== node.exe)) break;
+      // a forked worker (same program as its parent: nginx, postgres, sshd) belongs to its parent's
+      // tree, and so does a process whose parent the agent could not name (a subshell gone too soon)
+      if (node.ppid <= 1 || (!UNNAMED.has(node.parentExe) && !PASS_THROUGH.has(basename(node.parentExe)) && node.parentExe !== node.exe)) break;
       const parent = this.nodes.get(node.ppid);
       if (!parent) {
         // a shell parent not seen in the window (waiting in wait4): it is the root
@@ -80,7 +84,7 @@ export class ProcessForest {
       node = parent;
     }
     const exe = node?.exe ?? p.exe;
-    return { pid, exe, key: `${pid}:${basename(exe)}` };
+    return { pid, exe, key: `${pid}:${basename(exe) || '?'}` };
   }
 
   /** Forget processes not seen for `maxAgeMs`. */
@@ -210,7 +214,7 @@ export function openTree(alertId: string, tb: TreeBatch, now: number): TreeGroup
 
 /** Title, evidence and structured data of a tree's alert as it stands. */
 export function describeTree(g: TreeGroup): { title: string; evidence: string; data: Record<string, unknown> } {
-  const root = `${basename(g.rootExe)} (pid ${g.rootPid})`;
+  const root = g.rootExe && g.rootExe !== '<unknown>' ? `${basename(g.rootExe)} (pid ${g.rootPid})` : `pid ${g.rootPid}`;
   const others = g.count - 1;
   const title = others > 0 ? `${g.headline} — and ${others.toLocaleString('en-US')} more deviation${others === 1 ? '' : 's'} from baseline in the tree of ${root}` : `${g.headline} (tree of ${root})`;
   const kinds = Object.entries(g.kinds)
