@@ -153,6 +153,8 @@ export interface EndpointLearning {
 /** One finding folded with its repeats of this batch (per program, detector and group key). */
 interface Pending {
   finding: Finding;
+  /** Whose group it is: the program, or for a rule the process tree (`tree <root>`). */
+  subject: string;
   first: Alert;
   count: number;
   pids: number[];
@@ -246,7 +248,10 @@ export class DetectionEngine {
       let own: TreeRoot | undefined;
       for (const f of findings) {
         if (!foldsIntoTree(f)) {
-          this.fold(pending, batch, program, proc, f, now);
+          // a rule that fires again in the same process tree (a wrapper and the shell it runs see the
+          // same command line) is one alert with a count
+          if (f.detector === 'rule') own ??= ep.forest.rootOf(proc);
+          this.fold(pending, batch, program, proc, f, now, f.detector === 'rule' ? `${TREE_KEY_PREFIX}${own!.key}` : program.key);
           continue;
         }
         // the same deviation (a new child, a sensitive file, a peer) that the program already showed
@@ -279,7 +284,7 @@ export class DetectionEngine {
     const occurrences: AlertOccurrence[] = [];
     for (const p of pending.values()) {
       const { first, count, pids } = p;
-      const gk = `${batch.endpointId}\u0000${first.programKey}\u0000${first.detector}\u0000${first.key}`;
+      const gk = `${batch.endpointId}\u0000${p.subject}\u0000${first.detector}\u0000${first.key}`;
       let open = this.groups.get(gk);
       if (open && now - open.lastSeen <= o.groupWindowMs && open.alertId !== first.id) {
         open.lastSeen = now;
@@ -340,9 +345,9 @@ export class DetectionEngine {
   }
 
   /** Fold one finding into the batch's pending alert of its (program, detector, group). */
-  private fold(pending: Map<string, Pending>, batch: TelemetryBatch, program: ProgramIdentity, proc: ProcessActivity, f: Finding, now: number): void {
+  private fold(pending: Map<string, Pending>, batch: TelemetryBatch, program: ProgramIdentity, proc: ProcessActivity, f: Finding, now: number, subject = program.key): void {
     const groupKey = f.group?.key ?? f.key;
-    const gk = `${program.key}\u0000${f.detector}\u0000${groupKey}`;
+    const gk = `${subject}\u0000${f.detector}\u0000${groupKey}`;
     const seen = pending.get(gk);
     if (seen) {
       mergeFinding(seen, proc, f);
@@ -350,11 +355,12 @@ export class DetectionEngine {
     }
     pending.set(gk, {
       finding: f,
+      subject,
       count: 1,
       pids: [proc.pid],
       fold: f.group ? { items: [...new Set(f.group.items)], from: f.group.from, to: f.group.to } : null,
       first: {
-        id: alertId(batch.batchId, f.detector, program.key, groupKey),
+        id: alertId(batch.batchId, f.detector, program.key, subject === program.key ? groupKey : `${groupKey}\u0000${subject}`),
         endpointId: batch.endpointId,
         batchId: batch.batchId,
         time: now,
@@ -726,6 +732,10 @@ export class DetectionEngine {
       incidents: ep.incidents.map((i) => [i.id, i.first, i.lastSeen, [...i.pids]]),
       forest: ep.forest.toJSON(),
       trees: [...ep.trees.values()],
+      // open groups of rules per process tree (not any one program's checkpoint): [subject\tdetector\tkey, alert id, last seen, count]
+      groups: [...this.groups]
+        .filter(([k]) => k.startsWith(`${endpointId}\u0000${TREE_KEY_PREFIX}`))
+        .map(([k, g]) => [k.slice(endpointId.length + 1).replaceAll('\u0000', '\t'), g.alertId, g.lastSeen, g.count] as [string, string, number, number]),
     };
   }
 
@@ -740,6 +750,7 @@ export class DetectionEngine {
       forest: ProcessForest.fromJSON(c.version === 2 ? c.forest : undefined),
       trees: new Map(c.version === 2 ? c.trees.map((t) => [`${t.rootPid}:${basename(t.rootExe) || '?'}`, t]) : []),
     });
+    if (c.version === 2) for (const [k, alertId, lastSeen, count] of c.groups ?? []) this.groups.set(`${endpointId}\u0000${k.replaceAll('\t', '\u0000')}`, { alertId, lastSeen, count });
   }
 
   /** Drop everything held for endpoints matching `filter` (partition revoked). */
@@ -820,6 +831,8 @@ export interface EndpointCheckpointV2 extends Omit<EndpointCheckpointV1, 'versio
   /** [pid, ppid, parent exe, exe, last seen]. */
   forest: ReturnType<ProcessForest['toJSON']>;
   trees: TreeGroup[];
+  /** Open groups of rules per process tree: [subject\tdetector\tkey, alert id, last seen, count]. */
+  groups?: [string, string, number, number][];
 }
 
 export interface EndpointCheckpointV1 {

@@ -188,4 +188,30 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     expect(acceptedParts('/usr/bin/sort', '/usr/bin/sort#ffffffffffffffff', tree)).toEqual([{ programKey: '/usr/bin/sort#ffffffffffffffff', acceptance: { files: ['read /srv/<f>'] } }]);
     expect(acceptedParts('/usr/bin/sort', '/usr/bin/sort', { files: ['x'] })).toEqual([{ programKey: '/usr/bin/sort', acceptance: { files: ['x'] } }]);
   });
+
+  it('a rule that fires again in the same tree is one alert with a count; in another tree, another alert', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const shadow = [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: t }];
+    const r = e.processBatch(
+      batch(t, [
+        sessionProc(960, 500, '/usr/bin/cat', BASH, { files: shadow }),
+        sessionProc(961, 500, '/usr/bin/head', BASH, { files: shadow }),
+        proc({ pid: 962, ppid: 1, exe: '/usr/bin/cat', comm: 'cat', files: shadow, network: [] }),
+      ]),
+    );
+    const reads = r.alerts.filter((a) => a.kind === 'credential-file-read');
+    expect(reads.map((a) => [a.pid, a.count]).sort()).toEqual([
+      [960, 2],
+      [962, 1],
+    ]);
+    // the session's group survives a checkpoint of the endpoint: a later read in the tree joins it
+    const restored = new DetectionEngine(rules, OPTS);
+    // as the consumer does: each program's checkpoint row, then the endpoint's
+    for (const b of [...e.allBaselines()]) restored.restoreCheckpoint('ep-1', JSON.parse(JSON.stringify(e.checkpoint('ep-1', b.program.key)!)));
+    restored.restoreEndpoint('ep-1', JSON.parse(JSON.stringify(e.endpointCheckpoint('ep-1')!)));
+    const later = restored.processBatch(batch(t + 10 * S, [sessionProc(963, 500, '/usr/bin/tail', BASH, { files: shadow })]));
+    expect(later.alerts.filter((a) => a.kind === 'credential-file-read')).toEqual([]);
+    expect(later.occurrences.map((o) => o.alertId)).toContain(reads.find((a) => a.pid === 960)!.id);
+  });
 });
