@@ -6,7 +6,6 @@ import { KafkaClient } from '@vigil/kafka';
 import { SubjectSchemas, TelemetryBatchV1Schema, WireDecoder, createRegistryClient, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
 import { DEFAULT_CORPUS, conformCorpus, readCorpus, toRecorded, writeCorpus } from '../fleet/corpus';
 import { simulateFleet, type SimulateResult } from '../fleet/simulate';
-import { readTopicRange } from '../fleet/topic-reader';
 import { LOCAL_AGENT_CONFIG } from '../services';
 import { postgres } from '../stack';
 
@@ -133,9 +132,15 @@ export function registerFleetCommands(program: Command): void {
       const scan = BigInt(positive('--scan', opts.scan, true));
       const from = new Map([...end].map(([p, o]) => [p, String(BigInt(o) > scan ? BigInt(o) - scan : 0n)]));
       const values: Buffer[] = [];
-      await readTopicRange(kafka, opts.topic, from, end, (m) => {
-        if (m.key?.toString('utf8') === endpointId && m.value) values.push(m.value);
-      });
+      await kafka.readRange(
+        opts.topic,
+        from,
+        end,
+        (m) => {
+          if (m.key?.toString('utf8') === endpointId && m.value) values.push(m.value);
+        },
+        { timeoutMs: 120_000 },
+      );
       const registry = createRegistryClient(process.env.VIGIL_SCHEMA_REGISTRY_URL ?? DEFAULTS.schemaRegistryUrl);
       const decoder = new WireDecoder<TelemetryBatch>(new SubjectSchemas(registry, subjectForTopic(opts.topic)), TelemetryBatchV1Schema);
       const batches: TelemetryBatch[] = [];
