@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { DEFAULTS } from '@vigil/common';
-import { DEFAULT_SERVICE_ROLES, ensureLoginRole, type DbService } from '@vigil/db';
+import { DEFAULT_SERVICE_ROLES, createClient, ensureLoginRole, type Client, type DbService } from '@vigil/db';
 import { componentDir } from '../paths';
 import type { ComponentStatus, Progress, StackComponent } from './component';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
@@ -122,7 +121,7 @@ export class PostgresComponent implements StackComponent {
 
   /** Superuser connection over the private socket. */
   adminClient(database = 'postgres'): Client {
-    return new Client({ host: this.socketDir, port: this.port, user: 'postgres', database, connectionTimeoutMillis: 3000 });
+    return createClient({ host: this.socketDir, port: this.port, user: 'postgres', database, connectionTimeoutMillis: 3000 });
   }
 
   private async ping(): Promise<boolean> {
