@@ -69,7 +69,7 @@ export default [
   { files: ['libs/testing/**'], rules: { 'no-restricted-imports': importRoles({ allow: ['kafkajs', 'pg'] }) } },
   {
     // Config modules, tests, benches and build scripts may read the environment.
-    files: ['**/src/config/**', '**/*.spec.ts', '**/test/**', 'bench/**', '**/*.config.*', 'tools/cli/src/**', 'libs/testing/**'],
+    files: ['**/src/config/**', '**/*.spec.ts', '**/test/**', 'bench/**', '**/*.config.*', 'libs/testing/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

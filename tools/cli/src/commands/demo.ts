@@ -4,6 +4,7 @@ import { checkAlerts, runSimulations } from '../demo/demo';
 import { SIMULATIONS } from '../demo/simulations';
 import { LOCAL_AGENT_CONFIG } from '../services';
 import { postgres } from '../stack';
+import { cliConfig } from '../config/cli.config';
 
 /** The local agent's endpoint id (from the config ./vigil up wrote), if there is one. */
 function localEndpointId(): string | undefined {
@@ -43,7 +44,7 @@ export function registerDemoCommand(program: Command): void {
       const endpointId = opts.endpoint ?? localEndpointId();
       console.log(`\nwaiting up to ${timeoutS} s for the alerts${endpointId ? ` of endpoint ${endpointId}` : ''}…`);
       let last = '';
-      const rows = await checkAlerts(process.env.VIGIL_DATABASE_URL ?? postgres.url(), runs, {
+      const rows = await checkAlerts(cliConfig().databaseUrl ?? postgres.url(), runs, {
         since,
         endpointId,
         timeoutMs: timeoutS * 1_000,

@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  DEFAULT_KAFKA_VERSION,
   KAFKA_LOG4J2_XML,
   ensureKafkaClasspath,
   formatArgs,
@@ -17,9 +16,10 @@ import { errorMessage, retry, TOPIC_PARTITIONS } from '@vigil/common';
 import { CACHE_DIR, componentDir, STACK_DIR } from '../paths';
 import type { ComponentStatus, Progress, StackComponent } from './component';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
+import { cliConfig } from '../config/cli.config';
 
 /** Apache Kafka release used by the local stack (official artifacts from Maven Central). */
-export const KAFKA_VERSION = process.env.VIGIL_KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION;
+export const KAFKA_VERSION = cliConfig().kafkaVersion;
 const LIB_DIR = kafkaLibDir(CACHE_DIR, KAFKA_VERSION);
 
 /** The local cluster's identity and size, fixed when its storage is first formatted. */
@@ -59,12 +59,11 @@ function saveClusterConfig(config: KafkaClusterConfig): void {
   writeFileSync(CLUSTER_FILE, JSON.stringify(config, null, 2));
 }
 
-const basePort = (): number => Number(process.env.VIGIL_KAFKA_PORT ?? 9092);
-const baseControllerPort = (): number => Number(process.env.VIGIL_KAFKA_CONTROLLER_PORT ?? basePort() + 1);
 
 /** Client and controller ports of node `id` (1-based): 9092/9093, 9094/9095, 9096/9097, … */
 export function nodePorts(id: number): { port: number; controllerPort: number } {
-  return { port: basePort() + 2 * (id - 1), controllerPort: baseControllerPort() + 2 * (id - 1) };
+  const { kafkaPort, kafkaControllerPort } = cliConfig();
+  return { port: kafkaPort + 2 * (id - 1), controllerPort: kafkaControllerPort + 2 * (id - 1) };
 }
 
 /**

@@ -7,6 +7,7 @@ import { componentDir } from '../paths';
 import type { ComponentStatus, Progress, StackComponent } from './component';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
 import { stackSecrets } from './secrets';
+import { cliConfig } from '../config/cli.config';
 
 const PG_MAJOR = 15;
 const BIN = `/usr/lib/postgresql/${PG_MAJOR}/bin`;
@@ -21,7 +22,7 @@ export class PostgresComponent implements StackComponent {
   /** Unix socket directory, mode 0700 and owned by the server's user: `trust` over it is safe. */
   private readonly socketDir = join(this.dir, 'run');
 
-  constructor(readonly port = Number(process.env.VIGIL_POSTGRES_PORT ?? DEFAULTS.postgresPort)) {
+  constructor(readonly port = cliConfig().postgresPort) {
     this.ports = [port];
   }
 
