@@ -145,19 +145,20 @@ export class KafkaClient {
    * on partitions with nothing to read; `from` absent = the partition's first record) reads them,
    * commits nothing and is deleted afterwards, so the services' groups are never disturbed.
    * Resolves once every partition reached its end; `handle` errors reject (the read stops), and so
-   * does a read not done within `timeoutMs` (default: no limit).
+   * does a read not done within `timeoutMs` (default: no limit). The group is `<groupPrefix>-<uuid>`
+   * (default prefix `<clientId>-range`), for ACLs that allow a prefix.
    */
   async readRange(
     topic: string,
     from: Map<number, string>,
     to: Map<number, string>,
     handle: (m: IncomingMessage) => void | Promise<void>,
-    options: { timeoutMs?: number } = {},
+    options: { timeoutMs?: number; groupPrefix?: string } = {},
   ): Promise<void> {
     const ends = new Map<number, bigint>();
     for (const [p, end] of to) if (BigInt(end) > BigInt(from.get(p) ?? '0')) ends.set(p, BigInt(end));
     if (ends.size === 0) return;
-    const groupId = `${this.options.clientId}-range-${randomUUID()}`;
+    const groupId = `${options.groupPrefix ?? `${this.options.clientId}-range`}-${randomUUID()}`;
     const admin = this.kafka.admin();
     const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
     let timer: NodeJS.Timeout | undefined;

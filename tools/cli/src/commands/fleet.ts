@@ -140,7 +140,7 @@ export function registerFleetCommands(program: Command): void {
         (m) => {
           if (m.key?.toString('utf8') === endpointId && m.value) values.push(m.value);
         },
-        { timeoutMs: 120_000 },
+        { timeoutMs: 120_000, groupPrefix: 'vigil-fleet-reader' },
       );
       const registry = createRegistryClient(cliConfig().schemaRegistryUrl ?? DEFAULTS.schemaRegistryUrl);
       const decoder = new WireDecoder<TelemetryBatch>(new SubjectSchemas(registry, subjectForTopic(opts.topic)), TelemetryBatchV1Schema);

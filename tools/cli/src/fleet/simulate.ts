@@ -262,7 +262,7 @@ export async function simulateFleet(o: SimulateOptions): Promise<SimulateResult>
       (m) => {
         if (m.key && m.value && ids.has(m.key.toString('utf8'))) values.push(m.value);
       },
-      { timeoutMs: 120_000 },
+      { timeoutMs: 120_000, groupPrefix: 'vigil-fleet-reader' },
     );
     const seen = new Map<string, number>();
     for (const v of values) {
