@@ -1,5 +1,5 @@
 import { errorMessage, isRetriable, retry, sleep, type Logger } from '@vigil/common';
-import type { BatchControl, IncomingBatch, IncomingMessage, KafkaBatchConsumer, KafkaProducer } from '@vigil/kafka';
+import { KafkaError, type BatchControl, type IncomingBatch, type IncomingMessage, type KafkaBatchConsumer, type KafkaProducer } from '@vigil/kafka';
 import { SchemaError, type TelemetryBatch as AvroTelemetryBatch, type WireEncoder, type Alert as AvroAlert } from '@vigil/schemas';
 import type { TelemetryDecoder } from '../kafka/telemetry-decoder';
 import type { Alert } from '../detection/alert';
@@ -442,7 +442,7 @@ export class TelemetryConsumer {
         retries: maxAttempts - 1,
         initialDelayMs: 250,
         maxDelayMs: 5_000,
-        shouldRetry: retriableFailure,
+        shouldRetry: (err) => retriableFailure(dependency, err),
         onRetry: (err, attempt) => {
           this.metrics.transactions.inc({ result: 'retried' });
           this.health.degrade(dependency, `${what}: ${errorMessage(err)}`);
@@ -469,9 +469,11 @@ export class TelemetryConsumer {
 
 /**
  * Whether a failure may pass by retrying (a dependency outage), as opposed to a bug or bad data: the
- * analyzer's own errors by their disposition, the others (Kafka, registry, database) by `retriable`.
+ * analyzer's own errors by their disposition, the registry's and database's by `retriable`. Any
+ * failure of Kafka counts as an outage, refusals too (an ACL, a missing topic): the run can neither
+ * skip nor dead-letter its records without Kafka, so it waits, degraded with the reason, for an operator.
  */
-function retriableFailure(err: unknown): boolean {
+function retriableFailure(dependency: string, err: unknown): boolean {
   if (err instanceof AnalyzerError) return dispositionOf(err.code) === 'retry';
-  return isRetriable(err);
+  return isRetriable(err) || (dependency === 'kafka' && err instanceof KafkaError);
 }
