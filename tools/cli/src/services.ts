@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { DEFAULTS, isLoopbackHost, readAgentConfigText, setAgentConfigValue } from '@vigil/common';
+import { isLoopbackHost, readAgentConfigText, setAgentConfigValue } from '@vigil/common';
 import { EndpointsRepository, applyServiceGrants, createPool, hashEndpointKey, migrate, type DbService } from '@vigil/db';
 import { AGENT_NODE_FLAGS } from './commands/agent';
 import { enrolEndpoint } from './commands/endpoint';
@@ -10,6 +10,7 @@ import type { ComponentStatus } from './stack/component';
 import { localStack } from './stack';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './stack/processes';
 import { logFile, VIGIL_HOME, VIGIL_VERSION } from './paths';
+import { cliConfig } from './config/cli.config';
 
 /** One of Vigil's own long-running services, started by `./vigil up`. */
 export interface ServiceSpec {
@@ -35,9 +36,9 @@ export interface ServiceSpec {
 /** The local agent's enrolment: config file (holds the key, mode 0600) and spool under .vigil/agent. */
 export const LOCAL_AGENT_DIR = join(VIGIL_HOME, 'agent');
 export const LOCAL_AGENT_CONFIG = join(LOCAL_AGENT_DIR, 'agent.conf');
-const LOCAL_AGENT_METRICS_PORT = Number(process.env.VIGIL_AGENT_METRICS_PORT ?? 5003);
+const LOCAL_AGENT_METRICS_PORT = cliConfig().agentMetricsPort;
 /** Health and metrics of the local stream analyzer. */
-const LOCAL_ANALYZER_PORT = Number(process.env.VIGIL_ANALYZER_PORT ?? 5002);
+const LOCAL_ANALYZER_PORT = cliConfig().analyzerPort;
 
 /** Files under `dir` (0 when it does not exist). */
 function countFiles(dir: string): number {
@@ -83,7 +84,7 @@ async function localEnrolmentValid(text: string): Promise<boolean> {
   const id = settings.get('id');
   const key = settings.get('key');
   if (!id || !key) return false;
-  const pool = createPool(process.env.VIGIL_DATABASE_URL ?? localStack().postgres.url(), { max: 1, application_name: 'vigil-cli' });
+  const pool = createPool(cliConfig().databaseUrl ?? localStack().postgres.url(), { max: 1, application_name: 'vigil-cli' });
   try {
     return (await new EndpointsRepository(pool).activeIdByKeyHash(hashEndpointKey(key))) === id;
   } catch {
@@ -113,7 +114,7 @@ async function enrolLocalAgent(progress: (message: string) => void): Promise<voi
     return;
   }
   mkdirSync(LOCAL_AGENT_DIR, { recursive: true, mode: 0o700 });
-  const { config } = await enrolEndpoint(hostname(), process.env.VIGIL_GATEWAY_URL ?? DEFAULTS.gatewayUrl, {
+  const { config } = await enrolEndpoint(hostname(), cliConfig().gatewayUrl, {
     spoolDir: join(LOCAL_AGENT_DIR, 'spool'),
     metricsPort: LOCAL_AGENT_METRICS_PORT,
   });
@@ -123,11 +124,12 @@ async function enrolLocalAgent(progress: (message: string) => void): Promise<voi
 /** Environment every service gets: the local stack's addresses (each overridable, see README). */
 export function stackEnv(): Record<string, string> {
   const { postgres, kafkaBootstrap, registry } = localStack();
+  const config = cliConfig();
   return {
-    VIGIL_KAFKA_BROKERS: process.env.VIGIL_KAFKA_BROKERS ?? kafkaBootstrap,
-    VIGIL_SCHEMA_REGISTRY_URL: process.env.VIGIL_SCHEMA_REGISTRY_URL ?? registry.url,
-    VIGIL_DATABASE_URL: process.env.VIGIL_DATABASE_URL ?? postgres.url(),
-    ...(process.env.VIGIL_BASELINE_LEARNING_PERIOD ? { VIGIL_BASELINE_LEARNING_PERIOD: process.env.VIGIL_BASELINE_LEARNING_PERIOD } : {}),
+    VIGIL_KAFKA_BROKERS: config.kafkaBrokers ?? kafkaBootstrap,
+    VIGIL_SCHEMA_REGISTRY_URL: config.schemaRegistryUrl ?? registry.url,
+    VIGIL_DATABASE_URL: config.databaseUrl ?? postgres.url(),
+    ...(config.baselineLearningPeriod ? { VIGIL_BASELINE_LEARNING_PERIOD: config.baselineLearningPeriod } : {}),
   };
 }
 
@@ -136,7 +138,7 @@ export function stackEnv(): Record<string, string> {
  * service uses that one, as before roles existed: an operator's explicit choice).
  */
 export function serviceDatabaseUrl(db: DbService): string {
-  return process.env.VIGIL_DATABASE_URL ?? localStack().postgres.serviceUrl(db);
+  return cliConfig().databaseUrl ?? localStack().postgres.serviceUrl(db);
 }
 
 /**
@@ -150,7 +152,7 @@ export async function prepareDatabase(ensureAdmin: (() => { created: boolean; us
   try {
     await migrate(pool);
     const admin = ensureAdmin?.();
-    if (!process.env.VIGIL_DATABASE_URL) await applyServiceGrants(pool);
+    if (!cliConfig().databaseUrl) await applyServiceGrants(pool);
     return admin;
   } finally {
     await pool.end();

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { setAgentConfigValue } from '@vigil/common';
 import { KafkaClient, type IncomingMessage, type KafkaAdmin } from '@vigil/kafka';
 import { avroType, createRegistryClient, subjectForTopic } from '@vigil/schemas';
-import { freshDatabase, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
+import { childEnv, freshDatabase, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
 
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
 /** The built gateway and CLI: tests run them as separate processes, like an operator would. */
@@ -40,8 +40,7 @@ export async function startGatewayProcess(opts: { databaseUrl: string; topic: st
   const urls = stackUrls();
   const child = spawn(process.execPath, [GATEWAY_MAIN], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
+    env: childEnv({
       VIGIL_GATEWAY_HOST: '127.0.0.1',
       VIGIL_GATEWAY_PORT: String(opts.port ?? 0),
       VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
@@ -50,7 +49,7 @@ export async function startGatewayProcess(opts: { databaseUrl: string; topic: st
       VIGIL_GATEWAY_TOPIC: opts.topic,
       VIGIL_LOG_LEVEL: 'info',
       ...opts.env,
-    },
+    }),
   });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -83,7 +82,7 @@ export async function startGatewayProcess(opts: { databaseUrl: string; topic: st
 /** Enrol an endpoint with `./vigil endpoint add` against a given database; returns its JSON. */
 export async function enrolWithCli(databaseUrl: string, name: string, api: string): Promise<{ id: string; key: string; config: string }> {
   const { stdout } = await promisify(execFile)(process.execPath, [CLI_MAIN, 'endpoint', 'add', '--name', name, '--api', api], {
-    env: { ...process.env, VIGIL_DATABASE_URL: databaseUrl },
+    env: childEnv({ VIGIL_DATABASE_URL: databaseUrl }),
   });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as { id: string; key: string; config: string };
 }

@@ -16,7 +16,7 @@ import {
   type Alert as AvroAlert,
   type TelemetryBatch as AvroBatch,
 } from '@vigil/schemas';
-import { freshDatabase, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
+import { childEnv, freshDatabase, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
 import { loadAnalyzerConfig, type AnalyzerConfig } from '../../src/config/analyzer.config';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, type EngineOptions } from '../../src/detection/engine';
 import type { Alert } from '../../src/detection/alert';
@@ -115,7 +115,7 @@ export class Harness {
 
   /** An analyzer as its own process (the built dist/main.js); resolves once it answers /healthz. */
   async spawn(over: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-    const child = spawn(process.execPath, [MAIN_JS, 'run'], { env: { ...process.env, ...this.env({ VIGIL_LOG_LEVEL: 'info', ...over }) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN_JS, 'run'], { env: childEnv(this.env({ VIGIL_LOG_LEVEL: 'info', ...over })), stdio: ['ignore', 'pipe', 'pipe'] });
     this.children.add(child);
     child.on('exit', () => this.children.delete(child));
     let out = '';

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { REPO_ROOT } from '../paths';
 import { stackEnv } from '../services';
+import { childEnv } from '../config/cli.config';
 
 const ANALYZER_MAIN = join(REPO_ROOT, 'apps', 'stream-analyzer', 'dist', 'main.js');
 
@@ -11,7 +12,7 @@ const ANALYZER_MAIN = join(REPO_ROOT, 'apps', 'stream-analyzer', 'dist', 'main.j
 function runAnalyzer(args: string[], env: Record<string, string>): Promise<number> {
   if (!existsSync(ANALYZER_MAIN)) throw new Error(`the stream analyzer is not built (${ANALYZER_MAIN} missing): run npx tsc -b tsconfig.json`);
   return new Promise((res) => {
-    const child = spawn(process.execPath, [ANALYZER_MAIN, ...args], { stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [ANALYZER_MAIN, ...args], { stdio: 'inherit', env: childEnv(env) });
     child.on('exit', (code, signal) => res(code ?? (signal ? 128 : 1)));
     child.on('error', () => res(127));
   });

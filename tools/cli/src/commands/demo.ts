@@ -3,6 +3,7 @@ import { checkAlerts, runSimulations } from '../demo/demo';
 import { SIMULATIONS } from '../demo/simulations';
 import { localAgentEndpointId } from '../services';
 import { postgres } from '../stack';
+import { cliConfig } from '../config/cli.config';
 
 const MARK = { appeared: '✓', missing: '✗', 'awaiting-capture': '…', skipped: '-', failed: '!' } as const;
 
@@ -36,7 +37,7 @@ export function registerDemoCommand(program: Command): void {
       const endpointId = opts.endpoint ?? localAgentEndpointId();
       console.log(`\nwaiting up to ${timeoutS} s for the alerts${endpointId ? ` of endpoint ${endpointId}` : ''}…`);
       let last = '';
-      const rows = await checkAlerts(process.env.VIGIL_DATABASE_URL ?? postgres.url(), runs, {
+      const rows = await checkAlerts(cliConfig().databaseUrl ?? postgres.url(), runs, {
         since,
         endpointId,
         timeoutMs: timeoutS * 1_000,

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { DEFAULTS, endpointNameProblem, renderAgentConfigText } from '@vigil/common';
+import { endpointNameProblem, renderAgentConfigText } from '@vigil/common';
 import { COMMAND_LINE_ACTOR, EndpointsRepository, createPool, migrate } from '@vigil/db';
 import { postgres } from '../stack';
+import { cliConfig } from '../config/cli.config';
 
 /** Defaults written into a new agent config (the agent's own defaults, spelled out for operators). */
 const AGENT_DEFAULTS = { batchSize: 500, spoolDir: '/var/lib/vigil/spool', spoolMaxBytes: '256MiB' };
@@ -32,7 +33,7 @@ export function agentConfigText(e: { api: string; key: string; id: string; name:
  * enrolment, `endpoint.enrol` by `cli`) and render its agent config; the key is returned once.
  */
 export async function enrolEndpoint(name: string, api: string, options: AgentConfigOptions = {}): Promise<{ id: string; key: string; config: string }> {
-  const pool = createPool(process.env.VIGIL_DATABASE_URL ?? postgres.url(), { max: 1 });
+  const pool = createPool(cliConfig().databaseUrl ?? postgres.url(), { max: 1 });
   try {
     await migrate(pool);
     const { endpoint: row, key } = await new EndpointsRepository(pool).enrol(name, COMMAND_LINE_ACTOR);
@@ -50,7 +51,7 @@ export function registerEndpointCommands(program: Command): void {
     .command('add')
     .description('enrol an endpoint; prints JSON {"id","key","config"} (config = the agent config file text; the key is shown only now)')
     .requiredOption('--name <name>', 'endpoint name (e.g. its hostname)')
-    .option('--api <url>', 'gateway URL written into the config', process.env.VIGIL_GATEWAY_URL ?? DEFAULTS.gatewayUrl)
+    .option('--api <url>', 'gateway URL written into the config', cliConfig().gatewayUrl)
     .action(async (opts: { name: string; api: string }) => {
       const name = opts.name.trim();
       // Checked before the endpoint is enrolled: the name goes into the agent config file and logs.

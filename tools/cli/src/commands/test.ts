@@ -6,6 +6,7 @@ import { REPO_ROOT, VIGIL_HOME } from '../paths';
 import { stackHealthy, stackUp } from '../stack';
 import { stackEnv } from '../services';
 import { AGENT_PACKAGES, ensurePackages, TEST_PACKAGES } from '../system/packages';
+import { childEnv } from '../config/cli.config';
 
 /** Outcome of one suite, counted as the closing line counts it. */
 interface SuiteResult {
@@ -17,7 +18,7 @@ interface SuiteResult {
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<number> {
   return new Promise((resolvePromise) => {
-    const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit', env: childEnv(env) });
     child.on('exit', (code, signal) => resolvePromise(code ?? (signal ? 128 : 1)));
     child.on('error', () => resolvePromise(127));
   });

@@ -8,12 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../paths';
 import { stackEnv } from '../services';
+import { childEnv } from '../config/cli.config';
 
 /** Create the first admin with a random password when no user exists (the API's own CLI hashes it). */
 function ensureFirstAdmin(): { created: boolean; username?: string; password?: string } {
   const out = execFileSync(process.execPath, [join(REPO_ROOT, 'apps', 'api', 'dist', 'cli.js'), 'ensure-admin'], {
     encoding: 'utf8',
-    env: { ...process.env, ...stackEnv() },
+    env: childEnv(stackEnv()),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const line = out.trim().split('\n').pop() ?? '{}';

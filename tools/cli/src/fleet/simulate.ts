@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayClient, BatchSender, SendError, encodeBatchBody, lookupTelemetrySchemaId } from '@vigil/agent-transport';
-import { backoffDelay, errorMessage, isLoopbackHost, sleep } from '@vigil/common';
+import { errorMessage, isLoopbackHost, retry, sleep } from '@vigil/common';
 import { COMMAND_LINE_ACTOR, EndpointsRepository, createPool, migrate } from '@vigil/db';
 import { KafkaClient } from '@vigil/kafka';
 import { SubjectSchemas, TelemetryBatchV1Schema, WireDecoder, createRegistryClient, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
-import { readTopicRange } from './topic-reader';
 import { ATTACKS, ATTACK_PROGRAMS, injectAttack, restamp, type AttackKind, type RecordedBatch, type SimulatedIdentity } from './variation';
 
 /** Name prefix of every simulated endpoint (what `--cleanup` and operators recognise them by). */
@@ -200,29 +199,34 @@ export async function simulateFleet(o: SimulateOptions): Promise<SimulateResult>
         const body = await encodeBatchBody(batch, schemaId);
         const sender = new BatchSender(client, { key: e.key, encoding: 'gzip', timeoutMs: 30_000 });
         sent++;
-        for (let attempt = 0; ; attempt++) {
-          const t0 = Date.now();
-          try {
-            await sender.send(body);
-            const now = Date.now();
-            ingestMs.push(now - t0);
-            accepted.push({ endpointId: e.endpointId, sequence: batch.sequence, batchId: batch.batchId, acceptedAt: now });
-            events += batchEvents(batch);
-            bytes += body.length;
-            if (attack && attack.index === k) attackBatches.set(`${e.endpointId} ${attack.kind}`, { kind: attack.kind, acceptedAt: now });
-            return;
-          } catch (err) {
-            const retriable = err instanceof SendError && err.code === 'RETRY';
-            if (!retriable || Date.now() > giveUpAt) {
-              rejected++;
-              const reason = errorMessage(err).slice(0, 200);
-              rejections.set(reason, (rejections.get(reason) ?? 0) + 1);
-              return;
-            }
-            retries++;
-            await sleep(err.retryAfterMs ?? backoffDelay(attempt, 200, 5_000));
-          }
+        let t0 = 0;
+        try {
+          await retry(
+            async () => {
+              t0 = Date.now();
+              await sender.send(body);
+            },
+            {
+              retries: Number.POSITIVE_INFINITY,
+              initialDelayMs: 200,
+              maxDelayMs: 5_000,
+              shouldRetry: (err) => err instanceof SendError && err.code === 'RETRY' && Date.now() <= giveUpAt,
+              delayHintMs: (err) => (err instanceof SendError ? err.retryAfterMs : undefined),
+              onRetry: () => retries++,
+            },
+          );
+        } catch (err) {
+          rejected++;
+          const reason = errorMessage(err).slice(0, 200);
+          rejections.set(reason, (rejections.get(reason) ?? 0) + 1);
+          return;
         }
+        const now = Date.now();
+        ingestMs.push(now - t0);
+        accepted.push({ endpointId: e.endpointId, sequence: batch.sequence, batchId: batch.batchId, acceptedAt: now });
+        events += batchEvents(batch);
+        bytes += body.length;
+        if (attack && attack.index === k) attackBatches.set(`${e.endpointId} ${attack.kind}`, { kind: attack.kind, acceptedAt: now });
       } finally {
         slots.release();
       }
@@ -251,9 +255,15 @@ export async function simulateFleet(o: SimulateOptions): Promise<SimulateResult>
     const decoder = new WireDecoder<TelemetryBatch>(new SubjectSchemas(registry, subjectForTopic(o.topic)), TelemetryBatchV1Schema);
     const values: Buffer[] = [];
     progress('kafka', `reading ${o.topic}`);
-    await readTopicRange(kafka, o.topic, startOffsets, endOffsets, (m) => {
-      if (m.key && m.value && ids.has(m.key.toString('utf8'))) values.push(m.value);
-    });
+    await kafka.readRange(
+      o.topic,
+      startOffsets,
+      endOffsets,
+      (m) => {
+        if (m.key && m.value && ids.has(m.key.toString('utf8'))) values.push(m.value);
+      },
+      { timeoutMs: 120_000, groupPrefix: 'vigil-fleet-reader' },
+    );
     const seen = new Map<string, number>();
     for (const v of values) {
       const { value } = await decoder.decode(v);

@@ -6,9 +6,10 @@ import { ensurePackages, type SystemPackage } from '../system/packages';
 import type { ComponentStatus, Progress, StackComponent } from './component';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
 import { APICURIO_ALL_TARGZ_SHA512, mavenPackage, verifySha512 } from '@vigil/kafka-server';
+import { cliConfig } from '../config/cli.config';
 
 /** Apicurio Registry release: the prebuilt Quarkus app published on Maven Central (classifier `all`). */
-export const APICURIO_VERSION = process.env.VIGIL_APICURIO_VERSION ?? '3.3.3';
+export const APICURIO_VERSION = cliConfig().apicurioVersion;
 /** Apicurio serves the Confluent API under this prefix; the front proxy maps the root onto it. */
 const CCOMPAT_PREFIX = '/apis/ccompat/v7';
 
@@ -67,7 +68,7 @@ function jdkMajor(home: string): number {
 
 /** A Java ≥ 21 runtime (Apicurio 3 is compiled for 21): VIGIL_REGISTRY_JAVA_HOME, else the newest under /usr/lib/jvm. */
 export function findJava21(): string | undefined {
-  const candidates = [process.env.VIGIL_REGISTRY_JAVA_HOME, process.env.JAVA_HOME].filter((h): h is string => Boolean(h));
+  const candidates = cliConfig().registryJavaHomes;
   if (existsSync('/usr/lib/jvm')) candidates.push(...readdirSync('/usr/lib/jvm').map((d) => join('/usr/lib/jvm', d)));
   const usable = candidates.filter((h) => jdkMajor(h) >= 21 && existsSync(join(h, 'bin', 'java')));
   usable.sort((a, b) => jdkMajor(b) - jdkMajor(a));
@@ -86,10 +87,10 @@ const JAVA21_PACKAGE: SystemPackage = { pkg: 'openjdk-21-jre-headless', why: 'Ap
  */
 export class RegistryComponent implements StackComponent {
   readonly name = 'registry';
-  readonly port = Number(process.env.VIGIL_REGISTRY_PORT ?? 8081);
+  readonly port = cliConfig().registryPort;
   /** Apicurio's own HTTP port (loopback, behind the proxy) and its management (health) port. */
-  readonly backendPort = Number(process.env.VIGIL_REGISTRY_BACKEND_PORT ?? 8091);
-  readonly managementPort = Number(process.env.VIGIL_REGISTRY_MANAGEMENT_PORT ?? 9081);
+  readonly backendPort = cliConfig().registryBackendPort;
+  readonly managementPort = cliConfig().registryManagementPort;
   readonly ports = [this.port, this.backendPort, this.managementPort];
   readonly url = `http://127.0.0.1:${this.port}`;
   private readonly dir = componentDir('registry');

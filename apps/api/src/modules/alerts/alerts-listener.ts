@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { backoffDelay } from '@vigil/common';
-import { Client } from 'pg';
+import { createClient, type Client } from '@vigil/db';
 import { Subject } from 'rxjs';
 import { ApiConfig } from '../../config/api.config';
 
@@ -57,7 +57,7 @@ export class AlertsListener implements OnModuleInit, OnModuleDestroy {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.config.databaseUrl, application_name: 'vigil-api-listen' });
+    const client = createClient({ connectionString: this.config.databaseUrl, application_name: 'vigil-api-listen' });
     try {
       await client.connect();
       client.on('notification', (msg) => {
