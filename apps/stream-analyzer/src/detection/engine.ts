@@ -125,6 +125,8 @@ interface OpenIncident {
   first: number;
   lastSeen: number;
   pids: Set<number>;
+  /** The alert of each rule (`kind<TAB>key`: no NUL in jsonb checkpoints) in the incident: the same rule again in the story joins it. */
+  rules: Map<string, string>;
 }
 
 /** What the engine holds per endpoint: when its learning started, recent writes, open incidents. */
@@ -286,6 +288,12 @@ export class DetectionEngine {
       const { first, count, pids } = p;
       const gk = `${batch.endpointId}\u0000${p.subject}\u0000${first.detector}\u0000${first.key}`;
       let open = this.groups.get(gk);
+      // the same rule again in an open incident's tree (a wrapper and the shell it starts both carry
+      // the command line, seen in different batches) joins the incident's alert of that rule
+      if (!(open && now - open.lastSeen <= o.groupWindowMs) && first.detector === 'rule') {
+        const joined = this.incidentRuleAlert(ep, first, now);
+        if (joined && joined !== first.id) this.groups.set(gk, (open = { alertId: joined, lastSeen: now, count: 0 }));
+      }
       if (open && now - open.lastSeen <= o.groupWindowMs && open.alertId !== first.id) {
         open.lastSeen = now;
         open.count += count;
@@ -331,6 +339,7 @@ export class DetectionEngine {
     // most severe first: a high alert opens the incident that the low ones of its tree then join
     for (const a of [...alerts].sort((x, y) => SEVERITY_RANK[y.severity] - SEVERITY_RANK[x.severity])) {
       a.incidentId = this.incidentFor(ep, a, now);
+      if (a.incidentId && a.detector === 'rule') ep.incidents.find((i) => i.id === a.incidentId)?.rules.set(`${a.kind}\t${a.key}`, a.id);
       if (treeAlerts.has(a)) ep.trees.get(a.key.slice(TREE_KEY_PREFIX.length))!.incidentId = a.incidentId;
     }
     // an open tree alert whose severity rose to medium or more joins (or opens) its tree's incident
@@ -608,10 +617,22 @@ export class DetectionEngine {
       }
     }
     if (SEVERITY_RANK[a.severity] < SEVERITY_RANK.medium) return null;
-    const inc: OpenIncident = { id: incidentId(a.id), first: now, lastSeen: now, pids: new Set([a.pid]) };
+    const inc: OpenIncident = { id: incidentId(a.id), first: now, lastSeen: now, pids: new Set([a.pid]), rules: new Map() };
     if (parentLinks) inc.pids.add(a.ppid);
     ep.incidents.push(inc);
     return inc.id;
+  }
+
+  /** The alert of the same rule (kind and key) in the open incident of this process's tree, if any. */
+  private incidentRuleAlert(ep: EndpointState, a: Alert, now: number): string | undefined {
+    const parentLinks = a.ppid > 1 && !SERVICE_MANAGERS.has(basename(a.ancestry[0] ?? ''));
+    for (const inc of ep.incidents) {
+      if (now - inc.lastSeen > this.options.incidentWindowMs) continue;
+      if (!inc.pids.has(a.pid) && !(parentLinks && inc.pids.has(a.ppid))) continue;
+      const id = inc.rules.get(`${a.kind}\t${a.key}`);
+      if (id) return id;
+    }
+    return undefined;
   }
 
   private expire(ep: EndpointState, now: number): void {
@@ -729,7 +750,7 @@ export class DetectionEngine {
       firstBatch: ep.firstBatch,
       lastBatch: ep.lastBatch,
       writes: [...ep.writes].map(([path, w]) => [path, w.exe, w.pid, w.time]),
-      incidents: ep.incidents.map((i) => [i.id, i.first, i.lastSeen, [...i.pids]]),
+      incidents: ep.incidents.map((i) => [i.id, i.first, i.lastSeen, [...i.pids], [...i.rules]]),
       forest: ep.forest.toJSON(),
       trees: [...ep.trees.values()],
       // open groups of rules per process tree (not any one program's checkpoint): [subject\tdetector\tkey, alert id, last seen, count]
@@ -746,7 +767,7 @@ export class DetectionEngine {
       firstBatch: c.firstBatch,
       lastBatch: c.lastBatch,
       writes: new Map(c.writes.map(([path, exe, pid, time]) => [path, { exe, pid, time }])),
-      incidents: c.incidents.map(([id, first, lastSeen, pids]) => ({ id, first, lastSeen, pids: new Set(pids) })),
+      incidents: c.incidents.map(([id, first, lastSeen, pids, rules]) => ({ id, first, lastSeen, pids: new Set(pids), rules: new Map(rules ?? []) })),
       forest: ProcessForest.fromJSON(c.version === 2 ? c.forest : undefined),
       trees: new Map(c.version === 2 ? c.trees.map((t) => [`${t.rootPid}:${basename(t.rootExe) || '?'}`, t]) : []),
     });
@@ -841,8 +862,8 @@ export interface EndpointCheckpointV1 {
   lastBatch: number;
   /** [path, writer exe, writer pid, time]. */
   writes: [string, string, number, number][];
-  /** [incident id, first, last seen, pids]. */
-  incidents: [string, number, number, number[]][];
+  /** [incident id, first, last seen, pids, (version 2) [rule kind<TAB>key, alert id][]]. */
+  incidents: ([string, number, number, number[]] | [string, number, number, number[], [string, string][]])[];
 }
 
 /** Whether a fleet baseline is enough to warm-start a new endpoint's (active, enough runs and endpoints). */

@@ -214,4 +214,23 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     expect(later.alerts.filter((a) => a.kind === 'credential-file-read')).toEqual([]);
     expect(later.occurrences.map((o) => o.alertId)).toContain(reads.find((a) => a.pid === 960)!.id);
   });
+
+  it('the same rule in one incident across batches and trees (a wrapper, then the shell it starts) is one alert', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const shadow = [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: t }];
+    // an interpreter (not a shell: its child starts a tree of its own) reads the file, then its child does
+    const first = e.processBatch(batch(t, [proc({ pid: 970, ppid: 500, exe: '/usr/bin/python3', comm: 'python3', ancestry: [BASH, SSHD], files: shadow, network: [] })]));
+    const read = first.alerts.find((a) => a.kind === 'credential-file-read')!;
+    expect(read.incidentId).not.toBeNull();
+    const second = e.processBatch(batch(t + 10 * S, [proc({ pid: 971, ppid: 970, exe: '/usr/bin/cat', comm: 'cat', ancestry: ['/usr/bin/python3', BASH], files: shadow, network: [] })]));
+    expect(second.alerts.filter((a) => a.kind === 'credential-file-read')).toEqual([]);
+    expect(second.occurrences).toContainEqual(expect.objectContaining({ alertId: read.id, pids: [971] }));
+    // the incident's rule alerts survive the endpoint checkpoint
+    const restored = new DetectionEngine(rules, OPTS);
+    for (const b of [...e.allBaselines()]) restored.restoreCheckpoint('ep-1', JSON.parse(JSON.stringify(e.checkpoint('ep-1', b.program.key)!)));
+    restored.restoreEndpoint('ep-1', JSON.parse(JSON.stringify(e.endpointCheckpoint('ep-1')!)));
+    const third = restored.processBatch(batch(t + 20 * S, [proc({ pid: 972, ppid: 970, exe: '/usr/bin/head', comm: 'head', ancestry: ['/usr/bin/python3', BASH], files: shadow, network: [] })]));
+    expect(third.alerts.filter((a) => a.kind === 'credential-file-read')).toEqual([]);
+  });
 });
