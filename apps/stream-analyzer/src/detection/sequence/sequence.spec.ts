@@ -89,6 +89,21 @@ describe('KgramModel (order-k Kneser-Ney language model over the kernel k-gram c
     expect(reader.anomaly!).toBeLessThan(DEFAULT_THRESHOLDS.sequenceAnomaly);
   });
 
+  it('remembers the shapes of a pooled host: a hundred kinds of runs each stay their own neighbourhood', () => {
+    const kind = (c: number, s: number): number[] => {
+      const t = [59, 12];
+      for (let i = 0; i < 8 + (s % 4); i++) t.push(100 + 3 * c, 101 + 3 * c, (s + i) % 3 ? 102 + 3 * c : 0);
+      return [...t, 231];
+    };
+    const m = new KgramModel(3);
+    for (let s = 0; s < 3; s++) for (let c = 0; c < 100; c++) m.learn(bagOf(kind(c, s)));
+    for (const c of [3, 57, 99]) {
+      const s = m.score(bagOf(kind(c, 7)));
+      expect(s.shapeDistance, `kind ${c}`).toBeLessThan(0.05);
+      expect(s.neighbourMiss, `kind ${c}`).toBe(0);
+    }
+  });
+
   it('calibrates a view a checkpoint from before it existed only once it has its own normal scores', () => {
     const m = trained(3, 100);
     const state = m.toJSON();
