@@ -7,7 +7,7 @@ import { SubjectSchemas, TelemetryBatchV1Schema, WireDecoder, createRegistryClie
 import { DEFAULT_CORPUS, conformCorpus, readCorpus, toRecorded, writeCorpus } from '../fleet/corpus';
 import { simulateFleet, type SimulateResult } from '../fleet/simulate';
 import { readTopicRange } from '../fleet/topic-reader';
-import { LOCAL_AGENT_CONFIG } from '../services';
+import { LOCAL_AGENT_CONFIG, cliCredentials } from '../services';
 import { postgres } from '../stack';
 
 /** A positive number option, or a clear error naming it. */
@@ -95,6 +95,7 @@ export function registerFleetCommands(program: Command): void {
           databaseUrl: process.env.VIGIL_DATABASE_URL ?? postgres.url(),
           kafkaBrokers: brokers(),
           schemaRegistryUrl: process.env.VIGIL_SCHEMA_REGISTRY_URL ?? DEFAULTS.schemaRegistryUrl,
+          ...cliCredentials(),
           topic: opts.topic,
           corpus,
           revoke: !opts.keep,
@@ -125,7 +126,8 @@ export function registerFleetCommands(program: Command): void {
     .action(async (opts: { out: string; endpoint?: string; batches: string; maxBytes: string; scan: string; topic: string }) => {
       const endpointId = opts.endpoint ?? /^id=(.+)$/m.exec(readFileSync(LOCAL_AGENT_CONFIG, 'utf8'))?.[1]?.trim();
       if (!endpointId) throw new Error('no --endpoint and no id= line in the local agent.conf');
-      const kafka = new KafkaClient({ brokers: brokers(), clientId: 'vigil-fleet-record' });
+      const credentials = cliCredentials();
+      const kafka = new KafkaClient({ brokers: brokers(), clientId: 'vigil-fleet-record', sasl: credentials.kafkaSasl });
       const admin = kafka.admin();
       await admin.connect();
       const end = await admin.endOffsets(opts.topic);
@@ -136,7 +138,7 @@ export function registerFleetCommands(program: Command): void {
       await readTopicRange(kafka, opts.topic, from, end, (m) => {
         if (m.key?.toString('utf8') === endpointId && m.value) values.push(m.value);
       });
-      const registry = createRegistryClient(process.env.VIGIL_SCHEMA_REGISTRY_URL ?? DEFAULTS.schemaRegistryUrl);
+      const registry = createRegistryClient(process.env.VIGIL_SCHEMA_REGISTRY_URL ?? DEFAULTS.schemaRegistryUrl, { auth: credentials.registryAuth });
       const decoder = new WireDecoder<TelemetryBatch>(new SubjectSchemas(registry, subjectForTopic(opts.topic)), TelemetryBatchV1Schema);
       const batches: TelemetryBatch[] = [];
       for (const v of values) batches.push((await decoder.decode(v)).value);

@@ -5,6 +5,15 @@ import type { DbService } from '@vigil/db';
 import { STACK_DIR } from '../paths';
 
 const SECRETS_FILE = join(STACK_DIR, 'secrets.json');
+/** One file per service credential (mode 0600, directory 0700): what services are given by `_FILE` variables. */
+const SECRET_FILES_DIR = join(STACK_DIR, 'secrets');
+
+/** Kafka SASL/SCRAM users of the local stack: the operator's (CLI, tests; a super user) and one per client service. */
+export const KAFKA_USERS = ['admin', 'gateway', 'analyzer', 'registry'] as const;
+export type KafkaUser = (typeof KAFKA_USERS)[number];
+/** Users of the Schema Registry's HTTP basic auth. */
+export const REGISTRY_USERS = ['admin', 'gateway', 'analyzer'] as const;
+export type RegistryUser = (typeof REGISTRY_USERS)[number];
 
 /** Generated local credentials (random per stack, never defaults); file mode 0600. */
 export interface StackSecrets {
@@ -12,6 +21,10 @@ export interface StackSecrets {
   postgresPassword: string;
   /** One login role per service (docs/security.md); added to older files on first read. */
   servicePasswords: Record<DbService, string>;
+  /** Kafka: the brokers' own SCRAM user, the controller listener's PLAIN password, and each user's SCRAM password. */
+  kafka: { brokerPassword: string; controllerPassword: string; users: Record<KafkaUser, string> };
+  /** Schema Registry basic-auth passwords by user. */
+  registryPasswords: Record<RegistryUser, string>;
 }
 
 const generate = (): string => randomBytes(18).toString('base64url');
@@ -39,8 +52,27 @@ export function stackSecrets(): StackSecrets {
       analyzer: stored.servicePasswords?.analyzer ?? generate(),
       api: stored.servicePasswords?.api ?? generate(),
     },
+    kafka: {
+      brokerPassword: stored.kafka?.brokerPassword ?? generate(),
+      controllerPassword: stored.kafka?.controllerPassword ?? generate(),
+      users: Object.fromEntries(KAFKA_USERS.map((u) => [u, stored.kafka?.users?.[u] ?? generate()])) as Record<KafkaUser, string>,
+    },
+    registryPasswords: Object.fromEntries(REGISTRY_USERS.map((u) => [u, stored.registryPasswords?.[u] ?? generate()])) as Record<RegistryUser, string>,
   };
   if (JSON.stringify(stored) !== JSON.stringify(secrets)) writePrivateFile(SECRETS_FILE, JSON.stringify(secrets, null, 2));
   else if ((statSync(SECRETS_FILE).mode & 0o777) !== 0o600) chmodSync(SECRETS_FILE, 0o600); // an older file, or a hand copy
   return secrets;
+}
+
+/**
+ * A credential as a file of its own (`.vigil/stack/secrets/<name>`, mode 0600 in a 0700 directory),
+ * rewritten only when it changed; returns its path. Services get the path (`VIGIL_*_PASSWORD_FILE`),
+ * never the password in their environment.
+ */
+export function secretFile(name: string, value: string): string {
+  mkdirSync(SECRET_FILES_DIR, { recursive: true, mode: 0o700 });
+  chmodSync(SECRET_FILES_DIR, 0o700);
+  const path = join(SECRET_FILES_DIR, name);
+  if (!existsSync(path) || readFileSync(path, 'utf8') !== `${value}\n`) writePrivateFile(path, `${value}\n`);
+  return path;
 }

@@ -8,7 +8,7 @@ import { stackUrls, uniqueName, waitUntil, freshDatabase } from '@vigil/testing'
 // through Kafka, and a row through PostgreSQL — all against the servers `./vigil stack up` started.
 describe('local stack', () => {
   const urls = stackUrls();
-  const kafka = new Kafka({ clientId: 'stack-test', brokers: urls.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'stack-test', brokers: urls.kafkaBrokers, logLevel: logLevel.NOTHING, ...(urls.kafkaSasl ? { sasl: { ...urls.kafkaSasl, mechanism: 'scram-sha-512' as const } } : {}) });
   const topic = uniqueName('stack.test');
   let producer: Producer;
   let consumer: Consumer;
@@ -34,7 +34,7 @@ describe('local stack', () => {
   });
 
   it('registers an Avro schema and round-trips a Confluent wire-format record through Kafka', async () => {
-    const registry = new SchemaRegistryClient({ baseURLs: [urls.schemaRegistryUrl] });
+    const registry = new SchemaRegistryClient({ baseURLs: [urls.schemaRegistryUrl], ...(urls.registryAuth ? { basicAuthCredentials: { credentialsSource: 'USER_INFO' as const, userInfo: `${urls.registryAuth.username}:${urls.registryAuth.password}` } } : {}) });
     const schema = {
       type: 'record',
       name: 'StackProbe',
