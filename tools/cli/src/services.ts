@@ -10,7 +10,7 @@ import type { ComponentStatus } from './stack/component';
 import { localStack } from './stack';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './stack/processes';
 import { readClusterConfig } from './stack/kafka';
-import { secretFile, stackSecrets, type KafkaUser, type RegistryUser } from './stack/secrets';
+import { stackSecrets, writeServiceSecretFiles, type KafkaUser, type RegistryUser } from './stack/secrets';
 import { logFile, VIGIL_HOME, VIGIL_VERSION } from './paths';
 
 /** One of Vigil's own long-running services, started by `./vigil up`. */
@@ -133,12 +133,12 @@ function localStackSecured(): boolean {
  */
 export function serviceCredentialsEnv(user: KafkaUser & RegistryUser): Record<string, string> {
   if (!localStackSecured()) return {};
-  const secrets = stackSecrets();
+  const files = writeServiceSecretFiles();
   return {
     VIGIL_KAFKA_USERNAME: user,
-    VIGIL_KAFKA_PASSWORD_FILE: secretFile(`kafka-${user}`, secrets.kafka.users[user]),
+    VIGIL_KAFKA_PASSWORD_FILE: files[`kafka-${user}`]!,
     VIGIL_SCHEMA_REGISTRY_USERNAME: user,
-    VIGIL_SCHEMA_REGISTRY_PASSWORD_FILE: secretFile(`registry-${user}`, secrets.registryPasswords[user]),
+    VIGIL_SCHEMA_REGISTRY_PASSWORD_FILE: files[`registry-${user}`]!,
   };
 }
 

@@ -8,6 +8,7 @@ import type { ComponentStatus, StackComponent } from './component';
 import { clusterConfig, KafkaNode, migrateToSasl } from './kafka';
 import { PostgresComponent } from './postgres';
 import { RegistryComponent } from './registry';
+import { writeServiceSecretFiles } from './secrets';
 import { portHolder, portOpen, processTree, runningPid, tailLog } from './processes';
 
 export const postgres = new PostgresComponent();
@@ -133,6 +134,7 @@ export async function stackUp(options: { quiet?: boolean; brokers?: number; stop
   );
   try {
     await tasks.run();
+    if (registry.secured) writeServiceSecretFiles();
   } catch (err) {
     // Leave no half-started stack behind: stop what this invocation started.
     for (const c of startedHere.reverse()) await c.stop().catch(() => undefined);

@@ -76,3 +76,12 @@ export function secretFile(name: string, value: string): string {
   if (!existsSync(path) || readFileSync(path, 'utf8') !== `${value}\n`) writePrivateFile(path, `${value}\n`);
   return path;
 }
+
+/** Every service's credential file (`kafka-<user>`, `registry-<user>`), written from {@link stackSecrets}; returns their paths. */
+export function writeServiceSecretFiles(): Record<string, string> {
+  const secrets = stackSecrets();
+  const paths: Record<string, string> = {};
+  for (const u of KAFKA_USERS) if (u !== 'admin') paths[`kafka-${u}`] = secretFile(`kafka-${u}`, secrets.kafka.users[u]);
+  for (const u of REGISTRY_USERS) if (u !== 'admin') paths[`registry-${u}`] = secretFile(`registry-${u}`, secrets.registryPasswords[u]);
+  return paths;
+}
