@@ -10,7 +10,7 @@ import type { ComponentStatus } from './stack/component';
 import { localStack } from './stack';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './stack/processes';
 import { readClusterConfig } from './stack/kafka';
-import { stackSecrets, writeServiceSecretFiles, type KafkaUser, type RegistryUser } from './stack/secrets';
+import { secretFile, stackSecrets, writeServiceSecretFiles, type KafkaUser, type RegistryUser } from './stack/secrets';
 import { logFile, VIGIL_HOME, VIGIL_VERSION } from './paths';
 
 /** One of Vigil's own long-running services, started by `./vigil up`. */
@@ -202,7 +202,15 @@ export const SERVICES: ServiceSpec[] = [
     db: 'analyzer',
     kafkaUser: 'analyzer',
   },
-  { name: 'api', entry: 'apps/api/dist/main.js', healthUrl: 'http://127.0.0.1:3000/api/healthz', url: 'http://127.0.0.1:3000', db: 'api' },
+  {
+    name: 'api',
+    entry: 'apps/api/dist/main.js',
+    healthUrl: 'http://127.0.0.1:3000/api/healthz',
+    url: 'http://127.0.0.1:3000',
+    db: 'api',
+    // The key of the TOTP secrets at rest, as a 0600 file (docs/security.md).
+    env: () => ({ VIGIL_TOTP_KEY_FILE: secretFile('api-totp-key', stackSecrets().apiTotpKey) }),
+  },
   {
     name: 'agent',
     entry: 'apps/agent/dist/main.js',

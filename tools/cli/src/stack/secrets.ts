@@ -25,6 +25,8 @@ export interface StackSecrets {
   kafka: { brokerPassword: string; controllerPassword: string; users: Record<KafkaUser, string> };
   /** Schema Registry basic-auth passwords by user. */
   registryPasswords: Record<RegistryUser, string>;
+  /** The API's AES-256-GCM key for TOTP secrets at rest (32 random bytes, base64). */
+  apiTotpKey: string;
 }
 
 const generate = (): string => randomBytes(18).toString('base64url');
@@ -58,6 +60,7 @@ export function stackSecrets(): StackSecrets {
       users: Object.fromEntries(KAFKA_USERS.map((u) => [u, stored.kafka?.users?.[u] ?? generate()])) as Record<KafkaUser, string>,
     },
     registryPasswords: Object.fromEntries(REGISTRY_USERS.map((u) => [u, stored.registryPasswords?.[u] ?? generate()])) as Record<RegistryUser, string>,
+    apiTotpKey: stored.apiTotpKey ?? randomBytes(32).toString('base64'),
   };
   if (JSON.stringify(stored) !== JSON.stringify(secrets)) writePrivateFile(SECRETS_FILE, JSON.stringify(secrets, null, 2));
   else if ((statSync(SECRETS_FILE).mode & 0o777) !== 0o600) chmodSync(SECRETS_FILE, 0o600); // an older file, or a hand copy
