@@ -21,7 +21,7 @@ export interface StackUrls {
  * The stack's credentials: VIGIL_KAFKA_USERNAME/PASSWORD and VIGIL_SCHEMA_REGISTRY_USERNAME/PASSWORD
  * when set, else the `admin` users of the local stack under $VIGIL_HOME (default the checkout's
  * .vigil) when its Kafka was formatted, or moved, with SASL (`stack/kafka-cluster.json`); the
- * passwords are in its 0600 `stack/secrets.json`. None for a PLAINTEXT stack.
+ * passwords are in its 0600 `stack/credentials.json`. None for a PLAINTEXT stack.
  */
 export function stackCredentials(env: NodeJS.ProcessEnv = process.env): Pick<StackUrls, 'kafkaSasl' | 'registryAuth'> {
   const out: Pick<StackUrls, 'kafkaSasl' | 'registryAuth'> = {};
@@ -29,7 +29,7 @@ export function stackCredentials(env: NodeJS.ProcessEnv = process.env): Pick<Sta
   if (env.VIGIL_SCHEMA_REGISTRY_USERNAME && env.VIGIL_SCHEMA_REGISTRY_PASSWORD) out.registryAuth = { username: env.VIGIL_SCHEMA_REGISTRY_USERNAME, password: env.VIGIL_SCHEMA_REGISTRY_PASSWORD };
   const stackDir = join(env.VIGIL_HOME ? resolve(env.VIGIL_HOME) : resolve(__dirname, '..', '..', '..', '.vigil'), 'stack');
   const clusterFile = join(stackDir, 'kafka-cluster.json');
-  const secretsFile = join(stackDir, 'secrets.json');
+  const secretsFile = join(stackDir, 'credentials.json');
   if (!existsSync(clusterFile) || !existsSync(secretsFile)) return out;
   if (!(JSON.parse(readFileSync(clusterFile, 'utf8')) as { sasl?: unknown }).sasl) return out;
   const secrets = JSON.parse(readFileSync(secretsFile, 'utf8')) as { kafka?: { users?: { admin?: string } }; registryPasswords?: { admin?: string } };

@@ -10,7 +10,7 @@ import type { ComponentStatus } from './stack/component';
 import { localStack } from './stack';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './stack/processes';
 import { readClusterConfig } from './stack/kafka';
-import { secretFile, stackSecrets, writeServiceSecretFiles, type KafkaUser, type RegistryUser } from './stack/secrets';
+import { secretFile, stackCredentials, writeServiceSecretFiles, type KafkaUser, type RegistryUser } from './stack/secrets';
 import { logFile, VIGIL_HOME, VIGIL_VERSION } from './paths';
 
 /** One of Vigil's own long-running services, started by `./vigil up`. */
@@ -153,7 +153,7 @@ export function cliCredentials(): { kafkaSasl?: { mechanism: 'scram-sha-512'; us
   if (env.VIGIL_KAFKA_USERNAME && env.VIGIL_KAFKA_PASSWORD) out.kafkaSasl = { mechanism: 'scram-sha-512', username: env.VIGIL_KAFKA_USERNAME, password: env.VIGIL_KAFKA_PASSWORD };
   if (env.VIGIL_SCHEMA_REGISTRY_USERNAME && env.VIGIL_SCHEMA_REGISTRY_PASSWORD) out.registryAuth = { username: env.VIGIL_SCHEMA_REGISTRY_USERNAME, password: env.VIGIL_SCHEMA_REGISTRY_PASSWORD };
   if (localStackSecured()) {
-    const secrets = stackSecrets();
+    const secrets = stackCredentials();
     out.kafkaSasl ??= { mechanism: 'scram-sha-512', username: 'admin', password: secrets.kafka.users.admin };
     out.registryAuth ??= { username: 'admin', password: secrets.registryPasswords.admin };
   }
@@ -209,7 +209,7 @@ export const SERVICES: ServiceSpec[] = [
     url: 'http://127.0.0.1:3000',
     db: 'api',
     // The key of the TOTP secrets at rest, as a 0600 file (docs/security.md).
-    env: () => ({ VIGIL_TOTP_KEY_FILE: secretFile('api-totp-key', stackSecrets().apiTotpKey) }),
+    env: () => ({ VIGIL_TOTP_KEY_FILE: secretFile('api-totp-key', stackCredentials().apiTotpKey) }),
   },
   {
     name: 'agent',

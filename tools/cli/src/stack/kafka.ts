@@ -20,7 +20,7 @@ import { CACHE_DIR, componentDir, STACK_DIR } from '../paths';
 import type { ComponentStatus, Progress, StackComponent } from './component';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
 import { serviceAcls } from './kafka-acls';
-import { KAFKA_USERS, stackSecrets, writePrivateFile, type KafkaUser } from './secrets';
+import { KAFKA_USERS, stackCredentials, writePrivateFile, type KafkaUser } from './secrets';
 
 /** Apache Kafka release used by the local stack (official artifacts from Maven Central). */
 export const KAFKA_VERSION = process.env.VIGIL_KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION;
@@ -69,12 +69,12 @@ export function clusterConfig(requested?: number): KafkaClusterConfig {
 
 /** SCRAM credentials of a local Kafka user (the mechanism every listener offers). */
 export function kafkaSasl(user: KafkaUser): KafkaSasl {
-  return { mechanism: 'scram-sha-512', username: user, password: stackSecrets().kafka.users[user] };
+  return { mechanism: 'scram-sha-512', username: user, password: stackCredentials().kafka.users[user] };
 }
 
 /** The broker side of SASL: listeners, the broker's and controller's own credentials, `admin` as super user. */
 function kraftAuth(): KraftAuth {
-  const { kafka } = stackSecrets();
+  const { kafka } = stackCredentials();
   return { brokerUser: KAFKA_BROKER_USER, brokerPassword: kafka.brokerPassword, controllerPassword: kafka.controllerPassword, superUsers: ['admin'] };
 }
 
@@ -153,7 +153,7 @@ export class KafkaNode implements StackComponent {
       if (!existsSync(metaPropertiesFile(join(this.dir, 'data')))) {
         progress('formatting KRaft storage');
         saveClusterConfig(this.cluster);
-        const users = this.cluster.sasl ? { [KAFKA_BROKER_USER]: stackSecrets().kafka.brokerPassword, ...stackSecrets().kafka.users } : {};
+        const users = this.cluster.sasl ? { [KAFKA_BROKER_USER]: stackCredentials().kafka.brokerPassword, ...stackCredentials().kafka.users } : {};
         execFileSync('java', formatArgs(LIB_DIR, log4j, config, this.cluster.clusterId, users), { stdio: ['ignore', 'pipe', 'pipe'] });
       }
       progress(`starting Kafka ${KAFKA_VERSION} (KRaft) node ${this.nodeId} on 127.0.0.1:${this.port}`);
@@ -172,8 +172,9 @@ export class KafkaNode implements StackComponent {
   }
 
   private client(bootstrap: string): Kafka {
-    const admin = kafkaSasl('admin');
-    const sasl = this.cluster.sasl ? { sasl: { mechanism: 'scram-sha-512' as const, username: admin.username, password: admin.password } } : {};
+    // Credentials are read (and generated) only for a SASL cluster: a status check writes nothing.
+    const admin = this.cluster.sasl ? kafkaSasl('admin') : undefined;
+    const sasl = admin ? { sasl: { mechanism: 'scram-sha-512' as const, username: admin.username, password: admin.password } } : {};
     return new Kafka({ clientId: 'vigil-cli', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2000, ...sasl });
   }
 
@@ -259,7 +260,7 @@ export function addScramUsers(bootstrap: string, users: Record<string, string>, 
     writeFileSync(log4j, KAFKA_LOG4J2_XML.replace('<Root level="info">', '<Root level="warn">'));
     const commandConfig = join(dir, 'admin.properties');
     if (asAdmin) {
-      const pw = stackSecrets().kafka.users.admin;
+      const pw = stackCredentials().kafka.users.admin;
       writePrivateFile(
         commandConfig,
         `security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${pw}";\n`,
@@ -307,7 +308,7 @@ export async function migrateToSasl(nodes: KafkaNode[], progress: Progress, befo
   if (!cluster || cluster.sasl) return false;
   progress('moving the local Kafka to SASL/SCRAM with per-service ACLs (data kept)');
   for (const n of nodes) await n.start(progress);
-  const { kafka } = stackSecrets();
+  const { kafka } = stackCredentials();
   addScramUsers(nodes[0]!.bootstrap, { [KAFKA_BROKER_USER]: kafka.brokerPassword, ...kafka.users }, false);
   await beforeStop();
   for (const n of nodes) await n.stop();
@@ -320,7 +321,7 @@ export function addMissingUsers(cluster: KafkaClusterConfig, bootstrap: string):
   if (!cluster.sasl) return;
   const missing = KAFKA_USERS.filter((u) => !cluster.sasl!.users.includes(u));
   if (missing.length === 0) return;
-  const { kafka } = stackSecrets();
+  const { kafka } = stackCredentials();
   addScramUsers(bootstrap, Object.fromEntries(missing.map((u) => [u, kafka.users[u]])), true);
   saveClusterConfig({ ...cluster, sasl: { users: [...cluster.sasl.users, ...missing] } });
 }

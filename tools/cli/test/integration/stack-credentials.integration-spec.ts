@@ -11,7 +11,7 @@ import { stackUrls, uniqueName } from '@vigil/testing';
  * moved over by `./vigil up`). Reads the generated passwords from $VIGIL_HOME/stack.
  */
 const stackDir = join(process.env.VIGIL_HOME ? resolve(process.env.VIGIL_HOME) : resolve(__dirname, '..', '..', '..', '..', '.vigil'), 'stack');
-const secrets = (): { kafka: { users: Record<string, string> }; registryPasswords: Record<string, string> } => JSON.parse(readFileSync(join(stackDir, 'secrets.json'), 'utf8'));
+const secrets = (): { kafka: { users: Record<string, string> }; registryPasswords: Record<string, string> } => JSON.parse(readFileSync(join(stackDir, 'credentials.json'), 'utf8'));
 const sasl = (user: string, password = secrets().kafka.users[user]!): KafkaSasl => ({ mechanism: 'scram-sha-512', username: user, password });
 const client = (user?: string, password?: string): KafkaClient =>
   new KafkaClient({ brokers: stackUrls().kafkaBrokers, clientId: uniqueName('creds-test'), retries: 0, connectionTimeoutMs: 3000, requestTimeoutMs: 5000, ...(user ? { sasl: sasl(user, password) } : {}) });
@@ -95,7 +95,7 @@ describe('local stack credentials', () => {
   });
 
   it('every secret file is 0600 in 0700 directories', () => {
-    const files = ['secrets.json', 'kafka/server.properties', 'registry/config/application.properties'].map((f) => join(stackDir, f));
+    const files = ['secrets.json', 'credentials.json', 'kafka/server.properties', 'registry/config/application.properties'].map((f) => join(stackDir, f));
     const serviceFiles = join(stackDir, 'secrets');
     for (const f of readdirSync(serviceFiles)) files.push(join(serviceFiles, f));
     for (const f of files) expect((statSync(f).mode & 0o777).toString(8), f).toBe('600');
