@@ -134,6 +134,8 @@ export class RegistryComponent implements StackComponent {
       'apicurio.kafka.common.security.protocol=SASL_PLAINTEXT',
       'apicurio.kafka.common.sasl.mechanism=SCRAM-SHA-512',
       `apicurio.kafka.common.sasl.jaas.config=${jaas('registry', kafka.users.registry)}`,
+      // Quarkus warns that this is fixed at build time, but Apicurio's own AppAuthenticationMechanism
+      // reads it at run time: without it the chain is "[none]" and every request is refused.
       'quarkus.http.auth.basic=true',
       'quarkus.security.users.embedded.enabled=true',
       'quarkus.security.users.embedded.plain-text=true',
