@@ -5,7 +5,7 @@ import { KafkaClient } from '@vigil/kafka';
 import { SubjectSchemas, TelemetryBatchV1Schema, WireDecoder, createRegistryClient, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
 import { DEFAULT_CORPUS, conformCorpus, readCorpus, toRecorded, writeCorpus } from '../fleet/corpus';
 import { simulateFleet, type SimulateResult } from '../fleet/simulate';
-import { localAgentEndpointId } from '../services';
+import { cliCredentials, localAgentEndpointId } from '../services';
 import { postgres } from '../stack';
 import { cliConfig } from '../config/cli.config';
 
@@ -94,6 +94,7 @@ export function registerFleetCommands(program: Command): void {
           databaseUrl: cliConfig().databaseUrl ?? postgres.url(),
           kafkaBrokers: brokers(),
           schemaRegistryUrl: cliConfig().schemaRegistryUrl ?? DEFAULTS.schemaRegistryUrl,
+          ...cliCredentials(),
           topic: opts.topic,
           corpus,
           revoke: !opts.keep,
@@ -124,7 +125,8 @@ export function registerFleetCommands(program: Command): void {
     .action(async (opts: { out: string; endpoint?: string; batches: string; maxBytes: string; scan: string; topic: string }) => {
       const endpointId = opts.endpoint ?? localAgentEndpointId();
       if (!endpointId) throw new Error('no --endpoint and no id= line in the local agent.conf');
-      const kafka = new KafkaClient({ brokers: brokers(), clientId: 'vigil-fleet-record' });
+      const credentials = cliCredentials();
+      const kafka = new KafkaClient({ brokers: brokers(), clientId: 'vigil-fleet-record', sasl: credentials.kafkaSasl });
       const admin = kafka.admin();
       await admin.connect();
       const end = await admin.endOffsets(opts.topic);
@@ -141,7 +143,7 @@ export function registerFleetCommands(program: Command): void {
         },
         { timeoutMs: 120_000, groupPrefix: 'vigil-fleet-reader' },
       );
-      const registry = createRegistryClient(cliConfig().schemaRegistryUrl ?? DEFAULTS.schemaRegistryUrl);
+      const registry = createRegistryClient(cliConfig().schemaRegistryUrl ?? DEFAULTS.schemaRegistryUrl, { auth: credentials.registryAuth });
       const decoder = new WireDecoder<TelemetryBatch>(new SubjectSchemas(registry, subjectForTopic(opts.topic)), TelemetryBatchV1Schema);
       const batches: TelemetryBatch[] = [];
       for (const v of values) batches.push((await decoder.decode(v)).value);
