@@ -34,6 +34,8 @@ export interface TransportObserver {
   attempt?(outcome: DeliveryOutcome, httpStatus: number): void;
   /** A batch was written to the spool. */
   spooled?(bytes: number): void;
+  /** The gateway took a spooled batch (202, `accepted` or `duplicate`): it is removed from the spool. */
+  delivered?(entry: SpoolEntry, status: 'accepted' | 'duplicate'): void;
 }
 
 /**
@@ -266,6 +268,7 @@ export class AgentTransport {
         const result = await this.sender.send(await this.frame(entry));
         this.spool.remove(entry);
         this.stampedWith.delete(entry.name);
+        this.options.observer?.delivered?.(entry, result.status);
         if (result.status === 'duplicate') this.stats.duplicates++;
         else this.stats.delivered++;
         this.stats.lastDeliveredAt = Date.now();
