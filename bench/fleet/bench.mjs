@@ -55,6 +55,14 @@ async function tableBytes(pool) {
   return new Map(rows.map((r) => [r.name, Number(r.bytes)]));
 }
 
+/** Mean processes per batch of the corpus as the profile sends it. */
+async function corpusProcesses() {
+  const { readCorpus } = require(resolve(root, 'tools/cli/dist/fleet/corpus.js'));
+  const { profileWindow } = require(resolve(root, 'tools/cli/dist/fleet/variation.js'));
+  const c = readCorpus().map((b) => profileWindow(b, PROFILE));
+  return c.reduce((s, b) => s + b.processes.length, 0) / c.length;
+}
+
 /** utime + stime of a process, in seconds. */
 function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -96,6 +104,12 @@ async function runSize(endpoints) {
     await pool.query('checkpoint').catch(() => undefined);
     const dbAfter = Number((await pool.query('select pg_database_size(current_database()) as n')).rows[0].n);
     const tablesAfter = await tableBytes(pool);
+    // What stays once dead row versions are gone: a table rewritten in place (a baseline checkpoint
+    // per program and transaction, a process row per window) grows by its dead versions until
+    // vacuum; a short run extrapolated to a day counts that churn as if it were data.
+    await pool.query('vacuum full');
+    const tablesLive = await tableBytes(pool);
+    const processRows = Number((await pool.query('select count(*) as n from processes')).rows[0].n);
     const simulatedS = result.durationS;
     // Per accepted batch, then scaled to the nominal rate: when the host cannot send N endpoints'
     // batches on time (lateStarts > 0) the run takes longer than --duration, and dividing by the
@@ -109,6 +123,18 @@ async function runSize(endpoints) {
         .filter(([, b]) => b > 0)
         .sort((a, b) => b[1] - a[1]),
     );
+    const live = (name) => (tablesLive.get(name) ?? 0) - (tablesBefore.get(name) ?? 0);
+    // State per endpoint (bounded: one row per program / endpoint, rewritten), not per day.
+    const stateTables = ['program_baselines', 'endpoint_learning'];
+    const stateBytesPerEndpoint = Math.round(stateTables.reduce((s, t) => s + live(t), 0) / endpoints);
+    // Rows that accumulate (until retention): per endpoint-day.
+    const appendTables = [...tablesLive.keys()].filter((t) => !stateTables.includes(t));
+    const liveByTable = Object.fromEntries(appendTables.map((t) => [t, Math.round(live(t) / endpointDays)]).filter(([, b]) => b > 0).sort((a, b) => b[1] - a[1]));
+    // The simulator replays the same recorded processes (its pids varied per endpoint, not per
+    // batch), so process rows are updated rather than added; a real host adds the processes that
+    // start in each window. Upper bound: every process of every batch a new row.
+    const processesPerBatch = result.batchesAccepted ? (await corpusProcesses()) : 0;
+    const processRowBytes = processRows ? live('processes') / processRows : 0;
     return {
       endpoints,
       profile: PROFILE,
@@ -122,6 +148,11 @@ async function runSize(endpoints) {
       endpointsPerAnalyzerCore: Math.round(batches / (cpu1.analyzer - cpu0.analyzer) / RATE),
       pgBytesPerEndpointDay: Math.round((dbAfter - dbBefore) / endpointDays),
       pgBytesPerEndpointDayByTable: perTable,
+      pgLiveBytesPerEndpointDay: Object.values(liveByTable).reduce((a, b) => a + b, 0),
+      pgLiveBytesPerEndpointDayByTable: liveByTable,
+      pgStateBytesPerEndpoint: stateBytesPerEndpoint,
+      processRowBytes: Math.round(processRowBytes),
+      processRowsPerEndpointDayUpperBound: Math.round(processesPerBatch * batchesPerEndpointDay),
       kafkaBytesPerEndpointDay: Math.round(result.bytesSent / endpointDays),
     };
   } finally {
@@ -146,6 +177,11 @@ for (const n of SIZES) {
     `  gateway ${r.gatewayCpuS} CPU s -> ${r.endpointsPerGatewayCore} endpoints per gateway core;  analyzer ${r.analyzerCpuS} CPU s -> ${r.endpointsPerAnalyzerCore} endpoints per analyzer core;  ` +
       `PostgreSQL ${(r.pgBytesPerEndpointDay / 1048576).toFixed(1)} MiB per endpoint-day (before retention/compression);  gateway input ${(r.kafkaBytesPerEndpointDay / 1048576).toFixed(1)} MiB per endpoint-day`,
   );
-  console.log(`  PostgreSQL per endpoint-day by table: ${Object.entries(r.pgBytesPerEndpointDayByTable).map(([t, b]) => `${t} ${(b / 1048576).toFixed(1)} MiB`).join(', ')}`);
+  const mib = (b) => `${(b / 1048576).toFixed(1)} MiB`;
+  console.log(`  PostgreSQL growth per endpoint-day by table (dead row versions included): ${Object.entries(r.pgBytesPerEndpointDayByTable).map(([t, b]) => `${t} ${mib(b)}`).join(', ')}`);
+  console.log(
+    `  after VACUUM FULL: ${mib(r.pgLiveBytesPerEndpointDay)} per endpoint-day (${Object.entries(r.pgLiveBytesPerEndpointDayByTable).map(([t, b]) => `${t} ${mib(b)}`).join(', ')}) + ${mib(r.pgStateBytesPerEndpoint)} of baseline state per endpoint;  ` +
+      `process rows ${r.processRowBytes} B each, up to ${r.processRowsPerEndpointDayUpperBound} new per endpoint-day (${mib(r.processRowBytes * r.processRowsPerEndpointDayUpperBound)}) on a host whose every process is new each window`,
+  );
   console.log(JSON.stringify(r));
 }

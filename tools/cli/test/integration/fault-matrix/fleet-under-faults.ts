@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -244,7 +244,7 @@ export class FleetUnderFaults {
         windows: 0,
         sending: false,
       };
-      e.transport = this.transportOf(e, group);
+      e.transport = this.transportOf(e);
       this.endpoints.push(e);
       made.push(e);
     }
@@ -256,7 +256,7 @@ export class FleetUnderFaults {
   }
 
   /** The agent's transport of endpoint `e` over its spool directory (a restart makes a new one). */
-  transportOf(e: SimEndpoint, group: string): AgentTransport {
+  transportOf(e: SimEndpoint): AgentTransport {
     return new AgentTransport({
       api: e.api,
       insecureHttp: true,
@@ -277,7 +277,7 @@ export class FleetUnderFaults {
           if (t && t.acceptedAt === undefined) t.acceptedAt = Date.now();
         },
       },
-    }) as AgentTransport & { group?: string };
+    });
   }
 
   /** The endpoint's window loop: one window every 1/rate s, stamped with its own clock. */
@@ -339,10 +339,32 @@ export class FleetUnderFaults {
     for (;;) {
       const done = await this.analysed(pending);
       if (done) pending = pending.filter((id) => !done.has(id));
+      // a batch evicted from a full spool (never taken by the gateway) will never be analysed
+      const gone = this.evicted(pending);
+      pending = pending.filter((id) => !gone.has(id));
       if (pending.length === 0) return (Date.now() - from) / 1000;
       if (Date.now() > deadline) throw new Error(`not recovered after ${timeoutMs / 1000} s: ${pending.length}/${ids.length} batches spooled before the fault's end not analysed (first ${pending.slice(0, 3).join(', ')})`);
       await sleep(500);
     }
+  }
+
+  /**
+   * Of `ids`, the batches evicted from a full spool: never taken by the gateway (no 202) and no
+   * longer in their agent's spool directory.
+   */
+  evicted(ids: string[]): Set<string> {
+    const spooled = new Map<string, string[]>();
+    const out = new Set<string>();
+    for (const id of ids) {
+      const b = this.batches.get(id);
+      if (!b || b.acceptedAt !== undefined) continue;
+      const e = this.endpoints.find((x) => x.endpointId === b.endpointId)!;
+      let names = spooled.get(e.spoolDir);
+      if (!names) spooled.set(e.spoolDir, (names = readdirSync(e.spoolDir)));
+      // re-check after listing: a 202 may have come in between
+      if (!names.some((n) => n.includes(id)) && this.batches.get(id)!.acceptedAt === undefined) out.add(id);
+    }
+    return out;
   }
 
   /**
