@@ -296,11 +296,11 @@ export class AnalyzerRepository {
   private async writeTelemetry(c: PoolClient, set: WriteSet): Promise<void> {
     if (set.activity.length > 0) {
       await c.query(
-        `insert into activity (time, window_start, endpoint_id, batch_id, program, processes, syscalls, syscall_counts, file_opens, execs, net_ops, security_ops, alerts)
-         select ${ms('x.t')}, ${ms('x.ws')}, x.endpoint_id::uuid, x.batch_id, x.program, x.processes, x.syscalls, x.syscall_counts, x.file_opens, x.execs,
+        `insert into activity (time, window_start, endpoint_id, batch_id, program, processes, syscalls, file_opens, execs, net_ops, security_ops, alerts)
+         select ${ms('x.t')}, ${ms('x.ws')}, x.endpoint_id::uuid, x.batch_id, x.program, x.processes, x.syscalls, x.file_opens, x.execs,
                 x.net_ops, x.security_ops, x.alerts
          from jsonb_to_recordset($1::jsonb) as x(t float8, ws float8, endpoint_id text, batch_id text, program text, processes int, syscalls bigint,
-              syscall_counts jsonb, file_opens bigint, execs int, net_ops bigint, security_ops int, alerts int)
+              file_opens bigint, execs int, net_ops bigint, security_ops int, alerts int)
          on conflict do nothing`,
         [
           pgJson(
@@ -312,7 +312,6 @@ export class AnalyzerRepository {
               program: a.program,
               processes: a.processes,
               syscalls: a.syscalls,
-              syscall_counts: a.syscallCounts,
               file_opens: a.fileOpens,
               execs: a.execs,
               net_ops: a.netOps,

@@ -260,5 +260,5 @@ describe(`fault matrix under fleet load (${FULL ? 'full' : 'reduced'} scale: ${S
     expect(rows.filter((r) => r.error).map((r) => `${r.fault}: ${r.error}`)).toEqual([]);
     expect(rows.map((r) => [r.fault, r.lost, r.duplicated])).toEqual(rows.map((r) => [r.fault, 0, 0]));
     expect(v.dlq).toBeGreaterThanOrEqual(2);
-  }, FULL ? 7_200_000 : 900_000);
+  }, FULL ? 7_200_000 : 2_400_000);
 });

@@ -187,6 +187,7 @@ export class FleetUnderFaults {
   /** A restartable child process (`node script ...args`) with its log kept. */
   private service(name: string, script: string, args: string[], env: Record<string, string>, ready: (line: string) => string | undefined): Service {
     const logs = this.logs;
+    const root = this.root;
     const svc: Service = {
       name,
       child: undefined,
@@ -194,7 +195,7 @@ export class FleetUnderFaults {
         const lines = logs.get(name) ?? [];
         logs.set(name, lines);
         // startServiceProcess runs `node <script>`; an argument goes through a tiny shim.
-        const entry = args.length === 0 ? script : join(tmpdir(), `vigil-faults-${name}-${randomUUID()}.js`);
+        const entry = args.length === 0 ? script : join(root, `${name}-${randomUUID()}.js`);
         if (args.length > 0) (await import('node:fs')).writeFileSync(entry, `process.argv.push(...${JSON.stringify(args)}); require(${JSON.stringify(script)});\n`);
         const p: ServiceProcess = await startServiceProcess(entry, env, ready, { name, timeoutMs: 180_000 });
         svc.child = p.child;
