@@ -17,5 +17,8 @@ alter table endpoint_learning set (
 alter table processes set (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
 
 -- activity.syscall_counts (a name → count histogram per program and window) was most of an activity
--- row and nothing read it: the analyzer no longer writes it (the baselines hold the distribution).
-alter table activity drop column if exists syscall_counts;
+-- row's payload and nothing read it: the analyzer no longer writes it, so new rows carry the column's
+-- default '{}'. The column stays: an analyzer of the previous version, still running during a rolling
+-- upgrade after another service applied this migration, keeps writing its rows (a dropped column
+-- would make its inserts fail, and that failure is the data's, so every batch would be dead-lettered).
+comment on column activity.syscall_counts is 'no longer written (always {}): kept so an older analyzer can still insert';
