@@ -14,6 +14,8 @@ const SCALE: FleetScale = FULL
   ? { endpoints: 1000, rate: 0.1, processes: 8, partitions: 12, kafkaDownMs: 60_000, postgresDownMs: 30_000, outageMs: 30_000 }
   : { endpoints: 16, rate: 0.2, processes: 12, partitions: 6, kafkaDownMs: 15_000, postgresDownMs: 10_000, outageMs: 10_000 };
 const RECOVERY_TIMEOUT_MS = FULL ? 600_000 : 240_000;
+/** Spool of the spool-full endpoints: a few windows. */
+const SPOOL_BYTES = 48 << 10;
 /** The clock error of the skewed endpoints: past the gateway's 10 min limit ahead, and as far behind. */
 const SKEW_MS = 10 * 60_000 + 30_000;
 
@@ -65,7 +67,7 @@ describe(`fault matrix under fleet load (${FULL ? 'full' : 'reduced'} scale: ${S
   };
 
   it('every fault: zero accepted batches lost, zero effects duplicated, time to recover printed', async () => {
-    const spoolGroup = await f.addEndpoints(Math.max(2, Math.round(SCALE.endpoints / 20)), 'spool', { api: `http://127.0.0.1:${f.spoolProxy.port}`, spoolMaxBytes: 160 << 10 });
+    const spoolGroup = await f.addEndpoints(Math.max(2, Math.round(SCALE.endpoints / 20)), 'spool', { api: `http://127.0.0.1:${f.spoolProxy.port}`, spoolMaxBytes: SPOOL_BYTES });
     await f.addEndpoints(SCALE.endpoints - spoolGroup.length, 'fleet');
     f.say(`${f.endpoints.length} endpoints sending`);
     const schemaId = await lookupTelemetrySchemaId(new GatewayClient({ api: f.endpoints[0]!.api.replace(String(f.spoolProxy.port), String(f.gatewayPort)), insecureHttp: true }), f.endpoints[0]!.key, 30_000);
@@ -179,8 +181,10 @@ describe(`fault matrix under fleet load (${FULL ? 'full' : 'reduced'} scale: ${S
       const admin2 = await f.cluster.admin();
       const dlq = (await admin2.recordCount(f.dlqTopic)) - dlqBefore;
       await admin2.disconnect();
-      if (dlq < 2) throw new Error(`the two poison records were not dead-lettered (${dlq} in the DLQ)`);
-      return { recoveryS, note: `${dlq} dead-lettered` };
+      // the garbage must be dead-lettered; the NUL batch dead-lettered or analysed (stored without the NUL) — accounted for either way
+      const nulAnalysed = ((await f.analysed([nul.batchId])) ?? new Set()).has(nul.batchId);
+      if (dlq < 1 || (dlq < 2 && !nulAnalysed)) throw new Error(`poison not accounted for: ${dlq} in the DLQ, NUL batch analysed: ${nulAnalysed}`);
+      return { recoveryS, note: `${dlq} dead-lettered${nulAnalysed ? ', the NUL batch analysed' : ''}` };
     });
 
     await fault('agent restart (10% of endpoints, transport stopped mid-flight)', 'restore', async () => {
@@ -196,13 +200,17 @@ describe(`fault matrix under fleet load (${FULL ? 'full' : 'reduced'} scale: ${S
       return { recoveryS: await f.recovered(t, t, RECOVERY_TIMEOUT_MS), note: `${some.length} agents` };
     });
 
-    await fault(`agent spool full (gateway unreachable ${(SCALE.outageMs * 2) / 1000} s for ${spoolGroup.length} endpoints with a 160 KiB spool)`, 'restore', async () => {
-      const evictedBefore = spoolGroup.reduce((s, e) => s + e.transport.statistics().evicted, 0);
+    await fault(`agent spool full (${spoolGroup.length} endpoints with a ${SPOOL_BYTES >> 10} KiB spool cut off from the gateway until it overflows)`, 'restore', async () => {
+      const evictedNow = (): number => spoolGroup.reduce((s, e) => s + e.transport.statistics().evicted, 0);
+      const evictedBefore = evictedNow();
       f.spoolProxy.cut();
-      await hold(SCALE.outageMs * 2);
+      // cut off until every one of them has evicted from a full spool (at least the outage length)
+      await hold(SCALE.outageMs);
+      const deadline = Date.now() + RECOVERY_TIMEOUT_MS;
+      while (spoolGroup.some((e) => e.transport.statistics().evicted === 0) && Date.now() < deadline) await hold(1_000);
       f.spoolProxy.restore();
       const t = Date.now();
-      const evicted = spoolGroup.reduce((s, e) => s + e.transport.statistics().evicted, 0) - evictedBefore;
+      const evicted = evictedNow() - evictedBefore;
       if (evicted === 0) throw new Error('no spool filled up: the fault did not happen');
       return { recoveryS: await f.recovered(t, t, RECOVERY_TIMEOUT_MS), note: `${evicted} batches evicted unsent (counted in drops.spool_evicted)` };
     });
