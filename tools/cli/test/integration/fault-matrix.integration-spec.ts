@@ -203,11 +203,12 @@ describe(`fault matrix under fleet load (${FULL ? 'full' : 'reduced'} scale: ${S
     await fault(`agent spool full (${spoolGroup.length} endpoints with a ${SPOOL_BYTES >> 10} KiB spool cut off from the gateway until it overflows)`, 'restore', async () => {
       const evictedNow = (): number => spoolGroup.reduce((s, e) => s + e.transport.statistics().evicted, 0);
       const evictedBefore = evictedNow();
+      const before = spoolGroup.map((e) => e.transport.statistics().evicted);
       f.spoolProxy.cut();
       // cut off until every one of them has evicted from a full spool (at least the outage length)
       await hold(SCALE.outageMs);
       const deadline = Date.now() + RECOVERY_TIMEOUT_MS;
-      while (spoolGroup.some((e) => e.transport.statistics().evicted === 0) && Date.now() < deadline) await hold(1_000);
+      while (spoolGroup.some((e, i) => e.transport.statistics().evicted === before[i]) && Date.now() < deadline) await hold(1_000);
       f.spoolProxy.restore();
       const t = Date.now();
       const evicted = evictedNow() - evictedBefore;
@@ -267,6 +268,6 @@ describe(`fault matrix under fleet load (${FULL ? 'full' : 'reduced'} scale: ${S
 
     expect(rows.filter((r) => r.error).map((r) => `${r.fault}: ${r.error}`)).toEqual([]);
     expect(rows.map((r) => [r.fault, r.lost, r.duplicated])).toEqual(rows.map((r) => [r.fault, 0, 0]));
-    expect(v.dlq).toBeGreaterThanOrEqual(2);
+    expect(v.dlq).toBeGreaterThanOrEqual(1);
   }, FULL ? 7_200_000 : 2_400_000);
 });
