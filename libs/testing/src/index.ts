@@ -136,3 +136,4 @@ export * from './kafka-cluster';
 export * from './service-process';
 export * from './topic-records';
 export * from './tcp-proxy';
+export * from './postgres-instance';

@@ -4,6 +4,7 @@ import { DEFAULTS, parseDuration } from '@vigil/common';
 import { KafkaClient } from '@vigil/kafka';
 import { SubjectSchemas, TelemetryBatchV1Schema, WireDecoder, createRegistryClient, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
 import { DEFAULT_CORPUS, conformCorpus, readCorpus, toRecorded, writeCorpus } from '../fleet/corpus';
+import { PROFILES, profileWindow, type HostProfile } from '../fleet/variation';
 import { simulateFleet, type SimulateResult } from '../fleet/simulate';
 import { cliCredentials, localAgentEndpointId } from '../services';
 import { postgres } from '../stack';
@@ -43,14 +44,16 @@ export function registerFleetCommands(program: Command): void {
     .option('--topic <topic>', 'telemetry topic the gateway writes (env VIGIL_GATEWAY_TOPIC)', cliConfig().gatewayTopic)
     .option('--corpus <file>', 'recorded batches (gzip JSON lines, from ./vigil fleet record)', DEFAULT_CORPUS)
     .option('--keep', 'leave the simulated endpoints enrolled (default: their keys are revoked at the end)', false)
-    .action(async (opts: { endpoints: string; duration: string; rate: string; concurrency: string; attacks?: string; settle: string; gateway: string; topic: string; corpus: string; keep: boolean }) => {
+    .option('--profile <p>', `host profile derived from the corpus: ${PROFILES.join(', ')}`, 'busy-build')
+    .action(async (opts: { endpoints: string; duration: string; rate: string; concurrency: string; attacks?: string; settle: string; gateway: string; topic: string; corpus: string; keep: boolean; profile: string }) => {
       const endpoints = positive('--endpoints', opts.endpoints, true);
       const durationMs = duration(opts.duration);
       if (!(durationMs > 0)) throw new Error(`--duration must be positive (got "${opts.duration}")`);
       const rate = positive('--rate', opts.rate, false);
       if (durationMs < 1000 / rate) throw new Error(`--duration ${opts.duration} is shorter than one batch period at --rate ${rate} (${1000 / rate} ms)`);
       new URL(opts.gateway);
-      const corpus = readCorpus(opts.corpus);
+      if (!(PROFILES as readonly string[]).includes(opts.profile)) throw new Error(`--profile must be one of ${PROFILES.join(', ')} (got "${opts.profile}")`);
+      const corpus = readCorpus(opts.corpus).map((b) => profileWindow(b, opts.profile as HostProfile));
       let result: SimulateResult | undefined;
       const lines: Record<string, { output: string }> = {};
       const phase = (name: string, title: string) => ({
