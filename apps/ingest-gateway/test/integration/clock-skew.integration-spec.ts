@@ -6,7 +6,7 @@ import { AgentTransport, CLOCK_CORRECTION_STAT, shiftBatchTimes, type WindowCont
 import { EndpointsRepository, createPool, migrate } from '@vigil/db';
 import { KafkaClient, type KafkaAdmin } from '@vigil/kafka';
 import { TelemetryBatchV1Schema, avroType, createRegistryClient, sampleTelemetryBatch, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
-import { freshDatabase, pinoListening, readAllRecords, stackUrls, startServiceProcess, uniqueName, type ServiceProcess } from '@vigil/testing';
+import { freshDatabase, pinoListening, readAllRecords, stackServiceEnv, stackUrls, startServiceProcess, uniqueName, type ServiceProcess } from '@vigil/testing';
 
 const GATEWAY_MAIN = resolve(__dirname, '../../dist/main.js');
 const SKEW_MS = 15 * 60_000;
@@ -27,7 +27,7 @@ function skewedWindow(skewMs: number): WindowContent {
 describe('agent clock skew ±15 min against the real gateway', () => {
   const urls = stackUrls();
   const topic = uniqueName('vigil.test.clockskew');
-  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'clock-skew-test' });
+  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'clock-skew-test', sasl: urls.kafkaSasl });
   let admin: KafkaAdmin;
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let gateway: ServiceProcess;
@@ -43,7 +43,7 @@ describe('agent clock skew ±15 min against the real gateway', () => {
     await pool.end();
     gateway = await startServiceProcess(
       GATEWAY_MAIN,
-      { VIGIL_GATEWAY_PORT: '0', VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','), VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl, VIGIL_DATABASE_URL: db.url, VIGIL_GATEWAY_TOPIC: topic, VIGIL_LOG_LEVEL: 'info' },
+      { VIGIL_GATEWAY_PORT: '0', ...stackServiceEnv(urls), VIGIL_DATABASE_URL: db.url, VIGIL_GATEWAY_TOPIC: topic, VIGIL_LOG_LEVEL: 'info' },
       pinoListening,
       { name: 'ingest-gateway', timeoutMs: 120_000 },
     );
@@ -53,7 +53,7 @@ describe('agent clock skew ±15 min against the real gateway', () => {
     await db?.drop();
     await admin?.deleteTopic(topic).catch(() => undefined);
     await admin?.disconnect();
-    const registry = createRegistryClient(urls.schemaRegistryUrl);
+    const registry = createRegistryClient(urls.schemaRegistryUrl, { auth: urls.registryAuth });
     await registry.deleteSubject(subjectForTopic(topic), false).catch(() => undefined);
     await registry.deleteSubject(subjectForTopic(topic), true).catch(() => undefined);
     registry.close();
@@ -121,7 +121,7 @@ describe('agent clock skew ±15 min against the real gateway', () => {
     expect(later[0]!.agentStats[CLOCK_CORRECTION_STAT]).toBe(fs.clockCorrectionMs);
     expect(Math.abs(later[0]!.windowEnd - Date.now())).toBeLessThan(30_000);
 
-    const records = await readAllRecords(urls.kafkaBrokers, topic);
+    const records = await readAllRecords(urls.kafkaBrokers, topic, 60_000, urls.kafkaSasl);
     const inTopic = records.map((r) => telemetry.fromBuffer(r.value!.subarray(5)) as TelemetryBatch);
     expect(inTopic.map((b) => b.batchId).sort()).toEqual([...submitted.keys()].sort());
     for (const b of inTopic) {
