@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const root = resolve(import.meta.dirname, '..', '..');
-const { freshDatabase, stackUrls, uniqueName, waitUntil, startServiceProcess, pinoListening } = require('@vigil/testing');
+const { freshDatabase, stackUrls, uniqueName, waitUntil, startServiceProcess, pinoListening, stackServiceEnv } = require('@vigil/testing');
 const { createPool } = require('@vigil/db');
 const { KafkaClient } = require('@vigil/kafka');
 
@@ -42,7 +42,7 @@ const ANALYZER = resolve(root, 'apps/stream-analyzer/dist/main.js');
 const TICKS = 100; // USER_HZ on Linux x86-64
 
 const urls = stackUrls();
-const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'fleet-bench' });
+const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'fleet-bench', sasl: urls.kafkaSasl });
 
 /** Bytes of each table (partitions summed under their parent's name, indexes and TOAST included). */
 async function tableBytes(pool) {
@@ -78,7 +78,7 @@ async function runSize(endpoints) {
   const admin = kafka.admin();
   await admin.connect();
   for (const [t, n] of [[telemetry, 12], [alerts, 1], [dlq, 1]]) await admin.createTopic(t, n);
-  const common = { VIGIL_DATABASE_URL: db.url, VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','), VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl, VIGIL_LOG_LEVEL: 'warn' };
+  const common = { VIGIL_DATABASE_URL: db.url, ...stackServiceEnv(urls), VIGIL_LOG_LEVEL: 'warn' };
   const gateway = await startServiceProcess(GATEWAY, { ...common, VIGIL_LOG_LEVEL: 'info', VIGIL_GATEWAY_HOST: '127.0.0.1', VIGIL_GATEWAY_PORT: '0', VIGIL_GATEWAY_TOPIC: telemetry }, pinoListening, { name: 'ingest-gateway', timeoutMs: 120_000 });
   let analyzerLog = '';
   const analyzer = spawn(process.execPath, [ANALYZER, 'run'], {
