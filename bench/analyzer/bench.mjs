@@ -17,7 +17,7 @@ import { resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const root = resolve(import.meta.dirname, '..', '..');
-const { freshDatabase, stackUrls, uniqueName, waitUntil } = require('@vigil/testing');
+const { freshDatabase, stackUrls, uniqueName, waitUntil, stackServiceEnv } = require('@vigil/testing');
 const { createPool, migrate } = require('@vigil/db');
 const { KafkaClient } = require('@vigil/kafka');
 const { TelemetryBatchV1Schema, WireEncoder, createRegistryClient, registerValueSchema } = require('@vigil/schemas');
@@ -37,8 +37,8 @@ const ENDPOINTS = 48;
 const PROGRAMS = ['/usr/sbin/nginx', '/usr/bin/python3.11', '/usr/sbin/sshd', '/usr/bin/node', '/usr/lib/postgresql/15/bin/postgres'];
 
 const urls = stackUrls();
-const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'analyzer-bench' });
-const registry = createRegistryClient(urls.schemaRegistryUrl);
+const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'analyzer-bench', sasl: urls.kafkaSasl });
+const registry = createRegistryClient(urls.schemaRegistryUrl, { auth: urls.registryAuth });
 
 /** Batches for `endpoints`, `perEndpoint` each, interleaved by round (as agents send them). */
 function workload(tag, perEndpoint, startMs) {
@@ -143,8 +143,7 @@ async function runOnce(n) {
   const start = Date.now() - (perEndpoint + 120) * 1_000;
   const batches = workload(tag, perEndpoint, start);
   const env = {
-    VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
-    VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
+    ...stackServiceEnv(urls),
     VIGIL_DATABASE_URL: db.url,
     VIGIL_BASELINE_LEARNING_PERIOD: '20s',
     VIGIL_ANALYZER_TELEMETRY_TOPIC: topic,

@@ -29,7 +29,7 @@ import { ACTIONS, ROUTINE } from './actions.mjs';
 
 const require = createRequire(import.meta.url);
 const root = resolve(import.meta.dirname, '..', '..');
-const { freshDatabase, pinoListening, stackUrls, startServiceProcess, uniqueName, waitUntil } = require('@vigil/testing');
+const { freshDatabase, pinoListening, stackUrls, startServiceProcess, uniqueName, waitUntil, stackServiceEnv } = require('@vigil/testing');
 const { EndpointsRepository, createPool, migrate } = require('@vigil/db');
 const { KafkaClient } = require('@vigil/kafka');
 const { renderAgentConfigText } = require('@vigil/common');
@@ -62,7 +62,7 @@ const db = await freshDatabase('vigil_attack_sim');
 const pool = createPool(db.url, { max: 2 });
 await migrate(pool);
 const topics = { telemetry: uniqueName('vigil.sim.telemetry'), alerts: uniqueName('vigil.sim.alerts'), dlq: uniqueName('vigil.sim.dlq') };
-const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'attack-sim' });
+const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'attack-sim', sasl: urls.kafkaSasl });
 const admin = kafka.admin();
 await admin.connect();
 for (const [topic, n] of [[topics.telemetry, 3], [topics.alerts, 1], [topics.dlq, 1]]) {
@@ -71,7 +71,7 @@ for (const [topic, n] of [[topics.telemetry, 3], [topics.alerts, 1], [topics.dlq
     return (await admin.endOffsets(topic)).size === n;
   }, 30_000, `topic ${topic}`);
 }
-const common = { VIGIL_DATABASE_URL: db.url, VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','), VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl, VIGIL_LOG_LEVEL: 'warn' };
+const common = { VIGIL_DATABASE_URL: db.url, ...stackServiceEnv(urls), VIGIL_LOG_LEVEL: 'warn' };
 const T = mkdtempSync(join(tmpdir(), 'vigil-attack-sim-'));
 const services = [];
 async function stopAll() {

@@ -9,7 +9,10 @@
 // counts until every accepted batch is analysed (its backlog included). PostgreSQL bytes per
 // endpoint-day = database growth per accepted batch × batches an endpoint sends in a day at --rate.
 //
-// usage: VIGIL_HOME=/work/main/.vigil node bench/fleet/bench.mjs [--endpoints 100,1000] [--duration 60] [--rate 0.1] [--settle 600s]
+// PostgreSQL growth is also split by table (activity, processes, program_baselines, …): what an
+// endpoint-day costs, and where.
+//
+// usage: VIGIL_HOME=/work/main/.vigil node bench/fleet/bench.mjs [--endpoints 100,1000] [--duration 60] [--rate 0.1] [--settle 600s] [--profile busy-build|web-server|idle]
 
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -19,7 +22,7 @@ import { promisify } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const root = resolve(import.meta.dirname, '..', '..');
-const { freshDatabase, stackUrls, uniqueName, waitUntil, startServiceProcess, pinoListening } = require('@vigil/testing');
+const { freshDatabase, stackUrls, uniqueName, waitUntil, startServiceProcess, pinoListening, stackServiceEnv } = require('@vigil/testing');
 const { createPool } = require('@vigil/db');
 const { KafkaClient } = require('@vigil/kafka');
 
@@ -32,13 +35,33 @@ const SIZES = opt('endpoints', '100,1000').split(',').map(Number);
 const DURATION_S = Number(opt('duration', 60));
 const RATE = Number(opt('rate', 0.1));
 const SETTLE = opt('settle', '600s');
+const PROFILE = opt('profile', 'busy-build');
 const CLI = resolve(root, 'tools/cli/dist/main.js');
 const GATEWAY = resolve(root, 'apps/ingest-gateway/dist/main.js');
 const ANALYZER = resolve(root, 'apps/stream-analyzer/dist/main.js');
 const TICKS = 100; // USER_HZ on Linux x86-64
 
 const urls = stackUrls();
-const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'fleet-bench' });
+const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'fleet-bench', sasl: urls.kafkaSasl });
+
+/** Bytes of each table (partitions summed under their parent's name, indexes and TOAST included). */
+async function tableBytes(pool) {
+  const { rows } = await pool.query(
+    `select coalesce(p.relname, c.relname) as name, sum(pg_total_relation_size(c.oid))::bigint as bytes
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       left join pg_inherits i on i.inhrelid = c.oid left join pg_class p on p.oid = i.inhparent
+      where n.nspname = 'public' and c.relkind in ('r', 'p') group by 1`,
+  );
+  return new Map(rows.map((r) => [r.name, Number(r.bytes)]));
+}
+
+/** Mean processes per batch of the corpus as the profile sends it. */
+async function corpusProcesses() {
+  const { readCorpus } = require(resolve(root, 'tools/cli/dist/fleet/corpus.js'));
+  const { profileWindow } = require(resolve(root, 'tools/cli/dist/fleet/variation.js'));
+  const c = readCorpus().map((b) => profileWindow(b, PROFILE));
+  return c.reduce((s, b) => s + b.processes.length, 0) / c.length;
+}
 
 /** utime + stime of a process, in seconds. */
 function cpuSeconds(pid) {
@@ -55,7 +78,7 @@ async function runSize(endpoints) {
   const admin = kafka.admin();
   await admin.connect();
   for (const [t, n] of [[telemetry, 12], [alerts, 1], [dlq, 1]]) await admin.createTopic(t, n);
-  const common = { VIGIL_DATABASE_URL: db.url, VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','), VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl, VIGIL_LOG_LEVEL: 'warn' };
+  const common = { VIGIL_DATABASE_URL: db.url, ...stackServiceEnv(urls), VIGIL_LOG_LEVEL: 'warn' };
   const gateway = await startServiceProcess(GATEWAY, { ...common, VIGIL_LOG_LEVEL: 'info', VIGIL_GATEWAY_HOST: '127.0.0.1', VIGIL_GATEWAY_PORT: '0', VIGIL_GATEWAY_TOPIC: telemetry }, pinoListening, { name: 'ingest-gateway', timeoutMs: 120_000 });
   let analyzerLog = '';
   const analyzer = spawn(process.execPath, [ANALYZER, 'run'], {
@@ -67,11 +90,12 @@ async function runSize(endpoints) {
   try {
     await waitUntil(() => analyzerLog.includes('health and metrics listening'), 120_000, 'the analyzer to start');
     const dbBefore = Number((await pool.query('select pg_database_size(current_database()) as n')).rows[0].n);
+    const tablesBefore = await tableBytes(pool);
     const cpu0 = { gateway: cpuSeconds(gateway.child.pid), analyzer: cpuSeconds(analyzer.pid) };
     const t0 = Date.now();
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [CLI, 'fleet', 'simulate', '--endpoints', String(endpoints), '--duration', String(DURATION_S), '--rate', String(RATE), '--gateway', gateway.url, '--topic', telemetry, '--settle', SETTLE],
+      [CLI, 'fleet', 'simulate', '--endpoints', String(endpoints), '--duration', String(DURATION_S), '--rate', String(RATE), '--gateway', gateway.url, '--topic', telemetry, '--settle', SETTLE, '--profile', PROFILE],
       { env: { ...process.env, ...common }, maxBuffer: 64 << 20 },
     ).catch((err) => ({ stdout: err.stdout ?? '' }));
     const wallS = (Date.now() - t0) / 1000;
@@ -79,6 +103,13 @@ async function runSize(endpoints) {
     const result = JSON.parse(stdout.trim().split('\n').at(-1));
     await pool.query('checkpoint').catch(() => undefined);
     const dbAfter = Number((await pool.query('select pg_database_size(current_database()) as n')).rows[0].n);
+    const tablesAfter = await tableBytes(pool);
+    // What stays once dead row versions are gone: a table rewritten in place (a baseline checkpoint
+    // per program and transaction, a process row per window) grows by its dead versions until
+    // vacuum; a short run extrapolated to a day counts that churn as if it were data.
+    await pool.query('vacuum full');
+    const tablesLive = await tableBytes(pool);
+    const processRows = Number((await pool.query('select count(*) as n from processes')).rows[0].n);
     const simulatedS = result.durationS;
     // Per accepted batch, then scaled to the nominal rate: when the host cannot send N endpoints'
     // batches on time (lateStarts > 0) the run takes longer than --duration, and dividing by the
@@ -86,8 +117,27 @@ async function runSize(endpoints) {
     const batches = result.batchesAccepted;
     const batchesPerEndpointDay = 86_400 * RATE;
     const endpointDays = batches / batchesPerEndpointDay;
+    const perTable = Object.fromEntries(
+      [...tablesAfter]
+        .map(([name, bytes]) => [name, Math.round((bytes - (tablesBefore.get(name) ?? 0)) / endpointDays)])
+        .filter(([, b]) => b > 0)
+        .sort((a, b) => b[1] - a[1]),
+    );
+    const live = (name) => (tablesLive.get(name) ?? 0) - (tablesBefore.get(name) ?? 0);
+    // State per endpoint (bounded: one row per program / endpoint, rewritten), not per day.
+    const stateTables = ['program_baselines', 'endpoint_learning'];
+    const stateBytesPerEndpoint = Math.round(stateTables.reduce((s, t) => s + live(t), 0) / endpoints);
+    // Rows that accumulate (until retention): per endpoint-day.
+    const appendTables = [...tablesLive.keys()].filter((t) => !stateTables.includes(t));
+    const liveByTable = Object.fromEntries(appendTables.map((t) => [t, Math.round(live(t) / endpointDays)]).filter(([, b]) => b > 0).sort((a, b) => b[1] - a[1]));
+    // The simulator replays the same recorded processes (its pids varied per endpoint, not per
+    // batch), so process rows are updated rather than added; a real host adds the processes that
+    // start in each window. Upper bound: every process of every batch a new row.
+    const processesPerBatch = result.batchesAccepted ? (await corpusProcesses()) : 0;
+    const processRowBytes = processRows ? live('processes') / processRows : 0;
     return {
       endpoints,
+      profile: PROFILE,
       rate: RATE,
       simulatedS,
       wallS: Math.round(wallS),
@@ -97,6 +147,12 @@ async function runSize(endpoints) {
       endpointsPerGatewayCore: Math.round(batches / (cpu1.gateway - cpu0.gateway) / RATE),
       endpointsPerAnalyzerCore: Math.round(batches / (cpu1.analyzer - cpu0.analyzer) / RATE),
       pgBytesPerEndpointDay: Math.round((dbAfter - dbBefore) / endpointDays),
+      pgBytesPerEndpointDayByTable: perTable,
+      pgLiveBytesPerEndpointDay: Object.values(liveByTable).reduce((a, b) => a + b, 0),
+      pgLiveBytesPerEndpointDayByTable: liveByTable,
+      pgStateBytesPerEndpoint: stateBytesPerEndpoint,
+      processRowBytes: Math.round(processRowBytes),
+      processRowsPerEndpointDayUpperBound: Math.round(processesPerBatch * batchesPerEndpointDay),
       kafkaBytesPerEndpointDay: Math.round(result.bytesSent / endpointDays),
     };
   } finally {
@@ -114,12 +170,18 @@ for (const n of SIZES) {
   const r = await runSize(n);
   const s = r.summary;
   console.log(
-    `endpoints ${n}  rate ${r.rate}/s  simulated ${r.simulatedS} s (wall ${r.wallS} s)  accepted ${s.batchesAccepted}/${s.batchesSent}  lost ${s.lost}  duplicated ${s.duplicated}  analysed ${s.analysed}/${s.batchesAccepted}  ` +
+    `profile ${r.profile}  endpoints ${n}  rate ${r.rate}/s  simulated ${r.simulatedS} s (wall ${r.wallS} s)  accepted ${s.batchesAccepted}/${s.batchesSent}  lost ${s.lost}  duplicated ${s.duplicated}  analysed ${s.analysed}/${s.batchesAccepted}  ` +
       `alerts ${s.alertsRaised}/${s.alertsExpected}  ingest p99 ${s.ingestP99Ms} ms  alert p99 ${s.alertLatencyP99Ms} ms  events/s ${s.eventsPerSecond}`,
   );
   console.log(
     `  gateway ${r.gatewayCpuS} CPU s -> ${r.endpointsPerGatewayCore} endpoints per gateway core;  analyzer ${r.analyzerCpuS} CPU s -> ${r.endpointsPerAnalyzerCore} endpoints per analyzer core;  ` +
       `PostgreSQL ${(r.pgBytesPerEndpointDay / 1048576).toFixed(1)} MiB per endpoint-day (before retention/compression);  gateway input ${(r.kafkaBytesPerEndpointDay / 1048576).toFixed(1)} MiB per endpoint-day`,
+  );
+  const mib = (b) => `${(b / 1048576).toFixed(1)} MiB`;
+  console.log(`  PostgreSQL growth per endpoint-day by table (dead row versions included): ${Object.entries(r.pgBytesPerEndpointDayByTable).map(([t, b]) => `${t} ${mib(b)}`).join(', ')}`);
+  console.log(
+    `  after VACUUM FULL: ${mib(r.pgLiveBytesPerEndpointDay)} per endpoint-day (${Object.entries(r.pgLiveBytesPerEndpointDayByTable).map(([t, b]) => `${t} ${mib(b)}`).join(', ')}) + ${mib(r.pgStateBytesPerEndpoint)} of baseline state per endpoint;  ` +
+      `process rows ${r.processRowBytes} B each, up to ${r.processRowsPerEndpointDayUpperBound} new per endpoint-day (${mib(r.processRowBytes * r.processRowsPerEndpointDayUpperBound)}) on a host whose every process is new each window`,
   );
   console.log(JSON.stringify(r));
 }

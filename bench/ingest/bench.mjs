@@ -38,7 +38,7 @@ const require = createRequire(join(ROOT, 'package.json'));
 const { TelemetryBatchV1Schema, avroType, encodeWire, createRegistryClient, subjectForTopic } = require('@vigil/schemas');
 const { EndpointsRepository, createPool } = require('@vigil/db');
 const { KafkaClient } = require('@vigil/kafka');
-const { freshDatabase, stackUrls, uniqueName } = require('@vigil/testing');
+const { freshDatabase, stackUrls, uniqueName, stackServiceEnv } = require('@vigil/testing');
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -224,19 +224,18 @@ async function main() {
   console.log(`ingest bench: ${ENDPOINTS} endpoints, ${PROCESSES} processes per batch, ${ROUNDS} rounds of (bare, gateway, gateway at half the bare rate) × ${DURATION_S} s (+${WARMUP_S} s warm-up each), topic with ${PARTITIONS} partitions`);
   const db = await freshDatabase('vigil_bench_ingest');
   const topic = uniqueName('vigil.bench.telemetry');
-  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'vigil-bench-ingest' });
+  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'vigil-bench-ingest', sasl: urls.kafkaSasl });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopic(topic, PARTITIONS);
   const gw = await startGateway({
     VIGIL_GATEWAY_PORT: '0',
-    VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
-    VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
+    ...stackServiceEnv(urls),
     VIGIL_DATABASE_URL: db.url,
     VIGIL_GATEWAY_TOPIC: topic,
     VIGIL_LOG_LEVEL: 'info',
   });
-  const registry = createRegistryClient(urls.schemaRegistryUrl);
+  const registry = createRegistryClient(urls.schemaRegistryUrl, { auth: urls.registryAuth });
   const bareProducer = kafka.producer();
   try {
     const pool = createPool(db.url, { max: 2 });

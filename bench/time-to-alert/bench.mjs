@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(join(ROOT, 'package.json'));
-const { freshDatabase, stackUrls, uniqueName, waitUntil } = require('@vigil/testing');
+const { freshDatabase, stackUrls, uniqueName, waitUntil, stackServiceEnv } = require('@vigil/testing');
 const { KafkaClient } = require('@vigil/kafka');
 const { createPool } = require('@vigil/db');
 const { parseDuration } = require('@vigil/common');
@@ -114,7 +114,7 @@ async function main() {
   const topic = uniqueName('vigil.bench.tta.telemetry');
   const alertsTopic = uniqueName('vigil.bench.tta.alerts');
   const dlqTopic = uniqueName('vigil.bench.tta.dlq');
-  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'bench-tta' });
+  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'bench-tta', sasl: urls.kafkaSasl });
   const admin = kafka.admin();
   await admin.connect();
   for (const [t, n] of [[topic, 3], [alertsTopic, 1], [dlqTopic, 1]]) {
@@ -127,7 +127,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-tta-'));
   const results = {};
   try {
-    const common = { VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','), VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl, VIGIL_DATABASE_URL: db.url, VIGIL_LOG_LEVEL: 'info' };
+    const common = { ...stackServiceEnv(urls), VIGIL_DATABASE_URL: db.url, VIGIL_LOG_LEVEL: 'info' };
     const gw = await start('gateway', [GATEWAY_MAIN], { ...common, VIGIL_GATEWAY_HOST: '127.0.0.1', VIGIL_GATEWAY_PORT: '0', VIGIL_GATEWAY_TOPIC: topic }, (out) => {
       const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
       return line ? JSON.parse(line).address : undefined;

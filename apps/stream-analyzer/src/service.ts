@@ -188,9 +188,9 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
 
     const maintain = (): void => {
       repo
-        .maintainPartitions(config.partitionDaysAhead, { activity: config.activityRetentionDays, alert_occurrences: config.occurrenceRetentionDays })
+        .maintainPartitions(config.partitionDaysAhead, { activity: config.activityRetentionDays, alert_occurrences: config.occurrenceRetentionDays }, config.activityRetentionDays)
         .then(
-          (r) => r && (r.created > 0 || r.dropped > 0) && log.info(r, 'native partitions maintained'),
+          (r) => r && (r.created > 0 || r.dropped > 0 || r.processesPruned > 0) && log.info(r, 'partitions and process rows maintained'),
           (err: unknown) => log.warn({ err: errorMessage(err) }, 'partition maintenance failed; retried at the next interval'),
         );
     };

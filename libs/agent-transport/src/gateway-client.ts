@@ -22,6 +22,8 @@ export interface GatewayConnection {
   insecureHttp?: boolean;
   /** Most concurrent keep-alive connections (default 4: one agent; a fleet simulator needs more). */
   maxSockets?: number;
+  /** Called with every HTTP answer (the transport learns the gateway's clock from its `Date`). */
+  onResponse?: (res: GatewayResponse) => void;
 }
 
 /** One HTTP answer from the gateway. */
@@ -29,6 +31,8 @@ export interface GatewayResponse {
   status: number;
   headers: IncomingHttpHeaders;
   text: string;
+  /** Round trip of the request, measured on the monotonic clock. */
+  rttMs?: number;
 }
 
 /**
@@ -111,12 +115,17 @@ export class GatewayClient {
   request(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body: Buffer | string | undefined, timeoutMs: number): Promise<GatewayResponse> {
     const url = new URL(path.replace(/^\/+/, ''), this.base.href.endsWith('/') ? this.base.href : `${this.base.href}/`);
     const send = this.tls ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    return new Promise<GatewayResponse>((resolve, reject) => {
       const req = send(url, { method, agent: this.agent, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          const answer: GatewayResponse = { status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), rttMs: performance.now() - t0 };
+          this.conn.onResponse?.(answer);
+          resolve(answer);
+        });
       });
       req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
       req.on('error', reject);

@@ -2,7 +2,7 @@ import { VigilError, errorMessage } from '@vigil/common';
 import { GatewayClient, isCertificateError, type GatewayResponse } from './gateway-client';
 
 /** Outcome classes of one POST (the delivery loop decides what to do with each). */
-export type SendErrorCode = 'RETRY' | 'REJECTED' | 'UNAUTHORIZED' | 'TLS_UNTRUSTED';
+export type SendErrorCode = 'RETRY' | 'REJECTED' | 'UNAUTHORIZED' | 'TLS_UNTRUSTED' | 'CLOCK_AHEAD';
 
 /**
  * A failed delivery. `RETRY`: transient (429/503/5xx/network) — try again, after `retryAfterMs`
@@ -47,6 +47,15 @@ export function connectionError(err: unknown, api: string): SendError {
     return new SendError('TLS_UNTRUSTED', `gateway certificate not trusted: ${err.code}: ${err.message} (${api}; check tls_ca)`, undefined, undefined, { cause: err });
   }
   return new SendError('RETRY', `gateway unreachable: ${errorMessage(err)}`, undefined, undefined, { cause: err });
+}
+
+/** The `error.code` of a gateway JSON error body (undefined when it is not one). */
+export function errorCodeOf(text: string): string | undefined {
+  try {
+    return (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `code: message` of a gateway JSON error body, else the start of the text. */
@@ -102,6 +111,7 @@ export class BatchSender {
     const retryAfter = retryAfterOf(res);
     if (res.status === 401) throw new SendError('UNAUTHORIZED', `gateway refused the endpoint key (${detail})`, 401);
     if (res.status === 429 || res.status >= 500) throw new SendError('RETRY', `gateway answered ${res.status} (${detail})`, res.status, retryAfter);
+    if (res.status === 422 && errorCodeOf(res.text) === 'CLOCK_AHEAD') throw new SendError('CLOCK_AHEAD', `gateway refused the batch's times (${detail})`, 422);
     throw new SendError('REJECTED', `gateway rejected the batch with ${res.status} (${detail})`, res.status);
   }
 }

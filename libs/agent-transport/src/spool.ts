@@ -115,6 +115,14 @@ export class Spool {
     return readFileNoFollow(join(this.dir, entry.name));
   }
 
+  /** Rewrite a spooled batch's body in place (atomically; same name, same place in the queue). */
+  replace(entry: SpoolEntry, body: Buffer): void {
+    if (!this.entries.includes(entry)) return;
+    writeFileNoFollow(join(this.dir, entry.name), body);
+    this.totalBytes += body.length - entry.bytes;
+    entry.bytes = body.length;
+  }
+
   /** Delete a batch (delivered, or evicted). */
   remove(entry: SpoolEntry): void {
     const i = this.entries.indexOf(entry);

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { gzip, gzipSync } from 'node:zlib';
+import { gunzipSync, gzip, gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import { backoffDelay, errorMessage, sleep } from '@vigil/common';
 import { TelemetryBatchV1Schema, avroType, type TelemetryBatch } from '@vigil/schemas';
+import { CLOCK_CORRECTION_STAT, ClockOffset, shiftBatchTimes } from './clock-offset';
 import { GatewayClient, type GatewayConnection, type GatewayResponse } from './gateway-client';
 import { BatchSender, SendError, connectionError, errorDetail, retryAfterOf } from './sender';
 import { readFileNoFollow, UnsafeSpoolPathError, writeFileNoFollow } from './no-follow';
@@ -33,6 +34,8 @@ export interface TransportObserver {
   attempt?(outcome: DeliveryOutcome, httpStatus: number): void;
   /** A batch was written to the spool. */
   spooled?(bytes: number): void;
+  /** The gateway took a spooled batch (202, `accepted` or `duplicate`): it is removed from the spool. */
+  delivered?(entry: SpoolEntry, status: 'accepted' | 'duplicate'): void;
 }
 
 /**
@@ -60,7 +63,19 @@ export interface TransportOptions extends GatewayConnection {
   requestTimeoutMs?: number;
   log?: TransportLogger;
   observer?: TransportObserver;
+  /**
+   * The agent's wall clock, the one its windows are stamped with (default Date.now; tests fake a
+   * wrong one). The transport corrects the times it spools by the gateway's clock (see ClockOffset).
+   */
+  clock?: () => number;
 }
+
+/**
+ * A batch refused as CLOCK_AHEAD although re-stamping with the learned offset changed nothing (its
+ * times are wrong in themselves, not by the clock) is retried this often, slowly, before it is
+ * dropped like any rejected batch: it must not hold the spool behind it for ever.
+ */
+export const MAX_UNCORRECTABLE_CLOCK_ATTEMPTS = 10;
 
 /**
  * 8 MiB: half the gateway's default decompressed limit (15 MiB), so a batch fits whatever the
@@ -85,6 +100,10 @@ export interface TransportStats {
   lastOutcome: DeliveryOutcome | undefined;
   /** Epoch ms of the last 202 (0 = none yet). */
   lastDeliveredAt: number;
+  /** Milliseconds added to the agent's times to stamp them in the gateway's clock (0: the clocks agree). */
+  clockCorrectionMs: number;
+  /** Spooled batches re-stamped after a 422 CLOCK_AHEAD. */
+  restamped: number;
 }
 
 const telemetryType = avroType(TelemetryBatchV1Schema);
@@ -113,14 +132,24 @@ export class AgentTransport {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private abort = new AbortController();
-  private readonly stats = { delivered: 0, duplicates: 0, rejected: 0, retries: 0, lastOutcome: undefined as DeliveryOutcome | undefined, lastDeliveredAt: 0 };
+  private readonly stats = { delivered: 0, duplicates: 0, rejected: 0, retries: 0, restamped: 0, lastOutcome: undefined as DeliveryOutcome | undefined, lastDeliveredAt: 0 };
+  /** The gateway's clock as learned from its answers. */
+  readonly clock: ClockOffset;
+  /** CLOCK_AHEAD refusals of the batch at the head of the spool that re-stamping could not fix. */
+  private uncorrectable = 0;
+  /** Spooled batch name → the clock correction its times carry (absent: spooled by an earlier run). */
+  private readonly stampedWith = new Map<string, number>();
 
   /** Throws TransportConfigError for plain http without `insecureHttp` (nothing is created then). */
   constructor(private readonly options: TransportOptions) {
-    this.client = new GatewayClient(options);
+    this.clock = new ClockOffset(options.clock);
+    this.client = new GatewayClient({ ...options, onResponse: (res) => this.clock.observe(res) });
     this.encoding = options.encoding ?? 'gzip';
     this.spool = new Spool(options.spoolDir, options.spoolMaxBytes, {
-      evicted: (entry, total) => options.log?.warn({ batch: entry.name, bytes: entry.bytes, evictedTotal: total }, 'spool full: oldest batch evicted'),
+      evicted: (entry, total) => {
+        this.stampedWith.delete(entry.name);
+        options.log?.warn({ batch: entry.name, bytes: entry.bytes, evictedTotal: total }, 'spool full: oldest batch evicted');
+      },
       refused: (err) => options.log?.error({ path: err.path, reason: err.reason }, 'unsafe file in the spool: not followed, not sent'),
     });
     this.sender = new BatchSender(this.client, { key: options.key, encoding: this.encoding, timeoutMs: options.requestTimeoutMs });
@@ -132,7 +161,7 @@ export class AgentTransport {
 
   /** Counters so far. */
   statistics(): TransportStats {
-    return { ...this.stats, evicted: this.spool.evictedTotal, spooledBatches: this.spool.length, spooledBytes: this.spool.bytes };
+    return { ...this.stats, evicted: this.spool.evictedTotal, spooledBatches: this.spool.length, spooledBytes: this.spool.bytes, clockCorrectionMs: this.clock.correctionMs };
   }
 
   /**
@@ -140,7 +169,11 @@ export class AgentTransport {
    * chunk that encodes larger is halved, a single process too large is split into parts); returns
    * them (with ids and sequences). `urgent` batches are sent before the other batches waiting (see Spool).
    */
-  async submit(window: WindowContent, urgent = false): Promise<TelemetryBatch[]> {
+  async submit(stamped: WindowContent, urgent = false): Promise<TelemetryBatch[]> {
+    // Times in the gateway's clock: a wrong endpoint clock neither gets the batch refused nor
+    // misplaces its events (the correction travels in agentStats.clock_correction_ms).
+    const correction = this.clock.correctionMs;
+    const window = correction === 0 ? stamped : shiftBatchTimes(stamped, correction, correction);
     const maxBytes = this.options.maxBatchBytes ?? MAX_BATCH_BYTES;
     const queue: WindowContent['processes'][] = [];
     for (let i = 0; i < window.processes.length; i += this.options.batchSize) queue.push(window.processes.slice(i, i + this.options.batchSize));
@@ -169,7 +202,8 @@ export class AgentTransport {
       const body = this.encoding === 'gzip' ? await gzipAsync(payload, { level: GZIP_LEVEL }) : payload;
       this.reportedEvictions += evictedNow;
       try {
-        this.spool.put(batch.sequence, batch.batchId, body, urgent);
+        const entry = this.spool.put(batch.sequence, batch.batchId, body, urgent);
+        this.stampedWith.set(entry.name, correction);
         this.options.observer?.spooled?.(body.length);
       } catch (err) {
         // Only a batch larger than the whole spool gets here: it is lost, and counted like an eviction.
@@ -227,13 +261,20 @@ export class AgentTransport {
         continue;
       }
       try {
+        // The schema lookup is the first answer a starting agent gets: it teaches the clock too.
+        await this.resolveSchemaId();
+        // Spooled before the gateway's clock was known (or before it changed): stamp it right first.
+        if (this.clock.known && this.stampedWith.get(entry.name) !== this.clock.correctionMs) this.restamp(entry);
         const result = await this.sender.send(await this.frame(entry));
         this.spool.remove(entry);
+        this.stampedWith.delete(entry.name);
+        this.options.observer?.delivered?.(entry, result.status);
         if (result.status === 'duplicate') this.stats.duplicates++;
         else this.stats.delivered++;
         this.stats.lastDeliveredAt = Date.now();
         this.observed(result.status, result.httpStatus);
         attempt = 0;
+        this.uncorrectable = 0;
       } catch (err) {
         if (!this.running) break;
         const delay = this.onFailure(err, entry, attempt++);
@@ -254,11 +295,23 @@ export class AgentTransport {
           this.observed('rejected', err.status ?? 0);
           this.options.log?.error({ batch: entry.name, status: err.status, err: err.message }, 'gateway rejected a batch: dropped');
           this.spool.remove(entry);
+          this.stampedWith.delete(entry.name);
           return 0;
         case 'UNAUTHORIZED':
           this.observed('unauthorized', 401);
           this.options.log?.error({ err: err.message }, 'endpoint key refused; batches kept in the spool');
           return slow;
+        case 'CLOCK_AHEAD':
+          this.observed('retry', 422);
+          if (this.restamp(entry)) return 0;
+          if (++this.uncorrectable < MAX_UNCORRECTABLE_CLOCK_ATTEMPTS) return slow;
+          // Its times are ahead whatever the clock: a wrong batch, not a wrong clock.
+          this.uncorrectable = 0;
+          this.stats.rejected++;
+          this.options.log?.error({ batch: entry.name, err: err.message, clockCorrectionMs: this.clock.correctionMs }, 'gateway refused the batch\'s times and re-stamping by the gateway\'s clock does not help: dropped');
+          this.spool.remove(entry);
+          this.stampedWith.delete(entry.name);
+          return 0;
         case 'TLS_UNTRUSTED':
           // Logged at error on every attempt (≥ 10 s apart): an operator must see it, and the
           // server's certificate may be fixed without restarting the agent.
@@ -286,6 +339,26 @@ export class AgentTransport {
     this.observed('retry', 0);
     this.options.log?.warn({ err: errorMessage(err) }, 'delivery attempt failed');
     return backoff;
+  }
+
+  /**
+   * Re-stamp a spooled batch in the gateway's clock as now learned (from the 422's own `Date`, or
+   * any earlier answer when the batch was spooled before the clock was known):
+   * times moved by the difference from the correction the batch carries. False when that difference
+   * is nothing (re-sending it as it is would be refused again).
+   */
+  private restamp(entry: SpoolEntry): boolean {
+    const stored = this.spool.read(entry);
+    const batch = telemetryType.fromBuffer(this.encoding === 'gzip' ? gunzipSync(stored) : stored) as TelemetryBatch;
+    const carried = batch.agentStats[CLOCK_CORRECTION_STAT] ?? 0;
+    const correction = this.clock.correctionMs;
+    this.stampedWith.set(entry.name, correction);
+    if (correction === carried) return false;
+    const payload = telemetryType.toBuffer(shiftBatchTimes(batch, correction - carried, correction));
+    this.spool.replace(entry, this.encoding === 'gzip' ? gzipSync(payload, { level: GZIP_LEVEL }) : payload);
+    this.stats.restamped++;
+    this.options.log?.warn({ batch: entry.name, sequence: batch.sequence, clockCorrectionMs: correction, shiftedMs: correction - carried }, 'the gateway refused the batch\'s times (the endpoint\'s clock is off): re-stamped in the gateway\'s clock and sent again');
+    return true;
   }
 
   /** The request body for a spooled batch: wire header (magic 0, schema id) + payload. */

@@ -12,6 +12,11 @@ export class InvariantError extends Error {
     /** Where in the batch, e.g. `processes[3].files[0].firstSeen`. */
     readonly path: string,
     message: string,
+    /**
+     * `clock_ahead`: a time lies ahead of the checker's clock by more than allowed — the sender's
+     * clock is wrong, not its data, so the batch is worth re-stamping and sending again.
+     */
+    readonly kind: 'contract' | 'clock_ahead' = 'contract',
   ) {
     super(`${path}: ${message}`);
     this.name = 'InvariantError';
@@ -93,11 +98,11 @@ class Walker {
   }
 
   /** Throw the violation of `field` at the current position. */
-  private fail(field: string, message: string): never {
+  private fail(field: string, message: string, kind: InvariantError['kind'] = 'contract'): never {
     let path = '';
     if (this.proc >= 0) path = `processes[${this.proc}]`;
     if (this.list) path += `${path ? '.' : ''}${this.list}${this.item >= 0 ? `[${this.item}]` : ''}`;
-    throw new InvariantError(path && field ? `${path}.${field}` : path || field, message);
+    throw new InvariantError(path && field ? `${path}.${field}` : path || field, message, kind);
   }
 
   batch(): void {
@@ -261,7 +266,7 @@ class Walker {
 
   private time(field: string): number {
     const t = this.long();
-    if (t > this.maxTime) this.fail(field, `${iso(t)} is more than ${this.o.maxFutureMs / 1000} s ahead of the gateway's clock (${iso(this.o.now)})`);
+    if (t > this.maxTime) this.fail(field, `${iso(t)} is more than ${this.o.maxFutureMs / 1000} s ahead of the gateway's clock (${iso(this.o.now)})`, 'clock_ahead');
     if (t < this.minTime) this.fail(field, `${iso(t)} is more than ${Math.round(this.o.maxPastMs / 86_400_000)} days before the gateway's clock (${iso(this.o.now)})`);
     return t;
   }

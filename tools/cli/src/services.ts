@@ -9,6 +9,8 @@ import { REPO_ROOT } from './paths';
 import type { ComponentStatus } from './stack/component';
 import { localStack } from './stack';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './stack/processes';
+import { readClusterConfig } from './stack/kafka';
+import { secretFile, stackCredentials, writeServiceSecretFiles, type KafkaUser, type RegistryUser } from './stack/secrets';
 import { logFile, VIGIL_HOME, VIGIL_VERSION } from './paths';
 import { cliConfig } from './config/cli.config';
 
@@ -29,6 +31,8 @@ export interface ServiceSpec {
   env?: () => Record<string, string>;
   /** The service's own PostgreSQL login role (docs/security.md); none = no database. */
   db?: DbService;
+  /** Its own Kafka SCRAM user and Schema Registry user (docs/security.md); none = no Kafka. */
+  kafkaUser?: KafkaUser & RegistryUser;
   /** Preparation before the first start (e.g. enrolling the local agent); `progress` tells the operator. */
   prepare?: (progress: (message: string) => void) => Promise<void>;
 }
@@ -134,6 +138,47 @@ export function stackEnv(): Record<string, string> {
 }
 
 /**
+ * Whether the local stack's Kafka and registry ask for credentials (a cluster formatted, or moved,
+ * with SASL) and the operator has not pointed Vigil at another Kafka (VIGIL_KAFKA_BROKERS).
+ */
+function localStackSecured(): boolean {
+  return !cliConfig().kafkaBrokers && readClusterConfig()?.sasl !== undefined;
+}
+
+/**
+ * A service's Kafka and registry credentials on the secured local stack: its user names and the
+ * paths of its 0600 password files (`VIGIL_*_PASSWORD_FILE`, read by its config), never the passwords.
+ */
+export function serviceCredentialsEnv(user: KafkaUser & RegistryUser): Record<string, string> {
+  if (!localStackSecured()) return {};
+  const files = writeServiceSecretFiles();
+  return {
+    VIGIL_KAFKA_USERNAME: user,
+    VIGIL_KAFKA_PASSWORD_FILE: files[`kafka-${user}`]!,
+    VIGIL_SCHEMA_REGISTRY_USERNAME: user,
+    VIGIL_SCHEMA_REGISTRY_PASSWORD_FILE: files[`registry-${user}`]!,
+  };
+}
+
+/**
+ * The CLI's own Kafka and registry credentials (`fleet`, tests through libs/testing): the `admin`
+ * users of the secured local stack, or VIGIL_KAFKA_USERNAME/PASSWORD and
+ * VIGIL_SCHEMA_REGISTRY_USERNAME/PASSWORD when given.
+ */
+export function cliCredentials(): { kafkaSasl?: { mechanism: 'scram-sha-512'; username: string; password: string }; registryAuth?: { username: string; password: string } } {
+  const c = cliConfig();
+  const out: ReturnType<typeof cliCredentials> = {};
+  if (c.kafkaUsername && c.kafkaPassword) out.kafkaSasl = { mechanism: 'scram-sha-512', username: c.kafkaUsername, password: c.kafkaPassword };
+  if (c.registryUsername && c.registryPassword) out.registryAuth = { username: c.registryUsername, password: c.registryPassword };
+  if (localStackSecured()) {
+    const secrets = stackCredentials();
+    out.kafkaSasl ??= { mechanism: 'scram-sha-512', username: 'admin', password: secrets.kafka.users.admin };
+    out.registryAuth ??= { username: 'admin', password: secrets.registryPasswords.admin };
+  }
+  return out;
+}
+
+/**
  * The database URL a service runs with: its own role's, unless VIGIL_DATABASE_URL is set (then every
  * service uses that one, as before roles existed: an operator's explicit choice).
  */
@@ -164,7 +209,7 @@ export async function prepareDatabase(ensureAdmin: (() => { created: boolean; us
  * an app whose `dist/` does not exist yet is reported as not built, not silently ignored.
  */
 export const SERVICES: ServiceSpec[] = [
-  { name: 'ingest-gateway', entry: 'apps/ingest-gateway/dist/main.js', healthUrl: 'http://127.0.0.1:5001/healthz', url: 'http://127.0.0.1:5001', db: 'gateway' },
+  { name: 'ingest-gateway', entry: 'apps/ingest-gateway/dist/main.js', healthUrl: 'http://127.0.0.1:5001/healthz', url: 'http://127.0.0.1:5001', db: 'gateway', kafkaUser: 'gateway' },
   {
     name: 'stream-analyzer',
     entry: 'apps/stream-analyzer/dist/main.js',
@@ -173,8 +218,17 @@ export const SERVICES: ServiceSpec[] = [
     url: `http://127.0.0.1:${LOCAL_ANALYZER_PORT}/metrics`,
     env: () => ({ VIGIL_ANALYZER_PORT: String(LOCAL_ANALYZER_PORT) }),
     db: 'analyzer',
+    kafkaUser: 'analyzer',
   },
-  { name: 'api', entry: 'apps/api/dist/main.js', healthUrl: 'http://127.0.0.1:3000/api/healthz', url: 'http://127.0.0.1:3000', db: 'api' },
+  {
+    name: 'api',
+    entry: 'apps/api/dist/main.js',
+    healthUrl: 'http://127.0.0.1:3000/api/healthz',
+    url: 'http://127.0.0.1:3000',
+    db: 'api',
+    // The key of the TOTP secrets at rest, as a 0600 file (docs/security.md).
+    env: () => ({ VIGIL_TOTP_KEY_FILE: secretFile('api-totp-key', stackCredentials().apiTotpKey) }),
+  },
   {
     name: 'agent',
     entry: 'apps/agent/dist/main.js',
@@ -204,7 +258,12 @@ export async function startService(s: ServiceSpec, progress: (m: string) => void
       name: s.name,
       command: process.execPath,
       args: ['--enable-source-maps', ...(s.nodeFlags ?? []), resolve(REPO_ROOT, s.entry), ...(s.args ?? [])],
-      env: { ...stackEnv(), ...(s.db ? { VIGIL_DATABASE_URL: serviceDatabaseUrl(s.db) } : {}), ...(s.env?.() ?? {}) },
+      env: {
+        ...stackEnv(),
+        ...(s.db ? { VIGIL_DATABASE_URL: serviceDatabaseUrl(s.db) } : {}),
+        ...(s.kafkaUser ? serviceCredentialsEnv(s.kafkaUser) : {}),
+        ...(s.env?.() ?? {}),
+      },
       cwd: REPO_ROOT,
     });
   }

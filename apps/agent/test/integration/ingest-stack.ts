@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { setAgentConfigValue } from '@vigil/common';
 import { KafkaClient, type IncomingMessage, type KafkaAdmin } from '@vigil/kafka';
 import { avroType, createRegistryClient, subjectForTopic } from '@vigil/schemas';
-import { childEnv, freshDatabase, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
+import { childEnv, freshDatabase, stackServiceEnv, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
 
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
 /** The built gateway and CLI: tests run them as separate processes, like an operator would. */
@@ -43,8 +43,7 @@ export async function startGatewayProcess(opts: { databaseUrl: string; topic: st
     env: childEnv({
       VIGIL_GATEWAY_HOST: '127.0.0.1',
       VIGIL_GATEWAY_PORT: String(opts.port ?? 0),
-      VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
-      VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
+      ...stackServiceEnv(urls),
       VIGIL_DATABASE_URL: opts.databaseUrl,
       VIGIL_GATEWAY_TOPIC: opts.topic,
       VIGIL_LOG_LEVEL: 'info',
@@ -109,11 +108,11 @@ export async function ingestFixture(prefix: string, partitions = 3): Promise<Ing
   const urls = stackUrls();
   const db = await freshDatabase(`vigil_${prefix}`);
   const topic = uniqueName(`vigil.test.${prefix}`);
-  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: `agent-${prefix}-test` });
+  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: `agent-${prefix}-test`, sasl: urls.kafkaSasl });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopic(topic, partitions);
-  const registry = createRegistryClient(urls.schemaRegistryUrl);
+  const registry = createRegistryClient(urls.schemaRegistryUrl, { auth: urls.registryAuth });
   const types = new Map<number, ReturnType<typeof avroType>>();
   return {
     databaseUrl: db.url,

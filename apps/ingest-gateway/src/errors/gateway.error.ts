@@ -11,6 +11,8 @@ export type GatewayErrorCode =
   | 'MALFORMED_BATCH'
   /** Decodes, but breaks the contract's invariants (libs/schemas telemetry-invariants). */
   | 'BATCH_INVALID'
+  /** A time in the batch is ahead of the gateway's clock by more than VIGIL_GATEWAY_MAX_CLOCK_AHEAD (the endpoint's clock is wrong). */
+  | 'CLOCK_AHEAD'
   | 'SCHEMA_UNKNOWN'
   | 'ENDPOINT_MISMATCH'
   | 'OVERLOADED'

@@ -21,6 +21,7 @@ export function statusOf(code: GatewayErrorCode): number {
     case 'BAD_REQUEST':
       return 400;
     case 'BATCH_INVALID':
+    case 'CLOCK_AHEAD':
       return 422;
     case 'OVERLOADED':
       return 429;

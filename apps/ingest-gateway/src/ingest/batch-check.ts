@@ -17,6 +17,8 @@ export interface CheckedBatch {
    * so that the caller checks whose batch it is first (403 before 422).
    */
   invalid?: string;
+  /** The broken invariant is a time ahead of the gateway's clock: the sender's clock is off (422 CLOCK_AHEAD). */
+  clockAhead?: boolean;
 }
 
 /** How far event times may be from the gateway's clock (VIGIL_GATEWAY_MAX_CLOCK_AHEAD / _MAX_AGE). */
@@ -69,7 +71,7 @@ export function checkFramed(data: Buffer, writer: AvroType, clock: ClockBounds, 
   try {
     checkTelemetryInvariants(writer, payload, { now, ...clock });
   } catch (err) {
-    if (err instanceof InvariantError) return { data, identity, invalid: err.message };
+    if (err instanceof InvariantError) return { data, identity, invalid: err.message, ...(err.kind === 'clock_ahead' ? { clockAhead: true } : {}) };
     throw gatewayErrorOf(err);
   }
   return { data, identity };

@@ -19,7 +19,7 @@ export interface CheckRequest {
 
 /** Worker → event loop (decompressed bytes are transferred back). */
 export type CheckReply =
-  | { id: number; kind: 'ok'; data: Uint8Array; identity: BatchIdentity; invalid?: string }
+  | { id: number; kind: 'ok'; data: Uint8Array; identity: BatchIdentity; invalid?: string; clockAhead?: boolean }
   /** The worker has not been given this schema id yet: the event loop resolves it and asks again with `data`. */
   | { id: number; kind: 'schema'; data: Uint8Array; schemaId: number }
   | { id: number; kind: 'error'; code: GatewayErrorCode; message: string; retriable: boolean };

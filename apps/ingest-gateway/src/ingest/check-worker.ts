@@ -25,8 +25,8 @@ function handle(m: CheckRequest): { reply: CheckReply; transfer: ArrayBuffer[] }
     const out = owned(data, m.body);
     let reply: CheckReply = { id: m.id, kind: 'schema', data: out, schemaId };
     if (writer) {
-      const { identity, invalid } = checkFramed(data, writer, clock);
-      reply = { id: m.id, kind: 'ok', data: out, identity, ...(invalid === undefined ? {} : { invalid }) };
+      const { identity, invalid, clockAhead } = checkFramed(data, writer, clock);
+      reply = { id: m.id, kind: 'ok', data: out, identity, ...(invalid === undefined ? {} : { invalid }), ...(clockAhead ? { clockAhead } : {}) };
     }
     return { reply, transfer: [out.buffer as ArrayBuffer] };
   } catch (err) {

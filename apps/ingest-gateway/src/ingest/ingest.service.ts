@@ -35,7 +35,7 @@ export class IngestService {
     const encoding = parseEncoding(contentEncoding);
     this.metrics.bytes.inc({ stage: 'received', encoding }, body.length);
     // Decompressed within maxDecodedBytes, schema id under the telemetry subject, whole record checked.
-    const { data, identity: batch, invalid } = await this.checker.check(body, encoding);
+    const { data, identity: batch, invalid, clockAhead } = await this.checker.check(body, encoding);
     this.metrics.bytes.inc({ stage: 'decompressed', encoding }, data.length);
 
     if (batch.endpointId !== endpointId) {
@@ -44,6 +44,9 @@ export class IngestService {
     if (typeof batch.batchId !== 'string' || batch.batchId.length === 0 || typeof batch.sequence !== 'number') {
       throw new GatewayError('MALFORMED_BATCH', 'the batch lacks a batchId or sequence');
     }
+    // A clock ahead of ours is the endpoint's clock, not its data: its own code, so the agent
+    // re-stamps the batch by the offset it learns from our Date header and sends it again.
+    if (invalid !== undefined && clockAhead) throw new GatewayError('CLOCK_AHEAD', `the endpoint's clock is ahead of the gateway's: ${invalid}`);
     if (invalid !== undefined) throw new GatewayError('BATCH_INVALID', `the batch breaks the telemetry contract: ${invalid}`);
     const result = { batchId: batch.batchId, sequence: batch.sequence };
 

@@ -60,7 +60,7 @@ export class WorkerBatchChecker implements BatchChecker {
     }
     switch (reply.kind) {
       case 'ok':
-        return { data: Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength), identity: reply.identity, ...(reply.invalid === undefined ? {} : { invalid: reply.invalid }) };
+        return { data: Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength), identity: reply.identity, ...(reply.invalid === undefined ? {} : { invalid: reply.invalid }), ...(reply.clockAhead ? { clockAhead: true } : {}) };
       case 'error':
         throw new GatewayError(reply.code, reply.message, { retriable: reply.retriable });
       case 'schema':

@@ -20,7 +20,6 @@ export function activityRows(b: TelemetryBatch, alerts: Alert[]): ActivityRow[] 
         program,
         processes: 0,
         syscalls: 0,
-        syscallCounts: {},
         fileOpens: 0,
         execs: 0,
         netOps: 0,
@@ -31,10 +30,9 @@ export function activityRows(b: TelemetryBatch, alerts: Alert[]): ActivityRow[] 
       byProgram.set(program, row);
     }
     row.pids.add(p.pid);
-    for (const [name, n] of Object.entries(p.syscalls)) {
-      row.syscalls += n;
-      row.syscallCounts[name] = (row.syscallCounts[name] ?? 0) + n;
-    }
+    // The total only: a per-name histogram per program and window (jsonb) was most of an
+    // activity row and nothing read it — the baselines hold the learned distribution.
+    for (const n of Object.values(p.syscalls)) row.syscalls += n;
     for (const f of p.files) row.fileOpens += f.count;
     for (const o of p.network) row.netOps += o.count;
     row.execs += p.execs.length;

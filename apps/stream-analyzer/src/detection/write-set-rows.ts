@@ -18,7 +18,6 @@ export interface ActivityRow {
   program: string;
   processes: number;
   syscalls: number;
-  syscallCounts: Record<string, number>;
   fileOpens: number;
   execs: number;
   netOps: number;

@@ -317,11 +317,11 @@ export class AnalyzerRepository {
   private async writeTelemetry(c: PoolClient, set: WriteSet): Promise<void> {
     if (set.activity.length > 0) {
       await c.query(
-        `insert into activity (time, window_start, endpoint_id, batch_id, program, processes, syscalls, syscall_counts, file_opens, execs, net_ops, security_ops, alerts)
-         select ${ms('x.t')}, ${ms('x.ws')}, x.endpoint_id::uuid, x.batch_id, x.program, x.processes, x.syscalls, x.syscall_counts, x.file_opens, x.execs,
+        `insert into activity (time, window_start, endpoint_id, batch_id, program, processes, syscalls, file_opens, execs, net_ops, security_ops, alerts)
+         select ${ms('x.t')}, ${ms('x.ws')}, x.endpoint_id::uuid, x.batch_id, x.program, x.processes, x.syscalls, x.file_opens, x.execs,
                 x.net_ops, x.security_ops, x.alerts
          from jsonb_to_recordset($1::jsonb) as x(t float8, ws float8, endpoint_id text, batch_id text, program text, processes int, syscalls bigint,
-              syscall_counts jsonb, file_opens bigint, execs int, net_ops bigint, security_ops int, alerts int)
+              file_opens bigint, execs int, net_ops bigint, security_ops int, alerts int)
          on conflict do nothing`,
         [
           pgJson(
@@ -333,7 +333,6 @@ export class AnalyzerRepository {
               program: a.program,
               processes: a.processes,
               syscalls: a.syscalls,
-              syscall_counts: a.syscallCounts,
               file_opens: a.fileOpens,
               execs: a.execs,
               net_ops: a.netOps,
@@ -367,7 +366,19 @@ export class AnalyzerRepository {
                        when excluded.exe is distinct from processes.exe then excluded.argv
                        else coalesce(excluded.argv, processes.argv) end,
            first_seen = least(processes.first_seen, excluded.first_seen), last_seen = greatest(processes.last_seen, excluded.last_seen),
-           exited_at = coalesce(processes.exited_at, excluded.exited_at), exit_code = coalesce(processes.exit_code, excluded.exit_code)`,
+           exited_at = coalesce(processes.exited_at, excluded.exited_at), exit_code = coalesce(processes.exit_code, excluded.exit_code)
+         -- A long-running process is in every window: rewriting its row each time only to move
+         -- last_seen by one window left a dead row version (and an index entry) per process per
+         -- window — most of what the table grew by. last_seen is kept to within a minute instead.
+         where not (excluded.last_seen < processes.last_seen + interval '60 seconds'
+                    and excluded.first_seen >= processes.first_seen
+                    and excluded.ppid is not distinct from processes.ppid and excluded.exe is not distinct from processes.exe
+                    and excluded.comm is not distinct from processes.comm and excluded.uid is not distinct from processes.uid
+                    and excluded.ancestry is not distinct from processes.ancestry
+                    and (excluded.container_id is null or excluded.container_id is not distinct from processes.container_id)
+                    and (excluded.argv is null or excluded.argv is not distinct from processes.argv)
+                    and (excluded.exited_at is null or processes.exited_at is not null)
+                    and (excluded.exit_code is null or processes.exit_code is not null))`,
         [
           pgJson(
             set.processes.map((p) => ({
@@ -485,9 +496,11 @@ export class AnalyzerRepository {
 
   /**
    * Native partition maintenance (no-op on TimescaleDB): daily partitions from yesterday to
-   * `daysAhead` days ahead, and old ones dropped. One instance at a time (advisory lock).
+   * `daysAhead` days ahead, and old ones dropped; on either, process rows last seen more than
+   * `processRetentionDays` ago deleted (the process table had no retention: a build host adds
+   * hundreds of rows a window). One instance at a time (advisory lock).
    */
-  async maintainPartitions(daysAhead: number, retention: Record<string, number>): Promise<{ created: number; dropped: number } | undefined> {
+  async maintainPartitions(daysAhead: number, retention: Record<string, number>, processRetentionDays?: number): Promise<{ created: number; dropped: number; processesPruned: number } | undefined> {
     return this.transaction('maintaining partitions', async (client) => {
       const lock = await client.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [0x5669_6761]);
       if (!lock.rows[0]?.ok) return undefined;
@@ -501,7 +514,12 @@ export class AnalyzerRepository {
         const r = await client.query<{ n: number }>('select vigil_drop_partitions($1, current_date - $2::int) as n', [t, days]);
         dropped += Number(r.rows[0]?.n ?? 0);
       }
-      return { created, dropped };
+      let processesPruned = 0;
+      if (processRetentionDays !== undefined) {
+        const r = await client.query('delete from processes where last_seen < now() - make_interval(days => $1::int)', [processRetentionDays]);
+        processesPruned = r.rowCount ?? 0;
+      }
+      return { created, dropped, processesPruned };
     });
   }
 }

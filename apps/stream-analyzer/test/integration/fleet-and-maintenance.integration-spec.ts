@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalyzerRepository } from '../../src/repositories/analyzer.repository';
 import { endpointStream, uuidOf } from '../../src/testing/scenario';
@@ -44,5 +45,21 @@ describe('fleet warm start and native partition maintenance', () => {
     expect(r!.dropped).toBeGreaterThanOrEqual(1);
     expect(await name(-40)).toBe(0);
     for (const d of [0, 1, 5]) expect(await name(d)).toBe(1);
+  });
+
+  it('deletes process rows last seen before the retention, keeps the others', async () => {
+    const ep = randomUUID();
+    const row = (pid: number, daysAgo: number) =>
+      h.pool.query(
+        `insert into processes (endpoint_id, boot_id, pid, start_time_ns, ppid, exe, comm, uid, ancestry, first_seen, last_seen)
+         values ($1, 'retention-test', $2, 1, 1, '/usr/bin/old', 'old', 0, '{}', now() - make_interval(days => $3::int), now() - make_interval(days => $3::int))`,
+        [ep, pid, daysAgo],
+      );
+    await row(4_000_001, 40);
+    await row(4_000_002, 2);
+    const r = await new AnalyzerRepository(h.pool).maintainPartitions(5, {}, 30);
+    expect(r!.processesPruned).toBeGreaterThanOrEqual(1);
+    const left = await h.pool.query<{ pid: number }>(`select pid from processes where boot_id = 'retention-test' order by pid`);
+    expect(left.rows.map((x) => x.pid)).toEqual([4_000_002]);
   });
 });

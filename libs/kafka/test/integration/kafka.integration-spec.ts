@@ -7,7 +7,7 @@ describe('Kafka adapter (real broker)', () => {
   let client: KafkaClient;
   const admin = () => client.admin();
   beforeAll(async () => {
-    client = new KafkaClient({ brokers: stackUrls().kafkaBrokers, clientId: 'kafka-adapter-test' });
+    client = new KafkaClient({ brokers: stackUrls().kafkaBrokers, clientId: 'kafka-adapter-test', sasl: stackUrls().kafkaSasl });
     const a = admin();
     await a.connect();
     await a.createTopic(topic, 3);

@@ -4,8 +4,9 @@ import { DEFAULTS, parseDuration } from '@vigil/common';
 import { KafkaClient } from '@vigil/kafka';
 import { SubjectSchemas, TelemetryBatchV1Schema, WireDecoder, createRegistryClient, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
 import { DEFAULT_CORPUS, conformCorpus, readCorpus, toRecorded, writeCorpus } from '../fleet/corpus';
+import { PROFILES, profileWindow, type HostProfile } from '../fleet/variation';
 import { simulateFleet, type SimulateResult } from '../fleet/simulate';
-import { localAgentEndpointId } from '../services';
+import { cliCredentials, localAgentEndpointId } from '../services';
 import { postgres } from '../stack';
 import { cliConfig } from '../config/cli.config';
 
@@ -43,14 +44,16 @@ export function registerFleetCommands(program: Command): void {
     .option('--topic <topic>', 'telemetry topic the gateway writes (env VIGIL_GATEWAY_TOPIC)', cliConfig().gatewayTopic)
     .option('--corpus <file>', 'recorded batches (gzip JSON lines, from ./vigil fleet record)', DEFAULT_CORPUS)
     .option('--keep', 'leave the simulated endpoints enrolled (default: their keys are revoked at the end)', false)
-    .action(async (opts: { endpoints: string; duration: string; rate: string; concurrency: string; attacks?: string; settle: string; gateway: string; topic: string; corpus: string; keep: boolean }) => {
+    .option('--profile <p>', `host profile derived from the corpus: ${PROFILES.join(', ')}`, 'busy-build')
+    .action(async (opts: { endpoints: string; duration: string; rate: string; concurrency: string; attacks?: string; settle: string; gateway: string; topic: string; corpus: string; keep: boolean; profile: string }) => {
       const endpoints = positive('--endpoints', opts.endpoints, true);
       const durationMs = duration(opts.duration);
       if (!(durationMs > 0)) throw new Error(`--duration must be positive (got "${opts.duration}")`);
       const rate = positive('--rate', opts.rate, false);
       if (durationMs < 1000 / rate) throw new Error(`--duration ${opts.duration} is shorter than one batch period at --rate ${rate} (${1000 / rate} ms)`);
       new URL(opts.gateway);
-      const corpus = readCorpus(opts.corpus);
+      if (!(PROFILES as readonly string[]).includes(opts.profile)) throw new Error(`--profile must be one of ${PROFILES.join(', ')} (got "${opts.profile}")`);
+      const corpus = readCorpus(opts.corpus).map((b) => profileWindow(b, opts.profile as HostProfile));
       let result: SimulateResult | undefined;
       const lines: Record<string, { output: string }> = {};
       const phase = (name: string, title: string) => ({
@@ -94,6 +97,7 @@ export function registerFleetCommands(program: Command): void {
           databaseUrl: cliConfig().databaseUrl ?? postgres.url(),
           kafkaBrokers: brokers(),
           schemaRegistryUrl: cliConfig().schemaRegistryUrl ?? DEFAULTS.schemaRegistryUrl,
+          ...cliCredentials(),
           topic: opts.topic,
           corpus,
           revoke: !opts.keep,
@@ -124,7 +128,8 @@ export function registerFleetCommands(program: Command): void {
     .action(async (opts: { out: string; endpoint?: string; batches: string; maxBytes: string; scan: string; topic: string }) => {
       const endpointId = opts.endpoint ?? localAgentEndpointId();
       if (!endpointId) throw new Error('no --endpoint and no id= line in the local agent.conf');
-      const kafka = new KafkaClient({ brokers: brokers(), clientId: 'vigil-fleet-record' });
+      const credentials = cliCredentials();
+      const kafka = new KafkaClient({ brokers: brokers(), clientId: 'vigil-fleet-record', sasl: credentials.kafkaSasl });
       const admin = kafka.admin();
       await admin.connect();
       const end = await admin.endOffsets(opts.topic);
@@ -141,7 +146,7 @@ export function registerFleetCommands(program: Command): void {
         },
         { timeoutMs: 120_000, groupPrefix: 'vigil-fleet-reader' },
       );
-      const registry = createRegistryClient(cliConfig().schemaRegistryUrl ?? DEFAULTS.schemaRegistryUrl);
+      const registry = createRegistryClient(cliConfig().schemaRegistryUrl ?? DEFAULTS.schemaRegistryUrl, { auth: credentials.registryAuth });
       const decoder = new WireDecoder<TelemetryBatch>(new SubjectSchemas(registry, subjectForTopic(opts.topic)), TelemetryBatchV1Schema);
       const batches: TelemetryBatch[] = [];
       for (const v of values) batches.push((await decoder.decode(v)).value);

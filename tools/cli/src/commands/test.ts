@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { REPO_ROOT, VIGIL_HOME } from '../paths';
 import { stackHealthy, stackUp } from '../stack';
-import { stackEnv } from '../services';
+import { stackEnv, stopServices } from '../services';
 import { AGENT_PACKAGES, ensurePackages, TEST_PACKAGES } from '../system/packages';
 import { childEnv } from '../config/cli.config';
 
@@ -74,7 +74,7 @@ export function registerTestCommand(program: Command): void {
       if (all || opts.integration) {
         if (!(await stackHealthy())) {
           console.log('\n== starting the local stack for integration tests');
-          await stackUp();
+          await stackUp({ stopClients: stopServices });
         }
         results.push(await vitestSuite('integration', 'vitest.integration.config.mts', stackEnv()));
       }

@@ -27,7 +27,7 @@ export function registerTopLevelCommands(program: Command): void {
     .description('install what is missing, start the stack and every Vigil service, print where they run')
     .action(async () => {
       const t0 = Date.now();
-      await stackUp();
+      await stackUp({ stopClients: stopServices });
       const runnable = SERVICES.filter((s) => serviceBuilt(s) && (!s.rootOnly || process.getuid?.() === 0));
       // Migrations (and the first admin) as the owner, then the service roles' grants: services run
       // with roles that can neither migrate nor touch another service's tables.

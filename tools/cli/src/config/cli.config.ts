@@ -40,6 +40,11 @@ export interface CliConfig {
   gatewayTopic: string;
   /** VIGIL_BASELINE_LEARNING_PERIOD: passed on to the analyzer when set. */
   baselineLearningPeriod: string | undefined;
+  /** The CLI's own Kafka and registry logins when given (otherwise the secured local stack's admin users). */
+  kafkaUsername: string | undefined;
+  kafkaPassword: string | undefined;
+  registryUsername: string | undefined;
+  registryPassword: string | undefined;
   /** PATH: where commands the demo runs are looked up. */
   path: string;
 }
@@ -81,6 +86,10 @@ export function cliConfig(env: Env = process.env): CliConfig {
     gatewayUrl: text('VIGIL_GATEWAY_URL') ?? DEFAULTS.gatewayUrl,
     gatewayTopic: text('VIGIL_GATEWAY_TOPIC') ?? TOPICS.telemetry,
     baselineLearningPeriod: text('VIGIL_BASELINE_LEARNING_PERIOD'),
+    kafkaUsername: text('VIGIL_KAFKA_USERNAME'),
+    kafkaPassword: text('VIGIL_KAFKA_PASSWORD'),
+    registryUsername: text('VIGIL_SCHEMA_REGISTRY_USERNAME'),
+    registryPassword: text('VIGIL_SCHEMA_REGISTRY_PASSWORD'),
     path: text('PATH') ?? '/usr/bin:/bin',
   };
   if (problems.length > 0) throw new Error(`invalid environment: ${problems.join('; ')}`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GatewayClient, BatchSender, SendError, encodeBatchBody, lookupTelemetrySchemaId } from '@vigil/agent-transport';
 import { errorMessage, isLoopbackHost, retry, sleep } from '@vigil/common';
 import { COMMAND_LINE_ACTOR, EndpointsRepository, createPool, migrate } from '@vigil/db';
-import { KafkaClient } from '@vigil/kafka';
+import { KafkaClient, type KafkaSasl } from '@vigil/kafka';
 import { SubjectSchemas, TelemetryBatchV1Schema, WireDecoder, createRegistryClient, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
 import { ATTACKS, ATTACK_PROGRAMS, injectAttack, restamp, type AttackKind, type RecordedBatch, type SimulatedIdentity } from './variation';
 
@@ -23,6 +23,9 @@ export interface SimulateOptions {
   databaseUrl: string;
   kafkaBrokers: string[];
   schemaRegistryUrl: string;
+  /** Kafka and registry credentials (the secured local stack's admin users), if any. */
+  kafkaSasl?: KafkaSasl;
+  registryAuth?: { username: string; password: string };
   topic: string;
   corpus: RecordedBatch[];
   /** How long to wait after the last batch for the analyzer (activity rows) and the alerts. */
@@ -135,7 +138,7 @@ export async function simulateFleet(o: SimulateOptions): Promise<SimulateResult>
   const progress = o.progress ?? (() => undefined);
   const runId = randomUUID().slice(0, 8);
   const pool = createPool(o.databaseUrl, { max: 4 });
-  const kafka = new KafkaClient({ brokers: o.kafkaBrokers, clientId: `vigil-fleet-${runId}` });
+  const kafka = new KafkaClient({ brokers: o.kafkaBrokers, clientId: `vigil-fleet-${runId}`, sasl: o.kafkaSasl });
   const client = new GatewayClient({ api: o.gatewayUrl, insecureHttp: o.insecureHttp || isLoopbackHost(o.gatewayUrl), maxSockets: o.concurrency });
   const fleet: Simulated[] = [];
   try {
@@ -251,7 +254,7 @@ export async function simulateFleet(o: SimulateOptions): Promise<SimulateResult>
     const endOffsets = await admin.endOffsets(o.topic);
     await admin.disconnect();
     const ids = new Set(fleet.map((e) => e.endpointId));
-    const registry = createRegistryClient(o.schemaRegistryUrl);
+    const registry = createRegistryClient(o.schemaRegistryUrl, { auth: o.registryAuth });
     const decoder = new WireDecoder<TelemetryBatch>(new SubjectSchemas(registry, subjectForTopic(o.topic)), TelemetryBatchV1Schema);
     const values: Buffer[] = [];
     progress('kafka', `reading ${o.topic}`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TelemetryBatchV1Schema, avroType, checkTelemetryInvariants, type TelemetryBatch } from '@vigil/schemas';
 import { readCorpus } from './corpus';
 import { attackPlan, batchEvents, percentile } from './simulate';
-import { ATTACKS, ATTACK_PROGRAMS, PID_MAX, injectAttack, restamp, shiftPid, type SimulatedIdentity } from './variation';
+import { ATTACKS, ATTACK_PROGRAMS, PID_MAX, injectAttack, profileWindow, restamp, shiftPid, type SimulatedIdentity } from './variation';
 
 const v1 = avroType(TelemetryBatchV1Schema);
 const corpus = readCorpus();
@@ -112,5 +112,20 @@ describe('figures', () => {
     const p = b.processes.at(-1)!;
     const one = { ...b, processes: [p] };
     expect(batchEvents(one)).toBe(Object.values(p.syscalls).reduce((a, c) => a + c, 0) + 1 /* exec */ + 1 /* cron write */);
+  });
+});
+
+describe('profileWindow', () => {
+  it('derives idle and web-server windows from a recorded one; busy-build is the recording', () => {
+    const recorded = readCorpus()[2]!;
+    expect(profileWindow(recorded, 'busy-build')).toBe(recorded);
+    const idle = profileWindow(recorded, 'idle');
+    expect(idle.processes.length).toBeGreaterThan(0);
+    expect(idle.processes.length).toBeLessThanOrEqual(10);
+    expect(idle.processes.every((p) => p.execs.length === 0 && p.network.length === 0)).toBe(true);
+    const web = profileWindow(recorded, 'web-server');
+    expect(web.processes.length).toBeLessThanOrEqual(40);
+    expect(web.processes.some((p) => p.exe.endsWith('/nginx'))).toBe(true);
+    expect(web.processes.every((p) => /\/(nginx|apache2|httpd|postgres|java|node|php-fpm[\d.]*|gunicorn|uwsgi|redis-server)$/.test(p.exe) || p.network.length > 0)).toBe(true);
   });
 });

@@ -137,3 +137,39 @@ export function injectAttack(batch: TelemetryBatch, kind: AttackKind): Telemetry
   while (used.has(pid)) pid = shiftPid(pid, 1);
   return { ...batch, processes: [...batch.processes, attackProcess(kind, parent, pid, batch.windowEnd)] };
 }
+
+/** Host profiles `fleet simulate --profile` derives from the recorded windows of the real agent. */
+export const PROFILES = ['busy-build', 'web-server', 'idle'] as const;
+export type HostProfile = (typeof PROFILES)[number];
+
+/** Server programs a web server host runs (their windows carry the recorded network operations). */
+const SERVER_PROGRAMS = /\/(nginx|apache2|httpd|postgres|java|node|php-fpm[\d.]*|gunicorn|uwsgi|redis-server)$/;
+
+/**
+ * A recorded window as a host of `profile` would send it: `busy-build` as recorded (the corpus was
+ * recorded on a build host: hundreds of short-lived compilers, shells and test runners per window);
+ * `web-server` keeps the server programs and the processes with network operations (at most 40);
+ * `idle` keeps the 10 quietest processes without execs or network (long-running daemons). Derived,
+ * not recorded on such hosts: the per-process records are the real agent's, their mix is chosen.
+ */
+export function profileWindow(recorded: RecordedBatch, profile: HostProfile): RecordedBatch {
+  switch (profile) {
+    case 'busy-build':
+      return recorded;
+    case 'web-server': {
+      const web = recorded.processes
+        .filter((p) => SERVER_PROGRAMS.test(p.exe) || p.network.length > 0)
+        .sort((a, b) => Number(SERVER_PROGRAMS.test(b.exe)) - Number(SERVER_PROGRAMS.test(a.exe)) || b.network.length - a.network.length)
+        .slice(0, 40);
+      return { ...recorded, processes: web };
+    }
+    case 'idle': {
+      const total = (p: ProcessActivity): number => Object.values(p.syscalls).reduce((s, n) => s + n, 0);
+      const quiet = recorded.processes
+        .filter((p) => p.execs.length === 0 && p.network.length === 0)
+        .sort((a, b) => total(a) - total(b))
+        .slice(0, 10);
+      return { ...recorded, processes: quiet };
+    }
+  }
+}

@@ -8,7 +8,7 @@ import { stackUrls, uniqueName, waitUntil, freshDatabase } from '@vigil/testing'
 // through Kafka, and a row through PostgreSQL — all against the servers `./vigil stack up` started.
 describe('local stack', () => {
   const urls = stackUrls();
-  const kafka = new KafkaClient({ clientId: 'stack-test', brokers: urls.kafkaBrokers });
+  const kafka = new KafkaClient({ clientId: 'stack-test', brokers: urls.kafkaBrokers, sasl: urls.kafkaSasl });
   const topic = uniqueName('stack.test');
   let producer: KafkaProducer;
   let consumer: KafkaConsumer;
@@ -34,7 +34,7 @@ describe('local stack', () => {
   });
 
   it('registers an Avro schema and round-trips a Confluent wire-format record through Kafka', async () => {
-    const registry = new SchemaRegistryClient({ baseURLs: [urls.schemaRegistryUrl] });
+    const registry = new SchemaRegistryClient({ baseURLs: [urls.schemaRegistryUrl], ...(urls.registryAuth ? { basicAuthCredentials: { credentialsSource: 'USER_INFO' as const, userInfo: `${urls.registryAuth.username}:${urls.registryAuth.password}` } } : {}) });
     const schema = {
       type: 'record',
       name: 'StackProbe',
