@@ -8,8 +8,8 @@ import { delimiter, join } from 'node:path';
  * Safe simulations of attack techniques on the local host, for `./vigil demo`. Each one works in its
  * own temporary directory or on loopback, touches a real sensitive path only where that is harmless
  * (a comment-only cron file that exists for well under a second), and undoes what it did. Each names
- * the rule(s) whose alert shows it was seen; techniques whose evidence the agent does not capture yet
- * say which security-event kinds they wait for (libs/schemas/docs/security-events.md).
+ * the rule(s) whose alert shows it was seen. Some rely on the agent's security events (chmod modes,
+ * an exec's LD_* variables, prctl renames, symlinks, utimes: libs/schemas/docs/security-events.md).
  */
 
 /** What a simulation may use. */
@@ -39,8 +39,6 @@ export interface Simulation {
   does: string;
   /** Rule ids any one of whose alerts shows the technique was detected. */
   expect: string[];
-  /** Security-event kinds the agent must capture for the alert; empty: captured today. */
-  needsKinds: string[];
   /** Needs root (e.g. reads /etc/shadow, writes /etc/cron.d). */
   needsRoot?: boolean;
   /** Programs that must be on PATH. */
@@ -68,7 +66,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Password hashes read by a fresh copy of cat',
     does: 'copies cat into a temporary directory and reads /etc/shadow with it (output discarded), then removes the copy',
     expect: ['credential-file-read'],
-    needsKinds: [],
     needsRoot: true,
     async run({ dir, run }) {
       const cat = join(dir, 'cat');
@@ -82,7 +79,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Local accounts listed',
     does: 'runs cat /etc/passwd (output discarded)',
     expect: ['account-enumeration'],
-    needsKinds: [],
     async run({ run }) {
       await run(bin('cat'), ['/etc/passwd']);
     },
@@ -93,7 +89,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Program executed from /dev/shm',
     does: 'copies true to /dev/shm/vigil-demo-<random>, runs it and deletes it',
     expect: ['exec-from-dev-shm'],
-    needsKinds: [],
     async run({ run }) {
       const p = `/dev/shm/vigil-demo-${rand()}`;
       try {
@@ -111,7 +106,6 @@ export const SIMULATIONS: Simulation[] = [
     does: 'copies true into a temporary directory, opens it, deletes it and executes it through /proc/self/fd',
     // the agent reports this exec under the file's resolved path without "(deleted)": today exec-from-tmp shows it
     expect: ['exec-fileless', 'exec-from-tmp'],
-    needsKinds: [],
     async run({ dir, run }) {
       const t = join(dir, 'payload');
       copyFileSync(bin('true'), t);
@@ -124,7 +118,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Program executed from an anonymous memory file (memfd)',
     does: 'python3 copies true into a memfd and executes it',
     expect: ['memfd-created-then-exec', 'exec-fileless'],
-    needsKinds: [],
     needsPrograms: ['python3'],
     async run({ run }) {
       const code = `import os\nfd = os.memfd_create("vigil-demo", 0)\nos.write(fd, open(${JSON.stringify(bin('true'))}, "rb").read())\nos.execv(f"/proc/self/fd/{fd}", ["vigil-demo"])\n`;
@@ -137,7 +130,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Reverse shell to a loopback listener',
     does: 'listens on 127.0.0.1:<free port>, starts bash -i >& /dev/tcp/127.0.0.1/<port> 0>&1, sends it "exit"',
     expect: ['reverse-shell-command', 'shell-network-connect', 'socket-wired-to-shell'],
-    needsKinds: [],
     async run({ run }) {
       const server = createServer((sock) => {
         sock.on('error', () => undefined);
@@ -160,7 +152,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Base64-decoded command piped into a shell',
     does: "runs bash -c 'echo <base64 of \"echo vigil-demo >/dev/null\"> | base64 -d | bash'",
     expect: ['decoded-pipeline-to-shell'],
-    needsKinds: [],
     async run({ run }) {
       const b64 = Buffer.from('echo vigil-demo >/dev/null\n').toString('base64');
       await run(bin('bash'), ['-c', `echo ${b64} | base64 -d | bash`]);
@@ -172,7 +163,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Shell history emptied',
     does: 'truncates .bash_history in a temporary HOME (: > "$HOME/.bash_history")',
     expect: ['history-file-truncated'],
-    needsKinds: [],
     async run({ dir, run }) {
       const home = join(dir, 'home');
       mkdirSync(home);
@@ -186,7 +176,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Hidden file dropped in /dev/shm',
     does: 'creates /dev/shm/.vigil-demo-<random> and deletes it',
     expect: ['hidden-file-in-system-dir'],
-    needsKinds: [],
     async run({ run }) {
       const p = `/dev/shm/.vigil-demo-${rand()}`;
       try {
@@ -202,7 +191,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Cron file written',
     does: 'writes /etc/cron.d/vigil-demo-<random> containing only a comment (cron runs nothing) and deletes it at once',
     expect: ['cron-persistence-write'],
-    needsKinds: [],
     needsRoot: true,
     async run({ run }) {
       const p = `/etc/cron.d/vigil-demo-${rand()}`;
@@ -219,7 +207,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Process disguised as a kernel thread',
     does: 'runs sleep through a symlink named kworker in a temporary directory (ps shows "kworker")',
     expect: ['masquerade-daemon-name'],
-    needsKinds: [],
     async run({ dir, run }) {
       const link = join(dir, 'kworker');
       symlinkSync(bin('sleep'), link);
@@ -232,7 +219,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'ptrace attach to another process',
     does: 'python3 starts sleep, attaches to it with PTRACE_ATTACH, detaches and kills it',
     expect: ['ptrace-attach'],
-    needsKinds: [],
     needsPrograms: ['python3'],
     async run({ run }) {
       const code = [
@@ -256,7 +242,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Files served over HTTP by an interpreter',
     does: 'runs python3 -m http.server on 127.0.0.1 (a free port) in a temporary directory and stops it once it serves',
     expect: ['interpreter-http-server'],
-    needsKinds: [],
     needsPrograms: ['python3'],
     async run({ dir, run }) {
       await run(bin('python3'), ['-u', '-m', 'http.server', '--bind', '127.0.0.1', '0'], { cwd: dir, timeoutMs: 20_000, untilStdout: /Serving HTTP/ });
@@ -268,7 +253,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'File securely deleted',
     does: 'shreds and removes a temporary file',
     expect: ['secure-delete-tool'],
-    needsKinds: [],
     needsPrograms: ['shred'],
     async run({ dir, run }) {
       const f = join(dir, 'evidence.log');
@@ -282,7 +266,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'setuid bit set on a copy of a shell',
     does: 'copies sh into a temporary directory and runs chmod 4755 on the copy (then deletes it)',
     expect: ['setuid-bit-set'],
-    needsKinds: ['chmod'],
     async run({ dir, run }) {
       const sh = join(dir, 'sh');
       copyFileSync(bin('sh'), sh);
@@ -295,7 +278,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Program started with LD_PRELOAD',
     does: 'runs true with LD_PRELOAD pointing at a (missing) library in a temporary directory',
     expect: ['ld-preload-exec'],
-    needsKinds: ['exec_env'],
     async run({ dir, run }) {
       await run(bin('true'), [], { env: { LD_PRELOAD: join(dir, 'libvigil-demo.so') } });
     },
@@ -306,7 +288,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Process renamed itself like a kernel thread (prctl)',
     does: 'python3 calls prctl(PR_SET_NAME, "kworker/0:7")',
     expect: ['process-renamed-like-daemon', 'masquerade-daemon-name'],
-    needsKinds: ['prctl_set_name'],
     needsPrograms: ['python3'],
     async run({ run }) {
       await run(bin('python3'), ['-c', 'import ctypes, time\nctypes.CDLL(None).prctl(15, b"kworker/0:7", 0, 0, 0)\ntime.sleep(0.5)']);
@@ -318,7 +299,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Symlink to /etc/shadow',
     does: 'creates a symlink to /etc/shadow in a temporary directory (nothing reads through it)',
     expect: ['link-to-sensitive-file'],
-    needsKinds: ['symlink'],
     async run({ dir, run }) {
       await run(bin('ln'), ['-s', '/etc/shadow', join(dir, 'shadow-link')]);
     },
@@ -329,7 +309,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Timestamps copied from a system binary (timestomp)',
     does: 'creates a temporary file and runs touch -r /bin/ls on it',
     expect: ['timestomp-touch-reference'],
-    needsKinds: ['utimes'],
     async run({ dir, run }) {
       const f = join(dir, 'implant');
       writeFileSync(f, '');

@@ -43,7 +43,8 @@ export function compileProcess(c: ProcessCond | undefined): (p: ProcessView) => 
   const ancestor = str(c.ancestorExe);
   if (ancestor) tests.push((p) => p.activity.ancestry.some((a) => ancestor(a)));
   const argv = str(c.argv);
-  if (argv) tests.push((p) => p.activity.execs.some((e) => e.ret >= 0 && argv(e.argv.join(' '))));
+  // the image it runs now (after fork+exec the exec record is the parent's: the child has only this) or its own execs
+  if (argv) tests.push((p) => (p.activity.argv != null && argv(p.activity.argv.join(' '))) || p.activity.execs.some((e) => e.ret >= 0 && argv(e.argv.join(' '))));
   if (c.container !== undefined) tests.push((p) => Boolean(p.activity.containerId) === c.container);
   if (c.uid) {
     const uid = compileNumeric(c.uid);

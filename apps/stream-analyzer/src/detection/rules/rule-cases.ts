@@ -25,6 +25,7 @@ export function caseActivity(c: TestCase, pid = 4242): ProcessActivity {
     execs: (c.execs ?? []).map((e) => ({ time: e.time, filename: e.filename, argv: e.argv, ret: e.ret })),
     network: (c.network ?? []).map((n) => ({ op: n.op, family: n.family, addr: n.addr, port: n.port, ret: n.ret, count: n.count, firstSeen: 0 })),
     security: (c.security ?? []).map((s) => ({ time: s.time, kind: s.kind, args: s.args, ret: s.ret })),
+    argv: c.argv ?? null,
   };
 }
 

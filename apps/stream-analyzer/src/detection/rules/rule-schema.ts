@@ -78,7 +78,7 @@ export const processCondSchema = z
     parentExe: stringMatchSchema.optional(),
     /** Any ancestor's executable. */
     ancestorExe: stringMatchSchema.optional(),
-    /** Any of its own exec argvs in the window (joined with spaces). */
+    /** The argv of the image it runs now, or any of its own exec argvs in the window (joined with spaces). */
     argv: stringMatchSchema.optional(),
     /** True: runs in a container (the agent reported a container id). */
     container: z.boolean().optional(),
@@ -121,6 +121,8 @@ export const testCaseSchema = z
     ancestry: strings.optional(),
     containerId: z.string().optional(),
     files: z.array(z.object({ path: z.string(), flags: z.union([z.string(), z.number()]).default(0), ret: z.number().int().default(3) }).strict()).optional(),
+    /** argv of the image the process runs now (what a fork+exec child carries: its exec record is the parent's). */
+    argv: strings.optional(),
     execs: z.array(z.object({ filename: z.string(), argv: strings, ret: z.number().int().default(0), time: z.number().default(0) }).strict()).optional(),
     network: z
       .array(
