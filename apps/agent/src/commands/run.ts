@@ -11,6 +11,7 @@ import { Collector } from '../collector/collector';
 import { loadAgentConfig, type AgentConfig } from '../config/agent-config';
 import type { AgentEnv } from '../config/env';
 import { AgentMetrics } from '../metrics/agent-metrics';
+import { EXE_HASH_OUTCOMES, ExeHasher } from '../process/exe-hasher';
 import { ProcessTable } from '../process/process-table';
 import { startProbe } from '../system/start-probe';
 
@@ -123,7 +124,9 @@ export async function run(opts: RunOptions): Promise<void> {
     await transport.stop();
     throw err;
   }
-  const table = new ProcessTable({}, selfPid);
+  // sha256 of each process's executable, computed off the hot path (see ExeHasher)
+  const hasher = new ExeHasher();
+  const table = new ProcessTable({}, selfPid, '/proc', hasher);
   table.seedFromProc();
   const windows = new WindowBuilder(
     cfg.ngramK,
@@ -159,7 +162,7 @@ export async function run(opts: RunOptions): Promise<void> {
     const cpu = process.cpuUsage(lastCpu);
     lastCpu = process.cpuUsage();
     const secs = Math.max(0.001, (windowEnd - windowStart) / 1000);
-    const agentStats = {
+    const agentStats: Record<string, number> = {
       records_per_s: (collector.stats.recordsTotal - lastRecords) / secs,
       cpu_seconds: (cpu.user + cpu.system) / 1e6,
       rss_bytes: process.memoryUsage().rss,
@@ -173,6 +176,11 @@ export async function run(opts: RunOptions): Promise<void> {
       metrics.urgentRecords.set({ outcome: 'sent' }, u.sent);
       metrics.urgentRecords.set({ outcome: 'deferred_process' }, u.deferredProcess);
       metrics.urgentRecords.set({ outcome: 'deferred_global' }, u.deferredGlobal);
+    }
+    for (const o of EXE_HASH_OUTCOMES) {
+      metrics.exeHashes.set({ outcome: o }, hasher.counters[o]);
+      // totals since start: a null exeHash is explained by too_large, unreadable, changed or skipped
+      agentStats[`exe_hash_${o}_total`] = hasher.counters[o];
     }
     metrics.processes.set(table.size);
     metrics.selfSyscalls.set(collector.stats.selfSyscalls);
