@@ -57,15 +57,20 @@ const paths = walk(DIR, []);
 const H = LAYOUTS.vigil_event_header.fields;
 const O = LAYOUTS.vigil_open_event.fields;
 const tgid = process.pid; // a real process, so the table's /proc lookup succeeds once
+/** A record of `size` bytes with its header filled in. */
+function record(type, size, pid, ts) {
+  const r = Buffer.alloc(size);
+  r.writeUInt32LE(type, H.type.offset);
+  r.writeUInt32LE(size, H.size.offset);
+  r.writeBigUInt64LE(ts, H.ts_ns.offset);
+  r.writeUInt32LE(pid, H.tgid.offset);
+  r.writeUInt32LE(pid, H.tid.offset);
+  return r;
+}
 function openRecord(path, ts) {
   const p = Buffer.from(path + '\0');
   const size = O.path.offset + p.length;
-  const r = Buffer.alloc(size);
-  r.writeUInt32LE(EventType.Open, H.type.offset);
-  r.writeUInt32LE(size, H.size.offset);
-  r.writeBigUInt64LE(ts, H.ts_ns.offset);
-  r.writeUInt32LE(tgid, H.tgid.offset);
-  r.writeUInt32LE(tgid, H.tid.offset);
+  const r = record(EventType.Open, size, tgid, ts);
   r.writeUInt32LE(257, O.nr.offset);
   r.writeInt32LE(-100, O.dfd.offset);
   r.writeUInt32LE(0o400000, O.flags.offset); // O_RDONLY|O_NOFOLLOW
@@ -90,13 +95,8 @@ let execTgid = 3_000_000;
 let execs = 0;
 function execRecord(exe, ts) {
   const size = LAYOUTS.vigil_exec_event.size;
-  const r = Buffer.alloc(size);
   const pid = execTgid++;
-  r.writeUInt32LE(EventType.Exec, H.type.offset);
-  r.writeUInt32LE(size, H.size.offset);
-  r.writeBigUInt64LE(ts, H.ts_ns.offset);
-  r.writeUInt32LE(pid, H.tgid.offset);
-  r.writeUInt32LE(pid, H.tid.offset);
+  const r = record(EventType.Exec, size, pid, ts);
   r.writeUInt32LE(tgid, X.ppid.offset);
   r.writeInt32LE(0, X.ret.offset);
   const name = Buffer.from(exe.slice(exe.lastIndexOf('/') + 1) + '\0');
@@ -111,16 +111,7 @@ function execRecord(exe, ts) {
   execs++;
   return r;
 }
-function exitRecord(pid, ts) {
-  const size = LAYOUTS.vigil_exit_event.size;
-  const r = Buffer.alloc(size);
-  r.writeUInt32LE(EventType.Exit, H.type.offset);
-  r.writeUInt32LE(size, H.size.offset);
-  r.writeBigUInt64LE(ts, H.ts_ns.offset);
-  r.writeUInt32LE(pid, H.tgid.offset);
-  r.writeUInt32LE(pid, H.tid.offset);
-  return r;
-}
+const exitRecord = (pid, ts) => record(EventType.Exit, LAYOUTS.vigil_exit_event.size, pid, ts);
 const batches = [];
 let pending = [];
 let pendingBytes = 0;
