@@ -153,6 +153,25 @@ describe('ExeHasher', () => {
     expect(h.counters.hashed).toBe(4);
   });
 
+  it('a cache hit of an exec is answered while a file waits for the byte rate', async () => {
+    const size = 256 * 1024;
+    const h = new ExeHasher({ maxFileBytes: size, bytesPerSecond: size, chunkBytes: 64 * 1024 });
+    const known = gone(file('known', 'known'));
+    h.request(known);
+    await h.idle();
+    const [b1, b2] = [gone(file('slow1', Buffer.alloc(size, 1))), gone(file('slow2', Buffer.alloc(size, 2)))];
+    h.request(b1, true);
+    h.request(b2, true); // waits ~1 s for the rate
+    await new Promise((r) => setTimeout(r, 100));
+    const again = gone(known.exe);
+    h.request(again);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(again.exeHash).toBe(known.exeHash);
+    expect(b2.exeHash).toBeNull();
+    await h.idle();
+    expect(b2.exeHash).toBe(sha256(b2.exe));
+  });
+
   it('rate-limits reading and keeps the event loop turning while it hashes', async () => {
     const size = 256 * 1024;
     const h = new ExeHasher({ maxFileBytes: size, bytesPerSecond: 4 * size, chunkBytes: 64 * 1024 });

@@ -4,6 +4,9 @@ import { promisify } from 'node:util';
 
 const readAsync = promisify(read);
 
+/** Longest sleep of the queue while over the byte rate: execs arriving meanwhile wait at most this. */
+const BUDGET_SLICE_MS = 20;
+
 /** How the agent hashes executables. */
 export interface ExeHashOptions {
   /** Files larger than this are not hashed: exeHash stays null, counted as `too_large`. */
@@ -76,6 +79,12 @@ class Fifo<T> {
 
   push(x: T): void {
     this.items.push(x);
+  }
+
+  /** Put a taken item back in front. */
+  unshift(x: T): void {
+    if (this.head > 0) this.items[--this.head] = x;
+    else this.items.unshift(x);
   }
 
   shift(): T | undefined {
@@ -182,8 +191,17 @@ export class ExeHasher {
         const miss = this.lookup(job);
         if (miss) {
           this.pathStats.clear();
-          await this.hash(job, miss);
           sinceYield = 0;
+          const waitMs = this.take(miss.size);
+          if (waitMs > 0) {
+            // over the rate: the job goes back in front of its queue and the queue sleeps a short
+            // slice, so execs that arrive meanwhile (cache hits, mostly) are not held behind it
+            this.pending.set(job.target, job);
+            this.queues[job.background ? 'background' : 'exec'].unshift(job);
+            await new Promise((r) => setTimeout(r, Math.min(waitMs, BUDGET_SLICE_MS)));
+            continue;
+          }
+          await this.hash(job, miss);
         }
       } catch {
         this.finish(job, null, 'unreadable');
@@ -272,9 +290,8 @@ export class ExeHasher {
     return { paths: where.paths, key, size };
   }
 
-  /** Read and hash a file the cache does not know, within the rate budget. */
+  /** Read and hash a file the cache does not know (its bytes taken from the budget). */
   private async hash(job: Job, { paths, key, size }: { paths: string[]; key: string; size: number }): Promise<void> {
-    await this.budget(size);
     const fd = this.open(paths, key);
     if (fd === undefined) {
       this.finish(job, null, 'unreadable');
@@ -316,18 +333,16 @@ export class ExeHasher {
     while (this.cache.size > this.options.cacheEntries) this.cache.delete(this.cache.keys().next().value!);
   }
 
-  /** Token bucket over bytes read: waits (the event loop runs on) until `bytes` may be read. */
-  private async budget(bytes: number): Promise<void> {
+  /** Token bucket over bytes read: takes `bytes` and answers 0, or answers how many ms until it could. */
+  private take(bytes: number): number {
     const { bytesPerSecond, maxFileBytes } = this.options;
-    for (;;) {
-      const now = Date.now();
-      this.tokens = Math.min(maxFileBytes, this.tokens + ((now - this.lastRefill) / 1000) * bytesPerSecond);
-      this.lastRefill = now;
-      if (this.tokens >= bytes) {
-        this.tokens -= bytes;
-        return;
-      }
-      await new Promise((r) => setTimeout(r, Math.ceil(((bytes - this.tokens) / bytesPerSecond) * 1000)));
+    const now = Date.now();
+    this.tokens = Math.min(maxFileBytes, this.tokens + ((now - this.lastRefill) / 1000) * bytesPerSecond);
+    this.lastRefill = now;
+    if (this.tokens >= bytes) {
+      this.tokens -= bytes;
+      return 0;
     }
+    return Math.max(1, Math.ceil(((bytes - this.tokens) / bytesPerSecond) * 1000));
   }
 }
