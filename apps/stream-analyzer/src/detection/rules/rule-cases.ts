@@ -48,5 +48,8 @@ export function caseContext(c: TestCase): DetectionContext {
     ],
     drops: {},
   };
-  return { batch, process: p, program, features: extractFeatures(p), baseline, learning: c.learning ?? false, thresholds: DEFAULT_THRESHOLDS };
+  // earlier batches' writes, timed before the window's first exec
+  const execTime = c.execs?.[0]?.time ?? 0;
+  const earlier = new Map((c.earlierWrites ?? []).map((w) => [w.path, { exe: w.exe, pid: 8000, time: execTime - w.secondsBefore * 1000 }]));
+  return { batch, process: p, program, features: extractFeatures(p), baseline, learning: c.learning ?? false, thresholds: DEFAULT_THRESHOLDS, recentWrite: (path) => earlier.get(path) };
 }

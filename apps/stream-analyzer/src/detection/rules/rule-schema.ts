@@ -141,6 +141,8 @@ export const testCaseSchema = z
     security: z.array(z.object({ kind: z.string(), args: z.record(z.string(), z.string()).default({}), ret: z.number().int().default(0), time: z.number().default(0) }).strict()).optional(),
     /** Other processes of the same batch (e.g. the downloader that wrote the executed file). */
     others: z.array(z.object({ exe: z.string(), files: z.array(z.object({ path: z.string(), flags: z.union([z.string(), z.number()]).default(0) }).strict()) }).strict()).optional(),
+    /** Writes the engine remembers from earlier batches: who wrote `path`, how many seconds before the window's execs. */
+    earlierWrites: z.array(z.object({ path: z.string(), exe: z.string(), secondsBefore: z.number().nonnegative() }).strict()).optional(),
     /** The program's baseline is still learning (default false: an active, empty baseline). */
     learning: z.boolean().optional(),
   })
@@ -165,6 +167,12 @@ export const ruleSchema = z
         argv: stringMatchSchema.optional(),
         /** True: some process of the same agent batch wrote the executed file (dropped, then run). */
         writtenInBatch: z.boolean().optional(),
+        /**
+         * Some process wrote the executed file at most this many seconds before the exec: in the same
+         * batch, or in an earlier one where the engine remembers writes (paths programs are dropped in:
+         * writable directories, /usr/local, /opt; the last 512 per endpoint, for an hour).
+         */
+        writtenWithinSeconds: z.number().positive().max(3600).optional(),
         /** The same process made one of these security calls before the exec (e.g. memfd_create → exec: fileless execution). */
         afterSecurity: z.array(z.string()).min(1).optional(),
       })
