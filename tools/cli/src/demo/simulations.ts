@@ -261,6 +261,20 @@ export const SIMULATIONS: Simulation[] = [
     },
   },
   {
+    id: 'dropped-then-run',
+    technique: 'T1105',
+    title: 'Binary dropped, then run by another process seconds later',
+    does: 'copies true into a temporary directory (the demo writes it), waits 2 s and has bash run it',
+    // the write and the exec leave the agent in different batches: the analyzer's recent-writes memory joins them
+    expect: ['dropped-binary-executed'],
+    async run({ dir, run }) {
+      const p = join(dir, 'stage2');
+      copyFileSync(bin('true'), p);
+      await new Promise((r) => setTimeout(r, 2_000));
+      await run(bin('bash'), ['-c', '"$1"; true', 'vigil-demo', p]);
+    },
+  },
+  {
     id: 'setuid-chmod',
     technique: 'T1548.001',
     title: 'setuid bit set on a copy of a shell',

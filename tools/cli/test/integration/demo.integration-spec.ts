@@ -128,8 +128,12 @@ describe('./vigil demo against the real pipeline (root, real kernel)', () => {
     // the alert names the technique: severity ≥ medium and the ATT&CK id of the rule
     const pg = new PgClient({ connectionString: db.url });
     await pg.connect();
-    const alerts = (await pg.query<{ kind: string; severity: string; mitre: string }>('select kind, severity, mitre from alerts where endpoint_id = $1', [endpointId])).rows;
+    const alerts = (await pg.query<{ kind: string; severity: string; mitre: string; evidence: string }>('select kind, severity, mitre, evidence from alerts where endpoint_id = $1', [endpointId])).rows;
     await pg.end();
+    // dropped-then-run: the demo (node) wrote stage2, bash ran it 2 s later — in another agent batch
+    // (the write-open and the exec leave as urgent records a quarter second apart at most): the
+    // analyzer joined them through its recent-writes memory, naming the writer
+    expect(alerts.filter((a) => a.kind === 'dropped-binary-executed').map((a) => a.evidence)).toEqual(expect.arrayContaining([expect.stringMatching(/\/stage2 was written by \S*node\S* and executed/)]));
     for (const id of ran) {
       const kind = byId.get(id)!.alert!.kind;
       const a = alerts.find((x) => x.kind === kind)!;
