@@ -45,6 +45,12 @@ function hostInfo(): TelemetryBatch['host'] {
  */
 const URGENT_AGGREGATE_HOLD_MS = 200;
 
+/**
+ * How long a batch waits at most for the hashes of the programs just exec'd (ExeHasher.execsSettled):
+ * a cache hit is ready at the next turn of the event loop, a new binary of a few MB in milliseconds.
+ */
+const HASH_SETTLE_MS = 50;
+
 /** How long a stopping agent keeps delivering what it spooled, when the gateway is answering. */
 const SHUTDOWN_DRAIN_MS = 5_000;
 
@@ -150,6 +156,7 @@ export async function run(opts: RunOptions): Promise<void> {
   let seenRecords: Record<string, number> = {};
 
   const flush = async (): Promise<void> => {
+    await hasher.execsSettled(HASH_SETTLE_MS);
     collector.sync();
     const windowEnd = Date.now();
     const processes = windows.take(table.entries(), selfPid);
@@ -197,6 +204,7 @@ export async function run(opts: RunOptions): Promise<void> {
    * figures (those travel with the window, once).
    */
   const flushUrgent = async (): Promise<void> => {
+    if (windows.urgentSince !== undefined) await hasher.execsSettled(HASH_SETTLE_MS);
     const since = windows.urgentSince;
     const processes = windows.takeUrgent();
     if (since === undefined || processes.length === 0) return;

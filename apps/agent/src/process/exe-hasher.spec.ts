@@ -172,6 +172,34 @@ describe('ExeHasher', () => {
     expect(b2.exeHash).toBe(sha256(b2.exe));
   });
 
+  it('a background file being read gives way to an exec that arrives, and is hashed after it', async () => {
+    const h = new ExeHasher({ chunkBytes: 4096 });
+    const big = gone(file('background-big', Buffer.alloc(4 * 1024 * 1024, 7)));
+    const small = gone(file('exec-small', 'small'));
+    h.request(big, true);
+    await new Promise((r) => setTimeout(r, 5)); // the big file is being read, 4 KiB a turn
+    h.request(small);
+    await h.execsSettled(5_000);
+    expect(small.exeHash).toBe(sha256(small.exe));
+    expect(big.exeHash).toBeNull();
+    await h.idle();
+    expect(big.exeHash).toBe(sha256(big.exe));
+  });
+
+  it('execsSettled waits for queued execs, never longer than asked', async () => {
+    const h = new ExeHasher({ maxFileBytes: 1024 * 1024, bytesPerSecond: 1024 });
+    await h.execsSettled(1); // nothing queued: at once
+    const slow = gone(file('settle-slow', Buffer.alloc(1024 * 1024 + 1 - 1, 3)));
+    const first = gone(file('settle-first', Buffer.alloc(1024 * 1024, 4)));
+    h.request(first); // takes the whole burst
+    h.request(slow); // then waits ~1000 s for the rate
+    const started = Date.now();
+    await h.execsSettled(200);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(first.exeHash).toBe(sha256(first.exe));
+    expect(slow.exeHash).toBeNull();
+  });
+
   it('rate-limits reading and keeps the event loop turning while it hashes', async () => {
     const size = 256 * 1024;
     const h = new ExeHasher({ maxFileBytes: size, bytesPerSecond: 4 * size, chunkBytes: 64 * 1024 });

@@ -126,6 +126,9 @@ export class ExeHasher {
   private readonly pending = new Map<HashTarget, Job>();
   private running = false;
   private idleWaiters: (() => void)[] = [];
+  /** The job being worked (between awaits). */
+  private current: Job | undefined;
+  private settleWaiters: (() => void)[] = [];
   /**
    * stat of exe paths within one synchronous stretch of the queue: an exec storm of one program
    * (a shell loop, make) stats its path once per stretch, not once per process. Cleared at every
@@ -174,6 +177,34 @@ export class ExeHasher {
     }
   }
 
+  /**
+   * Resolves once no exec is queued or being hashed, or after `maxMs`: the agent waits this little
+   * before it takes a batch, so a process that just exec'd a new binary carries its hash (hashing a
+   * few MB takes milliseconds), without ever holding a batch longer than `maxMs`.
+   */
+  execsSettled(maxMs: number): Promise<void> {
+    if (this.execsDone()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, maxMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.settleWaiters.push(done);
+    });
+  }
+
+  private execsDone(): boolean {
+    return this.queues.exec.size === 0 && (this.current === undefined || this.current.background);
+  }
+
+  private wakeSettled(): void {
+    if (this.settleWaiters.length === 0 || !this.execsDone()) return;
+    const waiters = this.settleWaiters;
+    this.settleWaiters = [];
+    for (const w of waiters) w();
+  }
+
   /** Resolves once nothing is queued (tests, benches). */
   idle(): Promise<void> {
     if (!this.running && this.waiting === 0) return Promise.resolve();
@@ -183,6 +214,7 @@ export class ExeHasher {
   private async drain(): Promise<void> {
     let sinceYield = 0;
     for (let job = this.next(); job; job = this.next()) {
+      this.current = job;
       if (job.dropped) continue;
       this.pending.delete(job.target);
       job.exe = job.target.exe;
@@ -201,11 +233,17 @@ export class ExeHasher {
             await new Promise((r) => setTimeout(r, Math.min(waitMs, BUDGET_SLICE_MS)));
             continue;
           }
-          await this.hash(job, miss);
+          if (!(await this.hash(job, miss))) {
+            // a background file gave way to execs that arrived while it was read: it starts again later
+            this.pending.set(job.target, job);
+            this.queues.background.unshift(job);
+          }
         }
       } catch {
         this.finish(job, null, 'unreadable');
       }
+      this.current = undefined;
+      this.wakeSettled();
       // cache hits are synchronous: give the event loop a turn every 256 of them (~1 ms)
       if (++sinceYield >= 256) {
         sinceYield = 0;
@@ -214,7 +252,9 @@ export class ExeHasher {
       }
     }
     this.pathStats.clear();
+    this.current = undefined;
     this.running = false;
+    this.wakeSettled();
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
@@ -290,12 +330,15 @@ export class ExeHasher {
     return { paths: where.paths, key, size };
   }
 
-  /** Read and hash a file the cache does not know (its bytes taken from the budget). */
-  private async hash(job: Job, { paths, key, size }: { paths: string[]; key: string; size: number }): Promise<void> {
+  /**
+   * Read and hash a file the cache does not know (its bytes taken from the budget). Resolves false
+   * when a background file stopped for execs that arrived meanwhile (nothing finished).
+   */
+  private async hash(job: Job, { paths, key, size }: { paths: string[]; key: string; size: number }): Promise<boolean> {
     const fd = this.open(paths, key);
     if (fd === undefined) {
       this.finish(job, null, 'unreadable');
-      return;
+      return true;
     }
     try {
       const hash = createHash('sha256');
@@ -307,16 +350,18 @@ export class ExeHasher {
         hash.update(buf.subarray(0, bytesRead));
         pos += bytesRead;
         if (pos > this.options.maxFileBytes) break;
+        if (job.background && this.queues.exec.size > 0) return false;
       }
       this.bytesHashed += pos;
       if (identity(fstatSync(fd)) !== key || pos !== size) {
         // written while we read: neither cached nor reported (the next exec hashes the new content)
         this.finish(job, null, 'changed');
-        return;
+        return true;
       }
       const hex = hash.digest('hex');
       this.remember(key, hex);
       this.finish(job, hex, 'hashed');
+      return true;
     } finally {
       closeSync(fd);
     }

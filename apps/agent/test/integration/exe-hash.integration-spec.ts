@@ -61,8 +61,21 @@ describe('agent run: exeHash of the executables processes run (root, real kernel
     for (const r of await fx.records(1)) out.push((await fx.decode(r.value!)) as unknown as Batch);
     return out;
   };
-  /** The process-windows of `pid` once one of them is its exit window… or any, with `done`. */
+  /** The process-windows of `pid` in the batches. */
   const windowsOf = (all: Batch[], pid: number): Activity[] => all.flatMap((b) => b.processes.filter((p) => p.pid === pid));
+  /** Wait for a window of `pid` with a hash; on a timeout, say what the windows of `pid` carried. */
+  const hashedWindows = async (pid: number, what: string): Promise<Activity[]> => {
+    let seen: Activity[] = [];
+    let stats: Record<string, number> = {};
+    return waitUntil(async () => {
+      const all = await batches();
+      stats = Object.fromEntries(Object.entries(all.at(-1)?.agentStats ?? {}).filter(([k]) => k.startsWith('exe_hash')));
+      seen = windowsOf(all, pid);
+      return seen.some((p) => p.exeHash !== null) ? seen : undefined;
+    }, 90_000, what).catch((err: unknown) => {
+      throw new Error(`${String(err)}; windows of pid ${pid}: ${JSON.stringify(seen.map((w) => [w.exe, w.exeHash]))}; hasher: ${JSON.stringify(stats)}; agent log tail:\n${agentOut.slice(-2000)}`);
+    });
+  };
 
   it('a copied binary that exits at once: every window of it carries the sha256 of the file', async () => {
     const exe = join(dir, 'vigil-hash-true');
@@ -73,10 +86,7 @@ describe('agent run: exeHash of the executables processes run (root, real kernel
     const expected = sha256(exe);
     const run = await runToEnd(exe, []);
     expect(run.code).toBe(0);
-    const windows = await waitUntil(async () => {
-      const w = windowsOf(await batches(), run.pid);
-      return w.some((p) => p.exeHash !== null) ? w : undefined;
-    }, 60_000, 'a window of the copied binary with its hash');
+    const windows = await hashedWindows(run.pid, 'a window of the copied binary with its hash');
     expect(windows.map((w) => [w.exe, w.exeHash])).toEqual(windows.map(() => [exe, expected]));
   });
 
@@ -90,10 +100,7 @@ describe('agent run: exeHash of the executables processes run (root, real kernel
     await new Promise((r) => child.once('spawn', r));
     unlinkSync(exe); // only the running image is left
     const exited = new Promise((r) => child.once('exit', r));
-    const windows = await waitUntil(async () => {
-      const w = windowsOf(await batches(), child.pid!);
-      return w.some((p) => p.exeHash !== null) ? w : undefined;
-    }, 60_000, 'a window of the deleted program with its hash');
+    const windows = await hashedWindows(child.pid!, 'a window of the deleted program with its hash');
     await exited;
     expect(windows.map((w) => w.exeHash)).toEqual(windows.map(() => expected));
   });
