@@ -43,16 +43,29 @@ echo "POSTGRES_PASSWORD=$(rand 48 32)"
 echo "POSTGRES_GATEWAY_PASSWORD=$(rand 48 32)"
 echo "POSTGRES_ANALYZER_PASSWORD=$(rand 48 32)"
 echo "POSTGRES_API_PASSWORD=$(rand 48 32)"
+# Kafka: one SCRAM user per service (kafka-init creates them and their ACLs); the brokers' TLS keystores.
+echo "KAFKA_GATEWAY_PASSWORD=$(rand 48 32)"
+echo "KAFKA_ANALYZER_PASSWORD=$(rand 48 32)"
+echo "KAFKA_REGISTRY_PASSWORD=$(rand 48 32)"
+echo "KAFKA_TLS_PASSWORD=$(rand 48 32)"
+# Schema Registry basic auth: admin (writes), the gateway and the analyzer (read).
+echo "REGISTRY_ADMIN_PASSWORD=$(rand 48 32)"
+echo "REGISTRY_GATEWAY_PASSWORD=$(rand 48 32)"
+echo "REGISTRY_ANALYZER_PASSWORD=$(rand 48 32)"
+# The API's AES-256-GCM key for TOTP secrets at rest: 32 random bytes, base64.
+echo "VIGIL_TOTP_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
 # KRaft cluster ids are 16 random bytes, base64url without padding (22 chars).
 echo "KAFKA_CLUSTER_ID=$(head -c 16 /dev/urandom | base64 | tr '/+' '_-' | tr -d '=\n')"
 if [ "$profile" = scale ]; then
   echo "COMPOSE_PROFILES=scale"
   echo "VIGIL_KAFKA_BROKERS=kafka:9092,kafka-2:9092,kafka-3:9092"
+  echo "VIGIL_KAFKA_TLS_BROKERS=kafka:9094,kafka-2:9094,kafka-3:9094"
   echo "VIGIL_KAFKA_VOTERS=1@kafka:9093,2@kafka-2:9093,3@kafka-3:9093"
   echo "VIGIL_KAFKA_REPLICATION_FACTOR=3"
   echo "VIGIL_KAFKA_MIN_INSYNC_REPLICAS=2"
 else
   echo "VIGIL_KAFKA_BROKERS=kafka:9092"
+  echo "VIGIL_KAFKA_TLS_BROKERS=kafka:9094"
   echo "VIGIL_KAFKA_VOTERS=1@kafka:9093"
   echo "VIGIL_KAFKA_REPLICATION_FACTOR=1"
   echo "VIGIL_KAFKA_MIN_INSYNC_REPLICAS=1"

@@ -11,6 +11,7 @@ import 'reflect-metadata';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { errorMessage } from '@vigil/common';
+import { COMMAND_LINE_ACTOR } from '@vigil/db';
 import { ApiConfig } from './config/api.config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -28,7 +29,8 @@ class CliModule {
   }
 }
 
-const CLI_ACTOR: Actor = { id: null, username: 'cli', sourceAddress: 'local' };
+/** Who acts from the host's command line (the same actor as `./vigil endpoint add`'s audit entries). */
+const CLI_ACTOR: Actor = COMMAND_LINE_ACTOR;
 
 class UsageError extends Error {}
 

@@ -1,4 +1,4 @@
-import { backoffDelay, createLogger, errorMessage, isRetriable, sleep, type Logger } from '@vigil/common';
+import { createLogger, errorMessage, isRetriable, retry, type Logger } from '@vigil/common';
 import { createPool, migrate } from '@vigil/db';
 import { KafkaClient } from '@vigil/kafka';
 import {
@@ -32,18 +32,19 @@ export interface Analyzer {
 
 /** Retry `fn` while `transient(err)`, with jittered backoff, marking `dependency` degraded meanwhile. */
 async function untilUp<T>(fn: () => Promise<T>, dependency: string, what: string, health: HealthState, log: Logger, transient: (err: unknown) => boolean, signal: AbortSignal): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const v = await fn();
-      health.recover(dependency);
-      return v;
-    } catch (err) {
-      if (!transient(err) || signal.aborted) throw err;
+  const value = await retry(fn, {
+    retries: Number.POSITIVE_INFINITY,
+    initialDelayMs: 250,
+    maxDelayMs: 5_000,
+    signal,
+    shouldRetry: (err) => transient(err) && !signal.aborted,
+    onRetry: (err, attempt) => {
       health.degrade(dependency, `${what}: ${errorMessage(err)}`);
-      if (attempt % 10 === 0) log.warn({ dependency, attempt: attempt + 1, err: errorMessage(err) }, `${what} failed; retrying`);
-      await sleep(backoffDelay(attempt, 250, 5_000), signal);
-    }
-  }
+      if (attempt % 10 === 1) log.warn({ dependency, attempt, err: errorMessage(err) }, `${what} failed; retrying`);
+    },
+  });
+  health.recover(dependency);
+  return value;
 }
 
 /** Wire the analyzer from its configuration: health/metrics first, then the database, registry and Kafka. */

@@ -8,6 +8,17 @@ import type { paths } from './schema.generated.js';
 
 export type * from './schema.generated.js';
 
+/**
+ * The API's enumerations as values (generated from the OpenAPI document, which the API writes from
+ * the lists in @vigil/common): what the web offers in filters and forms is what the API accepts.
+ */
+export {
+  alertDtoStatusValues as ALERT_STATUSES,
+  alertDtoSeverityValues as SEVERITIES,
+  ruleDtoSeverityValues as RULE_SEVERITIES,
+  userDtoRoleValues as USER_ROLES,
+} from './schema.generated.js';
+
 /** Header carrying the session's CSRF token on every state-changing request. */
 export const CSRF_HEADER = 'x-csrf-token';
 /** Name of the httpOnly session cookie (set by POST /api/auth/login; scripts never see it). */

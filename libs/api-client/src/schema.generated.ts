@@ -2824,3 +2824,48 @@ export interface operations {
         };
     };
 }
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsApiAlertsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/alerts"]["get"]["parameters"]["query"]["status"]> = ["open", "acknowledged", "resolved", "false_positive"];
+export const pathsApiAlertsGetParametersQuerySeverityValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/alerts"]["get"]["parameters"]["query"]["severity"]> = ["info", "low", "medium", "high", "critical"];
+export const pathsApiAlertsIdAcceptBaselinePostParametersQueryScopeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/alerts/{id}/accept-baseline"]["post"]["parameters"]["query"]["scope"]> = ["endpoint", "fleet"];
+export const pathsApiBaselineRequestsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/baseline-requests"]["get"]["parameters"]["query"]["status"]> = ["pending", "approved", "rejected"];
+export const pathsApiIncidentsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/incidents"]["get"]["parameters"]["query"]["status"]> = ["open", "acknowledged", "resolved", "false_positive"];
+export const pathsApiIncidentsGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/incidents"]["get"]["parameters"]["query"]["sort"]> = ["rank", "time"];
+export const pathsApiBaselinesGetParametersQueryPhaseValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/baselines"]["get"]["parameters"]["query"]["phase"]> = ["learning", "active"];
+export const userDtoRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserDto"]["role"]> = ["admin", "analyst"];
+export const createUserDtoRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateUserDto"]["role"]> = ["admin", "analyst"];
+export const loginResultDtoRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["LoginResultDto"]["role"]> = ["admin", "analyst"];
+export const loginResultDtoPendingValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["LoginResultDto"]["pending"]> = ["password_change", "totp_enrolment"];
+export const meDtoRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MeDto"]["role"]> = ["admin", "analyst"];
+export const meDtoPendingValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MeDto"]["pending"]> = ["password_change", "totp_enrolment"];
+export const updateUserDtoRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateUserDto"]["role"]> = ["admin", "analyst"];
+export const endpointProgramDtoPhaseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EndpointProgramDto"]["phase"]> = ["learning", "active"];
+export const alertDtoSeverityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AlertDto"]["severity"]> = ["info", "low", "medium", "high", "critical"];
+export const alertDtoStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AlertDto"]["status"]> = ["open", "acknowledged", "resolved", "false_positive"];
+export const bulkUpdateAlertsDtoStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BulkUpdateAlertsDto"]["status"]> = ["open", "acknowledged", "resolved", "false_positive"];
+export const alertHistoryEventDtoTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AlertHistoryEventDto"]["type"]> = ["raised", "occurrence", "status_change", "assignment", "note", "baseline_accept"];
+export const alertDetailDtoSeverityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AlertDetailDto"]["severity"]> = ["info", "low", "medium", "high", "critical"];
+export const alertDetailDtoStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AlertDetailDto"]["status"]> = ["open", "acknowledged", "resolved", "false_positive"];
+export const updateAlertDtoStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateAlertDto"]["status"]> = ["open", "acknowledged", "resolved", "false_positive"];
+export const baselineAcceptanceDtoStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BaselineAcceptanceDto"]["status"]> = ["queued", "pending_approval"];
+export const baselineRequestDtoStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BaselineRequestDto"]["status"]> = ["pending", "approved", "rejected"];
+export const incidentDtoSeverityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IncidentDto"]["severity"]> = ["info", "low", "medium", "high", "critical"];
+export const incidentDtoStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IncidentDto"]["status"]> = ["open", "acknowledged", "resolved", "false_positive"];
+export const incidentAlertDtoSeverityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IncidentAlertDto"]["severity"]> = ["info", "low", "medium", "high", "critical"];
+export const incidentAlertDtoStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IncidentAlertDto"]["status"]> = ["open", "acknowledged", "resolved", "false_positive"];
+export const incidentDetailDtoSeverityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IncidentDetailDto"]["severity"]> = ["info", "low", "medium", "high", "critical"];
+export const incidentDetailDtoStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IncidentDetailDto"]["status"]> = ["open", "acknowledged", "resolved", "false_positive"];
+export const ruleDtoSeverityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RuleDto"]["severity"]> = ["low", "medium", "high", "critical"];
+export const ruleDtoMaturityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RuleDto"]["maturity"]> = ["stable", "incubating", "sandbox"];
+export const ruleDtoSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RuleDto"]["source"]> = ["native", "sigma"];
+export const ruleDtoEventValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RuleDto"]["event"]> = ["process", "exec", "file", "network", "security"];
+export const baselineDtoPhaseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BaselineDto"]["phase"]> = ["learning", "active"];
+export const baselineDetailDtoPhaseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BaselineDetailDto"]["phase"]> = ["learning", "active"];
+export const apiErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiErrorCode"]> = ["VALIDATION_FAILED", "WEAK_PASSWORD", "UNAUTHENTICATED", "INVALID_CREDENTIALS", "LOGIN_THROTTLED", "TOTP_REQUIRED", "PASSWORD_CHANGE_REQUIRED", "TOTP_ENROLMENT_REQUIRED", "REAUTH_REQUIRED", "CSRF_FAILED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "UNSUPPORTED_MEDIA_TYPE", "UNAVAILABLE", "INTERNAL"];

@@ -1,3 +1,5 @@
+import { parseSize } from './config';
+
 /** What goes into an enrolled endpoint's agent config file. */
 export interface AgentConfigTextInput {
   /** Gateway base URL written as `api`. */
@@ -13,6 +15,8 @@ export interface AgentConfigTextInput {
   origin: string;
   /** CA bundle path written as `tls_ca` (else a commented example for https). */
   tlsCa?: string;
+  /** Port of the agent's /metrics and /healthz on 127.0.0.1, written as `metrics_port` (else the agent's default: off). */
+  metricsPort?: number;
 }
 
 /** Endpoint names: letters, digits and . _ - (what the API accepts), so nothing else reaches a config file or a log line. */
@@ -40,12 +44,26 @@ export function isLoopbackHost(url: string): boolean {
  * operator decides otherwise.
  */
 export function renderAgentConfigText(c: AgentConfigTextInput): string {
+  const problems: string[] = [];
   // A newline in any value would add a line of its own choosing (e.g. a second `api=`) to the file.
   for (const [field, value] of Object.entries(c)) {
-    if (typeof value === 'string' && CONTROL.test(value)) throw new Error(`agent config: ${field} contains a control character`);
+    if (typeof value === 'string' && CONTROL.test(value)) problems.push(`${field} contains a control character`);
   }
   const nameProblem = endpointNameProblem(c.name);
-  if (nameProblem) throw new Error(`agent config: ${nameProblem}`);
+  if (nameProblem) problems.push(nameProblem);
+  if (!/^https?:\/\/[^\s]+$/.test(c.api) || !URL.canParse(c.api)) problems.push(`api: not an http(s) URL: ${JSON.stringify(c.api)}`);
+  if (!c.key || /\s/.test(c.key)) problems.push('key: empty or with whitespace');
+  if (!c.id || /\s/.test(c.id)) problems.push('id: empty or with whitespace');
+  if (!Number.isInteger(c.batchSize) || c.batchSize < 1 || c.batchSize > 1_000_000) problems.push(`batch_size: an integer from 1 to 1000000, got ${c.batchSize}`);
+  if (!c.spoolDir.startsWith('/')) problems.push(`spool_dir: not an absolute path: ${JSON.stringify(c.spoolDir)}`);
+  try {
+    parseSize(c.spoolMaxBytes);
+  } catch (err) {
+    problems.push(`spool_max_bytes: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (c.tlsCa !== undefined && !c.tlsCa.startsWith('/')) problems.push(`tls_ca: not an absolute path: ${JSON.stringify(c.tlsCa)}`);
+  if (c.metricsPort !== undefined && (!Number.isInteger(c.metricsPort) || c.metricsPort < 0 || c.metricsPort > 65_535)) problems.push(`metrics_port: an integer from 0 to 65535, got ${c.metricsPort}`);
+  if (problems.length > 0) throw new Error(`agent config: ${problems.join('; ')}`);
   const api = c.api.replace(/\/+$/, '');
   const http = api.startsWith('http:');
   const transport: string[] = http
@@ -68,6 +86,44 @@ export function renderAgentConfigText(c: AgentConfigTextInput): string {
     '# Batches wait here while the gateway is unreachable; beyond spool_max_bytes the oldest are evicted (and counted).',
     `spool_dir=${c.spoolDir}`,
     `spool_max_bytes=${c.spoolMaxBytes}`,
+    ...(c.metricsPort !== undefined ? ['# GET /metrics and /healthz on 127.0.0.1 (0: off).', `metrics_port=${c.metricsPort}`] : []),
     '',
   ].join('\n');
+}
+
+/** One `key=value` line of an agent config file: a lowercase key of letters, digits and `_`. */
+const LINE = /^([a-z][a-z0-9_]*)=(.*)$/;
+
+/**
+ * The settings of an agent config file text (`key=value` lines; blank lines and `#` comments skipped),
+ * for tools that read a file enrolment wrote (the agent itself validates every key and value). A line
+ * that is not `key=value`, or a key set twice, is an error naming the line.
+ */
+export function readAgentConfigText(text: string): Map<string, string> {
+  const settings = new Map<string, string>();
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const m = LINE.exec(line);
+    if (!m) throw new Error(`agent config line ${i + 1}: expected key=value`);
+    if (settings.has(m[1]!)) throw new Error(`agent config line ${i + 1}: ${m[1]} is set twice`);
+    settings.set(m[1]!, m[2]!.trim());
+  });
+  return settings;
+}
+
+/**
+ * The config text with `key` set to `value`: its line replaced where the key is set, else the line
+ * (after a `# comment`, when given) appended. Comments and every other line stay as they are. The key
+ * must be a plain config key and the value one line: nothing can add a line of its own choosing.
+ */
+export function setAgentConfigValue(text: string, key: string, value: string, comment?: string): string {
+  if (!/^[a-z][a-z0-9_]*$/.test(key)) throw new Error(`agent config: not a config key: ${JSON.stringify(key)}`);
+  if (CONTROL.test(value) || (comment !== undefined && CONTROL.test(comment))) throw new Error(`agent config: ${key} contains a control character`);
+  readAgentConfigText(text); // refuse to edit a file that is not a config file
+  const lines = text.replace(/\n$/, '').split('\n');
+  const at = lines.findIndex((l) => LINE.exec(l.trim())?.[1] === key);
+  if (at >= 0) lines[at] = `${key}=${value}`;
+  else lines.push(...(comment !== undefined ? [`# ${comment}`] : []), `${key}=${value}`);
+  return `${lines.join('\n')}\n`;
 }

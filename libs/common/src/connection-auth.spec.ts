@@ -38,4 +38,18 @@ describe('readConnectionAuth', () => {
       'VIGIL_SCHEMA_REGISTRY_USERNAME and VIGIL_SCHEMA_REGISTRY_PASSWORD must be set together',
     ]);
   });
+
+  it('reads passwords from _FILE variables (0600 files of ./vigil up) and refuses both forms at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-pw-'));
+    writeFileSync(join(dir, 'kafka'), 'k-pass\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'registry'), 'r-pass', { mode: 0o600 });
+    const ok = read({ VIGIL_KAFKA_USERNAME: 'gateway', VIGIL_KAFKA_PASSWORD_FILE: join(dir, 'kafka'), VIGIL_SCHEMA_REGISTRY_USERNAME: 'gateway', VIGIL_SCHEMA_REGISTRY_PASSWORD_FILE: join(dir, 'registry') });
+    expect(ok.problems).toEqual([]);
+    expect(ok.auth.kafkaSasl).toMatchObject({ username: 'gateway', password: 'k-pass' });
+    expect(ok.auth.registryAuth).toEqual({ username: 'gateway', password: 'r-pass' });
+    const both = read({ VIGIL_KAFKA_USERNAME: 'gateway', VIGIL_KAFKA_PASSWORD: 'x', VIGIL_KAFKA_PASSWORD_FILE: join(dir, 'kafka') });
+    expect(both.problems).toContain('VIGIL_KAFKA_PASSWORD and VIGIL_KAFKA_PASSWORD_FILE: set one, not both');
+    const missing = read({ VIGIL_KAFKA_USERNAME: 'gateway', VIGIL_KAFKA_PASSWORD_FILE: join(dir, 'nope') });
+    expect(missing.problems[0]).toBe(`VIGIL_KAFKA_PASSWORD_FILE: cannot read ${join(dir, 'nope')}: ENOENT`);
+  });
 });

@@ -4,11 +4,13 @@ import type { EnvReader } from './config';
 /**
  * Credentials a service uses for Kafka and the Schema Registry, read with the service's own config
  * (one EnvReader, problems listed together). All optional: without them clients connect as before
- * (the local stack and the test harness's clusters are PLAINTEXT and open).
+ * (the test harness's own clusters are PLAINTEXT and open). `./vigil up` gives each service its own
+ * users, passwords as files under `.vigil/stack/secrets/` (mode 0600) named by the `_FILE` variables.
  *
  * | variable | meaning |
  * |---|---|
  * | `VIGIL_KAFKA_USERNAME`, `VIGIL_KAFKA_PASSWORD` | SASL user of this service (both or neither) |
+ * | `VIGIL_KAFKA_PASSWORD_FILE`, `VIGIL_SCHEMA_REGISTRY_PASSWORD_FILE` | the password read from a file instead (first line; not both) |
  * | `VIGIL_KAFKA_SASL_MECHANISM` | `scram-sha-512` (default) or `scram-sha-256` |
  * | `VIGIL_KAFKA_TLS` / `VIGIL_KAFKA_TLS_CA` | TLS to the brokers (system CAs) / with this PEM CA file |
  * | `VIGIL_SCHEMA_REGISTRY_USERNAME`, `VIGIL_SCHEMA_REGISTRY_PASSWORD` | HTTP basic auth to the registry |
@@ -19,9 +21,26 @@ export interface ConnectionAuth {
   registryAuth: { username: string; password: string } | undefined;
 }
 
+/** `name`, or the first line of the file `name_FILE` names (a secret kept out of the environment). */
+function secret(r: EnvReader, name: string): string {
+  const value = r.string(name, '');
+  const file = r.string(`${name}_FILE`, '');
+  if (!file) return value;
+  if (value) {
+    r.problems.push(`${name} and ${name}_FILE: set one, not both`);
+    return value;
+  }
+  try {
+    return readFileSync(file, 'utf8').split('\n')[0]!.trim();
+  } catch (err) {
+    r.problems.push(`${name}_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    return '';
+  }
+}
+
 const pair = (r: EnvReader, user: string, pass: string): { username: string; password: string } | undefined => {
   const username = r.string(user, '');
-  const password = r.string(pass, '');
+  const password = secret(r, pass);
   if (!username && !password) return undefined;
   if (!username || !password) {
     r.problems.push(`${user} and ${pass} must be set together`);

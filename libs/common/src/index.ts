@@ -6,3 +6,4 @@ export * from './defaults';
 export * from './agent-config-text';
 export * from './connection-auth';
 export * from './prng';
+export * from './enumerations';

@@ -30,6 +30,19 @@ describe('retry', () => {
     expect(delays).toEqual([5]);
   });
 
+  it('waits in the caller\'s way when asked, and stops when that wait throws', async () => {
+    const waits: number[] = [];
+    const fn = vi.fn().mockRejectedValue(transient());
+    const gone = new Error('partition revoked');
+    const wait = async (_ms: number, attempt: number): Promise<void> => {
+      waits.push(attempt);
+      if (attempt === 3) throw gone;
+    };
+    await expect(retry(fn, { retries: Number.POSITIVE_INFINITY, initialDelayMs: 1, wait })).rejects.toBe(gone);
+    expect(waits).toEqual([1, 2, 3]);
+    expect(fn).toHaveBeenCalledTimes(3);
+  });
+
   it('stops waiting when aborted', async () => {
     const controller = new AbortController();
     const fn = vi.fn().mockRejectedValue(transient());

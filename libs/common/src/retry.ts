@@ -2,6 +2,7 @@ import { isRetriable } from './errors';
 
 /** Options of {@link retry}. Delays in milliseconds. */
 export interface RetryOptions {
+  /** Retries after the first attempt (`Infinity`: until success or a non-retriable error). */
   retries: number;
   initialDelayMs?: number;
   maxDelayMs?: number;
@@ -11,6 +12,12 @@ export interface RetryOptions {
   delayHintMs?: (err: unknown) => number | undefined;
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
   signal?: AbortSignal;
+  /**
+   * How to spend the delay before the next attempt (default: sleep, cut short by `signal`). A
+   * caller that must stay alive meanwhile (heartbeats) or give up on its own terms (work taken
+   * away) waits in its own way; whatever it throws ends the retries.
+   */
+  wait?: (delayMs: number, attempt: number) => Promise<void>;
 }
 
 /** Full-jitter exponential backoff: uniform in [0, min(max, initial·2^attempt)]. */
@@ -45,7 +52,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
       if (attempt >= options.retries || !shouldRetry(err, attempt)) throw err;
       const delay = options.delayHintMs?.(err) ?? backoffDelay(attempt, options.initialDelayMs, options.maxDelayMs);
       options.onRetry?.(err, attempt + 1, delay);
-      await sleep(delay, options.signal);
+      await (options.wait ? options.wait(delay, attempt + 1) : sleep(delay, options.signal));
     }
   }
 }

@@ -1,6 +1,6 @@
-import { Pool, type PoolConfig } from 'pg';
+import { Client, Pool, type ClientConfig, type PoolConfig } from 'pg';
 
-export type { Pool, PoolClient } from 'pg';
+export type { Client, Pool, PoolClient } from 'pg';
 
 /** Settings of {@link createPool}: pg's own, plus where connection errors outside a query go. */
 export interface CreatePoolOptions extends Omit<PoolConfig, 'connectionString'> {
@@ -30,4 +30,13 @@ export function createPool(url: string, options: CreatePoolOptions = {}): Pool {
   pool.on('error', (err) => onConnectionError(err));
   pool.on('connect', (client) => client.on('error', (err) => onConnectionError(err)));
   return pool;
+}
+
+/**
+ * One connection of its own, not pooled: for a session that must stay the same (LISTEN, a
+ * superuser's provisioning over the local socket). Queries of services go through {@link createPool}.
+ * The caller connects, listens for `error` and ends it.
+ */
+export function createClient(config: string | ClientConfig): Client {
+  return new Client(config);
 }

@@ -9,7 +9,7 @@ import { readProvisionEnv, type ProvisionEnv } from './config/provision-env';
  *
  *   node libs/db/dist/provision.js roles    create/update the service login roles (needs CREATEROLE)
  *   node libs/db/dist/provision.js migrate  apply libs/db's migrations
- *   node libs/db/dist/provision.js grants   re-apply every role's grants (after the API's migrations too)
+ *   node libs/db/dist/provision.js grants   re-apply every role's grants (after the migrations)
  *
  * Environment (read here only): VIGIL_DATABASE_URL (the owner), and for `roles`
  * VIGIL_DB_GATEWAY_PASSWORD, VIGIL_DB_ANALYZER_PASSWORD, VIGIL_DB_API_PASSWORD.

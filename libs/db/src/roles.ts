@@ -11,8 +11,8 @@ import type { Pool, PoolClient } from 'pg';
  * - api: every table, but `audit_log` only SELECT and INSERT (append-only for the application), and
  *   the migration ledgers read-only.
  *
- * No service role may UPDATE, DELETE or TRUNCATE `audit_log`; a trigger refuses it to anyone (the
- * owner included) as defence in depth.
+ * No service role may UPDATE, DELETE or TRUNCATE `audit_log`; a trigger (migration
+ * 20261206073000_api_tables.sql) refuses it to anyone, the owner included, as defence in depth.
  */
 
 /** The three services that connect to PostgreSQL. */
@@ -29,7 +29,7 @@ export const ANALYZER_TABLES = ['alerts', 'alert_occurrences', 'activity', 'proc
 const ANALYZER_ENDPOINT_COLUMNS = ['agent_version', 'events_per_s', 'drops', 'degraded', 'last_seen_at'];
 /** Columns the gateway reads to authenticate a key. */
 const GATEWAY_ENDPOINT_COLUMNS = ['id', 'key_hash', 'revoked_at'];
-const MIGRATION_LEDGERS = ['schema_migrations', 'api_migrations'];
+const MIGRATION_LEDGERS = ['schema_migrations'];
 const PARTITION_FUNCTIONS = ['vigil_ensure_partitions(text, date, int)', 'vigil_drop_partitions(text, date)'];
 
 const ident = (name: string): string => {
@@ -55,8 +55,8 @@ export async function ensureLoginRole(admin: Queryable, name: string, password: 
 }
 
 /**
- * (Re)apply every service role's grants on the current database, as the owner, after all
- * migrations (the libs/db SQL and the API's). Idempotent: each role's privileges are first revoked
+ * (Re)apply every service role's grants on the current database, as the owner, after the
+ * migrations. Idempotent: each role's privileges are first revoked
  * and then granted again, so a table added by a later migration gets exactly what the list says.
  */
 export async function applyServiceGrants(pool: Pool, roles: ServiceRoles = DEFAULT_SERVICE_ROLES): Promise<void> {
@@ -92,9 +92,7 @@ export async function applyServiceGrants(pool: Pool, roles: ServiceRoles = DEFAU
     await client.query(`grant usage, select on all sequences in schema public to ${ident(roles.analyzer)}, ${ident(roles.api)}`);
     for (const f of PARTITION_FUNCTIONS) {
       if ((await client.query<{ p: string | null }>('select to_regprocedure($1)::text as p', [f])).rows[0]?.p === null) continue;
-      // Runs as its owner with a fixed search_path (the usual SECURITY DEFINER precautions).
-      await client.query(`alter function ${f} security definer set search_path = public, pg_temp`);
-      await client.query(`revoke execute on function ${f} from public`);
+      // SECURITY DEFINER with a fixed search_path and no EXECUTE for PUBLIC: migration 20261206073100.
       await client.query(`grant execute on function ${f} to ${ident(roles.analyzer)}`);
     }
 
@@ -104,7 +102,6 @@ export async function applyServiceGrants(pool: Pool, roles: ServiceRoles = DEFAU
       const privileges = t === 'audit_log' ? 'select, insert' : 'select, insert, update, delete';
       await client.query(`grant ${privileges} on ${ident(t)} to ${ident(roles.api)}`);
     }
-    if (tables.has('audit_log')) await protectAuditLog(client);
     await client.query('commit');
   } catch (err) {
     await client.query('rollback').catch(() => undefined);
@@ -112,16 +109,4 @@ export async function applyServiceGrants(pool: Pool, roles: ServiceRoles = DEFAU
   } finally {
     client.release();
   }
-}
-
-/** Defence in depth behind the grants: a trigger refuses UPDATE, DELETE and TRUNCATE of audit rows to everyone. */
-async function protectAuditLog(client: PoolClient): Promise<void> {
-  await client.query(`create or replace function vigil_audit_log_append_only() returns trigger language plpgsql as $$
-    begin
-      raise exception 'audit_log is append-only: % refused', tg_op using errcode = 'insufficient_privilege';
-    end $$`);
-  await client.query('drop trigger if exists audit_log_append_only on audit_log');
-  await client.query('create trigger audit_log_append_only before update or delete on audit_log for each row execute function vigil_audit_log_append_only()');
-  await client.query('drop trigger if exists audit_log_no_truncate on audit_log');
-  await client.query('create trigger audit_log_no_truncate before truncate on audit_log for each statement execute function vigil_audit_log_append_only()');
 }

@@ -1,1 +1,2 @@
 export * from './kafka';
+export { KafkaError, toKafkaError, type KafkaErrorCode } from './kafka-error';

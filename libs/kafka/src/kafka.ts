@@ -2,6 +2,7 @@
 // this adapter lets us swap in the maintained KafkaJS-compatible client in one place).
 import { randomUUID } from 'node:crypto';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, CompressionTypes, Kafka, Partitioners, ResourcePatternTypes, logLevel, type Admin, type Consumer, type KafkaMessage, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
+import { KafkaError, kafkaCall, toKafkaError } from './kafka-error';
 
 /** Minimal logger shape (pino satisfies it). */
 export interface LoggerLike {
@@ -139,49 +140,71 @@ export class KafkaClient {
 
   /**
    * Read the records of `topic` with offsets in [from, to) per partition (e.g. from
-   * {@link KafkaAdmin.offsetsAt}), each partition in order, then stop. Uses a throw-away group that
-   * commits nothing, so it never disturbs the services' groups. Resolves once every partition reached
-   * its end; `handle` errors reject (the read stops).
+   * {@link KafkaAdmin.offsetsAt} or {@link KafkaAdmin.endOffsets}), each partition in order, then
+   * stop. A throw-away group whose committed offsets are set to `from` before it joins (to the end
+   * on partitions with nothing to read; `from` absent = the partition's first record) reads them,
+   * commits nothing and is deleted afterwards, so the services' groups are never disturbed.
+   * Resolves once every partition reached its end; `handle` errors reject (the read stops), and so
+   * does a read not done within `timeoutMs` (default: no limit). The group is `<groupPrefix>-<uuid>`
+   * (default prefix `<clientId>-range`), for ACLs that allow a prefix.
    */
-  async readRange(topic: string, from: Map<number, string>, to: Map<number, string>, handle: (m: IncomingMessage) => Promise<void>): Promise<void> {
-    const pending = new Set([...to].filter(([p, end]) => BigInt(end) > BigInt(from.get(p) ?? end)).map(([p]) => p));
-    if (pending.size === 0) return;
-    const next = new Map([...from].map(([p, o]) => [p, BigInt(o)]));
-    const consumer = this.kafka.consumer({ groupId: `${this.options.clientId}-range-${randomUUID()}`, allowAutoTopicCreation: false });
-    await consumer.connect();
+  async readRange(
+    topic: string,
+    from: Map<number, string>,
+    to: Map<number, string>,
+    handle: (m: IncomingMessage) => void | Promise<void>,
+    options: { timeoutMs?: number; groupPrefix?: string } = {},
+  ): Promise<void> {
+    const ends = new Map<number, bigint>();
+    for (const [p, end] of to) if (BigInt(end) > BigInt(from.get(p) ?? '0')) ends.set(p, BigInt(end));
+    if (ends.size === 0) return;
+    const groupId = `${options.groupPrefix ?? `${this.options.clientId}-range`}-${randomUUID()}`;
+    const admin = this.kafka.admin();
+    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
+    let timer: NodeJS.Timeout | undefined;
     try {
+      await kafkaCall(async () => {
+        await admin.connect();
+        const start = [...to].map(([partition, end]) => ({ partition, offset: ends.has(partition) ? from.get(partition) : end }));
+        // partitions without a start offset get none: the consumer begins at their first record
+        await admin.setOffsets({ groupId, topic, partitions: start.flatMap((p) => (p.offset === undefined ? [] : [{ partition: p.partition, offset: p.offset }])) });
+        await consumer.connect();
+      });
       await new Promise<void>((resolve, reject) => {
-        consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
+        const fail = (err: unknown): void => reject(toKafkaError(err));
+        if (options.timeoutMs !== undefined) {
+          const ms = options.timeoutMs;
+          timer = setTimeout(() => fail(new KafkaError('KAFKA_UNAVAILABLE', `reading ${topic}: partitions ${[...ends.keys()].join(', ')} not read to their end offsets within ${ms} ms`, { retriable: true })), ms);
+        }
+        consumer.on(consumer.events.CRASH, (e) => fail(e.payload.error));
         consumer
           .subscribe({ topic, fromBeginning: true })
           .then(() =>
             consumer.run({
               autoCommit: false,
               eachMessage: async ({ partition, message }) => {
-                const end = BigInt(to.get(partition) ?? '0');
-                const offset = BigInt(message.offset);
-                // records fetched before the seek took effect (from the beginning), or again after it: skip them
-                if (!pending.has(partition) || offset >= end || offset < next.get(partition)!) return;
+                const end = ends.get(partition);
+                if (end === undefined || BigInt(message.offset) >= end) return;
                 try {
                   await handle(incoming(topic, partition, message));
                 } catch (err) {
-                  reject(err as Error);
+                  reject(err);
                   throw err;
                 }
-                next.set(partition, offset + 1n);
-                if (offset + 1n >= end) {
-                  pending.delete(partition);
-                  if (pending.size === 0) resolve();
+                if (BigInt(message.offset) + 1n >= end) {
+                  ends.delete(partition);
+                  if (ends.size === 0) resolve();
                 }
               },
             }),
           )
-          .then(() => {
-            for (const p of pending) consumer.seek({ topic, partition: p, offset: from.get(p)! });
-          }, reject);
+          .catch(fail);
       });
     } finally {
-      await consumer.disconnect();
+      clearTimeout(timer);
+      await consumer.disconnect().catch(() => undefined);
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
     }
   }
 
@@ -277,12 +300,12 @@ export class KafkaProducer {
   }
 
   async connect(): Promise<void> {
-    await this.producer.connect();
+    await kafkaCall(this.producer.connect());
     this.connected = true;
   }
 
   async disconnect(): Promise<void> {
-    await this.producer.disconnect();
+    await kafkaCall(this.producer.disconnect());
     this.connected = false;
     if (this.adminConnected) await this.admin.disconnect().catch(() => undefined);
     this.adminConnected = undefined;
@@ -300,7 +323,7 @@ export class KafkaProducer {
    * that carried them, which may also carry other callers' messages).
    */
   async send(topic: string, messages: OutgoingMessage[]): Promise<ProducedRecord[]> {
-    const count = await this.partitionCount(topic);
+    const count = await kafkaCall(this.partitionCount(topic));
     const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [], isr: [], partitionErrorCode: 0 }));
     const byPartition = new Map<number, OutgoingMessage[]>();
     for (const m of messages) {
@@ -354,7 +377,8 @@ export class KafkaProducer {
           for (const w of batch) w.resolve(produced);
         },
         (err: unknown) => {
-          for (const w of batch) w.reject(err);
+          const e = toKafkaError(err);
+          for (const w of batch) w.reject(e);
         },
       )
       .finally(() => this.drain(id, lane, topic, partition));
@@ -370,20 +394,20 @@ export class KafkaProducer {
     await this.adminConnected;
     const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
     const count = topics[0]?.partitions.length ?? 0;
-    if (count === 0) throw new Error(`topic ${topic} has no partitions (does it exist?)`);
+    if (count === 0) throw new KafkaError('KAFKA_REJECTED', `topic ${topic} has no partitions (does it exist?)`, { retriable: false });
     this.partitionCounts.set(topic, { count, at: Date.now() });
     return count;
   }
 }
 
-/** Topic administration and offsets. */
+/** Topic administration and offsets. Every failure of the client is a {@link KafkaError}. */
 export class KafkaAdmin {
   constructor(private readonly admin: Admin) {}
   connect(): Promise<void> {
-    return this.admin.connect();
+    return kafkaCall(this.admin.connect());
   }
   disconnect(): Promise<void> {
-    return this.admin.disconnect();
+    return kafkaCall(this.admin.disconnect());
   }
 
   /**
@@ -391,36 +415,38 @@ export class KafkaAdmin {
    * `configs` are topic-level settings, e.g. `{ 'min.insync.replicas': '2' }`.
    */
   createTopic(topic: string, partitions: number, replicationFactor = 1, configs: Record<string, string> = {}): Promise<boolean> {
-    return this.admin.createTopics({
-      waitForLeaders: true,
-      timeout: 30_000,
-      topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
-    });
+    return kafkaCall(
+      this.admin.createTopics({
+        waitForLeaders: true,
+        timeout: 30_000,
+        topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
+      }),
+    );
   }
 
   /** Leader, replicas and in-sync replicas of each partition of `topic` (broker ids). */
   async partitions(topic: string): Promise<{ partition: number; leader: number; replicas: number[]; isr: number[] }[]> {
-    const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const { topics } = await kafkaCall(this.admin.fetchTopicMetadata({ topics: [topic] }));
     return (topics[0]?.partitions ?? []).map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr }));
   }
 
   async deleteTopic(topic: string): Promise<void> {
-    await this.admin.deleteTopics({ topics: [topic] });
+    await kafkaCall(this.admin.deleteTopics({ topics: [topic] }));
   }
 
   async listTopics(): Promise<string[]> {
-    return this.admin.listTopics();
+    return kafkaCall(this.admin.listTopics());
   }
 
   /** Sum over partitions of (high watermark − low watermark): records currently in `topic`. */
   async recordCount(topic: string): Promise<number> {
-    const offsets = await this.admin.fetchTopicOffsets(topic);
+    const offsets = await kafkaCall(this.admin.fetchTopicOffsets(topic));
     return offsets.reduce((sum, p) => sum + (Number(p.high) - Number(p.low)), 0);
   }
 
   /** High watermark of each partition. */
   async endOffsets(topic: string): Promise<Map<number, string>> {
-    return new Map((await this.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+    return new Map((await kafkaCall(this.admin.fetchTopicOffsets(topic))).map((p) => [p.partition, p.high]));
   }
 
   /**
@@ -428,51 +454,46 @@ export class KafkaAdmin {
    * (the high watermark when none is): where a time range of retained records starts or ends.
    */
   async offsetsAt(topic: string, timestampMs: number): Promise<Map<number, string>> {
-    return new Map((await this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs)).map((p) => [p.partition, p.offset]));
+    return new Map((await kafkaCall(this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs))).map((p) => [p.partition, p.offset]));
   }
 
   /** Committed offset of `groupId` per partition of `topic` (-1 when none). */
   async groupOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
-    const res = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    const res = await kafkaCall(this.admin.fetchOffsets({ groupId, topics: [topic] }));
     return new Map((res[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
   }
 
   /** Allow each ACL (StandardAuthorizer: anything not allowed is denied); host `*`, literal names unless `prefixed`. */
   async allow(acls: KafkaAcl[]): Promise<void> {
-    await this.admin.createAcls({
-      acl: acls.flatMap((a) =>
-        a.operations.map((op) => ({
-          resourceType: ACL_RESOURCE[a.resource.type],
-          resourceName: a.resource.name,
-          resourcePatternType: a.resource.prefixed ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
-          principal: `User:${a.user}`,
-          host: '*',
-          operation: ACL_OPERATION[op],
-          permissionType: AclPermissionTypes.ALLOW,
-        })),
-      ),
-    });
-  }
-
-  /** Set `groupId`'s committed offsets on `topic` (the group must have no members): where a new member starts reading. */
-  async setGroupOffsets(groupId: string, topic: string, offsets: Map<number, string>): Promise<void> {
-    await this.admin.setOffsets({ groupId, topic, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset })) });
-  }
-
-  /** Delete consumer groups that have no members (best effort for throw-away reader groups). */
-  async deleteGroups(groupIds: string[]): Promise<void> {
-    await this.admin.deleteGroups(groupIds);
+    const acl = acls.flatMap((a) =>
+      a.operations.map((op) => ({
+        resourceType: ACL_RESOURCE[a.resource.type],
+        resourceName: a.resource.name,
+        resourcePatternType: a.resource.prefixed ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
+        principal: `User:${a.user}`,
+        host: '*',
+        operation: ACL_OPERATION[op],
+        permissionType: AclPermissionTypes.ALLOW,
+      })),
+    );
+    await kafkaCall(this.admin.createAcls({ acl }));
   }
 
   /** Members of consumer group `groupId` right now (0 when it has none or does not exist). */
   async groupMembers(groupId: string): Promise<number> {
-    const { groups } = await this.admin.describeGroups([groupId]);
+    const { groups } = await kafkaCall(this.admin.describeGroups([groupId]));
     return groups[0]?.members.length ?? 0;
+  }
+
+  /** Broker ids in the cluster and its active controller (null while none is elected). */
+  async cluster(): Promise<{ controller: number | null; brokers: number[] }> {
+    const { controller, brokers } = await kafkaCall(this.admin.describeCluster());
+    return { controller, brokers: brokers.map((b) => b.nodeId) };
   }
 
   /** Broker ids in the cluster (a cheap liveness probe). */
   async brokers(): Promise<number[]> {
-    return (await this.admin.describeCluster()).brokers.map((b) => b.nodeId);
+    return (await this.cluster()).brokers;
   }
 }
 
@@ -481,19 +502,21 @@ export class KafkaConsumer {
   constructor(private readonly consumer: Consumer) {}
 
   async connect(): Promise<void> {
-    await this.consumer.connect();
+    await kafkaCall(this.consumer.connect());
   }
 
   async disconnect(): Promise<void> {
-    await this.consumer.disconnect();
+    await kafkaCall(this.consumer.disconnect());
   }
 
   /** Subscribe and run `handle` per message (offsets committed after it resolves). */
   async run(topics: string[], handle: (m: IncomingMessage) => Promise<void>, options: { fromBeginning?: boolean } = {}): Promise<void> {
-    for (const topic of topics) await this.consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
-    await this.consumer.run({
-      eachMessage: async ({ topic, partition, message }) => handle(incoming(topic, partition, message)),
-    });
+    for (const topic of topics) await kafkaCall(this.consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false }));
+    await kafkaCall(
+      this.consumer.run({
+        eachMessage: async ({ topic, partition, message }) => handle(incoming(topic, partition, message)),
+      }),
+    );
   }
 }
 
@@ -555,12 +578,12 @@ export class KafkaBatchConsumer {
   }
 
   async connect(): Promise<void> {
-    await this.consumer.connect();
+    await kafkaCall(this.consumer.connect());
     this.connected = true;
   }
 
   async disconnect(): Promise<void> {
-    await this.consumer.disconnect();
+    await kafkaCall(this.consumer.disconnect());
     this.connected = false;
   }
 
@@ -589,13 +612,13 @@ export class KafkaBatchConsumer {
 
   /** Called when the consumer crashed (it restarts itself); for health reporting. */
   onCrash(listener: (err: Error) => void): void {
-    this.consumer.on(this.consumer.events.CRASH, (e) => listener(e.payload.error));
+    this.consumer.on(this.consumer.events.CRASH, (e) => listener(toKafkaError(e.payload.error)));
   }
 
   /** Subscribe to `topic` and run `handle` per fetched batch, `concurrency` partitions at a time. */
   async run(topic: string, handle: BatchHandler, options: { fromBeginning?: boolean; concurrency?: number } = {}): Promise<void> {
-    await this.consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
-    await this.consumer.run({
+    await kafkaCall(this.consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true }));
+    const running = this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.concurrency ?? 1,
@@ -603,10 +626,11 @@ export class KafkaBatchConsumer {
         if (batch.isEmpty()) return;
         await handle(
           { topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, messages: batch.messages.map((m) => incoming(batch.topic, batch.partition, m)) },
-          { heartbeat, isActive: () => isRunning() && !isStale(), resolve: resolveOffset },
+          { heartbeat: () => kafkaCall(heartbeat), isActive: () => isRunning() && !isStale(), resolve: resolveOffset },
         );
       },
     });
+    await kafkaCall(running);
   }
 
   /** Resume `partition` at `offset` on the next fetch (records of the current batch past it are not delivered). */
@@ -617,7 +641,7 @@ export class KafkaBatchConsumer {
   /** Commit `offset` (the next one to read) of each partition to the group. */
   async commit(topic: string, offsets: { partition: number; offset: string }[]): Promise<void> {
     if (offsets.length === 0) return;
-    await this.consumer.commitOffsets(offsets.map((o) => ({ topic, partition: o.partition, offset: o.offset })));
+    await kafkaCall(this.consumer.commitOffsets(offsets.map((o) => ({ topic, partition: o.partition, offset: o.offset }))));
   }
 
   pause(topic: string, partitions: number[]): void {

@@ -1,14 +1,57 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { sleep } from '@vigil/common';
+import type { KafkaSasl } from '@vigil/kafka';
 
-/** Addresses of the real local stack that integration tests talk to. */
+/** Addresses of the real local stack that integration tests talk to, and its credentials. */
 export interface StackUrls {
   kafkaBrokers: string[];
   schemaRegistryUrl: string;
   databaseUrl: string;
+  /** SCRAM login for the stack's Kafka (its `admin` user, a super user) when it runs SASL; undefined on a PLAINTEXT stack. */
+  kafkaSasl?: KafkaSasl;
+  /** HTTP basic auth for the registry (its `admin` user) when it asks for credentials. */
+  registryAuth?: { username: string; password: string };
+}
+
+/**
+ * The stack's credentials: VIGIL_KAFKA_USERNAME/PASSWORD and VIGIL_SCHEMA_REGISTRY_USERNAME/PASSWORD
+ * when set, else the `admin` users of the local stack under $VIGIL_HOME (default the checkout's
+ * .vigil) when its Kafka was formatted, or moved, with SASL (`stack/kafka-cluster.json`); the
+ * passwords are in its 0600 `stack/credentials.json`. None for a PLAINTEXT stack.
+ */
+export function stackCredentials(env: NodeJS.ProcessEnv = process.env): Pick<StackUrls, 'kafkaSasl' | 'registryAuth'> {
+  const out: Pick<StackUrls, 'kafkaSasl' | 'registryAuth'> = {};
+  if (env.VIGIL_KAFKA_USERNAME && env.VIGIL_KAFKA_PASSWORD) out.kafkaSasl = { mechanism: 'scram-sha-512', username: env.VIGIL_KAFKA_USERNAME, password: env.VIGIL_KAFKA_PASSWORD };
+  if (env.VIGIL_SCHEMA_REGISTRY_USERNAME && env.VIGIL_SCHEMA_REGISTRY_PASSWORD) out.registryAuth = { username: env.VIGIL_SCHEMA_REGISTRY_USERNAME, password: env.VIGIL_SCHEMA_REGISTRY_PASSWORD };
+  const stackDir = join(env.VIGIL_HOME ? resolve(env.VIGIL_HOME) : resolve(__dirname, '..', '..', '..', '.vigil'), 'stack');
+  const clusterFile = join(stackDir, 'kafka-cluster.json');
+  const secretsFile = join(stackDir, 'credentials.json');
+  if (!existsSync(clusterFile) || !existsSync(secretsFile)) return out;
+  if (!(JSON.parse(readFileSync(clusterFile, 'utf8')) as { sasl?: unknown }).sasl) return out;
+  const secrets = JSON.parse(readFileSync(secretsFile, 'utf8')) as { kafka?: { users?: { admin?: string } }; registryPasswords?: { admin?: string } };
+  const kafkaAdmin = secrets.kafka?.users?.admin;
+  const registryAdmin = secrets.registryPasswords?.admin;
+  if (kafkaAdmin) out.kafkaSasl ??= { mechanism: 'scram-sha-512', username: 'admin', password: kafkaAdmin };
+  if (registryAdmin) out.registryAuth ??= { username: 'admin', password: registryAdmin };
+  return out;
+}
+
+/**
+ * Environment for a Vigil service a test starts against the local stack: its addresses and, on a
+ * secured stack, the `admin` credentials (tests use their own topics and groups, which no
+ * service user's ACLs cover).
+ */
+export function stackServiceEnv(urls: StackUrls = stackUrls()): Record<string, string> {
+  return {
+    VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
+    VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
+    ...(urls.kafkaSasl ? { VIGIL_KAFKA_USERNAME: urls.kafkaSasl.username, VIGIL_KAFKA_PASSWORD: urls.kafkaSasl.password, VIGIL_KAFKA_SASL_MECHANISM: urls.kafkaSasl.mechanism } : {}),
+    ...(urls.registryAuth ? { VIGIL_SCHEMA_REGISTRY_USERNAME: urls.registryAuth.username, VIGIL_SCHEMA_REGISTRY_PASSWORD: urls.registryAuth.password } : {}),
+  };
 }
 
 let cached: StackUrls | undefined;
@@ -21,7 +64,7 @@ export function stackUrls(): StackUrls {
   if (cached) return cached;
   const env = process.env;
   if (env.VIGIL_KAFKA_BROKERS && env.VIGIL_SCHEMA_REGISTRY_URL && env.VIGIL_DATABASE_URL) {
-    cached = { kafkaBrokers: env.VIGIL_KAFKA_BROKERS.split(','), schemaRegistryUrl: env.VIGIL_SCHEMA_REGISTRY_URL, databaseUrl: env.VIGIL_DATABASE_URL };
+    cached = { kafkaBrokers: env.VIGIL_KAFKA_BROKERS.split(','), schemaRegistryUrl: env.VIGIL_SCHEMA_REGISTRY_URL, databaseUrl: env.VIGIL_DATABASE_URL, ...stackCredentials(env) };
     return cached;
   }
   const root = resolve(__dirname, '..', '..', '..');
@@ -37,7 +80,7 @@ export function stackUrls(): StackUrls {
     if (!row || row.state !== 'healthy') throw new Error(`the local stack's ${name} is not running: start it with ./vigil stack up`);
     return row.url;
   };
-  cached = { kafkaBrokers: [get('kafka').replace(/^kafka:\/\//, '')], schemaRegistryUrl: get('registry'), databaseUrl: get('postgres') };
+  cached = { kafkaBrokers: [get('kafka').replace(/^kafka:\/\//, '')], schemaRegistryUrl: get('registry'), databaseUrl: get('postgres'), ...stackCredentials(env) };
   return cached;
 }
 

@@ -19,6 +19,11 @@ export interface ServiceProcess {
  * Fails with the last log lines when it exits first or `timeoutMs` passes. Its log also goes to
  * `logFile` when given (keep it for failure analysis).
  */
+/** The environment a service or command started by a test runs with: the test's own, plus (overriding) `extra`. */
+export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}
+
 export async function startServiceProcess(
   script: string,
   env: Record<string, string>,
@@ -26,7 +31,7 @@ export async function startServiceProcess(
   options: { timeoutMs?: number; logFile?: string; name?: string } = {},
 ): Promise<ServiceProcess> {
   const name = options.name ?? script;
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const file = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));

@@ -1,13 +1,14 @@
-import { KafkaClient, type IncomingMessage } from '@vigil/kafka';
+import { KafkaClient, type IncomingMessage, type KafkaSasl } from '@vigil/kafka';
 import { uniqueName, waitUntil } from './index';
 
 /**
  * Every record currently in `topic` (all partitions, from the beginning up to the high
  * watermarks read at the start), read by a consumer group of its own. For exactly-once checks:
- * count what is there, not what was acknowledged.
+ * count what is there, not what was acknowledged. `sasl`: the login of a secured cluster (the local
+ * stack's is `stackUrls().kafkaSasl`).
  */
-export async function readAllRecords(brokers: string[], topic: string, timeoutMs = 60_000): Promise<IncomingMessage[]> {
-  const kafka = new KafkaClient({ brokers, clientId: 'vigil-test-reader' });
+export async function readAllRecords(brokers: string[], topic: string, timeoutMs = 60_000, sasl?: KafkaSasl): Promise<IncomingMessage[]> {
+  const kafka = new KafkaClient({ brokers, clientId: 'vigil-test-reader', sasl });
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.endOffsets(topic);

@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, utimesSync, w
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths';
 import { AGENT_PACKAGES, ensurePackages } from './system/packages';
+import { childEnv } from './config/cli.config';
 
 /** Stamp touched after a successful full build; a source newer than it means "rebuild". */
 // Kept in the checkout's own .vigil (not VIGIL_HOME): a build belongs to a checkout, the stack may be shared.
@@ -40,7 +41,7 @@ export function ensureBuilt(progress: (m: string) => void = (m) => console.error
   const r = spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'nx'), ['run-many', '-t', 'build', '--outputStyle=static'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+    env: childEnv({ NX_DAEMON: 'false', NX_NO_CLOUD: 'true' }),
   });
   closeSync(fd);
   if (r.status !== 0) {

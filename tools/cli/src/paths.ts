@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
+import { cliConfig } from './config/cli.config';
 
 /** Repository root (tools/cli/dist/paths.js → ../../..). */
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -8,7 +9,8 @@ export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
  * Project-local state (gitignored). `cache/` keeps downloads across `stack reset`;
  * `stack/` holds data, logs, pid files and generated secrets and is wiped by reset.
  */
-export const VIGIL_HOME = process.env.VIGIL_HOME ? resolve(process.env.VIGIL_HOME) : join(REPO_ROOT, '.vigil');
+const home = cliConfig().home;
+export const VIGIL_HOME = home ? resolve(home) : join(REPO_ROOT, '.vigil');
 export const CACHE_DIR = join(VIGIL_HOME, 'cache');
 export const STACK_DIR = join(VIGIL_HOME, 'stack');
 export const RUN_DIR = join(VIGIL_HOME, 'run');

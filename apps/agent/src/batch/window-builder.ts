@@ -2,7 +2,7 @@ import { syscallName, type ExecEvent, type NetEvent, type OpenEvent } from '@vig
 import type { CollectorSink } from '../collector/collector';
 import { familyName, netOp, securityDetails, type SecurityRecordEvent } from '../output/records';
 import type { ProcessEntry } from '../process/process-table';
-import type { AddressFamily, ExecRecord, FileOpen, NetOpKind, NetworkOp, ProcessActivity, SecurityRecord } from './telemetry-batch';
+import type { AddressFamily, ExecEvent as ExecRecord, FileOpen, NetOpKind, NetworkOp, ProcessActivity, SecurityEvent as SecurityRecord } from '@vigil/schemas';
 import { securityRet } from './security-ret';
 import { OpenUrgency, urgentNet } from './urgent-events';
 import { UrgentLimiter, type UrgentLimits } from './urgent-limiter';

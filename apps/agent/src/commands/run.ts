@@ -6,7 +6,7 @@ import { DROP_CAUSES, type DropCause } from '@vigil/bpf';
 import { AgentTransport, SendError, TransportConfigError, UnsafeSpoolPathError } from '@vigil/agent-transport';
 import { AgentError } from '../errors/agent-error';
 import { WindowBuilder } from '../batch/window-builder';
-import type { TelemetryBatch } from '../batch/telemetry-batch';
+import type { TelemetryBatch } from '@vigil/schemas';
 import { Collector } from '../collector/collector';
 import { loadAgentConfig, type AgentConfig } from '../config/agent-config';
 import type { AgentEnv } from '../config/env';

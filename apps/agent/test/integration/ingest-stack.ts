@@ -2,9 +2,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { setAgentConfigValue } from '@vigil/common';
 import { KafkaClient, type IncomingMessage, type KafkaAdmin } from '@vigil/kafka';
 import { avroType, createRegistryClient, subjectForTopic } from '@vigil/schemas';
-import { freshDatabase, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
+import { childEnv, freshDatabase, stackServiceEnv, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
 
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
 /** The built gateway and CLI: tests run them as separate processes, like an operator would. */
@@ -39,17 +40,15 @@ export async function startGatewayProcess(opts: { databaseUrl: string; topic: st
   const urls = stackUrls();
   const child = spawn(process.execPath, [GATEWAY_MAIN], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
+    env: childEnv({
       VIGIL_GATEWAY_HOST: '127.0.0.1',
       VIGIL_GATEWAY_PORT: String(opts.port ?? 0),
-      VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
-      VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
+      ...stackServiceEnv(urls),
       VIGIL_DATABASE_URL: opts.databaseUrl,
       VIGIL_GATEWAY_TOPIC: opts.topic,
       VIGIL_LOG_LEVEL: 'info',
       ...opts.env,
-    },
+    }),
   });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -82,19 +81,14 @@ export async function startGatewayProcess(opts: { databaseUrl: string; topic: st
 /** Enrol an endpoint with `./vigil endpoint add` against a given database; returns its JSON. */
 export async function enrolWithCli(databaseUrl: string, name: string, api: string): Promise<{ id: string; key: string; config: string }> {
   const { stdout } = await promisify(execFile)(process.execPath, [CLI_MAIN, 'endpoint', 'add', '--name', name, '--api', api], {
-    env: { ...process.env, VIGIL_DATABASE_URL: databaseUrl },
+    env: childEnv({ VIGIL_DATABASE_URL: databaseUrl }),
   });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as { id: string; key: string; config: string };
 }
 
 /** Replace (or add) `key=value` lines of an agent config text. */
 export function withConfig(text: string, values: Record<string, string>): string {
-  let out = text;
-  for (const [k, v] of Object.entries(values)) {
-    const re = new RegExp(`^${k}=.*$`, 'm');
-    out = re.test(out) ? out.replace(re, `${k}=${v}`) : `${out.replace(/\n?$/, '\n')}${k}=${v}\n`;
-  }
-  return out;
+  return Object.entries(values).reduce((out, [k, v]) => setAgentConfigValue(out, k, v), text);
 }
 
 /** A fresh database and topic, and what tests need to read the topic back. */
@@ -114,11 +108,11 @@ export async function ingestFixture(prefix: string, partitions = 3): Promise<Ing
   const urls = stackUrls();
   const db = await freshDatabase(`vigil_${prefix}`);
   const topic = uniqueName(`vigil.test.${prefix}`);
-  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: `agent-${prefix}-test` });
+  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: `agent-${prefix}-test`, sasl: urls.kafkaSasl });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopic(topic, partitions);
-  const registry = createRegistryClient(urls.schemaRegistryUrl);
+  const registry = createRegistryClient(urls.schemaRegistryUrl, { auth: urls.registryAuth });
   const types = new Map<number, ReturnType<typeof avroType>>();
   return {
     databaseUrl: db.url,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '@vigil/db';
-import { stackUrls, uniqueName, waitUntil } from '@vigil/testing';
+import { stackUrls, uniqueName, waitUntil, stackServiceEnv } from '@vigil/testing';
 import { AGENT_NODE, agentArgv } from './agent-harness';
 import { enrolWithCli, ingestFixture, startGatewayProcess, withConfig, type GatewayProcess, type IngestFixture } from './ingest-stack';
 
@@ -59,8 +59,7 @@ describe('exec → processes rows (agent, gateway, analyzer; root, real kernel)'
     gw = await startGatewayProcess({ databaseUrl: fx.databaseUrl, topic: fx.topic });
     const urls = stackUrls();
     analyzer = spawnLogged([ANALYZER_MAIN, 'run'], {
-      VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
-      VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
+      ...stackServiceEnv(urls),
       VIGIL_DATABASE_URL: fx.databaseUrl,
       VIGIL_ANALYZER_TELEMETRY_TOPIC: fx.topic,
       VIGIL_ANALYZER_ALERTS_TOPIC: alerts,

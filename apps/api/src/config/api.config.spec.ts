@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '@vigil/common';
 import { describe, expect, it } from 'vitest';
 import { ApiConfig } from './api.config';
@@ -35,5 +39,30 @@ describe('ApiConfig', () => {
       expect(problems).toContain('VIGIL_API_TRUST_PROXY is gone');
       expect(problems).toContain('VIGIL_LOGIN_LOCKOUT is gone');
     }
+  });
+
+  it('reads the TOTP key from an owner-only file or a variable (32 bytes, base64) and refuses anything else', () => {
+    const db = { VIGIL_DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/vigil' };
+    const key = randomBytes(32).toString('base64');
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-totp-key-'));
+    const ok = join(dir, 'ok');
+    writeFileSync(ok, `${key}\n`, { mode: 0o600 });
+    expect(new ApiConfig({ ...db, VIGIL_TOTP_KEY_FILE: ok }).totpKey?.toString('base64')).toBe(key);
+    expect(new ApiConfig({ ...db, VIGIL_TOTP_KEY: key }).totpKey?.length).toBe(32);
+    expect(new ApiConfig(db).totpKey).toBeUndefined();
+    const open = join(dir, 'open');
+    writeFileSync(open, key, { mode: 0o644 });
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        new ApiConfig({ ...db, ...env });
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    expect(problems({ VIGIL_TOTP_KEY_FILE: open })).toEqual([`VIGIL_TOTP_KEY_FILE: ${open} is readable by others (mode 0644): chmod 600 it`]);
+    expect(problems({ VIGIL_TOTP_KEY: randomBytes(16).toString('base64') })[0]).toMatch(/^VIGIL_TOTP_KEY: base64 of 32 random bytes expected .* got 16 bytes$/);
+    expect(problems({ VIGIL_TOTP_KEY: key, VIGIL_TOTP_KEY_FILE: ok })).toEqual(['VIGIL_TOTP_KEY_FILE and VIGIL_TOTP_KEY: set one, not both']);
+    expect(problems({ VIGIL_TOTP_KEY_FILE: join(dir, 'missing') })[0]).toMatch(/cannot read .*missing: ENOENT/);
   });
 });

@@ -1,6 +1,34 @@
+import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULTS, EnvReader, maskUrl } from '@vigil/common';
+
+/** The TOTP key from its file (owner-only) or variable: base64 of exactly 32 bytes. */
+function readTotpKey(file: string, value: string, problems: string[]): Buffer | undefined {
+  if (file && value) {
+    problems.push('VIGIL_TOTP_KEY_FILE and VIGIL_TOTP_KEY: set one, not both');
+    return undefined;
+  }
+  let text = value;
+  const name = file ? 'VIGIL_TOTP_KEY_FILE' : 'VIGIL_TOTP_KEY';
+  if (file) {
+    try {
+      const mode = statSync(file).mode & 0o777;
+      if (mode & 0o077) problems.push(`VIGIL_TOTP_KEY_FILE: ${file} is readable by others (mode 0${mode.toString(8)}): chmod 600 it`);
+      text = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      problems.push(`VIGIL_TOTP_KEY_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      return undefined;
+    }
+  }
+  if (!text) return undefined;
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== 32 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) {
+    problems.push(`${name}: base64 of 32 random bytes expected (e.g. openssl rand -base64 32), got ${key.length} bytes`);
+    return undefined;
+  }
+  return key;
+}
 
 /** Validated configuration of the API, parsed once at start-up (every problem listed at once). */
 export class ApiConfig {
@@ -46,6 +74,12 @@ export class ApiConfig {
   readonly reauthWindowMs: number;
   /** VIGIL_TOTP_ISSUER: issuer shown in authenticator apps. */
   readonly totpIssuer: string;
+  /**
+   * VIGIL_TOTP_KEY_FILE (a 0600 file) or VIGIL_TOTP_KEY: 32 bytes, base64, the AES-256-GCM key of the
+   * TOTP secrets at rest. Absent: no second factor can be enrolled (secrets stored in clear by an
+   * older version are still read, and a warning is logged).
+   */
+  readonly totpKey: Buffer | undefined;
   /** Defaults written into generated agent config files: VIGIL_AGENT_BATCH_SIZE, VIGIL_AGENT_SPOOL_DIR, VIGIL_AGENT_SPOOL_MAX. */
   readonly agentBatchSize: number;
   readonly agentSpoolDir: string;
@@ -87,6 +121,7 @@ export class ApiConfig {
     this.loginFailureWindowMs = r.durationMs('VIGIL_LOGIN_FAILURE_WINDOW', '15m');
     this.reauthWindowMs = r.durationMs('VIGIL_REAUTH_WINDOW', '10m');
     this.totpIssuer = r.string('VIGIL_TOTP_ISSUER', 'Vigil');
+    this.totpKey = readTotpKey(r.string('VIGIL_TOTP_KEY_FILE', ''), r.string('VIGIL_TOTP_KEY', ''), r.problems);
     for (const name of ['VIGIL_LOGIN_MAX_FAILURES_PER_ACCOUNT', 'VIGIL_LOGIN_MAX_FAILURES_PER_ADDRESS', 'VIGIL_LOGIN_LOCKOUT']) {
       if (env[name] !== undefined) r.problems.push(`${name} is gone (no more hard lockouts): see VIGIL_LOGIN_FREE_FAILURES, VIGIL_LOGIN_DELAY, VIGIL_LOGIN_DELAY_MAX`);
     }
@@ -109,6 +144,6 @@ export class ApiConfig {
 
   /** Safe to log: credentials masked. */
   describe(): Record<string, unknown> {
-    return { host: this.host, port: this.port, databaseUrl: maskUrl(this.databaseUrl), gatewayUrl: this.gatewayUrl, cookieSecure: this.cookieSecure, trustedProxies: this.trustedProxies, tls: Boolean(this.tlsCertFile), opsPort: this.opsPort };
+    return { host: this.host, port: this.port, databaseUrl: maskUrl(this.databaseUrl), gatewayUrl: this.gatewayUrl, cookieSecure: this.cookieSecure, trustedProxies: this.trustedProxies, tls: Boolean(this.tlsCertFile), opsPort: this.opsPort, totpKey: this.totpKey ? 'set' : 'none' };
   }
 }

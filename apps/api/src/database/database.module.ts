@@ -4,45 +4,26 @@ import { createPool, migrate } from '@vigil/db';
 import { DataSource } from 'typeorm';
 import { ApiConfig } from '../config/api.config';
 import { ENTITIES } from './entities';
-import { MIGRATIONS } from './migrations';
 import { SqlFeatures } from './sql-features';
 
 /**
- * Run pending migrations under a PostgreSQL advisory lock: on a first start the API service and
- * `cli.js ensure-admin` (from `./vigil up`) migrate the same database at the same moment, and
- * TypeORM's own `migrationsRun` would let both try to create the same tables.
+ * Apply (as the owner: tests, an operator's VIGIL_DATABASE_URL) or check (as the API's own role: nothing
+ * pending is a read-only check) libs/db's migrations, which hold every table the API maps. The runner is
+ * advisory-locked, so the API, `cli.js ensure-admin`, the gateway and the analyzers may start together.
  */
-async function runMigrationsLocked(ds: DataSource): Promise<void> {
-  const lock = ds.createQueryRunner();
-  await lock.connect();
-  try {
-    await lock.query(`select pg_advisory_lock(hashtext('vigil.api.migrations'))`);
-    await ds.runMigrations({ transaction: 'each' });
-  } finally {
-    await lock.query(`select pg_advisory_unlock(hashtext('vigil.api.migrations'))`).catch(() => undefined);
-    await lock.release();
-  }
-}
-
-/**
- * The shared schema first (libs/db: endpoints, alerts, activity, processes, baselines — advisory-locked,
- * safe while the gateway and analyzers start too), so the API works on an empty database; then the
- * API's own TypeORM migrations, which build on it.
- */
-async function migrateAll(databaseUrl: string, ds: DataSource): Promise<void> {
+async function migrateShared(databaseUrl: string): Promise<void> {
   const pool = createPool(databaseUrl, { max: 1, application_name: 'vigil-api-migrate' });
   try {
     await migrate(pool);
   } finally {
     await pool.end();
   }
-  await runMigrationsLocked(ds);
 }
 
 /** How the module connects: `online` (the service: connect, migrate, detect features) or `offline` (build the OpenAPI document: nothing is connected). */
 export type DatabaseMode = 'online' | 'offline';
 
-/** PostgreSQL through TypeORM; timestamped migrations (never edited once landed) run at start. */
+/** PostgreSQL through TypeORM. The entities only map tables: their DDL is libs/db's SQL migrations, never TypeORM's. */
 @Global()
 @Module({})
 export class DatabaseModule {
@@ -58,10 +39,6 @@ export class DatabaseModule {
             manualInitialization: mode === 'offline',
             url: config.databaseUrl,
             entities: ENTITIES,
-            migrations: MIGRATIONS,
-            // Run by dataSourceFactory below, under a lock (same effect as migrationsRun: true).
-            migrationsRun: false,
-            migrationsTableName: 'api_migrations',
             synchronize: false,
             logging: false,
             extra: { max: 10, application_name: 'vigil-api' },
@@ -70,8 +47,8 @@ export class DatabaseModule {
             const ds = new DataSource(options!);
             // Offline: repositories exist (the module graph is complete) but nothing ever connects.
             if (mode === 'offline') return ds;
+            await migrateShared((options as { url: string }).url);
             await ds.initialize();
-            await migrateAll((options as { url: string }).url, ds);
             return ds;
           },
         }),

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, codeOf, startApi, type TestApi } from './harness';
-import { sha256Bytes, sha256Hex } from '../../src/modules/auth/tokens';
+import { hashEndpointKey } from '@vigil/db';
+import { sha256Hex } from '../../src/modules/auth/tokens';
 
 const ADMIN_PW = 'tundra-violin-62-ember';
 const ANALYST_PW = 'orchid-canyon-14-slate';
@@ -73,7 +74,7 @@ describe('endpoint enrolment, keys and the database dump (real PostgreSQL)', () 
     await pg.connect();
     try {
       const hash = async (): Promise<Buffer> => (await pg.query<{ key_hash: Buffer }>('select key_hash from endpoints where id = $1', [e.id])).rows[0]!.key_hash;
-      expect((await hash()).equals(sha256Bytes(r.key))).toBe(true);
+      expect((await hash()).equals(hashEndpointKey(r.key))).toBe(true);
       expect((await admin.request('DELETE', `/api/endpoints/${e.id}`)).status).toBe(204);
       const revokedAt = (await pg.query<{ revoked_at: Date | null }>('select revoked_at from endpoints where id = $1', [e.id])).rows[0]!.revoked_at;
       expect(revokedAt).toBeInstanceOf(Date);
@@ -107,7 +108,7 @@ describe('endpoint enrolment, keys and the database dump (real PostgreSQL)', () 
 
     const dump = await dumpAllRows(api.databaseUrl);
     // The dump really holds the data (so the absence checks below mean something).
-    expect(dump).toContain(sha256Bytes(keys[0]!).toString('hex'));
+    expect(dump).toContain(hashEndpointKey(keys[0]!).toString('hex'));
     expect(dump).toContain(sha256Hex(sessionTokens[0]!));
     expect(dump).toContain('$argon2id$');
     for (const secret of [ADMIN_PW, ANALYST_PW, 'a-wrong-password-typed', ...keys, ...sessionTokens]) {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client as PgClient } from 'pg';
@@ -12,6 +13,8 @@ export interface TestApi {
   app: NestExpressApplication;
   baseUrl: string;
   databaseUrl: string;
+  /** The TOTP key it runs with (VIGIL_TOTP_KEY; random per API unless the test gives one; undefined when set to ''). */
+  totpKey: Buffer | undefined;
   createUser(username: string, role: Role, password: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -30,7 +33,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<TestAp
 
 /** The real API over an existing database (closing it leaves the database alone). */
 export async function startApiOn(databaseUrl: string, env: Record<string, string> = {}): Promise<TestApi> {
-  const config = new ApiConfig({ VIGIL_DATABASE_URL: databaseUrl, VIGIL_API_PORT: '0', VIGIL_LOG_LEVEL: 'warn', ...env });
+  const config = new ApiConfig({ VIGIL_DATABASE_URL: databaseUrl, VIGIL_API_PORT: '0', VIGIL_LOG_LEVEL: 'warn', VIGIL_TOTP_KEY: randomBytes(32).toString('base64'), ...env });
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -38,6 +41,7 @@ export async function startApiOn(databaseUrl: string, env: Record<string, string
     app,
     baseUrl: `http://127.0.0.1:${port}`,
     databaseUrl,
+    totpKey: config.totpKey,
     createUser: async (username, role, password) => {
       await app.get(UsersService).create({ username, role, password }, { id: null, username: 'test', sourceAddress: null });
     },

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/modules/auth/totp';
+import { TotpSecretBox } from '../../src/modules/auth/totp-secret-box';
 import { auditItems, Client, codeOf, sql, startApi, type TestApi } from './harness';
 
 const ROOT_PW = 'violet-anchor-47-orbit';
@@ -78,11 +79,13 @@ describe('second factor and re-authentication', () => {
     expect((await root.request('POST', '/api/endpoints', { name: 'after-reauth' })).status).toBe(201);
     // A user with a second factor re-authenticates with a code too.
     const dana = new Client(api.baseUrl);
-    const [u] = await sql<{ totp_secret: string }>(api.databaseUrl, `select totp_secret from users where username = 'dana'`);
+    const [u] = await sql<{ id: string; totp_secret: string }>(api.databaseUrl, `select id, totp_secret from users where username = 'dana'`);
+    // Stored sealed (AES-256-GCM): the test opens it with the API's key, as the API does.
+    const danaSecret = new TotpSecretBox(api.totpKey).open(u!.id, u!.totp_secret);
     await sql(api.databaseUrl, `update users set totp_last_step = null where username = 'dana'`);
-    await dana.login('dana', DANA_PW, { totp: await totpCode(u!.totp_secret) });
+    await dana.login('dana', DANA_PW, { totp: await totpCode(danaSecret) });
     expect(codeOf((await dana.request('POST', '/api/auth/reauth', { password: DANA_PW })).json)).toBe('TOTP_REQUIRED');
-    expect((await dana.request('POST', '/api/auth/reauth', { password: DANA_PW, totp: await nextCode(u!.totp_secret) })).status).toBe(200);
+    expect((await dana.request('POST', '/api/auth/reauth', { password: DANA_PW, totp: await nextCode(danaSecret) })).status).toBe(200);
   });
 
   it('when required by the setting, an admin without TOTP must enrol before anything else', async () => {

@@ -169,7 +169,7 @@ describe('fuzz: structure-aware mutations of the endpoint\'s own batches', () =>
     expect(statuses.get(202) ?? 0).toBeGreaterThan(0);
 
     // Everything that reached Kafka satisfies the contract, judged at the time Kafka stamped it.
-    const records = await readAllRecords(stackUrls().kafkaBrokers, h.topic);
+    const records = await readAllRecords(stackUrls().kafkaBrokers, h.topic, undefined, stackUrls().kafkaSasl);
     expect(records.length).toBe(produced); // 202 "duplicate" answers produced nothing
     for (const r of records) {
       const { payload } = decodeWireHeader(r.value!);

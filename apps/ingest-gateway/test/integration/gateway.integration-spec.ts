@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EndpointsRepository } from '@vigil/db';
 import { TelemetryBatchV1Schema, avroType, createRegistryClient, encodeWire, sampleTelemetryBatch, subjectForTopic } from '@vigil/schemas';
-import { uniqueName, waitUntil } from '@vigil/testing';
+import { stackUrls, uniqueName, waitUntil } from '@vigil/testing';
 import type { IncomingMessage as KafkaMessage } from '@vigil/kafka';
 import { zstdStored } from '../../src/testing/zstd-frame';
 import { startHarness, type Harness } from './harness';
@@ -37,7 +37,7 @@ describe('POST /v1/batches against the real Kafka, registry and PostgreSQL', () 
     expect(m.value![0]).toBe(0);
     const schemaId = m.value!.readUInt32BE(1);
     expect(schemaId).toBe(h.schemaId);
-    const registry = createRegistryClient(h.registryUrl);
+    const registry = createRegistryClient(h.registryUrl, { auth: stackUrls().registryAuth });
     const info = await registry.getBySubjectAndId(subjectForTopic(h.topic), schemaId);
     registry.close();
     const decoded = avroType(info.schema).fromBuffer(m.value!.subarray(5)) as { batchId: string; endpointId: string };

@@ -3,7 +3,7 @@ import { createLogger } from '@vigil/common';
 import { EndpointsRepository, createPool, type Pool } from '@vigil/db';
 import { KafkaClient, type KafkaAdmin } from '@vigil/kafka';
 import { TelemetryBatchV1Schema, WireEncoder, createRegistryClient, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
-import { freshDatabase, stackUrls, uniqueName } from '@vigil/testing';
+import { freshDatabase, stackUrls, uniqueName, stackServiceEnv } from '@vigil/testing';
 import { loadGatewayConfig, type GatewayConfig } from '../../src/config/gateway.config';
 import { startGateway, type Gateway } from '../../src/app';
 
@@ -32,15 +32,14 @@ export async function startHarness(env: Record<string, string> = {}, partitions 
   const urls = stackUrls();
   const db = await freshDatabase('vigil_gw_test');
   const topic = uniqueName('vigil.test.telemetry');
-  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'gateway-test' });
+  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'gateway-test', sasl: urls.kafkaSasl });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopic(topic, partitions);
 
   const config: GatewayConfig = loadGatewayConfig({
     VIGIL_GATEWAY_PORT: '0',
-    VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
-    VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
+    ...stackServiceEnv(urls),
     VIGIL_DATABASE_URL: db.url,
     VIGIL_GATEWAY_TOPIC: topic,
     VIGIL_LOG_LEVEL: 'warn',
@@ -88,7 +87,7 @@ export async function startHarness(env: Record<string, string> = {}, partitions 
       await gateway.close();
       await pool.end();
       await admin.deleteTopic(topic).catch(() => undefined);
-      const registry = createRegistryClient(urls.schemaRegistryUrl);
+      const registry = createRegistryClient(urls.schemaRegistryUrl, { auth: urls.registryAuth });
       await registry.deleteSubject(subjectForTopic(topic), false).catch(() => undefined);
       await registry.deleteSubject(subjectForTopic(topic), true).catch(() => undefined);
       registry.close();

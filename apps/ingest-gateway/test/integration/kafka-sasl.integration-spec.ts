@@ -31,6 +31,7 @@ describe('gateway → Kafka with SASL/SCRAM and ACLs', () => {
         VIGIL_KAFKA_USERNAME: 'gateway',
         VIGIL_KAFKA_PASSWORD: password,
         VIGIL_SCHEMA_REGISTRY_URL: stackUrls().schemaRegistryUrl,
+        ...(stackUrls().registryAuth ? { VIGIL_SCHEMA_REGISTRY_USERNAME: stackUrls().registryAuth!.username, VIGIL_SCHEMA_REGISTRY_PASSWORD: stackUrls().registryAuth!.password } : {}),
         VIGIL_DATABASE_URL: db.url,
         VIGIL_GATEWAY_TOPIC: topic,
         VIGIL_GATEWAY_CHECK_WORKERS: '0',
@@ -60,7 +61,7 @@ describe('gateway → Kafka with SASL/SCRAM and ACLs', () => {
     await pool?.end();
     await db?.drop();
     await cluster?.stop();
-    const registry = createRegistryClient(stackUrls().schemaRegistryUrl);
+    const registry = createRegistryClient(stackUrls().schemaRegistryUrl, { auth: stackUrls().registryAuth });
     await registry.deleteSubject(subjectForTopic(topic), false).catch(() => undefined);
     await registry.deleteSubject(subjectForTopic(topic), true).catch(() => undefined);
     registry.close();

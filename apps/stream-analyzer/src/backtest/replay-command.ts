@@ -30,8 +30,8 @@ export function loadRules(path: string): RuleSet {
  * same batches. Returns the report text.
  */
 export async function runReplayBacktest(config: AnalyzerConfig, req: ReplayRequest): Promise<string> {
-  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'vigil-analyzer-backtest' });
-  const registry = createRegistryClient(config.schemaRegistryUrl);
+  const kafka = new KafkaClient({ brokers: config.kafkaBrokers, clientId: 'vigil-analyzer-backtest', sasl: config.auth.kafkaSasl, tls: config.auth.kafkaTls });
+  const registry = createRegistryClient(config.schemaRegistryUrl, { auth: config.auth.registryAuth });
   const pool = createPool(config.databaseUrl, { max: 2, application_name: 'vigil-analyzer-backtest' });
   try {
     const engine = new DetectionEngine(loadRules(req.rulesPath), {

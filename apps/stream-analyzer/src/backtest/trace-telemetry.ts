@@ -67,6 +67,8 @@ export function traceWindows(tokens: string[], ids: number[], pid: number, o: Tr
       comm: 'traced-program',
       uid: 1000,
       gid: 1000,
+      cgroup: '',
+      containerId: null,
       ancestry: ['/usr/lib/systemd/systemd'],
       exited: end >= ids.length,
       exitCode: end >= ids.length ? 0 : null,
@@ -76,6 +78,7 @@ export function traceWindows(tokens: string[], ids: number[], pid: number, o: Tr
       execs: [],
       network: [],
       security: [],
+      argv: null,
     });
     if (ids.length === 0) break;
   }
@@ -91,8 +94,9 @@ export function traceBatch(proc: ProcessActivity, sequence: number, time: number
     sequence,
     windowStart: time - windowMs,
     windowEnd: time,
-    host: { hostname: 'backtest', kernel: 'backtest', bootId: 'backtest' },
+    host: { hostname: 'backtest', kernel: 'backtest', bootId: 'backtest', os: '' },
     processes: [proc],
     drops: {},
+    agentStats: {},
   };
 }

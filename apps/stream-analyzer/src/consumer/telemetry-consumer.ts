@@ -1,5 +1,5 @@
-import { backoffDelay, errorMessage, isRetriable, sleep, type Logger } from '@vigil/common';
-import type { BatchControl, IncomingBatch, IncomingMessage, KafkaBatchConsumer, KafkaProducer } from '@vigil/kafka';
+import { errorMessage, isRetriable, retry, sleep, type Logger } from '@vigil/common';
+import { KafkaError, type BatchControl, type IncomingBatch, type IncomingMessage, type KafkaBatchConsumer, type KafkaProducer } from '@vigil/kafka';
 import { SchemaError, type TelemetryBatch as AvroTelemetryBatch, type WireEncoder, type Alert as AvroAlert } from '@vigil/schemas';
 import type { TelemetryDecoder } from '../kafka/telemetry-decoder';
 import type { Alert } from '../detection/alert';
@@ -428,38 +428,52 @@ export class TelemetryConsumer {
    * jittered backoff while the partition stays ours, keeping the group membership alive and health
    * degraded with the reason. Gives up with {@link Abandoned} when the partition is taken away.
    */
-  private async retrying<T>(dependency: string, what: string, control: BatchControl, fn: () => Promise<T>, st?: PartitionState, maxAttempts = Number.POSITIVE_INFINITY): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
+  private retrying<T>(dependency: string, what: string, control: BatchControl, fn: () => Promise<T>, st?: PartitionState, maxAttempts = Number.POSITIVE_INFINITY): Promise<T> {
+    return retry(
+      async (attempt) => {
         const value = await fn();
         if (attempt > 0) {
           this.health.recover(dependency);
           this.log.info({ dependency, what, attempts: attempt + 1 }, 'dependency back; resuming');
         }
         return value;
-      } catch (err) {
-        if (!retriableFailure(dependency, err) || attempt + 1 >= maxAttempts) throw err;
-        this.metrics.transactions.inc({ result: 'retried' });
-        this.health.degrade(dependency, `${what}: ${errorMessage(err)}`);
-        if (attempt === 0 || attempt % 10 === 0) this.log.warn({ dependency, what, attempt: attempt + 1, partition: st?.partition, err: errorMessage(err) }, 'dependency failing; partition paused, retrying');
-        const delay = backoffDelay(attempt, 250, 5_000);
-        const until = Date.now() + delay;
-        while (Date.now() < until) {
-          await sleep(Math.min(1_000, until - Date.now()));
-          if (this.stopping || !control.isActive() || (st && this.partitions.get(st.partition) !== st)) {
-            if (st) this.reset(st.partition);
-            throw new Abandoned();
-          }
-          await control.heartbeat().catch(() => undefined);
-        }
+      },
+      {
+        retries: maxAttempts - 1,
+        initialDelayMs: 250,
+        maxDelayMs: 5_000,
+        shouldRetry: (err) => retriableFailure(dependency, err),
+        onRetry: (err, attempt) => {
+          this.metrics.transactions.inc({ result: 'retried' });
+          this.health.degrade(dependency, `${what}: ${errorMessage(err)}`);
+          if (attempt % 10 === 1) this.log.warn({ dependency, what, attempt, partition: st?.partition, err: errorMessage(err) }, 'dependency failing; partition paused, retrying');
+        },
+        wait: (delayMs) => this.waitWhileOwned(delayMs, control, st),
+      },
+    );
+  }
+
+  /** Wait `delayMs` heartbeating each second; throw {@link Abandoned} once the partition is no longer (only) ours. */
+  private async waitWhileOwned(delayMs: number, control: BatchControl, st: PartitionState | undefined): Promise<void> {
+    const until = Date.now() + delayMs;
+    while (Date.now() < until) {
+      await sleep(Math.min(1_000, until - Date.now()));
+      if (this.stopping || !control.isActive() || (st && this.partitions.get(st.partition) !== st)) {
+        if (st) this.reset(st.partition);
+        throw new Abandoned();
       }
+      await control.heartbeat().catch(() => undefined);
     }
   }
 }
 
-/** Whether a failure of `dependency` may pass by retrying (outages), as opposed to a bug or bad data. */
+/**
+ * Whether a failure may pass by retrying (a dependency outage), as opposed to a bug or bad data: the
+ * analyzer's own errors by their disposition, the registry's and database's by `retriable`. Any
+ * failure of Kafka counts as an outage, refusals too (an ACL, a missing topic): the run can neither
+ * skip nor dead-letter its records without Kafka, so it waits, degraded with the reason, for an operator.
+ */
 function retriableFailure(dependency: string, err: unknown): boolean {
   if (err instanceof AnalyzerError) return dispositionOf(err.code) === 'retry';
-  if (dependency === 'kafka') return isRetriable(err) || (err as { name?: string })?.name?.startsWith('KafkaJS') === true;
-  return isRetriable(err);
+  return isRetriable(err) || (dependency === 'kafka' && err instanceof KafkaError);
 }

@@ -16,7 +16,7 @@ function split(t: number, p: ProcessActivity): TelemetryBatch[] {
 
 const run = (i: number): ProcessActivity =>
   proc({
-    startTimeNs: BigInt(i),
+    startTimeNs: i,
     sequences: { k: 3, ngrams: [{ hash: 11, count: 4 }, { hash: 12, count: 2 }] },
     files: [
       { path: '/var/www/html/index.html', flags: 0, ret: 0, count: 5, firstSeen: 0 },

@@ -75,7 +75,7 @@ describe('write set', () => {
     const a = new DetectionEngine(RULES, opts);
     const w = new WriteSetBuilder();
     for (let t = 1; t <= 8; t++) {
-      const b = batch(t * 10_000, [proc({ startTimeNs: BigInt(t) })]);
+      const b = batch(t * 10_000, [proc({ startTimeNs: t })]);
       w.add(b, a.processBatch(b));
     }
     const set = w.seal(a);
@@ -140,7 +140,7 @@ describe('write set', () => {
     let now = 0;
     const cache = new FleetCache(10_000, 1_000, () => now);
     const e = new DetectionEngine(RULES, { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 10_000 });
-    for (const ep of ['ep-a', 'ep-b']) for (let t = 1; t <= 3; t++) e.processBatch(batch(t * 10_000, [proc({ startTimeNs: BigInt(t) })], { endpointId: ep }));
+    for (const ep of ['ep-a', 'ep-b']) for (let t = 1; t <= 3; t++) e.processBatch(batch(t * 10_000, [proc({ startTimeNs: t })], { endpointId: ep }));
     const states = ['ep-a', 'ep-b'].map((ep) => ({ programKey: '/usr/sbin/nginx', state: e.checkpoint(ep, '/usr/sbin/nginx')! }));
     expect(cache.missing(['/usr/sbin/nginx', '/bin/x'])).toEqual(['/usr/sbin/nginx', '/bin/x']);
     cache.put(['/usr/sbin/nginx', '/bin/x'], states);

@@ -14,7 +14,7 @@ function probe(port: number, at: number): ProcessActivity {
   return proc({
     pid: 20_000 + port,
     ppid: 4242,
-    startTimeNs: BigInt(port),
+    startTimeNs: port,
     exe: '/usr/bin/bash',
     comm: 'bash',
     uid: 1000,
@@ -29,7 +29,7 @@ function probe(port: number, at: number): ProcessActivity {
 function learned(e: DetectionEngine): number {
   let t = 0;
   for (let i = 0; t <= OPTS.learningPeriodMs + 10 * S; i++, t += 10 * S)
-    e.processBatch(batch(t, [proc({ pid: 100 + i, startTimeNs: BigInt(i) }), proc({ pid: 4242, ppid: 4000, exe: '/usr/bin/bash', comm: 'bash', syscalls: { clone: 1, socket: 1, connect: 1, close: 2, exit_group: 1 }, files: [], network: [] })]));
+    e.processBatch(batch(t, [proc({ pid: 100 + i, startTimeNs: i }), proc({ pid: 4242, ppid: 4000, exe: '/usr/bin/bash', comm: 'bash', syscalls: { clone: 1, socket: 1, connect: 1, close: 2, exit_group: 1 }, files: [], network: [] })]));
   return t;
 }
 

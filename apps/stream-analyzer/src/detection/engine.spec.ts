@@ -15,7 +15,7 @@ function normalRun(i: number, over: Partial<ProcessActivity> = {}): ProcessActiv
   const names = Array.from({ length: 6 + (i % 4) }, () => loop).flat();
   return proc({
     pid: 1000 + i,
-    startTimeNs: BigInt(i * 1_000_000),
+    startTimeNs: i * 1_000_000,
     files: [
       { path: `/proc/${1000 + i}/status`, flags: 0, ret: 0, count: 1, firstSeen: 0 },
       { path: '/var/www/html/index.html', flags: 0, ret: 0, count: 3, firstSeen: 0 },

@@ -85,7 +85,7 @@ export interface BatchResult {
 /** One process-window's anomaly score (higher = more anomalous; ≈ 0 for a typical window of its program). */
 export interface ProcessScore {
   pid: number;
-  startTimeNs: bigint | number;
+  startTimeNs: number;
   programKey: string;
   score: number;
 }

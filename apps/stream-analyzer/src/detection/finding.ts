@@ -1,9 +1,11 @@
+import type { RuleSeverity } from '@vigil/common';
 import type { Acceptance, ProgramBaseline } from './baseline';
 import type { ProcessFeatures } from './features';
 import type { ProgramIdentity } from './identity';
 import type { ProcessActivity, TelemetryBatch } from './telemetry';
 
-export type Severity = 'low' | 'medium' | 'high' | 'critical';
+/** What a detection may raise: the rule severities of @vigil/common (`info` is never raised). */
+export type Severity = RuleSeverity;
 export const SEVERITY_RANK: Record<Severity, number> = { low: 1, medium: 2, high: 3, critical: 4 };
 
 /** Detector names (stable: part of alert ids). */

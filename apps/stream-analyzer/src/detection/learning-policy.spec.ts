@@ -19,7 +19,7 @@ function shell(pid: number, over: Partial<ProcessActivity> = {}): ProcessActivit
 /** An endpoint whose learning period has passed with nginx and a shell running; returns the next event time. */
 function learned(e: DetectionEngine): number {
   let t = 0;
-  for (let i = 0; t <= e.options.learningPeriodMs + 15 * S; i++, t += 15 * S) e.processBatch(batch(t, [proc({ pid: 100 + i, startTimeNs: BigInt(i) }), shell(500 + i)]));
+  for (let i = 0; t <= e.options.learningPeriodMs + 15 * S; i++, t += 15 * S) e.processBatch(batch(t, [proc({ pid: 100 + i, startTimeNs: i }), shell(500 + i)]));
   return t;
 }
 
@@ -90,7 +90,7 @@ describe('learning policy (endpoint first, no grace for unknown programs)', () =
   it('a program the fleet knows is not a first-run finding, and a qualifying fleet baseline starts it active', () => {
     // two other endpoints learned htop
     const other = new DetectionEngine(rules, OPTS);
-    const htop = (i: number): ProcessActivity => proc({ pid: 3000 + i, startTimeNs: BigInt(i), exe: '/usr/bin/htop', files: [{ path: `/proc/${i}/stat`, flags: 0, ret: 0, count: 1, firstSeen: 0 }], network: [] });
+    const htop = (i: number): ProcessActivity => proc({ pid: 3000 + i, startTimeNs: i, exe: '/usr/bin/htop', files: [{ path: `/proc/${i}/stat`, flags: 0, ret: 0, count: 1, firstSeen: 0 }], network: [] });
     for (let i = 0; i < 24; i++) other.processBatch(batch(i * 10 * S, [htop(i)], { endpointId: `ep-${10 + (i % 2)}` }));
     const fleetB = fleetBaseline([other.baseline('ep-10', '/usr/bin/htop')!, other.baseline('ep-11', '/usr/bin/htop')!])!;
     expect(fleetB.active).toBe(true);

@@ -3,9 +3,9 @@ import type { Acceptance } from '../detection/baseline';
 import type { EndpointCheckpoint, ProgramCheckpoint } from '../detection/engine';
 import type { Alert } from '../detection/alert';
 import type { RuleMeta } from '../detection/rules/compiled-rule';
+import type { WriteSet } from '../detection/write-set-rows';
 import { TACTICS } from '../detection/rules/rule-schema';
 import { AnalyzerError } from '../errors/analyzer.error';
-import type { WriteSet } from '../consumer/write-set';
 import { databaseError } from './database-errors';
 
 /** Where a partition's processing stands in the database. */

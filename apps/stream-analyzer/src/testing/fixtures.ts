@@ -9,19 +9,24 @@ export function proc(over: Partial<ProcessActivity> = {}): ProcessActivity {
   return {
     pid: 100,
     ppid: 1,
-    startTimeNs: 1000n,
+    startTimeNs: 1000,
     exe: '/usr/sbin/nginx',
     exeHash: null,
     comm: 'nginx',
     uid: 33,
     gid: 33,
+    cgroup: '',
+    containerId: null,
     ancestry: ['/usr/lib/systemd/systemd'],
+    exited: false,
+    exitCode: null,
     syscalls: { read: 40, write: 40, openat: 10, close: 10, fstat: 10, accept: 5 },
     sequences: { k: 3, ngrams: [] },
     files: [{ path: '/var/www/html/index.html', flags: 0, ret: 0, count: 5, firstSeen: 0 }],
     execs: [],
     network: [{ op: 'ACCEPT', family: 'INET', addr: '10.0.0.5', port: 51234, ret: 0, count: 5, firstSeen: 0 }],
     security: [],
+    argv: null,
     ...over,
   };
 }
@@ -41,6 +46,7 @@ export function batch(t: number, processes: ProcessActivity[], over: Partial<Tel
     host: { hostname: 'h', kernel: '6.8', bootId: 'boot-1', os: '' },
     processes,
     drops: {},
+    agentStats: {},
     ...over,
   };
 }

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EndpointsRepository } from '@vigil/db';
-import { pinoListening, stackUrls, startServiceProcess, waitUntil, type ServiceProcess } from '@vigil/testing';
+import { pinoListening, stackUrls, startServiceProcess, waitUntil, type ServiceProcess, stackServiceEnv } from '@vigil/testing';
 import type { TelemetryBatch } from '@vigil/schemas';
 import { endpointStream } from '../../src/testing/scenario';
 import { Harness } from './harness';
@@ -34,8 +34,7 @@ describe('gateway → Kafka → analyzer: broken-but-valid-Avro batches refused,
       GATEWAY_MAIN,
       {
         VIGIL_GATEWAY_PORT: '0',
-        VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
-        VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
+        ...stackServiceEnv(urls),
         VIGIL_DATABASE_URL: h.databaseUrl,
         VIGIL_GATEWAY_TOPIC: h.telemetryTopic,
         VIGIL_LOG_LEVEL: 'info',

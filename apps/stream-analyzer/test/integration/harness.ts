@@ -16,7 +16,7 @@ import {
   type Alert as AvroAlert,
   type TelemetryBatch as AvroBatch,
 } from '@vigil/schemas';
-import { freshDatabase, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
+import { childEnv, freshDatabase, stackServiceEnv, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
 import { loadAnalyzerConfig, type AnalyzerConfig } from '../../src/config/analyzer.config';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, type EngineOptions } from '../../src/detection/engine';
 import type { Alert } from '../../src/detection/alert';
@@ -33,8 +33,8 @@ export class Harness {
   readonly alertsTopic = uniqueName('vigil.test.analyzer.alerts');
   readonly dlqTopic = uniqueName('vigil.test.analyzer.dlq');
   readonly groupId = uniqueName('vigil-test-analyzer');
-  readonly kafka = new KafkaClient({ brokers: stackUrls().kafkaBrokers, clientId: 'analyzer-test' });
-  readonly registry = createRegistryClient(stackUrls().schemaRegistryUrl);
+  readonly kafka = new KafkaClient({ brokers: stackUrls().kafkaBrokers, clientId: 'analyzer-test', sasl: stackUrls().kafkaSasl });
+  readonly registry = createRegistryClient(stackUrls().schemaRegistryUrl, { auth: stackUrls().registryAuth });
   pool!: Pool;
   databaseUrl!: string;
   producer!: KafkaProducer;
@@ -86,8 +86,7 @@ export class Harness {
   env(over: Record<string, string> = {}): Record<string, string> {
     const u = stackUrls();
     return {
-      VIGIL_KAFKA_BROKERS: u.kafkaBrokers.join(','),
-      VIGIL_SCHEMA_REGISTRY_URL: u.schemaRegistryUrl,
+      ...stackServiceEnv(u),
       VIGIL_DATABASE_URL: this.databaseUrl,
       VIGIL_BASELINE_LEARNING_PERIOD: '2s',
       VIGIL_ANALYZER_TELEMETRY_TOPIC: this.telemetryTopic,
@@ -115,7 +114,7 @@ export class Harness {
 
   /** An analyzer as its own process (the built dist/main.js); resolves once it answers /healthz. */
   async spawn(over: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-    const child = spawn(process.execPath, [MAIN_JS, 'run'], { env: { ...process.env, ...this.env({ VIGIL_LOG_LEVEL: 'info', ...over }) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN_JS, 'run'], { env: childEnv(this.env({ VIGIL_LOG_LEVEL: 'info', ...over })), stdio: ['ignore', 'pipe', 'pipe'] });
     this.children.add(child);
     child.on('exit', () => this.children.delete(child));
     let out = '';

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { AgentTransport, type WindowContent } from '@vigil/agent-transport';
 import { KafkaClient } from '@vigil/kafka';
 import type { ProcessActivity } from '@vigil/schemas';
-import { freshDatabase, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
+import { childEnv, freshDatabase, stackServiceEnv, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
 
 export const REPO = resolve(__dirname, '..', '..', '..', '..');
 const dist = (app: string, file: string): string => join(REPO, 'apps', app, 'dist', file);
@@ -161,7 +161,7 @@ export class Pipeline {
   admin!: ApiSession;
   private services: Service[] = [];
   private dropDb?: () => Promise<void>;
-  private kafka = new KafkaClient({ brokers: stackUrls().kafkaBrokers, clientId: 'web-e2e' });
+  private kafka = new KafkaClient({ brokers: stackUrls().kafkaBrokers, clientId: 'web-e2e', sasl: stackUrls().kafkaSasl });
   private transport?: AgentTransport;
   private spoolDir = mkdtempSync(join(tmpdir(), 'vigil-web-e2e-spool-'));
 
@@ -187,11 +187,11 @@ export class Pipeline {
     const [apiPort, gatewayPort] = [await freePort(), await freePort()];
     this.apiUrl = `http://127.0.0.1:${apiPort}`;
     this.gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    const common = { VIGIL_DATABASE_URL: db.url, VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','), VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl, VIGIL_LOG_LEVEL: 'warn' };
+    const common = { VIGIL_DATABASE_URL: db.url, ...stackServiceEnv(urls), VIGIL_LOG_LEVEL: 'warn' };
     const api = this.spawn('api', [dist('api', 'main.js')], { ...common, VIGIL_API_HOST: '127.0.0.1', VIGIL_API_PORT: String(apiPort), VIGIL_WEB_DIST: join(REPO, 'apps', 'web', 'dist'), VIGIL_GATEWAY_URL: this.gatewayUrl });
     await api.healthy(`${this.apiUrl}/api/healthz`);
 
-    const cli = spawnSync(process.execPath, [dist('api', 'cli.js'), 'create-user', '--username', 'admin', '--role', 'admin'], { input: `${this.adminPassword}\n`, env: { ...process.env, ...common }, encoding: 'utf8' });
+    const cli = spawnSync(process.execPath, [dist('api', 'cli.js'), 'create-user', '--username', 'admin', '--role', 'admin'], { input: `${this.adminPassword}\n`, env: childEnv(common), encoding: 'utf8' });
     if (cli.status !== 0) throw new Error(`create-user failed (${cli.status}): ${cli.stderr}`);
 
     const gateway = this.spawn('gateway', [dist('ingest-gateway', 'main.js')], { ...common, VIGIL_GATEWAY_HOST: '127.0.0.1', VIGIL_GATEWAY_PORT: String(gatewayPort), VIGIL_GATEWAY_TOPIC: this.telemetryTopic, VIGIL_GATEWAY_KEY_CACHE_TTL: '1s' });
@@ -219,7 +219,7 @@ export class Pipeline {
   }
 
   private spawn(name: string, args: string[], env: Record<string, string>): Service {
-    const s = new Service(name, spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const s = new Service(name, spawn(process.execPath, args, { cwd: REPO, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }));
     this.services.push(s);
     return s;
   }

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackUrls, uniqueName, waitUntil } from '@vigil/testing';
-import { KafkaClient, type IncomingMessage } from '../../src';
+import { KafkaClient, KafkaError, type IncomingMessage } from '../../src';
 
 describe('Kafka adapter (real broker)', () => {
   const topic = uniqueName('vigil.test.kafka');
   let client: KafkaClient;
   const admin = () => client.admin();
   beforeAll(async () => {
-    client = new KafkaClient({ brokers: stackUrls().kafkaBrokers, clientId: 'kafka-adapter-test' });
+    client = new KafkaClient({ brokers: stackUrls().kafkaBrokers, clientId: 'kafka-adapter-test', sasl: stackUrls().kafkaSasl });
     const a = admin();
     await a.connect();
     await a.createTopic(topic, 3);
@@ -88,5 +88,50 @@ describe('Kafka adapter (real broker)', () => {
     const committed = await admin.groupOffsets(groupId, topic);
     await admin.disconnect();
     expect([...committed.values()].every((o) => o === '-1')).toBe(true);
+  });
+
+  it('readRange reads exactly [from, to) of each partition, and a handler error stops it', async () => {
+    const rangeTopic = uniqueName('vigil.test.kafka.range');
+    const a = admin();
+    await a.connect();
+    await a.createTopic(rangeTopic, 2);
+    const producer = client.producer();
+    await producer.connect();
+    await producer.send(rangeTopic, Array.from({ length: 40 }, (_, i) => ({ key: `k${i % 7}`, value: Buffer.from(String(i)) })));
+    await producer.disconnect();
+    const end = await a.endOffsets(rangeTopic);
+    const from = new Map([...end].map(([p, o]) => [p, String(Math.floor(Number(o) / 2))]));
+    const seen: IncomingMessage[] = [];
+    await client.readRange(rangeTopic, from, end, (m) => void seen.push(m), { timeoutMs: 60_000 });
+    const expected = [...end].reduce((n, [p, o]) => n + Number(o) - Number(from.get(p)), 0);
+    expect(seen.length).toBe(expected);
+    for (const m of seen) {
+      expect(BigInt(m.offset) >= BigInt(from.get(m.partition)!)).toBe(true);
+      expect(BigInt(m.offset) < BigInt(end.get(m.partition)!)).toBe(true);
+    }
+    // nothing to read: resolves at once
+    await client.readRange(rangeTopic, end, end, () => {
+      throw new Error('no record expected');
+    });
+    // a handler's own error stops the read and reaches the caller unchanged
+    const bug = new TypeError('handler bug');
+    await expect(
+      client.readRange(rangeTopic, from, end, () => {
+        throw bug;
+      }),
+    ).rejects.toBe(bug);
+    await a.deleteTopic(rangeTopic).catch(() => undefined);
+    await a.disconnect();
+  });
+
+  it('a broker that cannot be reached is a retriable KafkaError, never a client error', async () => {
+    const nowhere = new KafkaClient({ brokers: ['127.0.0.1:1'], clientId: 'kafka-adapter-test-nowhere', retries: 0, connectionTimeoutMs: 500 });
+    const err = await nowhere.admin().connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(KafkaError);
+    expect(err).toMatchObject({ code: 'KAFKA_UNAVAILABLE', retriable: true });
+    expect((err as Error).name).toBe('KafkaError');
   });
 });

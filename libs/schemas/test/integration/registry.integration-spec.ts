@@ -34,7 +34,7 @@ describe('schema registry helpers (real registry)', () => {
   const topic = uniqueName('vigil.test.schemas');
 
   beforeAll(() => {
-    client = createRegistryClient(stackUrls().schemaRegistryUrl);
+    client = createRegistryClient(stackUrls().schemaRegistryUrl, { auth: stackUrls().registryAuth });
   });
   afterAll(async () => {
     await client.deleteSubject(subjectForTopic(topic), false).catch(() => undefined);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { REPO_ROOT } from '../paths';
 import { stackEnv } from '../services';
+import { childEnv } from '../config/cli.config';
 
 /** The API's own operator entry point (same password policy and hashing as the service). */
 const API_CLI = join(REPO_ROOT, 'apps', 'api', 'dist', 'cli.js');
@@ -13,7 +14,7 @@ function apiCli(args: string[], stdio: 'inherit' | 'capture'): Promise<{ code: n
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [API_CLI, ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...stackEnv() },
+      env: childEnv(stackEnv()),
       stdio: stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'inherit'],
     });
     let stdout = '';

@@ -3,15 +3,28 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { REPO_ROOT } from '../paths';
-import { stackEnv } from '../services';
+import { cliCredentials, stackEnv } from '../services';
+import { childEnv } from '../config/cli.config';
 
 const ANALYZER_MAIN = join(REPO_ROOT, 'apps', 'stream-analyzer', 'dist', 'main.js');
+
+/**
+ * The operator's Kafka and registry logins for a replay (it reads telemetry in a throw-away group,
+ * which the analyzer's own ACLs do not cover): the secured local stack's admin users.
+ */
+function credentialsEnv(): Record<string, string> {
+  const { kafkaSasl, registryAuth } = cliCredentials();
+  return {
+    ...(kafkaSasl ? { VIGIL_KAFKA_USERNAME: kafkaSasl.username, VIGIL_KAFKA_PASSWORD: kafkaSasl.password } : {}),
+    ...(registryAuth ? { VIGIL_SCHEMA_REGISTRY_USERNAME: registryAuth.username, VIGIL_SCHEMA_REGISTRY_PASSWORD: registryAuth.password } : {}),
+  };
+}
 
 /** Run the analyzer's own entry point with stdio passed through (and `env` added); resolves to its exit code. */
 function runAnalyzer(args: string[], env: Record<string, string>): Promise<number> {
   if (!existsSync(ANALYZER_MAIN)) throw new Error(`the stream analyzer is not built (${ANALYZER_MAIN} missing): run npx tsc -b tsconfig.json`);
   return new Promise((res) => {
-    const child = spawn(process.execPath, [ANALYZER_MAIN, ...args], { stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [ANALYZER_MAIN, ...args], { stdio: 'inherit', env: childEnv(env) });
     child.on('exit', (code, signal) => res(code ?? (signal ? 128 : 1)));
     child.on('error', () => res(127));
   });
@@ -54,7 +67,7 @@ export function registerAnalyzerCommands(program: Command): void {
         if (opts.train === undefined || opts.test === undefined) throw new Error('trace mode needs both --train and --test');
         args = ['backtest', '--train', directory(opts.train, '--train'), '--test', directory(opts.test, '--test')];
       }
-      const code = await runAnalyzer(args, replay ? stackEnv() : {});
+      const code = await runAnalyzer(args, replay ? { ...stackEnv(), ...credentialsEnv() } : {});
       if (code !== 0) process.exitCode = code;
     });
 }

@@ -1,15 +1,9 @@
-import { readFileSync, existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { checkAlerts, runSimulations } from '../demo/demo';
 import { SIMULATIONS } from '../demo/simulations';
-import { LOCAL_AGENT_CONFIG } from '../services';
+import { localAgentEndpointId } from '../services';
 import { postgres } from '../stack';
-
-/** The local agent's endpoint id (from the config ./vigil up wrote), if there is one. */
-function localEndpointId(): string | undefined {
-  if (!existsSync(LOCAL_AGENT_CONFIG)) return undefined;
-  return /^id=(.+)$/m.exec(readFileSync(LOCAL_AGENT_CONFIG, 'utf8'))?.[1]?.trim();
-}
+import { cliConfig } from '../config/cli.config';
 
 const MARK = { appeared: '✓', missing: '✗', skipped: '-', failed: '!' } as const;
 
@@ -40,10 +34,10 @@ export function registerDemoCommand(program: Command): void {
         console.log('\nAlerts appear in the web UI within seconds (./vigil demo --check waits for them here).');
         return;
       }
-      const endpointId = opts.endpoint ?? localEndpointId();
+      const endpointId = opts.endpoint ?? localAgentEndpointId();
       console.log(`\nwaiting up to ${timeoutS} s for the alerts${endpointId ? ` of endpoint ${endpointId}` : ''}…`);
       let last = '';
-      const rows = await checkAlerts(process.env.VIGIL_DATABASE_URL ?? postgres.url(), runs, {
+      const rows = await checkAlerts(cliConfig().databaseUrl ?? postgres.url(), runs, {
         since,
         endpointId,
         timeoutMs: timeoutS * 1_000,

@@ -1,14 +1,13 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
-import { DEFAULTS, TOPICS, parseDuration } from '@vigil/common';
+import { DEFAULTS, parseDuration } from '@vigil/common';
 import { KafkaClient } from '@vigil/kafka';
 import { SubjectSchemas, TelemetryBatchV1Schema, WireDecoder, createRegistryClient, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
 import { DEFAULT_CORPUS, conformCorpus, readCorpus, toRecorded, writeCorpus } from '../fleet/corpus';
 import { simulateFleet, type SimulateResult } from '../fleet/simulate';
-import { readTopicRange } from '../fleet/topic-reader';
-import { LOCAL_AGENT_CONFIG } from '../services';
+import { cliCredentials, localAgentEndpointId } from '../services';
 import { postgres } from '../stack';
+import { cliConfig } from '../config/cli.config';
 
 /** A positive number option, or a clear error naming it. */
 function positive(name: string, text: string, integer: boolean): number {
@@ -23,7 +22,7 @@ function duration(text: string): number {
 }
 
 function brokers(): string[] {
-  return (process.env.VIGIL_KAFKA_BROKERS ?? DEFAULTS.kafkaBrokers).split(',').map((b) => b.trim()).filter(Boolean);
+  return (cliConfig().kafkaBrokers ?? DEFAULTS.kafkaBrokers).split(',').map((b) => b.trim()).filter(Boolean);
 }
 
 export function registerFleetCommands(program: Command): void {
@@ -40,8 +39,8 @@ export function registerFleetCommands(program: Command): void {
     .option('--concurrency <n>', 'most requests in flight', '64')
     .option('--attacks <n>', 'endpoints that get an attack injected (default: min(endpoints, 4), one of each kind)')
     .option('--settle <d>', 'how long to wait after sending for analysis and alerts', '120s')
-    .option('--gateway <url>', 'ingest gateway (env VIGIL_GATEWAY_URL)', process.env.VIGIL_GATEWAY_URL ?? DEFAULTS.gatewayUrl)
-    .option('--topic <topic>', 'telemetry topic the gateway writes (env VIGIL_GATEWAY_TOPIC)', process.env.VIGIL_GATEWAY_TOPIC ?? TOPICS.telemetry)
+    .option('--gateway <url>', 'ingest gateway (env VIGIL_GATEWAY_URL)', cliConfig().gatewayUrl)
+    .option('--topic <topic>', 'telemetry topic the gateway writes (env VIGIL_GATEWAY_TOPIC)', cliConfig().gatewayTopic)
     .option('--corpus <file>', 'recorded batches (gzip JSON lines, from ./vigil fleet record)', DEFAULT_CORPUS)
     .option('--keep', 'leave the simulated endpoints enrolled (default: their keys are revoked at the end)', false)
     .action(async (opts: { endpoints: string; duration: string; rate: string; concurrency: string; attacks?: string; settle: string; gateway: string; topic: string; corpus: string; keep: boolean }) => {
@@ -92,9 +91,10 @@ export function registerFleetCommands(program: Command): void {
           attacks: opts.attacks === undefined ? Math.min(endpoints, 4) : Number(opts.attacks),
           settleTimeoutMs: duration(opts.settle),
           gatewayUrl: opts.gateway,
-          databaseUrl: process.env.VIGIL_DATABASE_URL ?? postgres.url(),
+          databaseUrl: cliConfig().databaseUrl ?? postgres.url(),
           kafkaBrokers: brokers(),
-          schemaRegistryUrl: process.env.VIGIL_SCHEMA_REGISTRY_URL ?? DEFAULTS.schemaRegistryUrl,
+          schemaRegistryUrl: cliConfig().schemaRegistryUrl ?? DEFAULTS.schemaRegistryUrl,
+          ...cliCredentials(),
           topic: opts.topic,
           corpus,
           revoke: !opts.keep,
@@ -121,11 +121,12 @@ export function registerFleetCommands(program: Command): void {
     .option('--batches <n>', 'most recent batches to keep', '40')
     .option('--max-bytes <n>', 'largest corpus file; the largest batches are left out to stay under it', String(300 * 1024))
     .option('--scan <n>', 'records per partition to look back', '5000')
-    .option('--topic <topic>', 'telemetry topic', process.env.VIGIL_GATEWAY_TOPIC ?? TOPICS.telemetry)
+    .option('--topic <topic>', 'telemetry topic', cliConfig().gatewayTopic)
     .action(async (opts: { out: string; endpoint?: string; batches: string; maxBytes: string; scan: string; topic: string }) => {
-      const endpointId = opts.endpoint ?? /^id=(.+)$/m.exec(readFileSync(LOCAL_AGENT_CONFIG, 'utf8'))?.[1]?.trim();
+      const endpointId = opts.endpoint ?? localAgentEndpointId();
       if (!endpointId) throw new Error('no --endpoint and no id= line in the local agent.conf');
-      const kafka = new KafkaClient({ brokers: brokers(), clientId: 'vigil-fleet-record' });
+      const credentials = cliCredentials();
+      const kafka = new KafkaClient({ brokers: brokers(), clientId: 'vigil-fleet-record', sasl: credentials.kafkaSasl });
       const admin = kafka.admin();
       await admin.connect();
       const end = await admin.endOffsets(opts.topic);
@@ -133,10 +134,16 @@ export function registerFleetCommands(program: Command): void {
       const scan = BigInt(positive('--scan', opts.scan, true));
       const from = new Map([...end].map(([p, o]) => [p, String(BigInt(o) > scan ? BigInt(o) - scan : 0n)]));
       const values: Buffer[] = [];
-      await readTopicRange(kafka, opts.topic, from, end, (m) => {
-        if (m.key?.toString('utf8') === endpointId && m.value) values.push(m.value);
-      });
-      const registry = createRegistryClient(process.env.VIGIL_SCHEMA_REGISTRY_URL ?? DEFAULTS.schemaRegistryUrl);
+      await kafka.readRange(
+        opts.topic,
+        from,
+        end,
+        (m) => {
+          if (m.key?.toString('utf8') === endpointId && m.value) values.push(m.value);
+        },
+        { timeoutMs: 120_000, groupPrefix: 'vigil-fleet-reader' },
+      );
+      const registry = createRegistryClient(cliConfig().schemaRegistryUrl ?? DEFAULTS.schemaRegistryUrl, { auth: credentials.registryAuth });
       const decoder = new WireDecoder<TelemetryBatch>(new SubjectSchemas(registry, subjectForTopic(opts.topic)), TelemetryBatchV1Schema);
       const batches: TelemetryBatch[] = [];
       for (const v of values) batches.push((await decoder.decode(v)).value);

@@ -4,7 +4,7 @@ import { logFile } from '../paths';
 import { InvalidArgumentError } from 'commander';
 import { stackDown, stackReset, stackStatus, stackUp } from '../stack';
 import { printStatus } from '../output';
-import { discardLocalAgent } from '../services';
+import { discardLocalAgent, stopServices } from '../services';
 import { stopProcess } from '../stack/processes';
 
 export function registerStackCommands(program: Command): void {
@@ -20,7 +20,7 @@ export function registerStackCommands(program: Command): void {
     })
     .action(async (opts: { brokers?: number }) => {
       const t0 = Date.now();
-      await stackUp({ brokers: opts.brokers });
+      await stackUp({ brokers: opts.brokers, stopClients: stopServices });
       console.log(`\nstack is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       printStatus(await stackStatus());
     });

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { REPO_ROOT, VIGIL_HOME } from '../paths';
 import { stackHealthy, stackUp } from '../stack';
-import { stackEnv } from '../services';
+import { stackEnv, stopServices } from '../services';
 import { AGENT_PACKAGES, ensurePackages, TEST_PACKAGES } from '../system/packages';
+import { childEnv } from '../config/cli.config';
 
 /** Outcome of one suite, counted as the closing line counts it. */
 interface SuiteResult {
@@ -17,7 +18,7 @@ interface SuiteResult {
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<number> {
   return new Promise((resolvePromise) => {
-    const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit', env: childEnv(env) });
     child.on('exit', (code, signal) => resolvePromise(code ?? (signal ? 128 : 1)));
     child.on('error', () => resolvePromise(127));
   });
@@ -73,7 +74,7 @@ export function registerTestCommand(program: Command): void {
       if (all || opts.integration) {
         if (!(await stackHealthy())) {
           console.log('\n== starting the local stack for integration tests');
-          await stackUp();
+          await stackUp({ stopClients: stopServices });
         }
         results.push(await vitestSuite('integration', 'vitest.integration.config.mts', stackEnv()));
       }

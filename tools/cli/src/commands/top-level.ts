@@ -8,12 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../paths';
 import { stackEnv } from '../services';
+import { childEnv } from '../config/cli.config';
 
 /** Create the first admin with a random password when no user exists (the API's own CLI hashes it). */
 function ensureFirstAdmin(): { created: boolean; username?: string; password?: string } {
   const out = execFileSync(process.execPath, [join(REPO_ROOT, 'apps', 'api', 'dist', 'cli.js'), 'ensure-admin'], {
     encoding: 'utf8',
-    env: { ...process.env, ...stackEnv() },
+    env: childEnv(stackEnv()),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const line = out.trim().split('\n').pop() ?? '{}';
@@ -26,7 +27,7 @@ export function registerTopLevelCommands(program: Command): void {
     .description('install what is missing, start the stack and every Vigil service, print where they run')
     .action(async () => {
       const t0 = Date.now();
-      await stackUp();
+      await stackUp({ stopClients: stopServices });
       const runnable = SERVICES.filter((s) => serviceBuilt(s) && (!s.rootOnly || process.getuid?.() === 0));
       // Migrations (and the first admin) as the owner, then the service roles' grants: services run
       // with roles that can neither migrate nor touch another service's tables.

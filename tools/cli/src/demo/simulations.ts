@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { childEnv, cliConfig } from '../config/cli.config';
 
 /**
  * Safe simulations of attack techniques on the local host, for `./vigil demo`. Each one works in its
@@ -50,7 +51,7 @@ const rand = (): string => randomBytes(4).toString('hex');
 
 /** The absolute path of a program on PATH, or undefined. */
 export function which(program: string): string | undefined {
-  for (const d of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
+  for (const d of cliConfig().path.split(delimiter)) {
     const p = join(d, program);
     if (d && existsSync(p)) return p;
   }
@@ -342,7 +343,7 @@ export function unavailable(s: Simulation): string | undefined {
 /** Run a program to its end with stdio discarded (stdout kept), killed after `timeoutMs`. */
 export function runProgram(cmd: string, args: string[], opts: RunOptions = {}): Promise<{ code: number | null; stdout: string }> {
   return new Promise((res, rej) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'ignore'] });
     let stdout = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       if (stdout.length < 65_536) stdout += d;

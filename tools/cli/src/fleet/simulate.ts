@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayClient, BatchSender, SendError, encodeBatchBody, lookupTelemetrySchemaId } from '@vigil/agent-transport';
-import { backoffDelay, errorMessage, isLoopbackHost, sleep } from '@vigil/common';
-import { EndpointsRepository, createPool, migrate } from '@vigil/db';
-import { KafkaClient } from '@vigil/kafka';
+import { errorMessage, isLoopbackHost, retry, sleep } from '@vigil/common';
+import { COMMAND_LINE_ACTOR, EndpointsRepository, createPool, migrate } from '@vigil/db';
+import { KafkaClient, type KafkaSasl } from '@vigil/kafka';
 import { SubjectSchemas, TelemetryBatchV1Schema, WireDecoder, createRegistryClient, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
-import { readTopicRange } from './topic-reader';
 import { ATTACKS, ATTACK_PROGRAMS, injectAttack, restamp, type AttackKind, type RecordedBatch, type SimulatedIdentity } from './variation';
 
 /** Name prefix of every simulated endpoint (what `--cleanup` and operators recognise them by). */
@@ -24,6 +23,9 @@ export interface SimulateOptions {
   databaseUrl: string;
   kafkaBrokers: string[];
   schemaRegistryUrl: string;
+  /** Kafka and registry credentials (the secured local stack's admin users), if any. */
+  kafkaSasl?: KafkaSasl;
+  registryAuth?: { username: string; password: string };
   topic: string;
   corpus: RecordedBatch[];
   /** How long to wait after the last batch for the analyzer (activity rows) and the alerts. */
@@ -136,11 +138,11 @@ export async function simulateFleet(o: SimulateOptions): Promise<SimulateResult>
   const progress = o.progress ?? (() => undefined);
   const runId = randomUUID().slice(0, 8);
   const pool = createPool(o.databaseUrl, { max: 4 });
-  const kafka = new KafkaClient({ brokers: o.kafkaBrokers, clientId: `vigil-fleet-${runId}` });
+  const kafka = new KafkaClient({ brokers: o.kafkaBrokers, clientId: `vigil-fleet-${runId}`, sasl: o.kafkaSasl });
   const client = new GatewayClient({ api: o.gatewayUrl, insecureHttp: o.insecureHttp || isLoopbackHost(o.gatewayUrl), maxSockets: o.concurrency });
   const fleet: Simulated[] = [];
   try {
-    // 1. Enrolment, with the code `./vigil endpoint add` uses, in the services' database.
+    // 1. Enrolment (audited), with the code `./vigil endpoint add` uses, in the services' database.
     await migrate(pool);
     const repo = new EndpointsRepository(pool);
     const enrolSlots = new Semaphore(4);
@@ -149,7 +151,7 @@ export async function simulateFleet(o: SimulateOptions): Promise<SimulateResult>
         await enrolSlots.acquire();
         try {
           const hostname = `${SIMULATED_PREFIX}${runId}-${String(i + 1).padStart(5, '0')}`;
-          const { endpoint, key } = await repo.create(hostname);
+          const { endpoint, key } = await repo.enrol(hostname, COMMAND_LINE_ACTOR);
           fleet[i] = { endpointId: endpoint.id, key, hostname, bootId: randomUUID(), pidOffset: 1 + ((i * 104_729) % 4_000_000), index: i };
           if (fleet.filter(Boolean).length % 50 === 0) progress('enrol', `${fleet.filter(Boolean).length}/${o.endpoints}`);
         } finally {
@@ -200,29 +202,34 @@ export async function simulateFleet(o: SimulateOptions): Promise<SimulateResult>
         const body = await encodeBatchBody(batch, schemaId);
         const sender = new BatchSender(client, { key: e.key, encoding: 'gzip', timeoutMs: 30_000 });
         sent++;
-        for (let attempt = 0; ; attempt++) {
-          const t0 = Date.now();
-          try {
-            await sender.send(body);
-            const now = Date.now();
-            ingestMs.push(now - t0);
-            accepted.push({ endpointId: e.endpointId, sequence: batch.sequence, batchId: batch.batchId, acceptedAt: now });
-            events += batchEvents(batch);
-            bytes += body.length;
-            if (attack && attack.index === k) attackBatches.set(`${e.endpointId} ${attack.kind}`, { kind: attack.kind, acceptedAt: now });
-            return;
-          } catch (err) {
-            const retriable = err instanceof SendError && err.code === 'RETRY';
-            if (!retriable || Date.now() > giveUpAt) {
-              rejected++;
-              const reason = errorMessage(err).slice(0, 200);
-              rejections.set(reason, (rejections.get(reason) ?? 0) + 1);
-              return;
-            }
-            retries++;
-            await sleep(err.retryAfterMs ?? backoffDelay(attempt, 200, 5_000));
-          }
+        let t0 = 0;
+        try {
+          await retry(
+            async () => {
+              t0 = Date.now();
+              await sender.send(body);
+            },
+            {
+              retries: Number.POSITIVE_INFINITY,
+              initialDelayMs: 200,
+              maxDelayMs: 5_000,
+              shouldRetry: (err) => err instanceof SendError && err.code === 'RETRY' && Date.now() <= giveUpAt,
+              delayHintMs: (err) => (err instanceof SendError ? err.retryAfterMs : undefined),
+              onRetry: () => retries++,
+            },
+          );
+        } catch (err) {
+          rejected++;
+          const reason = errorMessage(err).slice(0, 200);
+          rejections.set(reason, (rejections.get(reason) ?? 0) + 1);
+          return;
         }
+        const now = Date.now();
+        ingestMs.push(now - t0);
+        accepted.push({ endpointId: e.endpointId, sequence: batch.sequence, batchId: batch.batchId, acceptedAt: now });
+        events += batchEvents(batch);
+        bytes += body.length;
+        if (attack && attack.index === k) attackBatches.set(`${e.endpointId} ${attack.kind}`, { kind: attack.kind, acceptedAt: now });
       } finally {
         slots.release();
       }
@@ -247,13 +254,19 @@ export async function simulateFleet(o: SimulateOptions): Promise<SimulateResult>
     const endOffsets = await admin.endOffsets(o.topic);
     await admin.disconnect();
     const ids = new Set(fleet.map((e) => e.endpointId));
-    const registry = createRegistryClient(o.schemaRegistryUrl);
+    const registry = createRegistryClient(o.schemaRegistryUrl, { auth: o.registryAuth });
     const decoder = new WireDecoder<TelemetryBatch>(new SubjectSchemas(registry, subjectForTopic(o.topic)), TelemetryBatchV1Schema);
     const values: Buffer[] = [];
     progress('kafka', `reading ${o.topic}`);
-    await readTopicRange(kafka, o.topic, startOffsets, endOffsets, (m) => {
-      if (m.key && m.value && ids.has(m.key.toString('utf8'))) values.push(m.value);
-    });
+    await kafka.readRange(
+      o.topic,
+      startOffsets,
+      endOffsets,
+      (m) => {
+        if (m.key && m.value && ids.has(m.key.toString('utf8'))) values.push(m.value);
+      },
+      { timeoutMs: 120_000, groupPrefix: 'vigil-fleet-reader' },
+    );
     const seen = new Map<string, number>();
     for (const v of values) {
       const { value } = await decoder.decode(v);

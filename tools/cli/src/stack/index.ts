@@ -5,9 +5,10 @@ type Task = ListrTaskWrapper<unknown, ListrDefaultRenderer, ListrSimpleRenderer>
 import { STACK_DIR, logFile, RUN_DIR } from '../paths';
 import { ensurePackages, STACK_PACKAGES } from '../system/packages';
 import type { ComponentStatus, StackComponent } from './component';
-import { clusterConfig, KafkaNode } from './kafka';
+import { clusterConfig, KafkaNode, migrateToSasl } from './kafka';
 import { PostgresComponent } from './postgres';
 import { RegistryComponent } from './registry';
+import { writeServiceSecretFiles } from './secrets';
 import { portHolder, portOpen, processTree, runningPid, tailLog } from './processes';
 
 export const postgres = new PostgresComponent();
@@ -26,7 +27,7 @@ export function localStack(brokers?: number): LocalStack {
   const cluster = clusterConfig(brokers);
   const kafkaNodes = Array.from({ length: cluster.brokers }, (_, i) => new KafkaNode(i + 1, cluster));
   const kafkaBootstrap = kafkaNodes[0]!.bootstrap;
-  const registry = new RegistryComponent(kafkaBootstrap);
+  const registry = new RegistryComponent(kafkaBootstrap, cluster.sasl !== undefined);
   return { postgres, kafkaNodes, registry, all: [postgres, ...kafkaNodes, registry], kafkaBootstrap };
 }
 
@@ -71,8 +72,21 @@ export class ComponentStartError extends Error {
   }
 }
 
-/** `./vigil stack up`: install what is missing, start and provision every component. Idempotent. */
-export async function stackUp(options: { quiet?: boolean; brokers?: number } = {}): Promise<void> {
+/**
+ * `./vigil stack up`: install what is missing, start and provision every component. Idempotent.
+ * A Kafka formatted PLAINTEXT by an older version is first moved to SASL/SCRAM (data kept); its
+ * clients without credentials — the registry and, through `stopClients`, Vigil's services — are
+ * stopped for that and started again with credentials.
+ */
+export async function stackUp(options: { quiet?: boolean; brokers?: number; stopClients?: () => Promise<unknown> } = {}): Promise<void> {
+  const before = localStack(options.brokers);
+  const say = (m: string): void => {
+    if (!options.quiet) console.log(m);
+  };
+  await migrateToSasl(before.kafkaNodes, say, async () => {
+    await options.stopClients?.();
+    await before.registry.stop();
+  });
   const { all: STACK, kafkaNodes, registry } = localStack(options.brokers);
   const startedHere: StackComponent[] = [];
   const startOne = async (c: StackComponent, report: (m: string) => void): Promise<void> => {
@@ -120,6 +134,7 @@ export async function stackUp(options: { quiet?: boolean; brokers?: number } = {
   );
   try {
     await tasks.run();
+    if (registry.secured) writeServiceSecretFiles();
   } catch (err) {
     // Leave no half-started stack behind: stop what this invocation started.
     for (const c of startedHere.reverse()) await c.stop().catch(() => undefined);

@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { DEFAULTS } from '@vigil/common';
-import { DEFAULT_SERVICE_ROLES, ensureLoginRole, type DbService } from '@vigil/db';
+import { DEFAULT_SERVICE_ROLES, createClient, ensureLoginRole, type Client, type DbService } from '@vigil/db';
 import { componentDir } from '../paths';
 import type { ComponentStatus, Progress, StackComponent } from './component';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
 import { stackSecrets } from './secrets';
+import { cliConfig } from '../config/cli.config';
 
 const PG_MAJOR = 15;
 const BIN = `/usr/lib/postgresql/${PG_MAJOR}/bin`;
@@ -22,7 +22,7 @@ export class PostgresComponent implements StackComponent {
   /** Unix socket directory, mode 0700 and owned by the server's user: `trust` over it is safe. */
   private readonly socketDir = join(this.dir, 'run');
 
-  constructor(readonly port = Number(process.env.VIGIL_POSTGRES_PORT ?? DEFAULTS.postgresPort)) {
+  constructor(readonly port = cliConfig().postgresPort) {
     this.ports = [port];
   }
 
@@ -122,7 +122,7 @@ export class PostgresComponent implements StackComponent {
 
   /** Superuser connection over the private socket. */
   adminClient(database = 'postgres'): Client {
-    return new Client({ host: this.socketDir, port: this.port, user: 'postgres', database, connectionTimeoutMillis: 3000 });
+    return createClient({ host: this.socketDir, port: this.port, user: 'postgres', database, connectionTimeoutMillis: 3000 });
   }
 
   private async ping(): Promise<boolean> {

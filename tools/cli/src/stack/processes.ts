@@ -4,6 +4,7 @@ import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
 import { sleep } from '@vigil/common';
 import { logFile, pidFile } from '../paths';
+import { childEnv } from '../config/cli.config';
 
 /** A detached, supervised-by-pidfile child of the stack: its log goes to .vigil/logs/<name>.log. */
 export interface StartSpec {
@@ -45,7 +46,7 @@ export function startDetached(spec: StartSpec): number {
   }
   const child = spawn(command, args, {
     cwd: spec.cwd,
-    env: { ...process.env, ...spec.env },
+    env: childEnv(spec.env),
     detached: true,
     stdio: ['ignore', fd, fd],
   });

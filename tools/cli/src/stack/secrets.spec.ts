@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { writePrivateFile } from './secrets';
 
 describe('writePrivateFile', () => {
@@ -16,5 +16,34 @@ describe('writePrivateFile', () => {
     }
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readFileSync(path, 'utf8')).toBe('{"a":1}');
+  });
+});
+
+describe('stackSecrets', () => {
+  it('keeps Kafka/registry/TOTP secrets in credentials.json (0600), which a stack shared with older checkouts never loses', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'vigil-home-'));
+    const previous = process.env.VIGIL_HOME;
+    process.env.VIGIL_HOME = home;
+    vi.resetModules();
+    try {
+      const { stackCredentials, stackSecrets } = await import('./secrets');
+      stackSecrets();
+      expect(existsSync(join(home, 'stack', 'credentials.json'))).toBe(false);
+      const first = stackCredentials();
+      const dir = join(home, 'stack');
+      expect(statSync(join(dir, 'credentials.json')).mode & 0o777).toBe(0o600);
+      expect(Object.keys(JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8'))).sort()).toEqual(['postgresPassword', 'servicePasswords']);
+      // An older checkout rewrites secrets.json with only the keys it knows: nothing of ours changes.
+      const db = stackSecrets();
+      writeFileSync(join(dir, 'secrets.json'), JSON.stringify(db), { mode: 0o600 });
+      expect(stackCredentials()).toEqual(first);
+      expect(stackSecrets()).toEqual(db);
+      expect(Buffer.from(first.apiTotpKey, 'base64')).toHaveLength(32);
+      expect(new Set(Object.values(first.kafka.users)).size).toBe(4);
+    } finally {
+      process.env.VIGIL_HOME = previous;
+      if (previous === undefined) delete process.env.VIGIL_HOME;
+      vi.resetModules();
+    }
   });
 });

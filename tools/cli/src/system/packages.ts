@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { childEnv } from '../config/cli.config';
 
 /** A Debian package the project uses, and how to tell that it is there. */
 export interface SystemPackage {
@@ -71,7 +72,7 @@ export function ensurePackages(packages: SystemPackage[], progress: (m: string) 
   if (missing.length === 0) return [];
   if (process.getuid?.() !== 0) throw new MissingPackagesError(missing);
   const names = [...new Set(missing.map((p) => p.pkg))];
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const env = childEnv({ DEBIAN_FRONTEND: 'noninteractive' });
   // Debian's postgresql, nginx and caddy packages start their own services on install (a cluster on 5432,
   // web servers on 80): a policy-rc.d that denies service starts keeps the host untouched; ours run from .vigil.
   if (!aptUpdated) {

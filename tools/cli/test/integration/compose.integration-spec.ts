@@ -42,6 +42,8 @@ function envFile(args: string[]): { file: string; vars: Map<string, string> } {
   return { file, vars };
 }
 
+const mountsOf = (s: Service): string[] => (s.volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}${(v as { read_only?: boolean }).read_only ? ':ro' : ''}`));
+
 function resolved(file: string): Record<string, Service> {
   const out = compose(file, ['config']);
   expect(out.stderr).toBe('');
@@ -61,7 +63,7 @@ describe('deploy/compose', () => {
     expect(vars.get('COMPOSE_PROFILES')).toBe(profile === 'scale' ? 'scale' : undefined);
     const services = resolved(file);
     expect(Object.keys(services).sort()).toEqual(
-      ['api', 'caddy', 'db-migrate', 'ingest-gateway', 'kafka', 'kafka-2', 'kafka-3', 'kafka-init', 'schema-registry', 'stream-analyzer', 'timescaledb'].sort(),
+      ['api', 'caddy', 'db-migrate', 'ingest-gateway', 'kafka', 'kafka-2', 'kafka-3', 'kafka-init', 'kafka-tls', 'schema-registry', 'stream-analyzer', 'timescaledb'].sort(),
     );
     // Brokers 2 and 3 exist only in the scale profile; node 1 in both.
     expect(services.kafka!.profiles).toBeUndefined();
@@ -72,7 +74,15 @@ describe('deploy/compose', () => {
       const env = services[n]!.environment!;
       expect(String(env.KAFKA_NODE_ID)).toBe(String(i + 1));
       expect(env.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe(voters);
-      expect(env.KAFKA_ADVERTISED_LISTENERS).toBe(`PLAINTEXT://${n}:9092`);
+      expect(env.KAFKA_ADVERTISED_LISTENERS).toBe(`CLIENT://${n}:9092,BROKER://${n}:9094`);
+      // Clients SASL/SCRAM; brokers and controllers mutual TLS; deny unless an ACL allows.
+      expect(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toBe('CLIENT:SASL_PLAINTEXT,CONTROLLER:SSL,BROKER:SSL');
+      expect(env.KAFKA_INTER_BROKER_LISTENER_NAME).toBe('BROKER');
+      expect(env.KAFKA_SSL_CLIENT_AUTH).toBe('required');
+      expect(String(env.KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND)).toBe('false');
+      expect(env.KAFKA_SSL_KEYSTORE_PASSWORD).toBe(vars.get('KAFKA_TLS_PASSWORD'));
+      expect(mountsOf(services[n]!)).toContain('kafka-tls:/etc/kafka/tls:ro');
+      expect(services[n]!.depends_on?.['kafka-tls']?.condition).toBe('service_completed_successfully');
       expect(String(env.KAFKA_DEFAULT_REPLICATION_FACTOR)).toBe(rf);
       expect(String(env.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR)).toBe(rf);
       expect(String(env.KAFKA_MIN_INSYNC_REPLICAS)).toBe(minIsr);
@@ -95,6 +105,28 @@ describe('deploy/compose', () => {
       expect(services[app]!.depends_on?.['db-migrate']?.condition).toBe('service_completed_successfully');
     }
     expect(services['db-migrate']!.environment!.VIGIL_DATABASE_URL).toBe(`postgres://vigil:${vars.get('POSTGRES_PASSWORD')}@timescaledb:5432/vigil`);
+    // Kafka and registry: each client service its own users; no service sees another's passwords.
+    const kafkaSecrets = ['KAFKA_GATEWAY_PASSWORD', 'KAFKA_ANALYZER_PASSWORD', 'KAFKA_REGISTRY_PASSWORD', 'REGISTRY_ADMIN_PASSWORD', 'REGISTRY_GATEWAY_PASSWORD', 'REGISTRY_ANALYZER_PASSWORD', 'KAFKA_TLS_PASSWORD'];
+    for (const [app, user] of [
+      ['ingest-gateway', 'gateway'],
+      ['stream-analyzer', 'analyzer'],
+    ] as const) {
+      const env = services[app]!.environment!;
+      expect(env.VIGIL_KAFKA_USERNAME).toBe(user);
+      expect(env.VIGIL_KAFKA_PASSWORD).toBe(vars.get(`KAFKA_${user.toUpperCase()}_PASSWORD`));
+      expect(env.VIGIL_SCHEMA_REGISTRY_USERNAME).toBe(user);
+      expect(env.VIGIL_SCHEMA_REGISTRY_PASSWORD).toBe(vars.get(`REGISTRY_${user.toUpperCase()}_PASSWORD`));
+      const others = kafkaSecrets.filter((k) => k !== `KAFKA_${user.toUpperCase()}_PASSWORD` && k !== `REGISTRY_${user.toUpperCase()}_PASSWORD`);
+      for (const k of others) expect(Object.values(env).join('\n'), `${app} holds ${k}`).not.toContain(vars.get(k));
+    }
+    expect(services.api!.environment!.VIGIL_TOTP_KEY).toBe(vars.get('VIGIL_TOTP_KEY'));
+    expect(Buffer.from(vars.get('VIGIL_TOTP_KEY')!, 'base64')).toHaveLength(32);
+    for (const k of kafkaSecrets) expect(Object.values(services.api!.environment!).join('\n'), `api holds ${k}`).not.toContain(vars.get(k));
+    const registry = services['schema-registry']!.environment!;
+    expect(registry.KARAPACE_SECURITY_PROTOCOL).toBe('SASL_PLAINTEXT');
+    expect(registry.KARAPACE_SASL_PLAIN_USERNAME).toBe('registry');
+    expect(registry.KARAPACE_REGISTRY_AUTHFILE).toBeTruthy();
+    expect(services['kafka-init']!.environment!.BOOTSTRAP).toBe(nodes.map((n) => `${n}:9094`).join(','));
     expect(services['db-migrate']!.restart).toBe('no');
   });
 
@@ -177,5 +209,22 @@ describe('deploy/compose', () => {
     const bad = spawnSync(join(composeDir, 'gen-env.sh'), ['--profile', 'huge'], { encoding: 'utf8' });
     expect(bad.status).toBe(64);
     expect(bad.stderr).toMatch(/small or scale/);
+  });
+
+  it('kafka-tls.sh makes the brokers a CA-signed certificate for every broker name, owner-only, once', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'vigil-kafka-tls-')), 'tls');
+    const env = { ...process.env, KAFKA_TLS_PASSWORD: 'test-store-password' };
+    const first = spawnSync(join(composeDir, 'kafka-tls.sh'), [dir], { encoding: 'utf8', env });
+    expect(first.status, first.stderr).toBe(0);
+    for (const f of ['broker.p12', 'truststore.p12', 'ca.pem', 'client.properties']) expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o600);
+    const list = execFileSync('keytool', ['-list', '-v', '-keystore', join(dir, 'broker.p12'), '-storepass', 'test-store-password'], { encoding: 'utf8' });
+    expect(list).toMatch(/Certificate chain length: 2/);
+    expect(list).toMatch(/Owner: CN=kafka-broker[\s\S]*Issuer: CN=vigil-kafka-ca/);
+    for (const name of ['kafka', 'kafka-2', 'kafka-3', 'localhost']) expect(list).toContain(`DNSName: ${name}`);
+    expect(readFileSync(join(dir, 'client.properties'), 'utf8')).toMatch(/^security\.protocol=SSL$/m);
+    const before = readFileSync(join(dir, 'broker.p12'));
+    const again = spawnSync(join(composeDir, 'kafka-tls.sh'), [dir], { encoding: 'utf8', env });
+    expect(again.stdout).toMatch(/already in/);
+    expect(readFileSync(join(dir, 'broker.p12')).equals(before)).toBe(true);
   });
 });

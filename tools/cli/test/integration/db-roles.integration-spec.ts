@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'pg';
 import { EndpointsRepository, MIGRATIONS_DIR, applyServiceGrants, createPool, ensureLoginRole, hashEndpointKey, migrate, type Pool, type ServiceRoles } from '@vigil/db';
 import { KafkaClient } from '@vigil/kafka';
-import { freshDatabase, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
+import { freshDatabase, stackUrls, uniqueName, waitUntil, stackServiceEnv } from '@vigil/testing';
 import { PostgresComponent } from '../../src/stack/postgres';
 
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -236,8 +236,7 @@ describe('PostgreSQL service roles and grants', () => {
     const health = await runHealthy(GATEWAY_MAIN, [], port, {
       VIGIL_DATABASE_URL: urlAs('gateway'),
       VIGIL_GATEWAY_PORT: String(port),
-      VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
-      VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
+      ...stackServiceEnv(urls),
       VIGIL_GATEWAY_REGISTER_SCHEMA: 'false',
       VIGIL_GATEWAY_CHECK_WORKERS: '0',
     });
@@ -247,7 +246,7 @@ describe('PostgreSQL service roles and grants', () => {
   it('the real analyzer runs healthy with its role and maintains partitions through the definer functions', async () => {
     const urls = stackUrls();
     const topics = { telemetry: uniqueName('vigil.test.roles.telemetry'), alerts: uniqueName('vigil.test.roles.alerts'), dlq: uniqueName('vigil.test.roles.dlq') };
-    const admin = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'roles-test' }).admin();
+    const admin = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'roles-test', sasl: urls.kafkaSasl }).admin();
     await admin.connect();
     try {
       for (const t of Object.values(topics)) await admin.createTopic(t, 1);
@@ -261,8 +260,7 @@ describe('PostgreSQL service roles and grants', () => {
         {
           VIGIL_DATABASE_URL: urlAs('analyzer'),
           VIGIL_ANALYZER_PORT: String(port),
-          VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
-          VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
+          ...stackServiceEnv(urls),
           VIGIL_ANALYZER_TELEMETRY_TOPIC: topics.telemetry,
           VIGIL_ANALYZER_ALERTS_TOPIC: topics.alerts,
           VIGIL_ANALYZER_DLQ_TOPIC: topics.dlq,

@@ -6,8 +6,9 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client as PgClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setAgentConfigValue } from '@vigil/common';
 import { KafkaClient } from '@vigil/kafka';
-import { freshDatabase, pinoListening, startServiceProcess, stackUrls, uniqueName, waitUntil, type ServiceProcess } from '@vigil/testing';
+import { freshDatabase, pinoListening, startServiceProcess, stackUrls, uniqueName, waitUntil, type ServiceProcess, stackServiceEnv } from '@vigil/testing';
 import { checkAlerts, runSimulations, type CheckRow } from '../../src/demo/demo';
 import { SIMULATIONS } from '../../src/demo/simulations';
 
@@ -50,7 +51,7 @@ function start(args: string[], env: Record<string, string>): { child: ChildProce
 describe('./vigil demo against the real pipeline (root, real kernel)', () => {
   const urls = stackUrls();
   const topics = { telemetry: uniqueName('vigil.test.demo.telemetry'), alerts: uniqueName('vigil.test.demo.alerts'), dlq: uniqueName('vigil.test.demo.dlq') };
-  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'demo-test' });
+  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'demo-test', sasl: urls.kafkaSasl });
   const dir = mkdtempSync(join(tmpdir(), 'vigil-demo-it-'));
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let gateway: ServiceProcess;
@@ -65,7 +66,7 @@ describe('./vigil demo against the real pipeline (root, real kernel)', () => {
     for (const [t, n] of [[topics.telemetry, 3], [topics.alerts, 1], [topics.dlq, 1]] as const)
       await waitUntil(async () => (await admin.createTopic(t, n).catch(() => false), (await admin.endOffsets(t)).size === n), 30_000, `topic ${t}`);
     await admin.disconnect();
-    const common = { VIGIL_DATABASE_URL: db.url, VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','), VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl, VIGIL_LOG_LEVEL: 'info' };
+    const common = { VIGIL_DATABASE_URL: db.url, ...stackServiceEnv(urls), VIGIL_LOG_LEVEL: 'info' };
     gateway = await startServiceProcess(GATEWAY_MAIN, { ...common, VIGIL_GATEWAY_HOST: '127.0.0.1', VIGIL_GATEWAY_PORT: '0', VIGIL_GATEWAY_TOPIC: topics.telemetry }, pinoListening, { name: 'gateway' });
     analyzer = start([ANALYZER_MAIN, 'run'], {
       ...common,
@@ -84,8 +85,7 @@ describe('./vigil demo against the real pipeline (root, real kernel)', () => {
     endpointId = enrolled.id;
     const conf = join(dir, 'agent.conf');
     const extra = { spool_dir: join(dir, 'spool'), window: '1s', metrics_port: String(await freePort()), batch_size: '500' };
-    let text = enrolled.config;
-    for (const [k, v] of Object.entries(extra)) text = new RegExp(`^${k}=`, 'm').test(text) ? text.replace(new RegExp(`^${k}=.*$`, 'm'), `${k}=${v}`) : `${text.replace(/\n?$/, '\n')}${k}=${v}\n`;
+    const text = Object.entries(extra).reduce((out, [k, v]) => setAgentConfigValue(out, k, v), enrolled.config);
     writeFileSync(conf, text, { mode: 0o600 });
     agent = start(['--single-threaded', AGENT_MAIN, 'run', '--config', conf], {});
     await waitUntil(() => {

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '@vigil/db';
 import { KafkaClient } from '@vigil/kafka';
-import { freshDatabase, pinoListening, stackUrls, startServiceProcess, uniqueName, waitUntil, type ServiceProcess } from '@vigil/testing';
+import { freshDatabase, pinoListening, stackUrls, startServiceProcess, uniqueName, waitUntil, type ServiceProcess, stackServiceEnv } from '@vigil/testing';
 
 const REPO = resolve(__dirname, '../../../..');
 const CLI = resolve(REPO, 'tools/cli/dist/main.js');
@@ -22,7 +22,7 @@ describe('fleet simulate', () => {
   const telemetry = uniqueName('vigil.test.fleet.telemetry');
   const alerts = uniqueName('vigil.test.fleet.alerts');
   const dlq = uniqueName('vigil.test.fleet.dlq');
-  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'fleet-simulate-test' });
+  const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'fleet-simulate-test', sasl: urls.kafkaSasl });
   let db: { url: string; drop: () => Promise<void> };
   let gateway: ServiceProcess;
   let analyzer: ChildProcess;
@@ -35,7 +35,7 @@ describe('fleet simulate', () => {
     await admin.connect();
     for (const [t, n] of [[telemetry, 3], [alerts, 1], [dlq, 1]] as const) await admin.createTopic(t, n);
     await admin.disconnect();
-    const common = { VIGIL_DATABASE_URL: db.url, VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','), VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl, VIGIL_LOG_LEVEL: 'info' };
+    const common = { VIGIL_DATABASE_URL: db.url, ...stackServiceEnv(urls), VIGIL_LOG_LEVEL: 'info' };
     gateway = await startServiceProcess(GATEWAY, { ...common, VIGIL_GATEWAY_HOST: '127.0.0.1', VIGIL_GATEWAY_PORT: '0', VIGIL_GATEWAY_TOPIC: telemetry }, pinoListening, { name: 'ingest-gateway', timeoutMs: 120_000 });
     analyzer = spawn(process.execPath, [ANALYZER, 'run'], {
       env: {
@@ -73,7 +73,7 @@ describe('fleet simulate', () => {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
       [CLI, 'fleet', 'simulate', '--endpoints', '3', '--duration', '12', '--rate', '0.25', '--attacks', '3', '--gateway', gateway.url, '--topic', telemetry, '--settle', '150s'],
-      { env: { ...process.env, VIGIL_DATABASE_URL: db.url, VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','), VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl }, maxBuffer: 16 << 20, timeout: 280_000 },
+      { env: { ...process.env, VIGIL_DATABASE_URL: db.url, ...stackServiceEnv(urls) }, maxBuffer: 16 << 20, timeout: 280_000 },
     ).catch((err: { stdout?: string; stderr?: string }) => {
       throw new Error(`fleet simulate failed:\n${err.stdout}\n${err.stderr?.slice(-3000)}\n--- analyzer ---\n${analyzerLog.slice(-3000)}`);
     });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { KafkaClient, type KafkaConsumer, type KafkaProducer } from '@vigil/kafka';
 import { Client } from 'pg';
 import { SchemaRegistryClient, AvroSerializer, AvroDeserializer, SerdeType } from '@confluentinc/schemaregistry';
 import { stackUrls, uniqueName, waitUntil, freshDatabase } from '@vigil/testing';
@@ -8,19 +8,19 @@ import { stackUrls, uniqueName, waitUntil, freshDatabase } from '@vigil/testing'
 // through Kafka, and a row through PostgreSQL — all against the servers `./vigil stack up` started.
 describe('local stack', () => {
   const urls = stackUrls();
-  const kafka = new Kafka({ clientId: 'stack-test', brokers: urls.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new KafkaClient({ clientId: 'stack-test', brokers: urls.kafkaBrokers, sasl: urls.kafkaSasl });
   const topic = uniqueName('stack.test');
-  let producer: Producer;
-  let consumer: Consumer;
+  let producer: KafkaProducer;
+  let consumer: KafkaConsumer;
 
   beforeAll(async () => {
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopic(topic, 3);
     await admin.disconnect();
-    producer = kafka.producer({ idempotent: true });
+    producer = kafka.producer();
     await producer.connect();
-    consumer = kafka.consumer({ groupId: uniqueName('stack-test-group') });
+    consumer = kafka.consumer(uniqueName('stack-test-group'));
     await consumer.connect();
   });
 
@@ -29,12 +29,12 @@ describe('local stack', () => {
     await consumer?.disconnect();
     const admin = kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.deleteTopic(topic).catch(() => undefined);
     await admin.disconnect();
   });
 
   it('registers an Avro schema and round-trips a Confluent wire-format record through Kafka', async () => {
-    const registry = new SchemaRegistryClient({ baseURLs: [urls.schemaRegistryUrl] });
+    const registry = new SchemaRegistryClient({ baseURLs: [urls.schemaRegistryUrl], ...(urls.registryAuth ? { basicAuthCredentials: { credentialsSource: 'USER_INFO' as const, userInfo: `${urls.registryAuth.username}:${urls.registryAuth.password}` } } : {}) });
     const schema = {
       type: 'record',
       name: 'StackProbe',
@@ -56,9 +56,8 @@ describe('local stack', () => {
     expect(value.readInt32BE(1)).toBe(id); // schema id
 
     const received: Buffer[] = [];
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void (message.value && received.push(message.value)) });
-    await producer.send({ topic, acks: -1, messages: [{ key: 'endpoint-1', value }] });
+    await consumer.run([topic], async (m) => void (m.value && received.push(m.value)), { fromBeginning: true });
+    await producer.send(topic, [{ key: 'endpoint-1', value }]);
     await waitUntil(() => received.length > 0, 30_000, 'the record to come back from Kafka');
 
     const deserializer = new AvroDeserializer(registry, SerdeType.VALUE, {});

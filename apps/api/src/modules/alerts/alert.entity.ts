@@ -1,9 +1,8 @@
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
-export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved', 'false_positive'] as const;
-export type AlertStatus = (typeof ALERT_STATUSES)[number];
-export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+import type { AlertStatus, Severity } from '@vigil/common';
+
+export { ALERT_STATUSES, SEVERITIES, type AlertStatus, type Severity } from '@vigil/common';
 
 /**
  * An alert as the stream analyzer writes it (libs/db migration 20261201190000_telemetry_storage.sql; the

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { backoffDelay } from '@vigil/common';
-import { Client } from 'pg';
+import { createClient, type Client } from '@vigil/db';
 import { Subject } from 'rxjs';
 import { ApiConfig } from '../../config/api.config';
 
@@ -8,35 +8,17 @@ import { ApiConfig } from '../../config/api.config';
 export const ALERTS_CHANNEL = 'vigil_alerts';
 
 /**
- * Installs an AFTER INSERT trigger on the analyzer's `alerts` table that NOTIFYs the alert id (only
- * delivered at commit, so a listener never sees an uncommitted alert), idempotently and serialised
- * across API instances. Resolves false while the table does not exist yet.
+ * Whether the NOTIFY trigger on `alerts` is there. It is installed by the owner's migration (libs/db
+ * 20261206051500_alerts_notify.sql), which the API's start-up migration check guarantees: the API
+ * never creates it (its role may run no DDL), it only looks.
  */
-const ENSURE_TRIGGER_SQL = `
-  do $$
-  begin
-    perform pg_advisory_xact_lock(hashtext('vigil.api.alerts-notify'));
-    if to_regclass('alerts') is null then
-      raise notice 'absent';
-      return;
-    end if;
-    -- Installed by the owner's migrations (libs/db 20261206051500_alerts_notify.sql): the API's own
-    -- role may not create functions or triggers, so it only checks.
-    if exists (select 1 from pg_trigger where tgname = 'alerts_notify_api' and tgrelid = 'alerts'::regclass) then
-      return;
-    end if;
-    create or replace function vigil_notify_alert() returns trigger language plpgsql as $f$
-    begin
-      perform pg_notify('${ALERTS_CHANNEL}', new.id);
-      return null;
-    end $f$;
-    create or replace trigger alerts_notify_api after insert on alerts for each row execute function vigil_notify_alert();
-  end $$`;
+const TRIGGER_PRESENT_SQL = `select exists (
+  select 1 from pg_trigger where tgname = 'alerts_notify_api' and tgrelid = to_regclass('alerts')) as present`;
 
 /**
  * One dedicated PostgreSQL connection that LISTENs for new alerts (LISTEN needs a session of its own;
- * a pooled connection would lose it). Reconnects with jittered backoff; re-checks for the `alerts`
- * table until the analyzer has created it.
+ * a pooled connection would lose it). Reconnects with jittered backoff; re-checks for the NOTIFY
+ * trigger while it is missing.
  */
 @Injectable()
 export class AlertsListener implements OnModuleInit, OnModuleDestroy {
@@ -75,7 +57,7 @@ export class AlertsListener implements OnModuleInit, OnModuleDestroy {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.config.databaseUrl, application_name: 'vigil-api-listen' });
+    const client = createClient({ connectionString: this.config.databaseUrl, application_name: 'vigil-api-listen' });
     try {
       await client.connect();
       client.on('notification', (msg) => {
@@ -91,7 +73,7 @@ export class AlertsListener implements OnModuleInit, OnModuleDestroy {
       await client.query(`listen ${ALERTS_CHANNEL}`);
       this.client = client;
       this.attempt = 0;
-      await this.ensureTrigger(client);
+      await this.checkTrigger(client);
     } catch (err) {
       this.logger.warn(`alert listener cannot connect: ${(err as Error).message}`);
       await client.end().catch(() => undefined);
@@ -99,22 +81,14 @@ export class AlertsListener implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async ensureTrigger(client: Client): Promise<void> {
-    let absent = false;
-    const onNotice = (n: { message?: string }): void => {
-      if (n.message === 'absent') absent = true;
-    };
-    client.on('notice', onNotice);
-    try {
-      await client.query(ENSURE_TRIGGER_SQL);
-    } finally {
-      client.off('notice', onNotice);
-    }
-    this.triggerReady = !absent;
-    if (absent) {
-      // The analyzer has not created `alerts` yet: look again shortly.
+  private async checkTrigger(client: Client): Promise<void> {
+    const present = (await client.query<{ present: boolean }>(TRIGGER_PRESENT_SQL)).rows[0]?.present === true;
+    this.triggerReady = present;
+    if (!present) {
+      // Only an owner who dropped it (or an unmigrated database) gets here: say so, and look again.
+      this.logger.error('the alerts NOTIFY trigger (alerts_notify_api) is missing: apply libs/db migrations as the owner; the live alert stream waits');
       const retry = setTimeout(() => {
-        if (this.client === client && !this.stopped) void this.ensureTrigger(client).catch(() => undefined);
+        if (this.client === client && !this.stopped) void this.checkTrigger(client).catch(() => undefined);
       }, 5_000);
       retry.unref();
     }

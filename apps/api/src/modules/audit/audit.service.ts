@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuditAction, AuditEntryEntity } from './audit-entry.entity';
 import { AuditRepository, type NewAuditEntry } from './audit.repository';
 import { DenialLimiter } from './denial-limiter';
+import type { UserRole } from '@vigil/common';
 
 /** A refusal to audit: who (if known), from where, what was refused and why. */
 export interface Denial {
@@ -19,7 +20,7 @@ export interface Actor {
   username: string;
   sourceAddress?: string | null;
   /** The actor's role, when it is a user (four-eyes decisions depend on it). */
-  role?: 'admin' | 'analyst';
+  role?: UserRole;
 }
 
 @Injectable()

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ApiConfig } from '../../config/api.config';
 import { ApiError, ApiErrorCode } from '../../errors/api-error';
 import { AuditService } from '../audit/audit.service';
@@ -13,6 +13,7 @@ import { actorOf } from './session-actor';
 import { type SessionSummary, SessionsRepository } from './sessions.repository';
 import { csrfTokenFor, newSecretToken, sha256Hex } from './tokens';
 import { looksLikeRecoveryCode, newRecoveryCodes, newTotpSecret, recoveryCodeHash, totpStep, totpUri } from './totp';
+import { TotpSecretBox } from './totp-secret-box';
 
 /** What a session must do before anything else: change its password, or (admins, when required) enrol TOTP. */
 export type PendingStep = 'password_change' | 'totp_enrolment';
@@ -42,7 +43,11 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 
 @Injectable()
-export class AuthService {
+export class AuthService implements OnModuleInit {
+  private readonly logger = new Logger('AuthService');
+  /** TOTP secrets at rest: sealed with the operator's key (docs/security.md). */
+  private readonly totpBox: TotpSecretBox;
+
   constructor(
     private readonly config: ApiConfig,
     private readonly users: UsersRepository,
@@ -51,7 +56,31 @@ export class AuthService {
     private readonly throttle: LoginThrottleRepository,
     private readonly audit: AuditService,
     private readonly settings: SettingsService,
-  ) {}
+  ) {
+    this.totpBox = new TotpSecretBox(config.totpKey);
+  }
+
+  /**
+   * Seal the TOTP secrets an older version stored in clear (a one-time migration, repeated harmlessly
+   * at every start); without a key, say that they stay readable in the database.
+   */
+  async onModuleInit(): Promise<void> {
+    if (this.totpBox.hasKey) {
+      const sealed = await this.users.sealClearTotpSecrets((id, secret) => this.totpBox.seal(id, secret));
+      if (sealed > 0) this.logger.log(`sealed ${sealed} TOTP secret(s) stored in clear by an older version (AES-256-GCM)`);
+    } else if ((await this.users.countClearTotpSecrets()) > 0) {
+      this.logger.warn('TOTP secrets are stored in clear and no key is configured: set VIGIL_TOTP_KEY_FILE (./vigil up does) to encrypt them');
+    }
+  }
+
+  /** The secret of a user's stored TOTP value; an unreadable one (another key) is an internal error with its reason. */
+  private totpSecretOf(user: UserEntity): string {
+    try {
+      return this.totpBox.open(user.id, user.totpSecret!);
+    } catch (err) {
+      throw new ApiError(ApiErrorCode.Internal, 'the second factor cannot be checked: the server cannot read its TOTP secret (key changed?)', { cause: err });
+    }
+  }
 
   private throttleKeys(username: string, sourceAddress: string | null): { pair: string; address: string } {
     const address = sourceAddress ?? 'unknown';
@@ -93,7 +122,7 @@ export class AuthService {
       return used;
     }
     const last = user.totpLastStep === null ? undefined : Number(user.totpLastStep);
-    const step = await totpStep(user.totpSecret!, code.trim(), last);
+    const step = await totpStep(this.totpSecretOf(user), code.trim(), last);
     return step !== undefined && (await this.users.consumeTotpStep(user.id, step));
   }
 
@@ -234,8 +263,9 @@ export class AuthService {
     const user = await this.users.findById(session.userId);
     if (!user) throw new ApiError(ApiErrorCode.Unauthenticated, 'log in first (no valid session)');
     if (user.totpEnabledAt) throw new ApiError(ApiErrorCode.Conflict, 'a second factor is already enabled: disable it first');
+    if (!this.totpBox.hasKey) throw new ApiError(ApiErrorCode.Unavailable, 'second factors cannot be enrolled: the server has no key to store them encrypted (VIGIL_TOTP_KEY_FILE)');
     const secret = newTotpSecret();
-    await this.users.setPendingTotp(user.id, secret);
+    await this.users.setPendingTotp(user.id, this.totpBox.seal(user.id, secret));
     return { secret, uri: totpUri(this.config.totpIssuer, user.username, secret) };
   }
 
@@ -244,7 +274,7 @@ export class AuthService {
     const user = await this.users.findById(session.userId);
     if (!user?.totpSecret) throw new ApiError(ApiErrorCode.Conflict, 'start with POST /api/auth/totp/setup');
     if (user.totpEnabledAt) throw new ApiError(ApiErrorCode.Conflict, 'a second factor is already enabled');
-    const step = await totpStep(user.totpSecret, code.trim());
+    const step = await totpStep(this.totpSecretOf(user), code.trim());
     if (step === undefined) throw new ApiError(ApiErrorCode.ValidationFailed, 'code: not the current code of this secret (check the device clock)');
     const codes = newRecoveryCodes();
     await this.users.enableTotp(user.id, step, codes.map((c) => recoveryCodeHash(user.id, c)));

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { enrolmentAuditEntry, generateEndpointKey, hashEndpointKey } from '@vigil/db';
 import { ApiConfig } from '../../config/api.config';
 import { ApiError, ApiErrorCode } from '../../errors/api-error';
 import type { Actor } from '../audit/audit.service';
 import type { BaselineEntity } from '../baselines/baseline.entity';
 import { BaselinesService } from '../baselines/baselines.service';
 import { AuditService } from '../audit/audit.service';
-import { newEndpointKey, sha256Bytes } from '../auth/tokens';
 import { renderAgentConfig } from './agent-config';
 import type { EndpointEntity, EndpointLearning } from './endpoint.entity';
 import { type EndpointCounts, EndpointsRepository } from './endpoints.repository';
@@ -38,9 +38,9 @@ export class EndpointsService {
   }
 
   async enrol(name: string, actor: Actor): Promise<EndpointWithKey> {
-    const key = newEndpointKey();
-    const endpoint = await this.endpoints.insert(name, sha256Bytes(key));
-    await this.audit.record(actor, { action: 'endpoint.enrol', target: endpoint.id, details: { name } });
+    const key = generateEndpointKey();
+    const endpoint = await this.endpoints.insert(name, hashEndpointKey(key));
+    await this.audit.record(actor, enrolmentAuditEntry(endpoint));
     return this.withKey(endpoint, key);
   }
 
@@ -74,8 +74,8 @@ export class EndpointsService {
   async rotateKey(id: string, actor: Actor): Promise<EndpointWithKey> {
     const endpoint = await this.endpoints.findById(id);
     if (!endpoint || endpoint.revokedAt) throw new ApiError(ApiErrorCode.NotFound, `no live endpoint ${id}`);
-    const key = newEndpointKey();
-    if (!(await this.endpoints.replaceKeyHash(id, sha256Bytes(key)))) throw new ApiError(ApiErrorCode.NotFound, `no live endpoint ${id}`);
+    const key = generateEndpointKey();
+    if (!(await this.endpoints.replaceKeyHash(id, hashEndpointKey(key)))) throw new ApiError(ApiErrorCode.NotFound, `no live endpoint ${id}`);
     await this.audit.record(actor, { action: 'endpoint.rotate_key', target: id, details: { name: endpoint.name } });
     return this.withKey(endpoint, key);
   }

@@ -1,8 +1,9 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** The two roles: `admin` manages users, endpoints and keys; `analyst` reads and triages. */
-export type Role = 'admin' | 'analyst';
-export const ROLES: readonly Role[] = ['admin', 'analyst'];
+import type { UserRole as Role } from '@vigil/common';
+
+/** The two roles (defined in @vigil/common): `admin` manages users, endpoints and keys; `analyst` reads and triages. */
+export { USER_ROLES as ROLES, type UserRole as Role } from '@vigil/common';
 
 @Entity({ name: 'users' })
 export class UserEntity {

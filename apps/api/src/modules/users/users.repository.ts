@@ -70,7 +70,25 @@ export class UsersRepository {
     return rows[0]!.n;
   }
 
-  /** Store a pending (not yet confirmed) TOTP secret. */
+  /**
+   * Seal every TOTP secret stored in clear (rows written before encryption): each row is read and
+   * rewritten in one transaction, only if it is still the clear value read. Returns how many.
+   */
+  async sealClearTotpSecrets(seal: (userId: string, secret: string) => string): Promise<number> {
+    return this.repo.manager.transaction(async (tx) => {
+      const rows = (await tx.query(`select id, totp_secret from users where totp_secret is not null and totp_secret not like 'v1:%' for update`)) as { id: string; totp_secret: string }[];
+      for (const r of rows) await tx.query(`update users set totp_secret = $2 where id = $1 and totp_secret = $3`, [r.id, seal(r.id, r.totp_secret), r.totp_secret]);
+      return rows.length;
+    });
+  }
+
+  /** Rows whose TOTP secret is stored in clear. */
+  async countClearTotpSecrets(): Promise<number> {
+    const rows = (await this.repo.query(`select count(*)::int n from users where totp_secret is not null and totp_secret not like 'v1:%'`)) as { n: number }[];
+    return rows[0]!.n;
+  }
+
+  /** Store a pending (not yet confirmed) TOTP secret (sealed by the caller). */
   async setPendingTotp(id: string, secret: string): Promise<void> {
     await this.repo.query(`update users set totp_secret = $2, totp_enabled_at = null, totp_last_step = null, recovery_code_hashes = '{}' where id = $1`, [id, secret]);
   }

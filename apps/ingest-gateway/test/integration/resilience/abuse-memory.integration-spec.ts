@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EndpointsRepository, createPool, generateEndpointKey, migrate } from '@vigil/db';
 import { KafkaClient, type KafkaAdmin } from '@vigil/kafka';
 import { TelemetryBatchV1Schema, WireEncoder, createRegistryClient, lookupValueSchemaId, sampleTelemetryBatch, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
-import { freshDatabase, pinoListening, stackUrls, startServiceProcess, uniqueName, type ServiceProcess } from '@vigil/testing';
+import { freshDatabase, pinoListening, stackUrls, startServiceProcess, uniqueName, type ServiceProcess, stackServiceEnv } from '@vigil/testing';
 
 const GATEWAY_MAIN = resolve(__dirname, '../../../dist/main.js');
 const REQUESTS = Number(process.env.VIGIL_ABUSE_REQUESTS ?? 20_000);
@@ -35,7 +35,7 @@ describe(`gateway memory under ${REQUESTS} malformed requests`, () => {
 
   beforeAll(async () => {
     const urls = stackUrls();
-    admin = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'abuse-test' }).admin();
+    admin = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'abuse-test', sasl: urls.kafkaSasl }).admin();
     await admin.connect();
     await admin.createTopic(topic, 2);
     db = await freshDatabase('vigil_gw_abuse');
@@ -51,8 +51,7 @@ describe(`gateway memory under ${REQUESTS} malformed requests`, () => {
       GATEWAY_MAIN,
       {
         VIGIL_GATEWAY_PORT: '0',
-        VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
-        VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
+        ...stackServiceEnv(urls),
         VIGIL_DATABASE_URL: db.url,
         VIGIL_GATEWAY_TOPIC: topic,
         VIGIL_GATEWAY_CHECK_WORKERS: '2',
@@ -66,7 +65,7 @@ describe(`gateway memory under ${REQUESTS} malformed requests`, () => {
     await gateway?.stop();
     await db?.drop();
     await admin?.deleteTopic(topic).catch(() => undefined);
-    const registry = createRegistryClient(stackUrls().schemaRegistryUrl);
+    const registry = createRegistryClient(stackUrls().schemaRegistryUrl, { auth: stackUrls().registryAuth });
     await registry.deleteSubject(subjectForTopic(topic), false).catch(() => undefined);
     await registry.deleteSubject(subjectForTopic(topic), true).catch(() => undefined);
     registry.close();
@@ -74,7 +73,7 @@ describe(`gateway memory under ${REQUESTS} malformed requests`, () => {
   });
 
   it('RSS after the run is within 20% of RSS after the warm-up; no 5xx; the gateway still accepts a real batch', { timeout: 900_000 }, async () => {
-    const registry = createRegistryClient(stackUrls().schemaRegistryUrl);
+    const registry = createRegistryClient(stackUrls().schemaRegistryUrl, { auth: stackUrls().registryAuth });
     const encoder = new WireEncoder<TelemetryBatch>(await lookupValueSchemaId(registry, topic, TelemetryBatchV1Schema), TelemetryBatchV1Schema);
     registry.close();
     const good = encoder.encode(sampleTelemetryBatch(endpointId, 1, 20));

@@ -97,6 +97,7 @@ export async function startFleet(
       VIGIL_GATEWAY_PORT: '0',
       VIGIL_KAFKA_BROKERS: cluster.brokers.join(','),
       VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
+      ...(urls.registryAuth ? { VIGIL_SCHEMA_REGISTRY_USERNAME: urls.registryAuth.username, VIGIL_SCHEMA_REGISTRY_PASSWORD: urls.registryAuth.password } : {}),
       VIGIL_DATABASE_URL: db.url,
       VIGIL_GATEWAY_TOPIC: topic,
       VIGIL_LOG_LEVEL: 'info',
@@ -190,7 +191,7 @@ export async function startFleet(
       await Promise.all(agents.map((a) => a.transport.stop()));
       await gateway.stop();
       rmSync(spoolRoot, { recursive: true, force: true });
-      const registry = createRegistryClient(urls.schemaRegistryUrl);
+      const registry = createRegistryClient(urls.schemaRegistryUrl, { auth: urls.registryAuth });
       await registry.deleteSubject(subjectForTopic(topic), false).catch(() => undefined);
       await registry.deleteSubject(subjectForTopic(topic), true).catch(() => undefined);
       registry.close();

@@ -27,7 +27,7 @@ describe('Kafka stopped while agents post (single KRaft node)', () => {
   }, 120_000);
 
   it('answers 503 + Retry-After with bounded in-flight work, agents spool, and every batch arrives exactly once after Kafka returns', async () => {
-    const registry = createRegistryClient(stackUrls().schemaRegistryUrl);
+    const registry = createRegistryClient(stackUrls().schemaRegistryUrl, { auth: stackUrls().registryAuth });
     const schemaId = await lookupValueSchemaId(registry, fleet.topic, TelemetryBatchV1Schema);
     registry.close();
     const encoder = new WireEncoder<TelemetryBatch>(schemaId, TelemetryBatchV1Schema);

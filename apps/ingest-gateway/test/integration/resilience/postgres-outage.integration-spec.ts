@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EndpointsRepository, createPool, generateEndpointKey, migrate, type Pool } from '@vigil/db';
 import { KafkaClient, type KafkaAdmin } from '@vigil/kafka';
 import { TelemetryBatchV1Schema, WireEncoder, createRegistryClient, lookupValueSchemaId, sampleTelemetryBatch, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
-import { freshDatabase, pinoListening, stackUrls, startServiceProcess, startTcpProxy, uniqueName, waitUntil, type ServiceProcess, type TcpProxy } from '@vigil/testing';
+import { freshDatabase, pinoListening, stackUrls, startServiceProcess, startTcpProxy, uniqueName, waitUntil, type ServiceProcess, type TcpProxy, stackServiceEnv } from '@vigil/testing';
 
 const GATEWAY_MAIN = resolve(__dirname, '../../../dist/main.js');
 const OUTAGE_MS = 30_000;
@@ -25,7 +25,7 @@ describe('PostgreSQL unavailable for 30 s under the gateway (cut through a TCP p
 
   beforeAll(async () => {
     const urls = stackUrls();
-    const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'pg-outage-test' });
+    const kafka = new KafkaClient({ brokers: urls.kafkaBrokers, clientId: 'pg-outage-test', sasl: urls.kafkaSasl });
     admin = kafka.admin();
     await admin.connect();
     await admin.createTopic(topic, 2);
@@ -40,8 +40,7 @@ describe('PostgreSQL unavailable for 30 s under the gateway (cut through a TCP p
       GATEWAY_MAIN,
       {
         VIGIL_GATEWAY_PORT: '0',
-        VIGIL_KAFKA_BROKERS: urls.kafkaBrokers.join(','),
-        VIGIL_SCHEMA_REGISTRY_URL: urls.schemaRegistryUrl,
+        ...stackServiceEnv(urls),
         VIGIL_DATABASE_URL: viaProxy.toString(),
         VIGIL_GATEWAY_TOPIC: topic,
         VIGIL_GATEWAY_KEY_CACHE_TTL: `${KEY_TTL_MS}ms`,
@@ -57,7 +56,7 @@ describe('PostgreSQL unavailable for 30 s under the gateway (cut through a TCP p
     await pool?.end();
     await db?.drop();
     await admin?.deleteTopic(topic).catch(() => undefined);
-    const registry = createRegistryClient(stackUrls().schemaRegistryUrl);
+    const registry = createRegistryClient(stackUrls().schemaRegistryUrl, { auth: stackUrls().registryAuth });
     await registry.deleteSubject(subjectForTopic(topic), false).catch(() => undefined);
     await registry.deleteSubject(subjectForTopic(topic), true).catch(() => undefined);
     registry.close();
@@ -68,7 +67,7 @@ describe('PostgreSQL unavailable for 30 s under the gateway (cut through a TCP p
     const repo = new EndpointsRepository(pool);
     const { endpoint: a, key: keyA } = await repo.create('outage-a');
     const { endpoint: b, key: keyB } = await repo.create('outage-b');
-    const registry = createRegistryClient(stackUrls().schemaRegistryUrl);
+    const registry = createRegistryClient(stackUrls().schemaRegistryUrl, { auth: stackUrls().registryAuth });
     const encoder = new WireEncoder<TelemetryBatch>(await lookupValueSchemaId(registry, topic, TelemetryBatchV1Schema), TelemetryBatchV1Schema);
     registry.close();
     let seq = 0;

@@ -11,12 +11,13 @@ export function caseActivity(c: TestCase, pid = 4242): ProcessActivity {
   return {
     pid,
     ppid: pid - 1,
-    startTimeNs: 1_000_000n,
+    startTimeNs: 1_000_000,
     exe: c.exe,
     exeHash: null,
     comm: c.comm ?? basename(c.exe).slice(0, 15),
     uid: c.uid ?? 1000,
     gid: c.uid ?? 1000,
+    cgroup: '',
     containerId: c.containerId ?? null,
     ancestry: c.ancestry ?? ['/usr/bin/bash', '/usr/sbin/sshd', '/usr/lib/systemd/systemd'],
     syscalls: { read: 20, write: 10, openat: c.files?.length ?? 0, execve: c.execs?.length ?? 0 },
@@ -25,6 +26,8 @@ export function caseActivity(c: TestCase, pid = 4242): ProcessActivity {
     execs: (c.execs ?? []).map((e) => ({ time: e.time, filename: e.filename, argv: e.argv, ret: e.ret })),
     network: (c.network ?? []).map((n) => ({ op: n.op, family: n.family, addr: n.addr, port: n.port, ret: n.ret, count: n.count, firstSeen: 0 })),
     security: (c.security ?? []).map((s) => ({ time: s.time, kind: s.kind, args: s.args, ret: s.ret })),
+    exited: false,
+    exitCode: null,
     argv: c.argv ?? null,
   };
 }
@@ -42,6 +45,7 @@ export function caseContext(c: TestCase): DetectionContext {
     windowStart: 0,
     windowEnd: 10_000,
     host: { hostname: 'h', kernel: '6.8', bootId: 'boot', os: '' },
+    agentStats: {},
     processes: [
       p,
       ...(c.others ?? []).map((o, i) => caseActivity({ exe: o.exe, files: o.files.map((f) => ({ ...f, ret: 3 })) }, 9000 + i)),

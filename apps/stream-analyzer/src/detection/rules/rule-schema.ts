@@ -1,3 +1,4 @@
+import { RULE_SEVERITIES } from '@vigil/common';
 import { z } from 'zod';
 
 /**
@@ -154,7 +155,7 @@ export const ruleSchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'kebab-case id'),
     title: z.string().min(1),
     technique: mitreId,
-    severity: z.enum(['low', 'medium', 'high', 'critical']),
+    severity: z.enum(RULE_SEVERITIES),
     maturity: z.enum(['stable', 'incubating', 'sandbox']),
     rationale: z.string().min(1),
     falsePositives: z.array(z.string().min(1)).min(1),

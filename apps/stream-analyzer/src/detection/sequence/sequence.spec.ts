@@ -68,6 +68,52 @@ describe('KgramModel (order-k Kneser-Ney language model over the kernel k-gram c
     expect(Math.min(...attacks)).toBeGreaterThan(DEFAULT_THRESHOLDS.sequenceAnomaly);
   });
 
+  it('judges a pooled window by its neighbourhood: k-grams known only from another kind of run count as foreign', () => {
+    // one pooled model over two kinds of runs (a file reader and a network loop), as a server host's
+    // traces without program identity; the splice borrows the network loop's calls into a reader run
+    const net = (s: number): number[] => {
+      const t = [41, 49, 50];
+      for (let i = 0; i < 6 + (s % 5); i++) t.push(43, 0, 1, 3);
+      return [...t, 231];
+    };
+    const m = new KgramModel(3);
+    for (let s = 0; s < 120; s++) m.learn(bagOf(s % 2 ? normalTrace(s) : net(s)));
+    const reader = m.score(bagOf(normalTrace(501)));
+    const spliced = m.score(bagOf([...normalTrace(502).slice(0, 14), 41, 49, 50, 43, 0, 1, 3, 252]));
+    expect(reader.neighbourMiss).toBe(0);
+    expect(spliced.neighbourMiss).toBeGreaterThan(0.1);
+    expect(spliced.neighbourMiss).toBeGreaterThan(spliced.novelShare + 0.05);
+    // every k-gram of the splice but the two seams is known to the pooled model
+    expect(spliced.novelDistinct).toBeLessThanOrEqual(3);
+    expect(spliced.anomaly!).toBeGreaterThan(DEFAULT_THRESHOLDS.sequenceAnomaly);
+    expect(reader.anomaly!).toBeLessThan(DEFAULT_THRESHOLDS.sequenceAnomaly);
+  });
+
+  it('remembers the shapes of a pooled host: a hundred kinds of runs each stay their own neighbourhood', () => {
+    const kind = (c: number, s: number): number[] => {
+      const t = [59, 12];
+      for (let i = 0; i < 8 + (s % 4); i++) t.push(100 + 3 * c, 101 + 3 * c, (s + i) % 3 ? 102 + 3 * c : 0);
+      return [...t, 231];
+    };
+    const m = new KgramModel(3);
+    for (let s = 0; s < 3; s++) for (let c = 0; c < 100; c++) m.learn(bagOf(kind(c, s)));
+    for (const c of [3, 57, 99]) {
+      const s = m.score(bagOf(kind(c, 7)));
+      expect(s.shapeDistance, `kind ${c}`).toBeLessThan(0.05);
+      expect(s.neighbourMiss, `kind ${c}`).toBe(0);
+    }
+  });
+
+  it('calibrates a view a checkpoint from before it existed only once it has its own normal scores', () => {
+    const m = trained(3, 100);
+    const state = m.toJSON();
+    state.calibration = state.calibration!.slice(0, 3); // a checkpoint written before neighbourMiss
+    const old = KgramModel.fromJSON(state);
+    const s = old.score(bagOf(normalTrace(77)));
+    expect(Number.isFinite(s.anomaly)).toBe(true);
+    expect(s.anomaly!).toBeLessThan(DEFAULT_THRESHOLDS.sequenceAnomaly);
+  });
+
   it('has no calibrated score before it has seen enough windows', () => {
     const m = trained(3, 5);
     expect(m.score(bagOf(normalTrace(1))).anomaly).toBeNull();

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { MAX_PASSWORD_LENGTH } from '../../users/password-policy';
+import { USER_ROLES } from '@vigil/common';
 
 /** No control characters (C0, DEL, C1) nor line/paragraph separators: such a name could forge a log line. */
 export const NO_CONTROL_CHARACTERS = /^[^\p{Cc}\u2028\u2029]*$/u;
@@ -69,7 +70,7 @@ export class ReauthResultDto {
 export class MeDto {
   @ApiProperty() userId!: string;
   @ApiProperty() username!: string;
-  @ApiProperty({ enum: ['admin', 'analyst'] }) role!: string;
+  @ApiProperty({ enum: USER_ROLES }) role!: string;
   @ApiProperty({ description: 'send as x-csrf-token on every state-changing request' }) csrfToken!: string;
   @ApiProperty() totpEnabled!: boolean;
   @ApiProperty({ enum: ['password_change', 'totp_enrolment'], nullable: true, description: 'what the session must do before anything else' }) pending!: string | null;

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+import { USER_ROLES, type UserRole } from '@vigil/common';
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ enum: ['admin', 'analyst'] }) @IsOptional() @IsIn(['admin', 'analyst']) role?: 'admin' | 'analyst';
+  @ApiPropertyOptional({ enum: USER_ROLES }) @IsOptional() @IsIn(USER_ROLES) role?: UserRole;
   @ApiPropertyOptional({ description: 'a disabled user can neither log in nor keep a session' }) @IsOptional() @IsBoolean() disabled?: boolean;
 }
 

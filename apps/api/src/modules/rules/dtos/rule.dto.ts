@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { RULE_SEVERITIES } from '@vigil/common';
 
 /** A named exception of a rule. */
 export class RuleExceptionDto {
@@ -13,7 +14,7 @@ export class RuleDto {
   @ApiProperty({ example: 'TA0006', description: 'ATT&CK tactic id' }) tactic!: string;
   @ApiProperty({ example: 'Credential Access' }) tacticName!: string;
   @ApiProperty({ example: 'T1003.008', description: 'ATT&CK technique id' }) technique!: string;
-  @ApiProperty({ enum: ['low', 'medium', 'high', 'critical'] }) severity!: string;
+  @ApiProperty({ enum: RULE_SEVERITIES }) severity!: string;
   @ApiProperty({ enum: ['stable', 'incubating', 'sandbox'] }) maturity!: string;
   @ApiProperty({ enum: ['native', 'sigma'] }) source!: string;
   @ApiProperty({ example: 'credential-access.yaml', description: 'rule file, relative to the rules directory' }) file!: string;

@@ -1,4 +1,4 @@
-import type { components } from '@vigil/api-client';
+import { ALERT_STATUSES, SEVERITIES as API_SEVERITIES, type components } from '@vigil/api-client';
 
 type Schemas = components['schemas'];
 
@@ -8,11 +8,13 @@ export type Alert = Schemas['AlertDto'];
 export type AlertDetail = Schemas['AlertDetailDto'];
 export type AlertPage = Schemas['AlertPageDto'];
 
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export type Severity = Alert['severity'];
+/** The API's severities, most severe first. */
+export const SEVERITIES: readonly Severity[] = [...API_SEVERITIES].reverse();
 
-export const STATUSES = ['open', 'acknowledged', 'resolved', 'false_positive'] as const;
-export type AlertStatus = (typeof STATUSES)[number];
+export type AlertStatus = Alert['status'];
+/** The API's alert statuses. */
+export const STATUSES: readonly AlertStatus[] = ALERT_STATUSES;
 
 export const STATUS_LABELS: Record<AlertStatus, string> = {
   open: 'Open',

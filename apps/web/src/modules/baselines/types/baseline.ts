@@ -7,7 +7,7 @@ export type BaselineDetail = Schemas['BaselineDetailDto'];
 
 /**
  * What the analyzer keeps for people in program_baselines.summary (apps/stream-analyzer
- * baselines/baseline-summary.ts); every field may be absent in older rows, so each is optional.
+ * detection/baseline-summary.ts); every field may be absent in older rows, so each is optional.
  */
 export interface BaselineSummary {
   windows?: number;

@@ -1,4 +1,5 @@
 import { api, call } from '../../../api/client';
+import type { Role } from '../../auth/types/session';
 import type { NewUser, User, UserSession } from '../types/user';
 
 export function fetchUsers(): Promise<User[]> {
@@ -10,7 +11,7 @@ export function createUser(u: NewUser): Promise<User> {
 }
 
 /** Role and/or disabled; the server ends the user's sessions. */
-export function updateUser(id: string, change: { role?: 'admin' | 'analyst'; disabled?: boolean }): Promise<User> {
+export function updateUser(id: string, change: { role?: Role; disabled?: boolean }): Promise<User> {
   return call(api.PATCH('/api/users/{id}', { params: { path: { id } }, body: change }));
 }
 

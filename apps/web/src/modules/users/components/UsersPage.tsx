@@ -8,6 +8,8 @@ import { QueryState } from '../../../components/QueryState';
 import { SessionsTable } from '../../auth/components/SessionsTable';
 import { AdminOnly } from '../../auth/components/AdminOnly';
 import { useSession } from '../../auth/hooks/useSession';
+import { USER_ROLES } from '@vigil/api-client';
+import type { Role } from '../../auth/types/session';
 import type { User } from '../types/user';
 import { useCreateUser, useResetPassword, useRevokeSessions, useUpdateUser, useUserSessions, useUsers } from '../hooks/useUsers';
 
@@ -158,7 +160,7 @@ function SessionsModal({ user, onClose }: { user: User | null; onClose: () => vo
 function NewUserForm() {
   const create = useCreateUser();
   const [username, setUsername] = useState('');
-  const [role, setRole] = useState<'analyst' | 'admin'>('analyst');
+  const [role, setRole] = useState<Role>('analyst');
   const [password, setPassword] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -181,7 +183,7 @@ function NewUserForm() {
       <form onSubmit={submit}>
         <Group align="flex-end">
           <TextInput label="Username" required value={username} onChange={(e) => setUsername(e.currentTarget.value)} w={200} />
-          <Select label="Role" data={['analyst', 'admin']} value={role} onChange={(v) => setRole((v as 'analyst' | 'admin') ?? 'analyst')} allowDeselect={false} w={140} />
+          <Select label="Role" data={[...USER_ROLES]} value={role} onChange={(v) => setRole((v as Role | null) ?? 'analyst')} allowDeselect={false} w={140} />
           <PasswordInput label="Password" description="12+ characters; they must change it at first login" required value={password} onChange={(e) => setPassword(e.currentTarget.value)} w={240} autoComplete="new-password" />
           <Button type="submit" loading={create.isPending}>
             Create

@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Role } from '../../auth/types/session';
 import { createUser, fetchSessions, fetchUsers, resetPassword, revokeSessions, updateUser } from '../api/users-api';
 
 export function useUsers() {
@@ -13,7 +14,7 @@ export function useCreateUser() {
 export function useUpdateUser() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (i: { id: string; role?: 'admin' | 'analyst'; disabled?: boolean }) => updateUser(i.id, { role: i.role, disabled: i.disabled }),
+    mutationFn: (i: { id: string; role?: Role; disabled?: boolean }) => updateUser(i.id, { role: i.role, disabled: i.disabled }),
     onSettled: () => qc.invalidateQueries({ queryKey: ['users'] }),
   });
 }

@@ -1,4 +1,4 @@
-import type { ProgramBaseline } from '../detection/baseline';
+import type { ProgramBaseline } from './baseline';
 
 /** What people see of a baseline (program_baselines.summary): top items of each profile. */
 export interface BaselineSummary {

@@ -2,21 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateEndpointKey, hashEndpointKey } from './endpoints.repository';
 import { readMigrations } from './migrate';
-
-describe('endpoint keys', () => {
-  it('are 256-bit random base64url with a prefix, and hash to 32 bytes', () => {
-    const a = generateEndpointKey();
-    const b = generateEndpointKey();
-    expect(a).toMatch(/^vgk_[A-Za-z0-9_-]{43}$/);
-    expect(Buffer.from(a.slice(4), 'base64url')).toHaveLength(32);
-    expect(a).not.toBe(b);
-    expect(hashEndpointKey(a)).toHaveLength(32);
-    expect(hashEndpointKey(a).equals(hashEndpointKey(a))).toBe(true);
-    expect(hashEndpointKey(a).equals(hashEndpointKey(b))).toBe(false);
-  });
-});
 
 describe('migrations folder', () => {
   it('holds only timestamped files, in order', () => {
