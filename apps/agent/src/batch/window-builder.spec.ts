@@ -10,6 +10,7 @@ const proc = (pid: number, syscalls: [number, number][]): ProcessEntry => ({
   ppid: 1,
   startNs: 0,
   exe: '/usr/bin/x',
+  exeHash: null,
   comm: 'x',
   comms: new Set(['x']),
   cmdline: [],

@@ -188,7 +188,7 @@ export class WindowBuilder implements CollectorSink {
       ppid: p.ppid,
       startTimeNs: Math.round(p.startNs),
       exe: p.exe,
-      exeHash: null,
+      exeHash: p.exeHash,
       comm: p.comm,
       uid: p.uid,
       gid: p.gid,

@@ -11,6 +11,7 @@ import { Collector } from '../collector/collector';
 import { loadAgentConfig, type AgentConfig } from '../config/agent-config';
 import type { AgentEnv } from '../config/env';
 import { AgentMetrics } from '../metrics/agent-metrics';
+import { EXE_HASH_OUTCOMES, ExeHasher } from '../process/exe-hasher';
 import { ProcessTable } from '../process/process-table';
 import { startProbe } from '../system/start-probe';
 
@@ -43,6 +44,12 @@ function hostInfo(): TelemetryBatch['host'] {
  * only): a repeated open is still handed over once per hold, five times a second instead of once.
  */
 const URGENT_AGGREGATE_HOLD_MS = 200;
+
+/**
+ * How long a batch waits at most for the hashes of the programs just exec'd (ExeHasher.execsSettled):
+ * a cache hit is ready at the next turn of the event loop, a new binary of a few MB in milliseconds.
+ */
+const HASH_SETTLE_MS = 50;
 
 /** How long a stopping agent keeps delivering what it spooled, when the gateway is answering. */
 const SHUTDOWN_DRAIN_MS = 5_000;
@@ -123,7 +130,9 @@ export async function run(opts: RunOptions): Promise<void> {
     await transport.stop();
     throw err;
   }
-  const table = new ProcessTable({}, selfPid);
+  // sha256 of each process's executable, computed off the hot path (see ExeHasher)
+  const hasher = new ExeHasher();
+  const table = new ProcessTable({}, selfPid, '/proc', hasher);
   table.seedFromProc();
   const windows = new WindowBuilder(
     cfg.ngramK,
@@ -147,6 +156,7 @@ export async function run(opts: RunOptions): Promise<void> {
   let seenRecords: Record<string, number> = {};
 
   const flush = async (): Promise<void> => {
+    await hasher.execsSettled(HASH_SETTLE_MS);
     collector.sync();
     const windowEnd = Date.now();
     const processes = windows.take(table.entries(), selfPid);
@@ -159,7 +169,7 @@ export async function run(opts: RunOptions): Promise<void> {
     const cpu = process.cpuUsage(lastCpu);
     lastCpu = process.cpuUsage();
     const secs = Math.max(0.001, (windowEnd - windowStart) / 1000);
-    const agentStats = {
+    const agentStats: Record<string, number> = {
       records_per_s: (collector.stats.recordsTotal - lastRecords) / secs,
       cpu_seconds: (cpu.user + cpu.system) / 1e6,
       rss_bytes: process.memoryUsage().rss,
@@ -173,6 +183,11 @@ export async function run(opts: RunOptions): Promise<void> {
       metrics.urgentRecords.set({ outcome: 'sent' }, u.sent);
       metrics.urgentRecords.set({ outcome: 'deferred_process' }, u.deferredProcess);
       metrics.urgentRecords.set({ outcome: 'deferred_global' }, u.deferredGlobal);
+    }
+    for (const o of EXE_HASH_OUTCOMES) {
+      metrics.exeHashes.set({ outcome: o }, hasher.counters[o]);
+      // totals since start: a null exeHash is explained by too_large, unreadable, changed or skipped
+      agentStats[`exe_hash_${o}_total`] = hasher.counters[o];
     }
     metrics.processes.set(table.size);
     metrics.selfSyscalls.set(collector.stats.selfSyscalls);
@@ -189,6 +204,7 @@ export async function run(opts: RunOptions): Promise<void> {
    * figures (those travel with the window, once).
    */
   const flushUrgent = async (): Promise<void> => {
+    if (windows.urgentSince !== undefined) await hasher.execsSettled(HASH_SETTLE_MS);
     const since = windows.urgentSince;
     const processes = windows.takeUrgent();
     if (since === undefined || processes.length === 0) return;

@@ -43,6 +43,12 @@ export class AgentMetrics {
     labelNames: ['outcome'],
     registers: [this.registry],
   });
+  readonly exeHashes = new Gauge({
+    name: 'vigil_agent_exe_hashes',
+    help: 'Executable hash requests since start, by outcome: hashed, cached, too_large (over 64 MiB, not read), unreadable, changed (written while read), skipped (queue full)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   readonly urgentBatches = new Counter({ name: 'vigil_agent_urgent_batches_total', help: 'Urgent batches handed to the transport (records a rule can match, sent before the window ends)', registers: [this.registry] });
 
   constructor() {

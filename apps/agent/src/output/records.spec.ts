@@ -60,7 +60,7 @@ describe('securityDetails: kinds and args of the security-event vocabulary', () 
 });
 
 const procEntry = (): ProcessEntry => ({
-  ...{ pid: 10, ppid: 1, startNs: 0, exe: '/usr/bin/mv', comm: 'mv', comms: new Set(['mv']), cmdline: [], uid: 0, gid: 0, cgroup: '/', containerId: null },
+  ...{ pid: 10, ppid: 1, startNs: 0, exe: '/usr/bin/mv', exeHash: null, comm: 'mv', comms: new Set(['mv']), cmdline: [], uid: 0, gid: 0, cgroup: '/', containerId: null },
   ...{ ancestry: [], selected: true, exited: false, exitCode: null, syscalls: new Map([[82, 1]]), ngrams: new Map(), drops: {}, partial: false },
 });
 

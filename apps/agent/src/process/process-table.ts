@@ -7,6 +7,8 @@ export interface ProcessEntry {
   ppid: number;
   startNs: number;
   exe: string;
+  /** sha256 of the executable (null until the hasher has it, or when it cannot: see ExeHasher). */
+  exeHash: string | null;
   comm: string;
   /** Every comm this process had (before and after execs), for --comm matching. */
   comms: Set<string>;
@@ -35,6 +37,12 @@ export interface ProcessEntry {
   forked?: boolean;
 }
 
+/** Who hashes the images processes run (ExeHasher): request() must only queue. */
+export interface ImageHasher {
+  /** `background`: found in /proc (not seen exec'ing): served after the execs. */
+  request(e: ProcessEntry, background?: boolean): void;
+}
+
 /** Which processes a capture reports (none given: all but the agent). */
 export interface ProcessFilter {
   pid?: number;
@@ -52,6 +60,7 @@ export class ProcessTable {
     private readonly filter: ProcessFilter,
     private readonly selfPid: number,
     private readonly procRoot = '/proc',
+    private readonly hasher?: ImageHasher,
   ) {}
 
   get size(): number {
@@ -79,6 +88,7 @@ export class ProcessTable {
       ppid: s.ppid,
       startNs: s.startNs,
       exe: s.exe,
+      exeHash: null,
       comm: s.comm,
       comms: new Set([s.comm]),
       cmdline: s.cmdline,
@@ -125,6 +135,7 @@ export class ProcessTable {
     if (!s) return undefined;
     const e = this.fromSnapshot(s);
     this.byPid.set(pid, e);
+    if (e.exe.startsWith('/')) this.hasher?.request(e, true);
     return e;
   }
 
@@ -168,6 +179,8 @@ export class ProcessTable {
       }),
       ancestry: [parent.exe || parent.comm, ...parent.ancestry],
       forked: true,
+      // the parent's image: its hash, or (not known yet) a request that the cache answers
+      exeHash: parent.exeHash,
     };
     const prev = this.byPid.get(ev.childTgid);
     if (prev && !prev.exited && prev.startNs !== 0 && Math.abs(prev.startNs - child.startNs) < 20e6) {
@@ -178,6 +191,7 @@ export class ProcessTable {
     }
     this.byPid.set(child.pid, child);
     child.selected = this.selectedByLineage(child);
+    if (child.exeHash === null && child.exe.startsWith('/')) this.hasher?.request(child);
     return child;
   }
 
@@ -186,6 +200,8 @@ export class ProcessTable {
     const e = this.ensure(ev.tgid);
     if (ev.ret !== 0) return e;
     e.exe = ev.exe || e.exe;
+    e.exeHash = null;
+    this.hasher?.request(e);
     e.comm = ev.comm;
     e.comms.add(ev.comm);
     e.cmdline = ev.argv;

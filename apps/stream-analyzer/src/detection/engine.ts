@@ -239,7 +239,7 @@ export class DetectionEngine {
       }
       baseline.updatePhase(now, o.learningPeriodMs);
       const features = extractFeatures(proc);
-      const ctx: DetectionContext = { batch, process: proc, program, features, baseline, learning: endpointLearning, thresholds: o.thresholds, knownProgram: (exe) => this.byExe.has(`${batch.endpointId}\u0000${exe}`) };
+      const ctx: DetectionContext = { batch, process: proc, program, features, baseline, learning: endpointLearning, thresholds: o.thresholds, knownProgram: (exe) => this.byExe.has(`${batch.endpointId}\u0000${exe}`), recentWrite: (path) => this.recentWrite(ep, path, now) };
       const findings = this.rules.evaluate(ctx);
       if (firstRun) findings.unshift(newProgramFinding(ctx, this.recentWrite(ep, program.exe, now)));
       if (baseline.active) {

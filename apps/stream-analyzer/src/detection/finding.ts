@@ -75,6 +75,19 @@ export interface DetectionContext {
   thresholds: DetectionThresholds;
   /** Whether the endpoint (or the fleet) already runs the program at this path (rarity of a new child). */
   knownProgram?: (exe: string) => boolean;
+  /**
+   * The last write to a path where programs are dropped, from this batch or an earlier one of the
+   * endpoint (the engine's recent-writes memory; undefined when there is none or none is kept).
+   */
+  recentWrite?: (path: string) => RecentWrite | undefined;
+}
+
+/** Who wrote a file recently on the endpoint (see the engine's recent-writes memory). */
+export interface RecentWrite {
+  exe: string;
+  pid: number;
+  /** When (ms, agent clock: the write-open's firstSeen). */
+  time: number;
 }
 
 /** Tunable thresholds of the baseline detectors. */

@@ -5,7 +5,7 @@ import { localAgentEndpointId } from '../services';
 import { postgres } from '../stack';
 import { cliConfig } from '../config/cli.config';
 
-const MARK = { appeared: '✓', missing: '✗', 'awaiting-capture': '…', skipped: '-', failed: '!' } as const;
+const MARK = { appeared: '✓', missing: '✗', skipped: '-', failed: '!' } as const;
 
 export function registerDemoCommand(program: Command): void {
   program
@@ -22,7 +22,7 @@ export function registerDemoCommand(program: Command): void {
       if (unknown.length) throw new Error(`unknown simulation ${unknown.join(', ')} (known: ${SIMULATIONS.map((s) => s.id).join(', ')})`);
       const sims = only ? SIMULATIONS.filter((s) => only.includes(s.id)) : SIMULATIONS;
       if (opts.list) {
-        for (const s of sims) console.log(`${s.id}\t${s.technique}\t${s.expect.join('|')}\t${s.needsKinds.length ? `needs ${s.needsKinds.join(',')}` : 'captured today'}\t${s.title}`);
+        for (const s of sims) console.log(`${s.id}\t${s.technique}\t${s.expect.join('|')}\t${s.title}`);
         return;
       }
       const timeoutS = Number(opts.timeout);
@@ -52,7 +52,7 @@ export function registerDemoCommand(program: Command): void {
         console.log(`${MARK[r.status]} ${r.technique.padEnd(10)} ${r.id.padEnd(20)} ${r.status.padEnd(16)} ${what ?? ''}`);
       }
       const count = (s: string) => rows.filter((r) => r.status === s).length;
-      console.log(`\n${count('appeared')} appeared, ${count('missing')} missing, ${count('awaiting-capture')} awaiting agent capture, ${count('skipped')} skipped, ${count('failed')} failed`);
+      console.log(`\n${count('appeared')} appeared, ${count('missing')} missing, ${count('skipped')} skipped, ${count('failed')} failed`);
       if (count('missing') + count('failed') > 0) process.exitCode = 1;
     });
 }

@@ -9,8 +9,8 @@ import { childEnv, cliConfig } from '../config/cli.config';
  * Safe simulations of attack techniques on the local host, for `./vigil demo`. Each one works in its
  * own temporary directory or on loopback, touches a real sensitive path only where that is harmless
  * (a comment-only cron file that exists for well under a second), and undoes what it did. Each names
- * the rule(s) whose alert shows it was seen; techniques whose evidence the agent does not capture yet
- * say which security-event kinds they wait for (libs/schemas/docs/security-events.md).
+ * the rule(s) whose alert shows it was seen. Some rely on the agent's security events (chmod modes,
+ * an exec's LD_* variables, prctl renames, symlinks, utimes: libs/schemas/docs/security-events.md).
  */
 
 /** What a simulation may use. */
@@ -40,8 +40,6 @@ export interface Simulation {
   does: string;
   /** Rule ids any one of whose alerts shows the technique was detected. */
   expect: string[];
-  /** Security-event kinds the agent must capture for the alert; empty: captured today. */
-  needsKinds: string[];
   /** Needs root (e.g. reads /etc/shadow, writes /etc/cron.d). */
   needsRoot?: boolean;
   /** Programs that must be on PATH. */
@@ -69,7 +67,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Password hashes read by a fresh copy of cat',
     does: 'copies cat into a temporary directory and reads /etc/shadow with it (output discarded), then removes the copy',
     expect: ['credential-file-read'],
-    needsKinds: [],
     needsRoot: true,
     async run({ dir, run }) {
       const cat = join(dir, 'cat');
@@ -83,7 +80,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Local accounts listed',
     does: 'runs cat /etc/passwd (output discarded)',
     expect: ['account-enumeration'],
-    needsKinds: [],
     async run({ run }) {
       await run(bin('cat'), ['/etc/passwd']);
     },
@@ -94,7 +90,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Program executed from /dev/shm',
     does: 'copies true to /dev/shm/vigil-demo-<random>, runs it and deletes it',
     expect: ['exec-from-dev-shm'],
-    needsKinds: [],
     async run({ run }) {
       const p = `/dev/shm/vigil-demo-${rand()}`;
       try {
@@ -112,7 +107,6 @@ export const SIMULATIONS: Simulation[] = [
     does: 'copies true into a temporary directory, opens it, deletes it and executes it through /proc/self/fd',
     // the agent reports this exec under the file's resolved path without "(deleted)": today exec-from-tmp shows it
     expect: ['exec-fileless', 'exec-from-tmp'],
-    needsKinds: [],
     async run({ dir, run }) {
       const t = join(dir, 'payload');
       copyFileSync(bin('true'), t);
@@ -125,7 +119,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Program executed from an anonymous memory file (memfd)',
     does: 'python3 copies true into a memfd and executes it',
     expect: ['memfd-created-then-exec', 'exec-fileless'],
-    needsKinds: [],
     needsPrograms: ['python3'],
     async run({ run }) {
       const code = `import os\nfd = os.memfd_create("vigil-demo", 0)\nos.write(fd, open(${JSON.stringify(bin('true'))}, "rb").read())\nos.execv(f"/proc/self/fd/{fd}", ["vigil-demo"])\n`;
@@ -138,7 +131,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Reverse shell to a loopback listener',
     does: 'listens on 127.0.0.1:<free port>, starts bash -i >& /dev/tcp/127.0.0.1/<port> 0>&1, sends it "exit"',
     expect: ['reverse-shell-command', 'shell-network-connect', 'socket-wired-to-shell'],
-    needsKinds: [],
     async run({ run }) {
       const server = createServer((sock) => {
         sock.on('error', () => undefined);
@@ -161,7 +153,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Base64-decoded command piped into a shell',
     does: "runs bash -c 'echo <base64 of \"echo vigil-demo >/dev/null\"> | base64 -d | bash'",
     expect: ['decoded-pipeline-to-shell'],
-    needsKinds: [],
     async run({ run }) {
       const b64 = Buffer.from('echo vigil-demo >/dev/null\n').toString('base64');
       await run(bin('bash'), ['-c', `echo ${b64} | base64 -d | bash`]);
@@ -173,7 +164,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Shell history emptied',
     does: 'truncates .bash_history in a temporary HOME (: > "$HOME/.bash_history")',
     expect: ['history-file-truncated'],
-    needsKinds: [],
     async run({ dir, run }) {
       const home = join(dir, 'home');
       mkdirSync(home);
@@ -187,7 +177,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Hidden file dropped in /dev/shm',
     does: 'creates /dev/shm/.vigil-demo-<random> and deletes it',
     expect: ['hidden-file-in-system-dir'],
-    needsKinds: [],
     async run({ run }) {
       const p = `/dev/shm/.vigil-demo-${rand()}`;
       try {
@@ -203,7 +192,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Cron file written',
     does: 'writes /etc/cron.d/vigil-demo-<random> containing only a comment (cron runs nothing) and deletes it at once',
     expect: ['cron-persistence-write'],
-    needsKinds: [],
     needsRoot: true,
     async run({ run }) {
       const p = `/etc/cron.d/vigil-demo-${rand()}`;
@@ -220,7 +208,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Process disguised as a kernel thread',
     does: 'runs sleep through a symlink named kworker in a temporary directory (ps shows "kworker")',
     expect: ['masquerade-daemon-name'],
-    needsKinds: [],
     async run({ dir, run }) {
       const link = join(dir, 'kworker');
       symlinkSync(bin('sleep'), link);
@@ -233,7 +220,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'ptrace attach to another process',
     does: 'python3 starts sleep, attaches to it with PTRACE_ATTACH, detaches and kills it',
     expect: ['ptrace-attach'],
-    needsKinds: [],
     needsPrograms: ['python3'],
     async run({ run }) {
       const code = [
@@ -257,7 +243,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Files served over HTTP by an interpreter',
     does: 'runs python3 -m http.server on 127.0.0.1 (a free port) in a temporary directory and stops it once it serves',
     expect: ['interpreter-http-server'],
-    needsKinds: [],
     needsPrograms: ['python3'],
     async run({ dir, run }) {
       await run(bin('python3'), ['-u', '-m', 'http.server', '--bind', '127.0.0.1', '0'], { cwd: dir, timeoutMs: 20_000, untilStdout: /Serving HTTP/ });
@@ -269,7 +254,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'File securely deleted',
     does: 'shreds and removes a temporary file',
     expect: ['secure-delete-tool'],
-    needsKinds: [],
     needsPrograms: ['shred'],
     async run({ dir, run }) {
       const f = join(dir, 'evidence.log');
@@ -278,12 +262,25 @@ export const SIMULATIONS: Simulation[] = [
     },
   },
   {
+    id: 'dropped-then-run',
+    technique: 'T1105',
+    title: 'Binary dropped, then run by another process seconds later',
+    does: 'copies true into a temporary directory (the demo writes it), waits 2 s and has bash run it',
+    // the write and the exec leave the agent in different batches: the analyzer's recent-writes memory joins them
+    expect: ['dropped-binary-executed'],
+    async run({ dir, run }) {
+      const p = join(dir, 'stage2');
+      copyFileSync(bin('true'), p);
+      await new Promise((r) => setTimeout(r, 2_000));
+      await run(bin('bash'), ['-c', '"$1"; true', 'vigil-demo', p]);
+    },
+  },
+  {
     id: 'setuid-chmod',
     technique: 'T1548.001',
     title: 'setuid bit set on a copy of a shell',
     does: 'copies sh into a temporary directory and runs chmod 4755 on the copy (then deletes it)',
     expect: ['setuid-bit-set'],
-    needsKinds: ['chmod'],
     async run({ dir, run }) {
       const sh = join(dir, 'sh');
       copyFileSync(bin('sh'), sh);
@@ -296,7 +293,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Program started with LD_PRELOAD',
     does: 'runs true with LD_PRELOAD pointing at a (missing) library in a temporary directory',
     expect: ['ld-preload-exec'],
-    needsKinds: ['exec_env'],
     async run({ dir, run }) {
       await run(bin('true'), [], { env: { LD_PRELOAD: join(dir, 'libvigil-demo.so') } });
     },
@@ -307,7 +303,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Process renamed itself like a kernel thread (prctl)',
     does: 'python3 calls prctl(PR_SET_NAME, "kworker/0:7")',
     expect: ['process-renamed-like-daemon', 'masquerade-daemon-name'],
-    needsKinds: ['prctl_set_name'],
     needsPrograms: ['python3'],
     async run({ run }) {
       await run(bin('python3'), ['-c', 'import ctypes, time\nctypes.CDLL(None).prctl(15, b"kworker/0:7", 0, 0, 0)\ntime.sleep(0.5)']);
@@ -319,7 +314,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Symlink to /etc/shadow',
     does: 'creates a symlink to /etc/shadow in a temporary directory (nothing reads through it)',
     expect: ['link-to-sensitive-file'],
-    needsKinds: ['symlink'],
     async run({ dir, run }) {
       await run(bin('ln'), ['-s', '/etc/shadow', join(dir, 'shadow-link')]);
     },
@@ -330,7 +324,6 @@ export const SIMULATIONS: Simulation[] = [
     title: 'Timestamps copied from a system binary (timestomp)',
     does: 'creates a temporary file and runs touch -r /bin/ls on it',
     expect: ['timestomp-touch-reference'],
-    needsKinds: ['utimes'],
     async run({ dir, run }) {
       const f = join(dir, 'implant');
       writeFileSync(f, '');

@@ -1,4 +1,4 @@
-import { clampScore, humanDuration, type DetectionContext, type Finding, type Severity } from '../finding';
+import { clampScore, humanDuration, type DetectionContext, type Finding, type RecentWrite, type Severity } from '../finding';
 import { basename } from '../identity';
 
 /** Directories any user (or a web app) can write: programs run from there were usually dropped. */
@@ -16,12 +16,7 @@ export function inPackagePath(path: string): boolean {
   return PACKAGE_DIRS.some((d) => path.startsWith(d)) && !path.startsWith('/usr/local/');
 }
 
-/** Who wrote a file recently on the endpoint (see the engine's recent-writes memory). */
-export interface RecentWrite {
-  exe: string;
-  pid: number;
-  time: number;
-}
+export type { RecentWrite } from '../finding';
 
 /**
  * The first execution of a program that neither the endpoint nor the fleet knows, after the

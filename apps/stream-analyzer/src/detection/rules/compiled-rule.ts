@@ -1,4 +1,4 @@
-import type { Severity } from '../finding';
+import type { RecentWrite, Severity } from '../finding';
 import type { ProcessActivity } from '../telemetry';
 import type { TacticId, TestCase } from './rule-schema';
 
@@ -27,8 +27,10 @@ export interface ProcessView {
   networkFacing: boolean;
   /** The agent saw its stdin/stdout wired to a socket. */
   stdioSocket: boolean;
-  /** Paths any process of the same batch opened for writing (for "written, then executed"). */
-  writtenInBatch: () => ReadonlySet<string>;
+  /** Paths any process of the same batch opened for writing, with the writer (for "written, then executed"). */
+  writtenInBatch: () => ReadonlyMap<string, RecentWrite>;
+  /** The last write of a path: in this batch, else remembered by the engine from earlier batches. */
+  writtenBefore: (path: string) => RecentWrite | undefined;
 }
 
 /** What the catalogue (API, UI, coverage table) shows about a rule. */

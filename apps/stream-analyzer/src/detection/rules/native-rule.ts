@@ -1,5 +1,6 @@
 import { basename, isShell } from '../identity';
 import { accessMode, addressClass, isWrite } from '../paths';
+import type { RecentWrite } from '../finding';
 import type { CompiledRule, ProcessView, RuleEvent } from './compiled-rule';
 import { compileCidr, compileNumeric, compileString, OPEN_FLAGS, type Matcher } from './matchers';
 import type { ArgMatch, ProcessCond, Rule, RuleException, StringMatch, TacticId } from './rule-schema';
@@ -43,7 +44,8 @@ export function compileProcess(c: ProcessCond | undefined): (p: ProcessView) => 
   const ancestor = str(c.ancestorExe);
   if (ancestor) tests.push((p) => p.activity.ancestry.some((a) => ancestor(a)));
   const argv = str(c.argv);
-  if (argv) tests.push((p) => p.activity.execs.some((e) => e.ret >= 0 && argv(e.argv.join(' '))));
+  // the image it runs now (after fork+exec the exec record is the parent's: the child has only this) or its own execs
+  if (argv) tests.push((p) => (p.activity.argv != null && argv(p.activity.argv.join(' '))) || p.activity.execs.some((e) => e.ret >= 0 && argv(e.argv.join(' '))));
   if (c.container !== undefined) tests.push((p) => Boolean(p.activity.containerId) === c.container);
   if (c.uid) {
     const uid = compileNumeric(c.uid);
@@ -76,6 +78,17 @@ function compileException(x: RuleException): (e: RuleEvent, p: ProcessView) => b
   return (e, p) => (!proc || proc(p)) && (!target || target(e.target)) && (!args || args(e));
 }
 
+/**
+ * A write at most `ms` before an exec at `execTime` (agent clock; a write up to a second after it
+ * still counts: the open's time is when the agent saw it, not the call). A time not known (0: a
+ * write of the same batch from an agent that sent none) counts as within.
+ */
+function writtenWithin(w: RecentWrite | undefined, execTime: number | undefined, ms: number): boolean {
+  if (!w) return false;
+  if (!execTime || !w.time) return true;
+  return w.time <= execTime + 1000 && execTime - w.time <= ms;
+}
+
 /** Compile the event-level conditions of a native rule. */
 function compileEvent(r: Rule): (e: RuleEvent, p: ProcessView) => boolean {
   switch (r.event) {
@@ -86,8 +99,10 @@ function compileEvent(r: Rule): (e: RuleEvent, p: ProcessView) => boolean {
       const argv = str(r.exec?.argv);
       const after = r.exec?.afterSecurity ? new Set(r.exec.afterSecurity) : undefined;
       const written = r.exec?.writtenInBatch;
+      const withinMs = r.exec?.writtenWithinSeconds !== undefined ? r.exec.writtenWithinSeconds * 1000 : undefined;
       return (e, p) =>
         (written === undefined || p.writtenInBatch().has(e.args.filename!) === written) &&
+        (withinMs === undefined || writtenWithin(p.writtenBefore(e.args.filename!), e.time, withinMs)) &&
         (!filename || filename(e.args.filename!)) &&
         (!argv || argv(e.args.argv!)) &&
         (!after || p.activity.security.some((s) => after.has(s.kind) && s.time <= (e.time ?? Infinity)));

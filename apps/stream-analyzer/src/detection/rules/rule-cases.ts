@@ -28,7 +28,7 @@ export function caseActivity(c: TestCase, pid = 4242): ProcessActivity {
     security: (c.security ?? []).map((s) => ({ time: s.time, kind: s.kind, args: s.args, ret: s.ret })),
     exited: false,
     exitCode: null,
-    argv: null,
+    argv: c.argv ?? null,
   };
 }
 
@@ -52,5 +52,8 @@ export function caseContext(c: TestCase): DetectionContext {
     ],
     drops: {},
   };
-  return { batch, process: p, program, features: extractFeatures(p), baseline, learning: c.learning ?? false, thresholds: DEFAULT_THRESHOLDS };
+  // earlier batches' writes, timed before the window's first exec
+  const execTime = c.execs?.[0]?.time ?? 0;
+  const earlier = new Map((c.earlierWrites ?? []).map((w) => [w.path, { exe: w.exe, pid: 8000, time: execTime - w.secondsBefore * 1000 }]));
+  return { batch, process: p, program, features: extractFeatures(p), baseline, learning: c.learning ?? false, thresholds: DEFAULT_THRESHOLDS, recentWrite: (path) => earlier.get(path) };
 }

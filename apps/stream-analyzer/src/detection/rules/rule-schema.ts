@@ -79,7 +79,7 @@ export const processCondSchema = z
     parentExe: stringMatchSchema.optional(),
     /** Any ancestor's executable. */
     ancestorExe: stringMatchSchema.optional(),
-    /** Any of its own exec argvs in the window (joined with spaces). */
+    /** The argv of the image it runs now, or any of its own exec argvs in the window (joined with spaces). */
     argv: stringMatchSchema.optional(),
     /** True: runs in a container (the agent reported a container id). */
     container: z.boolean().optional(),
@@ -122,6 +122,8 @@ export const testCaseSchema = z
     ancestry: strings.optional(),
     containerId: z.string().optional(),
     files: z.array(z.object({ path: z.string(), flags: z.union([z.string(), z.number()]).default(0), ret: z.number().int().default(3) }).strict()).optional(),
+    /** argv of the image the process runs now (what a fork+exec child carries: its exec record is the parent's). */
+    argv: strings.optional(),
     execs: z.array(z.object({ filename: z.string(), argv: strings, ret: z.number().int().default(0), time: z.number().default(0) }).strict()).optional(),
     network: z
       .array(
@@ -140,6 +142,8 @@ export const testCaseSchema = z
     security: z.array(z.object({ kind: z.string(), args: z.record(z.string(), z.string()).default({}), ret: z.number().int().default(0), time: z.number().default(0) }).strict()).optional(),
     /** Other processes of the same batch (e.g. the downloader that wrote the executed file). */
     others: z.array(z.object({ exe: z.string(), files: z.array(z.object({ path: z.string(), flags: z.union([z.string(), z.number()]).default(0) }).strict()) }).strict()).optional(),
+    /** Writes the engine remembers from earlier batches: who wrote `path`, how many seconds before the window's execs. */
+    earlierWrites: z.array(z.object({ path: z.string(), exe: z.string(), secondsBefore: z.number().nonnegative() }).strict()).optional(),
     /** The program's baseline is still learning (default false: an active, empty baseline). */
     learning: z.boolean().optional(),
   })
@@ -164,6 +168,12 @@ export const ruleSchema = z
         argv: stringMatchSchema.optional(),
         /** True: some process of the same agent batch wrote the executed file (dropped, then run). */
         writtenInBatch: z.boolean().optional(),
+        /**
+         * Some process wrote the executed file at most this many seconds before the exec: in the same
+         * batch, or in an earlier one where the engine remembers writes (paths programs are dropped in:
+         * writable directories, /usr/local, /opt; the last 512 per endpoint, for an hour).
+         */
+        writtenWithinSeconds: z.number().positive().max(3600).optional(),
         /** The same process made one of these security calls before the exec (e.g. memfd_create → exec: fileless execution). */
         afterSecurity: z.array(z.string()).min(1).optional(),
       })

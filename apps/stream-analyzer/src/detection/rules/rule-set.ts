@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import type { ProgramBaseline } from '../baseline';
-import { clampScore, SEVERITY_RANK, type DetectionContext, type Finding } from '../finding';
+import { clampScore, SEVERITY_RANK, type DetectionContext, type Finding, type RecentWrite } from '../finding';
 import { accessMode, addressClass, generalisePath, isWrite } from '../paths';
 import type { ProcessActivity, TelemetryBatch } from '../telemetry';
 import { RuleFileError, type CompiledRule, type ProcessView, type RuleEvent, type RuleEventType, type RuleMeta, type RuleSource } from './compiled-rule';
@@ -82,9 +82,10 @@ export class RuleSet {
       stdioSocket: p.security.some((s) => s.kind === 'stdio_socket'),
       networkFacing: ctx.features.networkFacing || networkFacingBaseline(ctx.baseline),
       writtenInBatch: () => writtenIn(ctx.batch),
+      writtenBefore: (path) => writtenIn(ctx.batch).get(path) ?? ctx.recentWrite?.(path),
     };
     for (const [type, rules] of this.byType) {
-      const events = eventsOf(p, type);
+      const events = type === 'exec' ? withWriters(eventsOf(p, type), view) : eventsOf(p, type);
       if (events.length === 0) continue;
       for (const c of rules) {
         const m = c.meta;
@@ -171,17 +172,32 @@ function parseNativeFile(s: RuleSource, shared: Record<string, string[]>): Compi
   return f.rules.map((r) => compileNativeRule(r, f.tactic, s.file));
 }
 
-const WRITTEN = new WeakMap<TelemetryBatch, Set<string>>();
+const WRITTEN = new WeakMap<TelemetryBatch, Map<string, RecentWrite>>();
 
-/** Paths opened for writing by any process of the batch (computed once per batch). */
-function writtenIn(batch: TelemetryBatch): Set<string> {
+/** Paths opened for writing by any process of the batch, with the (last) writer (computed once per batch). */
+function writtenIn(batch: TelemetryBatch): Map<string, RecentWrite> {
   let s = WRITTEN.get(batch);
   if (!s) {
-    s = new Set();
-    for (const p of batch.processes) for (const f of p.files) if (f.ret >= 0 && isWrite(accessMode(f.flags))) s.add(f.path);
+    s = new Map();
+    for (const p of batch.processes)
+      for (const f of p.files) if (f.ret >= 0 && isWrite(accessMode(f.flags))) s.set(f.path, { exe: p.exe, pid: p.pid, time: Number(f.firstSeen) });
     WRITTEN.set(batch, s);
   }
   return s;
+}
+
+/**
+ * Exec events of a file written before (this batch or an earlier one) name the writer in
+ * `written_by` (exceptions: compiler output) and `written_s_before` (evidence).
+ */
+function withWriters(events: RuleEvent[], view: ProcessView): RuleEvent[] {
+  for (const e of events) {
+    const w = view.writtenBefore(e.target);
+    if (!w) continue;
+    e.args.written_by = w.exe;
+    if (e.time && w.time) e.args.written_s_before = String(Math.max(0, Math.round((e.time - w.time) / 1000)));
+  }
+  return events;
 }
 
 /** The main argument of a security event (what its alert is about). */

@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventType, type ExecEvent, type ForkEvent } from '@vigil/bpf';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ProcessTable, type ProcessEntry } from './process-table';
+
+// an empty /proc: every process comes from the events below
+const procRoot = mkdtempSync(join(tmpdir(), 'vigil-proc-'));
+afterAll(() => rmSync(procRoot, { recursive: true, force: true }));
+
+const base = { tsNs: 0n, tid: 0 };
+const exec = (tgid: number, exe: string): ExecEvent => ({ ...base, tgid, type: EventType.Exec, ppid: 1, ret: 0, filename: exe, exe, argv: [exe], comm: exe.slice(exe.lastIndexOf('/') + 1), uid: 0, gid: 0 }) as ExecEvent;
+const fork = (tgid: number, childTgid: number): ForkEvent => ({ ...base, tgid, type: EventType.Fork, childTgid, uid: 0, gid: 0, childStartNs: BigInt(childTgid) * 1_000_000_000n, comm: 'x' }) as ForkEvent;
+
+describe('ProcessTable and the image hasher', () => {
+  const requested: number[] = [];
+  const table = new ProcessTable({}, -1, procRoot, { request: (e: ProcessEntry) => void requested.push(e.pid) });
+
+  it('an exec asks for the new image’s hash and forgets the old one', () => {
+    const bash = table.onExec(exec(100, '/usr/bin/bash'));
+    expect(requested).toEqual([100]);
+    bash.exeHash = 'aa'; // the hasher answered
+    table.onExec(exec(100, '/usr/bin/sleep'));
+    expect(table.get(100)!.exeHash).toBeNull();
+    expect(requested).toEqual([100, 100]);
+    table.get(100)!.exeHash = 'bb';
+  });
+
+  it("a fork child runs its parent's image: it inherits the hash without a request, or asks when the parent's is not known yet", () => {
+    requested.length = 0;
+    expect(table.onFork(fork(100, 101)).exeHash).toBe('bb');
+    expect(requested).toEqual([]);
+    table.onExec(exec(200, '/usr/bin/python3'));
+    expect(table.onFork(fork(200, 201)).exeHash).toBeNull();
+    expect(requested).toEqual([200, 201]);
+  });
+});
