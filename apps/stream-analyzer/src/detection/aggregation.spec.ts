@@ -3,7 +3,7 @@ import { loadRuleSet } from './rules/rule-directory';
 import type { Alert, AlertOccurrence } from './alert';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, type EngineOptions } from './engine';
 import type { ProcessActivity } from './telemetry';
-import { batch, proc } from '../testing/fixtures';
+import { batch, described, proc } from '../testing/fixtures';
 import type { TreeAcceptance } from './tree-fold';
 
 const rules = loadRuleSet();
@@ -34,17 +34,6 @@ function learned(e: DetectionEngine): number {
   return t;
 }
 
-/** Alerts with the latest re-description their occurrences carried. */
-function described(alerts: Alert[], occurrences: AlertOccurrence[]): Alert[] {
-  const byId = new Map(alerts.map((a) => [a.id, { ...a }]));
-  for (const o of occurrences) {
-    const a = byId.get(o.alertId);
-    if (!a) continue;
-    if (o.batchId !== a.batchId) a.count += o.count;
-    if (o.update) Object.assign(a, o.update);
-  }
-  return [...byId.values()];
-}
 
 describe('aggregation: alerts, not floods', () => {
   it('a bash loop connecting to 1,024 loopback ports in 3 s raises at most 3 alerts, one naming the port scan (T1046)', () => {

@@ -370,17 +370,7 @@ export class DetectionEngine {
       fold: f.group ? { items: [...new Set(f.group.items)], from: f.group.from, to: f.group.to } : null,
       first: {
         id: alertId(batch.batchId, f.detector, program.key, subject === program.key ? groupKey : `${groupKey}\u0000${subject}`),
-        endpointId: batch.endpointId,
-        batchId: batch.batchId,
-        time: now,
-        program: program.exe,
-        programKey: program.key,
-        exeHash: program.exeHash,
-        pid: proc.pid,
-        ppid: proc.ppid,
-        uid: proc.uid,
-        comm: proc.comm,
-        ancestry: proc.ancestry,
+        ...alertSubject(batch, program, proc),
         detector: f.detector,
         kind: f.kind,
         key: groupKey,
@@ -450,17 +440,7 @@ export class DetectionEngine {
     const { title, evidence, data } = describeTree(g);
     const a: Alert = {
       id,
-      endpointId: batch.endpointId,
-      batchId: batch.batchId,
-      time: now,
-      program: program.exe,
-      programKey: program.key,
-      exeHash: program.exeHash,
-      pid: proc.pid,
-      ppid: proc.ppid,
-      uid: proc.uid,
-      comm: proc.comm,
-      ancestry: proc.ancestry,
+      ...alertSubject(batch, program, proc),
       detector: g.detector,
       kind: g.kind,
       key: `${TREE_KEY_PREFIX}${tb.root.key}`,
@@ -799,6 +779,23 @@ function maxSeverity(s: Severity[]): Severity {
 
 /** Parents whose children are unrelated services, not one process tree's story. */
 const SERVICE_MANAGERS = new Set(['systemd', 'init', 'containerd-shim', 'containerd-shim-runc-v2', 'runc', 'cron', 'crond']);
+
+/** Where and on whom an alert is: endpoint, batch, event time (the window's end), program and process. */
+function alertSubject(batch: TelemetryBatch, program: ProgramIdentity, proc: ProcessActivity): Pick<Alert, 'endpointId' | 'batchId' | 'time' | 'program' | 'programKey' | 'exeHash' | 'pid' | 'ppid' | 'uid' | 'comm' | 'ancestry'> {
+  return {
+    endpointId: batch.endpointId,
+    batchId: batch.batchId,
+    time: batch.windowEnd,
+    program: program.exe,
+    programKey: program.key,
+    exeHash: program.exeHash,
+    pid: proc.pid,
+    ppid: proc.ppid,
+    uid: proc.uid,
+    comm: proc.comm,
+    ancestry: proc.ancestry,
+  };
+}
 
 /** A repeat of a pending finding (same program, detector and group) in this batch. */
 function mergeFinding(seen: Pending, proc: ProcessActivity, f: Finding): void {

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert, AlertOccurrence } from './alert';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, type EngineOptions } from './engine';
 import { loadRuleSet } from './rules/rule-directory';
 import type { ProcessActivity } from './telemetry';
 import { acceptedParts, foldsIntoTree, ProcessForest, type TreeAcceptance } from './tree-fold';
-import { batch, proc } from '../testing/fixtures';
+import { batch, described, proc } from '../testing/fixtures';
 
 const rules = loadRuleSet();
 const S = 1_000;
@@ -61,17 +60,6 @@ function noisyStartup(t: number, firstPid: number): ProcessActivity[] {
   ];
 }
 
-/** Alerts with the latest re-description their occurrences carried. */
-function described(alerts: Alert[], occurrences: AlertOccurrence[]): Alert[] {
-  const byId = new Map(alerts.map((a) => [a.id, { ...a }]));
-  for (const o of occurrences) {
-    const a = byId.get(o.alertId);
-    if (!a) continue;
-    if (o.batchId !== a.batchId) a.count += o.count;
-    if (o.update) Object.assign(a, o.update);
-  }
-  return [...byId.values()];
-}
 
 describe('process trees: baseline findings fold into one alert per tree', () => {
   it('a shell whose startup runs new programs that do new things raises one alert for its tree, with the count and examples', () => {

@@ -1,3 +1,4 @@
+import type { Alert, AlertOccurrence } from '../detection/alert';
 import { kgramCounts } from '@vigil/schemas';
 import type { ProcessActivity, TelemetryBatch } from '../detection/telemetry';
 
@@ -54,4 +55,16 @@ export function batch(t: number, processes: ProcessActivity[], over: Partial<Tel
 /** k-gram counts of a syscall-name sequence, hashed as the agent does. */
 export function kgrams(names: string[], k = 3): { k: number; ngrams: { hash: number; count: number }[] } {
   return { k, ngrams: [...kgramCounts(names.map((n) => NR[n] ?? 500), k)].map(([hash, count]) => ({ hash, count })) };
+}
+
+/** Alerts with the latest re-description their occurrences carried. */
+export function described(alerts: Alert[], occurrences: AlertOccurrence[]): Alert[] {
+  const byId = new Map(alerts.map((a) => [a.id, { ...a }]));
+  for (const o of occurrences) {
+    const a = byId.get(o.alertId);
+    if (!a) continue;
+    if (o.batchId !== a.batchId) a.count += o.count;
+    if (o.update) Object.assign(a, o.update);
+  }
+  return [...byId.values()];
 }
