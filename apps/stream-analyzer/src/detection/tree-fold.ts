@@ -87,9 +87,12 @@ export class ProcessForest {
     return { pid, exe, key: `${pid}:${basename(exe) || '?'}` };
   }
 
-  /** Forget processes not seen for `maxAgeMs`. */
+  /** Forget processes not seen for `maxAgeMs` (the map is in order of last sighting: stop at the first recent one). */
   expire(now: number, maxAgeMs: number): void {
-    for (const [pid, n] of this.nodes) if (now - n.seen > maxAgeMs) this.nodes.delete(pid);
+    for (const [pid, n] of this.nodes) {
+      if (now - n.seen <= maxAgeMs) break;
+      this.nodes.delete(pid);
+    }
   }
 
   toJSON(): [number, number, string, string, number][] {
