@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VigilProbe, decodeBatch, syscallNumber, EventType, type PathEvent, type SecurityEvent, type VigilEvent } from '../../src';
+import { childEnv } from '@vigil/testing';
 
 const FIXTURES = join(__dirname, 'fixtures');
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'vigil-bpf-sec-')));
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = childEnv()): Promise<number> {
   return new Promise((res, rej) => {
     const c = spawn(cmd, args, { stdio: 'ignore', env });
     c.on('error', rej);

@@ -81,3 +81,8 @@ export function pinoListening(line: string): string | undefined {
     return undefined;
   }
 }
+
+/** A setting of the test run from the environment (e.g. VIGIL_FUZZ_SEED): tests read the environment only through libs/testing. */
+export function testEnv(name: string): string | undefined {
+  return process.env[name];
+}

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFixture, runToEnd, startCapture } from './agent-harness';
+import { childEnv } from '@vigil/testing';
 
 /**
  * The exactness check of the issue, against the real kernel: a workload started through
@@ -122,7 +123,7 @@ describe('agent capture (root, real kernel)', () => {
     let err: { status: number; stderr: string } | undefined;
     try {
       execFileSync(process.execPath, [require.resolve('../../dist/main.js'), 'capture', '--duration', '1'], {
-        env: { ...process.env, VIGIL_AGENT_BTF_PATH: '/nonexistent/vmlinux' },
+        env: childEnv({ VIGIL_AGENT_BTF_PATH: '/nonexistent/vmlinux' }),
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
       });

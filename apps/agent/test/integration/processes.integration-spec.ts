@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '@vigil/db';
-import { stackUrls, uniqueName, waitUntil, stackServiceEnv } from '@vigil/testing';
+import { stackUrls, uniqueName, waitUntil, stackServiceEnv, childEnv } from '@vigil/testing';
 import { AGENT_NODE, agentArgv } from './agent-harness';
 import { enrolWithCli, ingestFixture, startGatewayProcess, withConfig, type GatewayProcess, type IngestFixture } from './ingest-stack';
 
@@ -45,7 +45,7 @@ describe('exec → processes rows (agent, gateway, analyzer; root, real kernel)'
   const dir = mkdtempSync(join(tmpdir(), 'vigil-processes-it-'));
 
   const spawnLogged = (argv: string[], env: Record<string, string>): ChildProcess => {
-    const c = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const c = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv({ ...env }) });
     c.stdout!.setEncoding('utf8').on('data', (d: string) => (log = (log + d).slice(-100_000)));
     c.stderr!.setEncoding('utf8').on('data', (d: string) => (log = (log + d).slice(-100_000)));
     return c;

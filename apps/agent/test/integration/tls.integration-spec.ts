@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentTransport, SendError, TransportConfigError } from '@vigil/agent-transport';
 import { sampleTelemetryBatch } from '@vigil/schemas';
-import { waitUntil } from '@vigil/testing';
+import { waitUntil, testEnv } from '@vigil/testing';
 import { AGENT_NODE, agentArgv } from './agent-harness';
 import { CADDYFILE, enrolWithCli, freePort, ingestFixture, startGatewayProcess, withConfig, type GatewayProcess, type IngestFixture } from './ingest-stack';
 
@@ -33,7 +33,7 @@ describe('agent ↔ gateway through Caddy (TLS, internal CA)', () => {
     caddy = spawn('caddy', ['run', '--config', CADDYFILE, '--adapter', 'caddyfile'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
-        PATH: process.env.PATH,
+        PATH: testEnv('PATH'),
         HOME: dir,
         XDG_DATA_HOME: join(dir, 'data'),
         XDG_CONFIG_HOME: join(dir, 'config'),

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, codeOf, startApi, type TestApi } from './harness';
 import { hashEndpointKey } from '@vigil/db';
 import { sha256Hex } from '../../src/modules/auth/tokens';
+import { childEnv } from '@vigil/testing';
 
 const ADMIN_PW = 'tundra-violin-62-ember';
 const ANALYST_PW = 'orchid-canyon-14-slate';
@@ -121,7 +122,7 @@ describe('endpoint enrolment, keys and the database dump (real PostgreSQL)', () 
     expect(existsSync(cli), 'apps/api must be built (tsc -b) before the integration tests').toBe(true);
     const run = (args: string[], stdin: string): Promise<{ code: number; stdout: string; stderr: string }> =>
       new Promise((resolvePromise) => {
-        const child = execFile(process.execPath, [cli, ...args], { env: { ...process.env, VIGIL_DATABASE_URL: api.databaseUrl } }, (err, stdout, stderr) =>
+        const child = execFile(process.execPath, [cli, ...args], { env: childEnv({ VIGIL_DATABASE_URL: api.databaseUrl }) }, (err, stdout, stderr) =>
           resolvePromise({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
         child.stdin!.end(stdin);

@@ -1,14 +1,14 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase } from '@vigil/testing';
+import { freshDatabase, childEnv } from '@vigil/testing';
 import { Client, codeOf, sql, startApiOn } from './harness';
 
 const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 
 function ensureAdmin(databaseUrl: string): Promise<{ created: boolean; username?: string; password?: string }> {
   return new Promise((resolvePromise, reject) => {
-    execFile(process.execPath, [cli, 'ensure-admin'], { env: { ...process.env, VIGIL_DATABASE_URL: databaseUrl } }, (err, stdout) =>
+    execFile(process.execPath, [cli, 'ensure-admin'], { env: childEnv({ VIGIL_DATABASE_URL: databaseUrl }) }, (err, stdout) =>
       err ? reject(err) : resolvePromise(JSON.parse(stdout) as { created: boolean; username?: string; password?: string }),
     );
   });
@@ -52,7 +52,7 @@ describe('first admin (no default credentials)', () => {
   it('lets the operator on the host set a password and remove a second factor (recovery), ending the sessions', async () => {
     const run = (args: string[], input = ''): Promise<{ code: number; out: string }> =>
       new Promise((done) => {
-        const child = execFile(process.execPath, [cli, ...args], { env: { ...process.env, VIGIL_DATABASE_URL: db.url } }, (err, stdout, stderr) =>
+        const child = execFile(process.execPath, [cli, ...args], { env: childEnv({ VIGIL_DATABASE_URL: db.url }) }, (err, stdout, stderr) =>
           done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
         );
         child.stdin!.end(input);

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '@vigil/common';
 import { InvariantError, TelemetryBatchV1Schema, avroType, checkTelemetryInvariants, decodeWireHeader, encodeWire, sampleTelemetryBatch, type TelemetryBatch } from '@vigil/schemas';
-import { readAllRecords, stackUrls } from '@vigil/testing';
+import { readAllRecords, stackUrls, testEnv } from '@vigil/testing';
 import { startHarness, type Harness } from './harness';
 
 const CASES = 4_000;
@@ -21,7 +21,7 @@ describe('fuzz: random and mutated Avro bodies', () => {
   });
 
   it(`never crashes the gateway nor produces a record (${CASES} cases)`, async () => {
-    const seed = Number(process.env.VIGIL_FUZZ_SEED ?? Date.now() % 1e9);
+    const seed = Number(testEnv('VIGIL_FUZZ_SEED') ?? Date.now() % 1e9);
     const rnd = prng(seed);
     const int = (n: number) => Math.floor(rnd() * n);
     // The seed batch names an endpoint other than the key's: a mutation that still decodes to a
@@ -91,7 +91,7 @@ describe('fuzz: structure-aware mutations of the endpoint\'s own batches', () =>
   });
 
   it(`never answers 5xx nor crashes, and every batch it accepts satisfies the invariants (${FUZZ_CASES} cases)`, async () => {
-    const seed = Number(process.env.VIGIL_FUZZ_SEED ?? Date.now() % 1e9);
+    const seed = Number(testEnv('VIGIL_FUZZ_SEED') ?? Date.now() % 1e9);
     const rnd = prng(seed);
     const int = (n: number) => Math.floor(rnd() * n);
     const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;

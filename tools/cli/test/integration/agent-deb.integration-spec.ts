@@ -3,6 +3,7 @@ import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, re
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childEnv } from '@vigil/testing';
 
 // Issue 8, item 4: the agent's .deb builds, has the expected contents and metadata, installs into a
 // scratch root, its unit passes `systemd-analyze verify`, install.sh installs a UI config with mode
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // only the unit's capabilities.
 const repo = resolve(__dirname, '../../../..');
 const agentDir = join(repo, 'deploy/agent');
-const run = (cmd: string, args: string[], env: Record<string, string> = {}) => spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+const run = (cmd: string, args: string[], env: Record<string, string> = {}) => spawnSync(cmd, args, { encoding: 'utf8', env: childEnv({ ...env }) });
 
 describe('deploy/agent: vigil-agent .deb', () => {
   let work: string;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { childEnv } from '@vigil/testing';
 
 // There is no Docker engine here: Debian's docker-compose validates and resolves the file (`config`)
 // without one. Both profiles are checked on the resolved configuration, not on the source text.
@@ -13,7 +14,7 @@ const compose = (envFile: string, args: string[]) =>
   // variables (`./vigil test` exports the local stack's addresses) so only the generated file counts.
   spawnSync('docker-compose', ['-f', join(composeDir, 'docker-compose.yml'), '--env-file', envFile, ...args], {
     encoding: 'utf8',
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_'))),
+    env: Object.fromEntries(Object.entries(childEnv()).filter(([k]) => !k.startsWith('VIGIL_'))),
   });
 
 interface Service {
@@ -213,7 +214,7 @@ describe('deploy/compose', () => {
 
   it('kafka-tls.sh makes the brokers a CA-signed certificate for every broker name, owner-only, once', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'vigil-kafka-tls-')), 'tls');
-    const env = { ...process.env, KAFKA_TLS_PASSWORD: 'test-store-password' };
+    const env = childEnv({ KAFKA_TLS_PASSWORD: 'test-store-password' });
     const first = spawnSync(join(composeDir, 'kafka-tls.sh'), [dir], { encoding: 'utf8', env });
     expect(first.status, first.stderr).toBe(0);
     for (const f of ['broker.p12', 'truststore.p12', 'ca.pem', 'client.properties']) expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o600);

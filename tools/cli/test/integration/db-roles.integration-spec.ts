@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'pg';
 import { EndpointsRepository, MIGRATIONS_DIR, applyServiceGrants, createPool, ensureLoginRole, hashEndpointKey, migrate, type Pool, type ServiceRoles } from '@vigil/db';
 import { KafkaClient } from '@vigil/kafka';
-import { freshDatabase, stackUrls, uniqueName, waitUntil, stackServiceEnv } from '@vigil/testing';
+import { freshDatabase, stackUrls, uniqueName, waitUntil, stackServiceEnv, childEnv } from '@vigil/testing';
 import { PostgresComponent } from '../../src/stack/postgres';
 
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -65,7 +65,7 @@ describe('PostgreSQL service roles and grants', () => {
     }
     // Every migration as the owner: libs/db's, then the API's (its CLI migrates before anything else).
     await migrate(owner);
-    await promisify(execFile)(process.execPath, [API_CLI, 'ensure-admin'], { env: { ...process.env, VIGIL_DATABASE_URL: db.url, VIGIL_LOG_LEVEL: 'warn' } });
+    await promisify(execFile)(process.execPath, [API_CLI, 'ensure-admin'], { env: childEnv({ VIGIL_DATABASE_URL: db.url, VIGIL_LOG_LEVEL: 'warn' }) });
     await applyServiceGrants(owner, roles);
   }, 120_000);
 
@@ -199,7 +199,7 @@ describe('PostgreSQL service roles and grants', () => {
       await gw.end();
     }
     // The API's start-up path (libs/db migrate + TypeORM's) as the API role: nothing to apply, users readable.
-    const { stdout } = await promisify(execFile)(process.execPath, [API_CLI, 'ensure-admin'], { env: { ...process.env, VIGIL_DATABASE_URL: urlAs('api'), VIGIL_LOG_LEVEL: 'warn' } });
+    const { stdout } = await promisify(execFile)(process.execPath, [API_CLI, 'ensure-admin'], { env: childEnv({ VIGIL_DATABASE_URL: urlAs('api'), VIGIL_LOG_LEVEL: 'warn' }) });
     expect(JSON.parse(stdout.trim().split('\n').pop()!)).toMatchObject({ created: false });
   });
 
@@ -214,7 +214,7 @@ describe('PostgreSQL service roles and grants', () => {
   /** Run a built service with `env` until its /healthz answers 200; returns its health and log. */
   const runHealthy = async (main: string, args: string[], port: number, env: Record<string, string>, then?: () => Promise<boolean>): Promise<{ checks: Record<string, { ok: boolean }>; log: () => string }> => {
     let log = '';
-    const child: ChildProcess = spawn(process.execPath, [main, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [main, ...args], { env: childEnv({ ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     try {

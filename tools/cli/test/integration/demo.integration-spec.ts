@@ -8,7 +8,7 @@ import { Client as PgClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setAgentConfigValue } from '@vigil/common';
 import { KafkaClient } from '@vigil/kafka';
-import { freshDatabase, pinoListening, startServiceProcess, stackUrls, uniqueName, waitUntil, type ServiceProcess, stackServiceEnv } from '@vigil/testing';
+import { freshDatabase, pinoListening, startServiceProcess, stackUrls, uniqueName, waitUntil, type ServiceProcess, stackServiceEnv, childEnv } from '@vigil/testing';
 import { checkAlerts, runSimulations, type CheckRow } from '../../src/demo/demo';
 import { SIMULATIONS } from '../../src/demo/simulations';
 
@@ -31,7 +31,7 @@ async function freePort(): Promise<number> {
 
 /** A child process whose output is kept for failure messages. */
 function start(args: string[], env: Record<string, string>): { child: ChildProcess; out: () => string } {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { env: childEnv({ ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: string) => {
     out = (out + d).slice(-200_000);
@@ -80,7 +80,7 @@ describe('./vigil demo against the real pipeline (root, real kernel)', () => {
       if (analyzer.child.exitCode !== null) throw new Error(`analyzer exited:\n${analyzer.out()}`);
       return analyzer.out().includes('rule catalogue loaded and published');
     }, 90_000, 'the analyzer to load its rules');
-    const { stdout } = await promisify(execFile)(process.execPath, [CLI_MAIN, 'endpoint', 'add', '--name', 'demo-host', '--api', gateway.url], { env: { ...process.env, VIGIL_DATABASE_URL: db.url } });
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI_MAIN, 'endpoint', 'add', '--name', 'demo-host', '--api', gateway.url], { env: childEnv({ VIGIL_DATABASE_URL: db.url }) });
     const enrolled = JSON.parse(stdout.trim().split('\n').at(-1)!) as { id: string; config: string };
     endpointId = enrolled.id;
     const conf = join(dir, 'agent.conf');

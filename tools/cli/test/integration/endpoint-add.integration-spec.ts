@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAgentConfigText } from '@vigil/common';
 import { EndpointsRepository, createPool, hashEndpointKey, type Pool } from '@vigil/db';
-import { freshDatabase } from '@vigil/testing';
+import { freshDatabase, childEnv } from '@vigil/testing';
 
 const CLI_MAIN = resolve(__dirname, '../../dist/main.js');
 const run = promisify(execFile);
@@ -21,7 +21,7 @@ describe('./vigil endpoint add (real PostgreSQL)', () => {
     await db?.drop();
   });
 
-  const enrol = (name: string) => run(process.execPath, [CLI_MAIN, 'endpoint', 'add', '--name', name, '--api', 'https://gateway.example:5001/'], { env: { ...process.env, VIGIL_DATABASE_URL: db.url } });
+  const enrol = (name: string) => run(process.execPath, [CLI_MAIN, 'endpoint', 'add', '--name', name, '--api', 'https://gateway.example:5001/'], { env: childEnv({ VIGIL_DATABASE_URL: db.url }) });
 
   it('enrols with a working key, a config the agent can read, and the audit row the API writes for an enrolment', async () => {
     const { stdout } = await enrol('web-07');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EndpointsRepository, createPool, hashEndpointKey, migrate } from '@vigil/db';
-import { freshDatabase } from '@vigil/testing';
+import { freshDatabase, childEnv } from '@vigil/testing';
 
 const cliDist = resolve(__dirname, '../../dist');
 
@@ -32,7 +32,7 @@ describe('operator-facing faults', () => {
       const { startService } = require(${JSON.stringify(join(cliDist, 'services.js'))});
       startService({ name: 'broken', entry: ${JSON.stringify(entry)}, healthUrl: 'http://127.0.0.1:1/healthz', url: '' }, () => {})
         .then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); });`;
-    const res = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, VIGIL_HOME: home }, timeout: 60_000 });
+    const res = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: childEnv({ VIGIL_HOME: home }), timeout: 60_000 });
     expect(res.status).toBe(3);
     expect(res.stderr).toContain('broken did not become healthy: broken: the process exited');
     expect(res.stderr).toContain('fatal: VIGIL_DATABASE_URL is required');
@@ -54,7 +54,7 @@ describe('operator-facing faults', () => {
       const script = `
         const { SERVICES } = require(${JSON.stringify(join(cliDist, 'services.js'))});
         SERVICES.find((s) => s.name === 'agent').prepare((m) => console.log('progress: ' + m)).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); });`;
-      const run = () => spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, VIGIL_HOME: home, VIGIL_DATABASE_URL: db.url }, timeout: 60_000 });
+      const run = () => spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: childEnv({ VIGIL_HOME: home, VIGIL_DATABASE_URL: db.url }), timeout: 60_000 });
       const res = run();
       expect(res.status, res.stderr).toBe(0);
       expect(res.stderr).toContain('local agent (endpoint 0b6d1c52-7f0e-4c1e-9d8a-3b2f6e1a9c44): its endpoint key is not active in this database');

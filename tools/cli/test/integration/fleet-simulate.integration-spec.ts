@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '@vigil/db';
 import { KafkaClient } from '@vigil/kafka';
-import { freshDatabase, pinoListening, stackUrls, startServiceProcess, uniqueName, waitUntil, type ServiceProcess, stackServiceEnv } from '@vigil/testing';
+import { freshDatabase, pinoListening, stackUrls, startServiceProcess, uniqueName, waitUntil, type ServiceProcess, stackServiceEnv, childEnv } from '@vigil/testing';
 
 const REPO = resolve(__dirname, '../../../..');
 const CLI = resolve(REPO, 'tools/cli/dist/main.js');
@@ -38,15 +38,12 @@ describe('fleet simulate', () => {
     const common = { VIGIL_DATABASE_URL: db.url, ...stackServiceEnv(urls), VIGIL_LOG_LEVEL: 'info' };
     gateway = await startServiceProcess(GATEWAY, { ...common, VIGIL_GATEWAY_HOST: '127.0.0.1', VIGIL_GATEWAY_PORT: '0', VIGIL_GATEWAY_TOPIC: telemetry }, pinoListening, { name: 'ingest-gateway', timeoutMs: 120_000 });
     analyzer = spawn(process.execPath, [ANALYZER, 'run'], {
-      env: {
-        ...process.env,
-        ...common,
+      env: childEnv({ ...common,
         VIGIL_ANALYZER_PORT: '0',
         VIGIL_ANALYZER_TELEMETRY_TOPIC: telemetry,
         VIGIL_ANALYZER_ALERTS_TOPIC: alerts,
         VIGIL_ANALYZER_DLQ_TOPIC: dlq,
-        VIGIL_ANALYZER_GROUP_ID: uniqueName('vigil-fleet-test'),
-      },
+        VIGIL_ANALYZER_GROUP_ID: uniqueName('vigil-fleet-test'), }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const s of [analyzer.stdout!, analyzer.stderr!]) s.on('data', (d: Buffer) => (analyzerLog = (analyzerLog + d.toString()).slice(-20_000)));
@@ -73,7 +70,7 @@ describe('fleet simulate', () => {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
       [CLI, 'fleet', 'simulate', '--endpoints', '3', '--duration', '12', '--rate', '0.25', '--attacks', '3', '--gateway', gateway.url, '--topic', telemetry, '--settle', '150s'],
-      { env: { ...process.env, VIGIL_DATABASE_URL: db.url, ...stackServiceEnv(urls) }, maxBuffer: 16 << 20, timeout: 280_000 },
+      { env: childEnv({ VIGIL_DATABASE_URL: db.url, ...stackServiceEnv(urls) }), maxBuffer: 16 << 20, timeout: 280_000 },
     ).catch((err: { stdout?: string; stderr?: string }) => {
       throw new Error(`fleet simulate failed:\n${err.stdout}\n${err.stderr?.slice(-3000)}\n--- analyzer ---\n${analyzerLog.slice(-3000)}`);
     });

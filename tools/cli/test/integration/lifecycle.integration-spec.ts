@@ -4,10 +4,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { childEnv } from '@vigil/testing';
 
 const cli = resolve(__dirname, '../../dist/main.js');
 const vigil = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 180_000 });
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: childEnv({ ...env }), timeout: 180_000 });
 
 interface Row { name: string; state: string; pid?: number; url: string }
 const status = (): Row[] => (JSON.parse(vigil(['stack', 'status', '--json']).stdout) as { components: Row[] }).components;

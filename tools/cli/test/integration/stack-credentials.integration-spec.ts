@@ -3,14 +3,14 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TOPICS } from '@vigil/common';
 import { KafkaClient, type KafkaSasl } from '@vigil/kafka';
-import { stackUrls, uniqueName } from '@vigil/testing';
+import { stackUrls, uniqueName, testEnv } from '@vigil/testing';
 
 /**
  * The local stack `./vigil stack up` runs asks every Kafka and registry client for credentials, and
  * each service's Kafka user may do only what docs/security.md lists (a stack formatted before SASL is
  * moved over by `./vigil up`). Reads the generated passwords from $VIGIL_HOME/stack.
  */
-const stackDir = join(process.env.VIGIL_HOME ? resolve(process.env.VIGIL_HOME) : resolve(__dirname, '..', '..', '..', '..', '.vigil'), 'stack');
+const stackDir = join(testEnv('VIGIL_HOME') ? resolve(testEnv('VIGIL_HOME')) : resolve(__dirname, '..', '..', '..', '..', '.vigil'), 'stack');
 const secrets = (): { kafka: { users: Record<string, string> }; registryPasswords: Record<string, string> } => JSON.parse(readFileSync(join(stackDir, 'credentials.json'), 'utf8'));
 const sasl = (user: string, password = secrets().kafka.users[user]!): KafkaSasl => ({ mechanism: 'scram-sha-512', username: user, password });
 const client = (user?: string, password?: string): KafkaClient =>
@@ -89,7 +89,7 @@ describe('local stack credentials', () => {
     expect((await fetch(`${url}/subjects`, { headers: basic('admin', 'wrong') })).status).toBe(401);
     const pw = secrets().registryPasswords;
     for (const user of ['admin', 'gateway', 'analyzer']) expect((await fetch(`${url}/subjects`, { headers: basic(user, pw[user]!) })).status, user).toBe(200);
-    const backend = Number(process.env.VIGIL_REGISTRY_BACKEND_PORT ?? 8091);
+    const backend = Number(testEnv('VIGIL_REGISTRY_BACKEND_PORT') ?? 8091);
     expect((await fetch(`http://127.0.0.1:${backend}/apis/ccompat/v7/subjects`)).status).toBe(401);
     expect((await fetch(`http://127.0.0.1:${backend}/apis/registry/v3/groups`)).status).toBe(401);
   });

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EndpointsRepository, createPool, generateEndpointKey, migrate } from '@vigil/db';
 import { KafkaClient, type KafkaAdmin } from '@vigil/kafka';
 import { TelemetryBatchV1Schema, WireEncoder, createRegistryClient, lookupValueSchemaId, sampleTelemetryBatch, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
-import { freshDatabase, pinoListening, stackUrls, startServiceProcess, uniqueName, type ServiceProcess, stackServiceEnv } from '@vigil/testing';
+import { freshDatabase, pinoListening, stackUrls, startServiceProcess, uniqueName, type ServiceProcess, stackServiceEnv, testEnv } from '@vigil/testing';
 
 const GATEWAY_MAIN = resolve(__dirname, '../../../dist/main.js');
-const REQUESTS = Number(process.env.VIGIL_ABUSE_REQUESTS ?? 20_000);
+const REQUESTS = Number(testEnv('VIGIL_ABUSE_REQUESTS') ?? 20_000);
 const WARMUP = 1_000;
 const CONCURRENCY = 16;
 
