@@ -138,5 +138,5 @@ export class AlertsService implements OnModuleDestroy {
 export function acceptedPrograms(acceptance: unknown, program: string): string[] {
   const byProgram = (acceptance as { byProgram?: unknown } | null)?.byProgram;
   if (typeof byProgram !== 'object' || byProgram === null) return [program];
-  return [...new Set(Object.keys(byProgram).map((k) => k.replace(/#[0-9a-f]{16}$/, '')))];
+  return [...new Set(Object.keys(byProgram).map((k) => k.replace(/#[0-9a-f]{16}$/, '')))].sort();
 }
