@@ -1,4 +1,4 @@
-import { KafkaJSConnectionError, KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSSASLAuthenticationError } from 'kafkajs';
+import { KafkaJSAggregateError, KafkaJSConnectionError, KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSSASLAuthenticationError } from 'kafkajs';
 import { isRetriable } from '@vigil/common';
 import { describe, expect, it } from 'vitest';
 import { KafkaError, kafkaCall, toKafkaError } from './kafka-error';
@@ -26,6 +26,12 @@ describe('toKafkaError', () => {
     expect(toKafkaError(raw)).toMatchObject({ code: 'KAFKA_REJECTED', retriable: false, kafkaType: 'MESSAGE_TOO_LARGE' });
     expect(toKafkaError(make(KafkaJSSASLAuthenticationError, 'SASL SCRAM SHA512 authentication failed'))).toMatchObject({ code: 'KAFKA_REJECTED', retriable: false });
     expect(toKafkaError(new KafkaJSError('retriable by default'))).toMatchObject({ retriable: true });
+  });
+
+  it('says why an aggregate failed: the messages and broker type of the errors it holds', () => {
+    const denied = make(KafkaJSProtocolError, { type: 'TOPIC_AUTHORIZATION_FAILED', code: 29, retriable: false, message: 'Not authorized to access topics: [Topic authorization failed]' });
+    const raw = make(KafkaJSAggregateError, 'Topic creation errors', [denied]);
+    expect(toKafkaError(raw)).toMatchObject({ code: 'KAFKA_REJECTED', message: 'Topic creation errors: Not authorized to access topics: [Topic authorization failed]', kafkaType: 'TOPIC_AUTHORIZATION_FAILED' });
   });
 
   it('leaves errors that are not the client\'s alone', async () => {

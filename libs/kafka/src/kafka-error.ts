@@ -62,8 +62,13 @@ function brokerType(err: ClientErrorShape): string | undefined {
  */
 export function toKafkaError<T>(err: T): T | KafkaError {
   if (!isClientError(err)) return err;
+  // an aggregate (e.g. "Topic creation errors") says why only in the errors it holds
+  const inner = (err as { errors?: unknown }).errors;
+  const parts = Array.isArray(inner) ? [...new Set(inner.filter(isClientError).map((x) => x.message))] : [];
+  const message = parts.length > 0 ? `${err.message}: ${parts.join('; ')}` : err.message;
+  const type = brokerType(err) ?? (Array.isArray(inner) ? inner.filter(isClientError).map(brokerType).find((t) => t !== undefined) : undefined);
   const retriable = OUTAGES.has(err.name) || err.retriable === true;
-  return new KafkaError(retriable ? 'KAFKA_UNAVAILABLE' : 'KAFKA_REJECTED', err.message, { retriable, cause: err, kafkaType: brokerType(err) });
+  return new KafkaError(retriable ? 'KAFKA_UNAVAILABLE' : 'KAFKA_REJECTED', message, { retriable, cause: err, kafkaType: type });
 }
 
 /** Await `work`, turning a client error into a {@link KafkaError}. */
