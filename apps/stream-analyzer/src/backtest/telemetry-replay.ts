@@ -1,6 +1,6 @@
 import type { KafkaClient } from '@vigil/kafka';
 import { SchemaError, type TelemetryBatch as AvroTelemetryBatch } from '@vigil/schemas';
-import type { Alert } from '../detection/alert';
+import type { Alert, AlertOccurrence } from '../detection/alert';
 import type { DetectionEngine } from '../detection/engine';
 import { AnalyzerError } from '../errors/analyzer.error';
 import { toDetectionBatch } from '../kafka/telemetry-adapter';
@@ -63,10 +63,25 @@ export async function replayTelemetry(source: ReplaySource, fromMs: number, toMs
     for (const a of r.alerts) if (!alerts.has(a.id)) alerts.set(a.id, { ...a, total: 0 });
     for (const o of r.occurrences) {
       const a = alerts.get(o.alertId);
-      if (a) a.total += o.count;
+      if (!a) continue;
+      a.total += o.count;
+      if (o.update) applyUpdate(a, o.update);
     }
   });
   return { alerts: [...alerts.values()].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id)), batchIds, rejected };
+}
+
+/**
+ * An occurrence's re-description, as the repository applies it to the alert row (a grown burst, a
+ * process tree's alert that rose): values given replace, the score only rises, an incident is set once.
+ */
+function applyUpdate(a: ReplayedAlert, u: NonNullable<AlertOccurrence['update']>): void {
+  for (const [k, v] of Object.entries(u)) {
+    if (v === undefined || v === null) continue;
+    if (k === 'score') a.score = Math.max(a.score, v as number);
+    else if (k === 'incidentId') a.incidentId ??= v as string;
+    else (a as unknown as Record<string, unknown>)[k] = v;
+  }
 }
 
 /** Errors for which the live consumer dead-letters the record (anything wrong with the record itself); outages are thrown. */
