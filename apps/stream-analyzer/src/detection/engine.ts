@@ -125,7 +125,7 @@ interface OpenIncident {
   first: number;
   lastSeen: number;
   pids: Set<number>;
-  /** The alert of each rule (by rule id) in the incident: the same rule again in the story joins it. */
+  /** The alert of each rule (`kind<TAB>key`: no NUL in jsonb checkpoints) in the incident: the same rule again in the story joins it. */
   rules: Map<string, string>;
 }
 
@@ -339,7 +339,7 @@ export class DetectionEngine {
     // most severe first: a high alert opens the incident that the low ones of its tree then join
     for (const a of [...alerts].sort((x, y) => SEVERITY_RANK[y.severity] - SEVERITY_RANK[x.severity])) {
       a.incidentId = this.incidentFor(ep, a, now);
-      if (a.incidentId && a.detector === 'rule') ep.incidents.find((i) => i.id === a.incidentId)?.rules.set(a.kind, a.id);
+      if (a.incidentId && a.detector === 'rule') ep.incidents.find((i) => i.id === a.incidentId)?.rules.set(`${a.kind}\t${a.key}`, a.id);
       if (treeAlerts.has(a)) ep.trees.get(a.key.slice(TREE_KEY_PREFIX.length))!.incidentId = a.incidentId;
     }
     // an open tree alert whose severity rose to medium or more joins (or opens) its tree's incident
@@ -355,8 +355,7 @@ export class DetectionEngine {
 
   /** Fold one finding into the batch's pending alert of its (program, detector, group). */
   private fold(pending: Map<string, Pending>, batch: TelemetryBatch, program: ProgramIdentity, proc: ProcessActivity, f: Finding, now: number, subject = program.key): void {
-    // per process tree a rule is one alert whatever its target (the wrapper's exec and the shell's)
-    const groupKey = subject === program.key ? (f.group?.key ?? f.key) : f.kind;
+    const groupKey = f.group?.key ?? f.key;
     const gk = `${subject}\u0000${f.detector}\u0000${groupKey}`;
     const seen = pending.get(gk);
     if (seen) {
@@ -604,13 +603,13 @@ export class DetectionEngine {
     return inc.id;
   }
 
-  /** The alert of the same rule in the open incident of this process's tree, if any. */
+  /** The alert of the same rule (kind and key) in the open incident of this process's tree, if any. */
   private incidentRuleAlert(ep: EndpointState, a: Alert, now: number): string | undefined {
     const parentLinks = a.ppid > 1 && !SERVICE_MANAGERS.has(basename(a.ancestry[0] ?? ''));
     for (const inc of ep.incidents) {
       if (now - inc.lastSeen > this.options.incidentWindowMs) continue;
       if (!inc.pids.has(a.pid) && !(parentLinks && inc.pids.has(a.ppid))) continue;
-      const id = inc.rules.get(a.kind);
+      const id = inc.rules.get(`${a.kind}\t${a.key}`);
       if (id) return id;
     }
     return undefined;
@@ -860,7 +859,7 @@ export interface EndpointCheckpointV1 {
   lastBatch: number;
   /** [path, writer exe, writer pid, time]. */
   writes: [string, string, number, number][];
-  /** [incident id, first, last seen, pids, (version 2) [rule id, alert id][]]. */
+  /** [incident id, first, last seen, pids, (version 2) [rule kind<TAB>key, alert id][]]. */
   incidents: ([string, number, number, number[]] | [string, number, number, number[], [string, string][]])[];
 }
 
