@@ -587,10 +587,9 @@ export class DetectionEngine {
    * not make its children one story.
    */
   private incidentFor(ep: EndpointState, a: Pick<Alert, 'id' | 'pid' | 'ppid' | 'ancestry' | 'severity'>, now: number): string | null {
-    const parentLinks = a.ppid > 1 && !SERVICE_MANAGERS.has(basename(a.ancestry[0] ?? ''));
+    const parentLinks = linksToParent(a);
     for (const inc of ep.incidents) {
-      if (now - inc.lastSeen > this.options.incidentWindowMs) continue;
-      if (inc.pids.has(a.pid) || (parentLinks && inc.pids.has(a.ppid))) {
+      if (this.inIncident(inc, a, parentLinks, now)) {
         inc.pids.add(a.pid);
         inc.lastSeen = now;
         return inc.id;
@@ -605,14 +604,18 @@ export class DetectionEngine {
 
   /** The alert of the same rule (kind and key) in the open incident of this process's tree, if any. */
   private incidentRuleAlert(ep: EndpointState, a: Alert, now: number): string | undefined {
-    const parentLinks = a.ppid > 1 && !SERVICE_MANAGERS.has(basename(a.ancestry[0] ?? ''));
+    const parentLinks = linksToParent(a);
     for (const inc of ep.incidents) {
-      if (now - inc.lastSeen > this.options.incidentWindowMs) continue;
-      if (!inc.pids.has(a.pid) && !(parentLinks && inc.pids.has(a.ppid))) continue;
+      if (!this.inIncident(inc, a, parentLinks, now)) continue;
       const id = inc.rules.get(`${a.kind}\t${a.key}`);
       if (id) return id;
     }
     return undefined;
+  }
+
+  /** Whether an alert's process (or, when `parentLinks`, its parent) belongs to an incident still open. */
+  private inIncident(inc: OpenIncident, a: Pick<Alert, 'pid' | 'ppid'>, parentLinks: boolean, now: number): boolean {
+    return now - inc.lastSeen <= this.options.incidentWindowMs && (inc.pids.has(a.pid) || (parentLinks && inc.pids.has(a.ppid)));
   }
 
   private expire(ep: EndpointState, now: number): void {
@@ -775,6 +778,11 @@ const TREE_KEY_PREFIX = 'tree ';
 /** The highest of some severities. */
 function maxSeverity(s: Severity[]): Severity {
   return s.reduce((a, b) => (SEVERITY_RANK[b] > SEVERITY_RANK[a] ? b : a), 'low' as Severity);
+}
+
+/** Whether an alert's parent links it to its parent's story (not init, not a service manager). */
+function linksToParent(a: Pick<Alert, 'ppid' | 'ancestry'>): boolean {
+  return a.ppid > 1 && !SERVICE_MANAGERS.has(basename(a.ancestry[0] ?? ''));
 }
 
 /** Parents whose children are unrelated services, not one process tree's story. */

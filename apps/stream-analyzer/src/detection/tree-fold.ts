@@ -243,6 +243,3 @@ function addAcceptance(into: TreeAcceptance, programKey: string, a: Acceptance):
   const cur = into.byProgram[programKey];
   into.byProgram[programKey] = cur ? mergeAcceptance(cur, a) : a;
 }
-
-/** JSON form of a tree group (endpoint checkpoint). */
-export type TreeGroupState = TreeGroup;
