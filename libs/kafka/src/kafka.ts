@@ -476,7 +476,20 @@ export class KafkaAdmin {
         permissionType: AclPermissionTypes.ALLOW,
       })),
     );
-    await kafkaCall(this.admin.createAcls({ acl }));
+    // Read first: ACLs that exist are not written again (each creation is a metadata-log record).
+    const existing = await kafkaCall(
+      this.admin.describeAcls({
+        resourceType: AclResourceTypes.ANY,
+        resourcePatternType: ResourcePatternTypes.ANY,
+        operation: AclOperationTypes.ANY,
+        permissionType: AclPermissionTypes.ALLOW,
+      }),
+    );
+    const key = (e: { resourceType: number; resourceName: string; resourcePatternType: number; principal: string; host: string; operation: number }): string =>
+      [e.resourceType, e.resourceName, e.resourcePatternType, e.principal, e.host, e.operation].join('\u0000');
+    const have = new Set(existing.resources.flatMap((r) => r.acls.map((a) => key({ ...r, ...a }))));
+    const missing = acl.filter((e) => !have.has(key(e)));
+    if (missing.length > 0) await kafkaCall(this.admin.createAcls({ acl: missing }));
   }
 
   /** Members of consumer group `groupId` right now (0 when it has none or does not exist). */

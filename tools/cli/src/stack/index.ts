@@ -9,7 +9,7 @@ import { clusterConfig, KafkaNode, migrateToSasl } from './kafka';
 import { PostgresComponent } from './postgres';
 import { RegistryComponent } from './registry';
 import { writeServiceSecretFiles } from './secrets';
-import { portHolder, portOpen, processTree, runningPid, tailLog } from './processes';
+import { descendsFrom, portHolder, portOpen, runningPid, tailLog } from './processes';
 
 export const postgres = new PostgresComponent();
 
@@ -48,13 +48,14 @@ export async function preflightPorts(components: StackComponent[]): Promise<void
     const ours = new Set<number>();
     for (const name of c.processNames ?? [c.name]) {
       const pid = runningPid(name);
-      if (pid !== undefined) for (const p of processTree(pid)) ours.add(p);
+      if (pid !== undefined) ours.add(pid);
     }
     for (const port of c.ports) {
       if (!(await portOpen(port))) continue;
       const holder = portHolder(port);
-      // Ours when every listener belongs to a process tree this component started.
-      if (holder && holder.pids.length > 0 && holder.pids.every((p) => ours.has(p))) continue;
+      // Ours when every listener descends from a process this component started (checked now, not
+      // from an earlier snapshot: PostgreSQL forks backends that hold the socket for a moment).
+      if (holder && holder.pids.length > 0 && holder.pids.every((p) => descendsFrom(p, ours))) continue;
       problems.push(new PortInUseError(port, c.name, holder?.text));
     }
   }

@@ -148,7 +148,8 @@ export class PostgresComponent implements StackComponent {
       }
       // The owner is no superuser: to drop a database the services still hold connections to (tests'
       // `drop database … with (force)`, an operator's reset) it may end their non-superuser backends.
-      await admin.query(`grant pg_signal_backend to ${DB_ROLE}`);
+      const signal = await admin.query("select pg_has_role($1, 'pg_signal_backend', 'member') as m", [DB_ROLE]);
+      if (signal.rows[0]?.m !== true) await admin.query(`grant pg_signal_backend to ${DB_ROLE}`);
       // One login role per service, no attribute but LOGIN (its grants come after the migrations).
       for (const service of Object.keys(DEFAULT_SERVICE_ROLES) as DbService[]) {
         await ensureLoginRole(admin, DEFAULT_SERVICE_ROLES[service], servicePasswords[service]);

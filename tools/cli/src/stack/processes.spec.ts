@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { portHolder, portOpen } from './processes';
+import { descendsFrom, portHolder, portOpen } from './processes';
 import { preflightPorts, PortInUseError } from './index';
 import type { StackComponent } from './component';
 
@@ -34,4 +35,17 @@ describe('port preflight', () => {
     server = undefined;
     await expect(preflightPorts([component('free', port)])).resolves.toBeUndefined();
   });
+});
+
+describe('descendsFrom', () => {
+  it('follows the parent chain at the time of the call; an exited pid no longer holds anything', () => {
+    const child = spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' });
+    const exited = Number(child.stdout.trim());
+    expect(descendsFrom(process.pid, new Set([process.pid]))).toBe(true);
+    expect(descendsFrom(process.pid, new Set([process.ppid]))).toBe(true);
+    expect(descendsFrom(process.ppid, new Set([process.pid]))).toBe(false);
+    expect(descendsFrom(1, new Set([process.pid]))).toBe(false);
+    expect(descendsFrom(exited, new Set([process.pid]))).toBe(true);
+  });
+
 });

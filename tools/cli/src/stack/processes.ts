@@ -128,29 +128,29 @@ export function portHolder(port: number): { text: string; pids: number[] } | und
   }
 }
 
-/** Pids of every process in `pid`'s tree, for matching a port holder to a component. */
-export function processTree(pid: number): Set<number> {
-  const pids = new Set<number>([pid]);
-  try {
-    const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' });
-    const edges = out
-      .trim()
-      .split('\n')
-      .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
-    let grew = true;
-    while (grew) {
-      grew = false;
-      for (const [child, parent] of edges) {
-        if (pids.has(parent) && !pids.has(child)) {
-          pids.add(child);
-          grew = true;
-        }
-      }
+/**
+ * True when `pid` is one of `roots` or descends from one, read from /proc at the time of the call
+ * (a snapshot of the process table taken earlier misses a PostgreSQL backend forked since, which holds
+ * the listening socket until it closes it). A pid that has already exited counts as ours: whatever it
+ * was, it no longer holds the port.
+ */
+export function descendsFrom(pid: number, roots: ReadonlySet<number>): boolean {
+  let current = pid;
+  for (let depth = 0; depth < 64; depth++) {
+    if (roots.has(current)) return true;
+    if (current <= 1) return false;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${current}/stat`, 'utf8');
+    } catch {
+      return depth === 0;
     }
-  } catch {
-    /* best effort */
+    // The comm field may hold spaces and parentheses: the parent pid is the second field after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!Number.isInteger(ppid)) return false;
+    current = ppid;
   }
-  return pids;
+  return false;
 }
 
 /** Last `lines` lines of a component's log, for failure messages. */

@@ -267,6 +267,9 @@ http {
   }
 
   async provision(): Promise<void> {
+    // Read first: a running registry already configured is left untouched (a PUT is a journal write).
+    const current = await fetch(`${this.url}/config`, { headers: this.adminHeaders(), signal: AbortSignal.timeout(10_000) });
+    if (current.ok && ((await current.json()) as { compatibilityLevel?: string }).compatibilityLevel === 'BACKWARD_TRANSITIVE') return;
     const res = await fetch(`${this.url}/config`, {
       method: 'PUT',
       headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', ...this.adminHeaders() },

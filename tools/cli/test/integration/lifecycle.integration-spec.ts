@@ -20,7 +20,7 @@ describe('stack lifecycle', () => {
     const t0 = Date.now();
     const res = vigil(['stack', 'up']);
     const seconds = (Date.now() - t0) / 1000;
-    expect(res.status).toBe(0);
+    expect(res.status, `stack up failed:\n${res.stderr}\n${res.stdout}`).toBe(0);
     expect(seconds).toBeLessThan(15);
     const after = status();
     expect(after.map((c) => [c.name, c.pid])).toEqual(before.map((c) => [c.name, c.pid]));
