@@ -18,7 +18,7 @@
 // Takes about learning + 2 minutes.
 
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { createRequire } from 'node:module';
@@ -46,6 +46,7 @@ const WINDOW = opt('window', '5s');
 const KEEP = args.includes('--keep');
 /** Keep the services' logs (analyzer.log, agent.log) in this directory. */
 const LOGS = opt('logs', undefined);
+if (LOGS) mkdirSync(LOGS, { recursive: true });
 const PY = '/usr/bin/python3';
 const SEVERE = new Set(['medium', 'high', 'critical']);
 const RANK = (col) => `case ${col} when 'critical' then 4 when 'high' then 3 when 'medium' then 2 when 'low' then 1 else 0 end`;

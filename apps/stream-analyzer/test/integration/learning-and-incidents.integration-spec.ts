@@ -113,15 +113,17 @@ describe('learning, aggregation and incidents on the real pipeline (Kafka, regis
     expect(scan).toMatchObject({ mitre: 'T1046', severity: 'high', title: 'bash connected to 1,024 new ports on 127.0.0.1 in 3 s', count: 1024 });
     // the per-port novelty joined the session's one alert of its process tree (root: the login shell,
     // opened by the dropper's download earlier in the session): the loop added occurrences, no new alert
-    const tree = (await h.pool.query(`select count, evidence_data from alerts where group_key = 'tree 4242:bash'`)).rows;
+    const tree = (await h.pool.query(`select count, evidence_data, incident_id from alerts where group_key = 'tree 4242:bash'`)).rows;
     expect(tree).toHaveLength(1);
     expect(tree[0].evidence_data.kinds['novel-network-activity']).toBe(1024);
     expect(bash.filter((a) => a.group_key.startsWith('tree '))).toEqual([]);
     // the loop ran in the same shell session as the dropper: one story
     const kitIncident = (await h.pool.query(`select incident_id from alerts where program = '/tmp/.x/kit' limit 1`)).rows[0].incident_id;
     expect(new Set(bash.map((a) => a.incident_id))).toEqual(new Set([kitIncident]));
+    // the session's deviations are the incident's one alert of deviations
+    expect(tree[0].incident_id).toBe(kitIncident);
     const inc = (await h.pool.query(`select alert_count, techniques from incidents where id = $1`, [kitIncident])).rows[0];
-    expect(inc.alert_count).toBe(2 + bash.length);
+    expect(inc.alert_count).toBe(2 + bash.length + 1);
     expect(inc.techniques).toContain('T1046');
   });
 
