@@ -138,6 +138,8 @@ interface ExecRuleRun {
   kind: string;
   alertId: string;
   pid: number;
+  /** The process tree (`tree <root key>`) the process was in. */
+  tree: string;
 }
 
 /** Bound on the exec-rule runs an incident remembers. */
@@ -309,10 +311,10 @@ export class DetectionEngine {
       // the same rule again in an open incident's tree (a wrapper and the shell it starts both carry
       // the command line, seen in different batches) joins the incident's alert of that rule
       if (!(open && now - open.lastSeen <= o.groupWindowMs) && first.detector === 'rule') {
-        const joined = this.incidentRuleAlert(ep, first, now) ?? execTwin(ep.forest, batchExecRules, first);
+        const joined = this.incidentRuleAlert(ep, first, p.subject, now) ?? execTwin(ep.forest, batchExecRules, first, p.subject);
         if (joined && joined !== first.id) {
           this.groups.set(gk, (open = { alertId: joined, lastSeen: now, count: 0 }));
-          if (isExecRule(first)) batchExecRules.push({ kind: first.kind, alertId: joined, pid: first.pid });
+          if (isExecRule(first)) batchExecRules.push({ kind: first.kind, alertId: joined, pid: first.pid, tree: p.subject });
         }
       }
       if (open && now - open.lastSeen <= o.groupWindowMs && open.alertId !== first.id) {
@@ -329,7 +331,7 @@ export class DetectionEngine {
         this.groups.set(gk, open);
         alerts.push(first);
         occurrences.push({ alertId: first.id, batchId: batch.batchId, time: now, count, pids, severity: first.severity });
-        if (isExecRule(first)) batchExecRules.push({ kind: first.kind, alertId: first.id, pid: first.pid });
+        if (isExecRule(first)) batchExecRules.push({ kind: first.kind, alertId: first.id, pid: first.pid, tree: p.subject });
       }
       const burst = p.finding.group?.burst;
       if (burst && open.fold && open.fold.items.length >= o.burstThreshold) this.raiseBurst(burst, open.fold, p, gk, batch, alerts, occurrences);
@@ -374,7 +376,7 @@ export class DetectionEngine {
       if (r.group.incidentId) r.occurrence.update = { ...r.occurrence.update, incidentId: r.group.incidentId };
     }
     this.expire(ep, now);
-    return { alerts, occurrences, warmStarted, scores };
+    return { alerts, occurrences: coalesce(alerts, occurrences), warmStarted, scores };
   }
 
   /** Fold one finding into the batch's pending alert of its (program, detector, group). */
@@ -696,11 +698,11 @@ export class DetectionEngine {
   }
 
   /** The alert of the same rule (kind and key) in the open incident of this process's tree, or of an exec rule's wrapper twin, if any. */
-  private incidentRuleAlert(ep: EndpointState, a: Alert, now: number): string | undefined {
+  private incidentRuleAlert(ep: EndpointState, a: Alert, tree: string, now: number): string | undefined {
     const parentLinks = linksToParent(a);
     for (const inc of ep.incidents) {
       if (!this.inIncident(inc, a, parentLinks, now)) continue;
-      const id = inc.rules.get(`${a.kind}\t${a.key}`) ?? execTwin(ep.forest, inc.execRules, a);
+      const id = inc.rules.get(`${a.kind}\t${a.key}`) ?? execTwin(ep.forest, inc.execRules, a, tree);
       if (id) return id;
     }
     return undefined;
@@ -826,7 +828,7 @@ export class DetectionEngine {
       firstBatch: ep.firstBatch,
       lastBatch: ep.lastBatch,
       writes: [...ep.writes].map(([path, w]) => [path, w.exe, w.pid, w.time]),
-      incidents: ep.incidents.map((i) => [i.id, i.first, i.lastSeen, [...i.pids], [...i.rules], i.execRules.map((r) => [r.kind, r.alertId, r.pid]), i.deviations ?? null]),
+      incidents: ep.incidents.map((i) => [i.id, i.first, i.lastSeen, [...i.pids], [...i.rules], i.execRules.map((r) => [r.kind, r.alertId, r.pid, r.tree]), i.deviations ?? null]),
       forest: ep.forest.toJSON(),
       trees: [...ep.trees.values()],
       // open groups of rules per process tree (not any one program's checkpoint): [subject\tdetector\tkey, alert id, last seen, count]
@@ -843,7 +845,7 @@ export class DetectionEngine {
       firstBatch: c.firstBatch,
       lastBatch: c.lastBatch,
       writes: new Map(c.writes.map(([path, exe, pid, time]) => [path, { exe, pid, time }])),
-      incidents: c.incidents.map(([id, first, lastSeen, pids, rules, execRules, deviations]) => ({ id, first, lastSeen, pids: new Set(pids), rules: new Map(rules ?? []), execRules: (execRules ?? []).map(([kind, alertId, pid]) => ({ kind, alertId, pid })), ...(deviations ? { deviations } : {}) })),
+      incidents: c.incidents.map(([id, first, lastSeen, pids, rules, execRules, deviations]) => ({ id, first, lastSeen, pids: new Set(pids), rules: new Map(rules ?? []), execRules: (execRules ?? []).map(([kind, alertId, pid, tree]) => ({ kind, alertId, pid, tree })), ...(deviations ? { deviations } : {}) })),
       forest: ProcessForest.fromJSON(c.version === 2 ? c.forest : undefined),
       trees: new Map(c.version === 2 ? c.trees.map((t) => [`${t.rootPid}:${basename(t.rootExe) || '?'}`, t]) : []),
     });
@@ -876,15 +878,43 @@ function isExecRule(a: Pick<Alert, 'detector' | 'data'>): boolean {
 /**
  * The alert of the same exec rule on an ancestor or a descendant of this process: `timeout 5 bash -c
  * "bash -i >& /dev/tcp/…"` fires the reverse-shell rule on bash, on timeout and on the inner bash, one
- * act. Siblings (two dropped binaries run by one script) stay apart.
+ * act. Only within one process tree (the chain of shells and wrappers): a harness or a server that
+ * starts each command is an ancestor of many acts. Siblings (two dropped binaries run by one script)
+ * stay apart.
  */
-function execTwin(forest: ProcessForest, runs: ExecRuleRun[], a: Alert): string | undefined {
+function execTwin(forest: ProcessForest, runs: ExecRuleRun[], a: Alert, tree: string): string | undefined {
   if (!isExecRule(a)) return undefined;
   for (let i = runs.length - 1; i >= 0; i--) {
     const r = runs[i]!;
-    if (r.kind === a.kind && (r.pid === a.pid || forest.descends(a.pid, r.pid) || forest.descends(r.pid, a.pid))) return r.alertId;
+    if (r.kind === a.kind && r.tree === tree && (r.pid === a.pid || forest.descends(a.pid, r.pid) || forest.descends(r.pid, a.pid))) return r.alertId;
   }
   return undefined;
+}
+
+/**
+ * One occurrence per alert per batch (the store keys occurrences by alert and batch): findings of
+ * several groups that joined one alert in a batch (a wrapper and its command, trees of one incident)
+ * add up. What joins an alert raised in this batch goes onto the alert itself.
+ */
+function coalesce(alerts: Alert[], occurrences: AlertOccurrence[]): AlertOccurrence[] {
+  const created = new Map(alerts.map((a) => [a.id, a]));
+  const byAlert = new Map<string, AlertOccurrence>();
+  for (const o of occurrences) {
+    const seen = byAlert.get(o.alertId);
+    if (!seen) {
+      byAlert.set(o.alertId, { ...o, pids: [...o.pids] });
+      continue;
+    }
+    seen.count += o.count;
+    for (const pid of o.pids) if (!seen.pids.includes(pid)) seen.pids.push(pid);
+    if (o.severity && (!seen.severity || SEVERITY_RANK[o.severity] > SEVERITY_RANK[seen.severity])) seen.severity = o.severity;
+    const a = created.get(o.alertId);
+    if (a) {
+      a.count += o.count;
+      if (o.update) Object.assign(a, o.update);
+    } else if (o.update) seen.update = { ...seen.update, ...o.update };
+  }
+  return [...byAlert.values()];
 }
 
 /** The highest of some severities. */
@@ -980,8 +1010,8 @@ export interface EndpointCheckpointV1 {
   lastBatch: number;
   /** [path, writer exe, writer pid, time]. */
   writes: [string, string, number, number][];
-  /** [incident id, first, last seen, pids, (version 2) [rule kind<TAB>key, alert id][], exec rules' [kind, alert id, pid][], tree key of its deviations]. */
-  incidents: ([string, number, number, number[]] | [string, number, number, number[], [string, string][]] | [string, number, number, number[], [string, string][], [string, string, number][], string | null])[];
+  /** [incident id, first, last seen, pids, (version 2) [rule kind<TAB>key, alert id][], exec rules' [kind, alert id, pid, tree][], tree key of its deviations]. */
+  incidents: ([string, number, number, number[]] | [string, number, number, number[], [string, string][]] | [string, number, number, number[], [string, string][], [string, string, number, string][], string | null])[];
 }
 
 /** Whether a fleet baseline is enough to warm-start a new endpoint's (active, enough runs and endpoints). */

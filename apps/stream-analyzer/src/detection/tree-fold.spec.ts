@@ -238,6 +238,17 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     expect(alerts).toHaveLength(1);
     const joined = runs.flatMap((r) => r.occurrences).filter((o) => o.alertId === alerts[0]!.id);
     expect(joined.flatMap((o) => o.pids)).toEqual([1000, 1001, 1002]);
+    // in one batch: one alert with both, and one occurrence (the store keeps one per alert and batch)
+    const e1 = new DetectionEngine(rules, OPTS);
+    const t1 = learned(e1);
+    const one = e1.processBatch(batch(t1, [exec(1000, 500, BASH, BASH, ['bash', '-c', `timeout 5 bash -c "${inner}"`], t1), exec(1001, 1000, '/usr/bin/timeout', BASH, ['timeout', '5', 'bash', '-c', inner], t1)]));
+    const shell = one.alerts.filter((x) => x.kind === 'reverse-shell-command');
+    expect(shell).toHaveLength(1);
+    expect(shell[0]!.count).toBe(2);
+    const occ = one.occurrences.filter((o) => o.alertId === shell[0]!.id);
+    expect(occ).toHaveLength(1);
+    expect(occ[0]).toMatchObject({ count: 2, pids: [1000, 1001] });
+    expect(new Set(one.occurrences.map((o) => o.alertId)).size).toBe(one.occurrences.length);
     // two siblings started by one script are two acts, two alerts (their targets differ)
     const e2 = new DetectionEngine(rules, OPTS);
     const t2 = learned(e2);
