@@ -63,6 +63,8 @@ int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *arg
 struct handle *handle_arg(napi_env env, napi_callback_info info, napi_value *argv);
 struct handle *handle_and_name(napi_env env, napi_callback_info info, size_t want, napi_value *argv, char *name, size_t cap);
 struct bpf_map *find_map(napi_env env, struct handle *h, const char *name);
+struct bpf_map *map_arg(napi_env env, napi_callback_info info, size_t want, napi_value *argv, char *name, size_t cap,
+			struct handle **h);
 
 #define NAPI_CALL(env, call)                                                              \
 	do {                                                                                  \

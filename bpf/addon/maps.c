@@ -102,10 +102,8 @@ napi_value js_map_dump(napi_env env, napi_callback_info info)
 {
 	napi_value argv[2];
 	char name[256];
-	struct handle *h = handle_and_name(env, info, 2, argv, name, sizeof(name));
-	if (!h)
-		return NULL;
-	struct bpf_map *m = find_map(env, h, name);
+	struct handle *h;
+	struct bpf_map *m = map_arg(env, info, 2, argv, name, sizeof(name), &h);
 	if (!m)
 		return NULL;
 	int fd = bpf_map__fd(m);
@@ -180,10 +178,8 @@ napi_value js_map_delete_keys(napi_env env, napi_callback_info info)
 {
 	napi_value argv[3];
 	char name[256];
-	struct handle *h = handle_and_name(env, info, 3, argv, name, sizeof(name));
-	if (!h)
-		return NULL;
-	struct bpf_map *m = find_map(env, h, name);
+	struct handle *h;
+	struct bpf_map *m = map_arg(env, info, 3, argv, name, sizeof(name), &h);
 	if (!m)
 		return NULL;
 	char *data;

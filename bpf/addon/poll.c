@@ -108,10 +108,8 @@ napi_value js_ringbuf_open(napi_env env, napi_callback_info info)
 	napi_value argv[3];
 	char name[256];
 	double hold_ms = -1;
-	struct handle *h = handle_and_name(env, info, 2, argv, name, sizeof(name));
-	if (!h)
-		return NULL;
-	struct bpf_map *m = find_map(env, h, name);
+	struct handle *h;
+	struct bpf_map *m = map_arg(env, info, 2, argv, name, sizeof(name), &h);
 	if (!m)
 		return NULL;
 	if (h->rb)

@@ -109,6 +109,14 @@ struct bpf_map *find_map(napi_env env, struct handle *h, const char *name)
 	return m;
 }
 
+/* The (handle, map name, ...) arguments of the map calls: the map, NULL with a JS exception pending. */
+struct bpf_map *map_arg(napi_env env, napi_callback_info info, size_t want, napi_value *argv, char *name, size_t cap,
+			struct handle **h)
+{
+	*h = handle_and_name(env, info, want, argv, name, cap);
+	return *h ? find_map(env, *h, name) : NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports)
 {
 	libbpf_set_print(print_fn);
