@@ -19,7 +19,13 @@
 #include "vigil_syscalls.h"
 #define PR_SET_NAME 15
 
-/* ---- tunables: read-only data, set by user space before load ---- */
+/*
+ * ---- tunables: read-only data, set by user space before load ----
+ * The values are owned by user space: VigilProbe.load (bpf/src/vigil-probe.ts) sets every tunable
+ * here and the size of every map sized "by user space" from ProbeOptions, whose defaults are
+ * DEFAULT_PROBE_OPTIONS. The initializers and max_entries in this file only make the object valid
+ * to open; they are not the defaults (e.g. the ring buffer is 8 MiB and slot_bits 12 by default).
+ */
 
 /* The agent's own tgid: its calls are counted (self-metrics) but produce no argument records. */
 const volatile __u32 agent_tgid = 0;
