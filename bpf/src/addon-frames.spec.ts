@@ -33,7 +33,7 @@ function run(commands: Command[]): Buffer {
 }
 
 beforeAll(() => {
-  const cc = process.env.CC ?? 'cc';
+  const cc = 'cc';
   execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-Werror', '-I', join(ROOT, 'addon'), '-I', join(ROOT, 'src/bpf/include'), join(ROOT, 'addon/frames.c'), join(ROOT, 'test/addon/frames-driver.c'), '-o', driver]);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
