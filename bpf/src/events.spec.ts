@@ -1,53 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBatch, decodeEvent, splitBatch } from './events';
 import { EventType, LAYOUTS } from './layout';
+import { exitRecord, frame, header, openRecord } from '../test/support/records';
 
 const H = LAYOUTS.vigil_event_header!.fields;
-const O = LAYOUTS.vigil_open_event!.fields;
 const X = LAYOUTS.vigil_exit_event!;
 const P = LAYOUTS.vigil_path_event!.fields;
-
-function header(r: Buffer, type: number, tgid: number): void {
-  r.writeUInt32LE(type, H.type!.offset);
-  r.writeUInt32LE(r.length, H.size!.offset);
-  r.writeBigUInt64LE(123456789n, H.ts_ns!.offset);
-  r.writeUInt32LE(tgid, H.tgid!.offset);
-  r.writeUInt32LE(tgid + 1, H.tid!.offset);
-}
-
-/** An open record sized like the kernel's: fixed part + the path bytes read (NUL included). */
-function openRecord(path: string, opts: { pathLen?: number; flags?: number; ret?: number } = {}): Buffer {
-  const p = Buffer.from(`${path}\0`);
-  const r = Buffer.alloc(O.path!.offset + p.length);
-  header(r, EventType.Open, 40);
-  r.writeUInt32LE(257, O.nr!.offset);
-  r.writeInt32LE(-100, O.dfd!.offset);
-  r.writeUInt32LE(opts.flags ?? 0, O.flags!.offset);
-  r.writeInt32LE(opts.ret ?? 3, O.ret!.offset);
-  r.writeUInt32LE(opts.pathLen ?? p.length, O.path_len!.offset);
-  p.copy(r, O.path!.offset);
-  return r;
-}
-
-function exitRecord(code: number): Buffer {
-  const r = Buffer.alloc(X.size);
-  header(r, EventType.Exit, 41);
-  r.writeInt32LE(code, X.fields.exit_code!.offset);
-  return r;
-}
-
-/** Frame records like the addon's poll(): u32 length, u32 count (0 = one), bytes, padding to 8. */
-function frame(records: Buffer[], counts: number[] = []): Buffer {
-  return Buffer.concat(
-    records.map((r, i) => {
-      const f = Buffer.alloc(8 + ((r.length + 7) & ~7));
-      f.writeUInt32LE(r.length, 0);
-      f.writeUInt32LE(counts[i] ?? 0, 4);
-      r.copy(f, 8);
-      return f;
-    }),
-  );
-}
 
 /**
  * A path record packed like the kernel's: path 0, path 1, dir 0, dir 1 back to back in data, the

@@ -33,6 +33,10 @@ export interface ProbeOptions {
   objectPath?: string;
 }
 
+/**
+ * The defaults of every tunable and map size of vigil.bpf.o: the one place they are decided
+ * (load() always sets them all; the C initializers only make the object valid to open).
+ */
 export const DEFAULT_PROBE_OPTIONS: Omit<ProbeOptions, 'agentTgid'> = {
   ngramK: 3,
   ringbufBytes: 8 * 1024 * 1024,

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
+import { DEFAULT_PROBE_OPTIONS } from '@vigil/bpf';
 import { parseDuration, parseSize } from '@vigil/common';
 import { AgentError } from '../errors/agent-error';
 
@@ -145,8 +146,9 @@ export const CONFIG_DEFAULTS: Omit<AgentConfig, 'api' | 'key' | 'id' | 'name' | 
   tlsCa: undefined,
   insecureHttp: false,
   windowMs: 10_000,
-  ngramK: 3,
-  ringbufBytes: 8 * 1024 * 1024,
+  // the probe's own defaults (one owner: @vigil/bpf's DEFAULT_PROBE_OPTIONS)
+  ngramK: DEFAULT_PROBE_OPTIONS.ngramK,
+  ringbufBytes: DEFAULT_PROBE_OPTIONS.ringbufBytes,
   metricsPort: 0,
   urgent: true,
   urgentBatchMs: 250,

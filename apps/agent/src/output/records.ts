@@ -1,11 +1,11 @@
 import { EventType, syscallName, type NetEvent, type PathEvent, type SecurityEvent } from '@vigil/bpf';
 
-/** x86-64 numbers of the network syscalls (names for the `type` of a capture line). */
-const NET_OPS: Record<number, 'connect' | 'accept' | 'bind' | 'listen'> = { 42: 'connect', 43: 'accept', 288: 'accept', 49: 'bind', 50: 'listen' };
+/** The network syscalls by name (numbers come from @vigil/bpf's generated table), as the `type` of a capture line. */
+const NET_OPS: Partial<Record<string, 'connect' | 'accept' | 'bind' | 'listen'>> = { connect: 'connect', accept: 'accept', accept4: 'accept', bind: 'bind', listen: 'listen' };
 
 /** connect | accept | bind | listen for a network record. */
 export function netOp(ev: NetEvent): 'connect' | 'accept' | 'bind' | 'listen' {
-  return NET_OPS[ev.nr] ?? 'connect';
+  return NET_OPS[syscallName(ev.nr)] ?? 'connect';
 }
 
 /** inet | inet6 | unix | other. */

@@ -15,71 +15,17 @@
 #define AF_INET 2
 #define AF_INET6 10
 
-/* x86-64 syscall numbers the argument hooks care about. */
-#define NR_mmap 9
-#define NR_mprotect 10
-#define NR_open 2
-#define NR_connect 42
-#define NR_accept 43
-#define NR_bind 49
-#define NR_listen 50
-#define NR_execve 59
-#define NR_creat 85
-#define NR_ptrace 101
-#define NR_setuid 105
-#define NR_setgid 106
-#define NR_setreuid 113
-#define NR_setregid 114
-#define NR_setresuid 117
-#define NR_setresgid 119
-#define NR_setfsuid 122
-#define NR_setfsgid 123
-#define NR_init_module 175
-#define NR_openat 257
-#define NR_accept4 288
-#define NR_finit_module 313
-#define NR_memfd_create 319
-#define NR_execveat 322
-#define NR_openat2 437
-/* path records (struct vigil_path_event) */
-#define NR_truncate 76
-#define NR_ftruncate 77
-#define NR_rename 82
-#define NR_mkdir 83
-#define NR_rmdir 84
-#define NR_link 86
-#define NR_unlink 87
-#define NR_symlink 88
-#define NR_chmod 90
-#define NR_fchmod 91
-#define NR_utime 132
-#define NR_mknod 133
-#define NR_mount 165
-#define NR_setxattr 188
-#define NR_lsetxattr 189
-#define NR_fsetxattr 190
-#define NR_utimes 235
-#define NR_mkdirat 258
-#define NR_mknodat 259
-#define NR_futimesat 261
-#define NR_unlinkat 263
-#define NR_renameat 264
-#define NR_linkat 265
-#define NR_symlinkat 266
-#define NR_fchmodat 268
-#define NR_utimensat 280
-#define NR_renameat2 316
-#define NR_fchmodat2 452
-#define NR_setxattrat 463
-/* more security records (struct vigil_security_event) */
-#define NR_prctl 157
-#define NR_unshare 272
-#define NR_setns 308
-#define NR_process_vm_writev 311
-#define NR_userfaultfd 323
+/* x86-64 syscall numbers (NR_<name>), generated from syscalls/x86-64.tbl like the TypeScript table. */
+#include "vigil_syscalls.h"
 #define PR_SET_NAME 15
 
-/* ---- tunables: read-only data, set by user space before load ---- */
+/*
+ * ---- tunables: read-only data, set by user space before load ----
+ * The values are owned by user space: VigilProbe.load (bpf/src/vigil-probe.ts) sets every tunable
+ * here and the size of every map sized "by user space" from ProbeOptions, whose defaults are
+ * DEFAULT_PROBE_OPTIONS. The initializers and max_entries in this file only make the object valid
+ * to open; they are not the defaults (e.g. the ring buffer is 8 MiB and slot_bits 12 by default).
+ */
 
 /* The agent's own tgid: its calls are counted (self-metrics) but produce no argument records. */
 const volatile __u32 agent_tgid = 0;
