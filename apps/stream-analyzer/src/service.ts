@@ -163,8 +163,8 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
     await untilUp(() => admin.connect(), 'kafka', 'connecting the admin client', health, log, () => true, abort.signal);
     await untilUp(() => batchConsumer.connect(), 'kafka', 'connecting the consumer', health, log, () => true, abort.signal);
 
-    consumer = new TelemetryConsumer(
-      {
+    consumer = new TelemetryConsumer({
+      settings: {
         groupId: config.groupId,
         telemetryTopic: config.telemetryTopic,
         alertsTopic: config.alertsTopic,
@@ -178,12 +178,12 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
       repo,
       decoder,
       alertEncoder,
-      batchConsumer,
+      consumer: batchConsumer,
       producer,
       metrics,
       health,
-      log.child({ component: 'consumer' }),
-    );
+      log: log.child({ component: 'consumer' }),
+    });
     const c = consumer;
 
     const maintain = (): void => {

@@ -1,22 +1,22 @@
 import { errorMessage, isRetriable, retry, sleep, type Logger } from '@vigil/common';
 import { KafkaError, type BatchControl, type IncomingBatch, type IncomingMessage, type KafkaBatchConsumer, type KafkaProducer } from '@vigil/kafka';
-import { SchemaError, type TelemetryBatch as AvroTelemetryBatch, type WireEncoder, type Alert as AvroAlert } from '@vigil/schemas';
+import type { WireEncoder, Alert as AvroAlert } from '@vigil/schemas';
 import type { TelemetryDecoder } from '../kafka/telemetry-decoder';
 import type { Alert } from '../detection/alert';
 import type { DetectionEngine } from '../detection/engine';
 import { programIdentity } from '../detection/identity';
 import type { TelemetryBatch } from '../detection/telemetry';
-import { AnalyzerError, dispositionOf, type AnalyzerErrorCode } from '../errors/analyzer.error';
+import { AnalyzerError, dispositionOf } from '../errors/analyzer.error';
 import type { FleetCache } from '../baselines/fleet-cache';
 import type { HealthState } from '../http/health';
 import { ALERT_ID_HEADER, toAvroAlert } from '../kafka/alert-record';
 import { deadLetter } from '../kafka/dead-letter';
-import { eventCount, toDetectionBatch } from '../kafka/telemetry-adapter';
 import type { AnalyzerMetrics } from '../metrics/analyzer.metrics';
 import type { AnalyzerRepository, PendingAcceptance } from '../repositories/analyzer.repository';
 import { isDataRejected } from '../repositories/database-errors';
 import { chunks, lagOf, nextOffset, planBatch, progressOf, type PartitionProgress } from './partition-position';
-import { isUrgentBatch, WriteSetBuilder } from './write-set';
+import { decodeRecord } from './record-decoder';
+import { processedRecords, processRun, transactionsOf, type DeadLetterReason, type RunRecord } from './run-processor';
 
 /** Settings of the consumer loop. */
 export interface ConsumerSettings {
@@ -30,6 +30,23 @@ export interface ConsumerSettings {
   maxClockAheadMs: number;
 }
 
+/** What the consumer works with, named (the service builds them; tests may pass fakes). */
+export interface ConsumerDependencies {
+  settings: ConsumerSettings;
+  /** Holds the detection state of the endpoints of assigned partitions (loaded on demand, dropped on revocation). */
+  engine: DetectionEngine;
+  fleet: FleetCache;
+  repo: AnalyzerRepository;
+  decoder: TelemetryDecoder;
+  /** The alerts topic's encoder, registered on first use. */
+  alertEncoder: () => Promise<WireEncoder<AvroAlert>>;
+  consumer: KafkaBatchConsumer;
+  producer: KafkaProducer;
+  metrics: AnalyzerMetrics;
+  health: HealthState;
+  log: Logger;
+}
+
 /** What this instance holds for one assigned partition (replaced, never reused, after a reset). */
 interface PartitionState {
   partition: number;
@@ -41,11 +58,16 @@ interface PartitionState {
   lag: number;
 }
 
-/** A record decoded (or not) for one run. */
-type Decoded = { m: IncomingMessage; batch: TelemetryBatch; acceptedAt: number } | { m: IncomingMessage; dead: { code: AnalyzerErrorCode; message: string } };
-
 /** Records of a run set aside as dead letters (by offset), with why. */
-type Poison = Map<string, { code: AnalyzerErrorCode; message: string }>;
+type Poison = Map<string, DeadLetterReason>;
+
+/** One transaction to attempt: consecutive records of a partition, once decoded with them. */
+interface Transaction {
+  messages: IncomingMessage[];
+  records?: RunRecord<IncomingMessage>[];
+  /** The database refused data of these records: write them one by one, never cut or joined. */
+  isolated: boolean;
+}
 
 /** The handler gave up on a run because the partition is no longer (only) ours. */
 class Abandoned extends Error {}
@@ -68,19 +90,33 @@ export class TelemetryConsumer {
   private readonly progress = new Map<number, { next: string | null; advancedAt: number }>();
   private stopping = false;
 
-  constructor(
-    private readonly settings: ConsumerSettings,
-    private readonly engine: DetectionEngine,
-    private readonly fleet: FleetCache,
-    private readonly repo: AnalyzerRepository,
-    private readonly decoder: TelemetryDecoder,
-    private readonly alertEncoder: () => Promise<WireEncoder<AvroAlert>>,
-    private readonly consumer: KafkaBatchConsumer,
-    private readonly producer: KafkaProducer,
-    private readonly metrics: AnalyzerMetrics,
-    private readonly health: HealthState,
-    private readonly log: Logger,
-  ) {}
+  private readonly settings: ConsumerSettings;
+  private readonly engine: DetectionEngine;
+  private readonly fleet: FleetCache;
+  private readonly repo: AnalyzerRepository;
+  private readonly decoder: TelemetryDecoder;
+  private readonly alertEncoder: () => Promise<WireEncoder<AvroAlert>>;
+  private readonly consumer: KafkaBatchConsumer;
+  private readonly producer: KafkaProducer;
+  private readonly metrics: AnalyzerMetrics;
+  private readonly health: HealthState;
+  private readonly log: Logger;
+
+  constructor(deps: ConsumerDependencies) {
+    ({
+      settings: this.settings,
+      engine: this.engine,
+      fleet: this.fleet,
+      repo: this.repo,
+      decoder: this.decoder,
+      alertEncoder: this.alertEncoder,
+      consumer: this.consumer,
+      producer: this.producer,
+      metrics: this.metrics,
+      health: this.health,
+      log: this.log,
+    } = deps);
+  }
 
   /** Join the group and consume until {@link stop}. */
   async start(concurrency: number): Promise<void> {
@@ -166,7 +202,7 @@ export class TelemetryConsumer {
       }
       for (const run of chunks(batch.messages.slice(plan.from), this.settings.maxRecordsPerTransaction)) {
         if (this.partitions.get(batch.partition) !== st) return; // revoked meanwhile
-        await this.processRun(st, run, control, batch.highWatermark);
+        await this.writeRun(st, run, control, batch.highWatermark);
       }
     } catch (err) {
       // Whatever stopped the run, the engine may hold effects that were never committed: drop the
@@ -190,75 +226,74 @@ export class TelemetryConsumer {
     return st;
   }
 
-  private async processRun(
-    st: PartitionState,
-    run: IncomingMessage[],
-    control: BatchControl,
-    highWatermark: string,
-    poison: Poison = new Map(),
-    isolate = false,
-    predecoded?: Decoded[],
-  ): Promise<void> {
-    if (isolate && run.length > 1) {
-      // the database refused a run's data: find the record it refuses by writing them one by one
-      for (const m of run) await this.processRun(st, [m], control, highWatermark, poison, true);
-      return;
-    }
-    const decoded = predecoded ?? (await this.decodeAll(run, control, poison));
-    // An urgent batch (the agent's fast path: records a rule can match) ends its transaction, so its
-    // alerts are committed without waiting for the windows fetched after it.
-    const urgent = decoded.findIndex((d) => 'batch' in d && isUrgentBatch(d.batch));
-    if (!isolate && urgent >= 0 && urgent < run.length - 1) {
-      await this.processRun(st, run.slice(0, urgent + 1), control, highWatermark, poison, false, decoded.slice(0, urgent + 1));
+  /**
+   * Write `run` in as few transactions as its records allow, iteratively: a queue of transactions to
+   * attempt, where a failure caused by a record replaces the attempt (the same records with it
+   * dead-lettered, or the records one by one) and nothing is committed twice.
+   */
+  private async writeRun(st: PartitionState, run: IncomingMessage[], control: BatchControl, highWatermark: string): Promise<void> {
+    const poison: Poison = new Map();
+    const queue: Transaction[] = [{ messages: run, isolated: false }];
+    while (queue.length > 0) {
       if (this.partitions.get(st.partition) !== st) return; // revoked meanwhile
-      return this.processRun(st, run.slice(urgent + 1), control, highWatermark, poison, false, decoded.slice(urgent + 1));
+      const tx = queue[0]!;
+      if (tx.isolated && tx.messages.length > 1) {
+        queue.splice(0, 1, ...tx.messages.map((m) => ({ messages: [m], isolated: true })));
+        continue;
+      }
+      tx.records ??= await this.decodeAll(tx.messages, control, poison);
+      const parts = tx.isolated ? [tx.records] : transactionsOf(tx.records);
+      if (parts.length > 1) {
+        queue.splice(0, 1, ...parts.map((records) => ({ messages: records.map((r) => r.record), records, isolated: false })));
+        continue;
+      }
+      const next = await this.transact(st, tx as Required<Transaction>, control, highWatermark, poison);
+      if (next === 'committed') queue.shift();
+      else {
+        // the same records again, decoded afresh with what `poison` now holds
+        tx.records = undefined;
+        if (next === 'isolate') tx.isolated = true;
+      }
     }
-    const batches = decoded.flatMap((d) => ('batch' in d ? [d] : []));
+  }
+
+  /**
+   * Attempt one transaction: load what the engine needs, run the processor, dead-letter, commit.
+   * `redo`: a record was added to `poison`, try again; `isolate`: the database refused the data of
+   * several records, try them one by one to find which.
+   */
+  private async transact(st: PartitionState, tx: Required<Transaction>, control: BatchControl, highWatermark: string, poison: Poison): Promise<'committed' | 'redo' | 'isolate'> {
+    const batches = processedRecords(tx.records).map((r) => r.batch);
     let acceptances: PendingAcceptance[];
     try {
-      acceptances = await this.prepare(st, batches.map((d) => d.batch), control);
+      acceptances = await this.prepare(st, batches, control);
     } catch (err) {
       // PostgreSQL refused a value read on behalf of the run's data (e.g. a program key in a fleet
       // lookup): the same values can never succeed, so find the record and dead-letter it.
       if (!isDataRejected(err)) throw err;
-      return this.dataRejected(st, run, control, highWatermark, poison, err, [...new Set(batches.map((b) => b.batch.endpointId))]);
+      return this.dataRejected(st, tx.messages, poison, err, batches.map((b) => b.endpointId));
     }
 
-    const builder = new WriteSetBuilder();
-    for (const a of acceptances) {
-      if (a.programKey && a.acceptance && this.engine.accept(a.endpointId, a.programKey, a.acceptance, a.time)) builder.touch(a.endpointId, a.programKey);
-      if (a.alertId && this.engine.closeTree(a.endpointId, a.alertId)) builder.touchEndpoint(a.endpointId);
-      builder.accepted(a.id);
+    const outcome = processRun(this.engine, tx.records, acceptances);
+    if (outcome.status === 'poisoned') {
+      // its state may be half-updated: start the run over from the database with this record set aside
+      this.log.error({ partition: st.partition, offset: outcome.record.offset, endpointId: outcome.batch.endpointId, err: errorMessage(outcome.error) }, 'detector failed on a record; dead-lettering it');
+      this.forgetEndpoints(outcome.staleEndpoints);
+      poison.set(outcome.record.offset, outcome.dead);
+      return 'redo';
     }
-    let events = 0;
-    for (const d of batches) {
-      let result;
-      try {
-        result = this.engine.processBatch(d.batch);
-      } catch (err) {
-        // A detector threw: its state may be half-updated, so start the run over from the database
-        // with this record set aside as a dead letter.
-        this.log.error({ partition: st.partition, offset: d.m.offset, endpointId: d.batch.endpointId, err: errorMessage(err) }, 'detector failed on a record; dead-lettering it');
-        this.forgetEndpoints(batches.map((b) => b.batch.endpointId).concat(acceptances.map((a) => a.endpointId)));
-        poison.set(d.m.offset, { code: 'DETECTOR_FAILED', message: `a detector failed on this record: ${errorMessage(err)}` });
-        return this.processRun(st, run, control, highWatermark, poison, isolate);
-      }
-      builder.add(d.batch, result);
-      events += eventCount(d.batch);
-    }
-    const set = builder.seal(this.engine);
-
-    const dead = decoded.flatMap((d) => ('dead' in d ? [d] : []));
+    const { writeSet: set, deadLetters: dead } = outcome;
     if (dead.length > 0) {
-      const messages = dead.map((d) => deadLetter(d.m, d.dead.code, d.dead.message));
+      const messages = dead.map((d) => deadLetter(d.record, d.dead.code, d.dead.message));
       await this.retrying('kafka', 'producing dead letters', control, () => this.producer.send(this.settings.dlqTopic, messages), st);
       for (const d of dead) {
         this.metrics.deadLetters.inc({ code: d.dead.code });
-        this.log.warn({ topic: d.m.topic, partition: d.m.partition, offset: d.m.offset, code: d.dead.code, err: d.dead.message }, 'record dead-lettered');
+        this.log.warn({ topic: d.record.topic, partition: d.record.partition, offset: d.record.offset, code: d.dead.code, err: d.dead.message }, 'record dead-lettered');
       }
     }
 
-    const next = nextOffset(run[run.length - 1]!.offset);
+    const last = tx.messages[tx.messages.length - 1]!.offset;
+    const next = nextOffset(last);
     const ref = { groupId: this.settings.groupId, topic: this.settings.telemetryTopic, partition: st.partition };
     const started = Date.now();
     try {
@@ -270,7 +305,7 @@ export class TelemetryConsumer {
         this.reset(st.partition);
         throw new Abandoned();
       }
-      if (isDataRejected(err)) return this.dataRejected(st, run, control, highWatermark, poison, err, [...set.baselines.map((b) => b.endpointId), ...batches.map((b) => b.batch.endpointId)]);
+      if (isDataRejected(err)) return this.dataRejected(st, tx.messages, poison, err, [...set.baselines.map((b) => b.endpointId), ...batches.map((b) => b.endpointId)]);
       throw err;
     }
     const committedAt = Date.now();
@@ -278,18 +313,18 @@ export class TelemetryConsumer {
     this.metrics.dbWrite.observe((committedAt - started) / 1000);
     st.position = next;
     this.progress.set(st.partition, { next, advancedAt: committedAt });
-    control.resolve(run[run.length - 1]!.offset);
-    for (const b of batches) st.endpoints.add(b.batch.endpointId);
+    control.resolve(last);
+    for (const b of batches) st.endpoints.add(b.endpointId);
     st.lag = lagOf(highWatermark, next);
     this.metrics.lag.set({ partition: String(st.partition) }, st.lag);
-    this.metrics.batches.inc({ result: 'processed' }, batches.length);
+    this.metrics.batches.inc({ result: 'processed' }, outcome.processed.length);
     if (dead.length > 0) this.metrics.batches.inc({ result: 'dead_lettered' }, dead.length);
-    this.metrics.events.inc(events);
+    this.metrics.events.inc(outcome.events);
     const alertBatches = new Set(set.alerts.map((a) => a.batchId));
-    for (const d of batches) {
-      const latency = Math.max(0, committedAt - d.acceptedAt) / 1000;
+    for (const r of outcome.processed) {
+      const latency = Math.max(0, committedAt - Number(r.record.timestamp)) / 1000;
       this.metrics.batchLatency.observe(latency);
-      if (alertBatches.has(d.batch.batchId)) this.metrics.alertLatency.observe(latency);
+      if (alertBatches.has(r.batch.batchId)) this.metrics.alertLatency.observe(latency);
     }
     for (const a of set.alerts) this.metrics.alerts.inc({ detector: a.detector, severity: a.severity });
     if (set.alerts.length > 0) {
@@ -300,6 +335,7 @@ export class TelemetryConsumer {
     await this.consumer.commit(this.settings.telemetryTopic, [{ partition: st.partition, offset: next }]).catch((err: unknown) =>
       this.log.warn({ partition: st.partition, err: errorMessage(err) }, 'Kafka offset commit failed (the database holds the position)'),
     );
+    return 'committed';
   }
 
   /**
@@ -307,16 +343,16 @@ export class TelemetryConsumer {
    * records: write them one by one to find the culprit; one record: it becomes a dead letter with
    * the database's reason, and the run is written again without it, so the partition moves on.
    */
-  private dataRejected(st: PartitionState, run: IncomingMessage[], control: BatchControl, highWatermark: string, poison: Poison, err: unknown, endpoints: string[]): Promise<void> {
+  private dataRejected(st: PartitionState, run: IncomingMessage[], poison: Poison, err: unknown, endpoints: string[]): 'isolate' {
     // whatever the engine did for this run was not committed: reload those endpoints from the database
     this.forgetEndpoints(endpoints);
-    if (run.length > 1) return this.processRun(st, run, control, highWatermark, poison, true);
+    if (run.length > 1) return 'isolate';
     const m = run[0]!;
     if (poison.has(m.offset)) throw err; // refused even without its data: not this record's fault
     const code = (err as { code?: unknown }).code;
     poison.set(m.offset, { code: 'DATA_REJECTED', message: `the database refused this record's data (SQLSTATE ${String(code)}): ${errorMessage(err)}` });
     this.log.error({ partition: st.partition, offset: m.offset, sqlstate: code, err: errorMessage(err) }, 'the database refused a record; dead-lettering it');
-    return this.processRun(st, run, control, highWatermark, poison, true);
+    return 'isolate';
   }
 
   /** Produce committed alerts; what cannot be produced now stays in the outbox for the relay. */
@@ -341,46 +377,14 @@ export class TelemetryConsumer {
     );
   }
 
-  private async decodeAll(run: IncomingMessage[], control: BatchControl, poison: Poison): Promise<Decoded[]> {
-    const out: Decoded[] = [];
+  /** Decode a run's records; those in `poison` are dead letters already, registry outages are retried. */
+  private async decodeAll(run: IncomingMessage[], control: BatchControl, poison: Poison): Promise<RunRecord<IncomingMessage>[]> {
+    const out: RunRecord<IncomingMessage>[] = [];
     for (const m of run) {
       const dead = poison.get(m.offset);
-      if (dead) {
-        out.push({ m, dead });
-        continue;
-      }
-      const d = await this.retrying('registry', 'decoding a record', control, () => this.decodeOne(m));
-      out.push(d);
+      out.push(dead ? { record: m, dead } : await this.retrying('registry', 'decoding a record', control, () => decodeRecord(this.decoder, m, this.settings.maxClockAheadMs)));
     }
     return out;
-  }
-
-  /** Decode one record; registry outages are thrown (retried), anything wrong with the record itself is a dead letter. */
-  private async decodeOne(m: IncomingMessage): Promise<Decoded> {
-    const acceptedAt = Number(m.timestamp);
-    if (!m.value) return { m, dead: { code: 'RECORD_UNDECODABLE', message: 'record has no value' } };
-    let value: AvroTelemetryBatch;
-    try {
-      value = await this.decoder.decode(m.value);
-    } catch (err) {
-      if (!(err instanceof SchemaError)) throw err;
-      switch (err.code) {
-        case 'REGISTRY_UNAVAILABLE':
-          throw new AnalyzerError('REGISTRY_UNAVAILABLE', err.message, { retriable: true, cause: err });
-        case 'SCHEMA_UNKNOWN':
-        case 'SCHEMA_INCOMPATIBLE':
-          return { m, dead: { code: 'SCHEMA_MISMATCH', message: err.message } };
-        case 'WIRE_FORMAT_INVALID':
-        case 'AVRO_INVALID':
-          return { m, dead: { code: 'RECORD_UNDECODABLE', message: err.message } };
-      }
-    }
-    try {
-      return { m, batch: toDetectionBatch(value, m.key?.toString() ?? null, { acceptedAt, maxClockAheadMs: this.settings.maxClockAheadMs }), acceptedAt };
-    } catch (err) {
-      if (err instanceof AnalyzerError) return { m, dead: { code: err.code, message: err.message } };
-      throw err;
-    }
   }
 
   /**
