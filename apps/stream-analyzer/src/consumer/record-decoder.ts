@@ -11,7 +11,7 @@ import type { RunRecord } from './run-processor';
  * format or schema the registry cannot read it with, a batch breaking its invariants — makes it a
  * dead letter, never retried.
  */
-export async function decodeRecord(decoder: TelemetryDecoder, m: IncomingMessage, maxClockAheadMs: number): Promise<RunRecord<IncomingMessage>> {
+export async function decodeRecord(decoder: Pick<TelemetryDecoder, 'decode'>, m: IncomingMessage, maxClockAheadMs: number): Promise<RunRecord<IncomingMessage>> {
   if (!m.value) return { record: m, dead: { code: 'RECORD_UNDECODABLE', message: 'record has no value' } };
   let value: AvroTelemetryBatch;
   try {
