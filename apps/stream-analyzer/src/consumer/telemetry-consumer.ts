@@ -1,19 +1,17 @@
 import { errorMessage, type Logger } from '@vigil/common';
 import type { BatchControl, IncomingBatch, IncomingMessage, KafkaBatchConsumer, KafkaProducer } from '@vigil/kafka';
-import type { WireEncoder, Alert as AvroAlert } from '@vigil/schemas';
 import type { TelemetryDecoder } from '../kafka/telemetry-decoder';
-import type { Alert } from '../detection/alert';
 import type { DetectionEngine } from '../detection/engine';
 import type { TelemetryBatch } from '../detection/telemetry';
 import { AnalyzerError, dispositionOf } from '../errors/analyzer.error';
 import type { FleetCache } from '../baselines/fleet-cache';
 import type { HealthState } from '../http/health';
-import { ALERT_ID_HEADER, toAvroAlert } from '../kafka/alert-record';
 import { deadLetter } from '../kafka/dead-letter';
 import type { AnalyzerMetrics } from '../metrics/analyzer.metrics';
 import type { AnalyzerRepository, PendingAcceptance } from '../repositories/analyzer.repository';
 import { isDataRejected } from '../repositories/database-errors';
 import { chunks, lagOf, nextOffset, planBatch, progressOf, type PartitionProgress } from './partition-position';
+import type { AlertPublisher } from './alert-publisher';
 import { EngineLoader } from './engine-loader';
 import { Abandoned, retryWhileOwned } from './partition-retry';
 import { decodeRecord } from './record-decoder';
@@ -23,7 +21,6 @@ import { processedRecords, processRun, transactionsOf, type DeadLetterReason, ty
 export interface ConsumerSettings {
   groupId: string;
   telemetryTopic: string;
-  alertsTopic: string;
   dlqTopic: string;
   maxRecordsPerTransaction: number;
   acceptancePollMs: number;
@@ -31,7 +28,7 @@ export interface ConsumerSettings {
   maxClockAheadMs: number;
 }
 
-/** What the consumer works with, named (the service builds them; tests may pass fakes). */
+/** What the consumer works with, by name (built once by the service). */
 export interface ConsumerDependencies {
   settings: ConsumerSettings;
   /** Holds the detection state of the endpoints of assigned partitions (loaded on demand, dropped on revocation). */
@@ -39,8 +36,8 @@ export interface ConsumerDependencies {
   fleet: FleetCache;
   repo: AnalyzerRepository;
   decoder: TelemetryDecoder;
-  /** The alerts topic's encoder, registered on first use. */
-  alertEncoder: () => Promise<WireEncoder<AvroAlert>>;
+  /** Produces committed alerts (and the outbox relay's). */
+  alerts: AlertPublisher;
   consumer: KafkaBatchConsumer;
   producer: KafkaProducer;
   metrics: AnalyzerMetrics;
@@ -62,12 +59,6 @@ interface PartitionState {
 /** Records of a run set aside as dead letters (by offset), with why. */
 type Poison = Map<string, DeadLetterReason>;
 
-/** A transaction's records, decoded. */
-type DecodedTransaction = Required<Pick<Transaction, 'messages' | 'records'>>;
-
-/** A run the processor turned into a write set. */
-type ProcessedRun = Extract<RunOutcome<IncomingMessage>, { status: 'processed' }>;
-
 /** One transaction to attempt: consecutive records of a partition, once decoded with them. */
 interface Transaction {
   messages: IncomingMessage[];
@@ -76,11 +67,19 @@ interface Transaction {
   isolated: boolean;
 }
 
+/** A transaction's records, decoded. */
+type DecodedTransaction = Required<Pick<Transaction, 'messages' | 'records'>>;
+
+/** A run the processor turned into a write set. */
+type ProcessedRun = Extract<RunOutcome<IncomingMessage>, { status: 'processed' }>;
+
 /**
- * The telemetry consumer: per fetched batch of one partition, runs of records are decoded,
- * analysed and written in one transaction with the partition's next offset (see README,
- * "exactly-once effect"). Dead letters are produced before that transaction (at-least-once on the
- * DLQ); new alerts are produced after it, from an outbox that survives a crash.
+ * The telemetry consumer, the partition worker around the run processor: per fetched batch of one
+ * partition, runs of records are decoded, turned into a write set by {@link processRun} and written
+ * in one transaction with the partition's next offset (see README, "exactly-once effect"). Dead
+ * letters are produced before that transaction (at-least-once on the DLQ); new alerts are produced
+ * after it, from an outbox that survives a crash. Failures decide what happens next: a record's
+ * fault dead-letters it, a dependency's is retried, another owner's writes drop the partition.
  */
 export class TelemetryConsumer {
   private readonly partitions = new Map<number, PartitionState>();
@@ -232,6 +231,16 @@ export class TelemetryConsumer {
     }
   }
 
+  /** Decode a run's records; those in `poison` are dead letters already, registry outages are retried. */
+  private async decodeAll(run: IncomingMessage[], control: BatchControl, poison: Poison): Promise<RunRecord<IncomingMessage>[]> {
+    const out: RunRecord<IncomingMessage>[] = [];
+    for (const m of run) {
+      const dead = poison.get(m.offset);
+      out.push(dead ? { record: m, dead } : await this.retrying('registry', 'decoding a record', control, () => decodeRecord(this.deps.decoder, m, this.deps.settings.maxClockAheadMs)));
+    }
+    return out;
+  }
+
   /**
    * Attempt one transaction: load what the engine needs, run the processor, dead-letter, commit.
    * `redo`: a record was added to `poison`, try again; `isolate`: the database refused the data of
@@ -281,6 +290,24 @@ export class TelemetryConsumer {
     return 'committed';
   }
 
+  /**
+   * Before a run: pending acceptances (at most every acceptancePollMs per partition), then what the
+   * engine needs for the run's endpoints and theirs.
+   */
+  private async prepare(st: PartitionState, batches: TelemetryBatch[], control: BatchControl): Promise<PendingAcceptance[]> {
+    const endpoints = new Set(batches.map((b) => b.endpointId));
+    let acceptances: PendingAcceptance[] = [];
+    const now = Date.now();
+    if (now - st.lastAcceptancePoll >= this.deps.settings.acceptancePollMs) {
+      const owned = [...new Set([...st.endpoints, ...endpoints])];
+      acceptances = await this.retrying('database', 'reading baseline acceptances', control, () => this.deps.repo.pendingAcceptances(owned), st);
+      st.lastAcceptancePoll = now;
+      for (const a of acceptances) endpoints.add(a.endpointId);
+    }
+    await this.loader.load(st.partition, endpoints, batches, (what, read) => this.retrying('database', what, control, read, st));
+    return acceptances;
+  }
+
   /** Produce a run's dead letters (each with its error in the headers). */
   private async produceDeadLetters(st: PartitionState, dead: DeadRecord<IncomingMessage>[], control: BatchControl): Promise<void> {
     if (dead.length === 0) return;
@@ -317,7 +344,7 @@ export class TelemetryConsumer {
     for (const a of set.alerts) this.deps.metrics.alerts.inc({ detector: a.detector, severity: a.severity });
     if (set.alerts.length > 0) {
       this.deps.log.info({ partition: st.partition, alerts: set.alerts.length, kinds: [...new Set(set.alerts.map((a) => a.kind))] }, 'alerts committed');
-      await this.publish(set.alerts, control);
+      await this.deps.alerts.publish(set.alerts, (send) => this.retrying('kafka', 'producing alerts', control, send, undefined, 5));
     }
     // Kafka's own offset only says where fetching starts; the database is the truth, so a failed commit here loses nothing.
     await this.deps.consumer.commit(this.deps.settings.telemetryTopic, [{ partition: st.partition, offset: next }]).catch((err: unknown) =>
@@ -342,55 +369,6 @@ export class TelemetryConsumer {
     return 'isolate';
   }
 
-  /** Produce committed alerts; what cannot be produced now stays in the outbox for the relay. */
-  private async publish(alerts: Alert[], control: BatchControl): Promise<void> {
-    try {
-      await this.retrying('kafka', 'producing alerts', control, () => this.sendAlerts(alerts), undefined, 5);
-      this.deps.metrics.published.inc({ path: 'direct' }, alerts.length);
-    } catch (err) {
-      if (err instanceof Abandoned) throw err;
-      this.deps.log.warn({ alerts: alerts.length, err: errorMessage(err) }, 'alerts not produced yet; the outbox relay will produce them');
-      return;
-    }
-    await this.deps.repo.published(alerts.map((a) => a.id)).catch((err: unknown) => this.deps.log.warn({ err: errorMessage(err) }, 'outbox not cleared; the relay will produce those alerts again'));
-  }
-
-  /** Produce alerts to the alerts topic (Avro, key endpoint id, alert id in a header). */
-  async sendAlerts(alerts: Alert[]): Promise<void> {
-    const encoder = await this.deps.alertEncoder();
-    await this.deps.producer.send(
-      this.deps.settings.alertsTopic,
-      alerts.map((a) => ({ key: a.endpointId, value: encoder.encode(toAvroAlert(a)), headers: { [ALERT_ID_HEADER]: a.id } })),
-    );
-  }
-
-  /** Decode a run's records; those in `poison` are dead letters already, registry outages are retried. */
-  private async decodeAll(run: IncomingMessage[], control: BatchControl, poison: Poison): Promise<RunRecord<IncomingMessage>[]> {
-    const out: RunRecord<IncomingMessage>[] = [];
-    for (const m of run) {
-      const dead = poison.get(m.offset);
-      out.push(dead ? { record: m, dead } : await this.retrying('registry', 'decoding a record', control, () => decodeRecord(this.deps.decoder, m, this.deps.settings.maxClockAheadMs)));
-    }
-    return out;
-  }
-
-  /**
-   * Before a run: pending acceptances (at most every acceptancePollMs per partition), then what the
-   * engine needs for the run's endpoints and theirs.
-   */
-  private async prepare(st: PartitionState, batches: TelemetryBatch[], control: BatchControl): Promise<PendingAcceptance[]> {
-    const endpoints = new Set(batches.map((b) => b.endpointId));
-    let acceptances: PendingAcceptance[] = [];
-    const now = Date.now();
-    if (now - st.lastAcceptancePoll >= this.deps.settings.acceptancePollMs) {
-      const owned = [...new Set([...st.endpoints, ...endpoints])];
-      acceptances = await this.retrying('database', 'reading baseline acceptances', control, () => this.deps.repo.pendingAcceptances(owned), st);
-      st.lastAcceptancePoll = now;
-      for (const a of acceptances) endpoints.add(a.endpointId);
-    }
-    await this.loader.load(st.partition, endpoints, batches, (what, read) => this.retrying('database', what, control, read, st));
-    return acceptances;
-  }
   /** Run `fn` against `dependency` until it succeeds or `st` (if given) is no longer this handler's: see {@link retryWhileOwned}. */
   private retrying<T>(dependency: string, what: string, control: BatchControl, fn: () => Promise<T>, st?: PartitionState, maxAttempts?: number): Promise<T> {
     const owned = (): boolean => !this.stopping && (!st || this.partitions.get(st.partition) === st);
