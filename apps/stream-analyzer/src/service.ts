@@ -12,6 +12,7 @@ import {
 } from '@vigil/schemas';
 import { FleetCache } from './baselines/fleet-cache';
 import { describeConfig, loadAnalyzerConfig, type AnalyzerConfig } from './config/analyzer.config';
+import { AlertPublisher } from './consumer/alert-publisher';
 import { TelemetryConsumer } from './consumer/telemetry-consumer';
 import { TelemetryDecoder } from './kafka/telemetry-decoder';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, fleetQualifies } from './detection/engine';
@@ -163,11 +164,12 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
     await untilUp(() => admin.connect(), 'kafka', 'connecting the admin client', health, log, () => true, abort.signal);
     await untilUp(() => batchConsumer.connect(), 'kafka', 'connecting the consumer', health, log, () => true, abort.signal);
 
-    consumer = new TelemetryConsumer(
-      {
+    const consumerLog = log.child({ component: 'consumer' });
+    const alerts = new AlertPublisher({ producer, alertsTopic: config.alertsTopic, alertEncoder, repo, metrics, log: consumerLog });
+    consumer = new TelemetryConsumer({
+      settings: {
         groupId: config.groupId,
         telemetryTopic: config.telemetryTopic,
-        alertsTopic: config.alertsTopic,
         dlqTopic: config.dlqTopic,
         maxRecordsPerTransaction: config.maxRecordsPerTransaction,
         acceptancePollMs: config.acceptancePollMs,
@@ -177,14 +179,13 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
       fleet,
       repo,
       decoder,
-      alertEncoder,
-      batchConsumer,
+      alerts,
+      consumer: batchConsumer,
       producer,
       metrics,
       health,
-      log.child({ component: 'consumer' }),
-    );
-    const c = consumer;
+      log: consumerLog,
+    });
 
     const maintain = (): void => {
       repo
@@ -202,7 +203,7 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
       if (relaying) return;
       relaying = true;
       repo
-        .relayOutbox(config.outboxRelayAfterMs, (alerts) => c.sendAlerts(alerts))
+        .relayOutbox(config.outboxRelayAfterMs, (outbox) => alerts.send(outbox))
         .then(
           (n) => {
             if (n > 0) {

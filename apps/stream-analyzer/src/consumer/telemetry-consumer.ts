@@ -1,33 +1,48 @@
-import { errorMessage, isRetriable, retry, sleep, type Logger } from '@vigil/common';
-import { KafkaError, type BatchControl, type IncomingBatch, type IncomingMessage, type KafkaBatchConsumer, type KafkaProducer } from '@vigil/kafka';
-import { SchemaError, type TelemetryBatch as AvroTelemetryBatch, type WireEncoder, type Alert as AvroAlert } from '@vigil/schemas';
+import { errorMessage, type Logger } from '@vigil/common';
+import type { BatchControl, IncomingBatch, IncomingMessage, KafkaBatchConsumer, KafkaProducer } from '@vigil/kafka';
 import type { TelemetryDecoder } from '../kafka/telemetry-decoder';
-import type { Alert } from '../detection/alert';
 import type { DetectionEngine } from '../detection/engine';
-import { programIdentity } from '../detection/identity';
 import type { TelemetryBatch } from '../detection/telemetry';
-import { AnalyzerError, dispositionOf, type AnalyzerErrorCode } from '../errors/analyzer.error';
+import { AnalyzerError, dispositionOf } from '../errors/analyzer.error';
 import type { FleetCache } from '../baselines/fleet-cache';
 import type { HealthState } from '../http/health';
-import { ALERT_ID_HEADER, toAvroAlert } from '../kafka/alert-record';
 import { deadLetter } from '../kafka/dead-letter';
-import { eventCount, toDetectionBatch } from '../kafka/telemetry-adapter';
 import type { AnalyzerMetrics } from '../metrics/analyzer.metrics';
 import type { AnalyzerRepository, PendingAcceptance } from '../repositories/analyzer.repository';
 import { isDataRejected } from '../repositories/database-errors';
 import { chunks, lagOf, nextOffset, planBatch, progressOf, type PartitionProgress } from './partition-position';
-import { isUrgentBatch, WriteSetBuilder } from './write-set';
+import type { AlertPublisher } from './alert-publisher';
+import { EngineLoader } from './engine-loader';
+import { Abandoned, retryWhileOwned } from './partition-retry';
+import { decodeRecord } from './record-decoder';
+import { processedRecords, processRun, transactionsOf, type DeadLetterReason, type DeadRecord, type RunOutcome, type RunRecord } from './run-processor';
 
 /** Settings of the consumer loop. */
 export interface ConsumerSettings {
   groupId: string;
   telemetryTopic: string;
-  alertsTopic: string;
   dlqTopic: string;
   maxRecordsPerTransaction: number;
   acceptancePollMs: number;
   /** See AdapterOptions.maxClockAheadMs. */
   maxClockAheadMs: number;
+}
+
+/** What the consumer works with, by name (built once by the service). */
+export interface ConsumerDependencies {
+  settings: ConsumerSettings;
+  /** Holds the detection state of the endpoints of assigned partitions (loaded on demand, dropped on revocation). */
+  engine: DetectionEngine;
+  fleet: FleetCache;
+  repo: AnalyzerRepository;
+  decoder: TelemetryDecoder;
+  /** Produces committed alerts (and the outbox relay's). */
+  alerts: AlertPublisher;
+  consumer: KafkaBatchConsumer;
+  producer: KafkaProducer;
+  metrics: AnalyzerMetrics;
+  health: HealthState;
+  log: Logger;
 }
 
 /** What this instance holds for one assigned partition (replaced, never reused, after a reset). */
@@ -41,25 +56,34 @@ interface PartitionState {
   lag: number;
 }
 
-/** A record decoded (or not) for one run. */
-type Decoded = { m: IncomingMessage; batch: TelemetryBatch; acceptedAt: number } | { m: IncomingMessage; dead: { code: AnalyzerErrorCode; message: string } };
-
 /** Records of a run set aside as dead letters (by offset), with why. */
-type Poison = Map<string, { code: AnalyzerErrorCode; message: string }>;
+type Poison = Map<string, DeadLetterReason>;
 
-/** The handler gave up on a run because the partition is no longer (only) ours. */
-class Abandoned extends Error {}
+/** One transaction to attempt: consecutive records of a partition, once decoded with them. */
+interface Transaction {
+  messages: IncomingMessage[];
+  records?: RunRecord<IncomingMessage>[];
+  /** The database refused data of these records: write them one by one, never cut or joined. */
+  isolated: boolean;
+}
+
+/** A transaction's records, decoded. */
+type DecodedTransaction = Required<Pick<Transaction, 'messages' | 'records'>>;
+
+/** A run the processor turned into a write set. */
+type ProcessedRun = Extract<RunOutcome<IncomingMessage>, { status: 'processed' }>;
 
 /**
- * The telemetry consumer: per fetched batch of one partition, runs of records are decoded,
- * analysed and written in one transaction with the partition's next offset (see README,
- * "exactly-once effect"). Dead letters are produced before that transaction (at-least-once on the
- * DLQ); new alerts are produced after it, from an outbox that survives a crash.
+ * The telemetry consumer, the partition worker around the run processor: per fetched batch of one
+ * partition, runs of records are decoded, turned into a write set by {@link processRun} and written
+ * in one transaction with the partition's next offset (see README, "exactly-once effect"). Dead
+ * letters are produced before that transaction (at-least-once on the DLQ); new alerts are produced
+ * after it, from an outbox that survives a crash. Failures decide what happens next: a record's
+ * fault dead-letters it, a dependency's is retried, another owner's writes drop the partition.
  */
 export class TelemetryConsumer {
   private readonly partitions = new Map<number, PartitionState>();
-  /** Endpoints whose checkpoints are loaded into the engine → their partition. */
-  private readonly loaded = new Map<string, number>();
+  private readonly loader: EngineLoader;
   /**
    * Per assigned partition: the next offset this instance last committed and when it last moved.
    * Kept apart from PartitionState, which a failing run drops and rebuilds: a partition that fails
@@ -68,28 +92,18 @@ export class TelemetryConsumer {
   private readonly progress = new Map<number, { next: string | null; advancedAt: number }>();
   private stopping = false;
 
-  constructor(
-    private readonly settings: ConsumerSettings,
-    private readonly engine: DetectionEngine,
-    private readonly fleet: FleetCache,
-    private readonly repo: AnalyzerRepository,
-    private readonly decoder: TelemetryDecoder,
-    private readonly alertEncoder: () => Promise<WireEncoder<AvroAlert>>,
-    private readonly consumer: KafkaBatchConsumer,
-    private readonly producer: KafkaProducer,
-    private readonly metrics: AnalyzerMetrics,
-    private readonly health: HealthState,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly deps: ConsumerDependencies) {
+    this.loader = new EngineLoader(deps.engine, deps.fleet, deps.repo);
+  }
 
   /** Join the group and consume until {@link stop}. */
   async start(concurrency: number): Promise<void> {
-    this.consumer.onAssignment(this.settings.telemetryTopic, (partitions) => this.assign(partitions));
-    this.consumer.onCrash((err) => {
-      this.health.degrade('kafka', `consumer crashed (restarting): ${errorMessage(err)}`);
-      this.log.error({ err: errorMessage(err) }, 'consumer crashed; it restarts itself');
+    this.deps.consumer.onAssignment(this.deps.settings.telemetryTopic, (partitions) => this.assign(partitions));
+    this.deps.consumer.onCrash((err) => {
+      this.deps.health.degrade('kafka', `consumer crashed (restarting): ${errorMessage(err)}`);
+      this.deps.log.error({ err: errorMessage(err) }, 'consumer crashed; it restarts itself');
     });
-    await this.consumer.run(this.settings.telemetryTopic, (batch, control) => this.handle(batch, control), { fromBeginning: true, concurrency });
+    await this.deps.consumer.run(this.deps.settings.telemetryTopic, (batch, control) => this.handle(batch, control), { fromBeginning: true, concurrency });
   }
 
   /** Stop retrying (the Kafka consumer is disconnected by the caller). */
@@ -99,7 +113,7 @@ export class TelemetryConsumer {
 
   /** Partitions currently assigned, with their lag and stored position once their first batch arrived. */
   assignment(): { partition: number; lag: number; position: string | null }[] {
-    return this.consumer.assigned().map((p) => {
+    return this.deps.consumer.assigned().map((p) => {
       const st = this.partitions.get(p);
       return { partition: p, lag: st?.lag ?? 0, position: st?.position ?? null };
     });
@@ -111,7 +125,7 @@ export class TelemetryConsumer {
    * and no progress for `stallAfterMs` — a partition stuck on a record, whatever the reason.
    */
   partitionProgress(endOffsets: Map<number, string>, committed: Map<number, string>, stallAfterMs: number, now = Date.now()): PartitionProgress[] {
-    return this.consumer.assigned().map((partition) => {
+    return this.deps.consumer.assigned().map((partition) => {
       const p = this.progress.get(partition);
       return progressOf(partition, endOffsets.get(partition), [committed.get(partition), p?.next], p?.advancedAt ?? now, stallAfterMs, now);
     });
@@ -124,21 +138,17 @@ export class TelemetryConsumer {
     for (const p of partitions) if (!this.progress.has(p)) this.progress.set(p, { next: null, advancedAt: Date.now() });
     for (const p of [...this.partitions.keys()]) if (!keep.has(p)) this.reset(p);
     // partitions kept across the rebalance keep their state: the offset fence catches anyone else's writes meanwhile
-    this.metrics.assigned.set(partitions.length);
-    this.metrics.lag.reset();
-    this.health.recover('kafka');
-    this.log.info({ topic: this.settings.telemetryTopic, partitions }, 'partitions assigned');
+    this.deps.metrics.assigned.set(partitions.length);
+    this.deps.metrics.lag.reset();
+    this.deps.health.recover('kafka');
+    this.deps.log.info({ topic: this.deps.settings.telemetryTopic, partitions }, 'partitions assigned');
   }
 
   /** Drop everything held for `partition` (revoked, or fenced by another instance). */
   private reset(partition: number): void {
     const st = this.partitions.get(partition);
     this.partitions.delete(partition);
-    const endpoints = new Set<string>();
-    for (const [e, p] of this.loaded) if (p === partition) endpoints.add(e);
-    for (const e of st?.endpoints ?? []) endpoints.add(e);
-    this.engine.forget((e) => endpoints.has(e));
-    for (const e of endpoints) this.loaded.delete(e);
+    this.loader.forgetPartition(partition, st?.endpoints ?? []);
   }
 
   private async handle(batch: IncomingBatch, control: BatchControl): Promise<void> {
@@ -151,22 +161,22 @@ export class TelemetryConsumer {
       );
       if (plan.action === 'seek') {
         st.seekedTo = plan.offset;
-        this.log.info({ partition: batch.partition, offset: plan.offset, fetched: batch.messages[0]?.offset }, 'resuming at the offset stored in the database');
-        this.consumer.seek(batch.topic, batch.partition, plan.offset);
+        this.deps.log.info({ partition: batch.partition, offset: plan.offset, fetched: batch.messages[0]?.offset }, 'resuming at the offset stored in the database');
+        this.deps.consumer.seek(batch.topic, batch.partition, plan.offset);
         return;
       }
       if (plan.action === 'skip') {
-        this.metrics.batches.inc({ result: 'skipped' }, batch.messages.length);
+        this.deps.metrics.batches.inc({ result: 'skipped' }, batch.messages.length);
         control.resolve(batch.messages[batch.messages.length - 1]!.offset);
         return;
       }
       if (plan.from > 0) {
-        this.metrics.batches.inc({ result: 'skipped' }, plan.from);
+        this.deps.metrics.batches.inc({ result: 'skipped' }, plan.from);
         control.resolve(batch.messages[plan.from - 1]!.offset);
       }
-      for (const run of chunks(batch.messages.slice(plan.from), this.settings.maxRecordsPerTransaction)) {
+      for (const run of chunks(batch.messages.slice(plan.from), this.deps.settings.maxRecordsPerTransaction)) {
         if (this.partitions.get(batch.partition) !== st) return; // revoked meanwhile
-        await this.processRun(st, run, control, batch.highWatermark);
+        await this.writeRun(st, run, control, batch.highWatermark);
       }
     } catch (err) {
       // Whatever stopped the run, the engine may hold effects that were never committed: drop the
@@ -180,7 +190,7 @@ export class TelemetryConsumer {
   /** First batch of a partition since assignment: where the database says to resume. */
   private async open(partition: number, control: BatchControl): Promise<PartitionState> {
     const position = await this.retrying('database', 'reading the partition offset', control, () =>
-      this.repo.nextOffset({ groupId: this.settings.groupId, topic: this.settings.telemetryTopic, partition }),
+      this.deps.repo.nextOffset({ groupId: this.deps.settings.groupId, topic: this.deps.settings.telemetryTopic, partition }),
     );
     const st: PartitionState = { partition, position, seekedTo: null, endpoints: new Set(), lastAcceptancePoll: 0, lag: 0 };
     // where the database says the partition stands counts for its lag (not as progress)
@@ -190,115 +200,155 @@ export class TelemetryConsumer {
     return st;
   }
 
-  private async processRun(
-    st: PartitionState,
-    run: IncomingMessage[],
-    control: BatchControl,
-    highWatermark: string,
-    poison: Poison = new Map(),
-    isolate = false,
-    predecoded?: Decoded[],
-  ): Promise<void> {
-    if (isolate && run.length > 1) {
-      // the database refused a run's data: find the record it refuses by writing them one by one
-      for (const m of run) await this.processRun(st, [m], control, highWatermark, poison, true);
-      return;
-    }
-    const decoded = predecoded ?? (await this.decodeAll(run, control, poison));
-    // An urgent batch (the agent's fast path: records a rule can match) ends its transaction, so its
-    // alerts are committed without waiting for the windows fetched after it.
-    const urgent = decoded.findIndex((d) => 'batch' in d && isUrgentBatch(d.batch));
-    if (!isolate && urgent >= 0 && urgent < run.length - 1) {
-      await this.processRun(st, run.slice(0, urgent + 1), control, highWatermark, poison, false, decoded.slice(0, urgent + 1));
+  /**
+   * Write `run` in as few transactions as its records allow, iteratively: a queue of transactions to
+   * attempt, where a failure caused by a record replaces the attempt (the same records with it
+   * dead-lettered, or the records one by one) and nothing is committed twice.
+   */
+  private async writeRun(st: PartitionState, run: IncomingMessage[], control: BatchControl, highWatermark: string): Promise<void> {
+    const poison: Poison = new Map();
+    const queue: Transaction[] = [{ messages: run, isolated: false }];
+    while (queue.length > 0) {
       if (this.partitions.get(st.partition) !== st) return; // revoked meanwhile
-      return this.processRun(st, run.slice(urgent + 1), control, highWatermark, poison, false, decoded.slice(urgent + 1));
+      const tx = queue[0]!;
+      if (tx.isolated && tx.messages.length > 1) {
+        queue.splice(0, 1, ...tx.messages.map((m) => ({ messages: [m], isolated: true })));
+        continue;
+      }
+      const records = (tx.records ??= await this.decodeAll(tx.messages, control, poison));
+      const parts = tx.isolated ? [records] : transactionsOf(records);
+      if (parts.length > 1) {
+        queue.splice(0, 1, ...parts.map((records) => ({ messages: records.map((r) => r.record), records, isolated: false })));
+        continue;
+      }
+      const next = await this.transact(st, { messages: tx.messages, records }, control, highWatermark, poison);
+      if (next === 'committed') queue.shift();
+      else {
+        // the same records again, decoded afresh with what `poison` now holds
+        tx.records = undefined;
+        if (next === 'isolate') tx.isolated = true;
+      }
     }
-    const batches = decoded.flatMap((d) => ('batch' in d ? [d] : []));
+  }
+
+  /** Decode a run's records; those in `poison` are dead letters already, registry outages are retried. */
+  private async decodeAll(run: IncomingMessage[], control: BatchControl, poison: Poison): Promise<RunRecord<IncomingMessage>[]> {
+    const out: RunRecord<IncomingMessage>[] = [];
+    for (const m of run) {
+      const dead = poison.get(m.offset);
+      out.push(dead ? { record: m, dead } : await this.retrying('registry', 'decoding a record', control, () => decodeRecord(this.deps.decoder, m, this.deps.settings.maxClockAheadMs)));
+    }
+    return out;
+  }
+
+  /**
+   * Attempt one transaction: load what the engine needs, run the processor, dead-letter, commit.
+   * `redo`: a record was added to `poison`, try again; `isolate`: the database refused the data of
+   * several records, try them one by one to find which.
+   */
+  private async transact(st: PartitionState, tx: DecodedTransaction, control: BatchControl, highWatermark: string, poison: Poison): Promise<'committed' | 'redo' | 'isolate'> {
+    const batches = processedRecords(tx.records).map((r) => r.batch);
     let acceptances: PendingAcceptance[];
     try {
-      acceptances = await this.prepare(st, batches.map((d) => d.batch), control);
+      acceptances = await this.prepare(st, batches, control);
     } catch (err) {
       // PostgreSQL refused a value read on behalf of the run's data (e.g. a program key in a fleet
       // lookup): the same values can never succeed, so find the record and dead-letter it.
       if (!isDataRejected(err)) throw err;
-      return this.dataRejected(st, run, control, highWatermark, poison, err, [...new Set(batches.map((b) => b.batch.endpointId))]);
+      return this.dataRejected(st, tx.messages, poison, err, batches.map((b) => b.endpointId));
     }
 
-    const builder = new WriteSetBuilder();
-    for (const a of acceptances) {
-      if (a.programKey && a.acceptance && this.engine.accept(a.endpointId, a.programKey, a.acceptance, a.time)) builder.touch(a.endpointId, a.programKey);
-      if (a.alertId && this.engine.closeTree(a.endpointId, a.alertId)) builder.touchEndpoint(a.endpointId);
-      builder.accepted(a.id);
+    const outcome = processRun(this.deps.engine, tx.records, acceptances);
+    if (outcome.status === 'poisoned') {
+      // its state may be half-updated: start the run over from the database with this record set aside
+      this.deps.log.error({ partition: st.partition, offset: outcome.record.offset, endpointId: outcome.batch.endpointId, err: errorMessage(outcome.error) }, 'detector failed on a record; dead-lettering it');
+      this.loader.forget(outcome.staleEndpoints);
+      poison.set(outcome.record.offset, outcome.dead);
+      return 'redo';
     }
-    let events = 0;
-    for (const d of batches) {
-      let result;
-      try {
-        result = this.engine.processBatch(d.batch);
-      } catch (err) {
-        // A detector threw: its state may be half-updated, so start the run over from the database
-        // with this record set aside as a dead letter.
-        this.log.error({ partition: st.partition, offset: d.m.offset, endpointId: d.batch.endpointId, err: errorMessage(err) }, 'detector failed on a record; dead-lettering it');
-        this.forgetEndpoints(batches.map((b) => b.batch.endpointId).concat(acceptances.map((a) => a.endpointId)));
-        poison.set(d.m.offset, { code: 'DETECTOR_FAILED', message: `a detector failed on this record: ${errorMessage(err)}` });
-        return this.processRun(st, run, control, highWatermark, poison, isolate);
-      }
-      builder.add(d.batch, result);
-      events += eventCount(d.batch);
-    }
-    const set = builder.seal(this.engine);
+    const set = outcome.writeSet;
+    // before the transaction that moves past them: a crash in between produces them again, never loses them
+    await this.produceDeadLetters(st, outcome.deadLetters, control);
 
-    const dead = decoded.flatMap((d) => ('dead' in d ? [d] : []));
-    if (dead.length > 0) {
-      const messages = dead.map((d) => deadLetter(d.m, d.dead.code, d.dead.message));
-      await this.retrying('kafka', 'producing dead letters', control, () => this.producer.send(this.settings.dlqTopic, messages), st);
-      for (const d of dead) {
-        this.metrics.deadLetters.inc({ code: d.dead.code });
-        this.log.warn({ topic: d.m.topic, partition: d.m.partition, offset: d.m.offset, code: d.dead.code, err: d.dead.message }, 'record dead-lettered');
-      }
-    }
-
-    const next = nextOffset(run[run.length - 1]!.offset);
-    const ref = { groupId: this.settings.groupId, topic: this.settings.telemetryTopic, partition: st.partition };
+    const last = tx.messages[tx.messages.length - 1]!.offset;
+    const next = nextOffset(last);
+    const ref = { groupId: this.deps.settings.groupId, topic: this.deps.settings.telemetryTopic, partition: st.partition };
     const started = Date.now();
     try {
-      await this.retrying('database', 'writing a batch', control, () => this.repo.commit(ref, st.position, next, set), st);
+      await this.retrying('database', 'writing a batch', control, () => this.deps.repo.commit(ref, st.position, next, set), st);
     } catch (err) {
       if (err instanceof AnalyzerError && dispositionOf(err.code) === 'reload') {
-        this.metrics.transactions.inc({ result: 'fenced' });
-        this.log.warn({ partition: st.partition, expected: st.position }, 'partition advanced by another instance; dropping local state and resuming from the database');
+        this.deps.metrics.transactions.inc({ result: 'fenced' });
+        this.deps.log.warn({ partition: st.partition, expected: st.position }, 'partition advanced by another instance; dropping local state and resuming from the database');
         this.reset(st.partition);
         throw new Abandoned();
       }
-      if (isDataRejected(err)) return this.dataRejected(st, run, control, highWatermark, poison, err, [...set.baselines.map((b) => b.endpointId), ...batches.map((b) => b.batch.endpointId)]);
+      if (isDataRejected(err)) return this.dataRejected(st, tx.messages, poison, err, [...set.baselines.map((b) => b.endpointId), ...batches.map((b) => b.endpointId)]);
       throw err;
     }
+    await this.committed(st, outcome, last, started, highWatermark, control);
+    return 'committed';
+  }
+
+  /**
+   * Before a run: pending acceptances (at most every acceptancePollMs per partition), then what the
+   * engine needs for the run's endpoints and theirs.
+   */
+  private async prepare(st: PartitionState, batches: TelemetryBatch[], control: BatchControl): Promise<PendingAcceptance[]> {
+    const endpoints = new Set(batches.map((b) => b.endpointId));
+    let acceptances: PendingAcceptance[] = [];
+    const now = Date.now();
+    if (now - st.lastAcceptancePoll >= this.deps.settings.acceptancePollMs) {
+      const owned = [...new Set([...st.endpoints, ...endpoints])];
+      acceptances = await this.retrying('database', 'reading baseline acceptances', control, () => this.deps.repo.pendingAcceptances(owned), st);
+      st.lastAcceptancePoll = now;
+      for (const a of acceptances) endpoints.add(a.endpointId);
+    }
+    await this.loader.load(st.partition, endpoints, batches, (what, read) => this.retrying('database', what, control, read, st));
+    return acceptances;
+  }
+
+  /** Produce a run's dead letters (each with its error in the headers). */
+  private async produceDeadLetters(st: PartitionState, dead: DeadRecord<IncomingMessage>[], control: BatchControl): Promise<void> {
+    if (dead.length === 0) return;
+    const messages = dead.map((d) => deadLetter(d.record, d.dead.code, d.dead.message));
+    await this.retrying('kafka', 'producing dead letters', control, () => this.deps.producer.send(this.deps.settings.dlqTopic, messages), st);
+    for (const d of dead) {
+      this.deps.metrics.deadLetters.inc({ code: d.dead.code });
+      this.deps.log.warn({ topic: d.record.topic, partition: d.record.partition, offset: d.record.offset, code: d.dead.code, err: d.dead.message }, 'record dead-lettered');
+    }
+  }
+
+  /** The run's transaction committed up to offset `last`: move the partition on, count, publish its alerts. */
+  private async committed(st: PartitionState, outcome: ProcessedRun, last: string, started: number, highWatermark: string, control: BatchControl): Promise<void> {
+    const { writeSet: set, processed, deadLetters: dead } = outcome;
+    const next = nextOffset(last);
     const committedAt = Date.now();
-    this.metrics.transactions.inc({ result: 'committed' });
-    this.metrics.dbWrite.observe((committedAt - started) / 1000);
+    this.deps.metrics.transactions.inc({ result: 'committed' });
+    this.deps.metrics.dbWrite.observe((committedAt - started) / 1000);
     st.position = next;
     this.progress.set(st.partition, { next, advancedAt: committedAt });
-    control.resolve(run[run.length - 1]!.offset);
-    for (const b of batches) st.endpoints.add(b.batch.endpointId);
+    control.resolve(last);
+    for (const r of processed) st.endpoints.add(r.batch.endpointId);
     st.lag = lagOf(highWatermark, next);
-    this.metrics.lag.set({ partition: String(st.partition) }, st.lag);
-    this.metrics.batches.inc({ result: 'processed' }, batches.length);
-    if (dead.length > 0) this.metrics.batches.inc({ result: 'dead_lettered' }, dead.length);
-    this.metrics.events.inc(events);
+    this.deps.metrics.lag.set({ partition: String(st.partition) }, st.lag);
+    this.deps.metrics.batches.inc({ result: 'processed' }, processed.length);
+    if (dead.length > 0) this.deps.metrics.batches.inc({ result: 'dead_lettered' }, dead.length);
+    this.deps.metrics.events.inc(outcome.events);
     const alertBatches = new Set(set.alerts.map((a) => a.batchId));
-    for (const d of batches) {
-      const latency = Math.max(0, committedAt - d.acceptedAt) / 1000;
-      this.metrics.batchLatency.observe(latency);
-      if (alertBatches.has(d.batch.batchId)) this.metrics.alertLatency.observe(latency);
+    for (const r of processed) {
+      const latency = Math.max(0, committedAt - Number(r.record.timestamp)) / 1000;
+      this.deps.metrics.batchLatency.observe(latency);
+      if (alertBatches.has(r.batch.batchId)) this.deps.metrics.alertLatency.observe(latency);
     }
-    for (const a of set.alerts) this.metrics.alerts.inc({ detector: a.detector, severity: a.severity });
+    for (const a of set.alerts) this.deps.metrics.alerts.inc({ detector: a.detector, severity: a.severity });
     if (set.alerts.length > 0) {
-      this.log.info({ partition: st.partition, alerts: set.alerts.length, kinds: [...new Set(set.alerts.map((a) => a.kind))] }, 'alerts committed');
-      await this.publish(set.alerts, control);
+      this.deps.log.info({ partition: st.partition, alerts: set.alerts.length, kinds: [...new Set(set.alerts.map((a) => a.kind))] }, 'alerts committed');
+      await this.deps.alerts.publish(set.alerts, (send) => this.retrying('kafka', 'producing alerts', control, send, undefined, 5));
     }
     // Kafka's own offset only says where fetching starts; the database is the truth, so a failed commit here loses nothing.
-    await this.consumer.commit(this.settings.telemetryTopic, [{ partition: st.partition, offset: next }]).catch((err: unknown) =>
-      this.log.warn({ partition: st.partition, err: errorMessage(err) }, 'Kafka offset commit failed (the database holds the position)'),
+    await this.deps.consumer.commit(this.deps.settings.telemetryTopic, [{ partition: st.partition, offset: next }]).catch((err: unknown) =>
+      this.deps.log.warn({ partition: st.partition, err: errorMessage(err) }, 'Kafka offset commit failed (the database holds the position)'),
     );
   }
 
@@ -307,174 +357,24 @@ export class TelemetryConsumer {
    * records: write them one by one to find the culprit; one record: it becomes a dead letter with
    * the database's reason, and the run is written again without it, so the partition moves on.
    */
-  private dataRejected(st: PartitionState, run: IncomingMessage[], control: BatchControl, highWatermark: string, poison: Poison, err: unknown, endpoints: string[]): Promise<void> {
+  private dataRejected(st: PartitionState, run: IncomingMessage[], poison: Poison, err: unknown, endpoints: string[]): 'isolate' {
     // whatever the engine did for this run was not committed: reload those endpoints from the database
-    this.forgetEndpoints(endpoints);
-    if (run.length > 1) return this.processRun(st, run, control, highWatermark, poison, true);
+    this.loader.forget(endpoints);
+    if (run.length > 1) return 'isolate';
     const m = run[0]!;
     if (poison.has(m.offset)) throw err; // refused even without its data: not this record's fault
     const code = (err as { code?: unknown }).code;
     poison.set(m.offset, { code: 'DATA_REJECTED', message: `the database refused this record's data (SQLSTATE ${String(code)}): ${errorMessage(err)}` });
-    this.log.error({ partition: st.partition, offset: m.offset, sqlstate: code, err: errorMessage(err) }, 'the database refused a record; dead-lettering it');
-    return this.processRun(st, run, control, highWatermark, poison, true);
+    this.deps.log.error({ partition: st.partition, offset: m.offset, sqlstate: code, err: errorMessage(err) }, 'the database refused a record; dead-lettering it');
+    return 'isolate';
   }
 
-  /** Produce committed alerts; what cannot be produced now stays in the outbox for the relay. */
-  private async publish(alerts: Alert[], control: BatchControl): Promise<void> {
-    try {
-      await this.retrying('kafka', 'producing alerts', control, () => this.sendAlerts(alerts), undefined, 5);
-      this.metrics.published.inc({ path: 'direct' }, alerts.length);
-    } catch (err) {
-      if (err instanceof Abandoned) throw err;
-      this.log.warn({ alerts: alerts.length, err: errorMessage(err) }, 'alerts not produced yet; the outbox relay will produce them');
-      return;
-    }
-    await this.repo.published(alerts.map((a) => a.id)).catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'outbox not cleared; the relay will produce those alerts again'));
+  /** Run `fn` against `dependency` until it succeeds or `st` (if given) is no longer this handler's: see {@link retryWhileOwned}. */
+  private retrying<T>(dependency: string, what: string, control: BatchControl, fn: () => Promise<T>, st?: PartitionState, maxAttempts?: number): Promise<T> {
+    const owned = (): boolean => !this.stopping && (!st || this.partitions.get(st.partition) === st);
+    const lost = (): void => {
+      if (st) this.reset(st.partition);
+    };
+    return retryWhileOwned(this.deps, { dependency, what, control, partition: st?.partition, owned, lost, maxAttempts }, fn);
   }
-
-  /** Produce alerts to the alerts topic (Avro, key endpoint id, alert id in a header). */
-  async sendAlerts(alerts: Alert[]): Promise<void> {
-    const encoder = await this.alertEncoder();
-    await this.producer.send(
-      this.settings.alertsTopic,
-      alerts.map((a) => ({ key: a.endpointId, value: encoder.encode(toAvroAlert(a)), headers: { [ALERT_ID_HEADER]: a.id } })),
-    );
-  }
-
-  private async decodeAll(run: IncomingMessage[], control: BatchControl, poison: Poison): Promise<Decoded[]> {
-    const out: Decoded[] = [];
-    for (const m of run) {
-      const dead = poison.get(m.offset);
-      if (dead) {
-        out.push({ m, dead });
-        continue;
-      }
-      const d = await this.retrying('registry', 'decoding a record', control, () => this.decodeOne(m));
-      out.push(d);
-    }
-    return out;
-  }
-
-  /** Decode one record; registry outages are thrown (retried), anything wrong with the record itself is a dead letter. */
-  private async decodeOne(m: IncomingMessage): Promise<Decoded> {
-    const acceptedAt = Number(m.timestamp);
-    if (!m.value) return { m, dead: { code: 'RECORD_UNDECODABLE', message: 'record has no value' } };
-    let value: AvroTelemetryBatch;
-    try {
-      value = await this.decoder.decode(m.value);
-    } catch (err) {
-      if (!(err instanceof SchemaError)) throw err;
-      switch (err.code) {
-        case 'REGISTRY_UNAVAILABLE':
-          throw new AnalyzerError('REGISTRY_UNAVAILABLE', err.message, { retriable: true, cause: err });
-        case 'SCHEMA_UNKNOWN':
-        case 'SCHEMA_INCOMPATIBLE':
-          return { m, dead: { code: 'SCHEMA_MISMATCH', message: err.message } };
-        case 'WIRE_FORMAT_INVALID':
-        case 'AVRO_INVALID':
-          return { m, dead: { code: 'RECORD_UNDECODABLE', message: err.message } };
-      }
-    }
-    try {
-      return { m, batch: toDetectionBatch(value, m.key?.toString() ?? null, { acceptedAt, maxClockAheadMs: this.settings.maxClockAheadMs }), acceptedAt };
-    } catch (err) {
-      if (err instanceof AnalyzerError) return { m, dead: { code: err.code, message: err.message } };
-      throw err;
-    }
-  }
-
-  /**
-   * Before a run: load the checkpoints of endpoints not held yet, pending acceptances (at most every
-   * acceptancePollMs per partition) and fleet baselines of programs new to their endpoint.
-   */
-  private async prepare(st: PartitionState, batches: TelemetryBatch[], control: BatchControl): Promise<PendingAcceptance[]> {
-    const endpoints = new Set(batches.map((b) => b.endpointId));
-    let acceptances: PendingAcceptance[] = [];
-    const now = Date.now();
-    if (now - st.lastAcceptancePoll >= this.settings.acceptancePollMs) {
-      const owned = [...new Set([...st.endpoints, ...endpoints])];
-      acceptances = await this.retrying('database', 'reading baseline acceptances', control, () => this.repo.pendingAcceptances(owned), st);
-      st.lastAcceptancePoll = now;
-      for (const a of acceptances) endpoints.add(a.endpointId);
-    }
-    const missing = [...endpoints].filter((e) => !this.loaded.has(e));
-    if (missing.length > 0) {
-      const rows = await this.retrying('database', 'loading baselines', control, () => this.repo.checkpoints(missing), st);
-      for (const r of rows) this.engine.restoreCheckpoint(r.endpointId, r.state);
-      const states = await this.retrying('database', 'loading endpoint learning state', control, () => this.repo.endpointStates(missing), st);
-      for (const r of states) this.engine.restoreEndpoint(r.endpointId, r.state);
-      for (const e of missing) this.loaded.set(e, st.partition);
-    }
-    const newPrograms = new Set<string>();
-    for (const b of batches) for (const p of b.processes) {
-      const key = programIdentity(p).key;
-      if (!this.engine.baseline(b.endpointId, key)) newPrograms.add(key);
-    }
-    const lookups = this.fleet.missing(newPrograms);
-    if (lookups.length > 0) {
-      const rows = await this.retrying('database', 'loading fleet baselines', control, () => this.repo.fleetCheckpoints(lookups, [...endpoints]), st);
-      this.fleet.put(lookups, rows);
-    }
-    return acceptances;
-  }
-
-  private forgetEndpoints(endpoints: string[]): void {
-    const set = new Set(endpoints);
-    this.engine.forget((e) => set.has(e));
-    for (const e of set) this.loaded.delete(e);
-  }
-
-  /**
-   * Run `fn` until it succeeds: retriable failures (database, Kafka, registry down) are retried with
-   * jittered backoff while the partition stays ours, keeping the group membership alive and health
-   * degraded with the reason. Gives up with {@link Abandoned} when the partition is taken away.
-   */
-  private retrying<T>(dependency: string, what: string, control: BatchControl, fn: () => Promise<T>, st?: PartitionState, maxAttempts = Number.POSITIVE_INFINITY): Promise<T> {
-    return retry(
-      async (attempt) => {
-        const value = await fn();
-        if (attempt > 0) {
-          this.health.recover(dependency);
-          this.log.info({ dependency, what, attempts: attempt + 1 }, 'dependency back; resuming');
-        }
-        return value;
-      },
-      {
-        retries: maxAttempts - 1,
-        initialDelayMs: 250,
-        maxDelayMs: 5_000,
-        shouldRetry: (err) => retriableFailure(dependency, err),
-        onRetry: (err, attempt) => {
-          this.metrics.transactions.inc({ result: 'retried' });
-          this.health.degrade(dependency, `${what}: ${errorMessage(err)}`);
-          if (attempt % 10 === 1) this.log.warn({ dependency, what, attempt, partition: st?.partition, err: errorMessage(err) }, 'dependency failing; partition paused, retrying');
-        },
-        wait: (delayMs) => this.waitWhileOwned(delayMs, control, st),
-      },
-    );
-  }
-
-  /** Wait `delayMs` heartbeating each second; throw {@link Abandoned} once the partition is no longer (only) ours. */
-  private async waitWhileOwned(delayMs: number, control: BatchControl, st: PartitionState | undefined): Promise<void> {
-    const until = Date.now() + delayMs;
-    while (Date.now() < until) {
-      await sleep(Math.min(1_000, until - Date.now()));
-      if (this.stopping || !control.isActive() || (st && this.partitions.get(st.partition) !== st)) {
-        if (st) this.reset(st.partition);
-        throw new Abandoned();
-      }
-      await control.heartbeat().catch(() => undefined);
-    }
-  }
-}
-
-/**
- * Whether a failure may pass by retrying (a dependency outage), as opposed to a bug or bad data: the
- * analyzer's own errors by their disposition, the registry's and database's by `retriable`. Any
- * failure of Kafka counts as an outage, refusals too (an ACL, a missing topic): the run can neither
- * skip nor dead-letter its records without Kafka, so it waits, degraded with the reason, for an operator.
- */
-function retriableFailure(dependency: string, err: unknown): boolean {
-  if (err instanceof AnalyzerError) return dispositionOf(err.code) === 'retry';
-  return isRetriable(err) || (dependency === 'kafka' && err instanceof KafkaError);
 }
