@@ -30,6 +30,7 @@ const sample = (): TelemetryBatch => {
   b.processes[2]!.exitCode = 1;
   b.processes[3]!.syscalls = { sys_300: 2, _sysctl: 1, read: 4 };
   b.processes[1]!.argv = ['nginx: worker process'];
+  b.processes[1]!.ancestorPids = b.processes[1]!.ancestry.map((_, i) => 900 - i);
   b.host.hostname = 'hôte-ünïcode-名前';
   return b;
 };
@@ -66,6 +67,9 @@ describe('checkTelemetryInvariants', () => {
     ['negative ppid', (b) => (b.processes[0]!.ppid = -2), /processes\[0\]\.ppid/],
     ['its own parent', (b) => (b.processes[0]!.ppid = b.processes[0]!.pid), /not its own parent/],
     ['one process twice', (b) => (b.processes[1] = { ...b.processes[1]!, pid: b.processes[0]!.pid, startTimeNs: b.processes[0]!.startTimeNs }), /^processes\[1\]: process .* appears twice/],
+    ['ancestor pids not one per ancestor', (b) => (b.processes[1]!.ancestorPids = [...b.processes[1]!.ancestorPids!, 7]), /^processes\[1\]\.ancestorPids: \d+ pids for an ancestry of \d+/],
+    ['ancestor pid 0', (b) => (b.processes[1]!.ancestorPids![0] = 0), /^processes\[1\]\.ancestorPids\[0\]: 0 is not a process id/],
+    ['its own ancestor', (b) => (b.processes[1]!.ancestorPids![0] = b.processes[1]!.pid), /ancestorPids\[0\]: a process is not its own ancestor/],
     ['exit code of a running process', (b) => (b.processes[0]!.exitCode = 0), /exitCode: an exit code for a process that has not exited/],
     ['exe longer than PATH_MAX', (b) => (b.processes[0]!.exe = `/${'a'.repeat(5000)}`), /exe: 5001 bytes, more than 4096/],
     ['empty security kind', (b) => (b.processes[1]!.security[0]!.kind = ''), /security\[0\]\.kind: empty/],

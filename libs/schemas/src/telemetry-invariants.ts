@@ -159,8 +159,10 @@ class Walker {
     this.string('cgroup', INVARIANT_LIMITS.text);
     if (this.union()) this.string('containerId', INVARIANT_LIMITS.short);
     this.list = 'ancestry';
+    let depth = 0;
     this.array((i) => {
       this.item = i;
+      depth = i + 1;
       if (i >= INVARIANT_LIMITS.ancestry) this.fail('', `deeper than ${INVARIANT_LIMITS.ancestry}`);
       this.string('', INVARIANT_LIMITS.path);
     });
@@ -230,6 +232,17 @@ class Walker {
         if (j >= INVARIANT_LIMITS.args) this.fail('argv', `more than ${INVARIANT_LIMITS.args} arguments`);
         this.string(`argv[${j}]`, INVARIANT_LIMITS.arg);
       });
+    }
+    // pids of the ancestry (null from older agents): one per ancestor, none of them this process
+    if (this.union()) {
+      let n = 0;
+      this.array((j) => {
+        n = j + 1;
+        const ancestor = this.long();
+        if (ancestor <= 0) this.fail(`ancestorPids[${j}]`, `${ancestor} is not a process id`);
+        if (ancestor === pid) this.fail(`ancestorPids[${j}]`, 'a process is not its own ancestor');
+      });
+      if (n !== depth) this.fail('ancestorPids', `${n} pids for an ancestry of ${depth}`);
     }
   }
 

@@ -204,6 +204,7 @@ export class WindowBuilder implements CollectorSink {
       network: [...(recs?.network.values() ?? [])],
       security: recs?.security ?? [],
       argv: argvOf(p),
+      ancestorPids: p.ancestorPids,
     };
   }
 

@@ -36,3 +36,19 @@ describe('ProcessTable and the image hasher', () => {
     expect(requested).toEqual([200, 201]);
   });
 });
+
+describe('ProcessTable lineage', () => {
+  it('gives each process the pids of its ancestry, parent first: the chain through parents idle in a window', () => {
+    const table = new ProcessTable({}, -1, procRoot);
+    table.onExec(exec(300, '/usr/bin/bash'));
+    table.onFork(fork(300, 301)); // a subshell: it will only wait in wait4
+    table.onFork(fork(301, 302));
+    const cmd = table.onExec({ ...exec(302, '/usr/bin/readlink'), ppid: 301 });
+    expect(cmd.ancestry).toEqual(['/usr/bin/bash', '/usr/bin/bash']);
+    expect(cmd.ancestorPids).toEqual([301, 300]);
+    // an exec under a new parent (reparented) recomputes both from the table
+    const moved = table.onExec({ ...exec(302, '/usr/bin/readlink'), ppid: 300 });
+    expect(moved.ancestorPids).toEqual([300]);
+    expect(moved.ancestry).toHaveLength(moved.ancestorPids.length);
+  });
+});

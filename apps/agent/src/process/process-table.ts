@@ -19,6 +19,8 @@ export interface ProcessEntry {
   containerId: string | null;
   /** exe of parent, grandparent, … up to init — captured when the process was first seen. */
   ancestry: string[];
+  /** pids of `ancestry`, parent first (same length): lineage through parents idle in a window. */
+  ancestorPids: number[];
   /** Chosen by the capture filter (itself or an ancestor matched). */
   selected: boolean;
   exited: boolean;
@@ -97,6 +99,7 @@ export class ProcessTable {
       cgroup: s.cgroup,
       containerId: s.containerId,
       ancestry: [],
+      ancestorPids: [],
       selected: false,
       exited: false,
       exitCode: null,
@@ -107,19 +110,19 @@ export class ProcessTable {
     };
   }
 
-  /** exe of pid's parent, grandparent, … as currently in the table (reading /proc for gaps). */
-  private ancestryFrom(ppid: number): string[] {
-    const out: string[] = [];
-    const seen = new Set<number>();
+  /** exe and pid of pid's parent, grandparent, … as currently in the table (reading /proc for gaps). */
+  private lineageFrom(ppid: number): Pick<ProcessEntry, 'ancestry' | 'ancestorPids'> {
+    const ancestry: string[] = [];
+    const ancestorPids: number[] = [];
     let pid = ppid;
-    while (pid > 0 && !seen.has(pid) && out.length < 64) {
-      seen.add(pid);
+    while (pid > 0 && !ancestorPids.includes(pid) && ancestry.length < 64) {
       const e = this.byPid.get(pid) ?? this.lookup(pid);
       if (!e) break;
-      out.push(e.exe || e.comm);
+      ancestry.push(e.exe || e.comm);
+      ancestorPids.push(pid);
       pid = e.ppid;
     }
-    return out;
+    return { ancestry, ancestorPids };
   }
 
   private selectedByLineage(e: ProcessEntry): boolean {
@@ -144,7 +147,7 @@ export class ProcessTable {
     for (const pid of listPids(this.procRoot)) if (!this.byPid.has(pid)) this.lookup(pid);
     const sorted = [...this.byPid.values()].sort((a, b) => a.startNs - b.startNs || a.pid - b.pid);
     for (const e of sorted) {
-      e.ancestry = this.ancestryFrom(e.ppid);
+      Object.assign(e, this.lineageFrom(e.ppid));
       e.selected = this.selectedByLineage(e);
     }
   }
@@ -157,7 +160,7 @@ export class ProcessTable {
       this.lookup(pid) ??
       this.fromSnapshot({ pid, ppid: 0, comm: '', exe: '', cmdline: [], uid: -1, gid: -1, startNs: 0, cgroup: '', containerId: null }, true);
     this.byPid.set(pid, e);
-    e.ancestry = this.ancestryFrom(e.ppid);
+    Object.assign(e, this.lineageFrom(e.ppid));
     e.selected = this.selectedByLineage(e);
     return e;
   }
@@ -177,7 +180,8 @@ export class ProcessTable {
         cgroup: parent.cgroup,
         containerId: parent.containerId,
       }),
-      ancestry: [parent.exe || parent.comm, ...parent.ancestry],
+      ancestry: [parent.exe || parent.comm, ...parent.ancestry].slice(0, 64),
+      ancestorPids: [parent.pid, ...parent.ancestorPids].slice(0, 64),
       forked: true,
       // the parent's image: its hash, or (not known yet) a request that the cache answers
       exeHash: parent.exeHash,
@@ -186,6 +190,7 @@ export class ProcessTable {
     if (prev && !prev.exited && prev.startNs !== 0 && Math.abs(prev.startNs - child.startNs) < 20e6) {
       // seeded from /proc after the fork already happened: keep what /proc said, fix lineage
       prev.ancestry = child.ancestry;
+      prev.ancestorPids = child.ancestorPids;
       prev.selected = this.selectedByLineage(prev);
       return prev;
     }
@@ -210,7 +215,7 @@ export class ProcessTable {
     e.gid = ev.gid;
     if (ev.ppid && ev.ppid !== e.ppid) {
       e.ppid = ev.ppid;
-      e.ancestry = this.ancestryFrom(ev.ppid);
+      Object.assign(e, this.lineageFrom(ev.ppid));
     }
     if (!e.cgroup) {
       e.cgroup = readCgroup(e.pid, this.procRoot);

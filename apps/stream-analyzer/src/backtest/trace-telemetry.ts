@@ -79,6 +79,7 @@ export function traceWindows(tokens: string[], ids: number[], pid: number, o: Tr
       network: [],
       security: [],
       argv: null,
+      ancestorPids: null,
     });
     if (ids.length === 0) break;
   }

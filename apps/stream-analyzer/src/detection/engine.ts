@@ -600,12 +600,12 @@ export class DetectionEngine {
     return w && now - w.time <= this.options.recentWriteMs ? w : undefined;
   }
 
-  /** Processes whose parent belongs to an open incident's tree join that tree. */
+  /** Processes whose parent (or, through parents idle in the window, an ancestor) belongs to an open incident's tree join that tree. */
   private growIncidentTrees(ep: EndpointState, batch: TelemetryBatch, now: number): void {
     if (ep.incidents.length === 0) return;
     for (const inc of ep.incidents) {
       if (now - inc.lastSeen > this.options.incidentWindowMs) continue;
-      for (const p of batch.processes) if (inc.pids.has(p.ppid)) inc.pids.add(p.pid);
+      for (const p of batch.processes) if (inc.pids.has(p.ppid) || p.ancestorPids?.some((a) => a > 1 && inc.pids.has(a))) inc.pids.add(p.pid);
     }
   }
 

@@ -287,4 +287,25 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     expect(third.alerts.filter((a) => a.detector !== 'rule')).toEqual([]);
     expect(third.occurrences.map((o) => o.alertId)).toContain(deviations[0]!.id);
   });
+
+  it("a command whose parent subshell made no call in the window roots at the session shell through the agent's ancestor pids, and joins the session's incident", () => {
+    const run = (withLineage: boolean) => {
+      const e = new DetectionEngine(rules, OPTS);
+      const t = learned(e);
+      const first = e.processBatch(batch(t, [sessionProc(1200, 500, '/usr/bin/cat', BASH, { files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: t }] })]));
+      const deviations = first.alerts.find((a) => a.detector !== 'rule')!;
+      // pyenv's hooks: bash (500) → subshell (1401, idle in wait4, never in a batch) → readlink
+      const readlink = sessionProc(1402, 1401, '/usr/bin/readlink', BASH, {
+        ancestry: [BASH, BASH, SSHD],
+        ancestorPids: withLineage ? [1401, 500, 400] : null,
+        files: [{ path: '/root/.pyenv/version', flags: 0, ret: 0, count: 1, firstSeen: t }],
+      });
+      return { deviations, second: e.processBatch(batch(t + 10 * S, [readlink])) };
+    };
+    const { deviations, second } = run(true);
+    expect(second.alerts.filter((a) => a.detector !== 'rule')).toEqual([]);
+    expect(second.occurrences.find((o) => o.alertId === deviations.id)!.pids).toEqual([1402]);
+    // without the lineage (an older agent) the idle subshell is the root of a tree of its own
+    expect(run(false).second.alerts.map((a) => a.key)).toEqual(['tree 1401:bash']);
+  });
 });

@@ -65,6 +65,14 @@ export class ProcessForest {
   /** Remember the batch's processes (call before {@link rootOf} for them). */
   remember(processes: ProcessActivity[], now: number): void {
     for (const p of processes) {
+      // ancestors idle in the window (a shell in wait4, a subshell between a script and its
+      // commands) are known from the agent's lineage: the chain to the root has no gap
+      const up = p.ancestorPids ?? [];
+      for (let i = up.length - 1; i >= 0; i--) {
+        const pid = up[i]!;
+        if (pid <= 1 || this.nodes.has(pid)) continue;
+        this.nodes.set(pid, { ppid: up[i + 1] ?? 0, parentExe: p.ancestry[i + 1] ?? '', exe: p.ancestry[i] ?? '', seen: now });
+      }
       this.nodes.delete(p.pid);
       this.nodes.set(p.pid, { ppid: p.ppid, parentExe: p.ancestry[0] ?? '', exe: p.exe, seen: now });
     }

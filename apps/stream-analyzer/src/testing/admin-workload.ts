@@ -102,6 +102,7 @@ export function adminWorkload(o: AdminWorkloadOptions): TelemetryBatch[] {
       containerId: null,
       ancestry,
       argv: null,
+      ancestorPids: null,
       sequences: { k: 0, ngrams: [] },
       security: [],
       exited: exe !== '/usr/bin/bash' && exe !== '/usr/sbin/nginx',

@@ -28,6 +28,7 @@ export function proc(over: Partial<ProcessActivity> = {}): ProcessActivity {
     network: [{ op: 'ACCEPT', family: 'INET', addr: '10.0.0.5', port: 51234, ret: 0, count: 5, firstSeen: 0 }],
     security: [],
     argv: null,
+    ancestorPids: null,
     ...over,
   };
 }

@@ -49,6 +49,7 @@ export function normalProcess(i: number, exe = '/usr/sbin/nginx', t = 0): AvroPr
     network: [{ op: 'ACCEPT', family: 'INET', addr: `10.0.0.${i % 200}`, port: 40000 + (i % 20_000), ret: 0, count: 2, firstSeen: t }],
     security: [],
     argv: null,
+    ancestorPids: null,
   };
 }
 

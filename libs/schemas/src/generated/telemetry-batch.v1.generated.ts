@@ -112,6 +112,8 @@ export interface ProcessActivity {
   security: Array<SecurityEvent>;
   /** argv of the image this process runs now (its last successful exec, or /proc when it was seen running); null when unknown. `execs` are the calls it made, which after fork+exec start another program. — default null */
   argv: null | Array<string>;
+  /** pids of `ancestry`, parent first, same length: the chain through parents that made no call in the window (a shell waiting in wait4). null from agents that predate it. — default null */
+  ancestorPids: null | Array<number>;
 }
 
 /** One agent batch: everything observed on one endpoint during one window. Key in Kafka: endpointId. — Avro record dev.vigil.telemetry.v1.TelemetryBatch */
@@ -514,6 +516,18 @@ export const TelemetryBatchV1Schema = {
               ],
               "default": null,
               "doc": "argv of the image this process runs now (its last successful exec, or /proc when it was seen running); null when unknown. `execs` are the calls it made, which after fork+exec start another program."
+            },
+            {
+              "name": "ancestorPids",
+              "type": [
+                "null",
+                {
+                  "type": "array",
+                  "items": "int"
+                }
+              ],
+              "default": null,
+              "doc": "pids of `ancestry`, parent first, same length: the chain through parents that made no call in the window (a shell waiting in wait4). null from agents that predate it."
             }
           ]
         }

@@ -39,6 +39,7 @@ export function sampleTelemetryBatch(endpointId: string, sequence = 1, processes
       network: [{ op: 'CONNECT', family: 'INET', addr: '10.0.0.1', port: 443, ret: 0, count: 2, firstSeen: now - 7_000 }],
       security: [],
       argv: null,
+      ancestorPids: null,
     })),
     drops: { ringbuf_full: 0 },
     agentStats: { events_per_second: 1234.5 },

@@ -97,6 +97,7 @@ export function attackProcess(kind: AttackKind, parent: ProcessActivity, pid: nu
     containerId: parent.containerId,
     ancestry: [parent.exe, ...parent.ancestry],
     argv: [exe],
+    ancestorPids: null,
     exited: true,
     exitCode: 0,
     syscalls: { read: 12, write: 4, openat: 6, close: 6, mmap: 8, execve: 1, exit_group: 1 },

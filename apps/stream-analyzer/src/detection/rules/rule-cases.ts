@@ -29,6 +29,7 @@ export function caseActivity(c: TestCase, pid = 4242): ProcessActivity {
     exited: false,
     exitCode: null,
     argv: c.argv ?? null,
+    ancestorPids: null,
   };
 }
 
