@@ -35,3 +35,15 @@ export const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash'
 export function isShell(exe: string): boolean {
   return SHELLS.has(basename(exe));
 }
+
+/**
+ * Interpreters and language runtimes: the program identity is the runtime, shared by unrelated
+ * scripts (a web app, a test harness and a one-liner are all `node` or `python3`), so what the
+ * program's baseline says of one (it serves the network) says nothing of another.
+ */
+const RUNTIME = /^(python[0-9.]*|pypy[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|php-fpm[0-9.]*|node|nodejs|deno|bun|java|lua[0-9.]*|luajit|tclsh[0-9.]*|Rscript)$/;
+
+/** True when the program is an interpreter or a language runtime. */
+export function isRuntime(exe: string): boolean {
+  return RUNTIME.test(basename(exe));
+}

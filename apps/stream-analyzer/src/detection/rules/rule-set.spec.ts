@@ -144,4 +144,15 @@ describe('rule evaluation', () => {
   it('the shipped catalogue fires nothing on a web server serving pages', () => {
     expect(fired(rules, proc())).toEqual([]);
   });
+
+  it("a program's baseline says it serves the network, except a runtime's (node, python3: its scripts are unrelated)", () => {
+    const serving = (exe: string) => proc({ exe, network: [{ op: 'ACCEPT', family: 'INET', addr: '203.0.113.7', port: 51234, ret: 0, count: 1, firstSeen: 0 }] });
+    const starting = (exe: string) => proc({ exe, network: [], execs: [{ time: 1, filename: '/usr/bin/bash', argv: ['bash', '-c', 'id'], ret: 0 }] });
+    // nginx accepted connections in its learned windows: a window where it only starts a shell still is a service's
+    expect(fired(rules, starting('/usr/sbin/nginx'), activeBaseline(serving('/usr/sbin/nginx')))).toContain('shell-from-network-service');
+    // node served in the gateway's windows; a test harness (also node) that starts bash is not a service
+    expect(fired(rules, starting('/usr/bin/node'), activeBaseline(serving('/usr/bin/node')))).not.toContain('shell-from-network-service');
+    // …unless this very process accepts connections
+    expect(fired(rules, { ...starting('/usr/bin/node'), network: serving('/usr/bin/node').network }, activeBaseline(serving('/usr/bin/node')))).toContain('shell-from-network-service');
+  });
 });

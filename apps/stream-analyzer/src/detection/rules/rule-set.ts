@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import type { ProgramBaseline } from '../baseline';
 import { clampScore, SEVERITY_RANK, type DetectionContext, type Finding, type RecentWrite } from '../finding';
+import { isRuntime } from '../identity';
 import { accessMode, addressClass, generalisePath, isWrite } from '../paths';
 import type { ProcessActivity, TelemetryBatch } from '../telemetry';
 import { RuleFileError, type CompiledRule, type ProcessView, type RuleEvent, type RuleEventType, type RuleMeta, type RuleSource } from './compiled-rule';
@@ -80,7 +81,8 @@ export class RuleSet {
     const view: ProcessView = {
       activity: p,
       stdioSocket: p.security.some((s) => s.kind === 'stdio_socket'),
-      networkFacing: ctx.features.networkFacing || networkFacingBaseline(ctx.baseline),
+      // a runtime's baseline is its scripts' together: only what this process did says it serves
+      networkFacing: ctx.features.networkFacing || (!isRuntime(p.exe) && networkFacingBaseline(ctx.baseline)),
       writtenInBatch: () => writtenIn(ctx.batch),
       writtenBefore: (path) => writtenIn(ctx.batch).get(path) ?? ctx.recentWrite?.(path),
     };
