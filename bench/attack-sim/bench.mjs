@@ -19,8 +19,6 @@
 
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -145,29 +143,27 @@ function startNode(name, nodeArgs, env, marker) {
   });
 }
 
-/** A loopback listener that plays a C2: sends a command, keeps the connection a moment. */
-async function listener() {
-  const server = createTcpServer((c) => {
-    c.on('error', () => undefined);
-    c.write('exit\n');
-    setTimeout(() => c.destroy(), 1_000);
+/**
+ * A loopback peer (a C2 listener that sends a command, a web server serving a small script, or a
+ * free port) in a process of its own (loopback-peer.mjs): this harness starts every action, and must
+ * not itself look like a network service starting shells.
+ */
+function peer(mode) {
+  return new Promise((resolvePeer, rejectPeer) => {
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'loopback-peer.mjs'), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /^(\d+)\n/.exec(out);
+      if (m) resolvePeer({ port: Number(m[1]), close: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill()))) });
+    });
+    child.once('exit', (code) => (/^\d+\n/.test(out) ? undefined : rejectPeer(new Error(`loopback-peer ${mode} exited ${code}`))));
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { port: server.address().port, close: () => new Promise((r) => server.close(r)) };
 }
 
-/** A loopback web server that serves a small script. */
-async function webserver() {
-  const server = createHttpServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(req.url === '/x.sh' ? 'id\nuname -a\n' : 'ok\n'));
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { port: server.address().port, close: () => new Promise((r) => server.close(r)) };
-}
-
-async function freePort() {
-  const s = await listener();
-  await s.close();
-  return s.port;
-}
+const listener = () => peer('listener');
+const webserver = () => peer('webserver');
+const freePort = async () => (await peer('port')).port;
 
 /** Run one bash command; resolves with its pid and wall-clock interval. */
 function bash(cmd, env) {

@@ -239,6 +239,7 @@ export class DetectionEngine {
     const treePending = new Map<string, TreeBatch>();
     const treeOf = new Map<string, { tree: string; pending: Pending; gk: string | null }>();
     const learnQueue: [ProgramBaseline, ReturnType<typeof extractFeatures>, string][] = [];
+    const baselineFindings: { f: Finding; program: ProgramIdentity; proc: ProcessActivity; own: TreeRoot }[] = [];
     const scores: ProcessScore[] = [];
 
     for (const proc of batch.processes) {
@@ -282,25 +283,8 @@ export class DetectionEngine {
           this.fold(pending, batch, actor ? programIdentity(actor) : program, actor ?? proc, f, now, `${TREE_KEY_PREFIX}${root.key}`);
           continue;
         }
-        // the same deviation (a new child, a sensitive file, a peer) that the program already showed
-        // within the group window joins that alert, whichever tree it was in (many workers, many runs
-        // of a job: one alert); anything else joins its own tree's
-        const groupKey = f.group?.key ?? f.key;
-        const gk = `${batch.endpointId}\u0000${program.key}\u0000${f.detector}\u0000${groupKey}`;
-        const specific = !GENERIC_GROUP_KEYS.has(groupKey);
-        own ??= ep.forest.rootOf(proc);
-        const routeKey = specific ? gk : `${gk}\u0000${own.key}`;
-        let routed = treeOf.get(routeKey);
-        if (!routed) {
-          const open = specific ? this.groups.get(gk) : undefined;
-          const tree = open?.tree && now - open.lastSeen <= o.groupWindowMs ? ep.trees.get(open.tree) : undefined;
-          const root = tree ? { pid: tree.rootPid, exe: tree.rootExe, key: open!.tree! } : own;
-          const perProgram = new Map<string, Pending>();
-          this.fold(perProgram, batch, program, proc, f, now);
-          treeOf.set(routeKey, (routed = { tree: root.key, pending: perProgram.values().next().value!, gk: specific ? gk : null }));
-          if (!treePending.has(root.key)) treePending.set(root.key, { root, findings: [] });
-        } else mergeFinding(routed.pending, proc, f);
-        treePending.get(routed.tree)!.findings.push({ finding: f, programKey: program.key, exe: program.exe, pid: proc.pid });
+        // routed to a tree's alert once the batch's rule alerts have opened their incidents
+        baselineFindings.push({ f, program, proc, own: (own ??= ep.forest.rootOf(proc)) });
       }
       learnQueue.push([baseline, features, `${batch.host.bootId}/${proc.pid}/${String(proc.startTimeNs)}`]);
     }
@@ -348,6 +332,28 @@ export class DetectionEngine {
     // of a tree already in an incident join the incident's one alert of deviations
     this.assignIncidents(ep, alerts, batchExecRules, new Set(), now);
     const assigned = alerts.length;
+    for (const { f, program, proc, own } of baselineFindings) {
+      // the same deviation (a new child, a sensitive file, a peer) that the program already showed
+      // within the group window joins that alert, whichever tree it was in (many workers, many runs
+      // of a job: one alert); anything else joins its own tree's
+      const groupKey = f.group?.key ?? f.key;
+      const gk = `${batch.endpointId}\u0000${program.key}\u0000${f.detector}\u0000${groupKey}`;
+      const specific = !GENERIC_GROUP_KEYS.has(groupKey) && !LOOPBACK_PEER.test(groupKey);
+      const routeKey = specific ? gk : `${gk}\u0000${own.key}`;
+      let routed = treeOf.get(routeKey);
+      if (!routed) {
+        const open = specific ? this.groups.get(gk) : undefined;
+        const tree = open?.tree && now - open.lastSeen <= o.groupWindowMs ? ep.trees.get(open.tree) : undefined;
+        const root = tree ? { pid: tree.rootPid, exe: tree.rootExe, key: open!.tree! } : own;
+        const perProgram = new Map<string, Pending>();
+        this.fold(perProgram, batch, program, proc, f, now);
+        // a group that may burst (new ports on one address) counts per program, or per tree when it stays in its tree
+        const counted = specific ? gk : f.group?.burst ? routeKey : null;
+        treeOf.set(routeKey, (routed = { tree: root.key, pending: perProgram.values().next().value!, gk: counted }));
+        if (!treePending.has(root.key)) treePending.set(root.key, { root, findings: [] });
+      } else mergeFinding(routed.pending, proc, f);
+      treePending.get(routed.tree)!.findings.push({ finding: f, programKey: program.key, exe: program.exe, pid: proc.pid });
+    }
     const treeAlerts = new Set<Alert>();
     const rose: { group: TreeGroup; key: string; pid: number; ppid: number; ancestry: string[]; occurrence: AlertOccurrence }[] = [];
     const rekeyed = this.incidentTrees(ep, treePending, now);
@@ -874,6 +880,9 @@ export class DetectionEngine {
  * join their own tree's alert only (two runs' new files are not the same deviation).
  */
 const GENERIC_GROUP_KEYS = new Set(['novel-files', 'novel-syscalls', 'profile-shift', 'novel-sequences']);
+
+/** Connections to loopback: not a peer that names a deviation (unrelated local clients share it), so they stay in their tree. */
+const LOOPBACK_PEER = /^CONNECT INET6? (127\.|::1$)/;
 
 /** Group keys of tree alerts: `tree <root pid>:<root program>`. */
 const TREE_KEY_PREFIX = 'tree ';

@@ -323,4 +323,14 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     const alone = e.processBatch(batch(t + 700 * S, [{ ...harness, execs: [{ time: t + 700 * S, filename: BASH, argv: [...argv, '#2'], ret: 0 }] }]));
     expect(alone.alerts.find((a) => a.kind === 'reverse-shell-command')).toMatchObject({ pid: 2000, program: '/usr/bin/node' });
   });
+
+  it('new loopback ports are no peer that joins trees: each bash tree keeps its own connections', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const dial = (pid: number, port: number, at: number) => proc({ pid, ppid: 1, exe: BASH, comm: 'bash', ancestry: ['/usr/lib/systemd/systemd'], network: [{ op: 'CONNECT', family: 'INET', addr: '127.0.0.1', port, ret: -111, count: 1, firstSeen: at }] });
+    const a = e.processBatch(batch(t, [dial(3000, 4444, t)]));
+    const b = e.processBatch(batch(t + 10 * S, [dial(3100, 5555, t + 10 * S)]));
+    const trees = [...a.alerts, ...b.alerts].filter((x) => x.detector !== 'rule').map((x) => x.key);
+    expect(trees).toEqual(['tree 3000:bash', 'tree 3100:bash']);
+  });
 });

@@ -1,0 +1,27 @@
+// The attack simulations' loopback peers (a C2 listener, a web server serving a small script, or
+// just a free port), in a process of their own: an outside harness does not serve the network from
+// the process that starts each action, and the analyzer judges a process that accepts connections
+// and starts a shell as a network service (rule shell-from-network-service).
+//
+// usage: node loopback-peer.mjs listener|webserver|port — prints the port on stdout; runs until
+// killed (port: exits at once).
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
+
+const mode = process.argv[2];
+const server =
+  mode === 'webserver'
+    ? createHttpServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(req.url === '/x.sh' ? 'id\nuname -a\n' : 'ok\n'))
+    : createTcpServer((c) => {
+        c.on('error', () => undefined);
+        c.write('exit\n');
+        setTimeout(() => c.destroy(), 1_000);
+      });
+if (!['listener', 'webserver', 'port'].includes(mode)) {
+  console.error(`usage: loopback-peer.mjs listener|webserver|port (got ${mode})`);
+  process.exit(2);
+}
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${server.address().port}\n`);
+  if (mode === 'port') server.close(() => process.exit(0));
+});
