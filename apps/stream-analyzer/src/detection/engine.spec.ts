@@ -82,18 +82,19 @@ describe('DetectionEngine', () => {
   it('groups repeats: same deviation in many processes and later batches is one alert with a count', () => {
     const e = new DetectionEngine(rules, OPTS);
     let t = trained(e);
-    const shadowRun = (i: number) => normalRun(i, { files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] });
-    const first = e.processBatch(batch(t, [shadowRun(300), shadowRun(301), shadowRun(302)]));
-    const a = first.alerts.find((x) => x.kind === 'sensitive-file-read')!;
+    // each run calls a peer it never called (no rule names it: no incident of its own)
+    const peerRun = (i: number) => normalRun(i, { network: [...normalRun(i).network, { op: 'CONNECT', family: 'INET', addr: '203.0.113.50', port: 443, ret: 0, count: 1, firstSeen: 0 }] });
+    const first = e.processBatch(batch(t, [peerRun(300), peerRun(301), peerRun(302)]));
+    const a = first.alerts.find((x) => x.kind === 'novel-network-activity')!;
     expect(a.count).toBe(3);
     expect(a.data.pids).toEqual([1300, 1301, 1302]);
     t += MIN;
-    const second = e.processBatch(batch(t, [shadowRun(303)]));
-    expect(second.alerts.filter((x) => x.kind === 'sensitive-file-read')).toEqual([]);
+    const second = e.processBatch(batch(t, [peerRun(303)]));
+    expect(second.alerts.filter((x) => x.kind === 'novel-network-activity')).toEqual([]);
     expect(second.occurrences.find((o) => o.alertId === a.id)).toMatchObject({ count: 1, pids: [1303] });
     // after the group window a new alert opens
     t += OPTS.groupWindowMs + MIN;
-    expect(e.processBatch(batch(t, [shadowRun(304)])).alerts.map((x) => x.kind)).toContain('sensitive-file-read');
+    expect(e.processBatch(batch(t, [peerRun(304)])).alerts.map((x) => x.kind)).toContain('novel-network-activity');
   });
 
   it('alert ids are deterministic: replaying from a snapshot yields the same alerts', () => {

@@ -258,7 +258,8 @@ export class DetectionEngine {
       const features = extractFeatures(proc);
       const ctx: DetectionContext = { batch, process: proc, program, features, baseline, learning: endpointLearning, thresholds: o.thresholds, knownProgram: (exe) => this.byExe.has(`${batch.endpointId}\u0000${exe}`), recentWrite: (path) => this.recentWrite(ep, path, now) };
       const findings = this.rules.evaluate(ctx);
-      if (firstRun) findings.unshift(newProgramFinding(ctx, this.recentWrite(ep, program.exe, now)));
+      // (a process the agent could not name is no program run for the first time)
+      if (firstRun && !unnamed(proc.exe)) findings.unshift(newProgramFinding(ctx, this.recentWrite(ep, program.exe, now)));
       // a process the agent could not name (its fork and exec were not seen) has no program whose
       // baseline could judge it: only the rules do
       if (baseline.active && !unnamed(proc.exe)) {
@@ -335,15 +336,18 @@ export class DetectionEngine {
     for (const { f, program, proc, own } of baselineFindings) {
       // the same deviation (a new child, a sensitive file, a peer) that the program already showed
       // within the group window joins that alert, whichever tree it was in (many workers, many runs
-      // of a job: one alert); anything else joins its own tree's
+      // of a job: one alert) — but not across stories: what a process of an incident did belongs to
+      // its incident's alert, not to another story's; anything else joins its own tree's
       const groupKey = f.group?.key ?? f.key;
       const gk = `${batch.endpointId}\u0000${program.key}\u0000${f.detector}\u0000${groupKey}`;
       const specific = !GENERIC_GROUP_KEYS.has(groupKey) && !LOOPBACK_PEER.test(groupKey);
-      const routeKey = specific ? gk : `${gk}\u0000${own.key}`;
+      const story = specific ? this.openIncidentOf(ep, [proc.pid, own.pid], now) : undefined;
+      const routeKey = specific ? `${gk}\u0000${story ?? ''}` : `${gk}\u0000${own.key}`;
       let routed = treeOf.get(routeKey);
       if (!routed) {
         const open = specific ? this.groups.get(gk) : undefined;
-        const tree = open?.tree && now - open.lastSeen <= o.groupWindowMs ? ep.trees.get(open.tree) : undefined;
+        let tree = open?.tree && now - open.lastSeen <= o.groupWindowMs ? ep.trees.get(open.tree) : undefined;
+        if (tree && story && tree.incidentId !== story) tree = undefined;
         const root = tree ? { pid: tree.rootPid, exe: tree.rootExe, key: open!.tree! } : own;
         const perProgram = new Map<string, Pending>();
         this.fold(perProgram, batch, program, proc, f, now);
@@ -692,6 +696,11 @@ export class DetectionEngine {
       out.set(target, { root: open ? { pid: open.rootPid, exe: open.rootExe, key: target } : tb.root, findings: [...tb.findings], ...(inc ? { incident: inc.id } : {}), ...(target !== key ? { others: true } : {}) });
     }
     return { batches: [...out.values()], keys };
+  }
+
+  /** The open incident (id) that any of these processes belongs to. */
+  private openIncidentOf(ep: EndpointState, pids: number[], now: number): string | undefined {
+    return ep.incidents.find((i) => now - i.lastSeen <= this.options.incidentWindowMs && pids.some((pid) => i.pids.has(pid)))?.id;
   }
 
   /** A tree alert joined (or opened) an incident: the first one is the incident's alert of deviations. */

@@ -125,7 +125,7 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
   it('the same deviation by many runs of one program is one alert, whichever tree each run is in', () => {
     const e = new DetectionEngine(rules, OPTS);
     const t = learned(e);
-    const cronRun = (pid: number) => proc({ pid, ppid: 1, exe: '/usr/bin/cat', comm: 'cat', uid: 1000, syscalls: { read: 20, write: 20, openat: 4, close: 4, exit_group: 1 }, network: [], files: [{ path: '/home/alice/.aws/credentials', flags: 0, ret: 0, count: 1, firstSeen: t }] });
+    const cronRun = (pid: number) => proc({ pid, ppid: 1, exe: '/usr/bin/cat', comm: 'cat', uid: 1000, syscalls: { read: 20, write: 20, openat: 4, close: 4, exit_group: 1 }, network: [], files: [{ path: '/etc/pam.d/common-auth', flags: 0, ret: 0, count: 1, firstSeen: t }] });
     const r = e.processBatch(batch(t, [cronRun(801), cronRun(802), cronRun(803)]));
     const tree = r.alerts.filter((a) => a.detector !== 'rule');
     expect(tree).toHaveLength(1);
@@ -133,6 +133,17 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     const later = e.processBatch(batch(t + 10 * S, [cronRun(804)]));
     expect(later.alerts.filter((a) => a.detector !== 'rule')).toEqual([]);
     expect(later.occurrences).toContainEqual(expect.objectContaining({ alertId: tree[0]!.id, count: 1, pids: [804] }));
+  });
+
+  it('…but not across stories: a run in an incident of its own (a rule named what it did) keeps its deviations there', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const cronRun = (pid: number) => proc({ pid, ppid: 1, exe: '/usr/bin/cat', comm: 'cat', uid: 1000, syscalls: { read: 20, write: 20, openat: 4, close: 4, exit_group: 1 }, network: [], files: [{ path: '/home/alice/.aws/credentials', flags: 0, ret: 0, count: 1, firstSeen: t }] });
+    const first = e.processBatch(batch(t, [cronRun(801)]));
+    const later = e.processBatch(batch(t + 10 * S, [cronRun(804)]));
+    const deviations = [...first.alerts, ...later.alerts].filter((a) => a.detector !== 'rule');
+    expect(deviations).toHaveLength(2);
+    expect(new Set(deviations.map((a) => a.incidentId)).size).toBe(2);
   });
 
   it('generic novelties ("new files", "new syscalls") of separate runs are separate trees\' alerts; forked workers are their master\'s tree', () => {
