@@ -258,8 +258,8 @@ export class DetectionEngine {
       const features = extractFeatures(proc);
       const ctx: DetectionContext = { batch, process: proc, program, features, baseline, learning: endpointLearning, thresholds: o.thresholds, knownProgram: (exe) => this.byExe.has(`${batch.endpointId}\u0000${exe}`), recentWrite: (path) => this.recentWrite(ep, path, now) };
       const findings = this.rules.evaluate(ctx);
-      // (a process the agent could not name is no program run for the first time)
-      if (firstRun && !unnamed(proc.exe)) findings.unshift(newProgramFinding(ctx, this.recentWrite(ep, program.exe, now)));
+      // (a process the agent could not name, or a kernel thread, is no program run for the first time)
+      if (firstRun && program.exe.startsWith('/')) findings.unshift(newProgramFinding(ctx, this.recentWrite(ep, program.exe, now)));
       // a process the agent could not name (its fork and exec were not seen) has no program whose
       // baseline could judge it: only the rules do
       if (baseline.active && !unnamed(proc.exe)) {

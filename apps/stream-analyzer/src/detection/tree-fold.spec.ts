@@ -344,4 +344,14 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     const trees = [...a.alerts, ...b.alerts].filter((x) => x.detector !== 'rule').map((x) => x.key);
     expect(trees).toEqual(['tree 3000:bash', 'tree 3100:bash']);
   });
+
+  it('a kernel thread or a process the agent could not name is no first run of a program', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const kworker = proc({ pid: 5538, ppid: 2, exe: '[kworker/u8:1-events_unbound]', comm: 'kworker/u8:1', ancestry: ['[kthreadd]'], network: [] });
+    const unknown = proc({ pid: 5600, ppid: 0, exe: '', comm: '', ancestry: [], network: [] });
+    const dropped = proc({ pid: 5700, ppid: 1, exe: '/opt/new/agent', comm: 'agent', ancestry: ['/usr/lib/systemd/systemd'], network: [] });
+    const kinds = e.processBatch(batch(t, [kworker, unknown, dropped])).alerts.map((a) => [a.pid, a.kind]);
+    expect(kinds).toEqual([[5700, 'new-program']]);
+  });
 });
