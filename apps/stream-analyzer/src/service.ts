@@ -11,11 +11,11 @@ import {
   type Alert as AvroAlert,
 } from '@vigil/schemas';
 import { FleetCache } from './baselines/fleet-cache';
-import { describeConfig, loadAnalyzerConfig, type AnalyzerConfig } from './config/analyzer.config';
+import { describeConfig, engineOptionsOf, loadAnalyzerConfig, type AnalyzerConfig } from './config/analyzer.config';
 import { AlertPublisher } from './consumer/alert-publisher';
 import { TelemetryConsumer } from './consumer/telemetry-consumer';
 import { TelemetryDecoder } from './kafka/telemetry-decoder';
-import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, fleetQualifies } from './detection/engine';
+import { DetectionEngine, fleetQualifies } from './detection/engine';
 import { loadRuleSet } from './detection/rules/rule-directory';
 import { HealthState } from './http/health';
 import { startHttpServer } from './http/server';
@@ -55,7 +55,7 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
   const metrics = new AnalyzerMetrics();
   const health = new HealthState((dependency, degraded) => metrics.degraded.set({ dependency }, degraded ? 1 : 0));
   const rules = loadRuleSet(config.rulesDir);
-  const engineOptions = { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: config.learningPeriodMs, fleetMinRuns: config.fleetMinRuns, fleetMinEndpoints: config.fleetMinEndpoints };
+  const engineOptions = engineOptionsOf(config);
   const fleet = new FleetCache(10 * 60_000, config.fleetAbsentTtlMs, Date.now, (b) => fleetQualifies(b, engineOptions));
   const engine = new DetectionEngine(rules, engineOptions, fleet);
 

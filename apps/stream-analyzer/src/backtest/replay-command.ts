@@ -2,8 +2,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { createPool } from '@vigil/db';
 import { KafkaClient } from '@vigil/kafka';
 import { SubjectSchemas, createRegistryClient, subjectForTopic } from '@vigil/schemas';
-import type { AnalyzerConfig } from '../config/analyzer.config';
-import { DEFAULT_ENGINE_OPTIONS, DetectionEngine } from '../detection/engine';
+import { engineOptionsOf, type AnalyzerConfig } from '../config/analyzer.config';
+import { DetectionEngine } from '../detection/engine';
 import { loadRuleSet } from '../detection/rules/rule-directory';
 import { RuleSet } from '../detection/rules/rule-set';
 import { TelemetryDecoder } from '../kafka/telemetry-decoder';
@@ -34,12 +34,8 @@ export async function runReplayBacktest(config: AnalyzerConfig, req: ReplayReque
   const registry = createRegistryClient(config.schemaRegistryUrl, { auth: config.auth.registryAuth });
   const pool = createPool(config.databaseUrl, { max: 2, application_name: 'vigil-analyzer-backtest' });
   try {
-    const engine = new DetectionEngine(loadRules(req.rulesPath), {
-      ...DEFAULT_ENGINE_OPTIONS,
-      learningPeriodMs: req.learningPeriodMs,
-      fleetMinRuns: config.fleetMinRuns,
-      fleetMinEndpoints: config.fleetMinEndpoints,
-    });
+    // the live engine's settings, with the candidate learning period
+    const engine = new DetectionEngine(loadRules(req.rulesPath), { ...engineOptionsOf(config), learningPeriodMs: req.learningPeriodMs });
     const decoder = new TelemetryDecoder(new SubjectSchemas(registry, subjectForTopic(config.telemetryTopic)));
     const replay = await replayTelemetry({ kafka, topic: config.telemetryTopic, decoder }, req.fromMs, req.toMs, engine);
     const raised = await new RaisedAlertsRepository(pool).forBatches(replay.batchIds);

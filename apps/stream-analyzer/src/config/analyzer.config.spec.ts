@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@vigil/common';
-import { describeConfig, loadAnalyzerConfig } from './analyzer.config';
+import { DEFAULT_ENGINE_OPTIONS } from '../detection/engine';
+import { describeConfig, engineOptionsOf, loadAnalyzerConfig } from './analyzer.config';
 
 const base = { VIGIL_DATABASE_URL: 'postgres://vigil:secret@127.0.0.1:5432/vigil' };
 
@@ -20,6 +21,14 @@ describe('analyzer config', () => {
     expect(c.learningPeriodMs).toBe(90_000);
     expect(c.port).toBe(0);
     expect(c.telemetryTopic).toBe('t1');
+  });
+
+  it("reads the engine's settings, with the engine's defaults", () => {
+    const d = engineOptionsOf(loadAnalyzerConfig(base));
+    expect(d).toEqual(DEFAULT_ENGINE_OPTIONS);
+    const o = engineOptionsOf(loadAnalyzerConfig({ ...base, VIGIL_ANALYZER_PROGRAM_LEARNING_PERIOD: '2h', VIGIL_ANALYZER_RELEARN_PERIOD: '5m', VIGIL_ANALYZER_GROUP_WINDOW: '30m', VIGIL_ANALYZER_INCIDENT_WINDOW: '15m', VIGIL_ANALYZER_BURST_THRESHOLD: '50' }));
+    expect(o).toMatchObject({ programLearningPeriodMs: 7_200_000, relearnPeriodMs: 300_000, groupWindowMs: 1_800_000, incidentWindowMs: 900_000, burstThreshold: 50 });
+    expect(() => loadAnalyzerConfig({ ...base, VIGIL_ANALYZER_BURST_THRESHOLD: '1' })).toThrow(/VIGIL_ANALYZER_BURST_THRESHOLD/);
   });
 
   it('lists every problem at once', () => {

@@ -1,4 +1,5 @@
 import { DEFAULTS, EnvReader, TOPICS, describeConnectionAuth, maskUrl, readConnectionAuth, type ConnectionAuth } from '@vigil/common';
+import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../detection/engine';
 import { RULES_DIR } from '../detection/rules/rule-directory';
 
 /** Everything the analyzer reads from its environment, validated once at start-up. */
@@ -29,6 +30,16 @@ export interface AnalyzerConfig {
   /** Fleet warm start: a program needs this many runs on at least `fleetMinEndpoints` other endpoints. */
   fleetMinRuns: number;
   fleetMinEndpoints: number;
+  /** After the endpoint's learning period, a program new to endpoint and fleet learns its routine this long (novelty held back). */
+  programLearningPeriodMs: number;
+  /** A new build of a known program (same path, new hash) re-learns from the old baseline this long. */
+  relearnPeriodMs: number;
+  /** Repeats of a finding within this long join its open alert. */
+  groupWindowMs: number;
+  /** Alerts of one process tree within this long form one incident. */
+  incidentWindowMs: number;
+  /** Distinct items of one alert group (new ports on one address) that make a burst alert (a port scan). */
+  burstThreshold: number;
   /** How long "no fleet baseline for this program yet" is remembered. */
   fleetAbsentTtlMs: number;
   /** How often pending "accept into baseline" rows are looked for (per partition). */
@@ -69,6 +80,11 @@ export function loadAnalyzerConfig(env: Record<string, string | undefined> = pro
     maxRecordsPerTransaction: r.int('VIGIL_ANALYZER_MAX_RECORDS_PER_TX', 50, { min: 1, max: 10_000 }),
     fleetMinRuns: r.int('VIGIL_ANALYZER_FLEET_MIN_RUNS', 20, { min: 1 }),
     fleetMinEndpoints: r.int('VIGIL_ANALYZER_FLEET_MIN_ENDPOINTS', 2, { min: 1 }),
+    programLearningPeriodMs: r.durationMs('VIGIL_ANALYZER_PROGRAM_LEARNING_PERIOD', '1d'),
+    relearnPeriodMs: r.durationMs('VIGIL_ANALYZER_RELEARN_PERIOD', '1h'),
+    groupWindowMs: r.durationMs('VIGIL_ANALYZER_GROUP_WINDOW', '1h'),
+    incidentWindowMs: r.durationMs('VIGIL_ANALYZER_INCIDENT_WINDOW', '10m'),
+    burstThreshold: r.int('VIGIL_ANALYZER_BURST_THRESHOLD', 20, { min: 2, max: 65_536 }),
     fleetAbsentTtlMs: r.durationMs('VIGIL_ANALYZER_FLEET_ABSENT_TTL', '30s'),
     acceptancePollMs: r.durationMs('VIGIL_ANALYZER_ACCEPTANCE_POLL', '2s'),
     partitionDaysAhead: r.int('VIGIL_ANALYZER_PARTITION_DAYS_AHEAD', 3, { min: 1, max: 60 }),
@@ -89,4 +105,19 @@ export function loadAnalyzerConfig(env: Record<string, string | undefined> = pro
 /** The configuration as safe to log (credentials masked). */
 export function describeConfig(c: AnalyzerConfig): Record<string, unknown> {
   return { ...c, databaseUrl: maskUrl(c.databaseUrl), schemaRegistryUrl: maskUrl(c.schemaRegistryUrl), auth: describeConnectionAuth(c.auth) };
+}
+
+/** The detection engine's settings from the configuration (the rest are the engine's defaults). */
+export function engineOptionsOf(c: AnalyzerConfig): EngineOptions {
+  return {
+    ...DEFAULT_ENGINE_OPTIONS,
+    learningPeriodMs: c.learningPeriodMs,
+    fleetMinRuns: c.fleetMinRuns,
+    fleetMinEndpoints: c.fleetMinEndpoints,
+    programLearningPeriodMs: c.programLearningPeriodMs,
+    relearnPeriodMs: c.relearnPeriodMs,
+    groupWindowMs: c.groupWindowMs,
+    incidentWindowMs: c.incidentWindowMs,
+    burstThreshold: c.burstThreshold,
+  };
 }
