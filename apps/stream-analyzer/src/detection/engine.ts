@@ -341,7 +341,7 @@ export class DetectionEngine {
       const groupKey = f.group?.key ?? f.key;
       const gk = `${batch.endpointId}\u0000${program.key}\u0000${f.detector}\u0000${groupKey}`;
       const specific = !GENERIC_GROUP_KEYS.has(groupKey) && !LOOPBACK_PEER.test(groupKey);
-      const story = specific ? this.openIncidentOf(ep, [proc.pid, own.pid], now) : undefined;
+      const story = specific ? this.openIncident(ep, [proc.pid, own.pid], now)?.id : undefined;
       const routeKey = specific ? `${gk}\u0000${story ?? ''}` : `${gk}\u0000${own.key}`;
       let routed = treeOf.get(routeKey);
       if (!routed) {
@@ -665,7 +665,7 @@ export class DetectionEngine {
       ep.incidents.find((i) => i.id === a.incidentId)?.rules.set(`${a.kind}\t${a.key}`, a.id);
     }
     for (const run of execRuns) {
-      const inc = ep.incidents.find((i) => now - i.lastSeen <= this.options.incidentWindowMs && i.pids.has(run.pid));
+      const inc = this.openIncident(ep, [run.pid], now);
       if (!inc || inc.execRules.some((r) => r.alertId === run.alertId && r.pid === run.pid)) continue;
       inc.execRules.push(run);
       if (inc.execRules.length > MAX_EXEC_RULE_RUNS) inc.execRules.shift();
@@ -674,14 +674,15 @@ export class DetectionEngine {
 
   /**
    * The baseline findings of a tree whose processes are in an open incident go to the incident's one
-   * alert of deviations (keyed `incident <id>`), not to an alert per tree: once an alert names what
-   * happened, what else the story's processes did is context, not more alerts.
+   * alert of deviations (the first tree alert in it), not to an alert per tree: once an alert names
+   * what happened, what else the story's processes did is context, not more alerts. `keys` maps a
+   * tree that joined another's alert to that alert's tree.
    */
   private incidentTrees(ep: EndpointState, treePending: Map<string, TreeBatch>, now: number): { batches: TreeBatch[]; keys: Map<string, string> } {
     const keys = new Map<string, string>();
     const out = new Map<string, TreeBatch>();
     for (const [key, tb] of treePending) {
-      const inc = ep.incidents.find((i) => now - i.lastSeen <= this.options.incidentWindowMs && (i.pids.has(tb.root.pid) || tb.findings.some((f) => i.pids.has(f.pid))));
+      const inc = this.openIncident(ep, [tb.root.pid, ...tb.findings.map((f) => f.pid)], now);
       // the incident's alert of deviations: the first tree alert in it, else this tree's (which joins it)
       const target = inc?.deviations && ep.trees.has(inc.deviations) ? inc.deviations : key;
       if (inc) inc.deviations = target;
@@ -698,9 +699,9 @@ export class DetectionEngine {
     return { batches: [...out.values()], keys };
   }
 
-  /** The open incident (id) that any of these processes belongs to. */
-  private openIncidentOf(ep: EndpointState, pids: number[], now: number): string | undefined {
-    return ep.incidents.find((i) => now - i.lastSeen <= this.options.incidentWindowMs && pids.some((pid) => i.pids.has(pid)))?.id;
+  /** The open incident that any of these processes belongs to. */
+  private openIncident(ep: EndpointState, pids: number[], now: number): OpenIncident | undefined {
+    return ep.incidents.find((i) => now - i.lastSeen <= this.options.incidentWindowMs && pids.some((pid) => i.pids.has(pid)));
   }
 
   /** A tree alert joined (or opened) an incident: the first one is the incident's alert of deviations. */

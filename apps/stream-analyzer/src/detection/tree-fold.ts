@@ -177,8 +177,8 @@ export interface TreeGroup {
   programs: string[];
   acceptance: TreeAcceptance;
   incidentId: string | null;
-  /** Set when other process trees of its incident joined it (the incident's one alert of deviations). */
-  incident?: string;
+  /** Other process trees of its incident joined it (it is the incident's one alert of deviations). */
+  otherTrees?: true;
 }
 
 /** One finding kept as an example of a tree's alert. */
@@ -205,7 +205,7 @@ export interface TreeBatch {
 /** Add a batch's findings to a tree group; resolves whether the alert's severity rose. */
 export function addToTree(g: TreeGroup, tb: TreeBatch, now: number): { rose: boolean } {
   const before = SEVERITY_RANK[g.severity];
-  if (tb.incident && tb.others) g.incident = tb.incident;
+  if (tb.incident && tb.others) g.otherTrees = true;
   for (const { finding: f, programKey, exe, pid } of tb.findings) {
     g.count++;
     g.kinds[f.kind] = (g.kinds[f.kind] ?? 0) + 1;
@@ -245,7 +245,6 @@ export function openTree(alertId: string, tb: TreeBatch, now: number): TreeGroup
     programs: [],
     acceptance: { byProgram: {} },
     incidentId: tb.incident ?? null,
-    ...(tb.incident && tb.others ? { incident: tb.incident } : {}),
   };
   addToTree(g, tb, now);
   return g;
@@ -255,8 +254,8 @@ export function openTree(alertId: string, tb: TreeBatch, now: number): TreeGroup
 export function describeTree(g: TreeGroup): { title: string; evidence: string; data: Record<string, unknown> } {
   const root = g.rootExe && g.rootExe !== '<unknown>' ? `${basename(g.rootExe)} (pid ${g.rootPid})` : `pid ${g.rootPid}`;
   const others = g.count - 1;
-  const where = g.incident ? `the process trees of this incident (first: ${root})` : `the tree of ${root}`;
-  const title = others > 0 ? `${g.headline} — and ${others.toLocaleString('en-US')} more deviation${others === 1 ? '' : 's'} from baseline in ${where}` : `${g.headline} (${g.incident ? 'in this incident' : 'tree'} of ${root})`;
+  const where = g.otherTrees ? `the process trees of this incident (first: ${root})` : `the tree of ${root}`;
+  const title = others > 0 ? `${g.headline} — and ${others.toLocaleString('en-US')} more deviation${others === 1 ? '' : 's'} from baseline in ${where}` : `${g.headline} (${g.otherTrees ? 'in this incident' : 'tree'} of ${root})`;
   const kinds = Object.entries(g.kinds)
     .sort((a, b) => b[1] - a[1])
     .map(([k, n]) => `${k} ×${n}`);
@@ -269,7 +268,7 @@ export function describeTree(g: TreeGroup): { title: string; evidence: string; d
           .slice(0, 3)
           .map((x) => `${x.title} (${x.evidence})`)
           .join('; ')}`;
-  return { title, evidence, data: { root: { pid: g.rootPid, exe: g.rootExe }, ...(g.incident ? { incident: g.incident } : {}), kinds: g.kinds, examples: g.examples, programs: g.programs, deviations: g.count } };
+  return { title, evidence, data: { root: { pid: g.rootPid, exe: g.rootExe }, ...(g.otherTrees ? { incident: g.incidentId } : {}), kinds: g.kinds, examples: g.examples, programs: g.programs, deviations: g.count } };
 }
 
 /** Add one program's acceptance to a tree's (bounded; keys beyond the bound are not taught). */
