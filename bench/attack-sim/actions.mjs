@@ -91,6 +91,21 @@ kill $v` },
   { id: 'disc-connections', tactic: 'discovery', technique: 'T1049', name: 'enumerate network connections', run: 'ss -tanp > /dev/null; cat /proc/net/tcp > /dev/null' },
   { id: 'disc-suid-search', tactic: 'discovery', technique: 'T1083', name: 'search for setuid binaries', run: 'find /usr -perm -4000 -type f 2>/dev/null > /dev/null' },
 
+  { id: 'disc-security-software', tactic: 'discovery', technique: 'T1518.001', name: 'look for EDR and log agents in the process list', run: "ps aux | grep -E 'falcond|nessusd|cbagentd|td-agent|packetbeat|filebeat|auditbeat|osqueryd' > /dev/null; true" },
+  { id: 'disc-password-policy', tactic: 'discovery', technique: 'T1201', name: 'read the password policy', run: 'cat /etc/login.defs > /dev/null; cat /etc/pam.d/common-password > /dev/null 2>&1; chage -l root > /dev/null 2>&1; true' },
+  { id: 'disc-virtualization', tactic: 'discovery', technique: 'T1497.001', name: 'check for a hypervisor', run: "systemd-detect-virt > /dev/null 2>&1; lscpu | grep -iE 'hypervisor|virtualbox|vmware|qemu' > /dev/null; true" },
+  { id: 'disc-sniff', tactic: 'discovery', technique: 'T1040', name: 'capture packets on loopback', run: 'timeout 3 tcpdump -c 5 -nni lo > /dev/null 2>&1; true', requires: ['tcpdump'] },
+  { id: 'cred-grep-passwords', tactic: 'credential-access', technique: 'T1552.001', name: 'grep configuration for passwords', run: 'grep -ri password /etc/default /etc/ssh > /dev/null 2>&1; true' },
+  { id: 'evade-stop-auditd', tactic: 'defense-evasion', technique: 'T1562.001', name: 'stop the audit and syslog daemons', run: 'systemctl stop auditd > /dev/null 2>&1; systemctl stop rsyslog > /dev/null 2>&1; true' },
+  { id: 'evade-journal-vacuum', tactic: 'defense-evasion', technique: 'T1070.002', name: 'vacuum the systemd journal (a scratch journal directory)', setup: 'mkdir -p "$T/journal"', run: 'journalctl --directory "$T/journal" --rotate --vacuum-time=1s > /dev/null 2>&1; true' },
+  { id: 'evade-chattr', tactic: 'defense-evasion', technique: 'T1222.002', name: 'lock and unlock a file with chattr', setup: 'echo x > "$T/locked"', run: 'chattr +i "$T/locked" 2>/dev/null; chattr -i "$T/locked" 2>/dev/null; true', cleanup: 'chattr -i "$T/locked" 2>/dev/null; true' },
+  { id: 'evade-root-cert', tactic: 'defense-evasion', technique: 'T1553.004', name: 'install a root certificate', setup: 'openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=vigilsim -days 1 -keyout "$T/ca.key" -out "$T/ca.crt" > /dev/null 2>&1', run: 'cp "$T/ca.crt" /usr/local/share/ca-certificates/vigilsim-root.crt', cleanup: 'rm -f /usr/local/share/ca-certificates/vigilsim-root.crt' },
+  { id: 'persist-local-account', tactic: 'persistence', technique: 'T1136.001', name: 'create a local account (then delete it)', run: 'useradd -M -N -r -s /bin/bash -c vigilsim vigilsim1 && userdel vigilsim1', cleanup: 'userdel vigilsim1 > /dev/null 2>&1; true' },
+  { id: 'persist-uid0-account', tactic: 'persistence', technique: 'T1136.001', name: 'create a second uid-0 account (then delete it)', run: 'useradd -o -u 0 -g 0 -M -d /root -s /bin/bash vigilsim0 && userdel -f vigilsim0', cleanup: 'userdel -f vigilsim0 > /dev/null 2>&1; true' },
+  { id: 'persist-admin-group', tactic: 'persistence', technique: 'T1098', name: 'add an account to the sudo group', setup: 'useradd -M -N vigilsim3', run: 'usermod -aG sudo vigilsim3', cleanup: 'userdel vigilsim3 > /dev/null 2>&1; true' },
+  { id: 'impact-lock-account', tactic: 'impact', technique: 'T1531', name: "lock an account and remove its password", setup: 'useradd -M -N vigilsim4', run: 'passwd -l vigilsim4 > /dev/null; passwd -d vigilsim4 > /dev/null', cleanup: 'userdel vigilsim4 > /dev/null 2>&1; true' },
+  { id: 'impact-encrypt-gpg', tactic: 'impact', technique: 'T1486', name: 'encrypt a copy of /etc/passwd with gpg', run: 'gpg --batch --yes --passphrase vigilsim --cipher-algo AES256 --homedir "$T" -o "$T/passwd.gpg" -c /etc/passwd 2>/dev/null', requires: ['gpg'] },
+
   // ---- injection
   { id: 'inject-ptrace-attach', tactic: 'defense-evasion', technique: 'T1055.008', name: 'attach to another process with ptrace', run: `sleep 30 & v=$!; "$PY" - $v <<'PYEOF'
 import ctypes, sys, os
