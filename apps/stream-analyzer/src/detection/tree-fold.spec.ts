@@ -390,6 +390,20 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     expect(trees).toEqual(['tree 3000:bash', 'tree 3100:bash']);
   });
 
+  it('a shell that starts a discovery tool it never started here (arp after learning) is medium and names the technique; routine children and other new ones stay quiet or low', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const shellRuns = (pid: number, child: string) => sessionProc(pid, 400, BASH, SSHD, { execs: [{ time: t, filename: child, argv: [child.slice(child.lastIndexOf('/') + 1)], ret: 0 }] });
+    const recon = e.processBatch(batch(t, [shellRuns(1500, '/usr/sbin/arp')]));
+    const tree = recon.alerts.find((a) => a.detector !== 'rule')!;
+    expect(tree).toMatchObject({ severity: 'medium', mitre: 'T1018' });
+    expect(tree.title).toMatch(/started \/usr\/sbin\/arp \(remote system discovery\)/);
+    // the child it ran while learning: nothing; a new child that discovers nothing: low at most
+    expect(e.processBatch(batch(t + 10 * S, [shellRuns(1600, '/usr/bin/ls')])).alerts).toEqual([]);
+    const other = e.processBatch(batch(t + 20 * S, [shellRuns(1700, '/usr/bin/jq')]));
+    expect(other.alerts.every((a) => a.severity === 'low')).toBe(true);
+  });
+
   it('a kernel thread or a process the agent could not name is no first run of a program', () => {
     const e = new DetectionEngine(rules, OPTS);
     const t = learned(e);
