@@ -1,9 +1,9 @@
-import { syscallName, type ExecEvent, type NetEvent, type OpenEvent } from '@vigil/bpf';
+import type { ExecEvent, NetEvent, OpenEvent } from '@vigil/bpf';
 import type { CollectorSink } from '../collector/collector';
 import { executedPath } from './executed-path';
 import { familyName, netOp, securityDetails, type SecurityRecordEvent } from '../output/records';
 import type { ProcessEntry } from '../process/process-table';
-import type { AddressFamily, ExecEvent as ExecRecord, FileOpen, NetOpKind, NetworkOp, ProcessActivity, SecurityEvent as SecurityRecord } from '@vigil/schemas';
+import { syscallName, type AddressFamily, type ExecEvent as ExecRecord, type FileOpen, type NetOpKind, type NetworkOp, type ProcessActivity, type SecurityEvent as SecurityRecord } from '@vigil/schemas';
 import { securityRet } from './security-ret';
 import { OpenUrgency, urgentNet } from './urgent-events';
 import { UrgentLimiter, type UrgentLimits } from './urgent-limiter';

@@ -3,7 +3,7 @@ import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, type EngineOptions } from './e
 import { loadRuleSet } from './rules/rule-directory';
 import type { ProcessActivity } from './telemetry';
 import { acceptedParts, foldsIntoTree, ProcessForest, type TreeAcceptance } from './tree-fold';
-import { batch, described, proc } from '../testing/fixtures';
+import { batch, described, proc } from '../../test/support/fixtures';
 
 const rules = loadRuleSet();
 const S = 1_000;
