@@ -9,11 +9,12 @@ import { basename, isShell } from '../identity';
 const LAUNCHERS = new Set(['sudo', 'su', 'doas', 'runuser', 'login', 'sshd', 'sshd-session', 'tmux', 'screen', 'script', 'env', 'xargs', 'nohup', 'timeout', 'nice', 'ionice', 'setsid', 'watch', 'time', 'flock', 'chrt', 'taskset', 'stdbuf', 'systemd-run', 'run-parts', 'make', 'ssh']);
 
 /**
- * Discovery tools (ATT&CK technique, what it finds out). A shell or launcher that starts one it has
- * never started on this endpoint is reconnaissance until learned: an intruder's first commands are
- * these, while the host's own scripts and administrators ran theirs during learning (the routine
- * stays silent; the first `arp -a` or `lsmod` after it does not). Tools too common to tell anything
- * (ls, cat, date) are left out.
+ * Discovery tools (ATT&CK technique, what it finds out). A shell that starts one it has never
+ * started on this endpoint is reconnaissance until learned: an intruder's first commands are these,
+ * while the host's own scripts and administrators ran theirs during learning (the routine stays
+ * silent; the first `arp -a` or `lsmod` after it does not). Tools too common or too general to tell
+ * anything (ls, cat, date, systemctl — which restarts services far more often than it lists them)
+ * are left out, and so are sudo and other launchers (an administrator's `sudo ss -tlnp`).
  */
 export const DISCOVERY_TOOLS: ReadonlyMap<string, readonly [technique: string, what: string]> = new Map<string, readonly [string, string]>([
   ...['ifconfig', 'ip', 'route', 'iwconfig', 'nmcli', 'resolvectl', 'iptables-save', 'brctl'].map((t) => [t, ['T1016', 'network configuration discovery']] as const),
@@ -26,7 +27,6 @@ export const DISCOVERY_TOOLS: ReadonlyMap<string, readonly [technique: string, w
   ...['uname', 'hostname', 'hostnamectl', 'lscpu', 'lsblk', 'dmesg', 'uptime', 'free', 'df', 'mount', 'findmnt', 'dmidecode', 'lshw', 'inxi', 'neofetch'].map((t) => [t, ['T1082', 'system information discovery']] as const),
   ...['lsmod', 'modinfo', 'kmod'].map((t) => [t, ['T1652', 'device driver discovery']] as const),
   ...['lspci', 'lsusb', 'lsscsi'].map((t) => [t, ['T1120', 'peripheral device discovery']] as const),
-  ...['systemctl', 'service', 'chkconfig', 'initctl', 'rc-status'].map((t) => [t, ['T1007', 'system service discovery']] as const),
   ...['timedatectl'].map((t) => [t, ['T1124', 'system time discovery']] as const),
   ...['locale', 'localectl'].map((t) => [t, ['T1614.001', 'system language discovery']] as const),
   ...['showmount', 'smbclient', 'smbstatus', 'smbtree'].map((t) => [t, ['T1135', 'network share discovery']] as const),
@@ -42,7 +42,7 @@ export function execDetector(ctx: DetectionContext): Finding[] {
     if (b.execChildren.has(child)) continue;
     const shell = isShell(child);
     // a launcher starting something new, or any program starting a program the endpoint already runs, is routine
-    const recon = launcher ? DISCOVERY_TOOLS.get(basename(child)) : undefined;
+    const recon = isShell(ctx.program.exe) ? DISCOVERY_TOOLS.get(basename(child)) : undefined;
     const severity = recon ? 'medium' : launcher ? 'low' : shell ? 'high' : ctx.knownProgram?.(child) ? 'low' : 'medium';
     out.push({
       detector: 'exec',
