@@ -209,8 +209,19 @@ export class RecurrentLm {
     onProgress?: (p: TrainProgress) => void,
   ): RecurrentLm {
     const m = RecurrentLm.init(traces, config);
-    new Trainer(m).run(traces.map((t) => m.encode(t)), onProgress);
+    m.fit(traces, onProgress);
     return m;
+  }
+
+  /**
+   * Train this model further on `traces` for `config.epochs` (Adam state starts fresh). The progress
+   * callback may score with the model between epochs.
+   */
+  fit(traces: readonly (readonly string[])[], onProgress?: (p: TrainProgress) => void): void {
+    new Trainer(this).run(
+      traces.map((t) => this.encode(t)),
+      onProgress,
+    );
   }
 
   /** Ids of a trace's tokens (out-of-vocabulary → 0). */
