@@ -7,6 +7,9 @@
 //   mean       mean negative log-likelihood per call
 //   peak       highest mean NLL over a sliding window of --window calls
 //   mean+peak  their sum (both in nats, no calibration needed)
+//   excess     mean minus the mean of the --neighbours (3) nearest training traces (3-gram cosine),
+//              scored in-sample: the pooled model's surprise calibrated per kind of run
+//   excess peak  the same for the peak
 //   engine     `stream-analyzer backtest` of this tree (the live DetectionEngine; build first:
 //              npx tsc -b tsconfig.json), skipped with --no-engine
 //   ens(x)     rank average of score x and the engine's score within the scored split (uses no labels)
@@ -15,7 +18,8 @@
 // usage: node bench/analyzer-eval/recurrent.mjs [--only server|real] [--hidden 48] [--embed 24]
 //          [--epochs 6] [--chunk 96] [--batch 16] [--lr 0.01] [--window 32] [--seed 1]
 //          [--budget TOKENS] [--min-count 2] [--eval-epochs] [--kinds] [--no-engine] [--splits val,test]
-//          [--save DIR]  (per-trace scores and the model as JSON)
+//          [--neighbours 3] [--save DIR]  (per-trace scores and the model as JSON)
+//          [--load DIR]  (score with DIR/<corpus>-model.json instead of training)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,9 +75,10 @@ try {
     let model;
     const t0 = process.hrtime.bigint();
     let evalSeconds = 0;
-    model = RecurrentLm.init(train, config);
-    console.log(`  vocabulary ${model.vocabSize} (with oov and start), ${model.params.length} weights`);
-    model.fit(train, (p) => {
+    const load = opt('load') && join(opt('load'), `${c.name}-model.json`);
+    model = load ? RecurrentLm.fromJSON(JSON.parse(readFileSync(load, 'utf8'))) : RecurrentLm.init(train, config);
+    console.log(`  vocabulary ${model.vocabSize} (with oov and start), ${model.params.length} weights${load ? `, loaded from ${load}` : ''}`);
+    if (!load) model.fit(train, (p) => {
       let extra = '';
       if (flag('eval-epochs') && sets.val) {
         const e0 = process.hrtime.bigint();
@@ -87,8 +92,14 @@ try {
     });
     const trainSeconds = Number(process.hrtime.bigint() - t0) / 1e9 - evalSeconds;
     const trained = Math.min(config.tokenBudget, trainTokens * config.epochs);
-    console.log(`  training ${trainSeconds.toFixed(1)} s, ${((1e6 * trainSeconds) / trained).toFixed(1)} µs per trained call`);
+    if (!load) console.log(`  training ${trainSeconds.toFixed(1)} s, ${((1e6 * trainSeconds) / trained).toFixed(1)} µs per trained call`);
 
+    // calibration against the nearest normal runs: a pooled model underfits rare kinds of runs, so
+    // a trace's surprise is compared with the (in-sample) surprise of its K nearest training traces
+    // (cosine of Hellinger-embedded 3-gram counts): `excess` = mean − mean of the neighbours' means
+    const K = Number(opt('neighbours', 3));
+    const trainRows = train.map((t) => model.score(t));
+    const trainVecs = train.map(shape);
     const saved = {};
     console.log('  split  score                 normal attack   AUC     DR@1%   DR@5%');
     for (const s of c.splits) {
@@ -97,7 +108,14 @@ try {
       const sec = Number(process.hrtime.bigint() - s0) / 1e9;
       const calls = sets[s].traces.reduce((a, t) => a + t.length, 0);
       console.log(`  ${s}: scored ${calls} calls in ${sec.toFixed(1)} s, ${((1e6 * sec) / calls).toFixed(1)} µs per call`);
-      const views = { mean: (r) => r.mean, peak: (r) => r.peak, 'mean+peak': (r) => r.mean + r.peak };
+      sets[s].traces.forEach((t, i) => {
+        const near = nearest(shape(t), trainVecs, K);
+        const r = rows[i];
+        r.nnDist = 1 - near[0][1];
+        r.excess = r.mean - near.reduce((a, [j]) => a + trainRows[j].mean, 0) / near.length;
+        r.excessPeak = r.peak - near.reduce((a, [j]) => a + trainRows[j].peak, 0) / near.length;
+      });
+      const views = { mean: (r) => r.mean, peak: (r) => r.peak, 'mean+peak': (r) => r.mean + r.peak, excess: (r) => r.excess, 'excess peak': (r) => r.excessPeak };
       if (!flag('no-engine')) {
         const text = execFileSync('node', [join(root, 'apps/stream-analyzer/dist/main.js'), 'backtest', '--train', join(c.dir, 'train'), '--test', join(c.dir, s)], { encoding: 'utf8', maxBuffer: 1 << 28 });
         const eng = new Map(parseScores(text).map((r) => [r.path, r.score]));
@@ -105,13 +123,15 @@ try {
           if (!eng.has(r.path)) throw new Error(`engine gave no score for ${r.path}`);
           r.engine = eng.get(r.path);
         }
-        const rank = (f) => ranks(rows.map(f));
-        const re = rank((r) => r.engine);
-        const rm = rank((r) => r.mean);
-        const rp = rank((r) => r.peak);
-        const rmp = rank((r) => r.mean + r.peak);
-        rows.forEach((r, i) => Object.assign(r, { ensMean: re[i] + rm[i], ensPeak: re[i] + rp[i], ensMeanPeak: re[i] + rmp[i] }));
-        Object.assign(views, { engine: (r) => r.engine, 'ens(mean)': (r) => r.ensMean, 'ens(peak)': (r) => r.ensPeak, 'ens(mean+peak)': (r) => r.ensMeanPeak });
+        const re = ranks(rows.map((r) => r.engine));
+        const lmViews = Object.entries(views);
+        views.engine = (r) => r.engine;
+        for (const [v, f] of lmViews) {
+          const rv = ranks(rows.map(f));
+          const key = `ens(${v})`;
+          rows.forEach((r, i) => (r[key] = re[i] + rv[i]));
+          views[key] = (r) => r[key];
+        }
       }
       for (const [v, f] of Object.entries(views)) {
         const parsed = parseScores(rows.map((r) => `${r.path}\t${f(r)}`).join('\n'));
@@ -151,6 +171,33 @@ function scoreRows(model, set, windowPeak) {
     const s = model.score(set.traces[i]);
     return { path, mean: s.mean, peak: s.peak, calls: s.nll.length, oov: s.oov, peak16: windowPeak(s.nll, 16), peak64: windowPeak(s.nll, 64), peak128: windowPeak(s.nll, 128), max: windowPeak(s.nll, 1) };
   });
+}
+
+/** Hellinger embedding of a trace's 3-gram counts (unit length), as a Map. */
+function shape(t) {
+  const m = new Map();
+  for (let i = 2; i < t.length; i++) {
+    const k = `${t[i - 2]} ${t[i - 1]} ${t[i]}`;
+    m.set(k, (m.get(k) ?? 0) + 1);
+  }
+  let n = 0;
+  for (const c of m.values()) n += c;
+  for (const [k, c] of m) m.set(k, Math.sqrt(c / Math.max(n, 1)));
+  return m;
+}
+
+/** [index, cosine] of the k nearest of `vecs` to `v`, nearest first. */
+function nearest(v, vecs, k) {
+  const sims = vecs.map((w, i) => {
+    let d = 0;
+    const [a, b] = v.size < w.size ? [v, w] : [w, v];
+    for (const [key, x] of a) {
+      const y = b.get(key);
+      if (y !== undefined) d += x * y;
+    }
+    return [i, d];
+  });
+  return sims.sort((x, y) => y[1] - x[1]).slice(0, k);
 }
 
 /** Average ranks (1-based, ties share) of `xs`. */
