@@ -109,8 +109,10 @@ try {
       const calls = sets[s].traces.reduce((a, t) => a + t.length, 0);
       console.log(`  ${s}: scored ${calls} calls in ${sec.toFixed(1)} s, ${((1e6 * sec) / calls).toFixed(1)} µs per call`);
       sets[s].traces.forEach((t, i) => {
-        const near = nearest(shape(t), trainVecs, K);
+        const near = nearest(shape(t), trainVecs, Math.max(K, 5));
         const r = rows[i];
+        r.near = near;
+        near.length = K;
         r.nnDist = 1 - near[0][1];
         r.excess = r.mean - near.reduce((a, [j]) => a + trainRows[j].mean, 0) / near.length;
         r.excessPeak = r.peak - near.reduce((a, [j]) => a + trainRows[j].peak, 0) / near.length;
@@ -147,7 +149,8 @@ try {
     }
     if (opt('save')) {
       mkdirSync(opt('save'), { recursive: true });
-      writeFileSync(join(opt('save'), `${c.name}-scores.json`), JSON.stringify({ config, trainSeconds, splits: saved }));
+      const trainSaved = trainRows.map((r, i) => ({ path: relative(c.dir, trainFiles[i]), mean: r.mean, peak: r.peak, calls: r.nll.length }));
+      writeFileSync(join(opt('save'), `${c.name}-scores.json`), JSON.stringify({ config, trainSeconds, train: trainSaved, splits: saved }));
       writeFileSync(join(opt('save'), `${c.name}-model.json`), JSON.stringify(model.toJSON()));
     }
   }
