@@ -16,8 +16,8 @@
 //   ens(x)     rank average of score x and the engine's score within the scored split (uses no labels)
 // Corpora: server (val to choose on, test to report) and real (test only; no val split).
 //
-// usage: node bench/analyzer-eval/recurrent.mjs [--only server|real] [--hidden 48] [--embed 24]
-//          [--epochs 6] [--chunk 96] [--batch 16] [--lr 0.01] [--window 32] [--seed 1]
+// usage: node bench/analyzer-eval/recurrent.mjs [--only server|real] [--hidden 64] [--embed 32]
+//          [--epochs 16] [--chunk 96] [--batch 16] [--lr 0.01] [--window 32] [--seed 1]
 //          [--budget TOKENS] [--min-count 2] [--eval-epochs] [--kinds] [--no-engine] [--splits val,test]
 //          [--neighbours 1] [--save DIR]  (per-trace scores and the model as JSON)
 //          [--load DIR]  (score with DIR/<corpus>-model.json instead of training)
@@ -34,9 +34,9 @@ const opt = (name, def) => (args.includes(`--${name}`) ? args[args.indexOf(`--${
 const flag = (name) => args.includes(`--${name}`);
 const only = opt('only');
 const config = {
-  hidden: Number(opt('hidden', 48)),
-  embed: Number(opt('embed', 24)),
-  epochs: Number(opt('epochs', 6)),
+  hidden: Number(opt('hidden', 64)),
+  embed: Number(opt('embed', 32)),
+  epochs: Number(opt('epochs', 16)),
   chunk: Number(opt('chunk', 96)),
   batch: Number(opt('batch', 16)),
   lr: Number(opt('lr', 0.01)),
