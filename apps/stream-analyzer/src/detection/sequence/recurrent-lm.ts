@@ -14,7 +14,7 @@
  *
  * Vocabulary: id 0 = out of vocabulary (tokens seen fewer than `minCount` times in training map
  * to it, so its probability is learned rather than zero), id 1 = start of trace (input only, never
- * predicted in practice), then training tokens in first-seen order of the sorted-by-count list.
+ * predicted in practice), then the training tokens, most frequent first (ties by token).
  */
 
 /** Hyper-parameters of the model and its training; every field has a default (DEFAULT_RNN_CONFIG). */
@@ -105,7 +105,7 @@ const OOV = 0;
 const BOS = 1;
 
 /** Offsets of each weight block inside the one flat parameter array. */
-interface Layout {
+export interface Layout {
   emb: number;
   wx: number;
   wh: number;
@@ -315,7 +315,7 @@ export class RecurrentLm {
     return new RecurrentLm({ ...DEFAULT_RNN_CONFIG, ...json.config }, [...json.vocab], params);
   }
 
-  /** Weights (flat), for tests and the trainer. */
+  /** Offsets of each weight block in `params`. */
   get layout(): Readonly<Layout> {
     return this.L;
   }
