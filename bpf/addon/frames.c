@@ -38,10 +38,13 @@ int buf_append(struct buf *b, const void *data, size_t size)
  * bench/agent-overhead d); decoding each in JavaScript cost ~1 µs of the agent's CPU on cores the
  * workload needs. Open records with the same (process, path, flags, result class) that arrive
  * between two hand-overs are handed over once, with their number in the frame's count field. The
- * table lives across polls (only entries touched since the last poll are handed over, each
- * counted from zero again) and is cleared at a hand-over when it is a quarter full, so no count
- * is ever dropped; when it is half full (or holds AGG_ARENA_CAP bytes) new keys pass through as
- * single records.
+ * first record of a key after each hand-over is not held: it passes through at once as a single
+ * record and only its repeats are counted, so JavaScript learns of every (process, path, flags,
+ * result) at once (the agent's urgent path: a sensitive open must not wait for the hold) while a
+ * file opened again and again still reaches it about twice per hold. The table lives across polls
+ * (only entries touched since the last poll are handed over, each counted from zero again) and is
+ * cleared at a hand-over when it is a quarter full, so no count is ever dropped; when it is half
+ * full (or holds AGG_ARENA_CAP bytes) new keys pass through as single records.
  */
 static uint64_t mix(uint64_t h, uint64_t v)
 {
@@ -78,7 +81,7 @@ static int same_open(const struct vigil_open_event *a, const struct vigil_open_e
 	       a->path_len == b->path_len && memcmp(a->path, b->path, plen) == 0;
 }
 
-/* 1: counted in the table; 0: pass the record through. */
+/* 1: counted in the table; 0: pass the record through (the first of its key since the last hand-over: recorded, not counted). */
 int agg_add(struct agg *g, const void *data, size_t size)
 {
 	const struct vigil_open_event *e = data;
@@ -99,13 +102,17 @@ int agg_add(struct agg *g, const void *data, size_t size)
 			s->hash = hash;
 			s->off = (uint32_t)off;
 			s->size = (uint32_t)size;
-			s->count = 1;
+			s->count = 0;
+			s->passed = g->gen;
 			g->used++;
-			g->touched[g->ntouched++] = i;
-			return 1;
+			return 0;
 		}
 		if (s->hash == hash && s->size == size &&
 		    same_open((const struct vigil_open_event *)(g->arena.data + s->off + 8), e, plen)) {
+			if (s->count == 0 && s->passed != g->gen) {
+				s->passed = g->gen;
+				return 0;
+			}
 			if (s->count++ == 0)
 				g->touched[g->ntouched++] = i;
 			return 1;
@@ -129,6 +136,7 @@ int agg_hand_over(struct agg *g, struct buf *out)
 		s->count = 0;
 	}
 	g->ntouched = 0;
+	g->gen++;
 	if (g->used >= AGG_SLOTS / 4 || g->arena.len >= AGG_ARENA_CAP / 2) {
 		memset(g->slots, 0, sizeof(g->slots));
 		g->used = 0;

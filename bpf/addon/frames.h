@@ -27,6 +27,7 @@ struct agg_entry {
 	uint32_t off;    /* record bytes in arena */
 	uint32_t size;
 	uint32_t count;  /* since the last hand-over; 0 = not touched */
+	uint32_t passed; /* agg.gen when a record of this key last passed through at once */
 };
 
 struct agg {
@@ -34,6 +35,7 @@ struct agg {
 	uint32_t used;
 	uint32_t touched[AGG_SLOTS];
 	uint32_t ntouched;
+	uint32_t gen;          /* hand-overs so far (wraps): a key's first record after each passes at once */
 	uint64_t handed_ns;    /* CLOCK_REALTIME of the last hand-over */
 	uint64_t hold_ns;      /* hand over at most this often, except to a poll with timeout 0 */
 	int exit_seen;         /* an exit record went by: hand over with it (see agg_due) */
@@ -44,7 +46,7 @@ struct agg {
 int buf_append(struct buf *b, const void *data, size_t size);
 /* Append one framed record: u32 length, u32 count, bytes, padding to 8; 0 or -ENOMEM. */
 int buf_append_n(struct buf *b, const void *data, size_t size, uint32_t count);
-/* 1: an open record counted in the table; 0: pass the record through. */
+/* 1: an open record counted in the table; 0: pass the record through (the first of its key since the last hand-over, or not an open). */
 int agg_add(struct agg *g, const void *data, size_t size);
 /* Hand every entry touched since the last call over into out, counts reset; 0 or -ENOMEM. */
 int agg_hand_over(struct agg *g, struct buf *out);

@@ -57,8 +57,9 @@ static uint64_t realtime_ns(void)
  * Aggregated open records are handed over at most every hold_ns, except to a poll with timeout 0
  * (the agent's drain before it closes a window, and at exit): a workload opening one file in a
  * loop touches an entry again right after each hand-over, and handing over at once made
- * JavaScript poll in a tight loop for one record at a time. The agent holds them for a second,
- * so a file opened again and again within it reaches JavaScript once.
+ * JavaScript poll in a tight loop for one record at a time. The agent holds them for a second:
+ * a file opened again and again within it reaches JavaScript twice, its first open at once (see
+ * agg_add) and the count of the others at the hand-over.
  */
 static int agg_due(struct handle *h, uint64_t now)
 {

@@ -55,7 +55,7 @@ describe('addon frames (addon/frames.c vs. the TypeScript decoder)', () => {
     ]);
   });
 
-  it('counts repeated opens per (process, path, flags, ok or errno) and hands each over once, in first-seen order', () => {
+  it('passes the first open of each (process, path, flags, ok or errno) through at once and counts its repeats until the hand-over', () => {
     const a = openRecord('/srv/index.html');
     const out = run([
       { offer: a },
@@ -71,24 +71,43 @@ describe('addon frames (addon/frames.c vs. the TypeScript decoder)', () => {
     const { events, undecodable } = decodeBatch(out);
     expect(undecodable).toBe(0);
     expect(events.map((e) => (e.type === EventType.Open ? [e.tgid, e.flags, e.ret, e.count ?? 1] : e.type))).toEqual([
-      EventType.Exit,
-      [40, 0, 3, 3], // the first record's bytes stand for all three
+      [40, 0, 3, 1], // each key's first record at once, in arrival order
       [40, 0o100, 3, 1],
+      EventType.Exit,
       [40, 0, -2, 1],
       [40, 0, -13, 1],
       [77, 0, 3, 1],
+      [40, 0, 3, 2], // its two repeats at the hand-over (the first record's bytes stand for them)
     ]);
   });
 
-  it('counts from zero again after a hand-over and hands over only what was touched since', () => {
+  it('after a hand-over passes the first record of a key through again, counts from zero and hands over only what was touched since', () => {
     const a = openRecord('/etc/ld.so.cache');
     const b = openRecord('/etc/hosts');
-    const out = run([{ offer: a }, { offer: b }, 'handOver', { offer: b }, { offer: b }, 'handOver', 'handOver']);
+    const out = run([{ offer: a }, { offer: b }, { offer: b }, 'handOver', { offer: b }, { offer: b }, { offer: b }, 'handOver', 'handOver']);
     expect(decodeBatch(out).events.map((e) => (e.type === EventType.Open ? [e.path, e.count ?? 1] : e.type))).toEqual([
       ['/etc/ld.so.cache', 1],
       ['/etc/hosts', 1],
-      ['/etc/hosts', 2],
+      ['/etc/hosts', 1], // the hand-over: one repeat
+      ['/etc/hosts', 1], // the first after it: at once
+      ['/etc/hosts', 2], // the next hand-over: its two repeats; the last hand-over has nothing
     ]);
+  });
+
+  it('hands over exactly as many opens as were offered, however hand-overs interleave', () => {
+    const keys = ['/a', '/b', '/c'].map((p) => openRecord(p));
+    const commands: Command[] = [];
+    let offered = 0;
+    for (let i = 0; i < 300; i++) {
+      commands.push({ offer: keys[(i * 7) % 3]! });
+      offered++;
+      if (i % 11 === 0) commands.push('handOver');
+    }
+    commands.push('handOver');
+    const { events } = decodeBatch(run(commands));
+    expect(events.reduce((n, e) => n + (e.type === EventType.Open ? (e.count ?? 1) : 0), 0)).toBe(offered);
+    // at most two frames per key between hand-overs: its first record and the count of its repeats
+    expect(events.length).toBeLessThanOrEqual(2 * 3 * (Math.ceil(300 / 11) + 1));
   });
 
   it('passes through an open record whose path_len overruns it, as it came', () => {

@@ -21,9 +21,10 @@ export interface ProbeOptions {
   /** log2 of the direct-mapped k-gram cache slots per CPU (0 = no cache, max 20). */
   slotBits: number;
   /**
-   * Open records of the same (process, path, flags, result class) come out of poll() once with
-   * their number (OpenEvent.count), at most every aggregateHoldMs or to poll(0), which hands over
-   * everything held; off: one record per open.
+   * Open records of the same (process, path, flags, result class) are aggregated in the addon: the
+   * first after each hand-over comes out of poll() at once, the others once with their number
+   * (OpenEvent.count), at most every aggregateHoldMs or to poll(0), which hands over everything
+   * held; off: one record per open.
    */
   aggregateOpens: boolean;
   aggregateHoldMs: number;
