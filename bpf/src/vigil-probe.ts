@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { BpfObject, possibleCpus, readU64, sumPerCpu } from './bpf-object';
+import { BpfObject, possibleCpus, readU64, sumPerCpu, type OpenPassFilter } from './bpf-object';
 import { syscallNumber } from './syscalls-x86-64';
 import { DROP_CAUSES, KERNEL_DROP_CAUSES, LAYOUTS, type DropCause } from './layout';
 import { VIGIL_BPF_OBJECT } from './native';
@@ -21,13 +21,18 @@ export interface ProbeOptions {
   /** log2 of the direct-mapped k-gram cache slots per CPU (0 = no cache, max 20). */
   slotBits: number;
   /**
-   * Open records of the same (process, path, flags, result class) are aggregated in the addon: the
-   * first after each hand-over comes out of poll() at once, the others once with their number
-   * (OpenEvent.count), at most every aggregateHoldMs or to poll(0), which hands over everything
-   * held; off: one record per open.
+   * Open records of the same (process, path, flags, result class) come out of poll() once with
+   * their number (OpenEvent.count), at most every aggregateHoldMs or to poll(0), which hands over
+   * everything held (but see aggregatePassAtOnce); off: one record per open.
    */
   aggregateOpens: boolean;
   aggregateHoldMs: number;
+  /**
+   * Aggregated opens not held when they are the first of their key since the last hand-over: they
+   * come out of poll() at once and only their repeats are counted (the agent's urgent path: opens a
+   * rule may match). Unset: every open is held.
+   */
+  aggregatePassAtOnce?: OpenPassFilter;
   /** tracefs mount (default: /sys/kernel/tracing, else /sys/kernel/debug/tracing). */
   tracefs?: string;
   /** Object file to load (default: the built dist/vigil.bpf.o). */
@@ -158,7 +163,7 @@ export class VigilProbe {
       obj
         .load()
         .attach();
-      obj.openRingBuffer('events', o.aggregateOpens ? { aggregateHoldMs: o.aggregateHoldMs } : {});
+      obj.openRingBuffer('events', o.aggregateOpens ? { aggregateHoldMs: o.aggregateHoldMs, passAtOnce: o.aggregatePassAtOnce } : {});
     } catch (err) {
       void obj.close();
       throw err;

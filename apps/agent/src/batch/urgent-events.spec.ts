@@ -61,6 +61,18 @@ describe('urgent events', () => {
     expect(matched).toBeGreaterThan(100); // the random paths reach the prefixes, not only their misses
   });
 
+  it('names every urgent open to the addon (flags or a path prefix), and not a walk of /usr', () => {
+    const { flags, prefixes } = u.mayBeUrgent;
+    const named = (path: string, f: number): boolean => (f & flags) !== 0 || prefixes.some((p) => path.startsWith(p));
+    const paths = ['/etc/shadow', '/etc/sudoers.d/x', '/root/.ssh/id_rsa', '/home/ann/.ssh/id_ed25519', '/home/ann/.aws/credentials', '/dev/mem', '/dev/sda1', '/opt/app/secrets/key', '/proc/77/mem', '/proc/77/environ', '/tmp/x', 'out.o', '/usr/share/doc/x', '/etc/passwd', '/home/ann/notes.txt'];
+    for (const path of paths)
+      for (const f of [0, 0o1, 0o2, 0o100, 0o1000, 0o2000, 0o2000000])
+        if (u.urgent({ tgid: 42, path, flags: f })) expect(named(path, f), `${path} ${f.toString(8)}`).toBe(true);
+    expect(named('/usr/share/doc/x', 0)).toBe(false);
+    expect(named('/usr/lib/x86_64-linux-gnu/libc.so.6', 0o2000000)).toBe(false);
+    expect(prefixes).toContain('/home/'); // a pattern's text before its '*'
+  });
+
   it('sends inet network calls at once, unix ones with the window', () => {
     expect(urgentNet({ family: 2 })).toBe(true);
     expect(urgentNet({ family: 10 })).toBe(true);

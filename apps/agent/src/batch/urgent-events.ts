@@ -13,9 +13,12 @@ const O_CREAT = 0o100;
 const O_TRUNC = 0o1000;
 const O_APPEND = 0o2000;
 
+/** Flags of an open that could change the file (write or read-write access, create, truncate, append). */
+const WRITE_FLAGS = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND;
+
 /** Whether the open could change the file (write or read-write access, create, truncate, append). */
 export function isWriteOpen(flags: number): boolean {
-  return (flags & O_ACCMODE) !== 0 || (flags & (O_CREAT | O_TRUNC | O_APPEND)) !== 0;
+  return (flags & WRITE_FLAGS) !== 0;
 }
 
 /** Write-opens below these are routine (terminals, procfs/sysfs knobs, the null device): never urgent by themselves. */
@@ -122,9 +125,21 @@ const OTHER_PROC = /^\/proc\/(\d+)\/(mem|environ|maps|smaps|pagemap|auxv|stack|s
 export class OpenUrgency {
   private readonly sensitive: PathPrefixes;
   private readonly routineWrites = new PathPrefixes(ROUTINE_WRITES);
+  private readonly sensitivePaths: readonly string[];
 
   constructor(extraPaths: readonly string[] = []) {
-    this.sensitive = new PathPrefixes([...SENSITIVE_PATHS, ...extraPaths]);
+    this.sensitivePaths = [...SENSITIVE_PATHS, ...extraPaths];
+    this.sensitive = new PathPrefixes(this.sensitivePaths);
+  }
+
+  /**
+   * Opens that may be urgent, for the addon's aggregation (ProbeOptions.aggregatePassAtOnce): every
+   * urgent() open has one of these flags or starts with one of these prefixes (a pattern's text
+   * before its first `*`). The addon lets the first of each through at once and holds the rest, so
+   * a file walk's reads reach JavaScript once a hold, not once at first sight and again with the count.
+   */
+  get mayBeUrgent(): { flags: number; prefixes: string[] } {
+    return { flags: WRITE_FLAGS, prefixes: [...new Set(['/proc/', ...this.sensitivePaths.map((p) => p.split('*')[0]!)])] };
   }
 
   /** Any write-open outside the routine places, a read of a sensitive path, another process's memory or environment. */

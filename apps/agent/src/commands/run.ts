@@ -6,6 +6,7 @@ import { DROP_CAUSES, type DropCause } from '@vigil/bpf';
 import { AgentTransport, SendError, TransportConfigError, UnsafeSpoolPathError } from '@vigil/agent-transport';
 import { AgentError } from '../errors/agent-error';
 import { WindowBuilder } from '../batch/window-builder';
+import { OpenUrgency } from '../batch/urgent-events';
 import type { TelemetryBatch } from '@vigil/schemas';
 import { Collector } from '../collector/collector';
 import { loadAgentConfig, type AgentConfig } from '../config/agent-config';
@@ -114,11 +115,12 @@ export async function run(opts: RunOptions): Promise<void> {
       agentTgid: selfPid,
       ngramK: cfg.ngramK,
       ringbufBytes: cfg.ringbufBytes,
-      // the addon hands over the first open of a (process, path, flags, result) at once, so the
-      // urgent path does not wait for the hold (1 s), and the count of its repeats once per hold.
-      // A 200 ms hold (before) handed a file walk's repeated opens to JavaScript five times as
-      // often: ~4× the agent's CPU per record on bench/agent-overhead (c).
       aggregateOpens: true,
+      // With the urgent path, the addon lets the first open of a (process, path, flags, result) that
+      // a rule may match through at once and holds the rest for a second (its default). A 200 ms
+      // hold for every open (before) handed a file walk's repeated reads to JavaScript about four
+      // times as often: ~4× the agent's CPU per record on bench/agent-overhead (c).
+      ...(cfg.urgent ? { aggregatePassAtOnce: new OpenUrgency(cfg.urgentPaths).mayBeUrgent } : {}),
     });
     probe = started.probe;
     if (started.mounted.length) log.info({ mounted: started.mounted }, 'mounted kernel filesystems');
