@@ -19,7 +19,9 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const ROOT = resolve(args.includes('--build') ? args[args.indexOf('--build') + 1] : join(HERE, '..', '..'));
-const { VigilProbe, syscallName } = createRequire(join(ROOT, 'package.json'))(join(ROOT, 'bpf', 'dist', 'index.js'));
+const require = createRequire(join(ROOT, 'package.json'));
+const { VigilProbe } = require(join(ROOT, 'bpf', 'dist', 'index.js'));
+const { syscallName } = require('@vigil/schemas');
 if (process.getuid() !== 0) {
   console.error('hook-costs: run as root (loads eBPF programs)');
   process.exit(1);

@@ -31,7 +31,7 @@ const { ProcessTable } = require(join(ROOT, 'apps/agent/dist/process/process-tab
 const { WindowBuilder } = require(join(ROOT, 'apps/agent/dist/batch/window-builder.js'));
 const { ExeHasher } = require(join(ROOT, 'apps/agent/dist/process/exe-hasher.js'));
 const { LAYOUTS, EventType } = require('@vigil/bpf');
-const { TelemetryBatchV1Schema, avroType } = require('@vigil/schemas');
+const { TelemetryBatchV1Schema, avroType, syscallNumber } = require('@vigil/schemas');
 const { GZIP_LEVEL } = require('@vigil/agent-transport'); // the level the transport spools with
 
 const args = process.argv.slice(2);
@@ -75,7 +75,7 @@ function openRecord(path, ts) {
   const p = Buffer.from(path + '\0');
   const size = O.path.offset + p.length;
   const r = record(EventType.Open, size, tgid, ts);
-  r.writeUInt32LE(257, O.nr.offset);
+  r.writeUInt32LE(syscallNumber('openat'), O.nr.offset);
   r.writeInt32LE(-100, O.dfd.offset);
   r.writeUInt32LE(0o400000, O.flags.offset); // O_RDONLY|O_NOFOLLOW
   r.writeInt32LE(3, O.ret.offset);

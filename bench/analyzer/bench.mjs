@@ -21,7 +21,7 @@ const { freshDatabase, stackUrls, uniqueName, waitUntil, stackServiceEnv } = req
 const { createPool, migrate } = require('@vigil/db');
 const { KafkaClient } = require('@vigil/kafka');
 const { TelemetryBatchV1Schema, WireEncoder, createRegistryClient, registerValueSchema } = require('@vigil/schemas');
-const { endpointStream, uuidOf } = require(resolve(root, 'apps/stream-analyzer/dist/testing/scenario.js'));
+const { endpointStream, uuidOf } = require(resolve(root, 'apps/stream-analyzer/dist/test-support/scenario.js'));
 const args = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(`--${name}`);

@@ -25,7 +25,15 @@ const ROUNDS = Number(opt('rounds', 5));
 const ENDPOINTS = 48;
 const PROGRAMS = ['/usr/sbin/nginx', '/usr/bin/python3.11', '/usr/sbin/sshd', '/usr/bin/node', '/usr/lib/postgresql/15/bin/postgres'];
 
-const { endpointStream, uuidOf } = require(resolve(DIST, 'testing/scenario.js'));
+// the test helpers of that build: dist/test-support, or (builds before it) dist/testing
+const helper = (file) => {
+  try {
+    return require(resolve(DIST, 'test-support', file));
+  } catch {
+    return require(resolve(DIST, 'testing', file));
+  }
+};
+const { endpointStream, uuidOf } = helper('scenario.js');
 const { DetectionEngine, DEFAULT_ENGINE_OPTIONS } = require(resolve(DIST, 'detection/engine.js'));
 const { RuleSet } = require(resolve(DIST, 'detection/rules/rule-set.js'));
 const { toDetectionBatch } = require(resolve(DIST, 'kafka/telemetry-adapter.js'));

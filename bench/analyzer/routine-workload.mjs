@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The alert budget: routine admin work after the learning period must raise no alert of severity
-// medium or more. Feeds the realistic admin telemetry of apps/stream-analyzer/src/testing/admin-workload.ts
+// medium or more. Feeds the realistic admin telemetry of apps/stream-analyzer/test/support/admin-workload.ts
 // (SSH sessions running ls, ps, systemctl, journalctl, sudo apt, vim…, with cron, journald and nginx in
 // the background) through the detection engine: `--learn-min` minutes of learning, then `--after-min`
 // minutes of other sessions (another seed), and counts the alerts by severity.
@@ -24,7 +24,7 @@ const AFTER_MIN = opt('after-min', 120);
 const SEED = opt('seed', 2);
 const WINDOW_MS = 10_000;
 
-const { adminWorkload } = require(resolve(dist, 'testing/admin-workload.js'));
+const { adminWorkload } = require(resolve(dist, 'test-support/admin-workload.js'));
 const { DetectionEngine, DEFAULT_ENGINE_OPTIONS } = require(resolve(dist, 'detection/engine.js'));
 const rules = require(resolve(dist, 'detection/rules/rule-directory.js')).loadRuleSet();
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { syscallNumber } from '@vigil/schemas';
 import { decodeBatch, decodeEvent, splitBatch } from './events';
 import { EventType, LAYOUTS } from './layout';
 import { exitRecord, frame, header, openRecord } from '../test/support/records';
@@ -68,7 +69,7 @@ describe('decodeBatch', () => {
     expect(undecodable).toBe(0);
     expect(events).toEqual(splitBatch(batch).map((r) => decodeEvent(r)));
     expect(events).toMatchObject([
-      { type: EventType.Open, tsNs: 123456789n, tgid: 40, tid: 41, nr: 257, dfd: -100, flags: 0o400000, ret: 3, path: '/usr/share/doc/a b/ü.txt' },
+      { type: EventType.Open, tsNs: 123456789n, tgid: 40, tid: 41, nr: syscallNumber('openat'), dfd: -100, flags: 0o400000, ret: 3, path: '/usr/share/doc/a b/ü.txt' },
       { type: EventType.Exit, tgid: 41, exitCode: -9 },
       { type: EventType.Open, path: '/x', ret: -2 },
     ]);

@@ -4,4 +4,4 @@ export { VigilProbe, DEFAULT_PROBE_OPTIONS, type ProbeOptions, type CountEntry }
 export { EventType, DROP_CAUSES, KERNEL_DROP_CAUSES, LAYOUTS, LIMITS, type DropCause, type StructLayout, type FieldLayout } from './layout';
 export { decodeBatch, decodeEvent, splitBatch, type DecodedBatch } from './events';
 export type { VigilEvent, ForkEvent, ExecEvent, ExitEvent, OpenEvent, NetEvent, SecurityEvent, PathEvent, EventBase } from './events';
-export { X86_64_SYSCALLS, syscallName, syscallNumber } from './syscalls-x86-64';
+export { ARG_SYSCALLS } from './argument-syscalls.generated';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
+import { syscallNumber } from '@vigil/schemas';
 import { BpfObject, possibleCpus, readU64, sumPerCpu, type OpenPassFilter } from './bpf-object';
-import { syscallNumber } from './syscalls-x86-64';
 import { DROP_CAUSES, KERNEL_DROP_CAUSES, LAYOUTS, type DropCause } from './layout';
 import { VIGIL_BPF_OBJECT } from './native';
 

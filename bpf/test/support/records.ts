@@ -1,3 +1,4 @@
+import { syscallNumber } from '@vigil/schemas';
 import { EventType, LAYOUTS } from '../../src/layout';
 
 /** Builders of ring-buffer records and of the addon's frames, shared by the unit specs. */
@@ -20,7 +21,7 @@ export function openRecord(path: string, opts: { pathLen?: number; flags?: numbe
   const p = Buffer.from(`${path}\0`);
   const r = Buffer.alloc(O.path!.offset + p.length);
   header(r, EventType.Open, opts.tgid ?? 40);
-  r.writeUInt32LE(257, O.nr!.offset);
+  r.writeUInt32LE(syscallNumber('openat')!, O.nr!.offset);
   r.writeInt32LE(-100, O.dfd!.offset);
   r.writeUInt32LE(opts.flags ?? 0, O.flags!.offset);
   r.writeInt32LE(opts.ret ?? 3, O.ret!.offset);

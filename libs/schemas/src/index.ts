@@ -4,6 +4,7 @@ export * from './strict-decode';
 export * from './registry';
 export * from './codec';
 export * from './kgram-hash';
+export * from './syscalls-x86-64';
 export * from './generated/telemetry-batch.v1.generated';
 export * from './generated/alert.v1.generated';
 export * from './testing/sample-batch';

@@ -1,4 +1,5 @@
 import { EventType, type ExecEvent, type OpenEvent, type NetEvent, type SecurityEvent } from '@vigil/bpf';
+import { syscallNumber } from '@vigil/schemas';
 import { describe, expect, it } from 'vitest';
 import type { ProcessEntry } from '../process/process-table';
 import { execCallerIsParent } from '../collector/collector';
@@ -30,7 +31,8 @@ const proc = (pid: number, syscalls: [number, number][]): ProcessEntry => ({
 const URGENT = { perProcess: 20, global: 200 };
 const exec = (over: Partial<ExecEvent> = {}): ExecEvent => ({ ...base, type: EventType.Exec, ppid: 5, ret: 0, filename: '/usr/bin/awk', exe: '/usr/bin/awk', argv: ['awk', '1'], comm: 'awk', uid: 0, gid: 0, ...over }) as ExecEvent;
 const base = { tsNs: 0n, tgid: 10, tid: 10 };
-const open = (path: string, ret: number, flags = 0): OpenEvent => ({ ...base, type: EventType.Open, nr: 257, dfd: -100, flags, mode: 0, ret, path });
+const nr = (name: string): number => syscallNumber(name)!;
+const open = (path: string, ret: number, flags = 0): OpenEvent => ({ ...base, type: EventType.Open, nr: nr('openat'), dfd: -100, flags, mode: 0, ret, path });
 
 describe('WindowBuilder', () => {
   it('reports count deltas per window and skips idle processes', () => {
@@ -54,7 +56,7 @@ describe('WindowBuilder', () => {
     w.onOpen(p, open('/etc/passwd', 6, 0o1));
     w.onOpen(p, { ...open('/etc/hosts', 3), count: 85_000 }); // aggregated by the addon
     w.onOpen(p, open('/etc/hosts', 4));
-    const net: NetEvent = { ...base, type: EventType.Net, nr: 42, ret: 0, fd: 3, family: 2, port: 443, addr: '10.0.0.1' };
+    const net: NetEvent = { ...base, type: EventType.Net, nr: nr('connect'), ret: 0, fd: 3, family: 2, port: 443, addr: '10.0.0.1' };
     w.onNet(p, net);
     w.onNet(p, net);
     const [a] = w.take([p], 999);
@@ -107,9 +109,9 @@ describe('WindowBuilder', () => {
     w.onOpen(p, open('/etc/shadow', 3)); // sensitive read
     w.onOpen(p, open('/etc/cron.d/job', 3, 0o1101)); // write-open
     w.onOpen(p, open('/dev/null', 3, 0o1)); // routine write
-    w.onNet(p, { ...base, type: EventType.Net, nr: 42, ret: 0, fd: 3, family: 2, port: 4444, addr: '10.0.0.9' });
-    w.onNet(p, { ...base, type: EventType.Net, nr: 42, ret: 0, fd: 4, family: 1, port: 0, addr: '/run/dbus/system_bus_socket' });
-    w.onSecurity(p, { ...base, type: EventType.Security, nr: 101, ret: 0n, args: [16n, 77n, 0n, 0n, 0n, 0n], str: '' } as SecurityEvent);
+    w.onNet(p, { ...base, type: EventType.Net, nr: nr('connect'), ret: 0, fd: 3, family: 2, port: 4444, addr: '10.0.0.9' });
+    w.onNet(p, { ...base, type: EventType.Net, nr: nr('connect'), ret: 0, fd: 4, family: 1, port: 0, addr: '/run/dbus/system_bus_socket' });
+    w.onSecurity(p, { ...base, type: EventType.Security, nr: nr('ptrace'), ret: 0n, args: [16n, 77n, 0n, 0n, 0n, 0n], str: '' } as SecurityEvent);
     expect(w.urgentSince).toBeGreaterThan(0);
     const [u, ...none] = w.takeUrgent();
     expect(none).toEqual([]);

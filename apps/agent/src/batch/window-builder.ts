@@ -1,8 +1,9 @@
-import { syscallName, type ExecEvent, type NetEvent, type OpenEvent } from '@vigil/bpf';
+import type { ExecEvent, NetEvent, OpenEvent } from '@vigil/bpf';
 import type { CollectorSink } from '../collector/collector';
+import { executedPath } from './executed-path';
 import { familyName, netOp, securityDetails, type SecurityRecordEvent } from '../output/records';
 import type { ProcessEntry } from '../process/process-table';
-import type { AddressFamily, ExecEvent as ExecRecord, FileOpen, NetOpKind, NetworkOp, ProcessActivity, SecurityEvent as SecurityRecord } from '@vigil/schemas';
+import { syscallName, type AddressFamily, type ExecEvent as ExecRecord, type FileOpen, type NetOpKind, type NetworkOp, type ProcessActivity, type SecurityEvent as SecurityRecord } from '@vigil/schemas';
 import { securityRet } from './security-ret';
 import { OpenUrgency, urgentNet } from './urgent-events';
 import { UrgentLimiter, type UrgentLimits } from './urgent-limiter';
@@ -125,7 +126,7 @@ export class WindowBuilder implements CollectorSink {
    */
   onExec(p: ProcessEntry, ev: ExecEvent, _parentExe: string, caller: ProcessEntry = p): void {
     const into = this.target(caller, this.limiter !== undefined);
-    into.execs.push({ time: Date.now(), filename: ev.ret === 0 ? ev.exe || ev.filename : ev.filename, argv: ev.argv, ret: ev.ret });
+    into.execs.push({ time: Date.now(), filename: executedPath(ev, p.pid), argv: ev.argv, ret: ev.ret });
     if (ev.ret === 0 && caller !== p && this.urgent.has(caller.pid)) this.urgentRec(p);
   }
 

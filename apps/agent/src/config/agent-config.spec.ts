@@ -1,6 +1,7 @@
 import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { renderAgentConfigText } from '@vigil/common';
 import { describe, expect, it } from 'vitest';
 import { AgentError } from '../errors/agent-error';
 import { configFileProblem, loadAgentConfig, parseAgentConfig } from './agent-config';
@@ -71,6 +72,20 @@ describe('parseAgentConfig', () => {
     const msg = problems(VALID.replace('batch_size=500', 'batch_size=-1').replace('api=http://127.0.0.1:5001/', 'api=not a url'));
     expect(msg).toContain('agent.conf:2: api:');
     expect(msg).toContain('agent.conf:6: batch_size: not an integer');
+  });
+});
+
+describe('the file enrolment writes (renderAgentConfigText in @vigil/common) is the file the agent reads', () => {
+  const input = { origin: 'test', key: 'vgk_abc', id: 'ep-1', name: 'web-01', batchSize: 250, spoolDir: '/var/lib/vigil/spool', spoolMaxBytes: '64MiB' };
+
+  it('every written setting reads back (loopback http, metrics port)', () => {
+    const c = parseAgentConfig(renderAgentConfigText({ ...input, api: 'http://127.0.0.1:5001/', metricsPort: 5003 }));
+    expect(c).toMatchObject({ api: 'http://127.0.0.1:5001', key: 'vgk_abc', id: 'ep-1', name: 'web-01', batchSize: 250, spoolDir: '/var/lib/vigil/spool', spoolMaxBytes: 64 * 1024 * 1024, insecureHttp: true, metricsPort: 5003 });
+  });
+
+  it('https without a CA bundle: the system store, no plain http', () => {
+    const c = parseAgentConfig(renderAgentConfigText({ ...input, api: 'https://gw.example' }));
+    expect(c).toMatchObject({ api: 'https://gw.example', insecureHttp: false, tlsCa: undefined });
   });
 });
 

@@ -1,4 +1,5 @@
-import { EventType, syscallNumber, type PathEvent, type SecurityEvent } from '@vigil/bpf';
+import { EventType, type PathEvent, type SecurityEvent } from '@vigil/bpf';
+import { syscallNumber } from '@vigil/schemas';
 import { describe, expect, it } from 'vitest';
 import { WindowBuilder } from '../batch/window-builder';
 import type { ProcessEntry } from '../process/process-table';

@@ -1,6 +1,7 @@
-import { EventType, syscallName, type NetEvent, type PathEvent, type SecurityEvent } from '@vigil/bpf';
+import { EventType, type NetEvent, type PathEvent, type SecurityEvent } from '@vigil/bpf';
+import { syscallName } from '@vigil/schemas';
 
-/** The network syscalls by name (numbers come from @vigil/bpf's generated table), as the `type` of a capture line. */
+/** The network syscalls by name (numbers come from the generated table in @vigil/schemas), as the `type` of a capture line. */
 const NET_OPS: Partial<Record<string, 'connect' | 'accept' | 'bind' | 'listen'>> = { connect: 'connect', accept: 'accept', accept4: 'accept', bind: 'bind', listen: 'listen' };
 
 /** connect | accept | bind | listen for a network record. */

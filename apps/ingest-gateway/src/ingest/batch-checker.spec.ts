@@ -7,7 +7,7 @@ import { createLogger } from '@vigil/common';
 import { SchemaError, TelemetryBatchV1Schema, WireEncoder, avroType, sampleTelemetryBatch, type AvroType } from '@vigil/schemas';
 import { InlineBatchChecker, gatewayWriterLookup, type BatchChecker } from './batch-checker';
 import { WorkerBatchChecker } from './worker-batch-checker';
-import { zstdStored } from '../testing/zstd-frame';
+import { zstdStored } from '../../test/support/zstd-frame';
 
 const MiB = 1024 * 1024;
 const CLOCK = { maxFutureMs: 600_000, maxPastMs: 30 * 86_400_000 };

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decompressBody, parseEncoding, zstdFrameLimits } from './decompress';
-import { zstdFrame, zstdStored } from '../testing/zstd-frame';
+import { zstdFrame, zstdStored } from '../../test/support/zstd-frame';
 
 const MiB = 1024 * 1024;
 

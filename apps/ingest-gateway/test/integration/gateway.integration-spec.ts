@@ -5,7 +5,7 @@ import { EndpointsRepository } from '@vigil/db';
 import { TelemetryBatchV1Schema, avroType, createRegistryClient, encodeWire, sampleTelemetryBatch, subjectForTopic } from '@vigil/schemas';
 import { stackUrls, uniqueName, waitUntil } from '@vigil/testing';
 import type { IncomingMessage as KafkaMessage } from '@vigil/kafka';
-import { zstdStored } from '../../src/testing/zstd-frame';
+import { zstdStored } from '../support/zstd-frame';
 import { startHarness, type Harness } from './harness';
 
 type ErrorBody = { error: { code: string; message: string } };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, type BatchResult } from '../detection/engine';
 import { loadRuleSet } from '../detection/rules/rule-directory';
 import type { TelemetryBatch } from '../detection/telemetry';
-import { batch, proc } from '../testing/fixtures';
+import { batch, proc } from '../../test/support/fixtures';
 import { processRun, transactionsOf, type RunRecord } from './run-processor';
 import { WriteSetBuilder } from './write-set';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine } from '../detection/engine';
 import { loadRuleSet } from '../detection/rules/rule-directory';
 import type { ProcessActivity, TelemetryBatch } from '../detection/telemetry';
-import { batch, proc } from '../testing/fixtures';
+import { batch, proc } from '../../test/support/fixtures';
 
 const RULES = loadRuleSet();
 const OPTS = { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 50_000 };

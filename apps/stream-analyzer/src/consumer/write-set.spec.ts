@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DetectionEngine, DEFAULT_ENGINE_OPTIONS } from '../detection/engine';
 import { loadRuleSet } from '../detection/rules/rule-directory';
-import { batch, proc } from '../testing/fixtures';
+import { batch, proc } from '../../test/support/fixtures';
 import { activityRows, currentArgv, endpointRow, mergeEndpointRow, mergeProcessRow, processRows, WriteSetBuilder } from './write-set';
 import { dispositionOf } from '../errors/analyzer.error';
 import { FleetCache } from '../baselines/fleet-cache';

@@ -3,7 +3,7 @@ import { loadRuleSet } from './rules/rule-directory';
 import type { Alert, AlertOccurrence } from './alert';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, type EngineOptions } from './engine';
 import type { ProcessActivity } from './telemetry';
-import { batch, described, proc } from '../testing/fixtures';
+import { batch, described, proc } from '../../test/support/fixtures';
 import type { TreeAcceptance } from './tree-fold';
 
 const rules = loadRuleSet();

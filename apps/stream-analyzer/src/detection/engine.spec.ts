@@ -3,7 +3,7 @@ import { ProgramBaseline } from './baseline';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, fleetBaseline, type EngineOptions } from './engine';
 import { loadRuleSet } from './rules/rule-directory';
 import type { ProcessActivity } from './telemetry';
-import { batch, kgrams, proc } from '../testing/fixtures';
+import { batch, kgrams, proc } from '../../test/support/fixtures';
 import type { TreeAcceptance } from './tree-fold';
 
 const rules = loadRuleSet();

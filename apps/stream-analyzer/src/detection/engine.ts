@@ -173,6 +173,8 @@ interface Pending {
   finding: Finding;
   /** Whose group it is: the program, or for a rule the process tree (`tree <root>`). */
   subject: string;
+  /** For a rule: what another run of the same job shares (the tree root's program and its launcher). */
+  job?: string;
   first: Alert;
   count: number;
   pids: number[];
@@ -281,7 +283,7 @@ export class DetectionEngine {
           // a rule that fires again in the same process tree (a wrapper and the shell it runs see the
           // same command line) is one alert with a count
           const root = actor ? ep.forest.rootOf(actor) : (own ??= ep.forest.rootOf(proc));
-          this.fold(pending, batch, actor ? programIdentity(actor) : program, actor ?? proc, f, now, `${TREE_KEY_PREFIX}${root.key}`);
+          this.fold(pending, batch, actor ? programIdentity(actor) : program, actor ?? proc, f, now, `${TREE_KEY_PREFIX}${root.key}`, `${root.exe}\u0000${root.launcher ?? ''}`);
           continue;
         }
         // routed to a tree's alert once the batch's rule alerts have opened their incidents
@@ -300,11 +302,19 @@ export class DetectionEngine {
     for (const p of pending.values()) {
       const { first, count, pids } = p;
       const gk = `${batch.endpointId}\u0000${p.subject}\u0000${first.detector}\u0000${first.key}`;
+      // the same rule, program and target in another process tree whose root is the same program
+      // started by the same program (a job that cron, a timer or a harness runs again) within the
+      // group window is a repeat: its alert, with a count (an alert per run would flood); other
+      // stories (another launcher, another root) keep alerts of their own. The run's deviations
+      // stay its own tree's.
+      const rk = first.detector === 'rule' && p.job !== undefined ? `${batch.endpointId}\u0000${REPEAT_KEY_PREFIX}${first.programKey}\u0000${p.job}\u0000${first.detector}\u0000${first.key}` : undefined;
       let open = this.groups.get(gk);
       // the same rule again in an open incident's tree (a wrapper and the shell it starts both carry
       // the command line, seen in different batches) joins the incident's alert of that rule
       if (!(open && now - open.lastSeen <= o.groupWindowMs) && first.detector === 'rule') {
-        const joined = this.incidentRuleAlert(ep, first, p.subject, now) ?? execTwin(ep.forest, batchExecRules, first, p.subject);
+        const repeat = rk ? this.groups.get(rk) : undefined;
+        const again = repeat && now - repeat.lastSeen <= o.groupWindowMs ? repeat.alertId : undefined;
+        const joined = this.incidentRuleAlert(ep, first, p.subject, now) ?? execTwin(ep.forest, batchExecRules, first, p.subject) ?? again;
         if (joined && joined !== first.id) {
           this.groups.set(gk, (open = { alertId: joined, lastSeen: now, count: 0 }));
           if (isExecRule(first)) batchExecRules.push({ kind: first.kind, alertId: joined, pid: first.pid, tree: p.subject });
@@ -325,6 +335,11 @@ export class DetectionEngine {
         alerts.push(first);
         occurrences.push({ alertId: first.id, batchId: batch.batchId, time: now, count, pids, severity: first.severity });
         if (isExecRule(first)) batchExecRules.push({ kind: first.kind, alertId: first.id, pid: first.pid, tree: p.subject });
+      }
+      if (rk) {
+        const repeat = this.groups.get(rk);
+        if (repeat && repeat.alertId === open.alertId) repeat.lastSeen = now;
+        else this.groups.set(rk, { alertId: open.alertId, lastSeen: now, count: 0 });
       }
       const burst = p.finding.group?.burst;
       if (burst && open.fold && open.fold.items.length >= o.burstThreshold) this.raiseBurst(burst, open.fold, p, gk, batch, alerts, occurrences);
@@ -398,7 +413,7 @@ export class DetectionEngine {
   }
 
   /** Fold one finding into the batch's pending alert of its (program, detector, group). */
-  private fold(pending: Map<string, Pending>, batch: TelemetryBatch, program: ProgramIdentity, proc: ProcessActivity, f: Finding, now: number, subject = program.key): void {
+  private fold(pending: Map<string, Pending>, batch: TelemetryBatch, program: ProgramIdentity, proc: ProcessActivity, f: Finding, now: number, subject = program.key, job?: string): void {
     const groupKey = f.group?.key ?? f.key;
     const gk = `${subject}\u0000${f.detector}\u0000${groupKey}`;
     const seen = pending.get(gk);
@@ -409,6 +424,7 @@ export class DetectionEngine {
     pending.set(gk, {
       finding: f,
       subject,
+      ...(job !== undefined ? { job } : {}),
       count: 1,
       pids: [proc.pid],
       fold: f.group ? { items: [...new Set(f.group.items)], from: f.group.from, to: f.group.to } : null,
@@ -855,9 +871,9 @@ export class DetectionEngine {
       incidents: ep.incidents.map((i) => [i.id, i.first, i.lastSeen, [...i.pids], [...i.rules], i.execRules.map((r) => [r.kind, r.alertId, r.pid, r.tree]), i.deviations ?? null]),
       forest: ep.forest.toJSON(),
       trees: [...ep.trees.values()],
-      // open groups of rules per process tree (not any one program's checkpoint): [subject\tdetector\tkey, alert id, last seen, count]
+      // open groups of rules per process tree and their repeats per program (not any one program's checkpoint): [subject\tdetector\tkey, alert id, last seen, count]
       groups: [...this.groups]
-        .filter(([k]) => k.startsWith(`${endpointId}\u0000${TREE_KEY_PREFIX}`))
+        .filter(([k]) => k.startsWith(`${endpointId}\u0000${TREE_KEY_PREFIX}`) || k.startsWith(`${endpointId}\u0000${REPEAT_KEY_PREFIX}`))
         .map(([k, g]) => [k.slice(endpointId.length + 1).replaceAll('\u0000', '\t'), g.alertId, g.lastSeen, g.count] as [string, string, number, number]),
     };
   }
@@ -896,6 +912,8 @@ const LOOPBACK_PEER = /^CONNECT INET6? (127\.|::1$)/;
 
 /** Group keys of tree alerts: `tree <root pid>:<root program>`. */
 const TREE_KEY_PREFIX = 'tree ';
+/** Subject of a rule's open alert per program, rule and target across process trees (repeats). */
+const REPEAT_KEY_PREFIX = 'repeat ';
 
 /**
  * The process that runs what an exec rule matched: the caller's child in the batch with the exec's

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRuleSet } from './rules/rule-directory';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, fleetBaseline, type EngineOptions, type EngineSnapshot } from './engine';
 import type { ProcessActivity } from './telemetry';
-import { batch, proc } from '../testing/fixtures';
+import { batch, proc } from '../../test/support/fixtures';
 
 const rules = loadRuleSet();
 const S = 1_000;

@@ -3,7 +3,7 @@ import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, type EngineOptions } from './e
 import { programIdentity } from './identity';
 import { loadRuleSet } from './rules/rule-directory';
 import type { ProcessActivity } from './telemetry';
-import { batch, proc } from '../testing/fixtures';
+import { batch, proc } from '../../test/support/fixtures';
 
 const rules = loadRuleSet();
 const S = 1_000;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRuleSet } from './rules/rule-directory';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine } from './engine';
 import { SEVERITY_RANK } from './finding';
-import { adminWorkload } from '../testing/admin-workload';
+import { adminWorkload } from '../../test/support/admin-workload';
 
 const rules = loadRuleSet();
 const MIN = 60_000;

@@ -3,7 +3,7 @@ import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, type EngineOptions } from './e
 import { loadRuleSet } from './rules/rule-directory';
 import type { ProcessActivity } from './telemetry';
 import { acceptedParts, foldsIntoTree, ProcessForest, type TreeAcceptance } from './tree-fold';
-import { batch, described, proc } from '../testing/fixtures';
+import { batch, described, proc } from '../../test/support/fixtures';
 
 const rules = loadRuleSet();
 const S = 1_000;
@@ -113,11 +113,11 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     expect(forest.rootOf(cmd).key).toBe('13:bash');
     // a shell parent that was not seen (idle in wait4) is the root all the same
     const orphan = proc({ pid: 30, ppid: 29, exe: '/usr/bin/sort', ancestry: [BASH, SSHD] });
-    expect(forest.rootOf(orphan)).toEqual({ pid: 29, exe: BASH, key: '29:bash' });
+    expect(forest.rootOf(orphan)).toEqual({ pid: 29, exe: BASH, launcher: '', key: '29:bash' });
     // a subshell whose parent the agent could not name climbs by pid: the loop's probes are one tree
     const probe = proc({ pid: 40, ppid: 11, exe: '<unknown>', ancestry: [] });
     expect(forest.rootOf(probe).key).toBe('11:bash');
-    expect(forest.rootOf(proc({ pid: 41, ppid: 39, exe: '<unknown>', ancestry: [] }))).toEqual({ pid: 39, exe: '', key: '39:?' });
+    expect(forest.rootOf(proc({ pid: 41, ppid: 39, exe: '<unknown>', ancestry: [] }))).toEqual({ pid: 39, exe: '', launcher: '', key: '39:?' });
     // services: each child of the service manager is its own root
     expect(forest.rootOf(harness).key).toBe('10:node');
   });
@@ -135,13 +135,22 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     expect(later.occurrences).toContainEqual(expect.objectContaining({ alertId: tree[0]!.id, count: 1, pids: [804] }));
   });
 
-  it('…but not across stories: a run in an incident of its own (a rule named what it did) keeps its deviations there', () => {
+  it('…but not across stories: a run of the same job repeats its story (one rule alert, one of deviations); a run in another story keeps alerts of its own', () => {
     const e = new DetectionEngine(rules, OPTS);
     const t = learned(e);
-    const cronRun = (pid: number) => proc({ pid, ppid: 1, exe: '/usr/bin/cat', comm: 'cat', uid: 1000, syscalls: { read: 20, write: 20, openat: 4, close: 4, exit_group: 1 }, network: [], files: [{ path: '/home/alice/.aws/credentials', flags: 0, ret: 0, count: 1, firstSeen: t }] });
+    const aws = [{ path: '/home/alice/.aws/credentials', flags: 0, ret: 0, count: 1, firstSeen: t }];
+    const cronRun = (pid: number) => proc({ pid, ppid: 1, exe: '/usr/bin/cat', comm: 'cat', uid: 1000, syscalls: { read: 20, write: 20, openat: 4, close: 4, exit_group: 1 }, network: [], files: aws });
     const first = e.processBatch(batch(t, [cronRun(801)]));
     const later = e.processBatch(batch(t + 10 * S, [cronRun(804)]));
-    const deviations = [...first.alerts, ...later.alerts].filter((a) => a.detector !== 'rule');
+    const rule = first.alerts.find((a) => a.kind === 'cloud-credentials-read')!;
+    expect(later.alerts).toEqual([]);
+    expect(later.occurrences).toContainEqual(expect.objectContaining({ alertId: rule.id, pids: [804] }));
+    // the same credentials read from a login session is another story: its own rule alert and incident
+    const session = e.processBatch(batch(t + 20 * S, [sessionProc(805, 500, '/usr/bin/cat', BASH, { files: aws })]));
+    const other = session.alerts.find((a) => a.kind === 'cloud-credentials-read')!;
+    expect(other.id).not.toBe(rule.id);
+    expect(other.incidentId).not.toBe(rule.incidentId);
+    const deviations = [...first.alerts, ...session.alerts].filter((a) => a.detector !== 'rule');
     expect(deviations).toHaveLength(2);
     expect(new Set(deviations.map((a) => a.incidentId)).size).toBe(2);
   });
@@ -268,6 +277,42 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     expect([...a.alerts, ...b.alerts].filter((x) => x.kind === 'reverse-shell-command')).toHaveLength(2);
   });
 
+  it('a rule that fires again in another tree of the same program (a cron job run from /tmp every minute) is one alert with an occurrence per run, across a restart', () => {
+    let e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const CRON = '/usr/sbin/cron';
+    const run = (i: number) =>
+      proc({
+        pid: 3000 + i,
+        ppid: 300,
+        startTimeNs: BigInt(3000 + i),
+        exe: '/tmp/vigil-job',
+        comm: 'vigil-job',
+        uid: 0,
+        ancestry: [CRON, '/usr/lib/systemd/systemd'],
+        syscalls: { read: 4, write: 2, exit_group: 1 },
+        execs: [{ time: t + i * 60 * S, filename: '/tmp/vigil-job', argv: ['/tmp/vigil-job', `--run=${i}`], ret: 0 }],
+        files: [],
+        network: [],
+      });
+    const results = [];
+    for (let i = 0; i < 5; i++) {
+      if (i === 3) {
+        const restored = new DetectionEngine(rules, OPTS);
+        restored.restore(JSON.parse(JSON.stringify(e.snapshot())));
+        e = restored;
+      }
+      results.push(e.processBatch(batch(t + i * 60 * S, [run(i)])));
+    }
+    const alerts = results.flatMap((r) => r.alerts).filter((a) => a.kind === 'exec-from-tmp');
+    expect(alerts).toHaveLength(1);
+    const runs = results.flatMap((r) => r.occurrences).filter((o) => o.alertId === alerts[0]!.id);
+    expect(runs.flatMap((o) => o.pids)).toEqual([3000, 3001, 3002, 3003, 3004]);
+    // past the group window without a repeat, the next run is an alert again
+    const later = e.processBatch(batch(t + 4 * 60 * S + OPTS.groupWindowMs + 60 * S, [run(9)]));
+    expect(later.alerts.filter((a) => a.kind === 'exec-from-tmp')).toHaveLength(1);
+  });
+
   it('once an alert names what happened, the deviations of every process tree of its incident join one alert', () => {
     const e = new DetectionEngine(rules, OPTS);
     const t = learned(e);
@@ -343,6 +388,20 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     const b = e.processBatch(batch(t + 10 * S, [dial(3100, 5555, t + 10 * S)]));
     const trees = [...a.alerts, ...b.alerts].filter((x) => x.detector !== 'rule').map((x) => x.key);
     expect(trees).toEqual(['tree 3000:bash', 'tree 3100:bash']);
+  });
+
+  it('a shell that starts a discovery tool it never started here (arp after learning) is medium and names the technique; routine children and other new ones stay quiet or low', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const shellRuns = (pid: number, child: string) => sessionProc(pid, 400, BASH, SSHD, { execs: [{ time: t, filename: child, argv: [child.slice(child.lastIndexOf('/') + 1)], ret: 0 }] });
+    const recon = e.processBatch(batch(t, [shellRuns(1500, '/usr/sbin/arp')]));
+    const tree = recon.alerts.find((a) => a.detector !== 'rule')!;
+    expect(tree).toMatchObject({ severity: 'medium', mitre: 'T1018' });
+    expect(tree.title).toMatch(/started \/usr\/sbin\/arp \(remote system discovery\)/);
+    // the child it ran while learning: nothing; a new child that discovers nothing: low at most
+    expect(e.processBatch(batch(t + 10 * S, [shellRuns(1600, '/usr/bin/ls')])).alerts).toEqual([]);
+    const other = e.processBatch(batch(t + 20 * S, [shellRuns(1700, '/usr/bin/jq')]));
+    expect(other.alerts.every((a) => a.severity === 'low')).toBe(true);
   });
 
   it('a kernel thread or a process the agent could not name is no first run of a program', () => {

@@ -46,6 +46,8 @@ export interface ForestNode {
 export interface TreeRoot {
   pid: number;
   exe: string;
+  /** The program that started the root ('' when unknown): with `exe`, what a job run again has in common. */
+  launcher?: string;
   /** `pid:program` — the tree's key among the endpoint's open trees. */
   key: string;
 }
@@ -102,7 +104,7 @@ export class ProcessForest {
       node = parent;
     }
     const exe = node?.exe ?? p.exe;
-    return { pid, exe, key: `${pid}:${basename(exe) || '?'}` };
+    return { pid, exe, launcher: node?.parentExe ?? '', key: `${pid}:${basename(exe) || '?'}` };
   }
 
   /** Whether `ancestor` started `pid`, directly or through its descendants (as far as remembered). */

@@ -8,7 +8,7 @@ import { replayTelemetry } from '../../src/backtest/telemetry-replay';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine } from '../../src/detection/engine';
 import { loadRuleSet, RULES_DIR } from '../../src/detection/rules/rule-directory';
 import { TelemetryDecoder } from '../../src/kafka/telemetry-decoder';
-import { endpointStream, uuidOf } from '../../src/testing/scenario';
+import { endpointStream, uuidOf } from '../support/scenario';
 import { Harness } from './harness';
 
 describe('backtest replays retained telemetry with the live engine (real Kafka, registry, PostgreSQL)', () => {

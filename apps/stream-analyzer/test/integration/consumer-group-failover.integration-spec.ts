@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '@vigil/testing';
-import { endpointStream, uuidOf } from '../../src/testing/scenario';
+import { endpointStream, uuidOf } from '../support/scenario';
 import { Harness, MAIN_JS, getJson, referenceAlerts } from './harness';
 
 describe('two analyzer processes; kill -9 of one mid-stream', () => {

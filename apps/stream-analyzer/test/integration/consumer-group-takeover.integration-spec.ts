@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '@vigil/testing';
-import { endpointStream, uuidOf } from '../../src/testing/scenario';
+import { endpointStream, uuidOf } from '../support/scenario';
 import { Harness, MAIN_JS, getJson } from './harness';
 
 /** Takeover budget after a crash (issue 18: ≤ 10 s). */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWire, avroType, TelemetryBatchV1Schema } from '@vigil/schemas';
 import { DLQ_HEADERS } from '../../src/kafka/dead-letter';
-import { endpointStream, scenarioBatch, normalProcess, uuidOf } from '../../src/testing/scenario';
+import { endpointStream, scenarioBatch, normalProcess, uuidOf } from '../support/scenario';
 import { Harness, getJson } from './harness';
 
 describe('poison records go to the dead-letter topic and consumption continues', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '@vigil/testing';
 import { ALERT_ID_HEADER } from '../../src/kafka/alert-record';
-import { endpointStream, uuidOf } from '../../src/testing/scenario';
+import { endpointStream, uuidOf } from '../support/scenario';
 import { loadRuleSet } from '../../src/detection/rules/rule-directory';
 import { Harness, getJson, referenceAlerts } from './harness';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalyzerRepository } from '../../src/repositories/analyzer.repository';
-import { endpointStream, uuidOf } from '../../src/testing/scenario';
+import { endpointStream, uuidOf } from '../support/scenario';
 import { Harness } from './harness';
 
 describe('fleet warm start and native partition maintenance', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EndpointsRepository } from '@vigil/db';
 import { pinoListening, stackUrls, startServiceProcess, waitUntil, type ServiceProcess, stackServiceEnv } from '@vigil/testing';
 import type { TelemetryBatch } from '@vigil/schemas';
-import { endpointStream } from '../../src/testing/scenario';
+import { endpointStream } from '../support/scenario';
 import { Harness } from './harness';
 
 /** The built gateway (spawned as the process it is in production; apps never import each other). */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '@vigil/testing';
 import type { ProcessActivity as AvroProcess, TelemetryBatch as AvroBatch } from '@vigil/schemas';
-import { normalProcess, scenarioBatch, uuidOf } from '../../src/testing/scenario';
+import { normalProcess, scenarioBatch, uuidOf } from '../support/scenario';
 import { Harness, referenceAlerts } from './harness';
 
 /** The operator's login shell (the loop and the dropper run under it). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackUrls, startTcpProxy, waitUntil, type TcpProxy } from '@vigil/testing';
-import { endpointStream, uuidOf } from '../../src/testing/scenario';
+import { endpointStream, uuidOf } from '../support/scenario';
 import { Harness, getJson, referenceAlerts } from './harness';
 
 describe('PostgreSQL unavailable for 30 s (cut through a TCP proxy; the shared server keeps running)', () => {

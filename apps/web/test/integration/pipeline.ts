@@ -101,6 +101,7 @@ function worker(exe: string, run: number, t: number, attack: boolean): ProcessAc
     cgroup: '/system.slice/web.service',
     containerId: null,
     ancestry: ['/usr/sbin/nginx', '/usr/lib/systemd/systemd'],
+    ancestorPids: null,
     argv: null,
     exited: true,
     exitCode: 0,
@@ -119,7 +120,7 @@ function worker(exe: string, run: number, t: number, attack: boolean): ProcessAc
 function daemons(): ProcessActivity[] {
   const base = (pid: number, ppid: number, exe: string, ancestry: string[]): ProcessActivity => ({
     pid, ppid, startTimeNs: pid, exe, exeHash: null, comm: exe.slice(exe.lastIndexOf('/') + 1), uid: 0, gid: 0, cgroup: '/', containerId: null,
-    ancestry, argv: null, exited: false, exitCode: null, syscalls: { epoll_wait: 20, read: 5 }, sequences: { k: 3, ngrams: [] },
+    ancestry, ancestorPids: null, argv: null, exited: false, exitCode: null, syscalls: { epoll_wait: 20, read: 5 }, sequences: { k: 3, ngrams: [] },
     files: [], execs: [], network: [], security: [],
   });
   return [

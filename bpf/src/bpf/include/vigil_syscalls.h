@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* GENERATED from bpf/syscalls/x86-64.tbl by bpf/scripts/gen-syscalls.mjs — do not edit. */
+/* GENERATED from bpf/syscalls/x86-64.tbl and bpf/syscalls/argument-records.list by bpf/scripts/gen-syscalls.mjs — do not edit. */
 /* x86-64 system call numbers (64-bit ABI) as NR_<name>; TypeScript names them from the same table. */
 #ifndef VIGIL_SYSCALLS_H
 #define VIGIL_SYSCALLS_H
@@ -385,5 +385,80 @@
 #define NR_open_tree_attr 467
 #define NR_file_getattr 468
 #define NR_file_setattr 469
+
+/* The calls with argument records, X(name) for each (one exit hook per call, hooks/sys_exit.bpf.c). */
+#define VIGIL_ARG_SYSCALLS(X) \
+	X(open) \
+	X(openat) \
+	X(openat2) \
+	X(creat) \
+	X(connect) \
+	X(accept) \
+	X(accept4) \
+	X(bind) \
+	X(listen) \
+	X(execve) \
+	X(execveat) \
+	X(mmap) \
+	X(mprotect) \
+	X(ptrace) \
+	X(setuid) \
+	X(setgid) \
+	X(setreuid) \
+	X(setregid) \
+	X(setresuid) \
+	X(setresgid) \
+	X(setfsuid) \
+	X(setfsgid) \
+	X(init_module) \
+	X(finit_module) \
+	X(memfd_create) \
+	X(prctl) \
+	X(process_vm_writev) \
+	X(unshare) \
+	X(setns) \
+	X(userfaultfd) \
+	X(chmod) \
+	X(fchmod) \
+	X(fchmodat) \
+	X(fchmodat2) \
+	X(setxattr) \
+	X(lsetxattr) \
+	X(fsetxattr) \
+	X(setxattrat) \
+	X(utime) \
+	X(utimes) \
+	X(futimesat) \
+	X(utimensat) \
+	X(unlink) \
+	X(unlinkat) \
+	X(rmdir) \
+	X(rename) \
+	X(renameat) \
+	X(renameat2) \
+	X(link) \
+	X(linkat) \
+	X(symlink) \
+	X(symlinkat) \
+	X(mkdir) \
+	X(mkdirat) \
+	X(mknod) \
+	X(mknodat) \
+	X(truncate) \
+	X(ftruncate) \
+	X(mount)
+
+/* Bit nr & 63 of word nr >> 6: the same calls as the initializer of a bitmap over nr < 512. */
+#define VIGIL_NR_BIT(nr) (1ULL << ((nr) & 63))
+#define VIGIL_ARG_SYSCALL_WORDS { \
+	[0] = VIGIL_NR_BIT(NR_open) | VIGIL_NR_BIT(NR_mmap) | VIGIL_NR_BIT(NR_mprotect) | VIGIL_NR_BIT(NR_connect) | VIGIL_NR_BIT(NR_accept) | VIGIL_NR_BIT(NR_bind) | VIGIL_NR_BIT(NR_listen) | VIGIL_NR_BIT(NR_execve), \
+	[1] = VIGIL_NR_BIT(NR_truncate) | VIGIL_NR_BIT(NR_ftruncate) | VIGIL_NR_BIT(NR_rename) | VIGIL_NR_BIT(NR_mkdir) | VIGIL_NR_BIT(NR_rmdir) | VIGIL_NR_BIT(NR_creat) | VIGIL_NR_BIT(NR_link) | VIGIL_NR_BIT(NR_unlink) | VIGIL_NR_BIT(NR_symlink) | VIGIL_NR_BIT(NR_chmod) | VIGIL_NR_BIT(NR_fchmod) | VIGIL_NR_BIT(NR_ptrace) | VIGIL_NR_BIT(NR_setuid) | VIGIL_NR_BIT(NR_setgid) | VIGIL_NR_BIT(NR_setreuid) | VIGIL_NR_BIT(NR_setregid) | VIGIL_NR_BIT(NR_setresuid) | VIGIL_NR_BIT(NR_setresgid) | VIGIL_NR_BIT(NR_setfsuid) | VIGIL_NR_BIT(NR_setfsgid), \
+	[2] = VIGIL_NR_BIT(NR_utime) | VIGIL_NR_BIT(NR_mknod) | VIGIL_NR_BIT(NR_prctl) | VIGIL_NR_BIT(NR_mount) | VIGIL_NR_BIT(NR_init_module) | VIGIL_NR_BIT(NR_setxattr) | VIGIL_NR_BIT(NR_lsetxattr) | VIGIL_NR_BIT(NR_fsetxattr), \
+	[3] = VIGIL_NR_BIT(NR_utimes), \
+	[4] = VIGIL_NR_BIT(NR_openat) | VIGIL_NR_BIT(NR_mkdirat) | VIGIL_NR_BIT(NR_mknodat) | VIGIL_NR_BIT(NR_futimesat) | VIGIL_NR_BIT(NR_unlinkat) | VIGIL_NR_BIT(NR_renameat) | VIGIL_NR_BIT(NR_linkat) | VIGIL_NR_BIT(NR_symlinkat) | VIGIL_NR_BIT(NR_fchmodat) | VIGIL_NR_BIT(NR_unshare) | VIGIL_NR_BIT(NR_utimensat) | VIGIL_NR_BIT(NR_accept4) | VIGIL_NR_BIT(NR_setns) | VIGIL_NR_BIT(NR_process_vm_writev) | VIGIL_NR_BIT(NR_finit_module) | VIGIL_NR_BIT(NR_renameat2) | VIGIL_NR_BIT(NR_memfd_create), \
+	[5] = VIGIL_NR_BIT(NR_execveat) | VIGIL_NR_BIT(NR_userfaultfd), \
+	[6] = VIGIL_NR_BIT(NR_openat2), \
+	[7] = VIGIL_NR_BIT(NR_fchmodat2) | VIGIL_NR_BIT(NR_setxattrat), \
+}
 
 #endif

@@ -8,6 +8,31 @@ import { basename, isShell } from '../identity';
  */
 const LAUNCHERS = new Set(['sudo', 'su', 'doas', 'runuser', 'login', 'sshd', 'sshd-session', 'tmux', 'screen', 'script', 'env', 'xargs', 'nohup', 'timeout', 'nice', 'ionice', 'setsid', 'watch', 'time', 'flock', 'chrt', 'taskset', 'stdbuf', 'systemd-run', 'run-parts', 'make', 'ssh']);
 
+/**
+ * Discovery tools (ATT&CK technique, what it finds out). A shell that starts one it has never
+ * started on this endpoint is reconnaissance until learned: an intruder's first commands are these,
+ * while the host's own scripts and administrators ran theirs during learning (the routine stays
+ * silent; the first `arp -a` or `lsmod` after it does not). Tools too common or too general to tell
+ * anything (ls, cat, date, systemctl — which restarts services far more often than it lists them)
+ * are left out, and so are sudo and other launchers (an administrator's `sudo ss -tlnp`).
+ */
+export const DISCOVERY_TOOLS: ReadonlyMap<string, readonly [technique: string, what: string]> = new Map<string, readonly [string, string]>([
+  ...['ifconfig', 'ip', 'route', 'iwconfig', 'nmcli', 'resolvectl', 'iptables-save', 'brctl'].map((t) => [t, ['T1016', 'network configuration discovery']] as const),
+  ...['arp', 'arping', 'traceroute', 'tracepath'].map((t) => [t, ['T1018', 'remote system discovery']] as const),
+  ...['netstat', 'ss', 'lsof', 'conntrack'].map((t) => [t, ['T1049', 'network connection discovery']] as const),
+  ...['who', 'w', 'users', 'whoami', 'id', 'logname', 'finger', 'pinky'].map((t) => [t, ['T1033', 'user discovery']] as const),
+  ...['last', 'lastlog', 'lastb', 'getent'].map((t) => [t, ['T1087.001', 'account discovery']] as const),
+  ...['groups', 'members', 'lid'].map((t) => [t, ['T1069.001', 'permission group discovery']] as const),
+  ...['ps', 'pstree', 'pgrep', 'top', 'htop'].map((t) => [t, ['T1057', 'process discovery']] as const),
+  ...['uname', 'hostname', 'hostnamectl', 'lscpu', 'lsblk', 'dmesg', 'uptime', 'free', 'df', 'mount', 'findmnt', 'dmidecode', 'lshw', 'inxi', 'neofetch'].map((t) => [t, ['T1082', 'system information discovery']] as const),
+  ...['lsmod', 'modinfo', 'kmod'].map((t) => [t, ['T1652', 'device driver discovery']] as const),
+  ...['lspci', 'lsusb', 'lsscsi'].map((t) => [t, ['T1120', 'peripheral device discovery']] as const),
+  ...['timedatectl'].map((t) => [t, ['T1124', 'system time discovery']] as const),
+  ...['locale', 'localectl'].map((t) => [t, ['T1614.001', 'system language discovery']] as const),
+  ...['showmount', 'smbclient', 'smbstatus', 'smbtree'].map((t) => [t, ['T1135', 'network share discovery']] as const),
+  ...['systemd-detect-virt', 'virt-what'].map((t) => [t, ['T1497.001', 'virtualization discovery']] as const),
+]);
+
 /** (d) Exec: parent program → child program never started before, or a known child with a new argv shape. */
 export function execDetector(ctx: DetectionContext): Finding[] {
   const { baseline: b, features: f } = ctx;
@@ -17,16 +42,17 @@ export function execDetector(ctx: DetectionContext): Finding[] {
     if (b.execChildren.has(child)) continue;
     const shell = isShell(child);
     // a launcher starting something new, or any program starting a program the endpoint already runs, is routine
-    const severity = launcher ? 'low' : shell ? 'high' : ctx.knownProgram?.(child) ? 'low' : 'medium';
+    const recon = isShell(ctx.program.exe) ? DISCOVERY_TOOLS.get(basename(child)) : undefined;
+    const severity = recon ? 'medium' : launcher ? 'low' : shell ? 'high' : ctx.knownProgram?.(child) ? 'low' : 'medium';
     out.push({
       detector: 'exec',
       key: `child ${child}`,
       kind: 'novel-child-program',
-      title: `${ctx.program.exe} started ${child}`,
+      title: recon ? `${ctx.program.exe} started ${child} (${recon[1]})` : `${ctx.program.exe} started ${child}`,
       severity,
-      score: clampScore(shell ? 75 : 50),
-      mitre: shell ? 'T1059.004' : 'T1106',
-      evidence: `started ${child} — never seen in ${historyPhrase(b)}`,
+      score: clampScore(shell || recon ? 75 : 50),
+      mitre: recon ? recon[0] : shell ? 'T1059.004' : 'T1106',
+      evidence: `started ${child} — never seen in ${historyPhrase(b)}${recon ? `: ${recon[1]} (${recon[0]})` : ''}`,
       data: { child, shell },
       acceptance: { execChildren: [child], execShapes: [...f.execShapes.keys()].filter((k) => k.startsWith(`${child} | `)) },
     });

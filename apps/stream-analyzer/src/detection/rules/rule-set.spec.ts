@@ -4,7 +4,7 @@ import { extractFeatures } from '../features';
 import { DEFAULT_THRESHOLDS, type DetectionContext } from '../finding';
 import { programIdentity } from '../identity';
 import type { ProcessActivity } from '../telemetry';
-import { batch, proc } from '../../testing/fixtures';
+import { batch, proc } from '../../../test/support/fixtures';
 import { loadRuleSet } from './rule-directory';
 import { RuleFileError, RuleSet } from './rule-set';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batch, proc } from '../../testing/fixtures';
+import { batch, proc } from '../../../test/support/fixtures';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine } from '../engine';
 import { ProgramBaseline } from '../baseline';
 import { extractFeatures } from '../features';

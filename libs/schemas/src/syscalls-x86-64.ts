@@ -1,9 +1,10 @@
 import { X86_64_SYSCALLS } from './syscalls-x86-64.generated';
 
 /**
- * x86-64 system call names and numbers. The table is generated from syscalls/x86-64.tbl, the same
- * table the BPF programs' NR_* defines come from (scripts/gen-syscalls.mjs). Unknown numbers are
- * reported as `sys_<nr>`.
+ * x86-64 system call names and numbers: the agent sends numbers (syscall counts, k-grams, records)
+ * and every process names them the same way. The table is generated from bpf/syscalls/x86-64.tbl,
+ * the same table the BPF programs' NR_* defines come from (bpf/scripts/gen-syscalls.mjs). Unknown
+ * numbers are reported as `sys_<nr>`.
  */
 export { X86_64_SYSCALLS };
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { kgramCounts, type ProcessActivity as AvroProcess, type TelemetryBatch as AvroBatch } from '@vigil/schemas';
-import { NR } from './fixtures';
+import type { ProcessActivity as AvroProcess, TelemetryBatch as AvroBatch } from '@vigil/schemas';
+import { kgrams } from './fixtures';
 
 /**
  * Telemetry scenarios for integration tests and benches, as the agent sends them (Avro shape):
@@ -14,10 +14,6 @@ export function uuidOf(text: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** k-gram counts of syscall names, as the kernel counts them. */
-function kgrams(names: string[], k = 3): AvroProcess['sequences'] {
-  return { k, ngrams: [...kgramCounts(names.map((n) => NR[n] ?? 500), k)].map(([hash, count]) => ({ hash, count })) };
-}
 
 const LOOP = ['accept', 'read', 'openat', 'fstat', 'read', 'close', 'write', 'close'];
 

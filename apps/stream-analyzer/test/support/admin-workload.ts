@@ -1,5 +1,5 @@
 import { prng } from '@vigil/common';
-import type { ExecEvent, FileOpen, NetworkOp, ProcessActivity, TelemetryBatch } from '../detection/telemetry';
+import type { ExecEvent, FileOpen, NetworkOp, ProcessActivity, TelemetryBatch } from '../../src/detection/telemetry';
 
 /**
  * Routine admin work on a Debian server as the agent reports it: an operator logs in over SSH and runs

@@ -1,4 +1,4 @@
-// GENERATED from bpf/syscalls/x86-64.tbl by bpf/scripts/gen-syscalls.mjs — do not edit.
+// GENERATED from bpf/syscalls/x86-64.tbl and bpf/syscalls/argument-records.list by bpf/scripts/gen-syscalls.mjs — do not edit.
 // Regenerate with `npm run gen:syscalls -w @vigil/bpf` (make does it too).
 
 /** x86-64 system call names by number (undefined: no call has that number). */

@@ -1,9 +1,6 @@
-import type { Alert, AlertOccurrence } from '../detection/alert';
-import { kgramCounts } from '@vigil/schemas';
-import type { ProcessActivity, TelemetryBatch } from '../detection/telemetry';
-
-/** Syscall ids used to build k-gram fixtures (names → x86-64 numbers). */
-export const NR: Record<string, number> = { read: 0, write: 1, open: 2, close: 3, stat: 4, fstat: 5, poll: 7, mmap: 9, mprotect: 10, brk: 12, accept: 43, connect: 42, socket: 41, clone: 56, execve: 59, exit_group: 231, openat: 257, ptrace: 101, dup2: 33 };
+import { kgramCounts, syscallNumber } from '@vigil/schemas';
+import type { Alert, AlertOccurrence } from '../../src/detection/alert';
+import type { ProcessActivity, TelemetryBatch } from '../../src/detection/telemetry';
 
 /** A process-window builder with normal-looking defaults. */
 export function proc(over: Partial<ProcessActivity> = {}): ProcessActivity {
@@ -53,9 +50,16 @@ export function batch(t: number, processes: ProcessActivity[], over: Partial<Tel
   };
 }
 
+/** The x86-64 number of a syscall name (the generated table in @vigil/schemas); a name it lacks is a fixture's typo. */
+function nr(name: string): number {
+  const n = syscallNumber(name);
+  if (n === undefined) throw new Error(`unknown syscall ${name}`);
+  return n;
+}
+
 /** k-gram counts of a syscall-name sequence, hashed as the agent does. */
 export function kgrams(names: string[], k = 3): { k: number; ngrams: { hash: number; count: number }[] } {
-  return { k, ngrams: [...kgramCounts(names.map((n) => NR[n] ?? 500), k)].map(([hash, count]) => ({ hash, count })) };
+  return { k, ngrams: [...kgramCounts(names.map(nr), k)].map(([hash, count]) => ({ hash, count })) };
 }
 
 /** Alerts with the latest re-description their occurrences carried. */
