@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kgramCounts } from '@vigil/schemas';
-import { BpfObject, VigilProbe, decodeBatch, decodeEvent, splitBatch, EventType, syscallNumber, type VigilEvent } from '../../src';
+import { syscallNumber } from '@vigil/schemas';
+import { BpfObject, VigilProbe, decodeBatch, decodeEvent, splitBatch, EventType, type VigilEvent } from '../../src';
 
 const FIXTURES = join(__dirname, 'fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'vigil-bpf-it-'));
