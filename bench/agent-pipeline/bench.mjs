@@ -6,7 +6,9 @@
 // (the file walk of bench/agent-overhead workload c), so strings and aggregation keys are realistic.
 // The probe is a stand-in that replays those batches (pure logic: no kernel, no I/O).
 //
-//   node bench/agent-pipeline/bench.mjs [--dir /usr/share] [--rounds 7] [--repeat 2] [--exec-every N [--exec-dir /usr/bin] [--no-hash]]
+//   node bench/agent-pipeline/bench.mjs [--dir /usr/share] [--rounds 7] [--repeat 2] [--urgent] [--exec-every N [--exec-dir /usr/bin] [--no-hash]]
+// --urgent: the window builder with the urgent path on, as `agent run` has it by default (every open
+// tested against the sensitive paths; the limits of the config defaults).
 // --repeat R: every path is opened R times by the same process (R > 1: the window aggregates).
 // --exec-every N: one exec record and that process's exit record after every N opens: a short-lived
 // process (a pid that is gone, as most exec'd processes are by the time the agent reads /proc)
@@ -41,6 +43,8 @@ const EXEC_EVERY = Number(opt('--exec-every', '0'));
 const EXEC_DIR = opt('--exec-dir', '/usr/bin');
 const EXEC_PROGRAMS = Number(opt('--exec-programs', '0'));
 const HASH = !args.includes('--no-hash');
+const URGENT = args.includes('--urgent');
+const { CONFIG_DEFAULTS } = require(join(ROOT, 'apps/agent/dist/config/agent-config.js'));
 const BATCH_BYTES = 512 * 1024; // the addon's drain hands over what is pending: about wakeup_bytes
 
 function walk(dir, out) {
@@ -168,7 +172,7 @@ const hasher = EXEC_EVERY > 0 && HASH ? new ExeHasher() : undefined;
 async function round(withHasher, measured) {
   const h = withHasher ? hasher : undefined;
   const table = new ProcessTable({}, -1, '/proc', h);
-  const windows = new WindowBuilder(3);
+  const windows = new WindowBuilder(3, URGENT ? { perProcess: CONFIG_DEFAULTS.urgentProcessRate, global: CONFIG_DEFAULTS.urgentGlobalRate, extraPaths: [] } : undefined);
   const collector = new Collector(replayProbe(), table, windows, -1);
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
@@ -217,7 +221,7 @@ for (let r = 0; r < ROUNDS; r++) {
 const c = median(collectUs);
 const e = median(encodeUs);
 const h = median(hashUs);
-console.log(`${records - 2 * execs} open records (${paths.length} paths under ${DIR}, each ${REPEAT}×)${execs ? ` + ${execs} exec and exit records (one of each per ${EXEC_EVERY} opens, ${executables.length} executables under ${EXEC_DIR}, exe hashing ${hasher ? 'on' : 'off'})` : ''}, ${batches.length} batches of ~${BATCH_BYTES >> 10} KiB, median of ${ROUNDS} rounds`);
+console.log(`${records - 2 * execs} open records (${paths.length} paths under ${DIR}, each ${REPEAT}×)${execs ? ` + ${execs} exec and exit records (one of each per ${EXEC_EVERY} opens, ${executables.length} executables under ${EXEC_DIR}, exe hashing ${hasher ? 'on' : 'off'})` : ''}, ${batches.length} batches of ~${BATCH_BYTES >> 10} KiB, median of ${ROUNDS} rounds${URGENT ? ", urgent path on" : ""}`);
 console.log(`window: ${lastWindow.files} distinct files, ${(lastWindow.bytes / 1024).toFixed(0)} KiB gzip`);
 console.log(`collect (split, decode, dispatch, window):  ${c.toFixed(3)} µs/record`);
 if (hasher) console.log(`hash (exe hashes, cache hits):              ${h.toFixed(3)} µs/record (first round, every binary new: ${(coldHashUs / 1e3).toFixed(0)} ms for ${hasher.counters.hashed} files, ${(hasher.bytesHashed / 2 ** 20).toFixed(0)} MiB; ${hasher.counters.too_large} over the size cap)`);

@@ -38,10 +38,14 @@ int buf_append(struct buf *b, const void *data, size_t size)
  * bench/agent-overhead d); decoding each in JavaScript cost ~1 µs of the agent's CPU on cores the
  * workload needs. Open records with the same (process, path, flags, result class) that arrive
  * between two hand-overs are handed over once, with their number in the frame's count field. The
- * table lives across polls (only entries touched since the last poll are handed over, each
- * counted from zero again) and is cleared at a hand-over when it is a quarter full, so no count
- * is ever dropped; when it is half full (or holds AGG_ARENA_CAP bytes) new keys pass through as
- * single records.
+ * first record of a key after each hand-over that matches agg_set_pass (flags or path prefixes
+ * from the agent's urgent path: a sensitive open must not wait for the hold) is not held: it passes
+ * through at once as a single record and only its repeats are counted. Filtered, not every first
+ * record: passing them all made a file walk's opens reach JavaScript twice instead of once (bench/
+ * agent-overhead (c), one frame per 2.5 opens instead of per ~4.5). The table lives across polls
+ * (only entries touched since the last poll are handed over, each counted from zero again) and is
+ * cleared at a hand-over when it is a quarter full, so no count is ever dropped; when it is half
+ * full (or holds AGG_ARENA_CAP bytes) new keys pass through as single records.
  */
 static uint64_t mix(uint64_t h, uint64_t v)
 {
@@ -78,7 +82,44 @@ static int same_open(const struct vigil_open_event *a, const struct vigil_open_e
 	       a->path_len == b->path_len && memcmp(a->path, b->path, plen) == 0;
 }
 
-/* 1: counted in the table; 0: pass the record through. */
+int agg_set_pass(struct agg *g, const void *bytes, size_t len)
+{
+	uint32_t flags = 0;
+	size_t plen = len > 4 ? len - 4 : 0;
+	char *prefixes = malloc(plen + 1);
+	if (!prefixes)
+		return -ENOMEM;
+	memcpy(&flags, bytes, len < 4 ? len : 4);
+	memcpy(prefixes, (const char *)bytes + 4, plen);
+	if (plen > 0 && prefixes[plen - 1] != 0)
+		prefixes[plen++] = 0; /* the last prefix ends at the end of the bytes */
+	free(g->pass_prefixes);
+	g->pass_prefixes = prefixes;
+	g->pass_len = plen;
+	g->pass_flags = flags;
+	g->pass_set = 1;
+	return 0;
+}
+
+/* Whether the first record of a key passes at once (see agg_set_pass). */
+static int passes_at_once(const struct agg *g, const struct vigil_open_event *e, uint32_t plen)
+{
+	if (!g->pass_set)
+		return 0;
+	if (e->flags & g->pass_flags)
+		return 1;
+	/* the path's length: up to its NUL (path_len counts it), as the decoder reads it */
+	uint32_t n = (uint32_t)strnlen(e->path, plen);
+	for (size_t at = 0; at < g->pass_len;) {
+		size_t len = strlen(g->pass_prefixes + at);
+		if (len <= n && memcmp(e->path, g->pass_prefixes + at, len) == 0)
+			return 1;
+		at += len + 1;
+	}
+	return 0;
+}
+
+/* 1: counted in the table; 0: pass the record through (a first record that passes at once: recorded, not counted). */
 int agg_add(struct agg *g, const void *data, size_t size)
 {
 	const struct vigil_open_event *e = data;
@@ -99,13 +140,23 @@ int agg_add(struct agg *g, const void *data, size_t size)
 			s->hash = hash;
 			s->off = (uint32_t)off;
 			s->size = (uint32_t)size;
-			s->count = 1;
 			g->used++;
+			if (passes_at_once(g, e, plen)) {
+				s->count = 0;
+				s->passed = g->gen;
+				return 0;
+			}
+			s->count = 1;
+			s->passed = g->gen - 1;
 			g->touched[g->ntouched++] = i;
 			return 1;
 		}
 		if (s->hash == hash && s->size == size &&
 		    same_open((const struct vigil_open_event *)(g->arena.data + s->off + 8), e, plen)) {
+			if (s->count == 0 && s->passed != g->gen && passes_at_once(g, e, plen)) {
+				s->passed = g->gen;
+				return 0;
+			}
 			if (s->count++ == 0)
 				g->touched[g->ntouched++] = i;
 			return 1;
@@ -129,6 +180,7 @@ int agg_hand_over(struct agg *g, struct buf *out)
 		s->count = 0;
 	}
 	g->ntouched = 0;
+	g->gen++;
 	if (g->used >= AGG_SLOTS / 4 || g->arena.len >= AGG_ARENA_CAP / 2) {
 		memset(g->slots, 0, sizeof(g->slots));
 		g->used = 0;

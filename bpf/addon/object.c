@@ -84,8 +84,10 @@ static void handle_free(struct handle *h)
 	h->obj = NULL;
 	free(h->batch.data);
 	h->batch.data = NULL;
-	if (h->agg)
+	if (h->agg) {
 		free(h->agg->arena.data);
+		free(h->agg->pass_prefixes);
+	}
 	free(h->agg);
 	h->agg = NULL;
 }

@@ -58,7 +58,8 @@ static uint64_t realtime_ns(void)
  * (the agent's drain before it closes a window, and at exit): a workload opening one file in a
  * loop touches an entry again right after each hand-over, and handing over at once made
  * JavaScript poll in a tight loop for one record at a time. The agent holds them for a second,
- * so a file opened again and again within it reaches JavaScript once.
+ * so a file opened again and again within it reaches JavaScript once (twice when the first open
+ * of its key passes at once, see agg_set_pass).
  */
 static int agg_due(struct handle *h, uint64_t now)
 {
@@ -101,11 +102,12 @@ static void *drainer_main(void *arg)
 	return NULL;
 }
 
-/* ringbufOpen(h, map, aggregateHoldMs?): start the drain thread; a number >= 0 aggregates repeated
- * open records and hands them over at most every aggregateHoldMs (see agg_add). */
+/* ringbufOpen(h, map, aggregateHoldMs?, passAtOnce?): start the drain thread; a number >= 0 aggregates
+ * repeated open records and hands them over at most every aggregateHoldMs (see agg_add); a Buffer
+ * passAtOnce lets the first open of a key after each hand-over through at once (agg_set_pass). */
 napi_value js_ringbuf_open(napi_env env, napi_callback_info info)
 {
-	napi_value argv[3];
+	napi_value argv[4];
 	char name[256];
 	double hold_ms = -1;
 	struct handle *h;
@@ -116,8 +118,10 @@ napi_value js_ringbuf_open(napi_env env, napi_callback_info info)
 		return throw_err(env, "EBUSY", "a ring buffer is already open");
 	if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF)
 		return throw_err(env, "EINVAL", "map %s is not a ring buffer", name);
-	size_t argc = 3;
+	size_t argc = 4;
 	napi_value this_arg;
+	void *pass = NULL;
+	size_t pass_len = 0;
 	NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, &this_arg, NULL));
 	if (argc >= 3) {
 		napi_valuetype t;
@@ -125,10 +129,18 @@ napi_value js_ringbuf_open(napi_env env, napi_callback_info info)
 		if (t == napi_number)
 			NAPI_CALL(env, napi_get_value_double(env, argv[2], &hold_ms));
 	}
+	if (argc >= 4) {
+		bool is_buffer = false;
+		NAPI_CALL(env, napi_is_buffer(env, argv[3], &is_buffer));
+		if (is_buffer)
+			NAPI_CALL(env, napi_get_buffer_info(env, argv[3], &pass, &pass_len));
+	}
 	if (hold_ms >= 0) {
 		if (!(h->agg = calloc(1, sizeof(*h->agg))))
 			return throw_err(env, "ENOMEM", "no memory for the open-record table");
 		h->agg->hold_ns = (uint64_t)(hold_ms * 1e6);
+		if (pass && agg_set_pass(h->agg, pass, pass_len))
+			return throw_err(env, "ENOMEM", "no memory for the open-record filter");
 	}
 	h->rb = ring_new(bpf_map__fd(m), bpf_map__max_entries(m));
 	if (!h->rb) {

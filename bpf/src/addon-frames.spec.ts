@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodePassFilter, type OpenPassFilter } from './bpf-object';
 import { decodeBatch, splitBatch } from './events';
 import { EventType } from './layout';
 import { exitRecord, frame, openRecord } from '../test/support/records';
@@ -16,13 +17,13 @@ const ROOT = join(__dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'vigil-frames-'));
 const driver = join(dir, 'frames-driver');
 
-type Command = { append: Buffer } | { offer: Buffer } | 'handOver';
+type Command = { append: Buffer } | { offer: Buffer } | { pass: OpenPassFilter } | 'handOver';
 
 /** Run the driver on commands; the frames it wrote. (Decoded opens carry `count` only above 1: `?? 1` below.) */
 function run(commands: Command[]): Buffer {
   const input = Buffer.concat(
     commands.map((c) => {
-      const [op, bytes] = c === 'handOver' ? [2, Buffer.alloc(0)] : 'append' in c ? [0, c.append] : [1, c.offer];
+      const [op, bytes] = c === 'handOver' ? [2, Buffer.alloc(0)] : 'append' in c ? [0, c.append] : 'pass' in c ? [3, encodePassFilter(c.pass)] : [1, c.offer];
       const head = Buffer.alloc(8);
       head.writeUInt32LE(op, 0);
       head.writeUInt32LE(bytes.length, 4);
@@ -89,6 +90,60 @@ describe('addon frames (addon/frames.c vs. the TypeScript decoder)', () => {
       ['/etc/hosts', 1],
       ['/etc/hosts', 2],
     ]);
+  });
+
+  it('lets the first open of a key since the last hand-over through at once when its flags or path prefix match, and counts its repeats', () => {
+    const pass: OpenPassFilter = { flags: 0o3 | 0o100, prefixes: ['/etc/shadow', '/home/'] };
+    const shadow = openRecord('/etc/shadow');
+    const out = run([
+      { pass },
+      { offer: shadow }, // at once
+      { offer: openRecord('/usr/share/a') }, // held
+      { offer: shadow }, // a repeat: counted
+      { offer: openRecord('/tmp/new', { flags: 0o101 }) }, // a write: at once
+      { offer: openRecord('/home/ann/.ssh/id') }, // at once
+      { offer: openRecord('/etc/shadow.bak') }, // the prefix matches: at once
+      { offer: openRecord('/etc/shado') }, // shorter than the prefix: held
+      { offer: shadow },
+      'handOver',
+      { offer: shadow }, // the first since the hand-over: at once again
+      { offer: openRecord('/usr/share/a') }, // held again
+      { offer: shadow },
+      'handOver',
+    ]);
+    expect(decodeBatch(out).events.map((e) => (e.type === EventType.Open ? [e.path, e.count ?? 1] : e.type))).toEqual([
+      ['/etc/shadow', 1],
+      ['/tmp/new', 1],
+      ['/home/ann/.ssh/id', 1],
+      ['/etc/shadow.bak', 1],
+      ['/usr/share/a', 1], // the hand-over, in first-seen order
+      ['/etc/shadow', 2],
+      ['/etc/shado', 1],
+      ['/etc/shadow', 1], // at once
+      ['/usr/share/a', 1], // the hand-over
+      ['/etc/shadow', 1], // its repeat
+    ]);
+  });
+
+  it('hands over exactly as many opens as were offered, however hand-overs and passes interleave', () => {
+    const keys = ['/a', '/b', '/c', '/pass/x'].map((p) => openRecord(p));
+    const commands: Command[] = [{ pass: { flags: 0, prefixes: ['/pass/', '/a'] } }];
+    for (let i = 0; i < 400; i++) {
+      commands.push({ offer: keys[(i * 7) % 4]! });
+      if (i % 11 === 0) commands.push('handOver');
+    }
+    commands.push('handOver');
+    const { events } = decodeBatch(run(commands));
+    expect(events.reduce((n, e) => n + (e.type === EventType.Open ? (e.count ?? 1) : 0), 0)).toBe(400);
+    // between two hand-overs at most one frame per held key, two per key that passes at once
+    expect(events.length).toBeLessThanOrEqual((2 * 2 + 2) * (Math.ceil(400 / 11) + 1));
+  });
+
+  it('passes every first open with an empty prefix, none with no filter', () => {
+    const offers: Command[] = ['/x', '/y', '/x'].map((p) => ({ offer: openRecord(p) }));
+    const all = decodeBatch(run([{ pass: { flags: 0, prefixes: [''] } }, ...offers])).events;
+    expect(all.map((e) => (e.type === EventType.Open ? e.path : e.type))).toEqual(['/x', '/y']);
+    expect(decodeBatch(run(offers)).events).toEqual([]);
   });
 
   it('passes through an open record whose path_len overruns it, as it came', () => {

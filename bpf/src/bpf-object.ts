@@ -1,5 +1,18 @@
 import { native, type NativeHandle, type NativeMapDump, type NativeProgram } from './native';
 
+/** Open records that pass the addon's aggregation at once: any of `flags` set, or a path starting with one of `prefixes`. */
+export interface OpenPassFilter {
+  flags: number;
+  prefixes: readonly string[];
+}
+
+/** The addon's encoding of an OpenPassFilter (agg_set_pass): u32 flags, then NUL-terminated prefixes. */
+export function encodePassFilter(f: OpenPassFilter): Buffer {
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(f.flags >>> 0, 0);
+  return Buffer.concat([head, ...f.prefixes.map((p) => Buffer.from(`${p}\0`))]);
+}
+
 /** A libbpf object: configure (rodata, map sizes) → load → attach → poll/dump → close. */
 export class BpfObject {
   private closed = false;
@@ -58,9 +71,11 @@ export class BpfObject {
   /**
    * Consume from this ring-buffer map with poll(). aggregateHoldMs: aggregate repeated open records
    * (see ProbeOptions.aggregateOpens) and hand them over at most this often, or to poll(0).
+   * passAtOnce: which of them are not held when they are the first of their key since the last
+   * hand-over (see ProbeOptions.aggregatePassAtOnce).
    */
-  openRingBuffer(map: string, opts: { aggregateHoldMs?: number } = {}): void {
-    native().ringbufOpen(this.handle, map, opts.aggregateHoldMs);
+  openRingBuffer(map: string, opts: { aggregateHoldMs?: number; passAtOnce?: OpenPassFilter } = {}): void {
+    native().ringbufOpen(this.handle, map, opts.aggregateHoldMs, opts.passAtOnce ? encodePassFilter(opts.passAtOnce) : undefined);
   }
 
   /**

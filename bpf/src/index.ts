@@ -1,4 +1,4 @@
-export { BpfObject, sumPerCpuU64, sumPerCpu, possibleCpus } from './bpf-object';
+export { BpfObject, sumPerCpuU64, sumPerCpu, possibleCpus, encodePassFilter, type OpenPassFilter } from './bpf-object';
 export { VIGIL_BPF_OBJECT, PACKAGE_ROOT, type NativeMapDump } from './native';
 export { VigilProbe, DEFAULT_PROBE_OPTIONS, type ProbeOptions, type CountEntry } from './vigil-probe';
 export { EventType, DROP_CAUSES, KERNEL_DROP_CAUSES, LAYOUTS, LIMITS, type DropCause, type StructLayout, type FieldLayout } from './layout';

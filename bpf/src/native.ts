@@ -35,7 +35,7 @@ export interface NativeAddon {
   attach(h: NativeHandle): void;
   detach(h: NativeHandle): void;
   close(h: NativeHandle): void;
-  ringbufOpen(h: NativeHandle, map: string, aggregateHoldMs?: number): void;
+  ringbufOpen(h: NativeHandle, map: string, aggregateHoldMs?: number, passAtOnce?: Buffer): void;
   ringbufPoll(h: NativeHandle, timeoutMs: number, cb: (err: Error | null, batch: Buffer | null) => void): void;
   mapDump(h: NativeHandle, map: string): NativeMapDump;
   mapDeleteKeys(h: NativeHandle, map: string, keys: Buffer): number;

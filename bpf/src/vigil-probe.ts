@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { syscallNumber } from '@vigil/schemas';
-import { BpfObject, possibleCpus, readU64, sumPerCpu } from './bpf-object';
+import { BpfObject, possibleCpus, readU64, sumPerCpu, type OpenPassFilter } from './bpf-object';
 import { DROP_CAUSES, KERNEL_DROP_CAUSES, LAYOUTS, type DropCause } from './layout';
 import { VIGIL_BPF_OBJECT } from './native';
 
@@ -23,10 +23,16 @@ export interface ProbeOptions {
   /**
    * Open records of the same (process, path, flags, result class) come out of poll() once with
    * their number (OpenEvent.count), at most every aggregateHoldMs or to poll(0), which hands over
-   * everything held; off: one record per open.
+   * everything held (but see aggregatePassAtOnce); off: one record per open.
    */
   aggregateOpens: boolean;
   aggregateHoldMs: number;
+  /**
+   * Aggregated opens not held when they are the first of their key since the last hand-over: they
+   * come out of poll() at once and only their repeats are counted (the agent's urgent path: opens a
+   * rule may match). Unset: every open is held.
+   */
+  aggregatePassAtOnce?: OpenPassFilter;
   /** tracefs mount (default: /sys/kernel/tracing, else /sys/kernel/debug/tracing). */
   tracefs?: string;
   /** Object file to load (default: the built dist/vigil.bpf.o). */
@@ -157,7 +163,7 @@ export class VigilProbe {
       obj
         .load()
         .attach();
-      obj.openRingBuffer('events', o.aggregateOpens ? { aggregateHoldMs: o.aggregateHoldMs } : {});
+      obj.openRingBuffer('events', o.aggregateOpens ? { aggregateHoldMs: o.aggregateHoldMs, passAtOnce: o.aggregatePassAtOnce } : {});
     } catch (err) {
       void obj.close();
       throw err;

@@ -6,6 +6,7 @@
  *   op 1  offer the bytes as the drain thread does with aggregation on: counted in the table, or
  *         appended as one frame when agg_add passes it through (poll.c, on_record)
  *   op 2  hand the table over (agg_hand_over; no bytes)
+ *   op 3  set which first opens pass at once (agg_set_pass: u32 flags, NUL-terminated prefixes)
  * stdout: the frames, as one poll hands them to JavaScript.
  */
 #include <stdio.h>
@@ -41,6 +42,8 @@ int main(void)
 			err = agg_add(&table, bytes, len) ? 0 : buf_append(&out, bytes, len);
 		else if (op == 2)
 			err = agg_hand_over(&table, &out);
+		else if (op == 3)
+			err = agg_set_pass(&table, bytes, len);
 		else
 			err = -1;
 		if (err) {

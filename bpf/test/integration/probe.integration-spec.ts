@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kgramCounts } from '@vigil/schemas';
-import { BpfObject, VigilProbe, decodeBatch, decodeEvent, splitBatch, EventType, syscallNumber, type VigilEvent } from '../../src';
+import { syscallNumber } from '@vigil/schemas';
+import { BpfObject, VigilProbe, decodeBatch, decodeEvent, splitBatch, EventType, type VigilEvent } from '../../src';
 
 const FIXTURES = join(__dirname, 'fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'vigil-bpf-it-'));
@@ -133,21 +134,29 @@ describe('vigil.bpf.o on the running kernel (root)', () => {
 
   it('holds aggregated opens until the hold passes, a poll(0) asks, or the process exits', async () => {
     // agentTgid 1: this test process's own opens are recorded
-    const agg = VigilProbe.start({ agentTgid: 1, aggregateOpens: true, aggregateHoldMs: 60_000 });
+    const urgent = join(tmp, 'urgent-file');
+    const agg = VigilProbe.start({ agentTgid: 1, aggregateOpens: true, aggregateHoldMs: 60_000, aggregatePassAtOnce: { flags: 0o1, prefixes: [urgent] } });
     try {
       const target = join(tmp, 'held-file');
       writeFileSync(target, 'x');
+      writeFileSync(urgent, 'x');
       // opens a batch stands for (an aggregated record counts as its number), of one process
       const opens = (batch: Buffer, tgid: number, path: (p: string) => boolean): number =>
         decodeBatch(batch).events.reduce((n, e) => n + (e.type === EventType.Open && e.tgid === tgid && path(e.path) ? (e.count ?? 1) : 0), 0);
       const mine = (batch: Buffer, path: string): number => opens(batch, process.pid, (p) => p === path);
       await agg.poll(0); // whatever was pending at start
       for (let i = 0; i < 500; i++) closeSync(openSync(target, 'r'));
+      for (let i = 0; i < 200; i++) closeSync(openSync(urgent, 'r'));
       const early = await agg.poll(200);
       // held: this process has not exited; any exit on the host hands over everything, and then
-      // that exit record is in the same batch
-      if (!decodeBatch(early).events.some((e) => e.type === EventType.Exit)) expect(mine(early, target)).toBe(0);
-      expect(mine(early, target) + mine(await agg.poll(0), target)).toBe(500); // poll(0) hands over everything held
+      // that exit record is in the same batch. The first open of a path the filter names passes at once.
+      if (!decodeBatch(early).events.some((e) => e.type === EventType.Exit)) {
+        expect(mine(early, target)).toBe(0);
+        expect(mine(early, urgent)).toBe(1);
+      }
+      const rest = await agg.poll(0); // poll(0) hands over everything held
+      expect(mine(early, target) + mine(rest, target)).toBe(500);
+      expect(mine(early, urgent) + mine(rest, urgent)).toBe(200);
       // a process's held opens go out with its exit record, hold or not
       const bin = join(tmp, 'opens-held');
       execFileSync('cc', ['-O2', '-o', bin, join(FIXTURES, 'opens.c')]);

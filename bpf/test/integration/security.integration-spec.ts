@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VigilProbe, decodeBatch, syscallNumber, EventType, type PathEvent, type SecurityEvent, type VigilEvent } from '../../src';
+import { syscallNumber } from '@vigil/schemas';
+import { VigilProbe, decodeBatch, EventType, type PathEvent, type SecurityEvent, type VigilEvent } from '../../src';
 import { childEnv } from '@vigil/testing';
 
 const FIXTURES = join(__dirname, 'fixtures');

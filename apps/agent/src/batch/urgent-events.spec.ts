@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OpenUrgency, PathPrefixes, isWriteOpen, urgentNet } from './urgent-events';
+import { OpenUrgency, PathPrefixes, SENSITIVE_PATHS, isWriteOpen, urgentNet } from './urgent-events';
 
 describe('urgent events', () => {
   const u = new OpenUrgency(['/opt/app/secrets/']);
@@ -36,6 +36,41 @@ describe('urgent events', () => {
     const p = new PathPrefixes(['/home/*/.kube/']);
     expect(p.matches('/home/ann/.kube/config')).toBe(true);
     expect(p.matches('/home/ann/x/.kube/config')).toBe(false);
+  });
+
+  it('matches exactly what testing every prefix would (bucketed by the character after the first)', () => {
+    const prefixes = [...SENSITIVE_PATHS, '/opt/app/secrets/', '/', '/*/x/', '/o*t/', '/h', 'rel/'];
+    // every prefix tested, as PathPrefixes did before the buckets
+    const naive = (list: readonly string[]) => (path: string): boolean =>
+      list.some((p) => (p.includes('*') ? new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')}`).test(path) : path.startsWith(p)));
+    const cases = [
+      { fast: new PathPrefixes(prefixes), slow: naive(prefixes) },
+      { fast: new PathPrefixes(SENSITIVE_PATHS), slow: naive(SENSITIVE_PATHS) },
+    ];
+    const parts = ['', '/', 'etc', 'home', 'ann', '.ssh', 'shadow', 'usr', 'lib', 'systemd', 'system', 'x', 'opt', 'app', 'secrets', 'dev', 'mem', 'rel', '.kube', 'h', 'o', 'ot', 'cron.d', 'root'];
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const paths = ['', '/', '/h', '/e', ...prefixes, ...SENSITIVE_PATHS.map((p) => p.replace('*', 'ann'))];
+    for (let i = 0; i < 5000; i++) paths.push((rnd(4) ? '/' : '') + Array.from({ length: 1 + rnd(4) }, () => parts[rnd(parts.length)]).join('/'));
+    let matched = 0;
+    for (const path of paths)
+      for (const { fast, slow } of cases) {
+        expect(fast.matches(path), path).toBe(slow(path));
+        if (slow(path)) matched++;
+      }
+    expect(matched).toBeGreaterThan(100); // the random paths reach the prefixes, not only their misses
+  });
+
+  it('names every urgent open to the addon (flags or a path prefix), and not a walk of /usr', () => {
+    const { flags, prefixes } = u.mayBeUrgent;
+    const named = (path: string, f: number): boolean => (f & flags) !== 0 || prefixes.some((p) => path.startsWith(p));
+    const paths = ['/etc/shadow', '/etc/sudoers.d/x', '/root/.ssh/id_rsa', '/home/ann/.ssh/id_ed25519', '/home/ann/.aws/credentials', '/dev/mem', '/dev/sda1', '/opt/app/secrets/key', '/proc/77/mem', '/proc/77/environ', '/tmp/x', 'out.o', '/usr/share/doc/x', '/etc/passwd', '/home/ann/notes.txt'];
+    for (const path of paths)
+      for (const f of [0, 0o1, 0o2, 0o100, 0o1000, 0o2000, 0o2000000])
+        if (u.urgent({ tgid: 42, path, flags: f })) expect(named(path, f), `${path} ${f.toString(8)}`).toBe(true);
+    expect(named('/usr/share/doc/x', 0)).toBe(false);
+    expect(named('/usr/lib/x86_64-linux-gnu/libc.so.6', 0o2000000)).toBe(false);
+    expect(prefixes).toContain('/home/'); // a pattern's text before its '*'
   });
 
   it('sends inet network calls at once, unix ones with the window', () => {
