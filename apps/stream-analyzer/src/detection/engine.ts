@@ -336,11 +336,7 @@ export class DetectionEngine {
         occurrences.push({ alertId: first.id, batchId: batch.batchId, time: now, count, pids, severity: first.severity });
         if (isExecRule(first)) batchExecRules.push({ kind: first.kind, alertId: first.id, pid: first.pid, tree: p.subject });
       }
-      if (rk) {
-        const repeat = this.groups.get(rk);
-        if (repeat && repeat.alertId === open.alertId) repeat.lastSeen = now;
-        else this.groups.set(rk, { alertId: open.alertId, lastSeen: now, count: 0 });
-      }
+      if (rk) this.groups.set(rk, { alertId: open.alertId, lastSeen: now, count: 0 });
       const burst = p.finding.group?.burst;
       if (burst && open.fold && open.fold.items.length >= o.burstThreshold) this.raiseBurst(burst, open.fold, p, gk, batch, alerts, occurrences);
     }

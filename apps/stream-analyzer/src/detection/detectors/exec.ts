@@ -37,12 +37,13 @@ export const DISCOVERY_TOOLS: ReadonlyMap<string, readonly [technique: string, w
 export function execDetector(ctx: DetectionContext): Finding[] {
   const { baseline: b, features: f } = ctx;
   const out: Finding[] = [];
-  const launcher = LAUNCHERS.has(basename(ctx.program.exe)) || isShell(ctx.program.exe);
+  const fromShell = isShell(ctx.program.exe);
+  const launcher = fromShell || LAUNCHERS.has(basename(ctx.program.exe));
   for (const child of f.execChildren.keys()) {
     if (b.execChildren.has(child)) continue;
     const shell = isShell(child);
     // a launcher starting something new, or any program starting a program the endpoint already runs, is routine
-    const recon = isShell(ctx.program.exe) ? DISCOVERY_TOOLS.get(basename(child)) : undefined;
+    const recon = fromShell ? DISCOVERY_TOOLS.get(basename(child)) : undefined;
     const severity = recon ? 'medium' : launcher ? 'low' : shell ? 'high' : ctx.knownProgram?.(child) ? 'low' : 'medium';
     out.push({
       detector: 'exec',
