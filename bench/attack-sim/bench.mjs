@@ -312,6 +312,13 @@ for (const r of actionResults) {
 for (const n of notRunnable) console.log(`${pad(n.id, 30)} not runnable here: ${n.why}`);
 const detected = actionResults.filter((r) => r.alerts.some((x) => SEVERE.has(x.severity)));
 const specific = actionResults.filter((r) => r.alerts.some((x) => SEVERE.has(x.severity) && x.mitre));
+// the alert names the simulated technique itself: the same id, or the same technique at another sub-technique level
+const family = (t) => String(t ?? '').split('.')[0];
+const namesTechnique = (r) => {
+  const want = ACTIONS.find((a) => a.id === r.id).technique;
+  return r.alerts.some((x) => SEVERE.has(x.severity) && x.mitre && family(x.mitre) === family(want));
+};
+const named = actionResults.filter(namesTechnique);
 const byRule = actionResults.filter((r) => r.alerts.some((x) => SEVERE.has(x.severity) && x.detector === 'rule'));
 const floods = actionResults.filter((r) => r.alerts.length > 5);
 const routineAfter = results.filter((r) => r.role === 'routine').flatMap((r) => r.alerts.filter((x) => SEVERE.has(x.severity)).map((x) => ({ run: r.id, ...x })));
@@ -324,6 +331,7 @@ console.log('');
 console.log(`runnable actions:                         ${actionResults.length} (${notRunnable.length} not runnable)`);
 console.log(`detected (an alert ≥ medium on the tree):  ${detected.length} (${pct(detected.length, actionResults.length)}%)`);
 console.log(`  with a technique id (mitre) on it:      ${specific.length} (${pct(specific.length, actionResults.length)}%)`);
+console.log(`  naming the simulated technique:         ${named.length} (${pct(named.length, actionResults.length)}%)${named.length < actionResults.length ? `; not: ${actionResults.filter((r) => !namesTechnique(r)).map((r) => r.id).join(', ')}` : ''}`);
 console.log(`  by a known-bad rule (detector = rule):  ${byRule.length} (${pct(byRule.length, actionResults.length)}%)`);
 console.log(`actions with more than 5 alerts:          ${floods.length}${floods.length ? ` (${floods.map((f) => `${f.id}:${f.alerts.length}`).join(', ')})` : ''}`);
 console.log(`routine re-run after learning, ≥ medium:  ${routineAfter.length}${routineAfter.length ? ` (${byKind(routineAfter)})` : ''}`);
