@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { sleep } from '@vigil/common';
+import { createDatabase, dropDatabase } from '@vigil/db';
 import type { KafkaSasl } from '@vigil/kafka';
 
 /** Addresses of the real local stack that integration tests talk to, and its credentials. */
@@ -96,7 +97,7 @@ export async function freshDatabase(prefix = 'vigil_test'): Promise<{ url: strin
   const admin = new Client({ connectionString: base.toString() });
   await admin.connect();
   try {
-    await admin.query(`create database "${name}"`);
+    await createDatabase(admin, name);
   } finally {
     await admin.end();
   }
@@ -109,7 +110,7 @@ export async function freshDatabase(prefix = 'vigil_test'): Promise<{ url: strin
       const c = new Client({ connectionString: base.toString() });
       await c.connect();
       try {
-        await c.query(`drop database if exists "${name}" with (force)`);
+        await dropDatabase(c, name);
       } finally {
         await c.end();
       }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AgentTransport, type WindowContent } from '@vigil/agent-transport';
 import { sleep } from '@vigil/common';
-import { EndpointsRepository, createPool, migrate, type Pool } from '@vigil/db';
+import { EndpointsRepository, createDatabase, createPool, migrate, type Pool } from '@vigil/db';
 import { KafkaClient } from '@vigil/kafka';
 import { TelemetryBatchV1Schema, avroType, createRegistryClient, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
 import {
@@ -144,7 +144,7 @@ export class FleetUnderFaults {
     const { Client } = await import('pg');
     const c = new Client({ connectionString: pg.url });
     await c.connect();
-    await c.query('create database vigil_faults');
+    await createDatabase(c, 'vigil_faults');
     await c.end();
     this.databaseUrl = pg.urlOf('vigil_faults');
     this.pool = createPool(this.databaseUrl, { max: 4 });
