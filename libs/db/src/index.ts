@@ -1,5 +1,7 @@
 export * from './pool';
 export * from './migrate';
+export * from './schema-columns';
+export * from './rows';
 export * from './endpoint-key';
 export * from './endpoints.repository';
 export * from './roles';

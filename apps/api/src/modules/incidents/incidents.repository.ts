@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AlertStatus, Severity } from '../alerts/alert.entity';
+import type { IncidentRow as IncidentTableRow } from '@vigil/db';
 import type { IncidentAlertEntity, IncidentEntity, IncidentProcessEntity } from './incident.entity';
 
 /** Filters of the incident list. */
@@ -12,22 +13,8 @@ export interface IncidentFilter {
   limit: number;
 }
 
-interface IncidentRow {
-  id: string;
-  endpoint_id: string;
-  first_seen: Date;
-  last_seen: Date;
-  severity: Severity;
-  title: string;
-  alert_count: number;
-  techniques: string[];
-  programs: string[];
-  root_pid: number | null;
-  root_program: string | null;
-  status: AlertStatus;
-  assignee: string | null;
-  rank: number;
-}
+/** An incident row with its rank (RANKED below). */
+type IncidentRow = IncidentTableRow & { rank: number };
 
 const SEVERITY_RANK = `case severity when 'critical' then 4 when 'high' then 3 when 'medium' then 2 when 'low' then 1 else 0 end`;
 
