@@ -12,6 +12,17 @@ function columnsOf<Row>() {
   return <const C extends readonly (keyof Row & string)[]>(names: C, ..._exhaustive: [Exclude<keyof Row, C[number]>] extends [never] ? [] : [missing: Exclude<keyof Row, C[number]>]): C => names;
 }
 
+/** `snake_case` → `camelCase`, at the type level. */
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+
+/** A row with camelCase keys and the same values: what a repository hands to its service. */
+export type CamelCased<Row> = { [K in keyof Row & string as CamelCase<K>]: Row[K] };
+
+/** `row` with camelCase keys (`tactic_name` → `tacticName`), values unchanged. */
+export function camelCased<Row extends object>(row: Row): CamelCased<Row> {
+  return Object.fromEntries(Object.entries(row).map(([key, value]) => [key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), value])) as CamelCased<Row>;
+}
+
 /** A row of `alerts` (migrations 20261201190000_telemetry_storage, 20261206050200 incident_id). */
 export interface AlertRow {
   id: string;
@@ -80,7 +91,7 @@ export interface ProcessRow {
   endpoint_id: string;
   boot_id: string;
   pid: number;
-  /** bigint: node-postgres returns it as text. */
+  /** Kernel start time of the task (ns since boot): with boot and pid, the identity of the run. bigint: read as text. */
   start_time_ns: string;
   ppid: number;
   exe: string;

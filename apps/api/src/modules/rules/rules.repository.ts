@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { DetectionRuleRow } from '@vigil/db';
+import { camelCased, type DetectionRuleRow } from '@vigil/db';
 import type { RuleEntity } from './rule.entity';
 
 /** Reads the rule catalogue the stream analyzer publishes at start (`detection_rules`). */
@@ -12,22 +12,6 @@ export class RulesRepository {
   /** Every rule, by tactic, technique and id. */
   async all(): Promise<RuleEntity[]> {
     const rows: DetectionRuleRow[] = await this.db.query('select * from detection_rules order by tactic, technique, id');
-    return rows.map((r) => ({
-      id: r.id,
-      tactic: r.tactic,
-      tacticName: r.tactic_name,
-      technique: r.technique,
-      title: r.title,
-      severity: r.severity,
-      maturity: r.maturity,
-      source: r.source,
-      file: r.file,
-      event: r.event,
-      baselineNever: r.baseline_never,
-      rationale: r.rationale,
-      falsePositives: r.false_positives,
-      exceptions: r.exceptions,
-      publishedAt: r.published_at,
-    }));
+    return rows.map(camelCased);
   }
 }
