@@ -524,7 +524,10 @@ export class AnalyzerRepository {
   }
 }
 
-function alertRow(a: Alert): Record<string, unknown> {
+/** What the alert insert reads with jsonb_to_recordset: the `alerts` row (libs/db) with the time in ms and without the triage columns. */
+type AlertInsert = Omit<AlertRow, 'time' | 'last_seen' | 'status' | 'assignee'> & { t: number };
+
+function alertRow(a: Alert): AlertInsert {
   return {
     id: a.id,
     t: a.time,
