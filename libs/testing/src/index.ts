@@ -138,3 +138,4 @@ export * from './service-process';
 export * from './topic-records';
 export * from './tcp-proxy';
 export * from './postgres-instance';
+export * from './free-port';

@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AgentTransport, type WindowContent } from '@vigil/agent-transport';
@@ -10,6 +9,7 @@ import { EndpointsRepository, createDatabase, createPool, migrate, type Pool } f
 import { KafkaClient } from '@vigil/kafka';
 import { TelemetryBatchV1Schema, avroType, createRegistryClient, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
 import {
+  freePort,
   pinoListening,
   readAllRecords,
   startKafkaCluster,
@@ -426,10 +426,3 @@ export class FleetUnderFaults {
   }
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((ok) => s.close(ok));
-  return port;
-}
