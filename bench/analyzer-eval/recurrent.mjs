@@ -49,7 +49,9 @@ const work = mkdtempSync(join(tmpdir(), 'vigil-recurrent-'));
 
 try {
   const lmPath = join(work, 'recurrent-lm.mjs');
-  execFileSync(join(root, 'node_modules', '.bin', 'esbuild'), [join(root, 'apps/stream-analyzer/src/detection/sequence/recurrent-lm.ts'), '--bundle', '--platform=node', '--format=esm', `--outfile=${lmPath}`, '--log-level=warning']);
+  // `source`: workspace subpath exports such as @vigil/common/prng resolve to their .ts file (no build
+  // needed, and only that file is bundled: not the lib's index and its logger).
+  execFileSync(join(root, 'node_modules', '.bin', 'esbuild'), [join(root, 'apps/stream-analyzer/src/detection/sequence/recurrent-lm.ts'), '--bundle', '--platform=node', '--format=esm', '--conditions=source', `--outfile=${lmPath}`, '--log-level=warning']);
   const { RecurrentLm, windowPeak } = await import(lmPath);
   const corpora = [];
   for (const name of ['server', 'real']) {

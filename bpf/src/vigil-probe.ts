@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { syscallNumber } from '@vigil/schemas';
+import { KGRAM_BITS, KGRAM_CODE_OTHER, KGRAM_MAX_K, syscallNumber } from '@vigil/schemas';
 import { BpfObject, possibleCpus, readU64, sumPerCpu, type OpenPassFilter } from './bpf-object';
 import { DROP_CAUSES, KERNEL_DROP_CAUSES, LAYOUTS, type DropCause } from './layout';
 import { VIGIL_BPF_OBJECT } from './native';
@@ -65,8 +65,6 @@ export interface CountEntry {
 const COUNT_KEY = LAYOUTS.vigil_count_key!;
 const NGRAM_KEY = LAYOUTS.vigil_ngram_key!;
 const DROP_KEY = LAYOUTS.vigil_drop_key!;
-/** The 10-bit code shared by every syscall number ≥ 1022 (vigil_events.h VIGIL_NGRAM_CODE_OTHER). */
-const NGRAM_CODE_OTHER = 1023;
 const SLOT = LAYOUTS.vigil_slot!;
 /** Cache slot keys are tgid << 42 | window (vigil_events.h VIGIL_SLOT_TGID_SHIFT). */
 const SLOT_TGID_SHIFT = 42;
@@ -145,7 +143,7 @@ export class VigilProbe {
   static start(opts: Partial<ProbeOptions> & { agentTgid: number }): VigilProbe {
     const o: ProbeOptions = { ...DEFAULT_PROBE_OPTIONS, ...opts };
     if (opts.wakeupBytes === undefined) o.wakeupBytes = Math.min(o.wakeupBytes, o.ringbufBytes / 4);
-    if (o.ngramK < 0 || o.ngramK > 5) throw new RangeError(`ngramK must be 0…5, got ${o.ngramK}`);
+    if (o.ngramK < 0 || o.ngramK > KGRAM_MAX_K) throw new RangeError(`ngramK must be 0…${KGRAM_MAX_K}, got ${o.ngramK}`);
     if (!Number.isInteger(o.slotBits) || o.slotBits < 0 || o.slotBits > 20) throw new RangeError(`slotBits must be 0…20, got ${o.slotBits}`);
     const obj = BpfObject.open(o.objectPath ?? VIGIL_BPF_OBJECT);
     let exitHooks: ExitHookPlan;
@@ -201,12 +199,13 @@ export class VigilProbe {
     const syscalls: CountEntry[] = [];
     const ngrams: CountEntry[] = [];
     const k = this.options.ngramK;
-    const full = k > 0 ? 1024 ** (k - 1) : Infinity; // a full window's oldest code is non-zero
+    const radix = 2 ** KGRAM_BITS; // the packing of libs/schemas kgram-hash.ts, which the kernel computes
+    const full = k > 0 ? radix ** (k - 1) : Infinity; // a full window's oldest code is non-zero
     const perTgid = new Map<number, Map<number, number>>(); // tgid → nr → count
     for (const [tgid, m] of windows)
       for (const [window, count] of m) {
-        const code = window % 1024;
-        if (code !== NGRAM_CODE_OTHER) addTo(perTgid, tgid, code - 1, count);
+        const code = window % radix;
+        if (code !== KGRAM_CODE_OTHER) addTo(perTgid, tgid, code - 1, count);
         if (window >= full) ngrams.push({ tgid, key: window, count });
       }
     const c = this.obj.dumpMap('syscall_counts');

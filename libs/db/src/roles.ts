@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { ident, literal } from './sql-text';
 
 /**
  * Least privilege inside the database (docs/security.md): the owner role applies the migrations and
@@ -31,12 +32,6 @@ const ANALYZER_ENDPOINT_COLUMNS = ['agent_version', 'events_per_s', 'drops', 'de
 const GATEWAY_ENDPOINT_COLUMNS = ['id', 'key_hash', 'revoked_at'];
 const MIGRATION_LEDGERS = ['schema_migrations'];
 const PARTITION_FUNCTIONS = ['vigil_ensure_partitions(text, date, int)', 'vigil_drop_partitions(text, date)'];
-
-const ident = (name: string): string => {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`not a plain role or table name: ${JSON.stringify(name)}`);
-  return `"${name}"`;
-};
-const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 /** Anything with `query` (a pg Client, Pool or PoolClient). */
 export interface Queryable {

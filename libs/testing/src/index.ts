@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { sleep } from '@vigil/common';
+import { createDatabase, dropDatabase } from '@vigil/db';
 import type { KafkaSasl } from '@vigil/kafka';
 
 /** Addresses of the real local stack that integration tests talk to, and its credentials. */
@@ -89,32 +90,25 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 }
 
+/** Run `fn` with a client of the stack's owner role on `url`, closed afterwards. */
+async function withClient(url: string, fn: (client: Client) => Promise<void>): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
 /** A fresh, empty database on the real PostgreSQL; `drop()` removes it. */
 export async function freshDatabase(prefix = 'vigil_test'): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
   const base = new URL(stackUrls().databaseUrl);
   const name = uniqueName(prefix).toLowerCase();
-  const admin = new Client({ connectionString: base.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
+  await withClient(base.toString(), (admin) => createDatabase(admin, name));
   const url = new URL(base.toString());
   url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    name,
-    drop: async () => {
-      const c = new Client({ connectionString: base.toString() });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
+  return { url: url.toString(), name, drop: () => withClient(base.toString(), (admin) => dropDatabase(admin, name)) };
 }
 
 /** Poll until `check` returns a truthy value (returned), or fail after `timeoutMs` — never a fixed sleep. */
@@ -137,3 +131,4 @@ export * from './service-process';
 export * from './topic-records';
 export * from './tcp-proxy';
 export * from './postgres-instance';
+export * from './free-port';

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitUntil } from '@vigil/testing';
+import { freePort, waitUntil } from '@vigil/testing';
 import { AGENT_NODE, agentArgv, runToEnd } from './agent-harness';
-import { enrolWithCli, freePort, ingestFixture, startGatewayProcess, withConfig, type GatewayProcess, type IngestFixture } from './ingest-stack';
+import { enrolWithCli, ingestFixture, startGatewayProcess, withConfig, type GatewayProcess, type IngestFixture } from './ingest-stack';
 
 /** One sample of the agent's Prometheus metrics, by name{labels}. */
 async function scrape(port: number): Promise<Map<string, number>> {

@@ -1,5 +1,4 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { setAgentConfigValue } from '@vigil/common';
@@ -13,18 +12,6 @@ export const GATEWAY_MAIN = resolve(ROOT, 'apps', 'ingest-gateway', 'dist', 'mai
 export const CLI_MAIN = resolve(ROOT, 'tools', 'cli', 'dist', 'main.js');
 /** The Caddyfile shipped for deployments (tests run this very file). */
 export const CADDYFILE = resolve(ROOT, 'deploy', 'compose', 'Caddyfile');
-
-/** A free TCP port on 127.0.0.1 (closed again before it is returned). */
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 /** A gateway process (apps/ingest-gateway/dist/main.js) on a loopback port. */
 export interface GatewayProcess {

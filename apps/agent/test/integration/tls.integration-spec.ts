@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentTransport, SendError, TransportConfigError } from '@vigil/agent-transport';
 import { sampleTelemetryBatch } from '@vigil/schemas';
-import { waitUntil, testEnv } from '@vigil/testing';
+import { freePort, testEnv, waitUntil } from '@vigil/testing';
 import { AGENT_NODE, agentArgv } from './agent-harness';
-import { CADDYFILE, enrolWithCli, freePort, ingestFixture, startGatewayProcess, withConfig, type GatewayProcess, type IngestFixture } from './ingest-stack';
+import { CADDYFILE, enrolWithCli, ingestFixture, startGatewayProcess, withConfig, type GatewayProcess, type IngestFixture } from './ingest-stack';
 
 /**
  * TLS for real: deploy/compose/Caddyfile run by Debian's caddy on loopback ports with its internal

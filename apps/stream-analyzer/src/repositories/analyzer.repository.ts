@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '@vigil/db';
+import type { AlertRow, DetectionRuleRow, Pool, PoolClient } from '@vigil/db';
 import type { Acceptance } from '../detection/baseline';
 import type { EndpointCheckpoint, ProgramCheckpoint } from '../detection/engine';
 import { acceptedParts, type TreeAcceptance } from '../detection/tree-fold';
@@ -86,7 +86,7 @@ export class AnalyzerRepository {
            baseline_never = excluded.baseline_never, rationale = excluded.rationale, false_positives = excluded.false_positives, exceptions = excluded.exceptions, published_at = excluded.published_at`,
         [
           JSON.stringify(
-            catalogue.map((r) => ({
+            catalogue.map((r): Omit<DetectionRuleRow, 'published_at'> => ({
               id: r.id,
               tactic: r.tactic,
               tactic_name: TACTICS[r.tactic],
@@ -480,7 +480,7 @@ export class AnalyzerRepository {
    */
   async relayOutbox(olderThanMs: number, publish: (alerts: Alert[]) => Promise<void>, limit = 200): Promise<number> {
     return this.transaction('relaying the alert outbox', async (client) => {
-      const r = await client.query<AlertDbRow>(
+      const r = await client.query<AlertRow>(
         `select a.* from alert_outbox o join alerts a on a.id = o.alert_id and a.time = o.alert_time
          where o.created_at < now() - make_interval(secs => $1::float8 / 1000)
          order by o.created_at limit $2 for update of o skip locked`,
@@ -524,34 +524,10 @@ export class AnalyzerRepository {
   }
 }
 
-interface AlertDbRow {
-  id: string;
-  time: Date;
-  endpoint_id: string;
-  batch_id: string;
-  program: string;
-  program_key: string;
-  exe_hash: string | null;
-  pid: number;
-  ppid: number | null;
-  uid: number | null;
-  comm: string | null;
-  ancestry: string[];
-  kind: string;
-  detector: string;
-  group_key: string;
-  severity: string;
-  score: number;
-  title: string;
-  mitre: string | null;
-  evidence: string;
-  evidence_data: Record<string, unknown> | null;
-  acceptance: Acceptance | null;
-  count: number;
-  incident_id: string | null;
-}
+/** What the alert insert reads with jsonb_to_recordset: the `alerts` row (libs/db) with the time in ms and without the triage columns. */
+type AlertInsert = Omit<AlertRow, 'time' | 'last_seen' | 'status' | 'assignee'> & { t: number };
 
-function alertRow(a: Alert): Record<string, unknown> {
+function alertRow(a: Alert): AlertInsert {
   return {
     id: a.id,
     t: a.time,
@@ -580,7 +556,7 @@ function alertRow(a: Alert): Record<string, unknown> {
   };
 }
 
-function alertFromDb(r: AlertDbRow): Alert {
+function alertFromDb(r: AlertRow): Alert {
   return {
     id: r.id,
     endpointId: r.endpoint_id,
@@ -604,7 +580,7 @@ function alertFromDb(r: AlertDbRow): Alert {
     evidence: r.evidence,
     data: r.evidence_data ?? {},
     count: r.count,
-    acceptance: r.acceptance,
+    acceptance: r.acceptance as Acceptance | null,
     incidentId: r.incident_id ?? null,
   };
 }

@@ -1,27 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AgentTransport, type WindowContent } from '@vigil/agent-transport';
 import { KafkaClient } from '@vigil/kafka';
 import type { ProcessActivity } from '@vigil/schemas';
-import { childEnv, freshDatabase, stackServiceEnv, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
+import { childEnv, freePort, freshDatabase, stackServiceEnv, stackUrls, uniqueName, waitUntil } from '@vigil/testing';
 
 export const REPO = resolve(__dirname, '..', '..', '..', '..');
 const dist = (app: string, file: string): string => join(REPO, 'apps', app, 'dist', file);
-
-/** A free loopback port (the services here take their port from the environment). */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** A service process whose output is kept for the failure message. */
 class Service {

@@ -13,7 +13,8 @@
  * integer and a non-negative Avro long. The map holds every window, so partial ones (a thread's
  * first k-1 calls, leading codes 0) too: user space keeps only full windows as k-grams and sums
  * all windows by their lowest code into the exact syscall counts (code 1023 excepted: those calls
- * are counted by number in the (tgid, nr) map). TypeScript: ngramHash() in bpf/src/ngram.ts.
+ * are counted by number in the (tgid, nr) map). TypeScript: kgramHash() in libs/schemas/src/kgram-hash.ts;
+ * bpf/src/kgram-defines.spec.ts checks the VIGIL_NGRAM_* values against its constants.
  */
 #ifndef VIGIL_EVENTS_H
 #define VIGIL_EVENTS_H

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '@vigil/testing';
-import { EndpointsRepository, createPool, hashEndpointKey, migrate, type Pool } from '../../src';
+import { EndpointsRepository, createPool, hashEndpointKey, migrate, migratedColumns, type Pool } from '../../src';
 
 describe('migrations and endpoints (real PostgreSQL)', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -27,6 +27,23 @@ describe('migrations and endpoints (real PostgreSQL)', () => {
     expect(await repo.activeIdByKeyHash(hashEndpointKey(key + 'x'))).toBeUndefined();
     expect(await repo.revoke(endpoint.id)).toBe(true);
     expect(await repo.activeIdByKeyHash(hashEndpointKey(key))).toBeUndefined();
+  });
+
+  it('migratedColumns() (read from the SQL text) is the migrated schema: every table, every column', async () => {
+    await migrate(pool);
+    const rows = (
+      await pool.query<{ table_name: string; column_name: string }>(
+        `select c.relname as table_name, a.attname as column_name
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+         where n.nspname = current_schema() and c.relkind in ('r', 'p') and not c.relispartition and c.relname <> 'schema_migrations'
+         order by 1`,
+      )
+    ).rows;
+    const actual = new Map<string, string[]>();
+    for (const r of rows) actual.set(r.table_name, [...(actual.get(r.table_name) ?? []), r.column_name]);
+    const sorted = (m: Map<string, string[]>) => Object.fromEntries([...m].map(([t, cs]) => [t, [...cs].sort()]));
+    expect(sorted(migratedColumns())).toEqual(sorted(actual));
   });
 
   it('rotates the key of a live endpoint only: a revoked endpoint stays revoked', async () => {

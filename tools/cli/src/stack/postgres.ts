@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULTS } from '@vigil/common';
-import { DEFAULT_SERVICE_ROLES, createClient, ensureLoginRole, type Client, type DbService } from '@vigil/db';
+import { DEFAULT_SERVICE_ROLES, createClient, enableTimescale, ensureDatabase, ensureLoginRole, ensureOwnerRole, type Client, type DbService } from '@vigil/db';
 import { componentDir } from '../paths';
 import type { ComponentStatus, Progress, StackComponent } from './component';
 import { runningPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
@@ -141,21 +141,12 @@ export class PostgresComponent implements StackComponent {
     const admin = this.adminClient();
     await admin.connect();
     try {
-      const role = await admin.query('select 1 from pg_roles where rolname = $1', [DB_ROLE]);
-      if (role.rowCount === 0) {
-        progress(`creating role ${DB_ROLE} and database ${DEFAULTS.databaseName}`);
-        await admin.query(`create role ${DB_ROLE} login createdb password '${postgresPassword.replace(/'/g, "''")}'`);
-      }
-      // The owner is no superuser: to drop a database the services still hold connections to (tests'
-      // `drop database … with (force)`, an operator's reset) it may end their non-superuser backends.
-      const signal = await admin.query("select pg_has_role($1, 'pg_signal_backend', 'member') as m", [DB_ROLE]);
-      if (signal.rows[0]?.m !== true) await admin.query(`grant pg_signal_backend to ${DB_ROLE}`);
+      if (await ensureOwnerRole(admin, DB_ROLE, postgresPassword)) progress(`created role ${DB_ROLE}`);
       // One login role per service, no attribute but LOGIN (its grants come after the migrations).
       for (const service of Object.keys(DEFAULT_SERVICE_ROLES) as DbService[]) {
         await ensureLoginRole(admin, DEFAULT_SERVICE_ROLES[service], servicePasswords[service]);
       }
-      const db = await admin.query('select 1 from pg_database where datname = $1', [DEFAULTS.databaseName]);
-      if (db.rowCount === 0) await admin.query(`create database ${DEFAULTS.databaseName} owner ${DB_ROLE}`);
+      if (await ensureDatabase(admin, DEFAULTS.databaseName, DB_ROLE)) progress(`created database ${DEFAULTS.databaseName}`);
     } finally {
       await admin.end();
     }
@@ -163,7 +154,7 @@ export class PostgresComponent implements StackComponent {
       const client = this.adminClient(DEFAULTS.databaseName);
       await client.connect();
       try {
-        await client.query('create extension if not exists timescaledb');
+        await enableTimescale(client);
       } finally {
         await client.end();
       }

@@ -22,8 +22,7 @@ describe('writePrivateFile', () => {
 describe('stackSecrets', () => {
   it('keeps Kafka/registry/TOTP secrets in credentials.json (0600), which a stack shared with older checkouts never loses', async () => {
     const home = mkdtempSync(join(tmpdir(), 'vigil-home-'));
-    const previous = process.env.VIGIL_HOME;
-    process.env.VIGIL_HOME = home;
+    vi.stubEnv('VIGIL_HOME', home);
     vi.resetModules();
     try {
       const { stackCredentials, stackSecrets } = await import('./secrets');
@@ -41,8 +40,7 @@ describe('stackSecrets', () => {
       expect(Buffer.from(first.apiTotpKey, 'base64')).toHaveLength(32);
       expect(new Set(Object.values(first.kafka.users)).size).toBe(4);
     } finally {
-      process.env.VIGIL_HOME = previous;
-      if (previous === undefined) delete process.env.VIGIL_HOME;
+      vi.unstubAllEnvs();
       vi.resetModules();
     }
   });

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'pg';
-import { EndpointsRepository, MIGRATIONS_DIR, applyServiceGrants, createPool, ensureLoginRole, hashEndpointKey, migrate, type Pool, type ServiceRoles } from '@vigil/db';
+import { EndpointsRepository, MIGRATIONS_DIR, applyServiceGrants, createPool, dropRole, ensureLoginRole, hashEndpointKey, migrate, type Pool, type ServiceRoles } from '@vigil/db';
 import { KafkaClient } from '@vigil/kafka';
 import { freshDatabase, stackUrls, uniqueName, waitUntil, stackServiceEnv, childEnv } from '@vigil/testing';
 import { PostgresComponent } from '../../src/stack/postgres';
@@ -75,7 +75,7 @@ describe('PostgreSQL service roles and grants', () => {
     const su = superuser();
     await su.connect();
     try {
-      for (const r of Object.values(roles)) await su.query(`drop role if exists "${r}"`);
+      for (const r of Object.values(roles)) await dropRole(su, r);
     } finally {
       await su.end();
     }

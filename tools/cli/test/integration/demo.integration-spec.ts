@@ -1,6 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,7 +7,7 @@ import { Client as PgClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setAgentConfigValue } from '@vigil/common';
 import { KafkaClient } from '@vigil/kafka';
-import { freshDatabase, pinoListening, startServiceProcess, stackUrls, uniqueName, waitUntil, type ServiceProcess, stackServiceEnv, childEnv } from '@vigil/testing';
+import { freePort, freshDatabase, pinoListening, startServiceProcess, stackUrls, uniqueName, waitUntil, type ServiceProcess, stackServiceEnv, childEnv } from '@vigil/testing';
 import { checkAlerts, runSimulations, type CheckRow } from '../../src/demo/demo';
 import { SIMULATIONS } from '../../src/demo/simulations';
 
@@ -17,17 +16,6 @@ const CLI_MAIN = resolve(ROOT, 'tools', 'cli', 'dist', 'main.js');
 const GATEWAY_MAIN = resolve(ROOT, 'apps', 'ingest-gateway', 'dist', 'main.js');
 const ANALYZER_MAIN = resolve(ROOT, 'apps', 'stream-analyzer', 'dist', 'main.js');
 const AGENT_MAIN = resolve(ROOT, 'apps', 'agent', 'dist', 'main.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 /** A child process whose output is kept for failure messages. */
 function start(args: string[], env: Record<string, string>): { child: ChildProcess; out: () => string } {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import type { AlertCursor } from './cursor';
+import { ALERT_COLUMNS, type AlertRow } from '@vigil/db';
 import { SqlFeatures } from '../../database/sql-features';
 import { bucketInterval, type TimeRange } from '../activity/time-range';
 import { AlertEntity, AlertNoteEntity, type AlertOccurrence, type AlertStatus, type Severity, type SeverityBucket, SEVERITIES } from './alert.entity';
@@ -19,38 +20,8 @@ export interface AlertFilter {
   text?: string;
 }
 
-const COLUMNS = `id, endpoint_id, time, program, program_key, exe_hash, pid, ppid, uid, comm, ancestry, kind, detector, group_key, severity, score,
-  title, mitre, evidence, evidence_data, acceptance, batch_id, count, last_seen, status, assignee, incident_id`;
-
-interface AlertRow {
-  id: string;
-  endpoint_id: string;
-  time: Date;
-  program: string;
-  program_key: string;
-  exe_hash: string | null;
-  pid: number;
-  ppid: number | null;
-  uid: number | null;
-  comm: string | null;
-  ancestry: string[] | null;
-  kind: string;
-  detector: string;
-  group_key: string;
-  severity: Severity;
-  score: number;
-  title: string;
-  mitre: string | null;
-  evidence: string;
-  evidence_data: unknown;
-  acceptance: unknown;
-  batch_id: string;
-  count: number;
-  last_seen: Date | null;
-  status: AlertStatus;
-  assignee: string | null;
-  incident_id: string | null;
-}
+/** Every column of `alerts` (libs/db owns the row type and its column list). */
+const COLUMNS = ALERT_COLUMNS.join(', ');
 
 function toEntity(r: AlertRow): AlertEntity {
   return Object.assign(new AlertEntity(), {

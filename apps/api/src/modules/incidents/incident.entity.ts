@@ -1,27 +1,15 @@
+import type { CamelCased, IncidentRow } from '@vigil/db';
 import type { AlertStatus, Severity } from '../alerts/alert.entity';
 
-/** Alerts of one process tree within minutes (the analyzer's `incidents`, derived from its alerts). */
-export interface IncidentEntity {
-  id: string;
-  endpointId: string;
-  firstSeen: Date;
-  lastSeen: Date;
-  severity: Severity;
-  title: string;
-  alertCount: number;
-  techniques: string[];
-  programs: string[];
-  rootPid: number | null;
-  rootProgram: string | null;
-  status: AlertStatus;
-  assignee: string | null;
+/** Alerts of one process tree within minutes: a row of the analyzer's `incidents` (derived from its alerts), camelCased. */
+export type IncidentEntity = CamelCased<Omit<IncidentRow, 'updated_at'>> & {
   /**
    * Severity × rarity, 0..100: severity rank (low 1 … critical 4) × 25 × the rarity of its rarest
    * alert, where rarity is the share of the fleet's endpoints that did NOT raise the same kind for
    * the same program in the last 30 days (an endpoint alone: 1).
    */
   rank: number;
-}
+};
 
 /** One alert of an incident, for its timeline. */
 export interface IncidentAlertEntity {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AlertStatus, Severity } from '../alerts/alert.entity';
+import { camelCased, type IncidentRow as IncidentTableRow } from '@vigil/db';
 import type { IncidentAlertEntity, IncidentEntity, IncidentProcessEntity } from './incident.entity';
 
 /** Filters of the incident list. */
@@ -12,22 +13,8 @@ export interface IncidentFilter {
   limit: number;
 }
 
-interface IncidentRow {
-  id: string;
-  endpoint_id: string;
-  first_seen: Date;
-  last_seen: Date;
-  severity: Severity;
-  title: string;
-  alert_count: number;
-  techniques: string[];
-  programs: string[];
-  root_pid: number | null;
-  root_program: string | null;
-  status: AlertStatus;
-  assignee: string | null;
-  rank: number;
-}
+/** An incident row with its rank (RANKED below). */
+type IncidentRow = IncidentTableRow & { rank: number };
 
 const SEVERITY_RANK = `case severity when 'critical' then 4 when 'high' then 3 when 'medium' then 2 when 'low' then 1 else 0 end`;
 
@@ -46,22 +33,8 @@ const RANKED = `
     from incidents i, fleet
   )`;
 
-const toEntity = (r: IncidentRow): IncidentEntity => ({
-  id: r.id,
-  endpointId: r.endpoint_id,
-  firstSeen: r.first_seen,
-  lastSeen: r.last_seen,
-  severity: r.severity,
-  title: r.title,
-  alertCount: r.alert_count,
-  techniques: r.techniques,
-  programs: r.programs,
-  rootPid: r.root_pid,
-  rootProgram: r.root_program,
-  status: r.status,
-  assignee: r.assignee,
-  rank: Math.max(0, r.rank),
-});
+/** The entity: the row camelCased, without its bookkeeping `updated_at`, the rank never below 0. */
+const toEntity = ({ updated_at: _updatedAt, rank, ...row }: IncidentRow): IncidentEntity => ({ ...camelCased(row), rank: Math.max(0, rank) });
 
 /** Reads the analyzer's `incidents` (and their alerts and processes); writes only the triage columns. */
 @Injectable()

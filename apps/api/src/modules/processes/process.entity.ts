@@ -1,18 +1,4 @@
-/** One process run on an endpoint, as the analyzer keeps it in `processes`. */
-export interface ProcessEntity {
-  bootId: string;
-  pid: number;
-  ppid: number;
-  /** Kernel start time of the task (ns since boot): with boot and pid, the identity of the run. */
-  startTimeNs: string;
-  exe: string;
-  comm: string;
-  uid: number;
-  containerId: string | null;
-  ancestry: string[];
-  argv: string[] | null;
-  firstSeen: Date;
-  lastSeen: Date;
-  exitedAt: Date | null;
-  exitCode: number | null;
-}
+import type { CamelCased, ProcessRow } from '@vigil/db';
+
+/** One process run on an endpoint, as the analyzer keeps it in `processes` (the endpoint is the query's filter). */
+export type ProcessEntity = CamelCased<Omit<ProcessRow, 'endpoint_id'>>;

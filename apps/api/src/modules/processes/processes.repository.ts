@@ -1,24 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { camelCased, type ProcessRow as ProcessTableRow } from '@vigil/db';
 import type { ProcessEntity } from './process.entity';
 
-interface ProcessRow {
-  boot_id: string;
-  pid: number;
-  ppid: number;
-  start_time_ns: string;
-  exe: string;
-  comm: string;
-  uid: number;
-  container_id: string | null;
-  ancestry: string[] | null;
-  argv: string[] | null;
-  first_seen: Date;
-  last_seen: Date;
-  exited_at: Date | null;
-  exit_code: number | null;
-}
+/** What the alive-at query selects: every column of `processes` but the endpoint (the filter). */
+type ProcessRow = Omit<ProcessTableRow, 'endpoint_id'>;
 
 /** Reads the analyzer's `processes` table. */
 @Injectable()
@@ -42,21 +29,6 @@ export class ProcessesRepository {
         order by p.pid, p.start_time_ns limit $3`,
       [endpointId, at, limit],
     )) as ProcessRow[];
-    return rows.map((r) => ({
-      bootId: r.boot_id,
-      pid: r.pid,
-      ppid: r.ppid,
-      startTimeNs: r.start_time_ns,
-      exe: r.exe,
-      comm: r.comm,
-      uid: r.uid,
-      containerId: r.container_id,
-      ancestry: r.ancestry ?? [],
-      argv: r.argv,
-      firstSeen: r.first_seen,
-      lastSeen: r.last_seen,
-      exitedAt: r.exited_at,
-      exitCode: r.exit_code,
-    }));
+    return rows.map(camelCased);
   }
 }

@@ -19,17 +19,20 @@ function isValidRegex(s: string): boolean {
 
 const strings = z.array(z.string());
 
+/** The alternatives of a string matcher (also the string part of an argument matcher). */
+const stringAlternatives = {
+  equals: strings.optional(),
+  prefix: strings.optional(),
+  suffix: strings.optional(),
+  contains: strings.optional(),
+  glob: strings.optional(),
+  basename: strings.optional(),
+  regex: strings.optional().refine((xs) => (xs ?? []).every(isValidRegex), { message: 'invalid regular expression' }),
+};
+
 /** String matcher: any listed alternative matching is a match. */
 export const stringMatchSchema = z
-  .object({
-    equals: strings.optional(),
-    prefix: strings.optional(),
-    suffix: strings.optional(),
-    contains: strings.optional(),
-    glob: strings.optional(),
-    basename: strings.optional(),
-    regex: strings.optional().refine((xs) => (xs ?? []).every(isValidRegex), { message: 'invalid regular expression' }),
-  })
+  .object(stringAlternatives)
   .strict()
   .refine((m) => Object.values(m).some((v) => v && v.length > 0), { message: 'a matcher needs at least one alternative' });
 
@@ -52,13 +55,7 @@ export const numericMatchSchema = z
 /** A security-event argument: a string matcher, a numeric test, or both (`number:`). */
 export const argMatchSchema = z
   .object({
-    equals: strings.optional(),
-    prefix: strings.optional(),
-    suffix: strings.optional(),
-    contains: strings.optional(),
-    glob: strings.optional(),
-    basename: strings.optional(),
-    regex: strings.optional().refine((xs) => (xs ?? []).every(isValidRegex), { message: 'invalid regular expression' }),
+    ...stringAlternatives,
     number: numericMatchSchema.optional(),
     /** The argument must be absent (or present, with `false`). */
     absent: z.boolean().optional(),

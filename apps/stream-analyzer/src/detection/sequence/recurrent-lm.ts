@@ -16,6 +16,7 @@
  * to it, so its probability is learned rather than zero), id 1 = start of trace (input only, never
  * predicted in practice), then the training tokens, most frequent first (ties by token).
  */
+import { prng } from '@vigil/common/prng';
 
 /** Hyper-parameters of the model and its training; every field has a default (DEFAULT_RNN_CONFIG). */
 export interface RecurrentLmConfig {
@@ -127,16 +128,12 @@ function layout(v: number, e: number, h: number): Layout {
   return { emb, wx, wh, bx, bh, wo, bo, size: bo + v };
 }
 
-/** mulberry32: a small seeded generator, enough for initial weights and shuffles. */
+/**
+ * The seeded generator for initial weights and shuffles (mulberry32 from @vigil/common; seed 0 is
+ * replaced by a fixed non-zero one, as this model always did, so saved seeds reproduce the same weights).
+ */
 function rng(seed: number): () => number {
-  let a = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return prng(seed >>> 0 || 0x9e3779b9);
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));

@@ -1,15 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AgentTransport, type WindowContent } from '@vigil/agent-transport';
 import { sleep } from '@vigil/common';
-import { EndpointsRepository, createPool, migrate, type Pool } from '@vigil/db';
+import { EndpointsRepository, createDatabase, createPool, migrate, type Pool } from '@vigil/db';
 import { KafkaClient } from '@vigil/kafka';
 import { TelemetryBatchV1Schema, avroType, createRegistryClient, subjectForTopic, type TelemetryBatch } from '@vigil/schemas';
 import {
+  freePort,
   pinoListening,
   readAllRecords,
   startKafkaCluster,
@@ -144,7 +144,7 @@ export class FleetUnderFaults {
     const { Client } = await import('pg');
     const c = new Client({ connectionString: pg.url });
     await c.connect();
-    await c.query('create database vigil_faults');
+    await createDatabase(c, 'vigil_faults');
     await c.end();
     this.databaseUrl = pg.urlOf('vigil_faults');
     this.pool = createPool(this.databaseUrl, { max: 4 });
@@ -426,10 +426,3 @@ export class FleetUnderFaults {
   }
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((ok) => s.close(ok));
-  return port;
-}
