@@ -3,14 +3,13 @@
 // own (the built apps, on a fresh database and topics of the local stack), with the CPU each spent
 // read from /proc/<pid>/stat. Prints, per size: the simulate summary, gateway and analyzer CPU
 // cores used, endpoints per gateway core and per analyzer core at the simulated rate, and PostgreSQL
-// bytes per endpoint-day (growth of the fresh database over the run, scaled to a day of sending).
+// bytes per endpoint-day (what accumulates until retention), per endpoint (standing) and per alert.
 //
 // Capacity per core is accepted batches per CPU second ÷ the rate per endpoint; the analyzer's CPU
 // counts until every accepted batch is analysed (its backlog included). PostgreSQL bytes per
-// endpoint-day = database growth per accepted batch × batches an endpoint sends in a day at --rate.
-//
-// PostgreSQL growth is also split by table (activity, processes, program_baselines, …): what an
-// endpoint-day costs, and where.
+// endpoint-day = activity rows per batch × batches an endpoint sends in a day × live bytes per row
+// (after VACUUM FULL, indexes included), plus the process rows a real host of the profile starts
+// per day (from the recorded corpus) × live bytes per process row.
 //
 // usage: VIGIL_HOME=/work/main/.vigil node bench/fleet/bench.mjs [--endpoints 100,1000] [--duration 60] [--rate 0.1] [--settle 600s] [--profile busy-build|web-server|idle]
 
@@ -55,12 +54,22 @@ async function tableBytes(pool) {
   return new Map(rows.map((r) => [r.name, Number(r.bytes)]));
 }
 
-/** Mean processes per batch of the corpus as the profile sends it. */
-async function corpusProcesses() {
+/**
+ * New process rows per batch a host of the profile adds: in a steady state as many processes start
+ * as exit, so the processes a recorded window (after the profile's selection) reports as exited. The
+ * simulator replays the same recorded processes for ever (pids varied per endpoint, not per batch),
+ * so the run itself only measures what one process row costs, not how many a day brings.
+ */
+async function corpusProcessChurn() {
   const { readCorpus } = require(resolve(root, 'tools/cli/dist/fleet/corpus.js'));
   const { profileWindow } = require(resolve(root, 'tools/cli/dist/fleet/variation.js'));
-  const c = readCorpus().map((b) => profileWindow(b, PROFILE));
-  return c.reduce((s, b) => s + b.processes.length, 0) / c.length;
+  const windows = readCorpus().map((b) => profileWindow(b, PROFILE));
+  return windows.reduce((sum, b) => sum + b.processes.filter((p) => p.exited).length, 0) / Math.max(1, windows.length);
+}
+
+/** Rows of a table (exact count; the bench's databases are small). */
+async function rowCount(pool, table) {
+  return Number((await pool.query(`select count(*) as n from ${table}`)).rows[0].n);
 }
 
 /** utime + stime of a process, in seconds. */
@@ -89,7 +98,6 @@ async function runSize(endpoints) {
   const pool = createPool(db.url, { max: 1 });
   try {
     await waitUntil(() => analyzerLog.includes('health and metrics listening'), 120_000, 'the analyzer to start');
-    const dbBefore = Number((await pool.query('select pg_database_size(current_database()) as n')).rows[0].n);
     const tablesBefore = await tableBytes(pool);
     const cpu0 = { gateway: cpuSeconds(gateway.child.pid), analyzer: cpuSeconds(analyzer.pid) };
     const t0 = Date.now();
@@ -102,39 +110,44 @@ async function runSize(endpoints) {
     const cpu1 = { gateway: cpuSeconds(gateway.child.pid), analyzer: cpuSeconds(analyzer.pid) };
     const result = JSON.parse(stdout.trim().split('\n').at(-1));
     await pool.query('checkpoint').catch(() => undefined);
-    const dbAfter = Number((await pool.query('select pg_database_size(current_database()) as n')).rows[0].n);
     const tablesAfter = await tableBytes(pool);
     // What stays once dead row versions are gone: a table rewritten in place (a baseline checkpoint
     // per program and transaction, a process row per window) grows by its dead versions until
     // vacuum; a short run extrapolated to a day counts that churn as if it were data.
     await pool.query('vacuum full');
     const tablesLive = await tableBytes(pool);
-    const processRows = Number((await pool.query('select count(*) as n from processes')).rows[0].n);
     const simulatedS = result.durationS;
+    const live = (name) => (tablesLive.get(name) ?? 0) - (tablesBefore.get(name) ?? 0);
+    // Three kinds of storage, which a short run must not mix: rows that accumulate with time until
+    // retention (activity: one per program and window; processes: one per process that starts), rows
+    // that stand per endpoint whatever the time (the endpoint, its baselines and learning state, the
+    // rows of its running processes), and rows per alert (alerts, occurrences, incidents, outbox,
+    // audit). Scaling a 40 s run's whole growth to a day (the earlier figure) counted the standing
+    // rows and the injected attacks' alerts 2,000 times over.
+    const activityRows = await rowCount(pool, 'activity');
+    const processRows = await rowCount(pool, 'processes');
+    const alertRows = await rowCount(pool, 'alerts');
     // Per accepted batch, then scaled to the nominal rate: when the host cannot send N endpoints'
     // batches on time (lateStarts > 0) the run takes longer than --duration, and dividing by the
     // elapsed time would credit the services with a lower rate than the one asked for.
     const batches = result.batchesAccepted;
     const batchesPerEndpointDay = 86_400 * RATE;
     const endpointDays = batches / batchesPerEndpointDay;
+    const activityRowBytes = activityRows ? live('activity') / activityRows : 0;
+    const activityRowsPerEndpointDay = batches ? (activityRows / batches) * batchesPerEndpointDay : 0;
+    const processRowBytes = processRows ? live('processes') / processRows : 0;
+    const processRowsPerEndpointDay = (await corpusProcessChurn()) * batchesPerEndpointDay;
+    const perEndpointDay = { activity: Math.round(activityRowBytes * activityRowsPerEndpointDay), processes: Math.round(processRowBytes * processRowsPerEndpointDay) };
+    const standingTables = ['endpoints', 'program_baselines', 'endpoint_learning', 'processes', 'analyzer_offsets'];
+    const standingBytesPerEndpoint = Math.round(standingTables.reduce((sum, t) => sum + live(t), 0) / endpoints);
+    const alertTables = ['alerts', 'alert_occurrences', 'incidents', 'alert_outbox', 'audit_log'];
+    const bytesPerAlert = alertRows ? Math.round(alertTables.reduce((sum, t) => sum + live(t), 0) / alertRows) : 0;
     const perTable = Object.fromEntries(
       [...tablesAfter]
         .map(([name, bytes]) => [name, Math.round((bytes - (tablesBefore.get(name) ?? 0)) / endpointDays)])
         .filter(([, b]) => b > 0)
         .sort((a, b) => b[1] - a[1]),
     );
-    const live = (name) => (tablesLive.get(name) ?? 0) - (tablesBefore.get(name) ?? 0);
-    // State per endpoint (bounded: one row per program / endpoint, rewritten), not per day.
-    const stateTables = ['program_baselines', 'endpoint_learning'];
-    const stateBytesPerEndpoint = Math.round(stateTables.reduce((s, t) => s + live(t), 0) / endpoints);
-    // Rows that accumulate (until retention): per endpoint-day.
-    const appendTables = [...tablesLive.keys()].filter((t) => !stateTables.includes(t));
-    const liveByTable = Object.fromEntries(appendTables.map((t) => [t, Math.round(live(t) / endpointDays)]).filter(([, b]) => b > 0).sort((a, b) => b[1] - a[1]));
-    // The simulator replays the same recorded processes (its pids varied per endpoint, not per
-    // batch), so process rows are updated rather than added; a real host adds the processes that
-    // start in each window. Upper bound: every process of every batch a new row.
-    const processesPerBatch = result.batchesAccepted ? (await corpusProcesses()) : 0;
-    const processRowBytes = processRows ? live('processes') / processRows : 0;
     return {
       endpoints,
       profile: PROFILE,
@@ -146,13 +159,16 @@ async function runSize(endpoints) {
       analyzerCpuS: +(cpu1.analyzer - cpu0.analyzer).toFixed(1),
       endpointsPerGatewayCore: Math.round(batches / (cpu1.gateway - cpu0.gateway) / RATE),
       endpointsPerAnalyzerCore: Math.round(batches / (cpu1.analyzer - cpu0.analyzer) / RATE),
-      pgBytesPerEndpointDay: Math.round((dbAfter - dbBefore) / endpointDays),
-      pgBytesPerEndpointDayByTable: perTable,
-      pgLiveBytesPerEndpointDay: Object.values(liveByTable).reduce((a, b) => a + b, 0),
-      pgLiveBytesPerEndpointDayByTable: liveByTable,
-      pgStateBytesPerEndpoint: stateBytesPerEndpoint,
+      pgBytesPerEndpointDay: perEndpointDay.activity + perEndpointDay.processes,
+      pgBytesPerEndpointDayByTable: perEndpointDay,
+      pgRawGrowthPerEndpointDayByTable: perTable,
+      activityRowBytes: Math.round(activityRowBytes),
+      activityRowsPerEndpointDay: Math.round(activityRowsPerEndpointDay),
       processRowBytes: Math.round(processRowBytes),
-      processRowsPerEndpointDayUpperBound: Math.round(processesPerBatch * batchesPerEndpointDay),
+      processRowsPerEndpointDay: Math.round(processRowsPerEndpointDay),
+      pgStandingBytesPerEndpoint: standingBytesPerEndpoint,
+      pgBytesPerAlert: bytesPerAlert,
+      alertRows,
       kafkaBytesPerEndpointDay: Math.round(result.bytesSent / endpointDays),
     };
   } finally {
@@ -175,13 +191,13 @@ for (const n of SIZES) {
   );
   console.log(
     `  gateway ${r.gatewayCpuS} CPU s -> ${r.endpointsPerGatewayCore} endpoints per gateway core;  analyzer ${r.analyzerCpuS} CPU s -> ${r.endpointsPerAnalyzerCore} endpoints per analyzer core;  ` +
-      `PostgreSQL ${(r.pgBytesPerEndpointDay / 1048576).toFixed(1)} MiB per endpoint-day (before retention/compression);  gateway input ${(r.kafkaBytesPerEndpointDay / 1048576).toFixed(1)} MiB per endpoint-day`,
+      `gateway input ${(r.kafkaBytesPerEndpointDay / 1048576).toFixed(1)} MiB per endpoint-day`,
   );
   const mib = (b) => `${(b / 1048576).toFixed(1)} MiB`;
-  console.log(`  PostgreSQL growth per endpoint-day by table (dead row versions included): ${Object.entries(r.pgBytesPerEndpointDayByTable).map(([t, b]) => `${t} ${mib(b)}`).join(', ')}`);
+  console.log(`  raw growth of the run scaled to a day (dead row versions, standing rows and the injected alerts included; not a sizing figure): ${Object.entries(r.pgRawGrowthPerEndpointDayByTable).map(([t, b]) => `${t} ${mib(b)}`).join(', ')}`);
   console.log(
-    `  after VACUUM FULL: ${mib(r.pgLiveBytesPerEndpointDay)} per endpoint-day (${Object.entries(r.pgLiveBytesPerEndpointDayByTable).map(([t, b]) => `${t} ${mib(b)}`).join(', ')}) + ${mib(r.pgStateBytesPerEndpoint)} of baseline state per endpoint;  ` +
-      `process rows ${r.processRowBytes} B each, up to ${r.processRowsPerEndpointDayUpperBound} new per endpoint-day (${mib(r.processRowBytes * r.processRowsPerEndpointDayUpperBound)}) on a host whose every process is new each window`,
+    `  PostgreSQL per endpoint-day, kept until retention: ${mib(r.pgBytesPerEndpointDay)} = activity ${r.activityRowsPerEndpointDay} rows × ${r.activityRowBytes} B (${mib(r.pgBytesPerEndpointDayByTable.activity)})` +
+      ` + processes ${r.processRowsPerEndpointDay} new rows × ${r.processRowBytes} B (${mib(r.pgBytesPerEndpointDayByTable.processes)});  standing per endpoint: ${mib(r.pgStandingBytesPerEndpoint)};  per alert: ${(r.pgBytesPerAlert / 1024).toFixed(1)} KiB (${r.alertRows} alerts)`,
   );
   console.log(JSON.stringify(r));
 }

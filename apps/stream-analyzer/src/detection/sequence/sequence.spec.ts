@@ -2,7 +2,7 @@ import { kgramCounts, kgramHash } from '@vigil/schemas';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../finding';
 import { FrequencyProfile } from './frequency-profile';
-import { KgramModel, type BagEntry } from './kgram-model';
+import { fingerprint, KgramModel, type BagEntry } from './kgram-model';
 
 /** A tiny deterministic "program": open-read*-close loops with an occasional stat. */
 function normalTrace(seed: number): number[] {
@@ -146,6 +146,38 @@ describe('KgramModel (order-k Kneser-Ney language model over the kernel k-gram c
     expect(a.size).toBe(both.size);
     for (const key of [kgramHash([5, 3, 6]), kgramHash([3, 3, 6]), kgramHash([6, 106, 4]), kgramHash([1, 2, 3])]) expect(a.surprise(key)).toBeCloseTo(both.surprise(key), 10);
     expect(() => a.merge(new KgramModel(4))).toThrow();
+  });
+});
+
+describe('learned windows', () => {
+  /** A rare normal run: a stat storm the program made once while learning. */
+  const rare = [11, 45, 4, 4, 4, 4, 4, 4, 4, 4, 106, 106, 4, 4, 106, 252];
+
+  it('fingerprints a bag whatever the order of its entries, and tells counts apart', () => {
+    const bag = bagOf(normalTrace(3));
+    expect(fingerprint([...bag].reverse())).toBe(fingerprint(bag));
+    expect(Number.isSafeInteger(fingerprint(bag))).toBe(true);
+    const bumped = bag.map((e, i) => (i === 0 ? { key: e.key, count: e.count + 1 } : e));
+    expect(fingerprint(bumped)).not.toBe(fingerprint(bag));
+  });
+
+  it('caps an exact repeat of a learned window far below an alert, but not a near copy, and keeps it across a checkpoint', () => {
+    const m = new KgramModel(3);
+    for (let s = 0; s < 100; s++) {
+      m.learn(bagOf(normalTrace(s)));
+      if (s === 50) m.learn(bagOf(rare));
+    }
+    const repeat = m.score(bagOf(rare)).anomaly!;
+    const nearCopy = m.score(bagOf([...rare.slice(0, -1), 4, 106, 106, 252])).anomaly!;
+    expect(repeat).toBeCloseTo(-Math.log10(1 / 8), 6);
+    expect(nearCopy).toBeGreaterThan(repeat);
+    const copy = KgramModel.fromJSON(JSON.parse(JSON.stringify(m.toJSON())) as ReturnType<KgramModel['toJSON']>);
+    expect(copy.score(bagOf(rare)).anomaly).toBeCloseTo(repeat, 10);
+    // an active model (learning only known k-grams) remembers nothing new
+    const active = new KgramModel(3);
+    for (let s = 0; s < 100; s++) active.learn(bagOf(normalTrace(s)));
+    active.learn(bagOf(rare), true);
+    expect(active.score(bagOf(rare)).anomaly!).toBeGreaterThan(repeat);
   });
 });
 
