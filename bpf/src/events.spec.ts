@@ -85,6 +85,17 @@ describe('decodeBatch', () => {
     expect(events.map((e) => (e.type === EventType.Open ? e.count : 'exit'))).toEqual([85_000, undefined, 'exit']);
   });
 
+  it('without timestamps, decodes the same records with tsNs left undefined (what the agent sends has no use for it)', () => {
+    const batch = frame([openRecord('/usr/share/doc/a b/ü.txt', { flags: 0o400000 }), exitRecord(-9), openRecord('/x', { ret: -2 }), pathRecord(syscallNumber('chmod')!, ['/etc/a', ''], [undefined, undefined])], [3, 0, 0, 0]);
+    const all = decodeBatch(batch).events;
+    const { events, undecodable } = decodeBatch(batch, { timestamps: false });
+    expect(undecodable).toBe(0);
+    expect(all.map((e) => e.tsNs)).toEqual([123456789n, 123456789n, 123456789n, 123456789n]);
+    expect(events.map((e) => e.tsNs)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(events).toStrictEqual(all.map((e) => ({ ...e, tsNs: undefined })));
+    expect(decodeEvent(splitBatch(batch)[2]!, 0, undefined, { timestamps: false })).toStrictEqual(events[2]);
+  });
+
   it('counts records of unknown type and records shorter than their type as undecodable', () => {
     const unknown = exitRecord(0);
     unknown.writeUInt32LE(99, H.type!.offset);

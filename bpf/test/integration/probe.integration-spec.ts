@@ -204,8 +204,8 @@ describe('vigil.bpf.o on the running kernel (root)', () => {
     // exact time, so between cat's exec (less a tick) and its exit
     const catExec = events.find((e) => e.type === EventType.Exec && e.tgid === open!.tgid)!;
     const catExit = events.find((e) => e.type === EventType.Exit && e.tgid === open!.tgid)!;
-    expect(open!.tsNs).toBeGreaterThanOrEqual(catExec.tsNs - 10_000_000n);
-    expect(open!.tsNs).toBeLessThanOrEqual(catExit.tsNs);
+    expect(open!.tsNs).toBeGreaterThanOrEqual(catExec.tsNs! - 10_000_000n);
+    expect(open!.tsNs).toBeLessThanOrEqual(catExit.tsNs!);
   });
 
   it('forgets the map entries of exited processes', async () => {

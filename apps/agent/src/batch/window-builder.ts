@@ -1,9 +1,10 @@
 import type { ExecEvent, NetEvent, OpenEvent } from '@vigil/bpf';
 import type { CollectorSink } from '../collector/collector';
 import { executedPath } from './executed-path';
+import { FileOpens } from './file-opens';
 import { familyName, netOp, securityDetails, type SecurityRecordEvent } from '../output/records';
 import type { ProcessEntry } from '../process/process-table';
-import { syscallName, type AddressFamily, type ExecEvent as ExecRecord, type FileOpen, type NetOpKind, type NetworkOp, type ProcessActivity, type SecurityEvent as SecurityRecord } from '@vigil/schemas';
+import { syscallName, type AddressFamily, type ExecEvent as ExecRecord, type NetOpKind, type NetworkOp, type ProcessActivity, type SecurityEvent as SecurityRecord } from '@vigil/schemas';
 import { securityRet } from './security-ret';
 import { OpenUrgency, urgentNet } from './urgent-events';
 import { UrgentLimiter, type UrgentLimits } from './urgent-limiter';
@@ -16,8 +17,8 @@ export interface UrgentOptions extends UrgentLimits {
 
 /** Per-process records of the current window. */
 interface WindowRecords {
-  /** By path, then (flags, result): one entry per distinct triple, most paths have one. */
-  files: Map<string, FileOpen | FileOpen[]>;
+  /** One entry per distinct (path, flags, result). */
+  files: FileOpens;
   execs: ExecRecord[];
   network: Map<string, NetworkOp>;
   security: SecurityRecord[];
@@ -35,7 +36,7 @@ const FAMILY: Record<string, AddressFamily> = { inet: 'INET', inet6: 'INET6', un
 const OP: Record<string, NetOpKind> = { connect: 'CONNECT', accept: 'ACCEPT', bind: 'BIND', listen: 'LISTEN' };
 
 function emptyRecords(): WindowRecords {
-  return { files: new Map(), execs: [], network: new Map(), security: [], securitySeen: new Set() };
+  return { files: new FileOpens(), execs: [], network: new Map(), security: [], securitySeen: new Set() };
 }
 
 /** The argv of the image a process runs now (null when the agent never learned it). */
@@ -136,22 +137,8 @@ export class WindowBuilder implements CollectorSink {
   }
 
   onOpen(p: ProcessEntry, ev: OpenEvent): void {
-    const ret = ev.ret >= 0 ? 0 : ev.ret;
-    const n = ev.count ?? 1;
     const files = this.target(p, this.openUrgency?.urgent(ev) === true).files;
-    const known = files.get(ev.path);
-    if (known === undefined) {
-      files.set(ev.path, { path: ev.path, flags: ev.flags, ret, count: n, firstSeen: this.now || Date.now() });
-      return;
-    }
-    const list = Array.isArray(known) ? known : [known];
-    const f = list.find((x) => x.flags === ev.flags && x.ret === ret);
-    if (f) {
-      f.count += n;
-      return;
-    }
-    list.push({ path: ev.path, flags: ev.flags, ret, count: n, firstSeen: this.now || Date.now() });
-    if (list.length === 2) files.set(ev.path, list);
+    files.add(ev.path, ev.flags, ev.ret >= 0 ? 0 : ev.ret, ev.count ?? 1, this.now || Date.now());
   }
 
   onNet(p: ProcessEntry, ev: NetEvent): void {
@@ -200,7 +187,7 @@ export class WindowBuilder implements CollectorSink {
       exitCode: exited ? p.exitCode : null,
       syscalls: Object.fromEntries([...syscalls].map(([nr, n]) => [syscallName(nr), n])),
       sequences: { k: this.ngramK, ngrams: [...ngrams].map(([hash, count]) => ({ hash, count })) },
-      files: recs ? [...recs.files.values()].flat() : [],
+      files: recs ? recs.files.list() : [],
       execs: recs?.execs ?? [],
       network: [...(recs?.network.values() ?? [])],
       security: recs?.security ?? [],

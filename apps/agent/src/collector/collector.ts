@@ -70,6 +70,9 @@ const KIND: Record<number, string> = {
   [EventType.Path]: 'path',
 };
 
+/** Nothing the agent reports carries the kernel's record time: it is not decoded (see DecodeOptions). */
+const NO_TIMESTAMPS = { timestamps: false } as const;
+
 /**
  * Drives the probe: drains the ring buffer into the process table and the sink, and syncs the
  * kernel's cumulative counts into the table. A process's counts are final once its exit record has
@@ -97,7 +100,7 @@ export class Collector {
     const batch = await this.probe.poll(timeoutMs);
     if (batch.length === 0) return 0;
     this.stats.batches++;
-    const { events, undecodable } = decodeBatch(batch);
+    const { events, undecodable } = decodeBatch(batch, NO_TIMESTAMPS);
     this.sink.onBatch?.();
     for (const ev of events) this.dispatch(ev);
     if (undecodable) this.count('unknown', undecodable);
