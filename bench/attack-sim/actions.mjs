@@ -120,6 +120,11 @@ kill $v` },
   { id: 'evade-space-filename', tactic: 'defense-evasion', technique: 'T1036.006', name: 'run a program whose name ends in a space', setup: 'cp /bin/true "$T/notes.txt "', run: '"$T/notes.txt "' },
   { id: 'evade-base64-decode', tactic: 'defense-evasion', technique: 'T1140', name: 'decode a base64 payload to a script', run: 'echo aWQgPiAvZGV2L251bGwK | base64 -d > "$T/decoded.sh"; "$PY" -c "import base64; base64.b64decode(\'aWQK\')"' },
   { id: 'collect-keylog-trap', tactic: 'collection', technique: 'T1056.001', name: 'log every command through a DEBUG trap', run: "bash -c 'trap \"echo \\$BASH_COMMAND >> $T/keys.log\" DEBUG; id > /dev/null; uname > /dev/null'" },
+  { id: 'persist-crontab-file', tactic: 'persistence', technique: 'T1053.003', name: 'replace a crontab from a file', setup: 'useradd -M -N vigilsim5; echo "# vigilsim" > "$T/cron.txt"', run: 'crontab -u vigilsim5 "$T/cron.txt"', cleanup: 'crontab -u vigilsim5 -r 2>/dev/null; userdel vigilsim5 > /dev/null 2>&1; true', requires: ['crontab'] },
+  { id: 'evade-history-clear-command', tactic: 'defense-evasion', technique: 'T1070.003', name: 'clear the shell history with history -c', run: "bash -c 'HISTFILE=$T/hist; history -c; history -w'" },
+  { id: 'evade-syslog-config', tactic: 'defense-evasion', technique: 'T1562.006', name: 'add a syslog rule that discards auth messages', setup: '[ -d /etc/rsyslog.d ] || { mkdir /etc/rsyslog.d; touch "$T/.rsyslogd-created"; }', run: 'echo "auth,authpriv.* stop" > /etc/rsyslog.d/00-vigilsim.conf', cleanup: 'rm -f /etc/rsyslog.d/00-vigilsim.conf; [ -e "$T/.rsyslogd-created" ] && rmdir /etc/rsyslog.d; true' },
+  { id: 'evade-mail-spool', tactic: 'defense-evasion', technique: 'T1070.002', name: 'overwrite a mail spool', setup: 'echo "From vigilsim" > /var/mail/vigilsim', run: 'echo 0 > /var/mail/vigilsim', cleanup: 'rm -f /var/mail/vigilsim' },
+  { id: 'exec-awk-shell-escape', tactic: 'execution', technique: 'T1059.004', name: "break out to a shell through awk's system()", run: `awk 'BEGIN {system("/bin/sh -i < /dev/null > /dev/null 2>&1")}'` },
 
   // ---- injection
   { id: 'inject-ptrace-attach', tactic: 'defense-evasion', technique: 'T1055.008', name: 'attach to another process with ptrace', run: `sleep 30 & v=$!; "$PY" - $v <<'PYEOF'
