@@ -54,7 +54,8 @@ kill $v` },
   { id: 'privesc-setcap', tactic: 'privilege-escalation', technique: 'T1548', name: 'grant a file capabilities', setup: 'cp "$PY" "$T/py"', run: 'setcap cap_setuid+ep "$T/py"', requires: ['setcap'] },
   { id: 'privesc-sudoers', tactic: 'privilege-escalation', technique: 'T1548.003', name: 'add a sudoers rule', setup: 'mkdir -p /etc/sudoers.d && { [ -e /etc/sudoers.d/.vigilsim-dir ] || ls -A /etc/sudoers.d | grep -q . || touch /etc/sudoers.d/.vigilsim-dir; }', run: 'echo "nobody ALL=(ALL) NOPASSWD: ALL" > /etc/sudoers.d/vigilsim', cleanup: 'rm -f /etc/sudoers.d/vigilsim; if [ -e /etc/sudoers.d/.vigilsim-dir ]; then rm -rf /etc/sudoers.d; fi' },
   { id: 'privesc-unshare-user', tactic: 'privilege-escalation', technique: 'T1611', name: 'unshare a user and mount namespace', run: 'unshare -Urm true' },
-  { id: 'privesc-userfaultfd', tactic: 'privilege-escalation', technique: 'T1068', name: 'open userfaultfd (exploit primitive)', run: py('import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nlibc.syscall(323, 0)') },
+  // as an unprivileged user, as exploits do (root gains nothing); UFFD_USER_MODE_ONLY is what an unprivileged caller may still open
+  { id: 'privesc-userfaultfd', tactic: 'privilege-escalation', technique: 'T1068', name: 'open userfaultfd as an unprivileged user (exploit primitive)', run: `setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" -c 'import ctypes; libc = ctypes.CDLL(None, use_errno=True); libc.syscall(323, 1)'` },
 
   // ---- defence evasion
   { id: 'evade-truncate-log', tactic: 'defense-evasion', technique: 'T1070.002', name: 'truncate a system log', setup: 'echo "line" > /var/log/vigilsim.log', run: 'truncate -s 0 /var/log/vigilsim.log', cleanup: 'rm -f /var/log/vigilsim.log' },
