@@ -49,11 +49,17 @@ export function compileString(m: StringAlternatives, opts: { ignoreCase?: boolea
     const re = globToRegExp(g, opts.ignoreCase);
     tests.push((s) => re.test(s));
   }
-  for (const r of m.regex ?? []) {
+  // one RegExp for all alternatives: a path or command line is scanned once instead of once per
+  // pattern (most fail at their first characters, so the calls were the cost). Patterns with
+  // backreferences or named groups keep their own RegExp: numbering and names would clash.
+  const regexes = m.regex ?? [];
+  const alone = regexes.filter((r) => /\\[1-9]|\(\?<[A-Za-z]/.test(r));
+  const joined = regexes.filter((r) => !alone.includes(r));
+  for (const r of [...alone, ...(joined.length ? [joined.length === 1 ? joined[0]! : joined.map((r) => `(?:${r})`).join('|')] : [])]) {
     const re = new RegExp(r);
     tests.push((s) => re.test(s));
   }
-  return (s) => tests.some((t) => t(s));
+  return tests.length === 1 ? tests[0]! : (s) => tests.some((t) => t(s));
 }
 
 /** Path glob: `*` within a segment, `**` across segments, `?` one character. */
