@@ -189,7 +189,13 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
 
     const maintain = (): void => {
       repo
-        .maintainPartitions(config.partitionDaysAhead, { activity: config.activityRetentionDays, alert_occurrences: config.occurrenceRetentionDays }, config.activityRetentionDays)
+        .maintainPartitions(
+          config.partitionDaysAhead,
+          { activity: config.activityRetentionDays, alert_occurrences: config.occurrenceRetentionDays },
+          config.activityRetentionDays,
+          config.processRetentionDays,
+          Math.ceil(config.incidentWindowMs / 60_000),
+        )
         .then(
           (r) => r && (r.created > 0 || r.dropped > 0 || r.processesPruned > 0) && log.info(r, 'partitions and process rows maintained'),
           (err: unknown) => log.warn({ err: errorMessage(err) }, 'partition maintenance failed; retried at the next interval'),

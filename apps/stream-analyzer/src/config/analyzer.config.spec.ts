@@ -14,6 +14,13 @@ describe('analyzer config', () => {
     expect(c.alertsTopic).toBe('vigil.alerts.v1');
     expect(c.dlqTopic).toBe('vigil.telemetry.dlq.v1');
     expect(c.activityRetentionDays).toBe(30);
+    expect(c.processRetentionDays).toBe(30);
+  });
+
+  it('keeps unalerted process rows for the activity retention unless told less, never more', () => {
+    expect(loadAnalyzerConfig({ ...base, VIGIL_ANALYZER_ACTIVITY_RETENTION_DAYS: '14' }).processRetentionDays).toBe(14);
+    expect(loadAnalyzerConfig({ ...base, VIGIL_ANALYZER_PROCESS_RETENTION_DAYS: '7' }).processRetentionDays).toBe(7);
+    expect(() => loadAnalyzerConfig({ ...base, VIGIL_ANALYZER_PROCESS_RETENTION_DAYS: '60' })).toThrow(/VIGIL_ANALYZER_PROCESS_RETENTION_DAYS \(60\) must not exceed/);
   });
 
   it('reads the learning period and overrides', () => {

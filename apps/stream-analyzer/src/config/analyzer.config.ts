@@ -47,6 +47,12 @@ export interface AnalyzerConfig {
   /** Native partitions (no TimescaleDB): created this many days ahead, dropped after the retention. */
   partitionDaysAhead: number;
   activityRetentionDays: number;
+  /**
+   * Process rows with no alert on their endpoint within the incident window of their lifetime are
+   * deleted after this many days (the others stay for the activity retention): on busy hosts process
+   * rows are most of the database. Defaults to the activity retention (every row kept as long).
+   */
+  processRetentionDays: number;
   occurrenceRetentionDays: number;
   maintenanceIntervalMs: number;
   /** Outbox rows older than this are produced again by the relay (a crash lost the produce). */
@@ -89,12 +95,15 @@ export function loadAnalyzerConfig(env: Record<string, string | undefined> = pro
     acceptancePollMs: r.durationMs('VIGIL_ANALYZER_ACCEPTANCE_POLL', '2s'),
     partitionDaysAhead: r.int('VIGIL_ANALYZER_PARTITION_DAYS_AHEAD', 3, { min: 1, max: 60 }),
     activityRetentionDays: r.int('VIGIL_ANALYZER_ACTIVITY_RETENTION_DAYS', 30, { min: 1 }),
+    processRetentionDays: 0, // set below: its default is the activity retention
     occurrenceRetentionDays: r.int('VIGIL_ANALYZER_OCCURRENCE_RETENTION_DAYS', 180, { min: 1 }),
     maintenanceIntervalMs: r.durationMs('VIGIL_ANALYZER_MAINTENANCE_INTERVAL', '1h'),
     outboxRelayAfterMs: r.durationMs('VIGIL_ANALYZER_OUTBOX_RELAY_AFTER', '30s'),
     rulesDir: r.string('VIGIL_ANALYZER_RULES_DIR', RULES_DIR),
     logLevel: r.string('VIGIL_LOG_LEVEL', 'info'),
   };
+  config.processRetentionDays = r.int('VIGIL_ANALYZER_PROCESS_RETENTION_DAYS', config.activityRetentionDays, { min: 1 });
+  if (config.processRetentionDays > config.activityRetentionDays) r.problems.push(`VIGIL_ANALYZER_PROCESS_RETENTION_DAYS (${config.processRetentionDays}) must not exceed VIGIL_ANALYZER_ACTIVITY_RETENTION_DAYS (${config.activityRetentionDays}): no process row outlives the activity retention`);
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) r.problems.push(`VIGIL_LOG_LEVEL: unknown level "${config.logLevel}"`);
   const topics = [config.telemetryTopic, config.alertsTopic, config.dlqTopic];
   if (new Set(topics).size !== topics.length) r.problems.push('the telemetry, alerts and DLQ topics must be three different topics');

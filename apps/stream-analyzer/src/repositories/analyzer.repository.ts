@@ -498,9 +498,17 @@ export class AnalyzerRepository {
    * Native partition maintenance (no-op on TimescaleDB): daily partitions from yesterday to
    * `daysAhead` days ahead, and old ones dropped; on either, process rows last seen more than
    * `processRetentionDays` ago deleted (the process table had no retention: a build host adds
-   * hundreds of rows a window). One instance at a time (advisory lock).
+   * hundreds of rows a window), and, when `unalertedProcessDays` is shorter, rows last seen more than
+   * that ago with no alert on their endpoint within `alertMarginMinutes` of their lifetime (the process
+   * trees of alerts and incidents stay whole). One instance at a time (advisory lock).
    */
-  async maintainPartitions(daysAhead: number, retention: Record<string, number>, processRetentionDays?: number): Promise<{ created: number; dropped: number; processesPruned: number } | undefined> {
+  async maintainPartitions(
+    daysAhead: number,
+    retention: Record<string, number>,
+    processRetentionDays?: number,
+    unalertedProcessDays?: number,
+    alertMarginMinutes = 10,
+  ): Promise<{ created: number; dropped: number; processesPruned: number } | undefined> {
     return this.transaction('maintaining partitions', async (client) => {
       const lock = await client.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [0x5669_6761]);
       if (!lock.rows[0]?.ok) return undefined;
@@ -518,6 +526,19 @@ export class AnalyzerRepository {
       if (processRetentionDays !== undefined) {
         const r = await client.query('delete from processes where last_seen < now() - make_interval(days => $1::int)', [processRetentionDays]);
         processesPruned = r.rowCount ?? 0;
+      }
+      if (unalertedProcessDays !== undefined && (processRetentionDays === undefined || unalertedProcessDays < processRetentionDays)) {
+        const r = await client.query(
+          `delete from processes p
+            where p.last_seen < now() - make_interval(days => $1::int)
+              and not exists (
+                select 1 from alerts a
+                 where a.endpoint_id = p.endpoint_id
+                   and a.time >= p.first_seen - make_interval(mins => $2::int)
+                   and a.time <= coalesce(p.exited_at, p.last_seen) + make_interval(mins => $2::int))`,
+          [unalertedProcessDays, alertMarginMinutes],
+        );
+        processesPruned += r.rowCount ?? 0;
       }
       return { created, dropped, processesPruned };
     });

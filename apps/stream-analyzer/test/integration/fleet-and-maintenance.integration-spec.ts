@@ -62,4 +62,28 @@ describe('fleet warm start and native partition maintenance', () => {
     const left = await h.pool.query<{ pid: number }>(`select pid from processes where boot_id = 'retention-test' order by pid`);
     expect(left.rows.map((x) => x.pid)).toEqual([4_000_002]);
   });
+
+  it('with a shorter process retention, deletes older process rows no alert points at and keeps the process trees of alerts', async () => {
+    const ep = randomUUID();
+    const other = randomUUID();
+    const row = (endpoint: string, pid: number, daysAgo: number) =>
+      h.pool.query(
+        `insert into processes (endpoint_id, boot_id, pid, start_time_ns, ppid, exe, comm, uid, ancestry, first_seen, last_seen)
+         values ($1, 'short-retention-test', $2, 1, 1, '/usr/bin/cc', 'cc', 0, '{}', now() - make_interval(days => $3::int), now() - make_interval(days => $3::int))`,
+        [endpoint, pid, daysAgo],
+      );
+    await row(ep, 5_000_001, 10); // 10 days old, an alert on its endpoint 5 minutes after it: kept
+    await row(ep, 5_000_002, 12); // 12 days old, no alert near it: deleted
+    await row(other, 5_000_003, 10); // the alert is another endpoint's: deleted
+    await row(ep, 5_000_004, 3); // within the short retention: kept
+    await h.pool.query(
+      `insert into alerts (id, time, endpoint_id, batch_id, program, pid, kind, detector, severity, score, title, evidence)
+       values ($1, now() - make_interval(days => 10) + interval '5 minutes', $2, 'b', '/usr/bin/cc', 5000001, 'rule', 'rule', 'high', 80, 't', 'e')`,
+      [randomUUID(), ep],
+    );
+    const r = await new AnalyzerRepository(h.pool).maintainPartitions(5, {}, 30, 7, 10);
+    expect(r!.processesPruned).toBeGreaterThanOrEqual(2);
+    const left = await h.pool.query<{ pid: number }>(`select pid from processes where boot_id = 'short-retention-test' order by pid`);
+    expect(left.rows.map((x) => x.pid)).toEqual([5_000_001, 5_000_004]);
+  });
 });
