@@ -47,13 +47,8 @@ export function extractFeatures(p: ProcessActivity): ProcessFeatures {
 
   const execChildren = new Map<string, number>();
   const execShapes = new Map<string, number>();
-  const succeeded = p.execs.filter((e) => e.ret >= 0);
-  // When the last exec recorded on the process made the image it runs now, the agent recorded these
-  // execs on the process itself (an exec in place, or one right after a fork it did not see): they are
-  // the images this process went through (bash -c '…; date' ends as date), not programs its current
-  // image started. Counting them as its children made "date started bash".
-  const ownImages = succeeded.length > 0 && succeeded[succeeded.length - 1]!.filename === p.exe;
-  for (const e of ownImages ? [] : succeeded) {
+  for (const e of p.execs) {
+    if (e.ret < 0) continue;
     const child = generalisePath(e.filename);
     bump(execChildren, child);
     bump(execShapes, `${child} | ${argvShape(e.argv.length ? e.argv : [basename(e.filename)])}`);
