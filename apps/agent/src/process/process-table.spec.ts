@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventType, type ExecEvent, type ForkEvent } from '@vigil/bpf';
 import { afterAll, describe, expect, it } from 'vitest';
+import { execCallerIsParent } from '../collector/collector';
 import { ProcessTable, type ProcessEntry } from './process-table';
 
 // an empty /proc: every process comes from the events below
@@ -50,5 +52,28 @@ describe('ProcessTable lineage', () => {
     const moved = table.onExec({ ...exec(302, '/usr/bin/readlink'), ppid: 300 });
     expect(moved.ancestorPids).toEqual([300]);
     expect(moved.ancestry).toHaveLength(moved.ancestorPids.length);
+  });
+});
+
+describe('ProcessTable: a process read from /proc before its fork record', () => {
+  it("goes back to its parent's image when the fork record comes, so its first exec is the parent's edge", async () => {
+    // a real child that has already exec'd sleep by the time the table reads it
+    const child = spawn('sleep', ['5'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const table = new ProcessTable({}, -1, '/proc');
+      const parent = table.ensure(process.pid);
+      const early = table.ensure(child.pid!); // what a counts sync does with a tgid it does not know yet
+      expect(early.exe).toMatch(/sleep$/);
+      const forked = table.onFork({ ...fork(process.pid, child.pid!), childStartNs: BigInt(early.startNs) });
+      expect(forked).toBe(early);
+      expect(forked.exe).toBe(parent.exe);
+      expect(forked.forked).toBe(true);
+      // the exec queued behind the fork: made by the parent's image, so it is the parent's edge
+      expect(execCallerIsParent(0, forked, parent, -1)).toBe(true);
+      expect(table.onExec({ ...exec(child.pid!, '/usr/bin/sleep'), ppid: process.pid }).exe).toBe('/usr/bin/sleep');
+    } finally {
+      child.kill();
+    }
   });
 });

@@ -188,9 +188,19 @@ export class ProcessTable {
     };
     const prev = this.byPid.get(ev.childTgid);
     if (prev && !prev.exited && prev.startNs !== 0 && Math.abs(prev.startNs - child.startNs) < 20e6) {
-      // seeded from /proc after the fork already happened: keep what /proc said, fix lineage
+      // Read from /proc after the fork (the start-up seed, or a counts sync that met the new tgid in
+      // the kernel's map before its fork record was dispatched). The records queued behind this fork
+      // replay whatever /proc already showed (its exec among them), so the process goes back to the
+      // state the fork gave it: its parent's image, freshly forked. Keeping /proc's image made its
+      // first exec look like an exec in place, and the edge parent → child went to the child (a
+      // routine `bash -c '…; date'` became "date started bash", 1 spawn in ~200).
       prev.ancestry = child.ancestry;
       prev.ancestorPids = child.ancestorPids;
+      prev.ppid = child.ppid;
+      prev.exe = child.exe;
+      prev.cmdline = child.cmdline;
+      prev.exeHash = child.exeHash;
+      prev.forked = true;
       prev.selected = this.selectedByLineage(prev);
       return prev;
     }
