@@ -60,7 +60,7 @@ async function tableBytes(pool) {
  * simulator replays the same recorded processes for ever (pids varied per endpoint, not per batch),
  * so the run itself only measures what one process row costs, not how many a day brings.
  */
-async function corpusProcessChurn() {
+function corpusProcessChurn() {
   const { readCorpus } = require(resolve(root, 'tools/cli/dist/fleet/corpus.js'));
   const { profileWindow } = require(resolve(root, 'tools/cli/dist/fleet/variation.js'));
   const windows = readCorpus().map((b) => profileWindow(b, PROFILE));
@@ -136,7 +136,7 @@ async function runSize(endpoints) {
     const activityRowBytes = activityRows ? live('activity') / activityRows : 0;
     const activityRowsPerEndpointDay = batches ? (activityRows / batches) * batchesPerEndpointDay : 0;
     const processRowBytes = processRows ? live('processes') / processRows : 0;
-    const processRowsPerEndpointDay = (await corpusProcessChurn()) * batchesPerEndpointDay;
+    const processRowsPerEndpointDay = corpusProcessChurn() * batchesPerEndpointDay;
     const perEndpointDay = { activity: Math.round(activityRowBytes * activityRowsPerEndpointDay), processes: Math.round(processRowBytes * processRowsPerEndpointDay) };
     const standingTables = ['endpoints', 'program_baselines', 'endpoint_learning', 'processes', 'analyzer_offsets'];
     const standingBytesPerEndpoint = Math.round(standingTables.reduce((sum, t) => sum + live(t), 0) / endpoints);

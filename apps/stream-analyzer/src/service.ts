@@ -192,9 +192,7 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
         .maintainPartitions(
           config.partitionDaysAhead,
           { activity: config.activityRetentionDays, alert_occurrences: config.occurrenceRetentionDays },
-          config.activityRetentionDays,
-          config.processRetentionDays,
-          Math.ceil(config.incidentWindowMs / 60_000),
+          { days: config.activityRetentionDays, unalertedDays: config.processRetentionDays, alertMarginMinutes: Math.ceil(config.incidentWindowMs / 60_000) },
         )
         .then(
           (r) => r && (r.created > 0 || r.dropped > 0 || r.processesPruned > 0) && log.info(r, 'partitions and process rows maintained'),

@@ -18,6 +18,10 @@ const CONSTRAINT = /^(constraint|primary|unique|check|foreign|exclude|like)\b/i;
 const NAME = String.raw`"?([a-z_][a-z0-9_]*)"?`;
 const CREATE = new RegExp(String.raw`\bcreate\s+(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?(?:public\.)?${NAME}\s*\(`, 'gi');
 const ALTER = new RegExp(String.raw`\balter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(?:public\.)?${NAME}\s+([^;]*)`, 'gi');
+const COLUMN = new RegExp(`^${NAME}`, 'i');
+const ADD = new RegExp(String.raw`^add\s+(?:column\s+)?(?:if\s+not\s+exists\s+)?${NAME}`, 'i');
+const DROP = new RegExp(String.raw`^drop\s+(?:column\s+)?(?:if\s+exists\s+)?${NAME}`, 'i');
+const RENAME = new RegExp(String.raw`^rename\s+(?:column\s+)?${NAME}\s+to\s+${NAME}`, 'i');
 
 function applyDdl(tables: Map<string, string[]>, sql: string): void {
   const events: { at: number; apply: () => void }[] = [];
@@ -26,7 +30,7 @@ function applyDdl(tables: Map<string, string[]>, sql: string): void {
     const columns = splitTopLevel(body)
       .map((part) => part.trim())
       .filter((part) => part && !CONSTRAINT.test(part))
-      .map((part) => /^"?([a-z_][a-z0-9_]*)"?/i.exec(part)![1]!.toLowerCase());
+      .map((part) => COLUMN.exec(part)![1]!.toLowerCase());
     const table = m[1]!.toLowerCase();
     events.push({ at: m.index, apply: () => tables.has(table) || tables.set(table, columns) });
   }
@@ -42,12 +46,12 @@ function alterTable(tables: Map<string, string[]>, table: string, actions: strin
   if (!columns) return; // `alter table … set (…)` of a table we do not know, or a partition
   for (const action of splitTopLevel(actions).map((a) => a.trim())) {
     let m: RegExpExecArray | null;
-    if ((m = new RegExp(String.raw`^add\s+(?:column\s+)?(?:if\s+not\s+exists\s+)?${NAME}`, 'i').exec(action)) && !CONSTRAINT.test(m[1]!)) {
+    if ((m = ADD.exec(action)) && !CONSTRAINT.test(m[1]!)) {
       if (!columns.includes(m[1]!.toLowerCase())) columns.push(m[1]!.toLowerCase());
-    } else if ((m = new RegExp(String.raw`^drop\s+(?:column\s+)?(?:if\s+exists\s+)?${NAME}`, 'i').exec(action)) && !/^constraint$/i.test(m[1]!)) {
+    } else if ((m = DROP.exec(action)) && !/^constraint$/i.test(m[1]!)) {
       const i = columns.indexOf(m[1]!.toLowerCase());
       if (i >= 0) columns.splice(i, 1);
-    } else if ((m = new RegExp(String.raw`^rename\s+(?:column\s+)?${NAME}\s+to\s+${NAME}`, 'i').exec(action))) {
+    } else if ((m = RENAME.exec(action))) {
       const i = columns.indexOf(m[1]!.toLowerCase());
       if (i >= 0) columns[i] = m[2]!.toLowerCase();
     }

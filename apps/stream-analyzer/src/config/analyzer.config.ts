@@ -67,6 +67,8 @@ export interface AnalyzerConfig {
 /** Parse the analyzer's configuration; throws ConfigError listing every problem. */
 export function loadAnalyzerConfig(env: Record<string, string | undefined> = process.env): AnalyzerConfig {
   const r = new EnvReader(env);
+  // read first: it is the process retention's default
+  const activityRetentionDays = r.int('VIGIL_ANALYZER_ACTIVITY_RETENTION_DAYS', 30, { min: 1 });
   const config: AnalyzerConfig = {
     kafkaBrokers: r.list('VIGIL_KAFKA_BROKERS', [DEFAULTS.kafkaBrokers]),
     schemaRegistryUrl: r.url('VIGIL_SCHEMA_REGISTRY_URL', DEFAULTS.schemaRegistryUrl),
@@ -94,15 +96,14 @@ export function loadAnalyzerConfig(env: Record<string, string | undefined> = pro
     fleetAbsentTtlMs: r.durationMs('VIGIL_ANALYZER_FLEET_ABSENT_TTL', '30s'),
     acceptancePollMs: r.durationMs('VIGIL_ANALYZER_ACCEPTANCE_POLL', '2s'),
     partitionDaysAhead: r.int('VIGIL_ANALYZER_PARTITION_DAYS_AHEAD', 3, { min: 1, max: 60 }),
-    activityRetentionDays: r.int('VIGIL_ANALYZER_ACTIVITY_RETENTION_DAYS', 30, { min: 1 }),
-    processRetentionDays: 0, // set below: its default is the activity retention
+    activityRetentionDays,
+    processRetentionDays: r.int('VIGIL_ANALYZER_PROCESS_RETENTION_DAYS', activityRetentionDays, { min: 1 }),
     occurrenceRetentionDays: r.int('VIGIL_ANALYZER_OCCURRENCE_RETENTION_DAYS', 180, { min: 1 }),
     maintenanceIntervalMs: r.durationMs('VIGIL_ANALYZER_MAINTENANCE_INTERVAL', '1h'),
     outboxRelayAfterMs: r.durationMs('VIGIL_ANALYZER_OUTBOX_RELAY_AFTER', '30s'),
     rulesDir: r.string('VIGIL_ANALYZER_RULES_DIR', RULES_DIR),
     logLevel: r.string('VIGIL_LOG_LEVEL', 'info'),
   };
-  config.processRetentionDays = r.int('VIGIL_ANALYZER_PROCESS_RETENTION_DAYS', config.activityRetentionDays, { min: 1 });
   if (config.processRetentionDays > config.activityRetentionDays) r.problems.push(`VIGIL_ANALYZER_PROCESS_RETENTION_DAYS (${config.processRetentionDays}) must not exceed VIGIL_ANALYZER_ACTIVITY_RETENTION_DAYS (${config.activityRetentionDays}): no process row outlives the activity retention`);
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) r.problems.push(`VIGIL_LOG_LEVEL: unknown level "${config.logLevel}"`);
   const topics = [config.telemetryTopic, config.alertsTopic, config.dlqTopic];

@@ -497,17 +497,15 @@ export class AnalyzerRepository {
   /**
    * Native partition maintenance (no-op on TimescaleDB): daily partitions from yesterday to
    * `daysAhead` days ahead, and old ones dropped; on either, process rows last seen more than
-   * `processRetentionDays` ago deleted (the process table had no retention: a build host adds
-   * hundreds of rows a window), and, when `unalertedProcessDays` is shorter, rows last seen more than
-   * that ago with no alert on their endpoint within `alertMarginMinutes` of their lifetime (the process
-   * trees of alerts and incidents stay whole). One instance at a time (advisory lock).
+   * `processes.days` ago deleted (the process table had no retention: a build host adds hundreds of
+   * rows a window), and, when `processes.unalertedDays` is shorter, rows last seen more than that ago
+   * with no alert on their endpoint within `processes.alertMarginMinutes` (10) of their lifetime (the
+   * process trees of alerts and incidents stay whole). One instance at a time (advisory lock).
    */
   async maintainPartitions(
     daysAhead: number,
     retention: Record<string, number>,
-    processRetentionDays?: number,
-    unalertedProcessDays?: number,
-    alertMarginMinutes = 10,
+    processes?: { days: number; unalertedDays?: number; alertMarginMinutes?: number },
   ): Promise<{ created: number; dropped: number; processesPruned: number } | undefined> {
     return this.transaction('maintaining partitions', async (client) => {
       const lock = await client.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [0x5669_6761]);
@@ -523,11 +521,11 @@ export class AnalyzerRepository {
         dropped += Number(r.rows[0]?.n ?? 0);
       }
       let processesPruned = 0;
-      if (processRetentionDays !== undefined) {
-        const r = await client.query('delete from processes where last_seen < now() - make_interval(days => $1::int)', [processRetentionDays]);
+      if (processes) {
+        const r = await client.query('delete from processes where last_seen < now() - make_interval(days => $1::int)', [processes.days]);
         processesPruned = r.rowCount ?? 0;
       }
-      if (unalertedProcessDays !== undefined && (processRetentionDays === undefined || unalertedProcessDays < processRetentionDays)) {
+      if (processes?.unalertedDays !== undefined && processes.unalertedDays < processes.days) {
         const r = await client.query(
           `delete from processes p
             where p.last_seen < now() - make_interval(days => $1::int)
@@ -536,7 +534,7 @@ export class AnalyzerRepository {
                  where a.endpoint_id = p.endpoint_id
                    and a.time >= p.first_seen - make_interval(mins => $2::int)
                    and a.time <= coalesce(p.exited_at, p.last_seen) + make_interval(mins => $2::int))`,
-          [unalertedProcessDays, alertMarginMinutes],
+          [processes.unalertedDays, processes.alertMarginMinutes ?? 10],
         );
         processesPruned += r.rowCount ?? 0;
       }

@@ -57,7 +57,7 @@ describe('fleet warm start and native partition maintenance', () => {
       );
     await row(4_000_001, 40);
     await row(4_000_002, 2);
-    const r = await new AnalyzerRepository(h.pool).maintainPartitions(5, {}, 30);
+    const r = await new AnalyzerRepository(h.pool).maintainPartitions(5, {}, { days: 30 });
     expect(r!.processesPruned).toBeGreaterThanOrEqual(1);
     const left = await h.pool.query<{ pid: number }>(`select pid from processes where boot_id = 'retention-test' order by pid`);
     expect(left.rows.map((x) => x.pid)).toEqual([4_000_002]);
@@ -81,7 +81,7 @@ describe('fleet warm start and native partition maintenance', () => {
        values ($1, now() - make_interval(days => 10) + interval '5 minutes', $2, 'b', '/usr/bin/cc', 5000001, 'rule', 'rule', 'high', 80, 't', 'e')`,
       [randomUUID(), ep],
     );
-    const r = await new AnalyzerRepository(h.pool).maintainPartitions(5, {}, 30, 7, 10);
+    const r = await new AnalyzerRepository(h.pool).maintainPartitions(5, {}, { days: 30, unalertedDays: 7, alertMarginMinutes: 10 });
     expect(r!.processesPruned).toBeGreaterThanOrEqual(2);
     const left = await h.pool.query<{ pid: number }>(`select pid from processes where boot_id = 'short-retention-test' order by pid`);
     expect(left.rows.map((x) => x.pid)).toEqual([5_000_001, 5_000_004]);

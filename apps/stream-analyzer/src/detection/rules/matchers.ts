@@ -55,7 +55,7 @@ export function compileString(m: StringAlternatives, opts: { ignoreCase?: boolea
   const regexes = m.regex ?? [];
   const alone = regexes.filter((r) => /\\[1-9]|\(\?<[A-Za-z]/.test(r));
   const joined = regexes.filter((r) => !alone.includes(r));
-  for (const r of [...alone, ...(joined.length ? [joined.length === 1 ? joined[0]! : joined.map((r) => `(?:${r})`).join('|')] : [])]) {
+  for (const r of joined.length > 1 ? [...alone, joined.map((r) => `(?:${r})`).join('|')] : regexes) {
     const re = new RegExp(r);
     tests.push((s) => re.test(s));
   }

@@ -60,8 +60,7 @@ const LOOKS: Record<View, number> = { meanSurprise: 1, tailSurprise: 2, shapeDis
  * ranks among 256 remembered windows, so many windows share the same least likely chance exactly;
  * the mean over the views orders those ties by how unusual the window is in the other views. At 1/20
  * it moves a score by a twentieth of that mean, so beyond ties it can only swap windows whose least
- * likely chances are nearly equal (bench/analyzer-eval, chosen on
- * server val, real and synthetic seed 7: AUC 0.945 → 0.953, 0.990 → 0.990, 0.969 → 0.969; held out:
+ * likely chances are nearly equal (bench/analyzer-eval, chosen on server val, real and synthetic seed 7: AUC 0.945 → 0.953, 0.990 → 0.990, 0.969 → 0.969; held out:
  * server test 0.942 → 0.952, synthetic seeds 11 and 23 DR@1% +1.0 and +0.7 points, nothing worse).
  */
 const TIE_BREAK = 0.05;
@@ -262,7 +261,7 @@ export class KgramModel {
     const anomaly = this.calibrated(raw);
     // an exact repeat of a learned window is a run the program has made: at most as odd as the odd
     // eighth of its normal windows, however rare that run was
-    const repeat = anomaly !== null && anomaly > REPEAT_CAP && this.learnedIndex.size > 0 && this.learnedIndex.has(fingerprint(bag));
+    const repeat = anomaly !== null && anomaly > REPEAT_CAP && this.learnedIndex.has(fingerprint(bag));
     return { ...raw, anomaly: repeat ? REPEAT_CAP : anomaly };
   }
 
@@ -435,8 +434,9 @@ export class KgramModel {
 
   /**
    * −log10 of the chance that one of the program's normal windows looks this unusual in the view
-   * where this window is most unusual, plus {@link TIE_BREAK} of the mean over the views. Per view the chance is the window's rank among the remembered
-   * normal windows ((#at least as high + 1) / (n + 1)); past the highest it keeps falling by a factor e
+   * where this window is most unusual, plus {@link TIE_BREAK} of the mean over the views. Per view the
+   * chance is the window's rank among the remembered normal windows ((#at least as high + 1) / (n + 1));
+   * past the highest it keeps falling by a factor e
    * per robust spread beyond it, so windows beyond every normal one still rank by how far beyond.
    * Ranks, not z-scores, put views with heavy-tailed normals on one scale.
    */
