@@ -69,6 +69,18 @@ describe('learning policy (endpoint first, no grace for unknown programs)', () =
     expect(e.baseline('ep-1', `/tmp/.x/kit#${'cd'.repeat(8)}`)).toMatchObject({ origin: 'new-program', active: false });
   });
 
+  it('a never-seen program that a linker wrote just before names compile after delivery (T1027.004), not a download', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    let t = learned(e);
+    const ld = proc({ pid: 700, ppid: 699, exe: '/usr/bin/x86_64-linux-gnu-ld.bfd', comm: 'ld', ancestry: ['/usr/lib/gcc/x86_64-linux-gnu/12/collect2', '/usr/bin/x86_64-linux-gnu-gcc-12'], files: [{ path: '/var/tmp/.b/x', flags: 0o1101, ret: 0, count: 1, firstSeen: t - 2 * S }], network: [] });
+    e.processBatch(batch(t, [ld]));
+    t += 10 * S;
+    const x = proc({ pid: 701, ppid: 510, exe: '/var/tmp/.b/x', comm: 'x', exeHash: 'ef'.repeat(32), ancestry: ['/usr/bin/bash', '/usr/sbin/sshd'], files: [], network: [] });
+    const first = e.processBatch(batch(t, [x])).alerts.find((a) => a.kind === 'new-program')!;
+    expect(first).toMatchObject({ severity: 'high', mitre: 'T1027.004' });
+    expect(first.title).toMatch(/\(built \d+ seconds? before by \/usr\/bin\/x86_64-linux-gnu-ld\.bfd \(pid 700\)\)$/);
+  });
+
   it('a new service that behaves stays quiet: one low first-run finding, then nothing while and after it learns', () => {
     // (its own learning is capped at the endpoint's period: here 30 min and 10 min)
     const e = new DetectionEngine(rules, { ...OPTS, learningPeriodMs: 30 * MIN });

@@ -122,6 +122,33 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     expect(forest.rootOf(harness).key).toBe('10:node');
   });
 
+  it("a tool's helpers belong to the command line that ran it: one compile is one tree, a service's children are not", () => {
+    const forest = new ProcessForest();
+    const shell = proc({ pid: 20, ppid: 19, exe: BASH, ancestry: [SSHD, SSHD] });
+    const gcc = proc({ pid: 21, ppid: 20, exe: '/usr/bin/x86_64-linux-gnu-gcc-12', ancestry: [BASH, SSHD] });
+    const cc1 = proc({ pid: 22, ppid: 21, exe: '/usr/lib/gcc/x86_64-linux-gnu/12/cc1', ancestry: ['/usr/bin/x86_64-linux-gnu-gcc-12', BASH] });
+    const collect2 = proc({ pid: 23, ppid: 21, exe: '/usr/lib/gcc/x86_64-linux-gnu/12/collect2', ancestry: ['/usr/bin/x86_64-linux-gnu-gcc-12', BASH] });
+    const ld = proc({ pid: 24, ppid: 23, exe: '/usr/bin/x86_64-linux-gnu-ld.bfd', ancestry: ['/usr/lib/gcc/x86_64-linux-gnu/12/collect2', '/usr/bin/x86_64-linux-gnu-gcc-12'] });
+    const make = proc({ pid: 25, ppid: 20, exe: '/usr/bin/make', ancestry: [BASH, SSHD] });
+    const recipe = proc({ pid: 26, ppid: 25, exe: '/usr/bin/dash', ancestry: ['/usr/bin/make', BASH] });
+    const service = proc({ pid: 30, ppid: 1, exe: '/usr/sbin/nginx', ancestry: ['/usr/lib/systemd/systemd'] });
+    const worker = proc({ pid: 31, ppid: 30, exe: '/usr/sbin/nginx', ancestry: ['/usr/sbin/nginx', '/usr/lib/systemd/systemd'] });
+    const cgi = proc({ pid: 32, ppid: 31, exe: '/usr/bin/dash', ancestry: ['/usr/sbin/nginx', '/usr/sbin/nginx'] });
+    forest.remember([shell, gcc, cc1, collect2, ld, make, recipe, service, worker, cgi], 0);
+    for (const p of [gcc, cc1, collect2, ld, make, recipe]) expect(forest.rootOf(p).key, p.exe).toBe('20:bash');
+    // the server was not started by a shell: its shells are trees of their own
+    expect(forest.rootOf(cgi).key).toBe('32:dash');
+    // the shell ends by exec'ing what it built (bash -c 'cc x.c -o x && ./x'): the tree keeps its name and key
+    const built = proc({ pid: 20, ppid: 19, exe: '/tmp/x', ancestry: [SSHD, SSHD] });
+    forest.remember([built], 1);
+    expect(forest.rootOf(cc1)).toMatchObject({ key: '20:bash', exe: BASH });
+    expect(forest.rootOf(built).key).toBe('20:bash');
+    expect(ProcessForest.fromJSON(JSON.parse(JSON.stringify(forest.toJSON()))).rootOf(cc1).key).toBe('20:bash');
+    // a pid reused under another parent is another process
+    forest.remember([proc({ pid: 20, ppid: 7, exe: '/usr/bin/sleep', ancestry: [BASH] })], 2);
+    expect(forest.rootOf(proc({ pid: 20, ppid: 7, exe: '/usr/bin/sleep', ancestry: [BASH] })).key).not.toBe('20:bash');
+  });
+
   it('the same deviation by many runs of one program is one alert, whichever tree each run is in', () => {
     const e = new DetectionEngine(rules, OPTS);
     const t = learned(e);

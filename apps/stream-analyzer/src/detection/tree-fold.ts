@@ -1,6 +1,6 @@
 import { acceptanceSize, mergeAcceptance, type Acceptance } from './baseline';
 import { SEVERITY_RANK, listPhrase, type DetectorName, type Finding, type Severity } from './finding';
-import { basename, programExe, SHELLS } from './identity';
+import { basename, isRuntime, programExe, SHELLS } from './identity';
 import type { ProcessActivity } from './telemetry';
 
 /**
@@ -40,6 +40,8 @@ export interface ForestNode {
   parentExe: string;
   exe: string;
   seen: number;
+  /** The program the pid ran when first seen under this parent, when it has exec'd since: a tree is named and keyed by it, before and after the exec. */
+  firstExe?: string;
 }
 
 /** The root of a process's tree: the topmost of the chain of shells and wrappers that started it. */
@@ -60,6 +62,9 @@ export function foldsIntoTree(f: Finding): boolean {
   return true;
 }
 
+/** A checkpointed forest node: pid, ppid, parent's exe, exe, last seen, and the first exe when it exec'd since. */
+export type ForestRow = [number, number, string, string, number] | [number, number, string, string, number, string];
+
 /** Per endpoint: who started whom (bounded, oldest first), for tree roots across batches. */
 export class ProcessForest {
   private readonly nodes = new Map<number, ForestNode>();
@@ -75,25 +80,31 @@ export class ProcessForest {
         if (pid <= 1 || this.nodes.has(pid)) continue;
         this.nodes.set(pid, { ppid: up[i + 1] ?? 0, parentExe: p.ancestry[i + 1] ?? '', exe: p.ancestry[i] ?? '', seen: now });
       }
+      const prev = this.nodes.get(p.pid);
+      const firstExe = prev && prev.ppid === p.ppid ? (prev.firstExe ?? prev.exe) : p.exe;
       this.nodes.delete(p.pid);
-      this.nodes.set(p.pid, { ppid: p.ppid, parentExe: p.ancestry[0] ?? '', exe: p.exe, seen: now });
+      this.nodes.set(p.pid, { ppid: p.ppid, parentExe: p.ancestry[0] ?? '', exe: p.exe, seen: now, ...(firstExe !== p.exe ? { firstExe } : {}) });
     }
     while (this.nodes.size > MAX_FOREST) this.nodes.delete(this.nodes.keys().next().value!);
   }
 
   /**
    * Climb from the process while its parent is a shell or a wrapper (a parent that only runs what it
-   * is told) or the same program (a forked worker); the process where the climb stops is the tree's root. An interpreter, a server or a
-   * service manager starts trees of its own, so a web server's shells are one tree each.
+   * is told), the same program (a forked worker) or a tool run by a shell (a compiler driver, make,
+   * find -exec: its helpers are part of the command line); the process where the climb stops is the
+   * tree's root. An interpreter, a server or a service manager starts trees of its own, so a web
+   * server's shells are one tree each.
    */
   rootOf(p: ProcessActivity): TreeRoot {
     let pid = p.pid;
-    let node: ForestNode | undefined = { ppid: p.ppid, parentExe: p.ancestry[0] ?? '', exe: p.exe, seen: 0 };
+    const known = this.nodes.get(p.pid);
+    let node: ForestNode | undefined = { ppid: p.ppid, parentExe: p.ancestry[0] ?? '', exe: p.exe, seen: 0, ...(known?.ppid === p.ppid && known.firstExe ? { firstExe: known.firstExe } : {}) };
     for (let depth = 0; depth < 64 && node; depth++) {
       // a forked worker (same program as its parent: nginx, postgres, sshd) belongs to its parent's
       // tree, and so does a process whose parent the agent could not name (a subshell gone too soon)
-      if (node.ppid <= 1 || (!UNNAMED.has(node.parentExe) && !PASS_THROUGH.has(basename(node.parentExe)) && node.parentExe !== node.exe)) break;
+      if (node.ppid <= 1) break;
       const parent = this.nodes.get(node.ppid);
+      if (!UNNAMED.has(node.parentExe) && !PASS_THROUGH.has(basename(node.parentExe)) && node.parentExe !== node.exe && !this.partOfCommandLine(parent)) break;
       if (!parent) {
         // a shell parent not seen in the window (waiting in wait4): it is the root
         pid = node.ppid;
@@ -103,8 +114,25 @@ export class ProcessForest {
       pid = node.ppid;
       node = parent;
     }
-    const exe = node?.exe ?? p.exe;
+    // a root that exec'd (bash -c 'cc x.c && ./x' ends as x) keeps the name it had first
+    const exe = node?.firstExe ?? node?.exe ?? p.exe;
     return { pid, exe, launcher: node?.parentExe ?? '', key: `${pid}:${basename(exe) || '?'}` };
+  }
+
+  /**
+   * Whether a (non-wrapper) parent is itself part of a shell's command line, so that what it starts
+   * belongs to that command line's tree: gcc's cc1, as, collect2 and ld, make's recipe shells, find's
+   * -exec. It is when a chain of such tools leads up to a shell or wrapper. Interpreters are excepted
+   * (a shell a script spawns on a pty is a story of its own), and so is any program not started that
+   * way (servers, services, daemons reparented to init).
+   */
+  private partOfCommandLine(parent: ForestNode | undefined): boolean {
+    for (let depth = 0; depth < 16 && parent && parent.ppid > 1 && !isRuntime(parent.exe); depth++) {
+      if (PASS_THROUGH.has(basename(parent.parentExe))) return true;
+      if (UNNAMED.has(parent.parentExe) || parent.parentExe === parent.exe) return false;
+      parent = this.nodes.get(parent.ppid);
+    }
+    return false;
   }
 
   /** Whether `ancestor` started `pid`, directly or through its descendants (as far as remembered). */
@@ -125,13 +153,13 @@ export class ProcessForest {
     }
   }
 
-  toJSON(): [number, number, string, string, number][] {
-    return [...this.nodes].map(([pid, n]) => [pid, n.ppid, n.parentExe, n.exe, n.seen]);
+  toJSON(): ForestRow[] {
+    return [...this.nodes].map(([pid, n]): ForestRow => (n.firstExe ? [pid, n.ppid, n.parentExe, n.exe, n.seen, n.firstExe] : [pid, n.ppid, n.parentExe, n.exe, n.seen]));
   }
 
-  static fromJSON(rows: [number, number, string, string, number][] | undefined): ProcessForest {
+  static fromJSON(rows: ForestRow[] | undefined): ProcessForest {
     const f = new ProcessForest();
-    for (const [pid, ppid, parentExe, exe, seen] of rows ?? []) f.nodes.set(pid, { ppid, parentExe, exe, seen });
+    for (const [pid, ppid, parentExe, exe, seen, firstExe] of rows ?? []) f.nodes.set(pid, { ppid, parentExe, exe, seen, ...(firstExe ? { firstExe } : {}) });
     return f;
   }
 }

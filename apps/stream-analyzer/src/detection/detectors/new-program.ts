@@ -6,6 +6,9 @@ const WRITABLE_DIRS = ['/tmp/', '/var/tmp/', '/dev/shm/', '/home/', '/root/', '/
 /** Directories the distribution's package manager owns. */
 const PACKAGE_DIRS = ['/usr/bin/', '/usr/sbin/', '/bin/', '/sbin/', '/usr/lib/', '/usr/lib64/', '/usr/libexec/', '/lib/', '/lib64/', '/usr/games/', '/usr/share/'];
 
+/** Compilers and linkers: a program one of them wrote was built on the host (T1027.004), not downloaded. */
+const BUILDER = /^([a-z0-9_]+-linux-gnu-)?(ld|ld\.bfd|ld\.gold|ld\.lld|lld|mold|collect2|cc1|cc1plus|cc|gcc|g\+\+|c\+\+|clang|clang\+\+|rustc|go|link|tcc)(-[0-9.]+)?$/;
+
 /** True for a path in a world- or user-writable directory. */
 export function inWritableDir(path: string): boolean {
   return WRITABLE_DIRS.some((d) => path.startsWith(d));
@@ -28,10 +31,11 @@ export function newProgramFinding(ctx: DetectionContext, written: RecentWrite | 
   const writable = inWritableDir(program.exe);
   const packaged = inPackagePath(program.exe);
   const dropped = written !== undefined && written.pid !== p.pid;
+  const built = dropped && BUILDER.test(basename(written.exe));
   const severity: Severity = writable || dropped ? 'high' : packaged ? 'low' : 'medium';
   const parent = p.ancestry[0] ?? 'unknown parent';
   const traits = [
-    dropped ? `written ${humanDuration(Math.max(0, ctx.batch.windowEnd - written.time))} before by ${written.exe} (pid ${written.pid})` : null,
+    dropped ? `${built ? 'built' : 'written'} ${humanDuration(Math.max(0, ctx.batch.windowEnd - written.time))} before by ${written.exe} (pid ${written.pid})` : null,
     writable ? 'in a writable directory' : null,
     packaged ? 'in a package-managed path' : 'not in a package-managed path',
   ].filter((x): x is string => x !== null);
@@ -42,7 +46,7 @@ export function newProgramFinding(ctx: DetectionContext, written: RecentWrite | 
     title: `first run of ${basename(program.exe)}, never seen on this endpoint or the fleet${writable || dropped ? ` (${traits[0]})` : ''}`,
     severity,
     score: clampScore(severity === 'high' ? 70 + (dropped && writable ? 15 : 0) : severity === 'medium' ? 45 : 20),
-    mitre: dropped ? 'T1105' : writable ? 'T1204.002' : null,
+    mitre: built ? 'T1027.004' : dropped ? 'T1105' : writable ? 'T1204.002' : null,
     evidence: `${program.exe}${program.exeHash ? ` (sha256 ${program.exeHash.slice(0, 16)}…)` : ''} started by ${parent} (pid ${p.ppid}); ${traits.join('; ')} — never seen on this endpoint or any other`,
     data: { exe: program.exe, exeHash: program.exeHash, parent, ppid: p.ppid, writable, packaged, writtenBy: dropped ? written : null, argv: p.execs.find((e) => e.ret === 0)?.argv ?? null },
   };
