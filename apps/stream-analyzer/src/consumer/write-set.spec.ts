@@ -157,6 +157,9 @@ describe('database JSON', () => {
   it('never hands PostgreSQL a NUL character (jsonb and text refuse it)', async () => {
     const { pgJson } = await import('../repositories/analyzer.repository');
     expect(pgJson({ a: 'x\u0000y', b: ['\u0000'] })).toBe(JSON.stringify({ a: 'x\ufffdy', b: ['\ufffd'] }));
+    // a NUL in a key, after a literal backslash, and the text "\u0000" typed as six characters (kept)
+    expect(pgJson({ 'k\u0000': '\\\u0000', literal: '\\u0000', both: '\\\\u0000\u0000' })).toBe(JSON.stringify({ 'k\ufffd': '\\\ufffd', literal: '\\u0000', both: '\\\\u0000\ufffd' }));
+    expect(JSON.parse(pgJson({ literal: '\\u0000' })).literal).toBe('\\u0000');
     const e = new DetectionEngine(RULES, { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 20_000 });
     for (let t = 1; t <= 4; t++) e.processBatch(batch(t * 10_000, [proc()]));
     e.processBatch(batch(50_000, [proc({ files: [{ path: '/etc/shadow', flags: 0, ret: 0, count: 1, firstSeen: 0 }] })]));

@@ -7,8 +7,24 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const HEX = /(?<![0-9a-z])[0-9a-f]{8,}(?![0-9a-z])/gi;
 const TEMP_DIRS = ['/tmp/', '/var/tmp/', '/dev/shm/'];
 
+/** Bound on the generalisations remembered: the same few thousand paths recur in every window. */
+const CACHE_MAX = 32_768;
+/** Paths longer than this are generalised every time (they are rare; the cache stays a few MiB). */
+const CACHE_PATH_MAX = 256;
+const generalised = new Map<string, string>();
+
 /** Generalise one path (see module doc). Idempotent: generalising a pattern returns it unchanged. */
 export function generalisePath(path: string): string {
+  if (path.length > CACHE_PATH_MAX) return generalise(path);
+  const hit = generalised.get(path);
+  if (hit !== undefined) return hit;
+  const g = generalise(path);
+  if (generalised.size >= CACHE_MAX) generalised.clear();
+  generalised.set(path, g);
+  return g;
+}
+
+function generalise(path: string): string {
   let p = path.replace(/\/{2,}/g, '/');
   // per-process views
   p = p.replace(/^\/proc\/\d+(?=\/|$)/, '/proc/<pid>').replace(/^\/proc\/<pid>\/task\/\d+/, '/proc/<pid>/task/<tid>');

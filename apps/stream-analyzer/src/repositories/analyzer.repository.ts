@@ -31,9 +31,17 @@ const ms = (col: string): string => `to_timestamp(${col} / 1000.0)`;
 /** Severity as a sortable number in SQL. */
 const SEVERITY_ORDER = `case a.severity when 'critical' then 4 when 'high' then 3 when 'medium' then 2 when 'low' then 1 else 0 end`;
 
-/** JSON for a query parameter; NUL characters (which PostgreSQL text and jsonb refuse) become U+FFFD. */
+/** A NUL escape in JSON text: `\u0000` preceded by an even number of backslashes (an odd one is a literal backslash, escaped). */
+const JSON_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
+/**
+ * JSON for a query parameter; NUL characters (which PostgreSQL text and jsonb refuse) become U+FFFD.
+ * Stringified without a replacer (a replacer call per value was a tenth of the analyzer's CPU), then
+ * the rare NUL escapes rewritten in the text.
+ */
 export function pgJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '\ufffd') : v));
+  const json = JSON.stringify(value);
+  return json.includes('\\u0000') ? json.replace(JSON_NUL, '$1\ufffd') : json;
 }
 
 /**
