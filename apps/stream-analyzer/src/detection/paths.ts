@@ -7,8 +7,31 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const HEX = /(?<![0-9a-z])[0-9a-f]{8,}(?![0-9a-z])/gi;
 const TEMP_DIRS = ['/tmp/', '/var/tmp/', '/dev/shm/'];
 
+/** '.' or '..' segments, or repeated slashes: what {@link lexicalPath} resolves. */
+const NOT_LEXICAL = /\/\.{1,2}(?:\/|$)|\/\//;
+
+/**
+ * An absolute path with its `.` and `..` segments and repeated slashes resolved lexically, as the
+ * kernel walks it when no symlink on the way points elsewhere: `/etc/../etc/./shadow` → `/etc/shadow`.
+ * The agent reports open paths (and absolute paths of security events) exactly as the process
+ * passed them, so a rule matching `/etc/shadow` would otherwise miss a read through `..`. Relative
+ * paths are returned unchanged: resolving them needs the process's directory, which the telemetry
+ * does not carry for opens. Paths without such segments are returned as they are (the common case).
+ */
+export function lexicalPath(path: string): string {
+  if (path.charCodeAt(0) !== 47 || !NOT_LEXICAL.test(path)) return path;
+  const out: string[] = [];
+  for (const s of path.split('/')) {
+    if (s === '' || s === '.') continue;
+    if (s === '..') out.pop();
+    else out.push(s);
+  }
+  return `/${out.join('/')}`;
+}
+
 /** Generalise one path (see module doc). Idempotent: generalising a pattern returns it unchanged. */
-export function generalisePath(path: string): string {
+export function generalisePath(raw: string): string {
+  const path = lexicalPath(raw);
   let p = path.replace(/\/{2,}/g, '/');
   // per-process views
   p = p.replace(/^\/proc\/\d+(?=\/|$)/, '/proc/<pid>').replace(/^\/proc\/<pid>\/task\/\d+/, '/proc/<pid>/task/<tid>');
