@@ -19,7 +19,7 @@ import {
   type Severity,
 } from './finding';
 import { basename, programIdentity, type ProgramIdentity } from './identity';
-import { accessMode, isWrite } from './paths';
+import { accessMode, isWrite, lexicalPath } from './paths';
 import type { RuleSet } from './rules/rule-set';
 import type { ProcessActivity, TelemetryBatch } from './telemetry';
 import { addToTree, describeTree, foldsIntoTree, openTree, passesThrough, ProcessForest, unnamed, type TreeBatch, type TreeGroup, type TreeRoot } from './tree-fold';
@@ -618,9 +618,10 @@ export class DetectionEngine {
   private rememberWrites(ep: EndpointState, batch: TelemetryBatch, now: number): void {
     for (const p of batch.processes)
       for (const f of p.files) {
-        if (f.ret < 0 || !isWrite(accessMode(f.flags)) || !trackedWrite(f.path)) continue;
-        ep.writes.delete(f.path);
-        ep.writes.set(f.path, { exe: p.exe, pid: p.pid, time: Number(f.firstSeen) || now });
+        const path = lexicalPath(f.path);
+        if (f.ret < 0 || !isWrite(accessMode(f.flags)) || !trackedWrite(path)) continue;
+        ep.writes.delete(path);
+        ep.writes.set(path, { exe: p.exe, pid: p.pid, time: Number(f.firstSeen) || now });
       }
     while (ep.writes.size > MAX_RECENT_WRITES) ep.writes.delete(ep.writes.keys().next().value!);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accessMode, addressClass, argvShape, generalisePath, pathSensitivity } from './paths';
+import { accessMode, addressClass, argvShape, generalisePath, lexicalPath, pathSensitivity } from './paths';
 
 describe('generalisePath', () => {
   it.each([
@@ -23,6 +23,29 @@ describe('generalisePath', () => {
     expect(generalisePath('/etc/shadow')).toBe('/etc/shadow');
     expect(generalisePath('/usr/lib/x86_64-linux-gnu/libc.so.6')).toBe('/usr/lib/x86_64-linux-gnu/libc.so.6');
     expect(generalisePath('/tmp/build.log')).toBe('/tmp/build.log');
+  });
+});
+
+describe('lexicalPath', () => {
+  it.each([
+    ['/etc/../etc/../etc/shadow', '/etc/shadow'],
+    ['/etc/./shadow', '/etc/shadow'],
+    ['//etc///shadow', '/etc/shadow'],
+    ['/var/www/html/../../../etc/passwd', '/etc/passwd'],
+    ['/../../etc/shadow', '/etc/shadow'], // '..' above the root stays at the root, as in the kernel
+    ['/tmp/x/..', '/tmp'],
+    ['/tmp/.', '/tmp'],
+    ['/', '/'],
+  ])('%s → %s', (given, want) => expect(lexicalPath(given)).toBe(want));
+
+  it('leaves ordinary and relative paths as they are', () => {
+    for (const p of ['/etc/shadow', '/home/alice/.bashrc', '/tmp/..hidden/x', '/tmp/.../x', '/usr/lib/', '../etc/shadow', 'shadow', './x', ''])
+      expect(lexicalPath(p)).toBe(p);
+  });
+
+  it('generalisation and sensitivity see the lexical path', () => {
+    expect(generalisePath('/etc/../etc/shadow')).toBe('/etc/shadow');
+    expect(generalisePath('/proc/1234/../1234/environ')).toBe('/proc/<pid>/environ');
   });
 });
 

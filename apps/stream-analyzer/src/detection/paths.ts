@@ -7,6 +7,28 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const HEX = /(?<![0-9a-z])[0-9a-f]{8,}(?![0-9a-z])/gi;
 const TEMP_DIRS = ['/tmp/', '/var/tmp/', '/dev/shm/'];
 
+/** '.' or '..' segments, or repeated slashes: what {@link lexicalPath} resolves. */
+const NOT_LEXICAL = /\/\.{1,2}(?:\/|$)|\/\//;
+
+/**
+ * An absolute path with its `.` and `..` segments and repeated slashes resolved lexically, as the
+ * kernel walks it when no symlink on the way points elsewhere: `/etc/../etc/./shadow` → `/etc/shadow`.
+ * The agent reports open paths (and absolute paths of security events) exactly as the process
+ * passed them, so a rule matching `/etc/shadow` would otherwise miss a read through `..`. Relative
+ * paths are returned unchanged: resolving them needs the process's directory, which the telemetry
+ * does not carry for opens. Paths without such segments are returned as they are (the common case).
+ */
+export function lexicalPath(path: string): string {
+  if (path.charCodeAt(0) !== 47 || !NOT_LEXICAL.test(path)) return path;
+  const out: string[] = [];
+  for (const s of path.split('/')) {
+    if (s === '' || s === '.') continue;
+    if (s === '..') out.pop();
+    else out.push(s);
+  }
+  return `/${out.join('/')}`;
+}
+
 /** Bound on the generalisations remembered: the same few thousand paths recur in every window. */
 const CACHE_MAX = 32_768;
 /** Paths longer than this are generalised every time (they are rare; the cache stays a few MiB). */
@@ -24,7 +46,8 @@ export function generalisePath(path: string): string {
   return g;
 }
 
-function generalise(path: string): string {
+function generalise(raw: string): string {
+  const path = lexicalPath(raw);
   let p = path.replace(/\/{2,}/g, '/');
   // per-process views
   p = p.replace(/^\/proc\/\d+(?=\/|$)/, '/proc/<pid>').replace(/^\/proc\/<pid>\/task\/\d+/, '/proc/<pid>/task/<tid>');

@@ -10,7 +10,8 @@ export function proc(over: Partial<ProcessActivity> = {}): ProcessActivity {
     startTimeNs: 1000,
     exe: '/usr/sbin/nginx',
     exeHash: null,
-    comm: 'nginx',
+    // the kernel's comm is the executable's name (15 characters) unless a test says otherwise
+    comm: (over.exe ?? '/usr/sbin/nginx').split('/').pop()!.slice(0, 15),
     uid: 33,
     gid: 33,
     cgroup: '',

@@ -1,5 +1,5 @@
 import { clampScore, historyPhrase, listPhrase, type DetectionContext, type Finding, type Severity } from '../finding';
-import { isWrite, pathSensitivity } from '../paths';
+import { isWrite, lexicalPath, pathSensitivity } from '../paths';
 
 /**
  * (c) File access: generalised path + access mode never seen for this program. Sensitive paths
@@ -15,7 +15,7 @@ export function fileAccessDetector(ctx: DetectionContext): Finding[] {
     const example = f.fileExamples.get(key) ?? key;
     const sp = key.indexOf(' ');
     const mode = key.slice(0, sp);
-    const sens = pathSensitivity(example);
+    const sens = pathSensitivity(lexicalPath(example)); // the example is the path as given (`..` shown)
     if (sens.category === 'none') {
       ordinary.push(key);
       continue;

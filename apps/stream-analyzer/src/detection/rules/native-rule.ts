@@ -110,6 +110,7 @@ function compileEvent(r: Rule): (e: RuleEvent, p: ProcessView) => boolean {
     case 'file': {
       const f = r.file!;
       const path = compileString(f.path);
+      const given = str(f.givenPath);
       const any = flagBits(f.flagsAny);
       const none = flagBits(f.flagsNone);
       return (e) => {
@@ -119,6 +120,7 @@ function compileEvent(r: Rule): (e: RuleEvent, p: ProcessView) => boolean {
         if (f.access === 'write' && !isWrite(mode)) return false;
         if (f.flagsAny && (flags & any) === 0) return false;
         if (f.flagsNone && (flags & none) !== 0) return false;
+        if (given && !given(e.args.given ?? e.args.path!)) return false;
         return path(e.args.path!);
       };
     }

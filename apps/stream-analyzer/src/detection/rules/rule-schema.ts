@@ -178,7 +178,10 @@ export const ruleSchema = z
       .optional(),
     file: z
       .object({
+        /** The path, absolute ones made lexical (`/etc/../etc/shadow` is `/etc/shadow`). */
         path: stringMatchSchema,
+        /** The path as the process spelt it, before `.`/`..` were resolved (e.g. `contains: ['/../']`: a traversal). */
+        givenPath: stringMatchSchema.optional(),
         access: z.enum(['read', 'write', 'any']).default('any'),
         /** At least one of these open flags set. */
         flagsAny: flagNames.optional(),

@@ -155,4 +155,28 @@ describe('rule evaluation', () => {
     // …unless this very process accepts connections
     expect(fired(rules, { ...starting('/usr/bin/node'), network: serving('/usr/bin/node').network }, activeBaseline(serving('/usr/bin/node')))).toContain('shell-from-network-service');
   });
+
+  it("paths spelt with '.' and '..' reach the rules lexical, the spelling kept in `given` (file.givenPath matches it)", () => {
+    const open = (path: string, exe = '/usr/bin/python3.11') => proc({ exe, files: [{ path, flags: 0, ret: 0, count: 1, firstSeen: 0 }] });
+    const traversal = open('/etc/../etc/./../etc//shadow');
+    expect(fired(rules, traversal)).toContain('credential-file-read');
+    const hit = rules.evaluate(ctx(traversal)).find((f) => f.kind === 'credential-file-read')!;
+    expect(hit.data).toMatchObject({ target: '/etc/shadow', args: { path: '/etc/shadow', given: '/etc/../etc/./../etc//shadow' } });
+    // an exception still applies to the lexical path
+    expect(fired(rules, open('/etc/../etc/shadow', '/usr/bin/sudo'))).not.toContain('credential-file-read');
+    // a relative path stays as given: resolving it needs the process's directory (not in the telemetry)
+    expect(fired(rules, open('../etc/shadow'))).not.toContain('credential-file-read');
+
+    const rs = RuleSet.parse(file(rule("    event: file\n    file: { path: { prefix: [/etc/] }, givenPath: { contains: ['/../'] }, access: read }\n")));
+    expect(fired(rs, open('/srv/www/../../etc/passwd'))).toEqual(['r1']);
+    expect(fired(rs, open('/etc/passwd'))).toEqual([]); // no traversal
+    expect(fired(rs, open('/srv/www/../app/index.html'))).toEqual([]); // a traversal that stays outside /etc
+
+    // security events' paths and exec filenames too
+    const linked = proc({ exe: '/usr/bin/ln', security: [{ time: 1, kind: 'symlink', ret: 0, args: { target: '/etc/../etc/shadow', path: '/tmp/./s' } }] });
+    const link = rules.evaluate(ctx(linked)).find((f) => f.kind === 'link-to-sensitive-file')!;
+    expect(link.data).toMatchObject({ target: '/tmp/s', args: { target: '/etc/shadow', given_target: '/etc/../etc/shadow', path: '/tmp/s' } });
+    const ran = proc({ exe: '/usr/bin/bash', execs: [{ time: 1, filename: '/tmp/../dev/shm/x', argv: ['x'], ret: 0 }] });
+    expect(fired(rules, ran)).toContain('exec-from-dev-shm');
+  });
 });

@@ -2,7 +2,7 @@ import { parse } from 'yaml';
 import type { ProgramBaseline } from '../baseline';
 import { clampScore, SEVERITY_RANK, type DetectionContext, type Finding, type RecentWrite } from '../finding';
 import { isRuntime } from '../identity';
-import { accessMode, addressClass, generalisePath, isWrite } from '../paths';
+import { accessMode, addressClass, generalisePath, isWrite, lexicalPath } from '../paths';
 import type { ProcessActivity, TelemetryBatch } from '../telemetry';
 import { RuleFileError, type CompiledRule, type ProcessView, type RuleEvent, type RuleEventType, type RuleMeta, type RuleSource } from './compiled-rule';
 
@@ -182,7 +182,7 @@ function writtenIn(batch: TelemetryBatch): Map<string, RecentWrite> {
   if (!s) {
     s = new Map();
     for (const p of batch.processes)
-      for (const f of p.files) if (f.ret >= 0 && isWrite(accessMode(f.flags))) s.set(f.path, { exe: p.exe, pid: p.pid, time: Number(f.firstSeen) });
+      for (const f of p.files) if (f.ret >= 0 && isWrite(accessMode(f.flags))) s.set(lexicalPath(f.path), { exe: p.exe, pid: p.pid, time: Number(f.firstSeen) });
     WRITTEN.set(batch, s);
   }
   return s;
@@ -207,7 +207,26 @@ function securityTarget(kind: string, args: Record<string, string>): string {
   return args.path ?? args.to ?? args.target ?? args.name ?? args.var ?? args.target_pid ?? args.peer ?? kind;
 }
 
-/** The events of one type in a process-window, normalised. */
+/** Security-event arguments that name a file (made lexical like open paths; `target` of a symlink is what the link points to). */
+const PATH_ARGS = ['path', 'from', 'to', 'target'] as const;
+
+function lexicalArgs(args: Record<string, string>): Record<string, string> {
+  let out = args;
+  for (const k of PATH_ARGS) {
+    const v = args[k];
+    if (v === undefined) continue;
+    const l = lexicalPath(v);
+    if (l !== v) out = { ...out, [k]: l, [`given_${k}`]: v };
+  }
+  return out;
+}
+
+/**
+ * The events of one type in a process-window, normalised. Absolute file paths (opens, exec
+ * filenames, security events' paths) are made lexical (`/etc/../etc/shadow` → `/etc/shadow`, see
+ * {@link lexicalPath}) so a rule on the file matches however the process spelt it; when that changed
+ * the path, the spelling as given stays in `given` (file and exec events) or `given_<arg>`.
+ */
 export function eventsOf(p: ProcessActivity, type: RuleEventType): RuleEvent[] {
   switch (type) {
     case 'process':
@@ -215,13 +234,21 @@ export function eventsOf(p: ProcessActivity, type: RuleEventType): RuleEvent[] {
     case 'exec':
       return p.execs
         .filter((e) => e.ret >= 0)
-        .map((e) => ({ type, target: e.filename, baselineKey: generalisePath(e.filename), kind: 'exec', time: e.time, args: { filename: e.filename, argv: e.argv.join(' ') } }));
+        .map((e) => {
+          const filename = lexicalPath(e.filename);
+          const args: Record<string, string> = { filename, argv: e.argv.join(' ') };
+          if (filename !== e.filename) args.given = e.filename;
+          return { type, target: filename, baselineKey: generalisePath(filename), kind: 'exec', time: e.time, args };
+        });
     case 'file':
       return p.files
         .filter((f) => f.ret >= 0)
         .map((f) => {
           const mode = accessMode(f.flags);
-          return { type, target: f.path, baselineKey: `${mode} ${generalisePath(f.path)}`, kind: mode, args: { path: f.path, mode, flags: String(f.flags) } };
+          const path = lexicalPath(f.path);
+          const args: Record<string, string> = { path, mode, flags: String(f.flags) };
+          if (path !== f.path) args.given = f.path;
+          return { type, target: path, baselineKey: `${mode} ${generalisePath(path)}`, kind: mode, args };
         });
     case 'network':
       return p.network.map((n) => {
@@ -235,7 +262,10 @@ export function eventsOf(p: ProcessActivity, type: RuleEventType): RuleEvent[] {
         };
       });
     case 'security':
-      return p.security.map((s) => ({ type, target: securityTarget(s.kind, s.args), baselineKey: s.kind, kind: s.kind, time: s.time, args: { ...s.args, ret: String(s.ret) } }));
+      return p.security.map((s) => {
+        const args = lexicalArgs(s.args);
+        return { type, target: securityTarget(s.kind, args), baselineKey: s.kind, kind: s.kind, time: s.time, args: { ...args, ret: String(s.ret) } };
+      });
   }
 }
 
