@@ -1,4 +1,4 @@
-import { basename, isShell } from '../identity';
+import { basename, isRuntime, isShell } from '../identity';
 import { accessMode, addressClass, isWrite } from '../paths';
 import type { RecentWrite } from '../finding';
 import type { CompiledRule, ProcessView, RuleEvent } from './compiled-rule';
@@ -30,12 +30,36 @@ export function commDiffers(p: { exe: string; comm: string }): boolean {
   return p.comm !== b && p.comm !== b.slice(0, 15);
 }
 
+/** Interpreter options whose argument is code or a module, not a script path. */
+const CODE_OPTION = /^-[cmeEp]$/;
+
+/**
+ * The script an interpreter or a shell runs (`/usr/bin/python3 /usr/bin/dnf install x`, `sh
+ * /usr/bin/ucf …`), from its argv: the first argument that is not an option, among the first three.
+ * null for one-liners (-c, -m, -e) and for other programs. The image is the interpreter, so an
+ * exe condition naming dnf, unattended-upgrade or debconf would otherwise never match them.
+ */
+export function scriptOf(a: { exe: string; argv?: string[] | null; execs: { ret: number; argv: string[] }[] }): string | null {
+  if (!isRuntime(a.exe) && !isShell(a.exe)) return null;
+  const argv = a.argv ?? a.execs.findLast((e) => e.ret >= 0)?.argv ?? [];
+  for (const x of argv.slice(1, 4)) {
+    if (CODE_OPTION.test(x)) return null;
+    if (!x.startsWith('-')) return x;
+  }
+  return null;
+}
+
 /** Compile process conditions into one predicate. */
 export function compileProcess(c: ProcessCond | undefined): (p: ProcessView) => boolean {
   if (!c) return () => true;
   const tests: ((p: ProcessView) => boolean)[] = [];
   const exe = str(c.exe);
-  if (exe) tests.push((p) => exe(p.activity.exe));
+  if (exe)
+    tests.push((p) => {
+      if (exe(p.activity.exe)) return true;
+      const script = scriptOf(p.activity);
+      return script !== null && exe(script);
+    });
   const comm = str(c.comm);
   if (comm) tests.push((p) => comm(p.activity.comm));
   if (c.commMismatch !== undefined) tests.push((p) => commDiffers(p.activity) === c.commMismatch);
