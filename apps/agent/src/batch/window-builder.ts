@@ -1,8 +1,8 @@
 import type { ExecEvent, NetEvent, OpenEvent } from '@vigil/bpf';
-import type { CollectorSink } from '../collector/collector';
+import type { CollectorSink, RunningExe } from '../collector/collector';
 import { executedPath } from './executed-path';
 import { FileOpens } from './file-opens';
-import { familyName, netOp, securityDetails, type SecurityRecordEvent } from '../output/records';
+import { familyName, netOp, securityDetails, withRunningExe, type SecurityRecordEvent } from '../output/records';
 import type { ProcessEntry } from '../process/process-table';
 import { syscallName, type AddressFamily, type ExecEvent as ExecRecord, type NetOpKind, type NetworkOp, type ProcessActivity, type SecurityEvent as SecurityRecord } from '@vigil/schemas';
 import { securityRet } from './security-ret';
@@ -152,9 +152,9 @@ export class WindowBuilder implements CollectorSink {
     else net.set(key, { op, family, addr: ev.addr, port: ev.port, ret, count: 1, firstSeen: Date.now() });
   }
 
-  onSecurity(p: ProcessEntry, ev: SecurityRecordEvent): void {
-    const { kind, args } = securityDetails(ev);
+  onSecurity(p: ProcessEntry, ev: SecurityRecordEvent, running?: RunningExe): void {
     const ret = securityRet(ev.ret);
+    const { kind, args } = withRunningExe(securityDetails(ev), ret, running);
     // a process repeating the same call (a chmod/rename loop, rm of one path again and again) sends
     // it once a window, with its first time: a rule needs the occurrence, and each copy costs an
     // encode (bench/agent-overhead (e))

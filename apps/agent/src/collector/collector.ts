@@ -39,10 +39,18 @@ export interface CollectorSink {
   /** A batch of records is about to be dispatched (they were all pending at the same moment). */
   onBatch?(): void;
   onNet(proc: ProcessEntry, ev: NetEvent): void;
-  /** A security record: argument values, or paths (chmod, rename, … and an exec's LD_* variables). */
-  onSecurity(proc: ProcessEntry, ev: SecurityRecordEvent): void;
+  /**
+   * A security record: argument values, or paths (chmod, rename, … and an exec's LD_* variables).
+   * `running` tells which live processes run a path (an unlink of a running program's executable).
+   */
+  onSecurity(proc: ProcessEntry, ev: SecurityRecordEvent, running?: RunningExe): void;
   /** The process exited and its counts are final (after this it is forgotten). */
   onProcessEnd(proc: ProcessEntry): void;
+}
+
+/** Live processes by executable (the process table). */
+export interface RunningExe {
+  runningExe(path: string): number[];
 }
 
 /** Self-metrics of the collector. */
@@ -139,7 +147,7 @@ export class Collector {
         return;
       case EventType.Security:
       case EventType.Path:
-        if (ev.tgid !== this.selfPid) this.sink.onSecurity(this.table.ensure(ev.tgid), ev);
+        if (ev.tgid !== this.selfPid) this.sink.onSecurity(this.table.ensure(ev.tgid), ev, this.table);
         return;
     }
   }

@@ -1,7 +1,8 @@
 import { DROP_CAUSES, type ExecEvent, type NetEvent, type OpenEvent } from '@vigil/bpf';
-import { Collector, sumDrops, type CollectorSink } from '../collector/collector';
-import { familyName, namedCounts, netOp, securityDetails, type SecurityRecordEvent } from '../output/records';
+import { Collector, sumDrops, type CollectorSink, type RunningExe } from '../collector/collector';
+import { familyName, namedCounts, netOp, securityDetails, withRunningExe, type SecurityRecordEvent } from '../output/records';
 import { ProcessTable, type ProcessEntry, type ProcessFilter } from '../process/process-table';
+import { securityRet } from '../batch/security-ret';
 import { startProbe } from '../system/start-probe';
 
 /** Options of `agent capture`. */
@@ -43,9 +44,9 @@ class CapturePrinter implements CollectorSink {
     this.emit({ type: netOp(ev), pid: p.pid, exe: p.exe, family: familyName(ev.family), addr: ev.addr, port: ev.port, ret: ev.ret, fd: ev.fd });
   }
 
-  onSecurity(p: ProcessEntry, ev: SecurityRecordEvent): void {
+  onSecurity(p: ProcessEntry, ev: SecurityRecordEvent, running?: RunningExe): void {
     if (!p.selected) return;
-    const { kind, args } = securityDetails(ev);
+    const { kind, args } = withRunningExe(securityDetails(ev), securityRet(ev.ret), running);
     this.emit({ type: 'security', kind, pid: p.pid, exe: p.exe, ret: Number(ev.ret), args });
   }
 

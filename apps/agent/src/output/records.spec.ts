@@ -2,7 +2,7 @@ import { EventType, type PathEvent, type SecurityEvent } from '@vigil/bpf';
 import { syscallNumber } from '@vigil/schemas';
 import { describe, expect, it } from 'vitest';
 import { WindowBuilder } from '../batch/window-builder';
-import type { ProcessEntry } from '../process/process-table';
+import { ProcessTable, type ProcessEntry } from '../process/process-table';
 import { securityDetails } from './records';
 
 const base = { tsNs: 0n, tgid: 10, tid: 10 };
@@ -99,5 +99,20 @@ describe('security records in telemetry windows', () => {
     ]);
     w.onSecurity(p, chmod(0o600n));
     expect(w.take([p], 0)[0]!.security.map((s) => s.args.mode)).toEqual(['600']);
+  });
+
+  it("marks an unlink of a running program's executable with the pids that run it (a dropper deleting itself), and only then", () => {
+    const w = new WindowBuilder(3);
+    const p = procEntry();
+    const table = new ProcessTable(() => true, 1, '/nonexistent-proc');
+    for (const [pid, exe, exited] of [[40, '/tmp/.x/implant', false], [41, '/tmp/.x/implant', false], [42, '/tmp/.x/old', true], [43, '/usr/bin/sleep', false]] as const) {
+      Object.assign(table.ensure(pid), { exe, exited });
+    }
+    const unlink = (path: string, ret = 0n): PathEvent => pathEv('unlinkat', [AT_FDCWD, 1n, 0n], [path, ''], { ret });
+    w.onSecurity(p, unlink('/tmp/.x/implant'), table);
+    w.onSecurity(p, unlink('/tmp/.x/old'), table); // its process has exited: an ordinary clean-up
+    w.onSecurity(p, unlink('/tmp/.x/implant-2', -2n), table);
+    w.onSecurity(p, unlink('/tmp/build/a.out'), table);
+    expect(w.take([p], 0)[0]!.security.map((s) => s.args)).toEqual([{ path: '/tmp/.x/implant', running_pids: '40,41' }, { path: '/tmp/.x/old' }, { path: '/tmp/.x/implant-2' }, { path: '/tmp/build/a.out' }]);
   });
 });

@@ -1,4 +1,5 @@
 import { EventType, type NetEvent, type PathEvent, type SecurityEvent } from '@vigil/bpf';
+import type { RunningExe } from '../collector/collector';
 import { syscallName } from '@vigil/schemas';
 
 /** The network syscalls by name (numbers come from the generated table in @vigil/schemas), as the `type` of a capture line. */
@@ -125,4 +126,14 @@ export function securityDetails(ev: SecurityRecordEvent): { kind: string; args: 
     default: // setuid family
       return { kind: name, args: Object.fromEntries(a.slice(0, name.startsWith('setres') ? 3 : name.startsWith('setre') ? 2 : 1).map((v, i) => [`arg${i}`, String(BigInt.asIntN(32, BigInt(v)))])) };
   }
+}
+
+/**
+ * An unlink that succeeded on the executable of a process still running gets `running_pids` (comma
+ * separated, at most 8): a program deleting itself after start, or its dropper doing it for it.
+ */
+export function withRunningExe(d: { kind: string; args: Record<string, string> }, ret: number, running: RunningExe | undefined): { kind: string; args: Record<string, string> } {
+  if (d.kind !== 'unlink' || ret !== 0 || !running || !d.args.path) return d;
+  const pids = running.runningExe(d.args.path);
+  return pids.length > 0 ? { kind: d.kind, args: { ...d.args, running_pids: pids.join(',') } } : d;
 }

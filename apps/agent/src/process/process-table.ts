@@ -77,6 +77,22 @@ export class ProcessTable {
     return this.byPid.values();
   }
 
+  /**
+   * Pids (at most `max`) of live processes whose executable is `path`: what an unlink of `path`
+   * deletes from under a running program (a dropper removing itself after start). A scan: unlinks
+   * that succeed are rare next to the table's few hundred entries.
+   */
+  runningExe(path: string, max = 8): number[] {
+    const out: number[] = [];
+    for (const e of this.byPid.values()) {
+      if (!e.exited && e.exe === path) {
+        out.push(e.pid);
+        if (out.length >= max) break;
+      }
+    }
+    return out;
+  }
+
   private matches(e: Pick<ProcessEntry, 'pid' | 'comms'>): boolean {
     if (e.pid === this.selfPid) return false;
     if (this.filter.pid === undefined && this.filter.comm === undefined) return true;
