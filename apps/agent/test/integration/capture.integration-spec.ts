@@ -72,14 +72,16 @@ describe('agent capture (root, real kernel)', () => {
     expect(summary.scope).toBe('filtered');
   });
 
-  it('prints the security vocabulary: a setuid chmod, a rename with both paths, LD_PRELOAD of an exec', async () => {
+  it('prints the security vocabulary: a setuid chmod, a rename with both paths, LD_PRELOAD of an exec, a running program deleted', async () => {
     const name = `vsc${randomBytes(3).toString('hex')}`;
     const dir = realpathSync(mkdtempSync(join(tmpdir(), 'vigil-sec-')));
     const shell = join(dir, name); // a copy of the shell under a comm of its own: its children are selected
     copyFileSync(execFileSync('readlink', ['-f', '/bin/sh'], { encoding: 'utf8' }).trim(), shell);
     chmodSync(shell, 0o755);
     const cap = await startCapture(['--comm', name, '--duration', '60']);
-    const script = `cd ${dir} && touch f && chmod 4755 f && mv f g && LD_PRELOAD=/nonexistent/vigil.so /bin/true 2>/dev/null; exit 0`;
+    // … and a program whose file is deleted while it runs (a dropper removing itself), then a file nobody runs
+    const sleep = execFileSync('readlink', ['-f', '/bin/sleep'], { encoding: 'utf8' }).trim();
+    const script = `cd ${dir} && touch f && chmod 4755 f && mv f g && LD_PRELOAD=/nonexistent/vigil.so /bin/true 2>/dev/null; cp ${sleep} gone && { ./gone 2 & } && /bin/sleep 0.5 && rm -f gone g; wait; exit 0`;
     expect((await runToEnd(shell, ['-c', script])).code).toBe(0);
     const { lines, code } = await cap.stop();
     expect(code, cap.stderr()).toBe(0);
@@ -88,6 +90,8 @@ describe('agent capture (root, real kernel)', () => {
     expect(sec).toContainEqual(expect.objectContaining({ kind: 'rename', ret: 0, args: { from: join(dir, 'f'), to: join(dir, 'g') } }));
     expect(sec).toContainEqual(expect.objectContaining({ kind: 'exec_env', args: { var: 'LD_PRELOAD', value: '/nonexistent/vigil.so' } }));
     expect(sec.find((l) => l.kind === 'exec_env')!.exe).toBe(execFileSync('readlink', ['-f', '/bin/true'], { encoding: 'utf8' }).trim());
+    expect(sec).toContainEqual(expect.objectContaining({ kind: 'unlink', ret: 0, args: { path: join(dir, 'gone'), running_pids: expect.stringMatching(/^[0-9]+$/) } }));
+    expect(sec).toContainEqual(expect.objectContaining({ kind: 'unlink', ret: 0, args: { path: join(dir, 'g') } }));
   });
 
   it('under overload loses records, says exactly how many, and keeps counts exact', async () => {
