@@ -78,11 +78,15 @@ export class RuleSet {
   evaluate(ctx: DetectionContext): Finding[] {
     const out: Finding[] = [];
     const p = ctx.process;
+    let facing: boolean | undefined;
     const view: ProcessView = {
       activity: p,
       stdioSocket: p.security.some((s) => s.kind === 'stdio_socket'),
-      // a runtime's baseline is its scripts' together: only what this process did says it serves
-      networkFacing: ctx.features.networkFacing || (!isRuntime(p.exe) && networkFacingBaseline(ctx.baseline)),
+      // a runtime's baseline is its scripts' together: only what this process did says it serves;
+      // computed when a rule asks (a scan of the baseline's peers, for few rules)
+      get networkFacing(): boolean {
+        return (facing ??= ctx.features.networkFacing || (!isRuntime(p.exe) && networkFacingBaseline(ctx.baseline)));
+      },
       writtenInBatch: () => writtenIn(ctx.batch),
       writtenBefore: (path) => writtenIn(ctx.batch).get(path) ?? ctx.recentWrite?.(path),
     };
@@ -285,8 +289,11 @@ function seenInBaseline(type: RuleEventType, b: ProgramBaseline, key: string): b
   }
 }
 
+/** Baseline network keys of serving on inet (`ACCEPT INET …`, `LISTEN INET6 …`). */
+const SERVING = /^(ACCEPT|LISTEN|BIND) INET6? /;
+
 function networkFacingBaseline(b: ProgramBaseline): boolean {
-  for (const k of b.network.keys()) if (/^(ACCEPT|LISTEN|BIND) INET6? /.test(k) && !k.includes(' loopback:')) return true;
+  for (const k of b.network.keys()) if (SERVING.test(k) && !k.includes(' loopback:')) return true;
   return false;
 }
 
