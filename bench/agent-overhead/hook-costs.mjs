@@ -7,8 +7,12 @@
 //    tracer tests one bitmap per call however many exit tracepoints are on.
 // 2. bpf_stats (kernel.bpf_stats_enabled, restored afterwards): ns per run of every Vigil program
 //    under workload (e) (chmod/utimensat/rename of relative paths) and (f) (fork + exec), so the
-//    cost of a path record and of the exec hook with its environment scan.
+//    cost of a path record and of the exec hook with its environment scan; and (g) open/read/close
+//    loops of one file by its absolute path, then by a relative one from its directory as the cwd
+//    (3 and 12 components below /), so what resolving a relative open path (the dentry walk of
+//    its directory at exit) adds to an open record (vigil_exit_openat).
 // Root; needs a built repository (--build: another checkout's, e.g. to compare with a base commit).
+// --stats-only: part 2 alone (no file walk, no nginx).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -61,6 +65,15 @@ const report = (label, before, after) => {
 
 try {
   console.log(`build ${ROOT}: ${exitCalls.size} calls with an exit program\n`);
+  if (!args.includes('--stats-only')) await callsOfWorkloads();
+  await programCosts();
+} finally {
+  stop = true;
+  await drain;
+  await probe.close();
+}
+
+async function callsOfWorkloads() {
   console.log('| workload | system calls | of them with an exit program (record) |');
   console.log('|---|---|---|');
   const walk = spawnSync(BIN, ['walk', '/usr/share', '1']);
@@ -90,7 +103,14 @@ http { access_log off; server { listen 127.0.0.1:${port}; root ${dir}/www; } }`)
   } finally {
     nginx.kill('SIGTERM');
   }
+}
 
+async function programCosts() {
+  const shallow = mkdtempSync(join(tmp, 'opens-'));
+  let deep = shallow;
+  for (let i = 0; i < 9; i++) deep = join(deep, `d${i}`);
+  mkdirSync(deep, { recursive: true });
+  for (const d of [shallow, deep]) writeFileSync(join(d, 'f'), 'x');
   const prev = readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim();
   const stats = () =>
     new Map(
@@ -100,12 +120,17 @@ http { access_log off; server { listen 127.0.0.1:${port}; root ${dir}/www; } }`)
     );
   writeFileSync('/proc/sys/kernel/bpf_stats_enabled', '1');
   try {
-    for (const [label, argv] of [
+    const depth = (d) => d.split('/').length - 1;
+    for (const [label, argv, cwd] of [
       ['(e) chmod/utimensat/rename of relative paths, 10k × 4', ['meta', '10000', mkdtempSync(join(tmp, 'meta-'))]],
       ['(f) fork + exec /bin/true, 300', ['spawn', '300']],
+      [`(g) open/read/close of ${join(shallow, 'f')} (absolute), 20k`, ['openread', '20000', join(shallow, 'f')]],
+      [`(g) open/read/close of f (relative, cwd ${depth(shallow)} components), 20k`, ['openread', '20000', 'f'], shallow],
+      [`(g) open/read/close of ${join(deep, 'f')} (absolute), 20k`, ['openread', '20000', join(deep, 'f')]],
+      [`(g) open/read/close of f (relative, cwd ${depth(deep)} components), 20k`, ['openread', '20000', 'f'], deep],
     ]) {
       const a = stats();
-      execFileSync(BIN, argv);
+      execFileSync(BIN, argv, { cwd });
       const b = stats();
       console.log(`\n${label} (whole host: other processes' runs are in the figures too)\n`);
       console.log('| program | runs | ns per run |');
@@ -118,8 +143,4 @@ http { access_log off; server { listen 127.0.0.1:${port}; root ${dir}/www; } }`)
   } finally {
     writeFileSync('/proc/sys/kernel/bpf_stats_enabled', prev);
   }
-} finally {
-  stop = true;
-  await drain;
-  await probe.close();
 }

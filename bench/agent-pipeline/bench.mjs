@@ -73,14 +73,14 @@ function record(type, size, pid, ts) {
 }
 function openRecord(path, ts) {
   const p = Buffer.from(path + '\0');
-  const size = O.path.offset + p.length;
+  const size = O.data.offset + p.length; // absolute: no directory after the path
   const r = record(EventType.Open, size, tgid, ts);
   r.writeUInt32LE(syscallNumber('openat'), O.nr.offset);
   r.writeInt32LE(-100, O.dfd.offset);
   r.writeUInt32LE(0o400000, O.flags.offset); // O_RDONLY|O_NOFOLLOW
   r.writeInt32LE(3, O.ret.offset);
   r.writeUInt32LE(p.length, O.path_len.offset);
-  p.copy(r, O.path.offset);
+  p.copy(r, O.data.offset);
   return r;
 }
 // exec records: the kernel's exe path (resolved), argv "name"; tgids that no process has

@@ -54,32 +54,38 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 29);
 }
 
-/* The fields that make two opens "the same" in the window (window-builder.ts: path, flags, ok/errno). */
+/*
+ * The fields that make two opens "the same" in the window (window-builder.ts: path, flags,
+ * ok/errno): the record's variable part is the path and, for a relative one, the directory the
+ * kernel resolved it against, so "shadow" opened in /etc and in /tmp are two keys. n: its bytes.
+ */
 static inline int32_t ret_class(int32_t ret)
 {
 	return ret >= 0 ? 0 : ret;
 }
 
-static uint64_t open_key_hash(const struct vigil_open_event *e, uint32_t plen)
+static uint64_t open_key_hash(const struct vigil_open_event *e, uint32_t n)
 {
 	uint64_t h = mix(0x243F6A8885A308D3ULL, ((uint64_t)e->hdr.tgid << 32) | e->flags);
-	h = mix(h, ((uint64_t)(uint32_t)ret_class(e->ret) << 32) | plen);
+	h = mix(h, ((uint64_t)(uint32_t)ret_class(e->ret) << 32) | e->path_len);
+	h = mix(h, ((uint64_t)e->resolved << 32) | e->dir_len);
 	uint32_t i = 0;
-	for (; i + 8 <= plen; i += 8) {
+	for (; i + 8 <= n; i += 8) {
 		uint64_t w;
-		memcpy(&w, e->path + i, 8);
+		memcpy(&w, e->data + i, 8);
 		h = mix(h, w);
 	}
 	uint64_t w = 0;
-	memcpy(&w, e->path + i, plen - i);
+	memcpy(&w, e->data + i, n - i);
 	h = mix(h, w);
 	return h ? h : 1;
 }
 
-static int same_open(const struct vigil_open_event *a, const struct vigil_open_event *b, uint32_t plen)
+static int same_open(const struct vigil_open_event *a, const struct vigil_open_event *b, uint32_t n)
 {
 	return a->hdr.tgid == b->hdr.tgid && a->flags == b->flags && ret_class(a->ret) == ret_class(b->ret) &&
-	       a->path_len == b->path_len && memcmp(a->path, b->path, plen) == 0;
+	       a->path_len == b->path_len && a->dir_len == b->dir_len && a->resolved == b->resolved &&
+	       memcmp(a->data, b->data, n) == 0;
 }
 
 int agg_set_pass(struct agg *g, const void *bytes, size_t len)
@@ -101,6 +107,62 @@ int agg_set_pass(struct agg *g, const void *bytes, size_t len)
 	return 0;
 }
 
+/*
+ * The path of an open as the decoder reports it (events.ts): a resolved relative one joined to
+ * its directory (components leaf first) and lexically normalised ('.', '..', repeated slashes);
+ * else as given. Into out (cap bytes, NUL-terminated); its length, or -1 when it does not fit.
+ */
+static long open_path(const struct vigil_open_event *e, uint32_t plen, char *out, size_t cap)
+{
+	uint32_t n = (uint32_t)strnlen(e->data, plen);
+	if (!e->resolved) {
+		if (n + 1 > cap)
+			return -1;
+		memcpy(out, e->data, n);
+		out[n] = 0;
+		return n;
+	}
+	const char *dir = e->data + plen;
+	size_t len = 0;
+	/* the directory: its components from the last (the root's child) to the first (the leaf) */
+	for (uint32_t end = e->dir_len; end > 0;) {
+		uint32_t start = end - 1; /* end - 1 is the component's NUL */
+		while (start > 0 && dir[start - 1] != 0)
+			start--;
+		size_t c = end - 1 - start;
+		if (len + 1 + c + 1 > cap)
+			return -1;
+		out[len++] = '/';
+		memcpy(out + len, dir + start, c);
+		len += c;
+		end = start;
+	}
+	/* the relative path, component by component */
+	for (uint32_t at = 0; at < n;) {
+		uint32_t end = at;
+		while (end < n && e->data[end] != '/')
+			end++;
+		size_t c = end - at;
+		if (c == 2 && e->data[at] == '.' && e->data[at + 1] == '.') {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--; /* the '/' before it; at the root, '..' is the root */
+		} else if (c > 0 && !(c == 1 && e->data[at] == '.')) {
+			if (len + 1 + c + 1 > cap)
+				return -1;
+			out[len++] = '/';
+			memcpy(out + len, e->data + at, c);
+			len += c;
+		}
+		at = end + 1;
+	}
+	if (len == 0)
+		out[len++] = '/';
+	out[len] = 0;
+	return (long)len;
+}
+
 /* Whether the first record of a key passes at once (see agg_set_pass). */
 static int passes_at_once(const struct agg *g, const struct vigil_open_event *e, uint32_t plen)
 {
@@ -108,11 +170,13 @@ static int passes_at_once(const struct agg *g, const struct vigil_open_event *e,
 		return 0;
 	if (e->flags & g->pass_flags)
 		return 1;
-	/* the path's length: up to its NUL (path_len counts it), as the decoder reads it */
-	uint32_t n = (uint32_t)strnlen(e->path, plen);
+	char path[VIGIL_OPEN_DATA_MAX + 2];
+	long n = open_path(e, plen, path, sizeof(path));
+	if (n < 0)
+		return 1; /* cannot tell: let it through */
 	for (size_t at = 0; at < g->pass_len;) {
 		size_t len = strlen(g->pass_prefixes + at);
-		if (len <= n && memcmp(e->path, g->pass_prefixes + at, len) == 0)
+		if (len <= (size_t)n && memcmp(path, g->pass_prefixes + at, len) == 0)
 			return 1;
 		at += len + 1;
 	}
@@ -123,12 +187,13 @@ static int passes_at_once(const struct agg *g, const struct vigil_open_event *e,
 int agg_add(struct agg *g, const void *data, size_t size)
 {
 	const struct vigil_open_event *e = data;
-	if (size < offsetof(struct vigil_open_event, path) || e->hdr.type != VIGIL_EV_OPEN)
+	if (size < offsetof(struct vigil_open_event, data) || e->hdr.type != VIGIL_EV_OPEN)
 		return 0;
 	uint32_t plen = e->path_len;
-	if (plen > size - offsetof(struct vigil_open_event, path))
+	uint32_t n = (uint32_t)(size - offsetof(struct vigil_open_event, data));
+	if (plen > n || (e->resolved && (e->dir_len > n - plen || e->resolved != 1)))
 		return 0; /* inconsistent: let the decoder see it as it is */
-	uint64_t hash = open_key_hash(e, plen);
+	uint64_t hash = open_key_hash(e, n);
 	for (uint32_t i = (uint32_t)(hash >> 32) & (AGG_SLOTS - 1), probes = 0; probes < AGG_SLOTS; i = (i + 1) & (AGG_SLOTS - 1), probes++) {
 		struct agg_entry *s = &g->slots[i];
 		if (s->hash == 0) {
@@ -152,7 +217,7 @@ int agg_add(struct agg *g, const void *data, size_t size)
 			return 1;
 		}
 		if (s->hash == hash && s->size == size &&
-		    same_open((const struct vigil_open_event *)(g->arena.data + s->off + 8), e, plen)) {
+		    same_open((const struct vigil_open_event *)(g->arena.data + s->off + 8), e, n)) {
 			if (s->count == 0 && s->passed != g->gen && passes_at_once(g, e, plen)) {
 				s->passed = g->gen;
 				return 0;

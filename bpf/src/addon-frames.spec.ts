@@ -125,6 +125,33 @@ describe('addon frames (addon/frames.c vs. the TypeScript decoder)', () => {
     ]);
   });
 
+  it('keys a relative open by its directory too, and passes it at once when its resolved path matches a prefix', () => {
+    const pass: OpenPassFilter = { flags: 0, prefixes: ['/etc/shadow', '/etc/cron'] };
+    const inEtc = openRecord('shadow', { dir: ['etc'] });
+    const out = run([
+      { pass },
+      { offer: inEtc }, // /etc/shadow: at once
+      { offer: openRecord('shadow', { dir: ['tmp'] }) }, // /tmp/shadow: another key, held
+      { offer: openRecord('../etc/./shadow', { dir: ['home'] }) }, // /etc/shadow lexically: at once
+      { offer: openRecord('job', { dir: ['cron.d', 'etc'] }) }, // /etc/cron.d/job: at once
+      { offer: openRecord('etc/shadow', { dir: [] }) }, // from the root: at once
+      { offer: openRecord('shadow', { resolved: 0 }) }, // unresolved: as given, held
+      { offer: openRecord('shadow', { dir: ['etc', 'tmp'] }) }, // /tmp/etc/shadow: held
+      { offer: inEtc }, // a repeat: counted
+      'handOver',
+    ]);
+    expect(decodeBatch(out).events.map((e) => (e.type === EventType.Open ? [e.path, e.count ?? 1] : e.type))).toEqual([
+      ['/etc/shadow', 1],
+      ['/etc/shadow', 1],
+      ['/etc/cron.d/job', 1],
+      ['/etc/shadow', 1],
+      ['/tmp/shadow', 1], // the hand-over
+      ['shadow', 1],
+      ['/tmp/etc/shadow', 1],
+      ['/etc/shadow', 1], // the repeat of the first
+    ]);
+  });
+
   it('hands over exactly as many opens as were offered, however hand-overs and passes interleave', () => {
     const keys = ['/a', '/b', '/c', '/pass/x'].map((p) => openRecord(p));
     const commands: Command[] = [{ pass: { flags: 0, prefixes: ['/pass/', '/a'] } }];

@@ -80,6 +80,34 @@ describe('decodeBatch', () => {
     expect(events.map((e) => (e.type === EventType.Open ? e.path : ''))).toEqual(['/etc/hostname', '/tm']);
   });
 
+  it('makes a relative open path absolute against the directory the kernel walked, lexically, keeping the spelling as given', () => {
+    const { events } = decodeBatch(
+      frame([
+        openRecord('shadow', { dir: ['etc'] }),
+        openRecord('job', { dir: ['cron.d', 'etc'], flags: 0o1101, ret: -13 }),
+        openRecord('../etc/./shadow', { dir: ['tmp'] }),
+        openRecord('a//b/', { dir: ['x'], dfd: 5 }),
+        openRecord('etc/hostname', { dir: [] }), // the cwd is the root: walked, no component
+        openRecord('../..', { dir: ['etc'] }),
+        openRecord('/etc/passwd'), // absolute: no directory
+        openRecord('f', { resolved: 0 }), // the walk was cut: as given
+        openRecord('f', { dir: ['tmp'], dirLen: 100 }), // a directory past the record's end: not used
+      ]),
+    );
+    expect(events.map((e) => (e.type === EventType.Open ? [e.path, e.given] : []))).toEqual([
+      ['/etc/shadow', 'shadow'],
+      ['/etc/cron.d/job', 'job'],
+      ['/etc/shadow', '../etc/./shadow'],
+      ['/x/a/b', 'a//b/'],
+      ['/etc/hostname', 'etc/hostname'],
+      ['/', '../..'],
+      ['/etc/passwd', undefined],
+      ['f', undefined],
+      ['f', undefined],
+    ]);
+    expect(events[1]).toMatchObject({ flags: 0o1101, ret: -13, dfd: -100 });
+  });
+
   it('carries the count of an aggregated open record (and only of open records)', () => {
     const { events } = decodeBatch(frame([openRecord('/srv/index.html'), openRecord('/once'), exitRecord(0)], [85_000, 0, 7]));
     expect(events.map((e) => (e.type === EventType.Open ? e.count : 'exit'))).toEqual([85_000, undefined, 'exit']);

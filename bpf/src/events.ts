@@ -40,7 +40,15 @@ export interface OpenEvent extends EventBase {
   flags: number;
   mode: number;
   ret: number;
+  /**
+   * The path opened: as the caller passed it when absolute; a relative one joined to the directory
+   * the kernel resolved it against at the call's exit (the cwd for AT_FDCWD, else dfd's file) and
+   * lexically normalised ('.', '..', repeated slashes), see `given`. A relative path whose directory
+   * could not be walked (too deep, a failed read, a bad dfd) stays as given.
+   */
   path: string;
+  /** The path as the caller passed it, when `path` is not that (a relative path the kernel resolved); else undefined. */
+  given?: string;
   /** How many opens this record stands for (the addon aggregates repeats: ProbeOptions.aggregateOpens); absent = 1. */
   count?: number;
 }
@@ -137,8 +145,10 @@ const OPEN_FLAGS = off(OPEN, 'flags');
 const OPEN_MODE = off(OPEN, 'mode');
 const OPEN_RET = off(OPEN, 'ret');
 const OPEN_PATH_LEN = off(OPEN, 'path_len');
-const OPEN_PATH = off(OPEN, 'path');
-const OPEN_PATH_MAX = OPEN.path!.size;
+const OPEN_DIR_LEN = off(OPEN, 'dir_len');
+const OPEN_RESOLVED = off(OPEN, 'resolved');
+const OPEN_DATA = off(OPEN, 'data');
+const OPEN_DATA_MAX = OPEN.data!.size;
 const NET_NR = off(NET, 'nr');
 const NET_RET = off(NET, 'ret');
 const NET_FD = off(NET, 'fd');
@@ -214,6 +224,19 @@ function recordPaths(r: Buffer, o: number, end: number, resolvedBits: number): {
   return { paths: out, resolved: used };
 }
 
+/** A relative path that may need normalising: a '.' or '..' component, a repeated or trailing slash. */
+const NOT_PLAIN = /(?:^|\/)\.\.?(?:\/|$)|\/\/|\/$/;
+
+/**
+ * A relative open path joined to the directory the kernel walked for it (NUL-separated components
+ * at r[start, start+len), leaf first), lexically normalised like a path record's (recordPaths).
+ */
+function joinOpenDir(r: Buffer, start: number, len: number, given: string): string {
+  const dir = '/' + strList(r, start, len).reverse().join('/');
+  if (NOT_PLAIN.test(given)) return posix.resolve(dir, given);
+  return dir.length === 1 ? dir + given : `${dir}/${given}`;
+}
+
 function ipText(family: number, b: Buffer): string {
   if (family === 2) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
   if (family === 10) {
@@ -287,10 +310,23 @@ export function decodeEvent(buf: Buffer, start = 0, len = buf.length - start, { 
       if (len < EXIT_SIZE) return undefined;
       return { tsNs, tgid, tid, type, exitCode: r.readInt32LE(o + EXIT_CODE) };
     case EventType.Open: {
-      if (len < OPEN_PATH) return undefined;
-      // path_len counts the bytes bpf_probe_read_user_str wrote, its NUL included; the record
-      // ends right after them (submit sizes it so)
-      const pathEnd = Math.min(o + OPEN_PATH + Math.min(r.readUInt32LE(o + OPEN_PATH_LEN), OPEN_PATH_MAX), end);
+      if (len < OPEN_DATA) return undefined;
+      // path_len counts the bytes bpf_probe_read_user_str wrote, its NUL included; then, for a
+      // relative path the kernel resolved, dir_len bytes of its directory; the record ends right
+      // after them (submit sizes it so)
+      const pathLen = Math.min(r.readUInt32LE(o + OPEN_PATH_LEN), OPEN_DATA_MAX);
+      const pathEnd = Math.min(o + OPEN_DATA + pathLen, end);
+      const raw = pathEnd > o + OPEN_DATA && r[pathEnd - 1] === 0 ? r.toString('utf8', o + OPEN_DATA, pathEnd - 1) : cstr(r, o + OPEN_DATA, pathEnd);
+      let path = raw;
+      let given: string | undefined;
+      if (r.readUInt32LE(o + OPEN_RESOLVED) === 1 && raw !== '' && raw.charCodeAt(0) !== 0x2f) {
+        const dirLen = r.readUInt32LE(o + OPEN_DIR_LEN);
+        // a directory cut by the record's end is not a whole path: keep the path as given
+        if (o + OPEN_DATA + pathLen + dirLen <= end && pathLen + dirLen <= OPEN_DATA_MAX) {
+          path = joinOpenDir(r, o + OPEN_DATA + pathLen, dirLen, raw);
+          given = raw;
+        }
+      }
       return {
         tsNs,
         tgid,
@@ -301,7 +337,8 @@ export function decodeEvent(buf: Buffer, start = 0, len = buf.length - start, { 
         flags: r.readUInt32LE(o + OPEN_FLAGS),
         mode: r.readUInt32LE(o + OPEN_MODE),
         ret: r.readInt32LE(o + OPEN_RET),
-        path: pathEnd > o + OPEN_PATH && r[pathEnd - 1] === 0 ? r.toString('utf8', o + OPEN_PATH, pathEnd - 1) : cstr(r, o + OPEN_PATH, pathEnd),
+        path,
+        given,
       };
     }
     case EventType.Net: {

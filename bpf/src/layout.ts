@@ -29,6 +29,7 @@ export const LIMITS = {
   secPathMax: 512,
   secDirMax: 1024,
   secDataMax: 5376,
+  openDataMax: 5376,
 } as const;
 
 /** Every shared struct, keyed by its C name. */
@@ -59,8 +60,19 @@ export const LAYOUTS: Record<string, StructLayout> = {
   },
   vigil_exit_event: { size: 32, fields: { hdr: f(0, 24), exit_code: f(24, 4), _pad: f(28, 4) } },
   vigil_open_event: {
-    size: 4144,
-    fields: { hdr: f(0, 24), nr: f(24, 4), dfd: f(28, 4), flags: f(32, 4), mode: f(36, 4), ret: f(40, 4), path_len: f(44, 4), path: f(48, 4096) },
+    size: 5432,
+    fields: {
+      hdr: f(0, 24),
+      nr: f(24, 4),
+      dfd: f(28, 4),
+      flags: f(32, 4),
+      mode: f(36, 4),
+      ret: f(40, 4),
+      path_len: f(44, 4),
+      dir_len: f(48, 4),
+      resolved: f(52, 4),
+      data: f(56, 5376),
+    },
   },
   vigil_net_event: {
     size: 168,

@@ -16,17 +16,28 @@ export function header(r: Buffer, type: number, tgid: number): void {
   r.writeUInt32LE(tgid + 1, H.tid!.offset);
 }
 
-/** An open record sized like the kernel's: fixed part + the path bytes read (NUL included). */
-export function openRecord(path: string, opts: { pathLen?: number; flags?: number; ret?: number; tgid?: number } = {}): Buffer {
+/**
+ * An open record sized like the kernel's: fixed part + the path bytes read (NUL included), then for
+ * `dir` (the directory a relative path is relative to, as the kernel walks it: components leaf
+ * first) its NUL-separated components, with resolved set (`resolved` overrides it).
+ */
+export function openRecord(
+  path: string,
+  opts: { pathLen?: number; flags?: number; ret?: number; tgid?: number; dfd?: number; dir?: string[]; dirLen?: number; resolved?: number } = {},
+): Buffer {
   const p = Buffer.from(`${path}\0`);
-  const r = Buffer.alloc(O.path!.offset + p.length);
+  const d = Buffer.from(opts.dir ? opts.dir.map((c) => `${c}\0`).join('') : '');
+  const r = Buffer.alloc(O.data!.offset + p.length + d.length);
   header(r, EventType.Open, opts.tgid ?? 40);
   r.writeUInt32LE(syscallNumber('openat')!, O.nr!.offset);
-  r.writeInt32LE(-100, O.dfd!.offset);
+  r.writeInt32LE(opts.dfd ?? -100, O.dfd!.offset);
   r.writeUInt32LE(opts.flags ?? 0, O.flags!.offset);
   r.writeInt32LE(opts.ret ?? 3, O.ret!.offset);
   r.writeUInt32LE(opts.pathLen ?? p.length, O.path_len!.offset);
-  p.copy(r, O.path!.offset);
+  r.writeUInt32LE(opts.dirLen ?? d.length, O.dir_len!.offset);
+  r.writeUInt32LE(opts.resolved ?? (opts.dir ? 1 : 0), O.resolved!.offset);
+  p.copy(r, O.data!.offset);
+  d.copy(r, O.data!.offset + p.length);
   return r;
 }
 

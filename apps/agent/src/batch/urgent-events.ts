@@ -148,7 +148,7 @@ export class OpenUrgency {
       const m = OTHER_PROC.exec(path);
       return m !== null && Number(m[1]) !== ev.tgid;
     }
-    if (isWriteOpen(ev.flags)) return !this.routineWrites.matches(path); // relative paths too: the kernel reports them as given
+    if (isWriteOpen(ev.flags)) return !this.routineWrites.matches(path); // a relative path the kernel could not resolve too (as given)
     if (!this.sensitive.matches(path)) return false;
     // reading a device below /dev is routine unless it is memory or a disk
     if (path.startsWith('/dev/')) return /^\/dev\/(mem|kmem|port|sd|nvme|vd|xvd|dm-|mapper\/|disk\/|loop)/.test(path);

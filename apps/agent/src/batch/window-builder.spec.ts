@@ -1,4 +1,4 @@
-import { EventType, type ExecEvent, type OpenEvent, type NetEvent, type SecurityEvent } from '@vigil/bpf';
+import { EventType, LAYOUTS, decodeEvent, type ExecEvent, type OpenEvent, type NetEvent, type SecurityEvent } from '@vigil/bpf';
 import { syscallNumber } from '@vigil/schemas';
 import { describe, expect, it } from 'vitest';
 import type { ProcessEntry } from '../process/process-table';
@@ -33,6 +33,32 @@ const exec = (over: Partial<ExecEvent> = {}): ExecEvent => ({ ...base, type: Eve
 const base = { tsNs: 0n, tgid: 10, tid: 10 };
 const nr = (name: string): number => syscallNumber(name)!;
 const open = (path: string, ret: number, flags = 0): OpenEvent => ({ ...base, type: EventType.Open, nr: nr('openat'), dfd: -100, flags, mode: 0, ret, path });
+
+/**
+ * An open record as the kernel writes it for a relative path (vigil_events.h): the path, then the
+ * directory it walked (components leaf first), decoded like the agent decodes the ring buffer.
+ */
+const relativeOpen = (given: string, dirLeafFirst: string[], flags = 0, ret = 3): OpenEvent => {
+  const O = LAYOUTS.vigil_open_event!.fields;
+  const H = LAYOUTS.vigil_event_header!.fields;
+  const p = Buffer.from(`${given}\0`);
+  const d = Buffer.from(dirLeafFirst.map((c) => `${c}\0`).join(''));
+  const r = Buffer.alloc(O.data!.offset + p.length + d.length);
+  r.writeUInt32LE(EventType.Open, H.type!.offset);
+  r.writeUInt32LE(r.length, H.size!.offset);
+  r.writeUInt32LE(10, H.tgid!.offset);
+  r.writeUInt32LE(10, H.tid!.offset);
+  r.writeUInt32LE(nr('openat'), O.nr!.offset);
+  r.writeInt32LE(-100, O.dfd!.offset);
+  r.writeUInt32LE(flags, O.flags!.offset);
+  r.writeInt32LE(ret, O.ret!.offset);
+  r.writeUInt32LE(p.length, O.path_len!.offset);
+  r.writeUInt32LE(d.length, O.dir_len!.offset);
+  r.writeUInt32LE(1, O.resolved!.offset);
+  p.copy(r, O.data!.offset);
+  d.copy(r, O.data!.offset + p.length);
+  return decodeEvent(r) as OpenEvent;
+};
 
 describe('WindowBuilder', () => {
   it('reports count deltas per window and skips idle processes', () => {
@@ -69,6 +95,22 @@ describe('WindowBuilder', () => {
     ]);
     expect(w.take([p], 999)).toEqual([]);
     expect(a!.network).toMatchObject([{ op: 'CONNECT', family: 'INET', addr: '10.0.0.1', port: 443, count: 2 }]);
+  });
+
+  it('reports a relative open by the absolute path the kernel resolved, so path rules and urgency see it (cd /etc && cat shadow)', () => {
+    const w = new WindowBuilder(3, URGENT);
+    const p = proc(10, [[257, 4]]);
+    w.onOpen(p, relativeOpen('shadow', ['etc'])); // cd /etc && cat shadow
+    w.onOpen(p, relativeOpen('job', ['cron.d', 'etc'], 0o1101)); // cd /etc/cron.d && echo x > job
+    w.onOpen(p, relativeOpen('../etc/./shadow', ['tmp'], 0, -13)); // a failed attempt, however spelt
+    w.onOpen(p, relativeOpen('notes.txt', ['src', 'ann', 'home'])); // routine
+    const [u] = w.takeUrgent();
+    expect(u!.files.map((f) => [f.path, f.flags, f.ret])).toEqual([
+      ['/etc/shadow', 0, 0],
+      ['/etc/shadow', 0, -13], // one path's entries together
+      ['/etc/cron.d/job', 0o1101, 0],
+    ]);
+    expect(w.take([p], 999)[0]!.files.map((f) => f.path)).toEqual(['/home/ann/src/notes.txt']);
   });
 
   it('reports an ended process once with its final counts and never the agent', () => {

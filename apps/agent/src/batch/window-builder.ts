@@ -136,6 +136,11 @@ export class WindowBuilder implements CollectorSink {
     this.now = Date.now();
   }
 
+  /**
+   * FileOpen.path is the decoded path: a relative one already absolute and lexical, joined to the
+   * directory the kernel resolved it against (OpenEvent.path), so rules and urgency see /etc/shadow
+   * for `cd /etc && cat shadow`; one the kernel could not resolve stays as the process spelt it.
+   */
   onOpen(p: ProcessEntry, ev: OpenEvent): void {
     const files = this.target(p, this.openUrgency?.urgent(ev) === true).files;
     files.add(ev.path, ev.flags, ev.ret >= 0 ? 0 : ev.ret, ev.count ?? 1, this.now || Date.now());

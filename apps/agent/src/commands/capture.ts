@@ -36,7 +36,8 @@ class CapturePrinter implements CollectorSink {
 
   onOpen(p: ProcessEntry, ev: OpenEvent): void {
     if (!p.selected) return;
-    this.emit({ type: 'open', pid: p.pid, exe: p.exe, path: ev.path, flags: ev.flags, ret: ev.ret });
+    // path: absolute (a relative one joined to the directory the kernel resolved it against); given: the relative spelling
+    this.emit({ type: 'open', pid: p.pid, exe: p.exe, path: ev.path, ...(ev.given !== undefined ? { given: ev.given } : {}), flags: ev.flags, ret: ev.ret });
   }
 
   onNet(p: ProcessEntry, ev: NetEvent): void {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, realpathSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
@@ -92,6 +92,28 @@ describe('agent capture (root, real kernel)', () => {
     expect(sec.find((l) => l.kind === 'exec_env')!.exe).toBe(execFileSync('readlink', ['-f', '/bin/true'], { encoding: 'utf8' }).trim());
     expect(sec).toContainEqual(expect.objectContaining({ kind: 'unlink', ret: 0, args: { path: join(dir, 'gone'), running_pids: expect.stringMatching(/^[0-9]+$/) } }));
     expect(sec).toContainEqual(expect.objectContaining({ kind: 'unlink', ret: 0, args: { path: join(dir, 'g') } }));
+  });
+
+  it('reports relative opens by absolute path (cd DIR && cat f), failed ones too, and absolute ones unchanged', async () => {
+    const name = `vro${randomBytes(3).toString('hex')}`;
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'vigil-relopen-')));
+    const shell = join(dir, name); // a copy of the shell under a comm of its own: its children are selected
+    copyFileSync(execFileSync('readlink', ['-f', '/bin/sh'], { encoding: 'utf8' }).trim(), shell);
+    chmodSync(shell, 0o755);
+    writeFileSync(join(dir, 'f'), 'x');
+    const cap = await startCapture(['--comm', name, '--duration', '60']);
+    const script = `cd ${dir} && cat f >/dev/null; cat missing 2>/dev/null; cat ${dir}/f >/dev/null; cd /etc && cat ./hostname >/dev/null; exit 0`;
+    expect((await runToEnd(shell, ['-c', script])).code).toBe(0);
+    const { lines, code } = await cap.stop();
+    expect(code, cap.stderr()).toBe(0);
+    const cat = execFileSync('readlink', ['-f', '/bin/cat'], { encoding: 'utf8' }).trim();
+    const opens = lines.filter((l) => l.type === 'open' && l.exe === cat && (l.path === '/etc/hostname' || (l.path as string).startsWith(`${dir}/`)));
+    expect(opens.map((l) => ({ path: l.path, given: l.given, ret: (l.ret as number) >= 0 ? 'ok' : l.ret }))).toEqual([
+      { path: join(dir, 'f'), given: 'f', ret: 'ok' },
+      { path: join(dir, 'missing'), given: 'missing', ret: -2 },
+      { path: join(dir, 'f'), given: undefined, ret: 'ok' },
+      { path: '/etc/hostname', given: './hostname', ret: 'ok' },
+    ]);
   });
 
   it('under overload loses records, says exactly how many, and keeps counts exact', async () => {

@@ -15,6 +15,61 @@
 #define ARG_STR_MAX 128
 #define EXEC_MAX_ARGS 32
 
+/* The open file behind a descriptor of the current process, or NULL. */
+static __always_inline struct file *file_of_fd(long fd)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if (fd < 0 || fd >= max)
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/*
+ * The directory a relative path is relative to: the cwd when use_cwd (AT_FDCWD), else dfd's file.
+ * 0 when dfd names no open file (user space keeps the path as given, or shows fd:N).
+ */
+static __always_inline int base_dir(long dfd, int use_cwd, struct dentry **d, struct vfsmount **m)
+{
+	if (use_cwd) {
+		struct fs_struct *fs = BPF_CORE_READ(bpf_get_current_task_btf(), fs);
+		*d = BPF_CORE_READ(fs, pwd.dentry);
+		*m = BPF_CORE_READ(fs, pwd.mnt);
+		return 1;
+	}
+	struct file *f = file_of_fd((int)dfd);
+	if (!f)
+		return 0;
+	*d = BPF_CORE_READ(f, f_path.dentry);
+	*m = BPF_CORE_READ(f, f_path.mnt);
+	return 1;
+}
+
+/*
+ * The dir of an open record whose path (off bytes of data) is relative: walked into data after
+ * the path, at exit like a path record's (the call has resolved the name against it; a failed
+ * open too: an attempt is evidence). Returns its bytes; 0 and resolved 0 when the walk was cut.
+ */
+static __always_inline __u32 open_dir(struct vigil_open_event *e, long dfd, __u32 off)
+{
+	struct dentry *d;
+	struct vfsmount *m;
+	if (!base_dir(dfd, (int)dfd == AT_FDCWD, &d, &m))
+		return 0;
+	__u32 len = 0;
+	if (off > VIGIL_PATH_MAX)
+		off = VIGIL_PATH_MAX;
+	if (!walk_dentries(e->data + off, d, m, &len))
+		return 0;
+	e->dir_len = len;
+	e->resolved = 1;
+	return len;
+}
+
 static __always_inline void emit_open(const __u64 *args, long nr, long ret)
 {
 	union vigil_scratch *s = get_scratch();
@@ -55,27 +110,23 @@ static __always_inline void emit_open(const __u64 *args, long nr, long ret)
 		e->flags = args[2];
 		e->mode = args[3];
 	}
-	__u32 len = read_user_str(e->path, VIGIL_PATH_MAX, path);
+	__u32 len = read_user_str(e->data, VIGIL_PATH_MAX, path);
 	if (len > VIGIL_PATH_MAX)
 		len = VIGIL_PATH_MAX;
 	e->path_len = len;
-	__u32 size = offsetof(struct vigil_open_event, path) + len;
+	e->dir_len = 0;
+	e->resolved = 0;
+	/* a relative path (not '/', not empty or unread): the directory it is relative to, after it */
+	__u32 dir = 0;
+	char c0 = e->data[0];
+	if (c0 != '/' && c0 != 0)
+		dir = open_dir(e, e->dfd, len);
+	__u64 n = (__u64)len + dir; /* ≤ 4096 + 1024; 64-bit: a clamp the verifier sees on the register submitted */
+	if (n > VIGIL_OPEN_DATA_MAX)
+		n = VIGIL_OPEN_DATA_MAX;
+	__u32 size = offsetof(struct vigil_open_event, data) + n;
 	fill_arg_header(&e->hdr, VIGIL_EV_OPEN, size);
 	submit(e, size);
-}
-
-/* The open file behind a descriptor of the current process, or NULL. */
-static __always_inline struct file *file_of_fd(long fd)
-{
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	if (fd < 0 || fd >= max)
-		return NULL;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *f = NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
 }
 
 /* The struct sock behind a descriptor of the current process (only called for known sockets). */
@@ -211,17 +262,8 @@ static __always_inline __u32 path_dir(struct vigil_path_event *e, int i, __u32 o
 		return 0;
 	struct dentry *d;
 	struct vfsmount *m;
-	if (!absent && (int)dfd == AT_FDCWD) {
-		struct fs_struct *fs = BPF_CORE_READ(bpf_get_current_task_btf(), fs);
-		d = BPF_CORE_READ(fs, pwd.dentry);
-		m = BPF_CORE_READ(fs, pwd.mnt);
-	} else {
-		struct file *f = file_of_fd((int)dfd);
-		if (!f)
-			return 0; /* a bad descriptor: user space shows fd:N */
-		d = BPF_CORE_READ(f, f_path.dentry);
-		m = BPF_CORE_READ(f, f_path.mnt);
-	}
+	if (!base_dir(dfd, !absent && (int)dfd == AT_FDCWD, &d, &m))
+		return 0; /* a bad descriptor: user space shows fd:N */
 	__u32 len = 0;
 	if (!walk_dentries(e->data + (off & 4095), d, m, &len))
 		return 0;

@@ -99,7 +99,15 @@ struct vigil_exit_event {
 	__u32 _pad;
 };
 
-/* open/openat/openat2/creat with the result; variable length: path is path_len bytes. */
+/*
+ * open/openat/openat2/creat with the result. Variable length: `data` holds the path as the caller
+ * passed it (path_len bytes incl. NUL), then, when it is relative (first byte neither '/' nor NUL),
+ * dir: the directory it is relative to (the cwd for AT_FDCWD, else dfd's file), dir_len bytes of
+ * components leaf first, NUL separated like vigil_path_event's dirs, and `resolved` is 1. An
+ * absolute path gets no walk (dir_len 0, resolved 0), and neither does a relative one whose walk
+ * was cut (counted) or whose dfd names no file. The record ends after them (submit sizes it so).
+ */
+#define VIGIL_OPEN_DATA_MAX (VIGIL_PATH_MAX + 1280) /* dir starts at path_len ≤ 4096: its walk writes ≤ 1024 + a name */
 struct vigil_open_event {
 	struct vigil_event_header hdr;
 	__u32 nr;                      /* syscall number */
@@ -107,8 +115,10 @@ struct vigil_open_event {
 	__u32 flags;
 	__u32 mode;
 	__s32 ret;
-	__u32 path_len;                /* bytes in path incl. NUL */
-	char path[VIGIL_PATH_MAX];
+	__u32 path_len;                /* bytes of the path incl. NUL */
+	__u32 dir_len;                 /* bytes of dir (0 with resolved: the root) */
+	__u32 resolved;                /* 1: dir, after the path, is the directory the path is relative to */
+	char data[VIGIL_OPEN_DATA_MAX];
 };
 
 /* connect/accept/accept4/bind/listen with family, address, port and result. */

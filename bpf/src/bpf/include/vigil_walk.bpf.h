@@ -2,15 +2,17 @@
 /*
  * Path of a (dentry, vfsmount) by walking d_parent up through the mounts (mnt_parent,
  * mnt_mountpoint) like d_path does: tracepoints have no bpf_d_path. Used for the exe of an exec
- * and for the directory a relative path of a path record is relative to (the dfd's or the cwd's).
+ * and for the directory a relative path of a path record or of an open is relative to (the dfd's or
+ * the cwd's).
  */
 #ifndef VIGIL_WALK_BPF_H
 #define VIGIL_WALK_BPF_H
 
 #define WALK_NAME_MAX 256
 #define WALK_MAX_DEPTH 32
-#define WALK_BUF_MAX 1024 /* VIGIL_EXE_MAX and VIGIL_SEC_DIR_MAX */
+#define WALK_BUF_MAX 1024 /* VIGIL_EXE_MAX and VIGIL_SEC_DIR_MAX (an open record's dir too) */
 _Static_assert(VIGIL_EXE_MAX == WALK_BUF_MAX && VIGIL_SEC_DIR_MAX == WALK_BUF_MAX, "walk buffers");
+_Static_assert(VIGIL_OPEN_DATA_MAX >= VIGIL_PATH_MAX + WALK_BUF_MAX + WALK_NAME_MAX, "an open record's dir after a whole path");
 
 struct walk_ctx {
 	char *buf;
