@@ -168,6 +168,8 @@ kill $v` },
   { id: 'impact-rm-no-preserve-root', tactic: 'impact', technique: 'T1485', name: "delete a tree with rm's root guard disarmed (a scratch tree, not /)", setup: 'mkdir -p "$T/victim/a/b" && touch "$T/victim/a/b/f"', run: 'rm -rf --no-preserve-root "$T/victim"' },
   { id: 'disc-remote-systems', tactic: 'discovery', technique: 'T1018', name: 'list neighbouring hosts from the neighbour cache and TCP metrics', run: 'ip neigh show > /dev/null; ip tcp_metrics show > /dev/null 2>&1; cat /proc/net/arp > /dev/null; true', requires: ['ip'] },
   { id: 'disc-sudo-rights', tactic: 'discovery', technique: 'T1069.001', name: 'list the sudo rights of the account', run: 'sudo -n -l > /dev/null 2>&1; true', requires: ['sudo'] },
+  { id: 'cred-shadow-relative', tactic: 'credential-access', technique: 'T1003.008', name: 'read /etc/shadow by a relative path (cd /etc && cat shadow)', run: 'cd /etc && cat shadow > /dev/null' },
+  { id: 'persist-cron-relative', tactic: 'persistence', technique: 'T1053.003', name: 'drop a cron job by a relative path (cd /etc/cron.d && echo … > job)', run: 'cd /etc/cron.d && echo "# vigil attack simulation" > vigilsim-rel', cleanup: 'rm -f /etc/cron.d/vigilsim-rel' },
   // ---- event-generator-style gaps (stop 24)
   // What the host-runnable actions of a public syscall event generator exercise, in our own words:
   // paths spelt with '..', names borrowed from servers and core utilities, setuid/ptrace/setns

@@ -11,7 +11,7 @@
 // (after VACUUM FULL, indexes included), plus the process rows a real host of the profile starts
 // per day (from the recorded corpus) × live bytes per process row.
 //
-// usage: VIGIL_HOME=/work/main/.vigil node bench/fleet/bench.mjs [--endpoints 100,1000] [--duration 60] [--rate 0.1] [--settle 600s] [--profile busy-build|web-server|idle]
+// usage: VIGIL_HOME=/work/main/.vigil node bench/fleet/bench.mjs [--endpoints 100,1000] [--duration 60] [--rate 0.1] [--settle 600s] [--profile busy-build|web-server|idle] [--analyzer PATH/main.js] [--cpu-prof DIR]
 
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -39,7 +39,8 @@ const PROFILE = opt('profile', 'busy-build');
 const CPU_PROF = opt('cpu-prof', '');
 const CLI = resolve(root, 'tools/cli/dist/main.js');
 const GATEWAY = resolve(root, 'apps/ingest-gateway/dist/main.js');
-const ANALYZER = resolve(root, 'apps/stream-analyzer/dist/main.js');
+// --analyzer PATH: another build's analyzer (its main.js), for before/after figures on the same stack
+const ANALYZER = resolve(opt('analyzer', resolve(root, 'apps/stream-analyzer/dist/main.js')));
 const TICKS = 100; // USER_HZ on Linux x86-64
 
 const urls = stackUrls();
