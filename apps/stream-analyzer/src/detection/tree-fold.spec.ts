@@ -138,6 +138,11 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     for (const p of [gcc, cc1, collect2, ld, make, recipe]) expect(forest.rootOf(p).key, p.exe).toBe('20:bash');
     // the server was not started by a shell: its shells are trees of their own
     expect(forest.rootOf(cgi).key).toBe('32:dash');
+    // nor are the children of a program run by hand that is not a build or file tool (a test harness, an implant)
+    const harness = proc({ pid: 50, ppid: 20, exe: '/opt/microsoft/powershell/7/pwsh', ancestry: [BASH, SSHD] });
+    const test = proc({ pid: 51, ppid: 50, exe: '/usr/bin/dash', ancestry: ['/opt/microsoft/powershell/7/pwsh', BASH] });
+    forest.remember([harness, test], 0);
+    expect(forest.rootOf(test).key).toBe('51:dash');
     // the shell ends by exec'ing what it built (bash -c 'cc x.c -o x && ./x'): the tree keeps its name and key
     const built = proc({ pid: 20, ppid: 19, exe: '/tmp/x', ancestry: [SSHD, SSHD] });
     forest.remember([built], 1);

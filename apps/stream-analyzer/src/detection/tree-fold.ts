@@ -1,6 +1,6 @@
 import { acceptanceSize, mergeAcceptance, type Acceptance } from './baseline';
 import { SEVERITY_RANK, listPhrase, type DetectorName, type Finding, type Severity } from './finding';
-import { basename, isRuntime, programExe, SHELLS } from './identity';
+import { basename, programExe, SHELLS } from './identity';
 import type { ProcessActivity } from './telemetry';
 
 /**
@@ -26,6 +26,13 @@ export function passesThrough(exe: string): boolean {
 export function unnamed(exe: string): boolean {
   return UNNAMED.has(exe);
 }
+
+/**
+ * Build and file tools whose children are steps of the command that ran them (compiler drivers and
+ * their passes, build systems, find/git): the folding climbs through them.
+ */
+const COMMAND_TOOL =
+  /^(([a-z0-9_]+-)*(gcc|g\+\+|cc|c\+\+|cpp|clang|clang\+\+|collect2|cc1|cc1plus|ld|ld\.bfd|ld\.gold|ld\.lld|lld|mold|as|gfortran)(-[0-9.]+)?|make|gmake|cmake|ninja|meson|cargo|rustc|go|find|git|rpmbuild|dpkg-buildpackage|dpkg-source)$/;
 
 /** Bound on the processes remembered per endpoint for tree roots. */
 const MAX_FOREST = 16_384;
@@ -122,12 +129,12 @@ export class ProcessForest {
   /**
    * Whether a (non-wrapper) parent is itself part of a shell's command line, so that what it starts
    * belongs to that command line's tree: gcc's cc1, as, collect2 and ld, make's recipe shells, find's
-   * -exec. It is when a chain of such tools leads up to a shell or wrapper. Interpreters are excepted
-   * (a shell a script spawns on a pty is a story of its own), and so is any program not started that
-   * way (servers, services, daemons reparented to init).
+   * -exec. It is when a chain of build and file tools ({@link COMMAND_TOOL}) leads up to a shell or
+   * wrapper. Only those: any other program a shell starts may be a harness, an agent or a server run
+   * by hand (pwsh running tests, a C2 implant, ./server &), whose children are stories of their own.
    */
   private partOfCommandLine(parent: ForestNode | undefined): boolean {
-    for (let depth = 0; depth < 16 && parent && parent.ppid > 1 && !isRuntime(parent.exe); depth++) {
+    for (let depth = 0; depth < 16 && parent && parent.ppid > 1 && COMMAND_TOOL.test(basename(parent.exe)); depth++) {
       if (PASS_THROUGH.has(basename(parent.parentExe))) return true;
       if (UNNAMED.has(parent.parentExe) || parent.parentExe === parent.exe) return false;
       parent = this.nodes.get(parent.ppid);
