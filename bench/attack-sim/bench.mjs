@@ -13,7 +13,7 @@
 // on the acting processes), floods (actions with > 5 alerts), and false alarms (alerts ≥ medium on the
 // routine commands after learning, and on everything else on the host during the run).
 //
-// usage (root, `./vigil stack up` and a build): node bench/attack-sim/bench.mjs [--learning 90]
+// usage (root, `./vigil stack up` and a build): node bench/attack-sim/bench.mjs [--learning 90] [--install-tools]
 //        [--window 5s] [--only id,id] [--json FILE] [--keep] [--logs DIR] [--settle-s 600]
 // Takes about learning + 2 minutes.
 
@@ -46,6 +46,20 @@ const KEEP = args.includes('--keep');
 const LOGS = opt('logs', undefined);
 if (LOGS) mkdirSync(LOGS, { recursive: true });
 const PY = '/usr/bin/python3';
+
+// --install-tools: install the tools some simulations need (kmod, tcpdump, iptables, cron, whois, sudo,
+// pkexec, nmap, netcat) from Debian packages first, with the CLI's installer (no service is started),
+// so that they run instead of counting as "not runnable here". Off by default: it changes the host.
+if (args.includes('--install-tools')) {
+  const { ensurePackages } = require(resolve(import.meta.dirname, '..', '..', 'tools', 'cli', 'dist', 'system', 'packages.js'));
+  const { spawnSync } = await import('node:child_process');
+  const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+  const tools = [['insmod', 'kmod'], ['tcpdump', 'tcpdump'], ['iptables', 'iptables'], ['crontab', 'cron'], ['whois', 'whois'], ['sudo', 'sudo'], ['pkexec', 'pkexec'], ['nmap', 'nmap'], ['nc', 'netcat-openbsd']];
+  ensurePackages(
+    tools.map(([cmd, pkg]) => ({ pkg, why: `simulations that run ${cmd}`, present: () => have(cmd) })),
+    (m) => console.error(`[attack-sim] ${m}`),
+  );
+}
 const SEVERE = new Set(['medium', 'high', 'critical']);
 const RANK = (col) => `case ${col} when 'critical' then 4 when 'high' then 3 when 'medium' then 2 when 'low' then 1 else 0 end`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
