@@ -13,6 +13,21 @@ import { childEnv } from '@vigil/testing';
  * /bin/sh makes exactly 200,000 getppid calls, opens a unique path, connects to a loopback port and
  * forks+execs /bin/true with a marker; `agent capture --comm` must report all of it exactly.
  */
+/**
+ * A copy of the shell under a comm of its own in a fresh directory (its children are selected), with a
+ * capture of that comm started: what a test runs through `shell` is what the capture reports.
+ */
+async function ownShell(prefix: string, dirPrefix: string, prepare?: (dir: string) => void) {
+  const name = `${prefix}${randomBytes(3).toString('hex')}`;
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), dirPrefix)));
+  const shell = join(dir, name);
+  copyFileSync(execFileSync('readlink', ['-f', '/bin/sh'], { encoding: 'utf8' }).trim(), shell);
+  chmodSync(shell, 0o755);
+  prepare?.(dir);
+  const cap = await startCapture(['--comm', name, '--duration', '60']);
+  return { dir, shell, cap };
+}
+
 describe('agent capture (root, real kernel)', () => {
   let server: Server;
   let port: number;
@@ -73,12 +88,7 @@ describe('agent capture (root, real kernel)', () => {
   });
 
   it('prints the security vocabulary: a setuid chmod, a rename with both paths, LD_PRELOAD of an exec, a running program deleted', async () => {
-    const name = `vsc${randomBytes(3).toString('hex')}`;
-    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'vigil-sec-')));
-    const shell = join(dir, name); // a copy of the shell under a comm of its own: its children are selected
-    copyFileSync(execFileSync('readlink', ['-f', '/bin/sh'], { encoding: 'utf8' }).trim(), shell);
-    chmodSync(shell, 0o755);
-    const cap = await startCapture(['--comm', name, '--duration', '60']);
+    const { dir, cap, shell } = await ownShell('vsc', 'vigil-sec-');
     // … and a program whose file is deleted while it runs (a dropper removing itself), then a file nobody runs
     const sleep = execFileSync('readlink', ['-f', '/bin/sleep'], { encoding: 'utf8' }).trim();
     const script = `cd ${dir} && touch f && chmod 4755 f && mv f g && LD_PRELOAD=/nonexistent/vigil.so /bin/true 2>/dev/null; cp ${sleep} gone && { ./gone 2 & } && /bin/sleep 0.5 && rm -f gone g; wait; exit 0`;
@@ -95,13 +105,7 @@ describe('agent capture (root, real kernel)', () => {
   });
 
   it('reports relative opens by absolute path (cd DIR && cat f), failed ones too, and absolute ones unchanged', async () => {
-    const name = `vro${randomBytes(3).toString('hex')}`;
-    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'vigil-relopen-')));
-    const shell = join(dir, name); // a copy of the shell under a comm of its own: its children are selected
-    copyFileSync(execFileSync('readlink', ['-f', '/bin/sh'], { encoding: 'utf8' }).trim(), shell);
-    chmodSync(shell, 0o755);
-    writeFileSync(join(dir, 'f'), 'x');
-    const cap = await startCapture(['--comm', name, '--duration', '60']);
+    const { dir, cap, shell } = await ownShell('vro', 'vigil-relopen-', (d) => writeFileSync(join(d, 'f'), 'x'));
     const script = `cd ${dir} && cat f >/dev/null; cat missing 2>/dev/null; cat ${dir}/f >/dev/null; cd /etc && cat ./hostname >/dev/null; exit 0`;
     expect((await runToEnd(shell, ['-c', script])).code).toBe(0);
     const { lines, code } = await cap.stop();
