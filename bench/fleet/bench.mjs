@@ -35,7 +35,7 @@ const DURATION_S = Number(opt('duration', 60));
 const RATE = Number(opt('rate', 0.1));
 const SETTLE = opt('settle', '600s');
 const PROFILE = opt('profile', 'busy-build');
-// --cpu-prof DIR: write the analyzer's V8 CPU profile there (open in Chrome DevTools or speedscope)
+// --cpu-prof DIR: write the analyzer's and the gateway's V8 CPU profiles there (open in Chrome DevTools or speedscope)
 const CPU_PROF = opt('cpu-prof', '');
 const CLI = resolve(root, 'tools/cli/dist/main.js');
 const GATEWAY = resolve(root, 'apps/ingest-gateway/dist/main.js');
@@ -91,7 +91,7 @@ async function runSize(endpoints) {
   await admin.connect();
   for (const [t, n] of [[telemetry, 12], [alerts, 1], [dlq, 1]]) await admin.createTopic(t, n);
   const common = { VIGIL_DATABASE_URL: db.url, ...stackServiceEnv(urls), VIGIL_LOG_LEVEL: 'warn' };
-  const gateway = await startServiceProcess(GATEWAY, { ...common, VIGIL_LOG_LEVEL: 'info', VIGIL_GATEWAY_HOST: '127.0.0.1', VIGIL_GATEWAY_PORT: '0', VIGIL_GATEWAY_TOPIC: telemetry }, pinoListening, { name: 'ingest-gateway', timeoutMs: 120_000 });
+  const gateway = await startServiceProcess(GATEWAY, { ...common, VIGIL_LOG_LEVEL: 'info', VIGIL_GATEWAY_HOST: '127.0.0.1', VIGIL_GATEWAY_PORT: '0', VIGIL_GATEWAY_TOPIC: telemetry }, pinoListening, { name: 'ingest-gateway', timeoutMs: 120_000, nodeArgs: CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF, '--cpu-prof-name', 'gateway.cpuprofile'] : [] });
   let analyzerLog = '';
   const analyzer = spawn(process.execPath, [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), ANALYZER, 'run'], {
     env: { ...process.env, ...common, VIGIL_LOG_LEVEL: 'info', VIGIL_ANALYZER_PORT: '0', VIGIL_ANALYZER_TELEMETRY_TOPIC: telemetry, VIGIL_ANALYZER_ALERTS_TOPIC: alerts, VIGIL_ANALYZER_DLQ_TOPIC: dlq, VIGIL_ANALYZER_GROUP_ID: uniqueName('vigil-fleet-bench') },

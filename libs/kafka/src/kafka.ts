@@ -3,6 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, CompressionTypes, Kafka, Partitioners, ResourcePatternTypes, logLevel, type Admin, type Consumer, type KafkaMessage, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import { KafkaError, kafkaCall, toKafkaError } from './kafka-error';
+import { patchKafkaRequestQueue } from './request-queue-patch';
+
+patchKafkaRequestQueue();
 
 /** Minimal logger shape (pino satisfies it). */
 export interface LoggerLike {

@@ -28,10 +28,10 @@ export async function startServiceProcess(
   script: string,
   env: Record<string, string>,
   ready: (line: string) => string | undefined,
-  options: { timeoutMs?: number; logFile?: string; name?: string } = {},
+  options: { timeoutMs?: number; logFile?: string; name?: string; nodeArgs?: string[] } = {},
 ): Promise<ServiceProcess> {
   const name = options.name ?? script;
-  const child = spawn(process.execPath, [script], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const file = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));

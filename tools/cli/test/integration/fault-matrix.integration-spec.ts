@@ -7,12 +7,13 @@ import { testEnv } from '@vigil/testing';
 
 /**
  * VIGIL_FAULTS_SCALE=full: ≥ 1,000 endpoints at a real agent's rate (one window per 10 s) and the
- * issue's outage lengths (Kafka 60 s, PostgreSQL 30 s). The default (what `./vigil test` runs) is
+ * issue's outage lengths (Kafka 60 s, PostgreSQL 30 s); a fleet of servers: one endpoint in ten a web
+ * server, the others idle hosts (the `fleet simulate --profile` windows of the recorded agent). The default (what `./vigil test` runs) is
  * every fault at a reduced scale: fewer endpoints sending faster, shorter outages.
  */
 const FULL = testEnv('VIGIL_FAULTS_SCALE') === 'full';
 const SCALE: FleetScale = FULL
-  ? { endpoints: 1000, rate: 0.1, processes: 8, partitions: 12, kafkaDownMs: 60_000, postgresDownMs: 30_000, outageMs: 30_000 }
+  ? { endpoints: 1000, rate: 0.1, processes: 8, mix: { web: 1 }, partitions: 12, kafkaDownMs: 60_000, postgresDownMs: 30_000, outageMs: 30_000 }
   : { endpoints: 16, rate: 0.2, processes: 12, partitions: 6, kafkaDownMs: 15_000, postgresDownMs: 10_000, outageMs: 10_000 };
 const RECOVERY_TIMEOUT_MS = FULL ? 600_000 : 240_000;
 /** Spool of the spool-full endpoints: a few windows. */
