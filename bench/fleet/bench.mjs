@@ -11,6 +11,9 @@
 // (after VACUUM FULL, indexes included), plus the process rows a real host of the profile starts
 // per day (from the recorded corpus) × live bytes per process row.
 //
+// Given several sizes it also prints the marginal figures between consecutive sizes (the CPU of the
+// extra batches alone), which is what sizing a larger fleet needs.
+//
 // usage: VIGIL_HOME=/work/main/.vigil node bench/fleet/bench.mjs [--endpoints 100,1000] [--duration 60] [--rate 0.1] [--settle 600s] [--profile busy-build|web-server|idle] [--analyzer PATH/main.js] [--cpu-prof DIR]
 
 import { execFile, spawn } from 'node:child_process';
@@ -185,6 +188,7 @@ async function runSize(endpoints) {
   }
 }
 
+let previous;
 for (const n of SIZES) {
   const r = await runSize(n);
   const s = r.summary;
@@ -203,4 +207,15 @@ for (const n of SIZES) {
       ` + processes ${r.processRowsPerEndpointDay} new rows × ${r.processRowBytes} B (${mib(r.pgBytesPerEndpointDayByTable.processes)});  standing per endpoint: ${mib(r.pgStandingBytesPerEndpoint)};  per alert: ${(r.pgBytesPerAlert / 1024).toFixed(1)} KiB (${r.alertRows} alerts)`,
   );
   console.log(JSON.stringify(r));
+  // Between two sizes, the CPU of the extra batches alone: a service's fixed costs (timers, client
+  // connections, the first batch of each endpoint's programs) weigh on a small fleet's per-core figure
+  // but not on the next thousand endpoints', which is what sizing asks.
+  if (previous && r.summary.batchesAccepted > previous.summary.batchesAccepted) {
+    const extra = r.summary.batchesAccepted - previous.summary.batchesAccepted;
+    const perCore = (cpu) => (cpu > 0 ? Math.round(extra / cpu / RATE) : Infinity);
+    const marginal = { from: previous.endpoints, to: n, gatewayPerCore: perCore(r.gatewayCpuS - previous.gatewayCpuS), analyzerPerCore: perCore(r.analyzerCpuS - previous.analyzerCpuS) };
+    console.log(`  marginal ${marginal.from} -> ${marginal.to} endpoints: ${marginal.gatewayPerCore} endpoints per gateway core, ${marginal.analyzerPerCore} per analyzer core (CPU of the extra batches only)`);
+    console.log(JSON.stringify({ marginal }));
+  }
+  previous = r;
 }

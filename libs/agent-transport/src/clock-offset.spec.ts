@@ -26,6 +26,25 @@ describe('ClockOffset', () => {
     expect(c.correctionMs).toBe(first);
   });
 
+  it('keeps the estimate of the fastest answer: a slow one cannot pull it, a much faster one refines it', () => {
+    const local = 1_800_000_000_000;
+    const c = new ClockOffset(() => local + 600_000); // 10 min ahead
+    // an answer that took 3.2 s, its Date written as the request arrived: the estimate is 1.9 s off
+    c.observe(answer(local - 4_000, 3_200));
+    expect(Math.abs(c.correctionMs + 600_000)).toBeGreaterThan(1_500);
+    // a fast answer refines it, although it differs by less than the threshold
+    c.observe(answer(local - 1_000, 30));
+    expect(Math.abs(c.correctionMs + 600_000)).toBeLessThan(1_100);
+    const good = c.correctionMs;
+    // answers that took 8 s, their Date written early or late in the round trip, leave it alone
+    c.observe(answer(local - 8_000, 8_000));
+    c.observe(answer(local, 8_000));
+    expect(c.correctionMs).toBe(good);
+    // a clock that steps by minutes is followed even through slow answers
+    c.observe(answer(local - 120_000, 8_000));
+    expect(Math.abs(c.correctionMs + 720_000)).toBeLessThan(5_000);
+  });
+
   it('ignores an answer without a usable Date', () => {
     const c = new ClockOffset(() => 0);
     c.observe({ headers: { date: 'yesterday-ish' } });

@@ -8,6 +8,9 @@ import type { GatewayResponse } from './gateway-client';
  */
 export const CLOCK_CORRECTION_THRESHOLD_MS = 2_000;
 
+/** The `Date` header's resolution: estimates closer than this are the same estimate. */
+const HEADER_RESOLUTION_MS = 1_000;
+
 /** Key in a batch's `agentStats`: the correction (ms, gateway − agent) its times were stamped with. */
 export const CLOCK_CORRECTION_STAT = 'clock_correction_ms';
 
@@ -20,6 +23,8 @@ export const CLOCK_CORRECTION_STAT = 'clock_correction_ms';
 export class ClockOffset {
   private correction = 0;
   private observed = false;
+  /** Round trip of the answer the correction comes from: the shorter, the closer the estimate. */
+  private bestRttMs = Number.POSITIVE_INFINITY;
 
   /** `now`: the agent's wall clock (Date.now in the agent; tests fake a wrong one). */
   constructor(private readonly now: () => number = Date.now) {}
@@ -36,18 +41,32 @@ export class ClockOffset {
 
   /**
    * Learn from one answer. The gateway wrote `Date` (whole seconds) somewhere within the request's
-   * round trip: its time at our midpoint is about Date + 0.5 s. The correction changes only when
-   * the new estimate differs from it by more than the threshold, so it does not jitter.
+   * round trip: its time at our midpoint is about Date + 0.5 s, give or take 0.5 s and half the round
+   * trip. As NTP does, the estimate from the shortest round trip wins: an answer that took seconds (a
+   * gateway under load, a retry storm after an outage) only moves the correction when it differs by
+   * more than the threshold plus both answers' uncertainty (a clock that stepped), and a much faster
+   * answer refines it. Otherwise the correction stays, so it does not jitter.
    */
   observe(res: Pick<GatewayResponse, 'headers' | 'rttMs'>): void {
     const header = res.headers.date;
     const server = typeof header === 'string' ? Date.parse(header) : Number.NaN;
     if (Number.isNaN(server)) return;
-    const localMid = this.now() - (res.rttMs ?? 0) / 2;
+    const rttMs = Math.max(0, res.rttMs ?? 0);
+    const localMid = this.now() - rttMs / 2;
     const estimate = server + 500 - localMid;
-    this.observed = true;
-    if (Math.abs(estimate - this.correction) <= CLOCK_CORRECTION_THRESHOLD_MS) return;
-    this.correction = Math.abs(estimate) <= CLOCK_CORRECTION_THRESHOLD_MS ? 0 : Math.round(estimate);
+    const adopt = (): void => {
+      this.correction = Math.abs(estimate) <= CLOCK_CORRECTION_THRESHOLD_MS ? 0 : Math.round(estimate);
+      this.bestRttMs = rttMs;
+    };
+    if (!this.observed) {
+      this.observed = true;
+      adopt();
+      return;
+    }
+    const difference = Math.abs(estimate - this.correction);
+    if (difference > CLOCK_CORRECTION_THRESHOLD_MS + rttMs / 2 + this.bestRttMs / 2) adopt();
+    else if (rttMs < this.bestRttMs / 2 && difference > HEADER_RESOLUTION_MS) adopt();
+    else this.bestRttMs = Math.min(this.bestRttMs, rttMs);
   }
 }
 
