@@ -53,6 +53,25 @@ describe('run processor', () => {
     expect(outcome.events).toBeGreaterThan(0);
   });
 
+  it('skips a second copy of a batch already analysed (a gateway died between producing and answering), also after a checkpoint', () => {
+    const attack = shadowRead(100_000);
+    const batches = [routine(10_000), attack, routine(110_000)];
+    const outcome = processRun(new DetectionEngine(RULES, OPTS), records([...batches, structuredClone(attack)]));
+    expect(outcome.status).toBe('processed');
+    if (outcome.status !== 'processed') return;
+    expect(outcome.duplicates).toBe(1);
+    expect(outcome.processed).toHaveLength(4); // its offset is committed with the run
+    expect(outcome.writeSet).toEqual(expectedWriteSet(batches)); // and nothing of it written or learned twice
+
+    // the copy arrives after the partition moved to another instance (the endpoint's checkpoint)
+    const first = new DetectionEngine(RULES, OPTS);
+    processRun(first, records(batches));
+    const second = new DetectionEngine(RULES, OPTS);
+    second.restoreEndpoint(attack.endpointId, JSON.parse(JSON.stringify(first.endpointCheckpoint(attack.endpointId))));
+    expect(second.processBatch(structuredClone(attack))).toMatchObject({ duplicate: true, alerts: [], occurrences: [] });
+    expect(second.processBatch(routine(120_000)).duplicate).toBeUndefined();
+  });
+
   it('lists a record that could not be decoded as a dead letter and writes the rest of the run', () => {
     const batches = [routine(10_000), routine(20_000), shadowRead(100_000)];
     const outcome = processRun(new DetectionEngine(RULES, OPTS), records([batches[0]!, 'dead', batches[1]!, batches[2]!]));

@@ -35,7 +35,7 @@ export type DeadRecord<R> = Extract<RunRecord<R>, { dead: DeadLetterReason }>;
 /** What a run amounts to. */
 export type RunOutcome<R> =
   /** Every record analysed or set aside: `writeSet` is the transaction, `deadLetters` go to the DLQ before it. */
-  | { status: 'processed'; writeSet: WriteSet; processed: ProcessedRecord<R>[]; deadLetters: DeadRecord<R>[]; events: number }
+  | { status: 'processed'; writeSet: WriteSet; processed: ProcessedRecord<R>[]; deadLetters: DeadRecord<R>[]; events: number; duplicates: number }
   /**
    * A detector threw on `record`. The engine's state of `staleEndpoints` may be half-updated, so the
    * run cannot simply go on: the caller reloads those endpoints and runs again with `record` dead.
@@ -80,6 +80,7 @@ export function processRun<R>(engine: DetectionEngine, records: RunRecord<R>[], 
   }
   const processed = processedRecords(records);
   let events = 0;
+  let duplicates = 0;
   for (const r of processed) {
     let result;
     try {
@@ -88,9 +89,15 @@ export function processRun<R>(engine: DetectionEngine, records: RunRecord<R>[], 
       const staleEndpoints = [...new Set([...processed.map((p) => p.batch.endpointId), ...acceptances.map((a) => a.endpointId)])];
       return { status: 'poisoned', record: r.record, batch: r.batch, dead: { code: 'DETECTOR_FAILED', message: `a detector failed on this record: ${errorMessage(err)}` }, error: err, staleEndpoints };
     }
+    // a second copy of a batch already analysed (see DetectionEngine.processBatch): its offset is
+    // committed with the run, nothing else is written
+    if (result.duplicate) {
+      duplicates++;
+      continue;
+    }
     builder.add(r.batch, result);
     events += eventCount(r.batch);
   }
   const deadLetters = records.filter((r): r is DeadRecord<R> => 'dead' in r);
-  return { status: 'processed', writeSet: builder.seal(engine), processed, deadLetters, events };
+  return { status: 'processed', writeSet: builder.seal(engine), processed, deadLetters, events, duplicates };
 }

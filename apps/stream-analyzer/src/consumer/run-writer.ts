@@ -206,7 +206,11 @@ export class RunWriter {
     for (const r of processed) st.endpoints.add(r.batch.endpointId);
     st.lag = lagOf(highWatermark, next);
     this.deps.metrics.lag.set({ partition: String(st.partition) }, st.lag);
-    this.deps.metrics.batches.inc({ result: 'processed' }, processed.length);
+    this.deps.metrics.batches.inc({ result: 'processed' }, processed.length - outcome.duplicates);
+    if (outcome.duplicates > 0) {
+      this.deps.metrics.batches.inc({ result: 'duplicate' }, outcome.duplicates);
+      this.deps.log.info({ partition: st.partition, duplicates: outcome.duplicates }, 'second copies of batches already analysed skipped');
+    }
     if (dead.length > 0) this.deps.metrics.batches.inc({ result: 'dead_lettered' }, dead.length);
     this.deps.metrics.events.inc(outcome.events);
     const alertBatches = new Set(set.alerts.map((a) => a.batchId));

@@ -82,6 +82,8 @@ export interface BatchResult {
   warmStarted: string[];
   /** Per process-window anomaly score of an active baseline (the sequence detector's calibrated score). */
   scores: ProcessScore[];
+  /** The batch id was analysed before (a second copy in the topic): nothing was learned or judged again. */
+  duplicate?: boolean;
 }
 
 /** One process-window's anomaly score (higher = more anomalous; ≈ 0 for a typical window of its program). */
@@ -156,7 +158,17 @@ interface EndpointState {
   forest: ProcessForest;
   /** Open alerts of process trees (baseline findings folded per tree), by root key. */
   trees: Map<string, TreeGroup>;
+  /** Ids of the endpoint's last {@link RECENT_BATCH_IDS} batches, oldest first. */
+  recentBatches: Set<string>;
 }
+
+/**
+ * How many batch ids an endpoint remembers to recognise a second copy of a batch. A gateway that
+ * dies after producing a batch and before answering 202 loses its dedupe window with it, and the
+ * agent's retry reaches Kafka again; the copy follows within the agent's retry time, a few windows
+ * at most even after a long outage (the spool sends in order).
+ */
+const RECENT_BATCH_IDS = 256;
 
 /** Learning status of an endpoint (API, UI). */
 export interface EndpointLearning {
@@ -225,9 +237,12 @@ export class DetectionEngine {
 
   /** Run one batch: detect against the baselines as they were, then learn the batch. */
   processBatch(batch: TelemetryBatch): BatchResult {
+    if (this.endpoints.get(batch.endpointId)?.recentBatches.has(batch.batchId)) return { alerts: [], occurrences: [], warmStarted: [], scores: [], duplicate: true };
     const now = batch.windowEnd;
     const o = this.options;
     const ep = this.endpointState(batch.endpointId, now);
+    ep.recentBatches.add(batch.batchId);
+    if (ep.recentBatches.size > RECENT_BATCH_IDS) ep.recentBatches.delete(ep.recentBatches.values().next().value!);
     const learningUntil = ep.firstBatch + o.learningPeriodMs;
     const endpointLearning = now < learningUntil;
     // before detecting: a dropper and the program it dropped may share a batch
@@ -609,7 +624,7 @@ export class DetectionEngine {
 
   private endpointState(endpointId: string, now: number): EndpointState {
     let ep = this.endpoints.get(endpointId);
-    if (!ep) this.endpoints.set(endpointId, (ep = { firstBatch: now, lastBatch: now, writes: new Map(), incidents: [], forest: new ProcessForest(), trees: new Map() }));
+    if (!ep) this.endpoints.set(endpointId, (ep = { firstBatch: now, lastBatch: now, writes: new Map(), incidents: [], forest: new ProcessForest(), trees: new Map(), recentBatches: new Set() }));
     ep.lastBatch = Math.max(ep.lastBatch, now);
     return ep;
   }
@@ -868,6 +883,7 @@ export class DetectionEngine {
       incidents: ep.incidents.map((i) => [i.id, i.first, i.lastSeen, [...i.pids], [...i.rules], i.execRules.map((r) => [r.kind, r.alertId, r.pid, r.tree]), i.deviations ?? null]),
       forest: ep.forest.toJSON(),
       trees: [...ep.trees.values()],
+      recentBatches: [...ep.recentBatches],
       // open groups of rules per process tree and their repeats per program (not any one program's checkpoint): [subject\tdetector\tkey, alert id, last seen, count]
       groups: [...this.groups]
         .filter(([k]) => k.startsWith(`${endpointId}\u0000${TREE_KEY_PREFIX}`) || k.startsWith(`${endpointId}\u0000${REPEAT_KEY_PREFIX}`))
@@ -885,6 +901,7 @@ export class DetectionEngine {
       incidents: c.incidents.map(([id, first, lastSeen, pids, rules, execRules, deviations]) => ({ id, first, lastSeen, pids: new Set(pids), rules: new Map(rules ?? []), execRules: (execRules ?? []).map(([kind, alertId, pid, tree]) => ({ kind, alertId, pid, tree })), ...(deviations ? { deviations } : {}) })),
       forest: ProcessForest.fromJSON(c.version === 2 ? c.forest : undefined),
       trees: new Map(c.version === 2 ? c.trees.map((t) => [`${t.rootPid}:${basename(t.rootExe) || '?'}`, t]) : []),
+      recentBatches: new Set(c.version === 2 ? (c.recentBatches ?? []) : []),
     });
     if (c.version === 2) for (const [k, alertId, lastSeen, count] of c.groups ?? []) this.groups.set(`${endpointId}\u0000${k.replaceAll('\t', '\u0000')}`, { alertId, lastSeen, count });
   }
@@ -1057,6 +1074,8 @@ export interface EndpointCheckpointV2 extends Omit<EndpointCheckpointV1, 'versio
   trees: TreeGroup[];
   /** Open groups of rules per process tree: [subject\tdetector\tkey, alert id, last seen, count]. */
   groups?: [string, string, number, number][];
+  /** The endpoint's last batch ids, oldest first (absent in checkpoints written before it was kept). */
+  recentBatches?: string[];
 }
 
 export interface EndpointCheckpointV1 {

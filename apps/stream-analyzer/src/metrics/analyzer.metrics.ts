@@ -6,7 +6,7 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 
 /** The analyzer's Prometheus metrics (own registry: nothing global). */
 export class AnalyzerMetrics {
   readonly registry = new Registry();
-  readonly batches = new Counter({ name: 'vigil_analyzer_batches_total', help: 'Telemetry records by outcome (processed, dead_lettered, skipped)', labelNames: ['result'], registers: [this.registry] });
+  readonly batches = new Counter({ name: 'vigil_analyzer_batches_total', help: 'Telemetry records by outcome (processed, duplicate, dead_lettered, skipped)', labelNames: ['result'], registers: [this.registry] });
   readonly events = new Counter({ name: 'vigil_analyzer_events_total', help: 'System calls counted in processed batches', registers: [this.registry] });
   readonly alerts = new Counter({ name: 'vigil_analyzer_alerts_total', help: 'New alerts committed, by detector and severity', labelNames: ['detector', 'severity'], registers: [this.registry] });
   readonly deadLetters = new Counter({ name: 'vigil_analyzer_dead_letters_total', help: 'Records sent to the dead-letter topic, by error code', labelNames: ['code'], registers: [this.registry] });
