@@ -16,22 +16,12 @@
 // usage: node bench/analyzer-eval/bench.mjs [--only real|server|synthetic] [--split test|val] [--seed N] [--kinds]
 //        [--also DIST]   (another build of apps/stream-analyzer/dist, e.g. a copy made before a change)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { BASE_COMMIT, loadBefore } from './before-model.mjs';
 import { parseScores, pct, summary } from './metrics.mjs';
 
-const BASE_COMMIT = '0dac27cf175daa900064a0ff0015e93f551e006d';
-const BEFORE_FILES = [
-  'backtest/backtest.ts',
-  'backtest/trace-files.ts',
-  'detection/ngram-hash.ts',
-  'detection/sequence/trace-model.ts',
-  'detection/sequence/language-model.ts',
-  'detection/sequence/ngram-bag.ts',
-  'detection/sequence/frequency-profile.ts',
-];
 const here = import.meta.dirname;
 const root = resolve(here, '..', '..');
 const args = process.argv.slice(2);
@@ -62,7 +52,7 @@ try {
     corpora.push({ name: `synthetic s${seed}`, dir });
   }
 
-  const before = loadBefore();
+  const before = loadBefore(work);
   const live = (main) => (train, test) => execFileSync('node', [main, 'backtest', '--train', train, '--test', test], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const models = [
     { name: `before (${BASE_COMMIT.slice(0, 7)} trace model)`, run: (train, test) => before.formatScores(before.runBacktest(train, test)) },
@@ -86,17 +76,4 @@ try {
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
-}
-
-/** The base commit's backtest, from git, bundled (it depends only on its own files). */
-function loadBefore() {
-  const src = join(work, 'before', 'src');
-  for (const f of BEFORE_FILES) {
-    const path = join(src, f);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, execFileSync('git', ['-C', root, 'show', `${BASE_COMMIT}:apps/stream-analyzer/src/${f}`]));
-  }
-  const out = join(work, 'before', 'backtest.cjs');
-  execFileSync(join(root, 'node_modules', '.bin', 'esbuild'), [join(src, 'backtest', 'backtest.ts'), '--bundle', '--platform=node', '--format=cjs', `--outfile=${out}`, '--log-level=warning']);
-  return createRequire(import.meta.url)(out);
 }

@@ -21,6 +21,7 @@
 //          [--budget TOKENS] [--min-count 2] [--eval-epochs] [--kinds] [--no-engine] [--splits val,test]
 //          [--neighbours 1] [--save DIR]  (per-trace scores and the model as JSON)
 //          [--load DIR]  (score with DIR/<corpus>-model.json instead of training)
+//          [--dir DIR]   (DIR/train and DIR/<split> of --splits instead of the built-in corpora)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,7 +55,10 @@ try {
   execFileSync(join(root, 'node_modules', '.bin', 'esbuild'), [join(root, 'apps/stream-analyzer/src/detection/sequence/recurrent-lm.ts'), '--bundle', '--platform=node', '--format=esm', '--conditions=source', `--outfile=${lmPath}`, '--log-level=warning']);
   const { RecurrentLm, windowPeak } = await import(lmPath);
   const corpora = [];
-  for (const name of ['server', 'real']) {
+  // --dir DIR: any labelled set laid out as DIR/train and DIR/<split>/…/attack/<kind>/… (e.g. a local
+  // copy of a public set, see README), scored on --splits (default held)
+  if (opt('dir')) corpora.push({ name: 'dir', dir: resolve(opt('dir')), splits: opt('splits', 'held').split(',') });
+  for (const name of opt('dir') ? [] : ['server', 'real']) {
     if (only && only !== name) continue;
     const dir = join(work, name);
     mkdirSync(dir);
@@ -164,7 +168,7 @@ try {
 
 /** Every regular file under `dir`, sorted (as the backtest lists them). */
 function listFiles(dir) {
-  return execFileSync('find', [dir, '-type', 'f', '-not', '-name', '.*'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+  return execFileSync('find', ['-L', dir, '-type', 'f', '-not', '-name', '.*'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
 }
 
 /** Whitespace-separated tokens of one trace (as the backtest reads them). */
