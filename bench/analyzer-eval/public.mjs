@@ -24,7 +24,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BASE_COMMIT, loadBefore } from './before-model.mjs';
-import { parseScores, pct, summary } from './metrics.mjs';
+import { aucInterval, parseScores, pct, summary } from './metrics.mjs';
 import { trainNgramLm } from './ngram-lm.mjs';
 
 const args = process.argv.slice(2);
@@ -89,6 +89,8 @@ try {
     }
     console.log(`${m.name} (${seconds.toFixed(1)} s)`);
     line('all', n);
+    const [lo, hi] = aucInterval(rows);
+    console.log(`  ${''.padEnd(22)} AUC 95% bootstrap interval ${lo.toFixed(3)}–${hi.toFixed(3)} (the draw of the traces alone)`);
     for (const k of [...new Set(rows.filter((r) => r.attack).map((r) => r.kind))].sort()) line(`  ${k}`, summary(rows, k));
     for (const h of ['tune', 'held']) {
       const part = rows.filter((r) => r.path.includes(`/test/${h}/`));
