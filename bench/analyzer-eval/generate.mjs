@@ -14,6 +14,7 @@
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 } from './metrics.mjs';
 
 const args = process.argv.slice(2);
 const out = args[0];
@@ -30,15 +31,8 @@ const N_TRAIN = opt('train', 800);
 const N_NORMAL = opt('normal', 3000);
 const N_ATTACK = opt('attack', 600);
 
-// --- deterministic RNG (mulberry32)
-let state = SEED >>> 0;
-const rnd = () => {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+// --- deterministic RNG
+const rnd = mulberry32(SEED);
 const chance = (p) => rnd() < p;
 const int = (a, b) => a + Math.floor(rnd() * (b - a + 1));
 const pick = (xs) => xs[Math.floor(rnd() * xs.length)];
