@@ -416,8 +416,8 @@ export function splitProcess(p: ProcessRecord | undefined): [ProcessRecord[], Pr
   const [s1, s2] = half(p.security);
   const [g1, g2] = half(p.sequences.ngrams);
   return [
-    [{ ...p, files: f1, execs: e1, network: n1, security: s1, sequences: { k: p.sequences.k, ngrams: g1, prefix: p.sequences.prefix } }],
-    [{ ...p, syscalls: {}, files: f2, execs: e2, network: n2, security: s2, sequences: { k: p.sequences.k, ngrams: g2, prefix: null } }],
+    [{ ...p, files: f1, execs: e1, network: n1, security: s1, sequences: { k: p.sequences.k, ngrams: g1 } }],
+    [{ ...p, syscalls: {}, files: f2, execs: e2, network: n2, security: s2, sequences: { k: p.sequences.k, ngrams: g2 } }],
   ];
 }
 

@@ -62,10 +62,3 @@ export function kgramCounts(sequence: ArrayLike<number>, k: number): Map<number,
   }
   return counts;
 }
-
-/**
- * Calls in a process's ordered prefix (`sequences.prefix`): the kernel records the first this many
- * system calls of every process forked after the agent started, in order, and ships them once.
- * bpf/src/kgram-defines.spec.ts checks VIGIL_PREFIX_CALLS against it.
- */
-export const PREFIX_CALLS = 64;

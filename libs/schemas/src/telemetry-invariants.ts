@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Type } from 'avsc';
 import { TelemetryBatchV1Schema } from './generated/telemetry-batch.v1.generated';
-import { PREFIX_CALLS } from './kgram-hash';
 import { avroType } from './registry';
 
 /**
@@ -185,15 +184,6 @@ class Walker {
       this.skip(); // hash
       this.count('count');
     });
-    this.list = 'sequences.prefix';
-    if (this.union())
-      this.array((i) => {
-        this.item = i;
-        if (i >= PREFIX_CALLS) this.fail('', `more than ${PREFIX_CALLS} calls`);
-        const nr = this.long();
-        if (nr < 0 || nr >= INVARIANT_LIMITS.syscallNr) this.fail('', `system call number ${nr} is out of range`);
-      });
-    this.item = -1;
     this.list = 'files';
     this.array((i) => {
       this.item = i;

@@ -191,7 +191,7 @@ export class WindowBuilder implements CollectorSink {
       exited,
       exitCode: exited ? p.exitCode : null,
       syscalls: Object.fromEntries([...syscalls].map(([nr, n]) => [syscallName(nr), n])),
-      sequences: { k: this.ngramK, ngrams: [...ngrams].map(([hash, count]) => ({ hash, count })), prefix: null },
+      sequences: { k: this.ngramK, ngrams: [...ngrams].map(([hash, count]) => ({ hash, count })) },
       files: recs ? recs.files.list() : [],
       execs: recs?.execs ?? [],
       network: [...(recs?.network.values() ?? [])],

@@ -1,4 +1,4 @@
-import { KGRAM_DISTINCT_CALLS, PREFIX_CALLS, kgramCounts } from '@vigil/schemas';
+import { KGRAM_DISTINCT_CALLS, kgramCounts } from '@vigil/schemas';
 import type { ProcessActivity, TelemetryBatch } from '../detection/telemetry';
 
 /** How traces become telemetry: what the agent would have shipped for a process making those calls. */
@@ -73,8 +73,7 @@ export function traceWindows(tokens: string[], ids: number[], pid: number, o: Tr
       exited: end >= ids.length,
       exitCode: end >= ids.length ? 0 : null,
       syscalls,
-      // the process's first calls in order, as the kernel ships them once per process (its first window)
-      sequences: { k: o.k, ngrams, prefix: start === 0 ? ids.slice(0, PREFIX_CALLS) : null },
+      sequences: { k: o.k, ngrams },
       files: [],
       execs: [],
       network: [],

@@ -103,7 +103,7 @@ export function adminWorkload(o: AdminWorkloadOptions): TelemetryBatch[] {
       ancestry,
       argv: null,
       ancestorPids: null,
-      sequences: { k: 0, ngrams: [], prefix: null },
+      sequences: { k: 0, ngrams: [] },
       security: [],
       exited: exe !== '/usr/bin/bash' && exe !== '/usr/sbin/nginx',
       exitCode: 0,

@@ -20,7 +20,7 @@ export function proc(over: Partial<ProcessActivity> = {}): ProcessActivity {
     exited: false,
     exitCode: null,
     syscalls: { read: 40, write: 40, openat: 10, close: 10, fstat: 10, accept: 5 },
-    sequences: { k: 3, ngrams: [], prefix: null },
+    sequences: { k: 3, ngrams: [] },
     files: [{ path: '/var/www/html/index.html', flags: 0, ret: 0, count: 5, firstSeen: 0 }],
     execs: [],
     network: [{ op: 'ACCEPT', family: 'INET', addr: '10.0.0.5', port: 51234, ret: 0, count: 5, firstSeen: 0 }],
@@ -59,8 +59,8 @@ function nr(name: string): number {
 }
 
 /** k-gram counts of a syscall-name sequence, hashed as the agent does. */
-export function kgrams(names: string[], k = 3): { k: number; ngrams: { hash: number; count: number }[]; prefix: null } {
-  return { k, ngrams: [...kgramCounts(names.map(nr), k)].map(([hash, count]) => ({ hash, count })), prefix: null };
+export function kgrams(names: string[], k = 3): { k: number; ngrams: { hash: number; count: number }[] } {
+  return { k, ngrams: [...kgramCounts(names.map(nr), k)].map(([hash, count]) => ({ hash, count })) };
 }
 
 /** Alerts with the latest re-description their occurrences carried. */

@@ -20,8 +20,6 @@ export interface NgramCount {
 export interface SequenceData {
   k: number;
   ngrams: Array<NgramCount>;
-  /** The process's first system calls in order, from its fork (syscall numbers, at most 64): sent once, in the window in which its 64th call was made or in which it exited. Null in every other window, and for processes already running when the agent started. — default null */
-  prefix: null | Array<number>;
 }
 
 /** Avro record dev.vigil.telemetry.v1.FileOpen */
@@ -329,18 +327,6 @@ export const TelemetryBatchV1Schema = {
                         ]
                       }
                     }
-                  },
-                  {
-                    "name": "prefix",
-                    "type": [
-                      "null",
-                      {
-                        "type": "array",
-                        "items": "int"
-                      }
-                    ],
-                    "default": null,
-                    "doc": "The process's first system calls in order, from its fork (syscall numbers, at most 64): sent once, in the window in which its 64th call was made or in which it exited. Null in every other window, and for processes already running when the agent started."
                   }
                 ]
               }

@@ -30,7 +30,7 @@ export function sampleTelemetryBatch(endpointId: string, sequence = 1, processes
       exited: false,
       exitCode: null,
       syscalls: { read: 1200 + i, write: 800, openat: 40, close: 40, mmap: 12, futex: 300, epoll_wait: 90 },
-      sequences: { k: 3, ngrams: Array.from({ length: 20 }, (_, j) => ({ hash: 1_000_003 * (j + 1) + i, count: 10 + j })), prefix: null },
+      sequences: { k: 3, ngrams: Array.from({ length: 20 }, (_, j) => ({ hash: 1_000_003 * (j + 1) + i, count: 10 + j })) },
       files: [
         { path: '/etc/ld.so.cache', flags: 0x80000, ret: 0, count: 1, firstSeen: now - 9_000 },
         { path: `/var/lib/prog${i}/state.db`, flags: 2, ret: 0, count: 5, firstSeen: now - 8_000 },

@@ -101,7 +101,7 @@ export function attackProcess(kind: AttackKind, parent: ProcessActivity, pid: nu
     exited: true,
     exitCode: 0,
     syscalls: { read: 12, write: 4, openat: 6, close: 6, mmap: 8, execve: 1, exit_group: 1 },
-    sequences: { k: 3, ngrams: [], prefix: null },
+    sequences: { k: 3, ngrams: [] },
     files: [],
     execs: [{ time, filename: exe, argv: [exe], ret: 0 }],
     network: [],

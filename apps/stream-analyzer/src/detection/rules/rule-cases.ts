@@ -21,7 +21,7 @@ export function caseActivity(c: TestCase, pid = 4242): ProcessActivity {
     containerId: c.containerId ?? null,
     ancestry: c.ancestry ?? ['/usr/bin/bash', '/usr/sbin/sshd', '/usr/lib/systemd/systemd'],
     syscalls: { read: 20, write: 10, openat: c.files?.length ?? 0, execve: c.execs?.length ?? 0 },
-    sequences: { k: 3, ngrams: [], prefix: null },
+    sequences: { k: 3, ngrams: [] },
     files: (c.files ?? []).map((f) => ({ path: f.path, flags: parseOpenFlags(f.flags), ret: f.ret, count: 1, firstSeen: 0 })),
     execs: (c.execs ?? []).map((e) => ({ time: e.time, filename: e.filename, argv: e.argv, ret: e.ret })),
     network: (c.network ?? []).map((n) => ({ op: n.op, family: n.family, addr: n.addr, port: n.port, ret: n.ret, count: n.count, firstSeen: 0 })),
