@@ -27,6 +27,8 @@ describe('x86-64 syscall table (syscalls/x86-64.tbl, argument-records.list → C
     expect(defines.length).toBe(X86_64_SYSCALLS.filter(Boolean).length);
     for (const [name, nr] of defines) expect(syscallNumber(name as string), name as string).toBe(nr);
     expect([syscallNumber('openat'), syscallName(59), syscallName(469), syscallName(400)]).toEqual([257, 'execve', 'file_setattr', 'sys_400']);
+    // outside the table (a bogus number, x32, a negative id): one name, which the gateway accepts
+    expect([syscallName(511), syscallName(512), syscallName(1500), syscallName(0x40000000 | 1), syscallName(-1)]).toEqual(['sys_511', ...Array(4).fill('sys_out_of_range')]);
   });
 
   it.runIf(existsSync(UNISTD))('agrees with the system headers wherever they name a call', () => {

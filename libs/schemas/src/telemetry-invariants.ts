@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Type } from 'avsc';
 import { TelemetryBatchV1Schema } from './generated/telemetry-batch.v1.generated';
 import { avroType } from './registry';
+import { SYSCALL_TABLE_SIZE } from './syscalls-x86-64';
 
 /**
  * The TelemetryBatch contract beyond what Avro can say (libs/schemas/docs/telemetry-invariants.md
@@ -44,7 +45,7 @@ export const INVARIANT_LIMITS = {
   /** Free text: cgroup path, network address (a unix socket path), security args values. */
   text: 4096,
   /** Syscall numbers the probes know (vigil.bpf.h: 0 ≤ nr < 512). */
-  syscallNr: 512,
+  syscallNr: SYSCALL_TABLE_SIZE,
   /** k of the syscall k-grams. */
   ngramK: 16,
   /** A window longer than this is not an agent's window. */

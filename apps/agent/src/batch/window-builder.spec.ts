@@ -1,5 +1,5 @@
 import { EventType, LAYOUTS, decodeEvent, type ExecEvent, type OpenEvent, type NetEvent, type SecurityEvent } from '@vigil/bpf';
-import { syscallNumber } from '@vigil/schemas';
+import { TelemetryBatchV1Schema, avroType, checkTelemetryInvariants, sampleTelemetryBatch, syscallNumber } from '@vigil/schemas';
 import { describe, expect, it } from 'vitest';
 import type { ProcessEntry } from '../process/process-table';
 import { execCallerIsParent } from '../collector/collector';
@@ -68,6 +68,21 @@ describe('WindowBuilder', () => {
     p.syscalls = new Map([[110, 8], [0, 2]]);
     expect(w.take([p], 999)[0]!.syscalls).toEqual({ getppid: 3 });
     expect(w.take([p], 999)).toEqual([]);
+  });
+
+  it('counts numbers outside the syscall table under one name the gateway accepts (syscall(1500) must not get the batch refused)', () => {
+    const w = new WindowBuilder(3);
+    // 600 and 1021 come from the k-gram windows' codes, 1500 and 2^32 − 1 (a negative id) from the exact counts
+    const p = proc(10, [[110, 5], [600, 1], [1021, 2], [1500, 3], [4_294_967_295, 4]]);
+    const [activity] = w.take([p], 999);
+    expect(activity!.syscalls).toEqual({ getppid: 5, sys_out_of_range: 10 });
+    const batch = sampleTelemetryBatch('7b0c5a8e-2f7d-4c39-9b1e-3f5c8a9d0e11', 1, 1);
+    batch.processes = [{ ...batch.processes[0]!, syscalls: activity!.syscalls }];
+    const type = avroType(TelemetryBatchV1Schema);
+    expect(() => checkTelemetryInvariants(type, type.toBuffer(batch), { now: Date.now(), maxFutureMs: 600_000, maxPastMs: 86_400_000 })).not.toThrow();
+    // what the agent sent before: a name the gateway refuses, with the whole batch
+    batch.processes[0]!.syscalls = { sys_1500: 3 };
+    expect(() => checkTelemetryInvariants(type, type.toBuffer(batch), { now: Date.now(), maxFutureMs: 600_000, maxPastMs: 86_400_000 })).toThrow(/system call number 1500 is out of range/);
   });
 
   it('aggregates opens by (path, flags, success) and connects by peer', () => {

@@ -4,7 +4,7 @@ import { executedPath } from './executed-path';
 import { FileOpens } from './file-opens';
 import { familyName, netOp, securityDetails, withRunningExe, type SecurityRecordEvent } from '../output/records';
 import type { ProcessEntry } from '../process/process-table';
-import { syscallName, type AddressFamily, type ExecEvent as ExecRecord, type NetOpKind, type NetworkOp, type ProcessActivity, type SecurityEvent as SecurityRecord } from '@vigil/schemas';
+import { namedSyscallCounts, type AddressFamily, type ExecEvent as ExecRecord, type NetOpKind, type NetworkOp, type ProcessActivity, type SecurityEvent as SecurityRecord } from '@vigil/schemas';
 import { securityRet } from './security-ret';
 import { OpenUrgency, urgentNet } from './urgent-events';
 import { UrgentLimiter, type UrgentLimits } from './urgent-limiter';
@@ -190,7 +190,7 @@ export class WindowBuilder implements CollectorSink {
       ancestry: p.ancestry,
       exited,
       exitCode: exited ? p.exitCode : null,
-      syscalls: Object.fromEntries([...syscalls].map(([nr, n]) => [syscallName(nr), n])),
+      syscalls: namedSyscallCounts(syscalls),
       sequences: { k: this.ngramK, ngrams: [...ngrams].map(([hash, count]) => ({ hash, count })) },
       files: recs ? recs.files.list() : [],
       execs: recs?.execs ?? [],

@@ -1,6 +1,6 @@
 import { EventType, type NetEvent, type PathEvent, type SecurityEvent } from '@vigil/bpf';
 import type { RunningExe } from '../collector/collector';
-import { syscallName } from '@vigil/schemas';
+import { namedSyscallCounts, syscallName } from '@vigil/schemas';
 
 /** The network syscalls by name (numbers come from the generated table in @vigil/schemas), as the `type` of a capture line. */
 const NET_OPS: Partial<Record<string, 'connect' | 'accept' | 'bind' | 'listen'>> = { connect: 'connect', accept: 'accept', accept4: 'accept', bind: 'bind', listen: 'listen' };
@@ -17,7 +17,7 @@ export function familyName(family: number): 'inet' | 'inet6' | 'unix' | 'other' 
 
 /** Syscall counts by x86-64 name, largest first. */
 export function namedCounts(counts: Map<number, number>): Record<string, number> {
-  return Object.fromEntries([...counts.entries()].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]).map(([nr, n]) => [syscallName(nr), n]));
+  return Object.fromEntries(Object.entries(namedSyscallCounts([...counts.entries()].filter(([, n]) => n > 0))).sort((a, b) => b[1] - a[1]));
 }
 
 /** A kernel security record: argument values (SecurityEvent) or paths (PathEvent). */

@@ -87,6 +87,20 @@ describe('agent capture (root, real kernel)', () => {
     expect(summary.scope).toBe('filtered');
   });
 
+  it('counts system call numbers outside the table under one name the gateway accepts (syscall(1500) cannot get a batch refused)', async () => {
+    const name = `vbg${randomBytes(3).toString('hex')}`;
+    const bogus = compileFixture('bogus.c', name, ['-static']);
+    const cap = await startCapture(['--comm', name, '--duration', '60']);
+    const run = await runToEnd(bogus, []);
+    expect(run.code).toBe(0);
+    const { lines, code } = await cap.stop();
+    expect(code, cap.stderr()).toBe(0);
+    const p = lines.find((l) => l.type === 'process' && l.exe === bogus);
+    expect(p, JSON.stringify(lines)).toBeDefined();
+    expect(p!.syscalls).toMatchObject({ sys_out_of_range: 9, getppid: 3 });
+    expect(Object.keys(p!.syscalls as Record<string, number>).filter((k) => /^sys_\d+$/.test(k))).toEqual([]);
+  });
+
   it('prints the security vocabulary: a setuid chmod, a rename with both paths, LD_PRELOAD of an exec, a running program deleted', async () => {
     const { dir, cap, shell } = await ownShell('vsc', 'vigil-sec-');
     // … and a program whose file is deleted while it runs (a dropper removing itself), then a file nobody runs
