@@ -71,7 +71,7 @@ describe('checkTelemetryInvariants', () => {
     ['ancestor pid 0', (b) => (b.processes[1]!.ancestorPids![0] = 0), /^processes\[1\]\.ancestorPids\[0\]: 0 is not a process id/],
     ['its own ancestor', (b) => (b.processes[1]!.ancestorPids![0] = b.processes[1]!.pid), /ancestorPids\[0\]: a process is not its own ancestor/],
     ['exit code of a running process', (b) => (b.processes[0]!.exitCode = 0), /exitCode: an exit code for a process that has not exited/],
-    ['exe longer than PATH_MAX', (b) => (b.processes[0]!.exe = `/${'a'.repeat(5000)}`), /exe: 5001 bytes, more than 4096/],
+    ['exe longer than PATH_MAX decoded', (b) => (b.processes[0]!.exe = `/${'a'.repeat(12_288)}`), /exe: 12289 bytes, more than 12288/],
     ['empty security kind', (b) => (b.processes[1]!.security[0]!.kind = ''), /security\[0\]\.kind: empty/],
     ['NaN in agent stats', (b) => (b.agentStats = { cpu: Number.NaN }), /^agentStats: NaN is not a finite number/],
     ['infinite agent stat', (b) => (b.agentStats = { cpu: Number.POSITIVE_INFINITY }), /not a finite number/],
@@ -80,6 +80,13 @@ describe('checkTelemetryInvariants', () => {
     const b = sample();
     mutate(b);
     expect(violation(b)).toMatch(reason);
+  });
+
+  it('accepts a path of PATH_MAX bytes that are not UTF-8 as the agent decodes it (each one U+FFFD, 3 bytes)', () => {
+    const b = sample();
+    b.processes[0]!.files[0]!.path = `/${Buffer.alloc(4094, 0xff).toString('utf8')}`;
+    expect(Buffer.byteLength(b.processes[0]!.files[0]!.path)).toBe(12_283);
+    expect(violation(b)).toBeUndefined();
   });
 
   it('refuses invalid UTF-8 in a string (bytes the agent never sends)', () => {

@@ -31,10 +31,18 @@ export interface InvariantOptions {
   maxPastMs: number;
 }
 
+/**
+ * Bytes a string of at most `raw` bytes from the kernel can take once decoded: the agent decodes
+ * kernel strings as UTF-8, and every byte that is not UTF-8 becomes U+FFFD, 3 bytes. Paths are
+ * bytes on Linux, so any user can make a path of 0xff bytes near PATH_MAX (12,285 bytes decoded):
+ * a limit in raw bytes would refuse that batch, and with it the telemetry of every process in it.
+ */
+const decoded = (raw: number): number => 3 * raw;
+
 /** Sizes the contract allows (the agent's own limits, with room). */
 export const INVARIANT_LIMITS = {
-  /** PATH_MAX: exe, ancestry entries, file paths, exec filenames. */
-  path: 4096,
+  /** PATH_MAX raw bytes, decoded: exe, ancestry entries, file paths, exec filenames. */
+  path: decoded(4096),
   /** One argv string (the agent truncates at 1 KiB) and all of a process's argv. */
   arg: 4096,
   args: 1024,
@@ -42,8 +50,8 @@ export const INVARIANT_LIMITS = {
   ancestry: 256,
   /** Short identifiers: agent version, host fields, comm, kind, map keys, container id, hashes. */
   short: 256,
-  /** Free text: cgroup path, network address (a unix socket path), security args values. */
-  text: 4096,
+  /** Free text, decoded from at most 4 KiB: cgroup path, network address (a unix socket path), security args values. */
+  text: decoded(4096),
   /** Syscall numbers the probes know (vigil.bpf.h: 0 ≤ nr < 512). */
   syscallNr: SYSCALL_TABLE_SIZE,
   /** k of the syscall k-grams. */

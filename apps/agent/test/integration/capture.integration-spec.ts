@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFixture, runToEnd, startCapture } from './agent-harness';
 import { childEnv } from '@vigil/testing';
+import { TelemetryBatchV1Schema, avroType, checkTelemetryInvariants, sampleTelemetryBatch } from '@vigil/schemas';
 
 /**
  * The exactness check of the issue, against the real kernel: a workload started through
@@ -99,6 +100,24 @@ describe('agent capture (root, real kernel)', () => {
     expect(p, JSON.stringify(lines)).toBeDefined();
     expect(p!.syscalls).toMatchObject({ sys_out_of_range: 9, getppid: 3 });
     expect(Object.keys(p!.syscalls as Record<string, number>).filter((k) => /^sys_\d+$/.test(k))).toEqual([]);
+  });
+
+  it('reports a path of invalid UTF-8 near PATH_MAX in a form the gateway accepts (a long path of odd bytes cannot get a batch refused)', async () => {
+    const { dir, cap, shell } = await ownShell('vpu', 'vigil-utf8-');
+    // 15 directories of 250 bytes 0xff: 3,765 raw bytes below dir, each byte decoded as U+FFFD (3 bytes)
+    const script = `d=$(printf '\\377%.0s' $(seq 250)); p=${dir}; for i in $(seq 15); do p="$p/$d"; done; mkdir -p "$p" && : > "$p/f" && cat "$p/f" && rm -rf ${dir}/*; exit 0`;
+    expect((await runToEnd(shell, ['-c', script])).code).toBe(0);
+    const { lines, code } = await cap.stop();
+    expect(code, cap.stderr()).toBe(0);
+    const open = lines.find((l) => l.type === 'open' && typeof l.path === 'string' && l.path.includes('\uFFFD') && l.path.endsWith('/f'));
+    expect(open, JSON.stringify(lines.filter((l) => l.type === 'open').map((l) => String(l.path).slice(0, 60)))).toBeDefined();
+    const path = open!.path as string;
+    expect(Buffer.byteLength(path)).toBeGreaterThan(4096);
+    const batch = sampleTelemetryBatch('7b0c5a8e-2f7d-4c39-9b1e-3f5c8a9d0e11', 1, 1);
+    batch.processes[0]!.files[0]!.path = path;
+    batch.processes[0]!.exe = path;
+    const type = avroType(TelemetryBatchV1Schema);
+    expect(() => checkTelemetryInvariants(type, type.toBuffer(batch), { now: Date.now(), maxFutureMs: 600_000, maxPastMs: 86_400_000 })).not.toThrow();
   });
 
   it('prints the security vocabulary: a setuid chmod, a rename with both paths, LD_PRELOAD of an exec, a running program deleted', async () => {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Program identity: the executable path, plus its content hash when the agent computed one, so
  * baselines survive pid churn and an upgraded (different) binary starts its own baseline.
@@ -9,11 +11,29 @@ export interface ProgramIdentity {
   key: string;
 }
 
+/**
+ * Bytes of a path kept whole where PostgreSQL indexes it (program keys, the program column of alerts,
+ * activity and baselines): a btree entry holds at most 2,704 bytes, and a path of incompressible
+ * characters within PATH_MAX (any user can make one and run a program from it) would otherwise make
+ * the database refuse the batch's rows, and the analyzer dead-letter the whole batch.
+ */
+export const INDEXED_PATH_BYTES = 1024;
+/** Bytes of a longer path's start kept before its digest. */
+const INDEXED_HEAD_BYTES = 900;
+
+/** A path as it is keyed and indexed: itself, or when longer than {@link INDEXED_PATH_BYTES} its start, `…#` and a digest of the whole. */
+export function indexedPath(path: string): string {
+  if (Buffer.byteLength(path) <= INDEXED_PATH_BYTES) return path;
+  const head = Buffer.from(path).subarray(0, INDEXED_HEAD_BYTES).toString('utf8').replace(/\uFFFD+$/, '');
+  return `${head}…#${createHash('sha256').update(path).digest('hex').slice(0, 16)}`;
+}
+
 /** Identity of the program a process runs. */
 export function programIdentity(p: { exe: string; exeHash?: string | null }): ProgramIdentity {
   const exe = p.exe || '<unknown>';
   const exeHash = p.exeHash ? p.exeHash.toLowerCase() : null;
-  return { exe, exeHash, key: exeHash ? `${exe}#${exeHash.slice(0, 16)}` : exe };
+  const path = indexedPath(exe);
+  return { exe, exeHash, key: exeHash ? `${path}#${exeHash.slice(0, 16)}` : path };
 }
 
 /** The executable path of a program key (`/usr/bin/bash#0123…` → `/usr/bin/bash`). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, type EngineOptions } from './engine';
-import { programIdentity } from './identity';
+import { INDEXED_PATH_BYTES, indexedPath, programIdentity } from './identity';
 import { loadRuleSet } from './rules/rule-directory';
 import type { ProcessActivity } from './telemetry';
 import { batch, proc } from '../../test/support/fixtures';
@@ -28,6 +28,28 @@ function learned(e: DetectionEngine): number {
  * from the old one instead of alerting, and hashes that come and go (a build the agent could not
  * hash, a file rebuilt again and again) make new program keys but no alerts.
  */
+describe('program keys of long paths (PostgreSQL indexes them: at most 2,704 bytes an entry)', () => {
+  const dirs = (seed: string): string => Array.from({ length: 20 }, (_, i) => `/${seed}${String(i).padStart(3, '0')}${'q'.repeat(190)}`).join('');
+
+  it('keeps a path up to 1 KiB as it is, and a longer one as its start, a mark and a digest of the whole', () => {
+    expect(indexedPath('/usr/bin/bash')).toBe('/usr/bin/bash');
+    const long = `${dirs('a')}/tool`;
+    const key = indexedPath(long);
+    expect(Buffer.byteLength(key)).toBeLessThanOrEqual(INDEXED_PATH_BYTES);
+    expect(key).toMatch(/^\/a000q+\/a001.*…#[0-9a-f]{16}$/);
+    expect(indexedPath(long)).toBe(key);
+    // the same start, another end: another key
+    expect(indexedPath(`${dirs('a')}/other`)).not.toBe(key);
+    expect(programIdentity({ exe: long, exeHash: hash(1) })).toEqual({ exe: long, exeHash: hash(1), key: `${key}#${hash(1).slice(0, 16)}` });
+  });
+
+  it('cuts a long path of multi-byte characters on a character boundary', () => {
+    const key = indexedPath(`/${'é'.repeat(3000)}`);
+    expect(key).not.toContain('\uFFFD');
+    expect(key.startsWith(`/${'é'.repeat(449)}…#`)).toBe(true);
+  });
+});
+
 describe('program identity by exe hash', () => {
   it('keys a hashed program by path and hash prefix, an unhashed one by path', () => {
     expect(programIdentity({ exe: '/usr/sbin/nginx', exeHash: H1.toUpperCase() }).key).toBe(`/usr/sbin/nginx#${H1.slice(0, 16)}`);

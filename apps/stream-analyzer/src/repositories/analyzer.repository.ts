@@ -2,6 +2,7 @@ import type { AlertRow, DetectionRuleRow, Pool, PoolClient } from '@vigil/db';
 import type { Acceptance } from '../detection/baseline';
 import type { EndpointCheckpoint, ProgramCheckpoint } from '../detection/engine';
 import { acceptedParts, type TreeAcceptance } from '../detection/tree-fold';
+import { indexedPath } from '../detection/identity';
 import type { Alert } from '../detection/alert';
 import type { RuleMeta } from '../detection/rules/compiled-rule';
 import type { WriteSet } from '../detection/write-set-rows';
@@ -338,7 +339,7 @@ export class AnalyzerRepository {
               ws: a.windowStart,
               endpoint_id: a.endpointId,
               batch_id: a.batchId,
-              program: a.program,
+              program: indexedPath(a.program),
               processes: a.processes,
               syscalls: a.syscalls,
               file_opens: a.fileOpens,
@@ -425,7 +426,7 @@ export class AnalyzerRepository {
             set.baselines.map((b) => ({
               endpoint_id: b.endpointId,
               program_key: b.programKey,
-              program: b.program,
+              program: indexedPath(b.program),
               phase: b.phase,
               runs: b.runs,
               fs: b.firstSeen,
@@ -560,7 +561,7 @@ function alertRow(a: Alert): AlertInsert {
     t: a.time,
     endpoint_id: a.endpointId,
     batch_id: a.batchId,
-    program: a.program,
+    program: indexedPath(a.program),
     program_key: a.programKey,
     exe_hash: a.exeHash,
     pid: a.pid,

@@ -75,4 +75,27 @@ describe('poison records go to the dead-letter topic and consumption continues',
     expect(health.status, JSON.stringify(health.body)).toBe(200);
     expect(health.body.lag).toBe(0);
   });
+
+  it('a program at a long path of incompressible characters (beyond a btree entry) is analysed, not dead-lettered', async () => {
+    const ep = uuidOf(`longpath/${Date.now()}`);
+    const good = endpointStream(ep, { start: Date.now() - 20_000, stepMs: 500, batches: 4, attackAt: [] });
+    // 20 directories of 200 random characters: 4,021 bytes, within PATH_MAX, and PostgreSQL cannot
+    // compress them below its 2,704-byte limit for an index entry (program and program_key are indexed)
+    let seed = 7;
+    const rand = (): string => String.fromCharCode(97 + ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % 26));
+    const exe = `${Array.from({ length: 20 }, () => `/${Array.from({ length: 200 }, rand).join('')}`).join('')}/tool`;
+    const long = structuredClone(good[1]!);
+    long.processes[0]!.exe = exe;
+    const before = (await h.readTopic(h.dlqTopic, () => true, 5_000).catch(() => [])).length;
+    await h.produce([good[0]!, long, good[2]!, good[3]!]);
+    await h.waitProcessed(60_000);
+
+    const activity = await h.pool.query<{ batch_id: string }>('select batch_id from activity where endpoint_id = $1', [ep]);
+    expect(new Set(activity.rows.map((r) => r.batch_id))).toEqual(new Set(good.map((b, i) => (i === 1 ? long : b).batchId)));
+    const stored = await h.pool.query<{ exe: string }>('select exe from processes where endpoint_id = $1 and exe like $2', [ep, `${exe.slice(0, 50)}%`]);
+    expect(stored.rows.map((r) => r.exe)).toEqual([exe]);
+    const dead = await h.readTopic(h.dlqTopic, () => true, 5_000).catch(() => []);
+    expect(dead.filter((m) => m.key?.toString() === ep)).toHaveLength(0);
+    expect(dead.length).toBe(before);
+  });
 });
