@@ -36,6 +36,9 @@ describe('analyzer config', () => {
     const o = engineOptionsOf(loadAnalyzerConfig({ ...base, VIGIL_ANALYZER_PROGRAM_LEARNING_PERIOD: '2h', VIGIL_ANALYZER_RELEARN_PERIOD: '5m', VIGIL_ANALYZER_GROUP_WINDOW: '30m', VIGIL_ANALYZER_INCIDENT_WINDOW: '15m', VIGIL_ANALYZER_BURST_THRESHOLD: '50' }));
     expect(o).toMatchObject({ programLearningPeriodMs: 7_200_000, relearnPeriodMs: 300_000, groupWindowMs: 1_800_000, incidentWindowMs: 900_000, burstThreshold: 50 });
     expect(() => loadAnalyzerConfig({ ...base, VIGIL_ANALYZER_BURST_THRESHOLD: '1' })).toThrow(/VIGIL_ANALYZER_BURST_THRESHOLD/);
+    expect(engineOptionsOf(loadAnalyzerConfig({ ...base, VIGIL_ANALYZER_MAX_PROGRAMS_PER_ENDPOINT: '2000' })).maxProgramsPerEndpoint).toBe(2000);
+    expect(engineOptionsOf(loadAnalyzerConfig(base)).maxProgramsPerEndpoint).toBe(10_000);
+    expect(() => loadAnalyzerConfig({ ...base, VIGIL_ANALYZER_MAX_PROGRAMS_PER_ENDPOINT: '10' })).toThrow(/VIGIL_ANALYZER_MAX_PROGRAMS_PER_ENDPOINT/);
   });
 
   it('lists every problem at once', () => {

@@ -5,7 +5,7 @@ import { fileAccessDetector } from './detectors/file-access';
 import { networkDetector } from './detectors/network';
 import { syscallFrequencyDetector } from './detectors/syscall-frequency';
 import { sequenceScore, syscallSequenceDetector } from './detectors/syscall-sequence';
-import { inWritableDir, newProgramFinding, type RecentWrite } from './detectors/new-program';
+import { inWritableDir, newProgramFinding, programLimitFinding, type RecentWrite } from './detectors/new-program';
 import { extractFeatures } from './features';
 import {
   clampScore,
@@ -52,6 +52,12 @@ export interface EngineOptions {
   incidentWindowMs: number;
   /** How long a file write is remembered for "recently written by another process". */
   recentWriteMs: number;
+  /**
+   * Programs with a baseline of their own per endpoint. Beyond it every further new program shares
+   * one baseline and raises one folded `program-limit-reached` alert: copying a binary to 100,000
+   * paths and running each must not grow the analyzer's memory (≈ 10 KB a baseline) without bound.
+   */
+  maxProgramsPerEndpoint: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -65,7 +71,11 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   burstThreshold: 20,
   incidentWindowMs: 10 * 60_000,
   recentWriteMs: 3_600_000,
+  maxProgramsPerEndpoint: 10_000,
 };
+
+/** The key of the one baseline an endpoint's programs beyond {@link EngineOptions.maxProgramsPerEndpoint} share. */
+export const PROGRAMS_BEYOND_LIMIT = '<programs beyond the endpoint limit>';
 
 /** Fleet baselines by program key (read-only for the engine; provided by the caller). */
 export interface FleetBaselines {
@@ -224,6 +234,8 @@ export function incidentId(firstAlertId: string): string {
  */
 export class DetectionEngine {
   private readonly baselines = new Map<string, ProgramBaseline>();
+  /** Baselines held per endpoint (the limit's count). */
+  private readonly programCounts = new Map<string, number>();
   /** `endpoint\0exe` → program keys of that path (package updates find the old build). */
   private readonly byExe = new Map<string, Set<string>>();
   private readonly groups = new Map<string, OpenGroup>();
@@ -260,14 +272,21 @@ export class DetectionEngine {
     const scores: ProcessScore[] = [];
 
     for (const proc of batch.processes) {
-      const program = programIdentity(proc);
-      const key = baselineKey(batch.endpointId, program.key);
-      let baseline = this.baselines.get(key);
+      let program = programIdentity(proc);
+      let baseline = this.baselines.get(baselineKey(batch.endpointId, program.key));
       let firstRun = false;
+      let beyondLimit = false;
+      if (!baseline && (this.programCounts.get(batch.endpointId) ?? 0) >= o.maxProgramsPerEndpoint) {
+        // a program new to an endpoint that holds as many baselines as it may: judged by the rules,
+        // learned into one shared baseline, and named in one folded alert
+        beyondLimit = true;
+        program = { ...program, key: PROGRAMS_BEYOND_LIMIT };
+        baseline = this.baselines.get(baselineKey(batch.endpointId, PROGRAMS_BEYOND_LIMIT));
+      }
       if (!baseline) {
         const created = this.createBaseline(program, batch.endpointId, now, endpointLearning, learningUntil);
         baseline = created.baseline;
-        firstRun = created.unknown;
+        firstRun = created.unknown && !beyondLimit;
         if (baseline.origin === 'fleet' && baseline.active) warmStarted.push(program.key);
         this.putBaseline(batch.endpointId, baseline);
       }
@@ -277,6 +296,7 @@ export class DetectionEngine {
       const findings = this.rules.evaluate(ctx);
       // (a process the agent could not name, or a kernel thread, is no program run for the first time)
       if (firstRun && program.exe.startsWith('/')) findings.unshift(newProgramFinding(ctx, this.recentWrite(ep, program.exe, now)));
+      if (beyondLimit) findings.unshift(programLimitFinding(ctx, o.maxProgramsPerEndpoint, now));
       // a process the agent could not name (its fork and exec were not seen) has no program whose
       // baseline could judge it: only the rules do
       if (baseline.active && !unnamed(proc.exe)) {
@@ -615,7 +635,9 @@ export class DetectionEngine {
   }
 
   private putBaseline(endpointId: string, b: ProgramBaseline): void {
-    this.baselines.set(baselineKey(endpointId, b.program.key), b);
+    const k = baselineKey(endpointId, b.program.key);
+    if (!this.baselines.has(k)) this.programCounts.set(endpointId, (this.programCounts.get(endpointId) ?? 0) + 1);
+    this.baselines.set(k, b);
     const ek = `${endpointId}\u0000${b.program.exe}`;
     let keys = this.byExe.get(ek);
     if (!keys) this.byExe.set(ek, (keys = new Set()));
@@ -912,6 +934,7 @@ export class DetectionEngine {
     for (const k of [...this.byExe.keys()]) if (filter(k.slice(0, k.indexOf('\u0000')))) this.byExe.delete(k);
     for (const k of [...this.groups.keys()]) if (filter(k.slice(0, k.indexOf('\u0000')))) this.groups.delete(k);
     for (const k of [...this.endpoints.keys()]) if (filter(k)) this.endpoints.delete(k);
+    for (const k of [...this.programCounts.keys()]) if (filter(k)) this.programCounts.delete(k);
   }
 }
 

@@ -51,3 +51,25 @@ export function newProgramFinding(ctx: DetectionContext, written: RecentWrite | 
     data: { exe: program.exe, exeHash: program.exeHash, parent, ppid: p.ppid, writable, packaged, writtenBy: dropped ? written : null, argv: p.execs.find((e) => e.ret === 0)?.argv ?? null },
   };
 }
+
+/**
+ * A program new to an endpoint that already holds `maxProgramsPerEndpoint` (engine options)
+ * baselines: it gets none of its own (its rules still run), and the endpoint's programs beyond the
+ * limit fold into one alert with their count and examples. A host that runs that many distinct
+ * programs is either exhausting its monitor (a binary copied to thousands of paths) or worth a look.
+ */
+export function programLimitFinding(ctx: DetectionContext, limit: number, now: number): Finding {
+  const { process: p, program } = ctx;
+  return {
+    detector: 'program',
+    key: 'program-limit',
+    kind: 'program-limit-reached',
+    title: `more than ${limit.toLocaleString('en-US')} distinct programs ran on this endpoint: new ones are judged by the rules only`,
+    severity: 'high',
+    score: 80,
+    mitre: 'T1562.001',
+    evidence: `${program.exe} (pid ${p.pid}, started by ${p.ancestry[0] ?? 'unknown parent'}) is new to an endpoint that holds ${limit.toLocaleString('en-US')} program baselines (VIGIL_ANALYZER_MAX_PROGRAMS_PER_ENDPOINT); it and every further new program share one baseline`,
+    data: { exe: program.exe, limit },
+    group: { key: 'program-limit', items: [program.exe], from: now, to: now },
+  };
+}
