@@ -5,7 +5,7 @@ import { fileAccessDetector } from './detectors/file-access';
 import { networkDetector } from './detectors/network';
 import { syscallFrequencyDetector } from './detectors/syscall-frequency';
 import { sequenceScore, syscallSequenceDetector } from './detectors/syscall-sequence';
-import { inWritableDir, newProgramFinding, programLimitFinding, type RecentWrite } from './detectors/new-program';
+import { inWritableDir, newProgramFinding, programLimitFinding, type ProgramLimit, type RecentWrite } from './detectors/new-program';
 import { extractFeatures } from './features';
 import {
   clampScore,
@@ -58,6 +58,12 @@ export interface EngineOptions {
    * paths and running each must not grow the analyzer's memory (≈ 10 KB a baseline) without bound.
    */
   maxProgramsPerEndpoint: number;
+  /**
+   * Programs never seen anywhere whose first run may raise an alert of its own per endpoint within
+   * the group window; further first runs share that baseline and alert (a dropper unpacking and
+   * running hundreds of binaries, a test suite of fresh builds: one alert with the count, not hundreds).
+   */
+  maxNewProgramsPerWindow: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -72,6 +78,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   incidentWindowMs: 10 * 60_000,
   recentWriteMs: 3_600_000,
   maxProgramsPerEndpoint: 10_000,
+  maxNewProgramsPerWindow: 50,
 };
 
 /** The key of the one baseline an endpoint's programs beyond {@link EngineOptions.maxProgramsPerEndpoint} share. */
@@ -236,6 +243,8 @@ export class DetectionEngine {
   private readonly baselines = new Map<string, ProgramBaseline>();
   /** Baselines held per endpoint (the limit's count). */
   private readonly programCounts = new Map<string, number>();
+  /** Event times of first runs (programs never seen anywhere) per endpoint within the group window (not checkpointed). */
+  private readonly firstRuns = new Map<string, number[]>();
   /** `endpoint\0exe` → program keys of that path (package updates find the old build). */
   private readonly byExe = new Map<string, Set<string>>();
   private readonly groups = new Map<string, OpenGroup>();
@@ -275,20 +284,33 @@ export class DetectionEngine {
       let program = programIdentity(proc);
       let baseline = this.baselines.get(baselineKey(batch.endpointId, program.key));
       let firstRun = false;
-      let beyondLimit = false;
+      let limit: ProgramLimit | null = null;
+      const shared = (): ProgramBaseline | undefined => {
+        program = { ...program, key: PROGRAMS_BEYOND_LIMIT };
+        return this.baselines.get(baselineKey(batch.endpointId, PROGRAMS_BEYOND_LIMIT));
+      };
       if (!baseline && (this.programCounts.get(batch.endpointId) ?? 0) >= o.maxProgramsPerEndpoint) {
         // a program new to an endpoint that holds as many baselines as it may: judged by the rules,
         // learned into one shared baseline, and named in one folded alert
-        beyondLimit = true;
-        program = { ...program, key: PROGRAMS_BEYOND_LIMIT };
-        baseline = this.baselines.get(baselineKey(batch.endpointId, PROGRAMS_BEYOND_LIMIT));
+        limit = { total: o.maxProgramsPerEndpoint };
+        baseline = shared();
       }
       if (!baseline) {
-        const created = this.createBaseline(program, batch.endpointId, now, endpointLearning, learningUntil);
-        baseline = created.baseline;
-        firstRun = created.unknown && !beyondLimit;
-        if (baseline.origin === 'fleet' && baseline.active) warmStarted.push(program.key);
-        this.putBaseline(batch.endpointId, baseline);
+        let created = this.createBaseline(program, batch.endpointId, now, endpointLearning, learningUntil);
+        if (created.unknown && limit === null && this.recentFirstRuns(batch.endpointId, now) >= o.maxNewProgramsPerWindow) {
+          // one more program never seen anywhere, after as many as may stand alone within the group
+          // window: the same shared baseline and folded alert, not an alert (and a baseline) each
+          limit = { perWindow: o.maxNewProgramsPerWindow, windowMs: o.groupWindowMs };
+          baseline = shared();
+          if (!baseline) created = this.createBaseline(program, batch.endpointId, now, endpointLearning, learningUntil);
+        }
+        if (!baseline) {
+          baseline = created.baseline;
+          firstRun = created.unknown && limit === null;
+          if (firstRun) this.firstRuns.get(batch.endpointId)!.push(now);
+          if (baseline.origin === 'fleet' && baseline.active) warmStarted.push(program.key);
+          this.putBaseline(batch.endpointId, baseline);
+        }
       }
       baseline.updatePhase(now, o.learningPeriodMs);
       const features = extractFeatures(proc);
@@ -296,7 +318,7 @@ export class DetectionEngine {
       const findings = this.rules.evaluate(ctx);
       // (a process the agent could not name, or a kernel thread, is no program run for the first time)
       if (firstRun && program.exe.startsWith('/')) findings.unshift(newProgramFinding(ctx, this.recentWrite(ep, program.exe, now)));
-      if (beyondLimit) findings.unshift(programLimitFinding(ctx, o.maxProgramsPerEndpoint, now));
+      if (limit) findings.unshift(programLimitFinding(ctx, limit, now));
       // a process the agent could not name (its fork and exec were not seen) has no program whose
       // baseline could judge it: only the rules do
       if (baseline.active && !unnamed(proc.exe)) {
@@ -634,6 +656,14 @@ export class DetectionEngine {
     return best;
   }
 
+  /** First runs on the endpoint within the group window before `now` (the list is kept for it). */
+  private recentFirstRuns(endpointId: string, now: number): number {
+    let times = this.firstRuns.get(endpointId);
+    if (!times) this.firstRuns.set(endpointId, (times = []));
+    while (times.length > 0 && now - times[0]! > this.options.groupWindowMs) times.shift();
+    return times.length;
+  }
+
   private putBaseline(endpointId: string, b: ProgramBaseline): void {
     const k = baselineKey(endpointId, b.program.key);
     if (!this.baselines.has(k)) this.programCounts.set(endpointId, (this.programCounts.get(endpointId) ?? 0) + 1);
@@ -935,6 +965,7 @@ export class DetectionEngine {
     for (const k of [...this.groups.keys()]) if (filter(k.slice(0, k.indexOf('\u0000')))) this.groups.delete(k);
     for (const k of [...this.endpoints.keys()]) if (filter(k)) this.endpoints.delete(k);
     for (const k of [...this.programCounts.keys()]) if (filter(k)) this.programCounts.delete(k);
+    for (const k of [...this.firstRuns.keys()]) if (filter(k)) this.firstRuns.delete(k);
   }
 }
 

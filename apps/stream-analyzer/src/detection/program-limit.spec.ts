@@ -6,7 +6,8 @@ import { batch, proc } from '../../test/support/fixtures';
 const rules = loadRuleSet();
 const MIN = 60_000;
 const LIMIT = 50;
-const OPTS: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 10 * MIN, groupWindowMs: 30 * MIN, maxProgramsPerEndpoint: LIMIT };
+// a window limit the floods below never reach, unless a test sets one
+const OPTS: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 10 * MIN, groupWindowMs: 30 * MIN, maxProgramsPerEndpoint: LIMIT, maxNewProgramsPerWindow: 1_000_000 };
 
 /** One short run of a program copied to its own path (a binary copied to many paths and run from each). */
 const copy = (i: number) =>
@@ -63,5 +64,22 @@ describe('programs per endpoint are bounded (a binary copied to thousands of pat
     again.restoreEndpoint('ep-1', engine.endpointCheckpoint('ep-1')!);
     flood(again, 1_000, 500, 13 * MIN);
     expect([...again.allBaselines()].length).toBe(LIMIT + 1);
+  });
+
+  it('first runs beyond the window limit fold into one alert, and stand alone again once the window has passed', () => {
+    const engine = new DetectionEngine(rules, { ...OPTS, maxProgramsPerEndpoint: 10_000, maxNewProgramsPerWindow: 20 });
+    engine.processBatch(batch(0, [proc({ pid: 1 })]));
+    const { alerts, occurrences } = flood(engine, 0, 300, 11 * MIN);
+    const first = alerts.filter((a) => a.kind === 'new-program');
+    expect(first).toHaveLength(20);
+    const limit = alerts.filter((a) => a.kind === 'program-limit-reached');
+    expect(limit).toHaveLength(1);
+    expect(limit[0]!.title).toContain('more than 20 programs never seen before ran on this endpoint within 30 minutes');
+    expect(occurrences.filter((o) => o.alertId === limit[0]!.id).reduce((n, o) => n + o.count, 0)).toBe(280);
+    // 1 known + 20 of their own + 1 shared
+    expect([...engine.allBaselines()].length).toBe(22);
+    // an hour later a new program is a first run of its own again
+    const later = engine.processBatch(batch(11 * MIN + 90 * MIN, [copy(10_000)]));
+    expect(later.alerts.map((a) => a.kind)).toContain('new-program');
   });
 });

@@ -52,24 +52,33 @@ export function newProgramFinding(ctx: DetectionContext, written: RecentWrite | 
   };
 }
 
+/** Why a program gets no baseline of its own: the endpoint holds its limit, or had its window's share of first runs. */
+export type ProgramLimit = { total: number } | { perWindow: number; windowMs: number };
+
 /**
- * A program new to an endpoint that already holds `maxProgramsPerEndpoint` (engine options)
- * baselines: it gets none of its own (its rules still run), and the endpoint's programs beyond the
- * limit fold into one alert with their count and examples. A host that runs that many distinct
- * programs is either exhausting its monitor (a binary copied to thousands of paths) or worth a look.
+ * A program new to an endpoint beyond a limit (engine options `maxProgramsPerEndpoint`, or
+ * `maxNewProgramsPerWindow` first runs within the group window): it gets no baseline of its own (its
+ * rules still run), and every such program folds into one alert with their count and examples. A
+ * host that runs that many new programs is either exhausting its monitor (a binary copied to
+ * thousands of paths, a dropper unpacking hundreds) or worth one look, not hundreds.
  */
-export function programLimitFinding(ctx: DetectionContext, limit: number, now: number): Finding {
+export function programLimitFinding(ctx: DetectionContext, limit: ProgramLimit, now: number): Finding {
   const { process: p, program } = ctx;
+  const what =
+    'total' in limit
+      ? `more than ${limit.total.toLocaleString('en-US')} distinct programs ran on this endpoint`
+      : `more than ${limit.perWindow.toLocaleString('en-US')} programs never seen before ran on this endpoint within ${humanDuration(limit.windowMs)}`;
+  const setting = 'total' in limit ? 'VIGIL_ANALYZER_MAX_PROGRAMS_PER_ENDPOINT' : 'VIGIL_ANALYZER_MAX_NEW_PROGRAMS_PER_WINDOW';
   return {
     detector: 'program',
     key: 'program-limit',
     kind: 'program-limit-reached',
-    title: `more than ${limit.toLocaleString('en-US')} distinct programs ran on this endpoint: new ones are judged by the rules only`,
+    title: `${what}: further ones are judged by the rules only`,
     severity: 'high',
     score: 80,
     mitre: 'T1562.001',
-    evidence: `${program.exe} (pid ${p.pid}, started by ${p.ancestry[0] ?? 'unknown parent'}) is new to an endpoint that holds ${limit.toLocaleString('en-US')} program baselines (VIGIL_ANALYZER_MAX_PROGRAMS_PER_ENDPOINT); it and every further new program share one baseline`,
-    data: { exe: program.exe, limit },
+    evidence: `${program.exe} (pid ${p.pid}, started by ${p.ancestry[0] ?? 'unknown parent'}) is one of them (${setting}); it and every further one share one baseline`,
+    data: { exe: program.exe, ...limit },
     group: { key: 'program-limit', items: [program.exe], from: now, to: now },
   };
 }
