@@ -37,7 +37,7 @@ describe('analyzer config', () => {
     expect(o).toMatchObject({ programLearningPeriodMs: 7_200_000, relearnPeriodMs: 300_000, groupWindowMs: 1_800_000, incidentWindowMs: 900_000, burstThreshold: 50 });
     expect(() => loadAnalyzerConfig({ ...base, VIGIL_ANALYZER_BURST_THRESHOLD: '1' })).toThrow(/VIGIL_ANALYZER_BURST_THRESHOLD/);
     expect(engineOptionsOf(loadAnalyzerConfig({ ...base, VIGIL_ANALYZER_MAX_PROGRAMS_PER_ENDPOINT: '2000' })).maxProgramsPerEndpoint).toBe(2000);
-    expect(engineOptionsOf(loadAnalyzerConfig(base))).toMatchObject({ maxProgramsPerEndpoint: 10_000, maxNewProgramsPerWindow: 50 });
+    expect(engineOptionsOf(loadAnalyzerConfig(base))).toMatchObject({ maxProgramsPerEndpoint: 10_000, maxNewProgramsPerWindow: 500, maxNewProgramsPerParent: 20 });
     expect(engineOptionsOf(loadAnalyzerConfig({ ...base, VIGIL_ANALYZER_MAX_NEW_PROGRAMS_PER_WINDOW: '5' })).maxNewProgramsPerWindow).toBe(5);
     expect(() => loadAnalyzerConfig({ ...base, VIGIL_ANALYZER_MAX_PROGRAMS_PER_ENDPOINT: '10' })).toThrow(/VIGIL_ANALYZER_MAX_PROGRAMS_PER_ENDPOINT/);
   });

@@ -42,6 +42,7 @@ export interface AnalyzerConfig {
   burstThreshold: number;
   maxProgramsPerEndpoint: number;
   maxNewProgramsPerWindow: number;
+  maxNewProgramsPerParent: number;
   /** How long "no fleet baseline for this program yet" is remembered. */
   fleetAbsentTtlMs: number;
   /** How often pending "accept into baseline" rows are looked for (per partition). */
@@ -96,7 +97,8 @@ export function loadAnalyzerConfig(env: Record<string, string | undefined> = pro
     incidentWindowMs: r.durationMs('VIGIL_ANALYZER_INCIDENT_WINDOW', '10m'),
     burstThreshold: r.int('VIGIL_ANALYZER_BURST_THRESHOLD', 20, { min: 2, max: 65_536 }),
     maxProgramsPerEndpoint: r.int('VIGIL_ANALYZER_MAX_PROGRAMS_PER_ENDPOINT', 10_000, { min: 100, max: 1_000_000 }),
-    maxNewProgramsPerWindow: r.int('VIGIL_ANALYZER_MAX_NEW_PROGRAMS_PER_WINDOW', 50, { min: 1, max: 1_000_000 }),
+    maxNewProgramsPerWindow: r.int('VIGIL_ANALYZER_MAX_NEW_PROGRAMS_PER_WINDOW', 500, { min: 1, max: 1_000_000 }),
+    maxNewProgramsPerParent: r.int('VIGIL_ANALYZER_MAX_NEW_PROGRAMS_PER_PARENT', 20, { min: 1, max: 1_000_000 }),
     fleetAbsentTtlMs: r.durationMs('VIGIL_ANALYZER_FLEET_ABSENT_TTL', '30s'),
     acceptancePollMs: r.durationMs('VIGIL_ANALYZER_ACCEPTANCE_POLL', '2s'),
     partitionDaysAhead: r.int('VIGIL_ANALYZER_PARTITION_DAYS_AHEAD', 3, { min: 1, max: 60 }),
@@ -135,5 +137,6 @@ export function engineOptionsOf(c: AnalyzerConfig): EngineOptions {
     burstThreshold: c.burstThreshold,
     maxProgramsPerEndpoint: c.maxProgramsPerEndpoint,
     maxNewProgramsPerWindow: c.maxNewProgramsPerWindow,
+    maxNewProgramsPerParent: c.maxNewProgramsPerParent,
   };
 }

@@ -64,6 +64,8 @@ export interface EngineOptions {
    * running hundreds of binaries, a test suite of fresh builds: one alert with the count, not hundreds).
    */
   maxNewProgramsPerWindow: number;
+  /** The same, per starting process (its parent: a shell loop, a dropper): a flood from one process folds early. */
+  maxNewProgramsPerParent: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -78,8 +80,15 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   incidentWindowMs: 10 * 60_000,
   recentWriteMs: 3_600_000,
   maxProgramsPerEndpoint: 10_000,
-  maxNewProgramsPerWindow: 50,
+  maxNewProgramsPerWindow: 500,
+  maxNewProgramsPerParent: 20,
 };
+
+/** First runs (event times) within the group window on one endpoint, and by the process that started them. */
+interface FirstRuns {
+  endpoint: number[];
+  byParent: Map<number, number[]>;
+}
 
 /** The key of the one baseline an endpoint's programs beyond {@link EngineOptions.maxProgramsPerEndpoint} share. */
 export const PROGRAMS_BEYOND_LIMIT = '<programs beyond the endpoint limit>';
@@ -244,7 +253,7 @@ export class DetectionEngine {
   /** Baselines held per endpoint (the limit's count). */
   private readonly programCounts = new Map<string, number>();
   /** Event times of first runs (programs never seen anywhere) per endpoint within the group window (not checkpointed). */
-  private readonly firstRuns = new Map<string, number[]>();
+  private readonly firstRuns = new Map<string, FirstRuns>();
   /** `endpoint\0exe` → program keys of that path (package updates find the old build). */
   private readonly byExe = new Map<string, Set<string>>();
   private readonly groups = new Map<string, OpenGroup>();
@@ -297,17 +306,22 @@ export class DetectionEngine {
       }
       if (!baseline) {
         let created = this.createBaseline(program, batch.endpointId, now, endpointLearning, learningUntil);
-        if (created.unknown && limit === null && this.recentFirstRuns(batch.endpointId, now) >= o.maxNewProgramsPerWindow) {
+        const runs = created.unknown && limit === null ? this.recentFirstRuns(batch.endpointId, proc.ppid, now) : null;
+        if (runs && (runs.endpoint >= o.maxNewProgramsPerWindow || runs.parent >= o.maxNewProgramsPerParent)) {
           // one more program never seen anywhere, after as many as may stand alone within the group
-          // window: the same shared baseline and folded alert, not an alert (and a baseline) each
-          limit = { perWindow: o.maxNewProgramsPerWindow, windowMs: o.groupWindowMs };
+          // window (from its parent, or on the endpoint): the same shared baseline and folded alert,
+          // not an alert (and a baseline) each
+          limit =
+            runs.parent >= o.maxNewProgramsPerParent
+              ? { perWindow: o.maxNewProgramsPerParent, windowMs: o.groupWindowMs, parent: { pid: proc.ppid, exe: proc.ancestry[0] ?? 'unknown parent' } }
+              : { perWindow: o.maxNewProgramsPerWindow, windowMs: o.groupWindowMs };
           baseline = shared();
           if (!baseline) created = this.createBaseline(program, batch.endpointId, now, endpointLearning, learningUntil);
         }
         if (!baseline) {
           baseline = created.baseline;
           firstRun = created.unknown && limit === null;
-          if (firstRun) this.firstRuns.get(batch.endpointId)!.push(now);
+          if (firstRun) this.noteFirstRun(batch.endpointId, proc.ppid, now);
           if (baseline.origin === 'fleet' && baseline.active) warmStarted.push(program.key);
           this.putBaseline(batch.endpointId, baseline);
         }
@@ -656,12 +670,29 @@ export class DetectionEngine {
     return best;
   }
 
-  /** First runs on the endpoint within the group window before `now` (the list is kept for it). */
-  private recentFirstRuns(endpointId: string, now: number): number {
-    let times = this.firstRuns.get(endpointId);
-    if (!times) this.firstRuns.set(endpointId, (times = []));
-    while (times.length > 0 && now - times[0]! > this.options.groupWindowMs) times.shift();
-    return times.length;
+  /** First runs within the group window before `now`: on the endpoint, and started by `ppid`. */
+  private recentFirstRuns(endpointId: string, ppid: number, now: number): { endpoint: number; parent: number } {
+    const f = this.firstRuns.get(endpointId);
+    if (!f) return { endpoint: 0, parent: 0 };
+    const window = this.options.groupWindowMs;
+    const prune = (times: number[]): number => {
+      while (times.length > 0 && now - times[0]! > window) times.shift();
+      return times.length;
+    };
+    return { endpoint: prune(f.endpoint), parent: prune(f.byParent.get(ppid) ?? []) };
+  }
+
+  private noteFirstRun(endpointId: string, ppid: number, now: number): void {
+    let f = this.firstRuns.get(endpointId);
+    if (!f) this.firstRuns.set(endpointId, (f = { endpoint: [], byParent: new Map() }));
+    f.endpoint.push(now);
+    let times = f.byParent.get(ppid);
+    if (!times) {
+      // parents whose first runs are all older than the window are forgotten (bounded by the endpoint's list)
+      if (f.byParent.size >= 1_024) for (const [p, t] of f.byParent) if (now - t[t.length - 1]! > this.options.groupWindowMs) f.byParent.delete(p);
+      f.byParent.set(ppid, (times = []));
+    }
+    times.push(now);
   }
 
   private putBaseline(endpointId: string, b: ProgramBaseline): void {

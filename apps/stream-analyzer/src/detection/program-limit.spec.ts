@@ -7,7 +7,7 @@ const rules = loadRuleSet();
 const MIN = 60_000;
 const LIMIT = 50;
 // a window limit the floods below never reach, unless a test sets one
-const OPTS: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 10 * MIN, groupWindowMs: 30 * MIN, maxProgramsPerEndpoint: LIMIT, maxNewProgramsPerWindow: 1_000_000 };
+const OPTS: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, learningPeriodMs: 10 * MIN, groupWindowMs: 30 * MIN, maxProgramsPerEndpoint: LIMIT, maxNewProgramsPerWindow: 1_000_000, maxNewProgramsPerParent: 1_000_000 };
 
 /** One short run of a program copied to its own path (a binary copied to many paths and run from each). */
 const copy = (i: number) =>
@@ -66,20 +66,34 @@ describe('programs per endpoint are bounded (a binary copied to thousands of pat
     expect([...again.allBaselines()].length).toBe(LIMIT + 1);
   });
 
-  it('first runs beyond the window limit fold into one alert, and stand alone again once the window has passed', () => {
-    const engine = new DetectionEngine(rules, { ...OPTS, maxProgramsPerEndpoint: 10_000, maxNewProgramsPerWindow: 20 });
+  it('first runs beyond the window limit of one parent fold into one alert, and stand alone again once the window has passed', () => {
+    const engine = new DetectionEngine(rules, { ...OPTS, maxProgramsPerEndpoint: 10_000, maxNewProgramsPerParent: 20 });
     engine.processBatch(batch(0, [proc({ pid: 1 })]));
+    // every copy is started by the same shell (the fixture's ppid)
     const { alerts, occurrences } = flood(engine, 0, 300, 11 * MIN);
     const first = alerts.filter((a) => a.kind === 'new-program');
     expect(first).toHaveLength(20);
     const limit = alerts.filter((a) => a.kind === 'program-limit-reached');
     expect(limit).toHaveLength(1);
-    expect(limit[0]!.title).toContain('more than 20 programs never seen before ran on this endpoint within 30 minutes');
+    expect(limit[0]!.title).toMatch(/more than 20 programs never seen before were started by bash \(pid 1\) within 30 minutes/);
     expect(occurrences.filter((o) => o.alertId === limit[0]!.id).reduce((n, o) => n + o.count, 0)).toBe(280);
     // 1 known + 20 of their own + 1 shared
     expect([...engine.allBaselines()].length).toBe(22);
-    // an hour later a new program is a first run of its own again
+    // another parent's first run still stands alone
+    const other = engine.processBatch(batch(12 * MIN, [{ ...copy(5_000), ppid: 4242 }]));
+    expect(other.alerts.map((a) => a.kind)).toContain('new-program');
+    // an hour later the flooding parent's next new program is a first run of its own again
     const later = engine.processBatch(batch(11 * MIN + 90 * MIN, [copy(10_000)]));
     expect(later.alerts.map((a) => a.kind)).toContain('new-program');
+  });
+
+  it("first runs from many parents beyond the endpoint's window limit fold too", () => {
+    const engine = new DetectionEngine(rules, { ...OPTS, maxProgramsPerEndpoint: 10_000, maxNewProgramsPerWindow: 30, maxNewProgramsPerParent: 20 });
+    engine.processBatch(batch(0, [proc({ pid: 1 })]));
+    const r = engine.processBatch(batch(11 * MIN, Array.from({ length: 100 }, (_, i) => ({ ...copy(i), ppid: 2_000 + i }))));
+    expect(r.alerts.filter((a) => a.kind === 'new-program')).toHaveLength(30);
+    const limit = r.alerts.filter((a) => a.kind === 'program-limit-reached');
+    expect(limit).toHaveLength(1);
+    expect(limit[0]!.title).toContain('more than 30 programs never seen before ran on this endpoint within 30 minutes');
   });
 });

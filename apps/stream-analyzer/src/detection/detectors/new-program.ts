@@ -53,11 +53,11 @@ export function newProgramFinding(ctx: DetectionContext, written: RecentWrite | 
 }
 
 /** Why a program gets no baseline of its own: the endpoint holds its limit, or had its window's share of first runs. */
-export type ProgramLimit = { total: number } | { perWindow: number; windowMs: number };
+export type ProgramLimit = { total: number } | { perWindow: number; windowMs: number; parent?: { pid: number; exe: string } };
 
 /**
  * A program new to an endpoint beyond a limit (engine options `maxProgramsPerEndpoint`, or
- * `maxNewProgramsPerWindow` first runs within the group window): it gets no baseline of its own (its
+ * `maxNewProgramsPerWindow` / `maxNewProgramsPerParent` first runs within the group window): it gets no baseline of its own (its
  * rules still run), and every such program folds into one alert with their count and examples. A
  * host that runs that many new programs is either exhausting its monitor (a binary copied to
  * thousands of paths, a dropper unpacking hundreds) or worth one look, not hundreds.
@@ -67,8 +67,10 @@ export function programLimitFinding(ctx: DetectionContext, limit: ProgramLimit, 
   const what =
     'total' in limit
       ? `more than ${limit.total.toLocaleString('en-US')} distinct programs ran on this endpoint`
-      : `more than ${limit.perWindow.toLocaleString('en-US')} programs never seen before ran on this endpoint within ${humanDuration(limit.windowMs)}`;
-  const setting = 'total' in limit ? 'VIGIL_ANALYZER_MAX_PROGRAMS_PER_ENDPOINT' : 'VIGIL_ANALYZER_MAX_NEW_PROGRAMS_PER_WINDOW';
+      : limit.parent
+        ? `more than ${limit.perWindow.toLocaleString('en-US')} programs never seen before were started by ${basename(limit.parent.exe)} (pid ${limit.parent.pid}) within ${humanDuration(limit.windowMs)}`
+        : `more than ${limit.perWindow.toLocaleString('en-US')} programs never seen before ran on this endpoint within ${humanDuration(limit.windowMs)}`;
+  const setting = 'total' in limit ? 'VIGIL_ANALYZER_MAX_PROGRAMS_PER_ENDPOINT' : limit.parent ? 'VIGIL_ANALYZER_MAX_NEW_PROGRAMS_PER_PARENT' : 'VIGIL_ANALYZER_MAX_NEW_PROGRAMS_PER_WINDOW';
   return {
     detector: 'program',
     key: 'program-limit',
