@@ -14,7 +14,7 @@
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mulberry32 } from './metrics.mjs';
+import { prng } from '@vigil/common/prng';
 
 const args = process.argv.slice(2);
 const out = args[0];
@@ -32,7 +32,7 @@ const N_NORMAL = opt('normal', 3000);
 const N_ATTACK = opt('attack', 600);
 
 // --- deterministic RNG
-const rnd = mulberry32(SEED);
+const rnd = prng(SEED);
 const chance = (p) => rnd() < p;
 const int = (a, b) => a + Math.floor(rnd() * (b - a + 1));
 const pick = (xs) => xs[Math.floor(rnd() * xs.length)];

@@ -1,5 +1,7 @@
 // Ranking metrics of anomaly scores: labels come from the path (…/attack/<kind>/… is an attack).
 
+import { prng } from '@vigil/common/prng';
+
 /** Rows {path, score, attack, kind} from `path<TAB>score` lines. */
 export function parseScores(text) {
   const rows = text
@@ -52,7 +54,7 @@ export const pct = (x) => `${(100 * x).toFixed(1)}%`;
 export function aucInterval(rows, rounds = 1000, seed = 1) {
   const neg = rows.filter((r) => !r.attack).map((r) => r.score);
   const pos = rows.filter((r) => r.attack).map((r) => r.score);
-  const rand = mulberry32(seed);
+  const rand = prng(seed);
   const draw = (xs) => xs.map(() => xs[Math.floor(rand() * xs.length)]);
   const aucs = [];
   for (let i = 0; i < rounds; i++) aucs.push(auc(draw(pos), draw(neg)));
@@ -60,14 +62,3 @@ export function aucInterval(rows, rounds = 1000, seed = 1) {
   return [aucs[Math.floor(0.025 * rounds)], aucs[Math.floor(0.975 * rounds)]];
 }
 
-/** A seeded generator of numbers in [0, 1) (mulberry32): the corpora and the bootstrap draw with it. */
-export function mulberry32(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
