@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
+import { TelemetryBatchV1Schema, avroType, checkTelemetryInvariants, sampleTelemetryBatch } from '@vigil/schemas';
 import { describe, expect, it } from 'vitest';
-import { containerIdFromCgroup, parseStat, readProc } from './proc-reader';
+import { CMDLINE_MAX_BYTES, containerIdFromCgroup, parseStat, readProc } from './proc-reader';
 
 describe('proc-reader', () => {
   it('parses stat with spaces and parentheses in comm', () => {
@@ -21,5 +23,25 @@ describe('proc-reader', () => {
     expect(me.exe).toBe(process.execPath);
     expect(me.cmdline[0]).toBe(process.argv0);
     expect(me.uid).toBe(process.getuid!());
+  });
+
+  it('keeps the first 1 KiB of a command line, as the kernel keeps of an exec (2,000 arguments or one of 5,000 bytes got batches refused)', async () => {
+    const args = ['-e', 'setTimeout(() => {}, 30000)', 'x'.repeat(5_000), ...Array.from({ length: 2_000 }, (_, i) => `a${i}`)];
+    const child = spawn(process.execPath, args, { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const p = readProc(child.pid!)!;
+      expect(p.cmdline.slice(0, 2)).toEqual([process.execPath, '-e']);
+      expect(Buffer.byteLength(p.cmdline.join('\0'))).toBeLessThanOrEqual(CMDLINE_MAX_BYTES);
+      const batch = sampleTelemetryBatch('7b0c5a8e-2f7d-4c39-9b1e-3f5c8a9d0e11', 1, 1);
+      batch.processes[0]!.argv = p.cmdline;
+      const type = avroType(TelemetryBatchV1Schema);
+      expect(() => checkTelemetryInvariants(type, type.toBuffer(batch), { now: Date.now(), maxFutureMs: 600_000, maxPastMs: 86_400_000 })).not.toThrow();
+      // what /proc holds in full is a process argv the gateway refuses
+      batch.processes[0]!.argv = [process.execPath, ...args];
+      expect(() => checkTelemetryInvariants(type, type.toBuffer(batch), { now: Date.now(), maxFutureMs: 600_000, maxPastMs: 86_400_000 })).toThrow(/argv/);
+    } finally {
+      child.kill();
+    }
   });
 });

@@ -18,6 +18,14 @@ export interface ProcSnapshot {
 
 const CLK_TCK = 100; // USER_HZ on x86-64 Linux
 
+/**
+ * Bytes of a command line kept from /proc, as the kernel keeps of an exec's argv (VIGIL_ARGV_MAX):
+ * /proc can hold megabytes, and the telemetry contract allows 1,024 arguments of 4 KiB each, so a
+ * process started with 2,000 arguments or one of 5,000 bytes got every batch it was in refused by
+ * the gateway (a process running when the agent started could hide its host that way).
+ */
+export const CMDLINE_MAX_BYTES = 1024;
+
 const read = (path: string): string | undefined => {
   try {
     return readFileSync(path, 'utf8');
@@ -25,6 +33,15 @@ const read = (path: string): string | undefined => {
     return undefined;
   }
 };
+
+/** The first `max` bytes of a file as UTF-8 ('' when unreadable). */
+function readHead(path: string, max: number): string {
+  try {
+    return readFileSync(path).subarray(0, max).toString('utf8');
+  } catch {
+    return '';
+  }
+}
 
 /** Container id from a cgroup path (docker, containerd/CRI, podman, systemd scopes). */
 export function containerIdFromCgroup(cgroup: string): string | null {
@@ -58,7 +75,7 @@ export function readProc(pid: number, procRoot = '/proc'): ProcSnapshot | undefi
   const status = read(`${dir}/status`) ?? '';
   const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
   const gid = Number(/^Gid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
-  const cmdline = (read(`${dir}/cmdline`) ?? '').split('\0');
+  const cmdline = readHead(`${dir}/cmdline`, CMDLINE_MAX_BYTES).split('\0');
   if (cmdline.at(-1) === '') cmdline.pop();
   const cgroupText = read(`${dir}/cgroup`) ?? '';
   const cgroup = /^0::(.*)$/m.exec(cgroupText)?.[1] ?? cgroupText.split('\n')[0]?.split(':').slice(2).join(':') ?? '';
