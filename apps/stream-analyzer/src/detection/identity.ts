@@ -21,11 +21,15 @@ export const INDEXED_PATH_BYTES = 1024;
 /** Bytes of a longer path's start kept before its digest. */
 const INDEXED_HEAD_BYTES = 900;
 
-/** A path as it is keyed and indexed: itself, or when longer than {@link INDEXED_PATH_BYTES} its start, `…#` and a digest of the whole. */
+/**
+ * A path as it is keyed and indexed: itself, or when longer than {@link INDEXED_PATH_BYTES} its start,
+ * `…sha256:` and 16 hex digits of the whole's digest (no `#`: {@link programExe} reads `#` and 16 hex
+ * digits at the end of a key as an exe hash, and must give this path back).
+ */
 export function indexedPath(path: string): string {
   if (Buffer.byteLength(path) <= INDEXED_PATH_BYTES) return path;
   const head = Buffer.from(path).subarray(0, INDEXED_HEAD_BYTES).toString('utf8').replace(/\uFFFD+$/, '');
-  return `${head}…#${createHash('sha256').update(path).digest('hex').slice(0, 16)}`;
+  return `${head}…sha256:${createHash('sha256').update(path).digest('hex').slice(0, 16)}`;
 }
 
 /** Identity of the program a process runs. */

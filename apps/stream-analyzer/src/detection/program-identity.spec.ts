@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine, type EngineOptions } from './engine';
-import { INDEXED_PATH_BYTES, indexedPath, programIdentity } from './identity';
+import { INDEXED_PATH_BYTES, indexedPath, programExe, programIdentity } from './identity';
 import { loadRuleSet } from './rules/rule-directory';
 import type { ProcessActivity } from './telemetry';
 import { batch, proc } from '../../test/support/fixtures';
@@ -36,17 +36,19 @@ describe('program keys of long paths (PostgreSQL indexes them: at most 2,704 byt
     const long = `${dirs('a')}/tool`;
     const key = indexedPath(long);
     expect(Buffer.byteLength(key)).toBeLessThanOrEqual(INDEXED_PATH_BYTES);
-    expect(key).toMatch(/^\/a000q+\/a001.*…#[0-9a-f]{16}$/);
+    expect(key).toMatch(/^\/a000q+\/a001.*…sha256:[0-9a-f]{16}$/);
     expect(indexedPath(long)).toBe(key);
     // the same start, another end: another key
     expect(indexedPath(`${dirs('a')}/other`)).not.toBe(key);
     expect(programIdentity({ exe: long, exeHash: hash(1) })).toEqual({ exe: long, exeHash: hash(1), key: `${key}#${hash(1).slice(0, 16)}` });
+    // the path of a key, with or without an exe hash, is the indexed path (acceptances match programs by it)
+    expect([programExe(programIdentity({ exe: long }).key), programExe(programIdentity({ exe: long, exeHash: hash(1) }).key)]).toEqual([key, key]);
   });
 
   it('cuts a long path of multi-byte characters on a character boundary', () => {
     const key = indexedPath(`/${'é'.repeat(3000)}`);
     expect(key).not.toContain('\uFFFD');
-    expect(key.startsWith(`/${'é'.repeat(449)}…#`)).toBe(true);
+    expect(key.startsWith(`/${'é'.repeat(449)}…sha256:`)).toBe(true);
   });
 });
 
