@@ -41,11 +41,16 @@ const work = mkdtempSync(join(tmpdir(), 'vigil-public-'));
 try {
   // labels and halves from the layout: test/<half>/normal/… and test/<half>/attack/<family>/…
   mkdirSync(join(work, 'train'));
-  for (const f of traces(join(adfa, 'Training_Data_Master'))) symlinkSync(resolve(adfa, 'Training_Data_Master', f), join(work, 'train', f));
+  const n = { train: 0, normal: 0, attack: 0 };
+  for (const f of traces(join(adfa, 'Training_Data_Master'))) {
+    symlinkSync(resolve(adfa, 'Training_Data_Master', f), join(work, 'train', f));
+    n.train++;
+  }
   for (const f of traces(join(adfa, 'Validation_Data_Master'))) {
     const h = Number(/(\d+)/.exec(f)?.[1] ?? 0) <= 2180 ? 'tune' : 'held';
     mkdirSync(join(work, 'test', h, 'normal'), { recursive: true });
     symlinkSync(resolve(adfa, 'Validation_Data_Master', f), join(work, 'test', h, 'normal', f));
+    n.normal++;
   }
   for (const run of readdirSync(join(adfa, 'Attack_Data_Master')).sort()) {
     const m = /^(.*)_(\d+)$/.exec(run);
@@ -53,9 +58,13 @@ try {
     const h = Number(m[2]) % 2 === 1 ? 'tune' : 'held';
     const dir = join(work, 'test', h, 'attack', m[1]);
     mkdirSync(dir, { recursive: true });
-    for (const f of traces(join(adfa, 'Attack_Data_Master', run))) symlinkSync(resolve(adfa, 'Attack_Data_Master', run, f), join(dir, `${run}-${f}`));
+    for (const f of traces(join(adfa, 'Attack_Data_Master', run))) {
+      symlinkSync(resolve(adfa, 'Attack_Data_Master', run, f), join(dir, `${run}-${f}`));
+      n.attack++;
+    }
   }
-  const FULL_N = { train: traces(join(work, 'train')).length };
+  const subset = n.train < FULL.train || n.normal < FULL.normal || n.attack < FULL.attack;
+  console.log(`ADFA-LD: train ${n.train} of ${FULL.train}, validation ${n.normal} of ${FULL.normal}, attack ${n.attack} of ${FULL.attack}${subset ? ' (a subset)' : ''}`);
   const models = [
     ...(args.includes('--no-before') ? [] : [{ name: `before (${BASE_COMMIT.slice(0, 7)} trace model)`, file: 'before', run: (m) => m.formatScores(m.runBacktest(join(work, 'train'), join(work, 'test'))), load: () => loadBefore(work) }]),
     ...(args.includes('--references')
@@ -72,7 +81,6 @@ try {
     return listAll(join(work, 'test')).map((p) => `${p}\t${lm(tokensOf(p), prefix)}`).join('\n');
   };
   const line = (label, s) => console.log(`  ${label.padEnd(22)} normal ${String(s.normal).padStart(5)} attack ${String(s.attack).padStart(4)}  AUC ${s.auc.toFixed(4)}  DR@1% ${pct(s.dr1).padStart(6)}  DR@5% ${pct(s.dr5).padStart(6)}`);
-  let first = true;
   for (const m of models) {
     const t0 = Date.now();
     const text = m.run(m.load?.());
@@ -82,13 +90,9 @@ try {
       writeFileSync(join(opt('save'), `${m.file}.tsv`), text.replaceAll(`${work}/`, ''));
     }
     const rows = parseScores(text);
-    const n = summary(rows);
-    if (first) {
-      console.log(`ADFA-LD: train ${FULL_N.train} of ${FULL.train}, validation ${n.normal} of ${FULL.normal}, attack ${n.attack} of ${FULL.attack}${FULL_N.train < FULL.train || n.normal < FULL.normal || n.attack < FULL.attack ? ' (a subset)' : ''}`);
-      first = false;
-    }
+    const all = summary(rows);
     console.log(`${m.name} (${seconds.toFixed(1)} s)`);
-    line('all', n);
+    line('all', all);
     const [lo, hi] = aucInterval(rows);
     console.log(`  ${''.padEnd(22)} AUC 95% bootstrap interval ${lo.toFixed(3)}–${hi.toFixed(3)} (the draw of the traces alone)`);
     for (const k of [...new Set(rows.filter((r) => r.attack).map((r) => r.kind))].sort()) line(`  ${k}`, summary(rows, k));

@@ -40,8 +40,11 @@ export interface AnalyzerConfig {
   incidentWindowMs: number;
   /** Distinct items of one alert group (new ports on one address) that make a burst alert (a port scan). */
   burstThreshold: number;
+  /** Program baselines per endpoint; further new programs share one (engine option of the same name). */
   maxProgramsPerEndpoint: number;
+  /** First runs of never-seen programs that alert on their own within the group window, per endpoint… */
   maxNewProgramsPerWindow: number;
+  /** …and per starting process. */
   maxNewProgramsPerParent: number;
   /** How long "no fleet baseline for this program yet" is remembered. */
   fleetAbsentTtlMs: number;

@@ -57,8 +57,9 @@ export type ProgramLimit = { total: number } | { perWindow: number; windowMs: nu
 
 /**
  * A program new to an endpoint beyond a limit (engine options `maxProgramsPerEndpoint`, or
- * `maxNewProgramsPerWindow` / `maxNewProgramsPerParent` first runs within the group window): it gets no baseline of its own (its
- * rules still run), and every such program folds into one alert with their count and examples. A
+ * `maxNewProgramsPerWindow` / `maxNewProgramsPerParent` first runs within the group window): it gets
+ * no baseline of its own (its rules still run), and every such program folds into one alert with
+ * their count and examples. A
  * host that runs that many new programs is either exhausting its monitor (a binary copied to
  * thousands of paths, a dropper unpacking hundreds) or worth one look, not hundreds.
  */
