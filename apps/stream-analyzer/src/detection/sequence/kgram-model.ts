@@ -81,9 +81,12 @@ const MERGE_SHAPES_BELOW = 0.02;
  * the program learned before is one of its normal runs, whatever the views say: merged shapes and a
  * pooled language model can leave an exact repeat of a rare normal run looking odd
  * (bench/analyzer-eval server test: the 7 highest-scoring normals were copies of one training trace,
- * and they set the 1% threshold).
+ * and they set the 1% threshold). Sized for a pooled model of a whole host: the public trace set's
+ * training part alone has about 720 distinct runs, and at 512 the first learned fell out of the ring
+ * before the test began, so their repeats were judged as strangers. A full ring is about 35 kB of
+ * checkpoint, beside up to {@link MAX_SHAPES} shapes of hundreds of k-grams each.
  */
-const LEARNED_WINDOWS = 512;
+const LEARNED_WINDOWS = 2048;
 /**
  * The anomaly an exact repeat of a learned window is capped at: as odd as one normal window in
  * eight (−log10 1/8), far below any alert. Not lower: in labelled sets whole attack episodes are
@@ -499,7 +502,7 @@ export interface KgramModelState {
 /**
  * A bag's fingerprint, independent of entry order: two 32-bit sums of mixed (k-gram, count) pairs
  * folded into 53 bits (a safe integer, so checkpoints store it as a JSON number). Colliding windows
- * would have to agree on both sums: with 512 remembered windows about 1 in 10^13.
+ * would have to agree on both sums: with 2,048 remembered windows about 1 in 10^12.
  */
 export function fingerprint(bag: readonly BagEntry[]): number {
   let a = 0;

@@ -179,6 +179,16 @@ describe('learned windows', () => {
     active.learn(bagOf(rare), true);
     expect(active.score(bagOf(rare)).anomaly!).toBeGreaterThan(repeat);
   });
+
+  it('still knows the first of a host-sized training set (1,000 distinct runs) as learned when the last is in', () => {
+    // a pooled trace backtest learns every run of a server host; the public set's training part has ~720 distinct ones
+    const distinct = (s: number): number[] => [...normalTrace(s), ...Array<number>(1 + (s % 37)).fill(39), ...Array<number>(1 + Math.floor(s / 37)).fill(20)];
+    const m = new KgramModel(3);
+    m.learn(bagOf(rare));
+    for (let s = 0; s < 1000; s++) m.learn(bagOf(distinct(s)));
+    expect(m.score(bagOf(rare)).anomaly).toBeCloseTo(-Math.log10(1 / 8), 6);
+    expect(m.score(bagOf(distinct(0))).anomaly).toBeLessThanOrEqual(-Math.log10(1 / 8) + 1e-9);
+  });
 });
 
 describe('FrequencyProfile', () => {
