@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { errorMessage, parseDuration } from '@vigil/common';
-import { formatScores, runBacktest } from './backtest/backtest';
+import { DEFAULT_TRACE_OPTIONS, formatScores, runBacktest, type BacktestReport } from './backtest/backtest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { coverageMarkdown, withCoverage } from './detection/rules/coverage';
@@ -33,6 +33,7 @@ function rulesCommand(args: string[]): number {
 
 const USAGE = `usage:
   stream-analyzer backtest --train DIR --test DIR   train on traces under DIR, print path<TAB>score per test file
+                                                    (ADFA-LD/UNM tokens, strace, LID-DS 2019/2021 or sysdig text)
   stream-analyzer backtest --from ISO --to ISO [--rules FILE|DIR] [--learning-period 7d]
                                                     replay retained telemetry through candidate rules and thresholds
                                                     and print the alerts they would raise beside those raised
@@ -77,7 +78,17 @@ async function main(argv: string[]): Promise<number> {
         console.error(USAGE);
         return 2;
       }
-      process.stdout.write(formatScores(runBacktest(train, test, loadRuleSet(RULES_DIR))));
+      const report: BacktestReport = { formats: {}, skipped: [] };
+      let last = Date.now();
+      const progress = (phase: 'train' | 'test', done: number, total: number): void => {
+        if (Date.now() - last < 5_000 && done < total) return;
+        last = Date.now();
+        process.stderr.write(`backtest: ${phase === 'train' ? 'read' : 'scored'} ${done} of ${total} ${phase === 'train' ? 'training' : 'test'} files\n`);
+      };
+      process.stdout.write(formatScores(runBacktest(train, test, loadRuleSet(RULES_DIR), DEFAULT_TRACE_OPTIONS, { progress, report })));
+      const formats = Object.entries(report.formats).map(([f, n]) => `${n} ${f}`).join(', ');
+      process.stderr.write(`backtest: trace layouts read: ${formats || 'none'}\n`);
+      for (const s of report.skipped) process.stderr.write(`backtest: not a trace, ${s.phase === 'test' ? 'scored 0' : 'not learned'}: ${s.why}\n`);
       return 0;
     }
     case 'rules':

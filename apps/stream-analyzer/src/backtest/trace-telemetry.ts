@@ -1,4 +1,4 @@
-import { KGRAM_DISTINCT_CALLS, kgramCounts } from '@vigil/schemas';
+import { KGRAM_DISTINCT_CALLS, kgramCode } from '@vigil/schemas';
 import type { ProcessActivity, TelemetryBatch } from '../detection/telemetry';
 
 /** How traces become telemetry: what the agent would have shipped for a process making those calls. */
@@ -45,19 +45,30 @@ export class SymbolTable {
 }
 
 /**
- * The process-windows of one trace as the agent reports them: per window exact call counts (by
- * token) and k-gram counts under the kernel's hash. The windows of one trace are one process run
- * (same pid and start time), so the engine sees them as one process over time.
+ * The process-windows of one traced process as the agent reports them: per window exact call counts
+ * (by token) and k-gram counts under the kernel's hash. The windows are one process run (same pid
+ * and start time), so the engine sees them as one process over time. As in the kernel, the k-gram
+ * window runs per thread (`threads`: the thread of each call; absent, one thread) and on across
+ * batch boundaries: a window's k-grams are those ending in it.
  */
-export function traceWindows(tokens: string[], ids: number[], pid: number, o: TraceTelemetryOptions): ProcessActivity[] {
+export function traceWindows(tokens: string[], ids: number[], pid: number, o: TraceTelemetryOptions, threads?: readonly number[]): ProcessActivity[] {
   const out: ProcessActivity[] = [];
+  const top = 1024 ** (o.k - 1);
+  const rolling: number[] = [];
+  const seen: number[] = [];
   for (let start = 0; start < ids.length || (start === 0 && ids.length === 0); start += o.windowCalls) {
     const end = Math.min(ids.length, start + o.windowCalls);
     const syscalls: Record<string, number> = {};
-    for (let i = start; i < end; i++) syscalls[tokens[i]!] = (syscalls[tokens[i]!] ?? 0) + 1;
-    // the kernel's window runs on across batch boundaries: a window's k-grams are those ending in it
-    const from = Math.max(0, start - o.k + 1);
-    const ngrams = [...kgramCounts(ids.slice(from, end), o.k)].map(([hash, count]) => ({ hash, count }));
+    const counts = new Map<number, number>();
+    for (let i = start; i < end; i++) {
+      syscalls[tokens[i]!] = (syscalls[tokens[i]!] ?? 0) + 1;
+      const t = threads?.[i] ?? 0;
+      const h = ((rolling[t] ?? 0) % top) * 1024 + kgramCode(ids[i]!);
+      rolling[t] = h;
+      seen[t] = (seen[t] ?? 0) + 1;
+      if (seen[t]! >= o.k) counts.set(h, (counts.get(h) ?? 0) + 1);
+    }
+    const ngrams = [...counts].map(([hash, count]) => ({ hash, count }));
     out.push({
       pid,
       ppid: 1,

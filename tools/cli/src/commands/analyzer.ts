@@ -45,7 +45,7 @@ export function registerAnalyzerCommands(program: Command): void {
       'trace mode (--train/--test): train the live engine on traces under --train and print path<TAB>score for every file under --test (higher = more anomalous); ' +
         'replay mode (--from/--to): run retained vigil.telemetry.v1 records of that time range through candidate rules and learning period and print the alerts they would raise beside those raised',
     )
-    .option('--train <dir>', 'normal traces: one process per file, whitespace-separated syscall tokens')
+    .option('--train <dir>', 'normal traces: whitespace-separated syscall tokens, one process per file (ADFA-LD), or UNM pid-call, strace, LID-DS 2019/2021 or sysdig text')
     .option('--test <dir>', 'traces to score (searched recursively)')
     .option('--from <iso>', 'replay: start of the time range (record timestamps), e.g. 2026-12-01T00:00:00Z')
     .option('--to <iso>', 'replay: end of the time range')
