@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kgramCounts } from '@vigil/schemas';
+import { strToU8, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRuleSet, RULES_DIR } from '../detection/rules/rule-directory';
 import { runBacktest, type BacktestReport } from './backtest';
@@ -230,6 +231,23 @@ describe('trace backtest over several layouts', () => {
     const normalFiles = scores.filter((s) => s.path.includes('/normal-') || !s.path.endsWith('p2.txt')).filter((s) => !s.path.endsWith('.json')).map((s) => s.score);
     expect(attackFiles).toHaveLength(12);
     expect(Math.min(...attackFiles)).toBeGreaterThan(Math.max(...normalFiles));
+  });
+
+  it('reads a LID-DS 2021 recording from its zip (the .sc trace, not the label, resources or capture)', () => {
+    const p = join(dir, 'recording.zip');
+    writeFileSync(
+      p,
+      zipSync({
+        'recording/recording.sc': strToU8(LIDDS_2021),
+        'recording/recording.json': strToU8('{"exploit": false}'),
+        'recording/recording.res': strToU8('1631209047 0.5 1200\n1631209048 0.7 1300\n'),
+        'recording/recording.pcap': new Uint8Array([0xd4, 0xc3, 0xb2, 0xa1, 0, 0]),
+      }),
+    );
+    expect(readTrace(p)).toEqual(parseTrace(LIDDS_2021, 'same'));
+    const empty = join(dir, 'labels.zip');
+    writeFileSync(empty, zipSync({ 'a.json': strToU8('{}') }));
+    expect(() => readTrace(empty)).toThrow(/labels\.zip: a zip archive with no syscall trace/);
   });
 
   it('refuses a binary file as a trace', () => {

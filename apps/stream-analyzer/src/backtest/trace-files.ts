@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { unzipSync } from 'fflate';
 
 /** Every regular file under `dir`, recursively, in a stable (sorted) order; hidden entries skipped. */
 export function listTraceFiles(dir: string): string[] {
@@ -137,9 +138,47 @@ export function parseTrace(text: string, where: string): ParsedTrace {
   return { format, processes: g.done() };
 }
 
-/** Read and parse one trace file. */
+/** Captures an archive holds beside its trace that are never traces (LID-DS ships a .pcap per recording). */
+const NOT_TRACES = /\.(pcap|pcapng|gz|zip|tar|png|jpg)$/i;
+
+/**
+ * Read and parse one trace file. A zip archive (LID-DS 2021 ships each recording as one, with its
+ * `.sc` trace beside a `.json` label, a `.pcap` and a `.res` resource log) is read as its entries
+ * in a structured layout; only when none has one, as its text entries of tokens.
+ */
 export function readTrace(path: string): ParsedTrace {
   const buf = readFileSync(path);
+  if (buf.subarray(0, 4).equals(ZIP_MAGIC)) return readArchive(buf, path);
   if (buf.includes(0)) throw new TraceFormatError(`${path}: binary file (a NUL byte), not a syscall trace`);
   return parseTrace(buf.toString('utf8'), path);
+}
+
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+
+function readArchive(buf: Buffer, path: string): ParsedTrace {
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(buf, { filter: (f) => !f.name.endsWith('/') && !NOT_TRACES.test(f.name) });
+  } catch (e) {
+    throw new TraceFormatError(`${path}: a zip archive that cannot be read (${(e as Error).message})`);
+  }
+  const parsed: { name: string; trace: ParsedTrace }[] = [];
+  for (const name of Object.keys(entries).sort()) {
+    const data = Buffer.from(entries[name]!);
+    if (data.includes(0)) continue;
+    try {
+      parsed.push({ name, trace: parseTrace(data.toString('utf8'), `${path}:${name}`) });
+    } catch (e) {
+      if (!(e instanceof TraceFormatError)) throw e;
+    }
+  }
+  const structured = parsed.filter((p) => p.trace.format !== 'tokens');
+  const chosen = structured.length ? structured : parsed;
+  if (chosen.length === 0) throw new TraceFormatError(`${path}: a zip archive with no syscall trace in it (${Object.keys(entries).length} readable entries)`);
+  const formats = new Set(chosen.map((c) => c.trace.format));
+  if (formats.size > 1) throw new TraceFormatError(`${path}: a zip archive with traces in several layouts (${[...formats].join(', ')})`);
+  return {
+    format: chosen[0]!.trace.format,
+    processes: chosen.flatMap((c) => c.trace.processes.map((p) => ({ ...p, key: chosen.length > 1 ? `${c.name}:${p.key}` : p.key }))),
+  };
 }
