@@ -219,3 +219,25 @@ export const ROUTINE = [
   'systemctl --version > /dev/null 2>&1; journalctl --version > /dev/null 2>&1; true',
   'env | sort > /dev/null; getent hosts localhost > /dev/null',
 ];
+
+// Admin work the endpoint never saw while it learned, run after learning (phase 4 of bench.mjs): an
+// outside tester's routine is not ours, and a program or file an admin touches for the first time must
+// not raise an alert of severity ≥ medium by being new. Host, loopback and temp files only.
+export const UNSEEN_ROUTINE = [
+  'apt-cache policy bash > /dev/null 2>&1; dpkg -l > /dev/null; dpkg -S /usr/bin/bash > /dev/null 2>&1; true',
+  'ss -tln > /dev/null 2>&1; ip addr > /dev/null; ip route > /dev/null; true',
+  'who > /dev/null; w > /dev/null; last -n 5 > /dev/null 2>&1; true',
+  'systemctl list-units --type=service --no-pager > /dev/null 2>&1; systemctl status --no-pager > /dev/null 2>&1; true',
+  'journalctl -n 50 --no-pager > /dev/null 2>&1; true',
+  'du -sh /var/log > /dev/null 2>&1; ls -la /etc/ > /dev/null; stat /etc/hosts > /dev/null',
+  'top -b -n 1 > /dev/null; vmstat 1 2 > /dev/null; nproc > /dev/null; lscpu > /dev/null; lsblk > /dev/null 2>&1; mount > /dev/null',
+  'cp /etc/hosts "$T/hosts.bak" && diff /etc/hosts "$T/hosts.bak" > /dev/null; rm -f "$T/hosts.bak"',
+  'gzip -c /etc/services > "$T/services.gz" && zcat "$T/services.gz" | sort | uniq -c | sort -rn | head -3 > /dev/null; rm -f "$T/services.gz"',
+  'mkdir -p "$T/repo" && cd "$T/repo" && git init -q && echo x > f && git add f && git -c user.email=admin@example.org -c user.name=admin commit -qm init && git log --oneline > /dev/null; cd / && rm -rf "$T/repo"',
+  'sqlite3 "$T/inventory.db" "create table h(name text); insert into h values (\'web1\'); select count(*) from h;" > /dev/null; rm -f "$T/inventory.db"',
+  'openssl version > /dev/null; sha1sum /etc/hostname > /dev/null; base64 /etc/hostname > /dev/null',
+  'timedatectl > /dev/null 2>&1; getent group sudo > /dev/null; id root > /dev/null; true',
+  'find /var/log -maxdepth 2 -name "*.log" -mmin -600 > /dev/null 2>&1; tail -n 20 /var/log/dpkg.log > /dev/null 2>&1; true',
+  'curl -sI "http://127.0.0.1:$P/" > /dev/null || true',
+  '"$PY" -c "import sqlite3, hashlib; c = sqlite3.connect(\':memory:\'); c.execute(\'select 1\'); hashlib.sha256(b\'x\').hexdigest()"',
+];

@@ -6,7 +6,7 @@
 //   1. runs the harness's routine commands while the endpoint learns,
 //   2. waits out the learning period,
 //   3. runs every action (setup and cleanup in processes of their own), each as one bash tree,
-//   4. runs the routine commands again,
+//   4. runs the routine commands again, then admin work it never ran while learning (UNSEEN_ROUTINE),
 // and reads PostgreSQL as an outside check would: the process tree of each action (processes, by
 // ppid), the alerts raised on those processes (alerts, alert_occurrences). It prints per action the
 // alerts and their kinds, then detection (share of runnable actions with an alert of severity ≥ medium
@@ -22,7 +22,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ACTIONS, ROUTINE } from './actions.mjs';
+import { ACTIONS, ROUTINE, UNSEEN_ROUTINE } from './actions.mjs';
 
 
 const require = createRequire(import.meta.url);
@@ -197,11 +197,11 @@ function bash(cmd, env) {
 const has = async (cmd) => (await bash(`command -v ${cmd} > /dev/null`, {})).code === 0;
 const runs = []; // { role: 'action'|'routine-learning'|'routine'|'setup', id, pid, start, end }
 
-async function routine(role) {
+async function routine(role, commands = ROUTINE, prefix = 'routine') {
   const web = await webserver();
-  for (const [i, cmd] of ROUTINE.entries()) {
+  for (const [i, cmd] of commands.entries()) {
     const r = await bash(cmd, { T, P: String(web.port) });
-    runs.push({ role, id: `routine-${i + 1}`, ...r });
+    runs.push({ role, id: `${prefix}-${i + 1}`, ...r });
   }
   await web.close();
 }
@@ -245,6 +245,8 @@ for (const [n, a] of actions.entries()) {
 }
 log('phase 3: routine commands again, after learning');
 await routine('routine');
+log('phase 4: admin work never run while the endpoint learned');
+await routine('unseen-routine', UNSEEN_ROUTINE, 'unseen');
 const runEnd = Date.now();
 
 // The agent sends a window every 10 s; the analyzer commits within seconds after. Wait until the last
@@ -336,6 +338,7 @@ const named = actionResults.filter(namesTechnique);
 const byRule = actionResults.filter((r) => r.alerts.some((x) => SEVERE.has(x.severity) && x.detector === 'rule'));
 const floods = actionResults.filter((r) => r.alerts.length > 5);
 const routineAfter = results.filter((r) => r.role === 'routine').flatMap((r) => r.alerts.filter((x) => SEVERE.has(x.severity)).map((x) => ({ run: r.id, ...x })));
+const unseenAfter = results.filter((r) => r.role === 'unseen-routine').flatMap((r) => r.alerts.filter((x) => SEVERE.has(x.severity)).map((x) => ({ run: r.id, ...x })));
 const routineLearning = results.filter((r) => r.role === 'routine-learning').flatMap((r) => r.alerts.filter((x) => SEVERE.has(x.severity)));
 const setupAlerts = results.filter((r) => r.role === 'setup').flatMap((r) => r.alerts.filter((x) => SEVERE.has(x.severity)));
 const byKind = (xs) => Object.entries(xs.reduce((m, x) => ((m[x.kind] = (m[x.kind] ?? 0) + 1), m), {})).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, n]) => `${k}×${n}`).join(', ');
@@ -349,7 +352,9 @@ console.log(`  naming the simulated technique:         ${named.length} (${pct(na
 console.log(`  by a known-bad rule (detector = rule):  ${byRule.length} (${pct(byRule.length, actionResults.length)}%)`);
 console.log(`actions with more than 5 alerts:          ${floods.length}${floods.length ? ` (${floods.map((f) => `${f.id}:${f.alerts.length}`).join(', ')})` : ''}`);
 console.log(`routine re-run after learning, ≥ medium:  ${routineAfter.length}${routineAfter.length ? ` (${byKind(routineAfter)})` : ''}`);
+console.log(`admin work unseen while learning, ≥ medium: ${unseenAfter.length}${unseenAfter.length ? ` (${byKind(unseenAfter)}; ${[...new Set(unseenAfter.map((x) => x.run))].join(', ')})` : ''}`);
 console.log(`routine during learning, ≥ medium:        ${routineLearning.length}`);
+for (const x of unseenAfter) console.log(`  unseen admin work ${x.run}: ${x.kind} (${x.severity}) ${x.title}`);
 console.log(`setup/cleanup commands, ≥ medium:         ${setupAlerts.length}`);
 console.log(`everything else on the host, ≥ medium:    ${background.length}${background.length ? ` (${byKind(background)})` : ''}`);
 if (JSON_OUT) {
