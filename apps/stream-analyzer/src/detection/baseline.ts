@@ -115,6 +115,9 @@ export class ProgramBaseline {
     }
     this.files.observe(f.files, time, onlyKnown);
     this.execChildren.observe(f.execChildren, time, onlyKnown);
+    // what the image it replaced started is learned with the program too, so a command list that is
+    // routine (`sh -c 'id; exec job'`) stays quiet after learning
+    if (f.preExecChildren.size > 0) this.execChildren.observe(f.preExecChildren, time, onlyKnown);
     this.execShapes.observe(f.execShapes, time, onlyKnown);
     this.network.observe(f.network, time, onlyKnown);
     this.security.observe(f.security, time, onlyKnown);

@@ -18,6 +18,13 @@ export interface ProcessFeatures {
   execChildren: Map<string, number>;
   /** `child-program | argv shape`. */
   execShapes: Map<string, number>;
+  /**
+   * Children started in this window before the process replaced its own image (a shell's command
+   * list whose last command it execs in place: `sh -c 'sqlite3 …; rm …'` ends as rm): made by the
+   * earlier image, not by the program the window is named after, so neither its baseline nor its
+   * novelty (see {@link ownExecIndex}).
+   */
+  preExecChildren: Map<string, number>;
   /** `OP family class:port`, e.g. `CONNECT INET public:443` (ACCEPT ignores the peer's port). */
   network: Map<string, number>;
   /** Example raw address per network key. */
@@ -47,12 +54,18 @@ export function extractFeatures(p: ProcessActivity): ProcessFeatures {
 
   const execChildren = new Map<string, number>();
   const execShapes = new Map<string, number>();
-  for (const e of p.execs) {
-    if (e.ret < 0) continue;
+  const preExecChildren = new Map<string, number>();
+  const own = ownExecIndex(p);
+  p.execs.forEach((e, i) => {
+    if (e.ret < 0 || i === own) return;
     const child = generalisePath(e.filename);
+    if (i < own) {
+      bump(preExecChildren, child);
+      return;
+    }
     bump(execChildren, child);
     bump(execShapes, `${child} | ${argvShape(e.argv.length ? e.argv : [basename(e.filename)])}`);
-  }
+  });
 
   const network = new Map<string, number>();
   const networkExamples = new Map<string, string>();
@@ -85,6 +98,7 @@ export function extractFeatures(p: ProcessActivity): ProcessFeatures {
     fileExamples,
     execChildren,
     execShapes,
+    preExecChildren,
     network,
     networkExamples,
     networkOps,
@@ -92,6 +106,22 @@ export function extractFeatures(p: ProcessActivity): ProcessFeatures {
     ngrams: { k: p.sequences?.k ?? 0, bag: [...bag].map(([key, count]) => ({ key, count })) },
     networkFacing,
   };
+}
+
+/**
+ * Index in `p.execs` of the process's own exec into the image the window is named after (the agent
+ * records an exec without fork on the process itself, a fork+exec on the parent): the last
+ * successful exec of the window's exe with the window's argv (any argv when it is unknown). −1 when
+ * the process did not replace its image in this window. A child of the same program with the very
+ * same command line would be taken for it, and only its earlier siblings would move.
+ */
+export function ownExecIndex(p: Pick<ProcessActivity, 'execs' | 'exe' | 'argv'>): number {
+  for (let i = p.execs.length - 1; i >= 0; i--) {
+    const e = p.execs[i]!;
+    if (e.ret !== 0 || e.filename !== p.exe) continue;
+    if (p.argv === null || (e.argv.length === p.argv.length && e.argv.every((a, j) => a === p.argv![j]))) return i;
+  }
+  return -1;
 }
 
 /** Linux's default ephemeral range (net.ipv4.ip_local_port_range) starts here. */

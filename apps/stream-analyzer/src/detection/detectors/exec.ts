@@ -58,6 +58,26 @@ export function execDetector(ctx: DetectionContext): Finding[] {
       acceptance: { execChildren: [child], execShapes: [...f.execShapes.keys()].filter((k) => k.startsWith(`${child} | `)) },
     });
   }
+  // children of the image the process replaced in this window (`sh -c 'sqlite3 …; rm …'` ends as rm):
+  // not the named program's doing, so nothing it started is judged as its child; what forks children
+  // and then execs in place is a shell running a command list, so a first discovery tool among them
+  // is a finding as a shell's would be (an intruder's `id; uname -a; exec …` must not hide in it)
+  for (const child of f.preExecChildren.keys()) {
+    const recon = DISCOVERY_TOOLS.get(basename(child));
+    if (!recon || b.execChildren.has(child)) continue;
+    out.push({
+      detector: 'exec',
+      key: `child ${child}`,
+      kind: 'novel-child-program',
+      title: `the process that became ${ctx.program.exe} started ${child} (${recon[1]}) before that exec`,
+      severity: 'medium',
+      score: clampScore(75),
+      mitre: recon[0],
+      evidence: `started ${child} before replacing its own image with ${ctx.program.exe} — never seen in ${historyPhrase(b)}: ${recon[1]} (${recon[0]})`,
+      data: { child, shell: isShell(child), beforeOwnExec: true },
+      acceptance: { execChildren: [child] },
+    });
+  }
   for (const shape of f.execShapes.keys()) {
     const child = shape.slice(0, shape.indexOf(' | '));
     if (b.execShapes.has(shape) || !b.execChildren.has(child)) continue;
