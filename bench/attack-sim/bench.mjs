@@ -18,7 +18,7 @@
 // Takes about learning + 2 minutes.
 
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -225,6 +225,7 @@ log(`phase 2: ${actions.length} actions`);
 for (const [n, a] of actions.entries()) {
   const missing = [];
   for (const c of a.requires ?? []) if (!(await has(c))) missing.push(c);
+  for (const f of a.requiresPaths ?? []) if (!existsSync(f)) missing.push(f);
   if (missing.length) {
     notRunnable.push({ id: a.id, why: `missing ${missing.join(', ')}` });
     continue;
