@@ -198,6 +198,44 @@ describe('WindowBuilder', () => {
     expect(w.take([bash, child], 999)).toEqual([]);
   });
 
+  it("sends what a shell started before it exec'd its last command as the shell, in a batch ahead of the new image (sh -c 'sqlite3 db; rm x')", () => {
+    for (const urgent of [URGENT, undefined]) {
+      const w = new WindowBuilder(3, urgent);
+      const sh = { ...proc(20, [[0, 9]]), ppid: 5, exe: '/usr/bin/dash', cmdline: ['sh', '-c', 'sqlite3 db; rm x'], ancestry: ['/usr/bin/bash'] };
+      const sqlite = { ...proc(21, []), ppid: 20, exe: '/usr/bin/sqlite3', cmdline: ['sqlite3', 'db'], ancestry: ['/usr/bin/dash', '/usr/bin/bash'] };
+      w.onOpen(sh, { ...open('/tmp/script-input', 3), tgid: 20, tid: 20 });
+      w.onExec(sqlite, exec({ tgid: 21, tid: 21, ppid: 20, filename: '/usr/bin/sqlite3', exe: '/usr/bin/sqlite3', argv: ['sqlite3', 'db'] }), '/usr/bin/dash', sh);
+      // the shell execs rm in place: the table updates its entry, the collector hands over the earlier image
+      const previous = { ...sh };
+      Object.assign(sh, { exe: '/usr/bin/rm', cmdline: ['rm', 'x'], comm: 'rm' });
+      w.onExec(sh, exec({ tgid: 20, tid: 20, ppid: 5, filename: '/usr/bin/rm', exe: '/usr/bin/rm', argv: ['rm', 'x'] }), '/usr/bin/bash', sh, previous);
+      expect(w.urgentSince).toBeDefined();
+      const sealed = w.takeSealed();
+      expect(sealed.map((b) => b.map((p) => [p.pid, p.exe, p.argv, p.execs.map((e) => e.filename), p.files.map((f) => f.path), p.syscalls]))).toEqual([
+        [[20, '/usr/bin/dash', ['sh', '-c', 'sqlite3 db; rm x'], ['/usr/bin/sqlite3'], ['/tmp/script-input'], {}]],
+      ]);
+      expect(w.takeSealed()).toEqual([]);
+      // the new image keeps its own exec (and the window the counts of both: the kernel keeps one per process)
+      const later = [...w.takeUrgent(), ...w.take([sh, sqlite], 999)].filter((p) => p.pid === 20);
+      expect(later.flatMap((p) => p.execs.map((e) => e.filename))).toEqual(['/usr/bin/rm']);
+      expect(later.every((p) => p.exe === '/usr/bin/rm')).toBe(true);
+      expect(later.flatMap((p) => p.files)).toEqual([]);
+    }
+  });
+
+  it('puts two replaced images of one process in batches of their own, in order', () => {
+    const w = new WindowBuilder(3, URGENT);
+    const p = { ...proc(30, []), exe: '/usr/bin/bash', cmdline: ['bash', '-c', 'x'] };
+    const q = { ...proc(31, []), exe: '/usr/bin/bash', cmdline: ['bash'] };
+    for (const [who, next] of [[p, '/usr/bin/dash'], [q, '/usr/bin/env'], [p, '/usr/bin/rm']] as const) {
+      w.onOpen(who, { ...open(`/tmp/${who.pid}-${next}`, 3, 0o1101), tgid: who.pid, tid: who.pid });
+      const previous = { ...who };
+      who.exe = next;
+      w.onExec(who, exec({ tgid: who.pid, tid: who.pid, filename: next, exe: next, argv: [next] }), '/usr/bin/bash', who, previous);
+    }
+    expect(w.takeSealed().map((b) => b.map((a) => `${a.pid} ${a.exe}`))).toEqual([['30 /usr/bin/bash', '31 /usr/bin/bash'], ['30 /usr/bin/dash']]);
+  });
+
   it('leaves records over the per-process or global rate for the window, counted', () => {
     const w = new WindowBuilder(3, { perProcess: 3, global: 4 });
     const a = proc(10, []);

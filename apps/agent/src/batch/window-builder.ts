@@ -65,6 +65,12 @@ function delta(now: Map<number, number>, before: Map<number, number> | undefined
  * process-window without counts teaches the syscall and sequence profiles nothing, see
  * FrequencyProfile.learn and NgramBagProfile). Over the rate limits they simply wait for the window.
  */
+/** Index of the last batch holding a process-window of `pid` (−1: none): a later image goes after it. */
+function lastWith(batches: ProcessActivity[][], pid: number): number {
+  for (let i = batches.length - 1; i >= 0; i--) if (batches[i]!.some((a) => a.pid === pid)) return i;
+  return -1;
+}
+
 export class WindowBuilder implements CollectorSink {
   private records = new Map<number, WindowRecords>();
   private reported = new Map<number, Reported>();
@@ -72,6 +78,12 @@ export class WindowBuilder implements CollectorSink {
   private urgent = new Map<number, { p: ProcessEntry; recs: WindowRecords }>();
   /** Wall-clock ms of the oldest urgent record pending (0 = none). */
   private urgentSinceMs = 0;
+  /**
+   * Records of images replaced by an exec in place, reported as the image that made them (a shell's
+   * children before it execs its last command): process-windows for batches of their own, ahead of
+   * the urgent batch, since a batch holds one process-window per pid.
+   */
+  private sealed: ProcessActivity[] = [];
   /** Processes that ended in this window, with their final state. */
   private ended: ProcessEntry[] = [];
   /** Wall-clock ms at which the batch being dispatched was handed over (0 before the first). */
@@ -125,10 +137,49 @@ export class WindowBuilder implements CollectorSink {
    * On the urgent path the new image's process comes along (without records): the analyzer stores
    * its exe, argv and parent as soon as the exec is known.
    */
-  onExec(p: ProcessEntry, ev: ExecEvent, _parentExe: string, caller: ProcessEntry = p): void {
+  onExec(p: ProcessEntry, ev: ExecEvent, _parentExe: string, caller: ProcessEntry = p, previous?: ProcessEntry): void {
+    if (ev.ret === 0 && caller === p && previous && previous.exe !== '' && previous.exe !== p.exe) this.seal(p.pid, previous);
     const into = this.target(caller, this.limiter !== undefined);
     into.execs.push({ time: Date.now(), filename: executedPath(ev, p.pid), argv: ev.argv, ret: ev.ret });
     if (ev.ret === 0 && caller !== p && this.urgent.has(caller.pid)) this.urgentRec(p);
+  }
+
+  /**
+   * The process replaced its image in place (`sh -c 'a; b'` execs b): what the earlier image recorded
+   * and has not yet sent (children it started, files, network) goes as that image, so the analyzer
+   * does not take b for the parent of a. Counts stay with the window (the kernel keeps one per process).
+   */
+  private seal(pid: number, previous: ProcessEntry): void {
+    const u = this.urgent.get(pid);
+    const w = this.records.get(pid);
+    if (!u && !w) return;
+    const recs = emptyRecords();
+    for (const r of [w, u?.recs]) {
+      if (!r) continue;
+      for (const f of r.files.list()) recs.files.add(f.path, f.flags, f.ret, f.count, f.firstSeen);
+      recs.execs.push(...r.execs);
+      for (const [k, n] of r.network) recs.network.set(k, n);
+      recs.security.push(...r.security);
+    }
+    this.urgent.delete(pid);
+    this.records.delete(pid);
+    this.sealed.push(this.activity(previous, new Map(), new Map(), recs, false));
+    if (this.urgentSinceMs === 0) this.urgentSinceMs = Date.now();
+  }
+
+  /**
+   * The sealed process-windows of replaced images (see {@link seal}), in batches whose pids are
+   * distinct, oldest first: to be sent before takeUrgent()'s batch.
+   */
+  takeSealed(): ProcessActivity[][] {
+    const batches: ProcessActivity[][] = [];
+    for (const a of this.sealed) {
+      const b = batches.find((x) => !x.some((y) => y.pid === a.pid) && batches.indexOf(x) >= lastWith(batches, a.pid));
+      if (b) b.push(a);
+      else batches.push([a]);
+    }
+    this.sealed = [];
+    return batches;
   }
 
   /** Records of one batch were pending together: one clock read serves them (firstSeen, ms). */

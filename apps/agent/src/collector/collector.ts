@@ -32,9 +32,10 @@ export interface CollectorSink {
   /**
    * An exec of `proc`. `caller` is the program that made it: after fork+exec (the image being replaced
    * is still the parent's) that is the parent process, so the edge parent → child belongs to the
-   * parent's activity; otherwise (a failed exec, an exec without fork) `proc` itself.
+   * parent's activity; otherwise (a failed exec, an exec without fork) `proc` itself. `previous` is
+   * the process as it was before a successful exec (its earlier image).
    */
-  onExec(proc: ProcessEntry, ev: ExecEvent, parentExe: string, caller: ProcessEntry): void;
+  onExec(proc: ProcessEntry, ev: ExecEvent, parentExe: string, caller: ProcessEntry, previous?: ProcessEntry): void;
   onOpen(proc: ProcessEntry, ev: OpenEvent): void;
   /** A batch of records is about to be dispatched (they were all pending at the same moment). */
   onBatch?(): void;
@@ -131,8 +132,10 @@ export class Collector {
         const parent = this.table.get(ev.ppid);
         const parentExe = parent?.exe ?? before?.ancestry[0] ?? '';
         const callerIsParent = execCallerIsParent(ev.ret, before, parent, this.selfPid);
+        // the image being replaced, as it was (the table updates the entry in place)
+        const previous = before && ev.ret === 0 ? { ...before } : undefined;
         const proc = this.table.onExec(ev);
-        if (ev.tgid !== this.selfPid) this.sink.onExec(proc, ev, parentExe, callerIsParent && parent ? parent : proc);
+        if (ev.tgid !== this.selfPid) this.sink.onExec(proc, ev, parentExe, callerIsParent && parent ? parent : proc, previous);
         return;
       }
       case EventType.Exit:

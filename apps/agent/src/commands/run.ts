@@ -204,6 +204,12 @@ export async function run(opts: RunOptions): Promise<void> {
   const flushUrgent = async (): Promise<void> => {
     if (windows.urgentSince !== undefined) await hasher.execsSettled(HASH_SETTLE_MS);
     const since = windows.urgentSince;
+    // images replaced by an exec in place go first, each batch one process-window per pid
+    for (const sealed of windows.takeSealed()) {
+      const records = sealed.reduce((n, p) => n + p.files.length + p.execs.length + p.network.length + p.security.length, 0);
+      await transport.submit({ agentVersion: AGENT_VERSION, windowStart: since ?? Date.now(), windowEnd: Math.max(since ?? 0, Date.now()), host, processes: sealed, drops: {}, agentStats: { urgent: 1, urgent_records: records } }, true);
+      metrics.urgentBatches.inc();
+    }
     const processes = windows.takeUrgent();
     if (since === undefined || processes.length === 0) return;
     const records = processes.reduce((n, p) => n + p.files.length + p.execs.length + p.network.length + p.security.length, 0);
