@@ -1,3 +1,4 @@
+import { kgramCounts } from '@vigil/schemas';
 import { describe, expect, it } from 'vitest';
 import { batch, proc } from '../../test/support/fixtures';
 import { novelSyscallSeverity } from './detectors/syscall-frequency';
@@ -32,5 +33,19 @@ describe('a known program making calls it never made before', () => {
     expect(novelSyscallSeverity(['lseek', 'statx'])).toBe('low');
     expect(novelSyscallSeverity(['lseek', 'io_uring_setup'])).toBe('medium');
     expect(novelSyscallSeverity(['userfaultfd', 'memfd_create'])).toBe('high');
+  });
+});
+
+describe('a known program making calls in orders it never used', () => {
+  const ngrams = (ids: number[]) => [...kgramCounts(ids, 3)].map(([hash, count]) => ({ hash, count }));
+  const usual = Array.from({ length: 60 }, (_, i) => [0, 1, 3][i % 3]!);
+  const other = Array.from({ length: 60 }, (_, i) => [5, 8, 9, 12][i % 4]!);
+
+  it('is a low finding while the program has too few runs to know how much it varies (no calibration yet)', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    let t = 0;
+    for (; t <= 105 * S; t += 15 * S) e.processBatch(batch(t, [proc({ syscalls: LEARNED, sequences: { k: 3, ngrams: ngrams(usual) } })]));
+    const alerts = e.processBatch(batch(t, [proc({ syscalls: LEARNED, sequences: { k: 3, ngrams: ngrams(other) } })])).alerts;
+    expect(alerts.map((a) => ({ kind: a.kind, severity: a.severity }))).toEqual([{ kind: 'novel-syscall-sequence', severity: 'low' }]);
   });
 });
