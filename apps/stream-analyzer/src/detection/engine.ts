@@ -6,7 +6,7 @@ import { networkDetector } from './detectors/network';
 import { syscallFrequencyDetector } from './detectors/syscall-frequency';
 import { sequenceScore, syscallSequenceDetector } from './detectors/syscall-sequence';
 import { inWritableDir, newProgramFinding, programLimitFinding, type ProgramLimit, type RecentWrite } from './detectors/new-program';
-import { extractFeatures } from './features';
+import { extractFeatures, ownExecIndex } from './features';
 import {
   clampScore,
   DEFAULT_THRESHOLDS,
@@ -306,14 +306,17 @@ export class DetectionEngine {
       }
       if (!baseline) {
         let created = this.createBaseline(program, batch.endpointId, now, endpointLearning, learningUntil);
-        const runs = created.unknown && limit === null ? this.recentFirstRuns(batch.endpointId, proc.ppid, now) : null;
+        // who started the program: the parent after fork+exec, the process itself when it exec'd in
+        // place (a harness's `sh -c '…; ./new'` ends as ./new under the harness, which started none of them)
+        const starter = ownExecIndex(proc) >= 0 ? { pid: proc.pid, exe: proc.exe } : { pid: proc.ppid, exe: proc.ancestry[0] ?? 'unknown parent' };
+        const runs = created.unknown && limit === null ? this.recentFirstRuns(batch.endpointId, starter.pid, now) : null;
         if (runs && (runs.endpoint >= o.maxNewProgramsPerWindow || runs.parent >= o.maxNewProgramsPerParent)) {
           // one more program never seen anywhere, after as many as may stand alone within the group
           // window (from its parent, or on the endpoint): the same shared baseline and folded alert,
           // not an alert (and a baseline) each
           limit =
             runs.parent >= o.maxNewProgramsPerParent
-              ? { perWindow: o.maxNewProgramsPerParent, windowMs: o.groupWindowMs, parent: { pid: proc.ppid, exe: proc.ancestry[0] ?? 'unknown parent' } }
+              ? { perWindow: o.maxNewProgramsPerParent, windowMs: o.groupWindowMs, parent: starter }
               : { perWindow: o.maxNewProgramsPerWindow, windowMs: o.groupWindowMs };
           baseline = shared();
           if (!baseline) created = this.createBaseline(program, batch.endpointId, now, endpointLearning, learningUntil);
@@ -321,7 +324,7 @@ export class DetectionEngine {
         if (!baseline) {
           baseline = created.baseline;
           firstRun = created.unknown && limit === null;
-          if (firstRun) this.noteFirstRun(batch.endpointId, proc.ppid, now);
+          if (firstRun) this.noteFirstRun(batch.endpointId, starter.pid, now);
           if (baseline.origin === 'fleet' && baseline.active) warmStarted.push(program.key);
           this.putBaseline(batch.endpointId, baseline);
         }

@@ -87,6 +87,23 @@ describe('programs per endpoint are bounded (a binary copied to thousands of pat
     expect(later.alerts.map((a) => a.kind)).toContain('new-program');
   });
 
+  it('a program exec\'d in place was started by its own process, not its parent: a harness running 30 commands that each end in a new program folds none of them', () => {
+    const engine = new DetectionEngine(rules, { ...OPTS, maxProgramsPerEndpoint: 10_000, maxNewProgramsPerParent: 20 });
+    engine.processBatch(batch(0, [proc({ pid: 1 })]));
+    // `sh -c 'cc x.c -o ./t$i && ./t$i'`: the shell (child of the harness, pid 1) execs its last command in place
+    const inPlace = (i: number) => {
+      const p = copy(i);
+      return { ...p, argv: ['./tool'], execs: [{ time: 0, filename: p.exe, argv: ['./tool'], ret: 0 }] };
+    };
+    const r = engine.processBatch(batch(11 * MIN, Array.from({ length: 30 }, (_, i) => inPlace(i))));
+    expect(r.alerts.filter((a) => a.kind === 'new-program')).toHaveLength(30);
+    expect(r.alerts.filter((a) => a.kind === 'program-limit-reached')).toEqual([]);
+    // the same 30 as fork+exec children of that one process fold after 20
+    const forked = engine.processBatch(batch(12 * MIN, Array.from({ length: 30 }, (_, i) => copy(100 + i))));
+    expect(forked.alerts.filter((a) => a.kind === 'new-program')).toHaveLength(20);
+    expect(forked.alerts.filter((a) => a.kind === 'program-limit-reached')).toHaveLength(1);
+  });
+
   it("first runs from many parents beyond the endpoint's window limit fold too", () => {
     const engine = new DetectionEngine(rules, { ...OPTS, maxProgramsPerEndpoint: 10_000, maxNewProgramsPerWindow: 30, maxNewProgramsPerParent: 20 });
     engine.processBatch(batch(0, [proc({ pid: 1 })]));
