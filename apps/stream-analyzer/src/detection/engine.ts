@@ -563,7 +563,7 @@ export class DetectionEngine {
         severity: maxSeverity(tb.findings.map((f) => f.finding.severity)),
         update: { title, evidence, data, acceptance: open.acceptance, severity: open.severity, score: open.score, mitre: open.mitre, kind: open.kind, detector: open.detector, ...(joins ? { incidentId: joins } : {}) },
       };
-      occurrences.push(occurrence);
+      occurrences.push(occurrence, ...lowerRows(occurrence, tb));
       return rose ? { group: open, key: tb.root.key, pid: proc.pid, ppid: proc.ppid, ancestry: proc.ancestry, occurrence } : undefined;
     }
     const program = programIdentity(proc);
@@ -1058,23 +1058,86 @@ function execTwin(forest: ProcessForest, runs: ExecRuleRun[], a: Alert, tree: st
  */
 function coalesce(alerts: Alert[], occurrences: AlertOccurrence[]): AlertOccurrence[] {
   const created = new Map(alerts.map((a) => [a.id, a]));
-  const byAlert = new Map<string, AlertOccurrence>();
+  const byAlert = new Map<string, AlertOccurrence[]>();
   for (const o of occurrences) {
-    const seen = byAlert.get(o.alertId);
-    if (!seen) {
-      byAlert.set(o.alertId, { ...o, pids: [...o.pids] });
+    const rows = byAlert.get(o.alertId);
+    if (!rows) {
+      byAlert.set(o.alertId, [{ ...o, pids: [...o.pids] }]);
       continue;
     }
-    seen.count += o.count;
-    for (const pid of o.pids) if (!seen.pids.includes(pid)) seen.pids.push(pid);
-    if (o.severity && (!seen.severity || SEVERITY_RANK[o.severity] > SEVERITY_RANK[seen.severity])) seen.severity = o.severity;
     const a = created.get(o.alertId);
     if (a) {
       a.count += o.count;
       if (o.update) Object.assign(a, o.update);
-    } else if (o.update) seen.update = { ...seen.update, ...o.update };
+    } else if (o.update) rows[0]!.update = { ...rows[0]!.update, ...o.update };
+    const same = rows.find((r) => r.severity === o.severity);
+    if (same) {
+      same.count += o.count;
+      for (const pid of o.pids) if (!same.pids.includes(pid)) same.pids.push(pid);
+    } else {
+      const { update: _update, ...row } = o;
+      rows.push({ ...row, pids: [...o.pids] });
+    }
   }
-  return [...byAlert.values()];
+  return [...byAlert.values()].flatMap(bySeverity);
+}
+
+/**
+ * One alert's occurrence rows of a batch, one per severity: what each pid added keeps its own
+ * severity (an incident's trees share one alert, and an attack's medium finding beside an admin's
+ * low one in the same window must not make the admin's pid look medium). The most severe row keeps
+ * the batch's time and the re-description; the others follow 1 ms apart (the table's key is
+ * alert, batch and time), each pid only in the row of its most severe finding. Deterministic, so a
+ * replayed batch writes the same rows.
+ */
+function bySeverity(rows: AlertOccurrence[]): AlertOccurrence[] {
+  if (rows.length === 1) return rows;
+  const rank = (r: AlertOccurrence): number => (r.severity ? SEVERITY_RANK[r.severity] : -1);
+  const update = rows.find((r) => r.update)?.update;
+  const sorted = [...rows].sort((a, b) => rank(b) - rank(a));
+  const time = rows[0]!.time;
+  const taken = new Set<number>();
+  const out: AlertOccurrence[] = [];
+  for (const r of sorted) {
+    const pids = r.pids.filter((pid) => !taken.has(pid));
+    for (const pid of pids) taken.add(pid);
+    if (out.length > 0 && pids.length === 0) {
+      out[0]!.count += r.count; // every pid of it already added something more severe
+      continue;
+    }
+    const { update: _update, ...row } = r;
+    out.push({ ...row, pids, time: time + out.length });
+  }
+  if (update) out[0]!.update = update;
+  return out;
+}
+
+/**
+ * A tree batch's findings of pids whose most severe finding is below the batch's: taken out of
+ * `occurrence` (in place) into rows of their own severity, which {@link coalesce} keeps apart.
+ */
+function lowerRows(occurrence: AlertOccurrence, tb: TreeBatch): AlertOccurrence[] {
+  const top = occurrence.severity;
+  if (!top) return [];
+  const worst = new Map<number, Severity>();
+  for (const f of tb.findings) {
+    const s = worst.get(f.pid);
+    if (!s || SEVERITY_RANK[f.finding.severity] > SEVERITY_RANK[s]) worst.set(f.pid, f.finding.severity);
+  }
+  const rows = new Map<Severity, AlertOccurrence>();
+  for (const f of tb.findings) {
+    const s = worst.get(f.pid)!;
+    if (s === top) continue;
+    let row = rows.get(s);
+    if (!row) rows.set(s, (row = { alertId: occurrence.alertId, batchId: occurrence.batchId, time: occurrence.time, count: 0, pids: [], severity: s }));
+    row.count++;
+    if (!row.pids.includes(f.pid)) row.pids.push(f.pid);
+  }
+  if (rows.size === 0) return [];
+  const moved = [...rows.values()];
+  occurrence.count -= moved.reduce((n, r) => n + r.count, 0);
+  occurrence.pids = occurrence.pids.filter((pid) => worst.get(pid) === top);
+  return moved;
 }
 
 /** The highest of some severities. */
@@ -1188,3 +1251,4 @@ export function fleetBaseline(baselines: ProgramBaseline[]): ProgramBaseline | u
   for (const b of baselines) fleet.merge(b);
   return fleet;
 }
+

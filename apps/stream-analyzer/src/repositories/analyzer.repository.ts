@@ -268,7 +268,7 @@ export class AnalyzerRepository {
                   (array_agg(x.kind order by ins.time desc) filter (where x.kind is not null))[1] as kind,
                   (array_agg(x.detector order by ins.time desc) filter (where x.detector is not null))[1] as detector,
                   (array_agg(x.incident_id order by ins.time desc) filter (where x.incident_id is not null))[1] as incident_id
-           from ins join x on x.alert_id = ins.alert_id and x.batch_id = ins.batch_id
+           from ins join x on x.alert_id = ins.alert_id and x.batch_id = ins.batch_id and ${ms('x.t')} = ins.time
            where not x.first group by ins.alert_id
          )
          update alerts a set count = a.count + b.c, last_seen = greatest(coalesce(a.last_seen, a.time), b.t),
