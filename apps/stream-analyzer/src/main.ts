@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { errorMessage, parseDuration } from '@vigil/common';
-import { DEFAULT_TRACE_OPTIONS, formatScores, runBacktest, type BacktestReport } from './backtest/backtest';
+import { DEFAULT_TRACE_OPTIONS, formatScores, runBacktest, type BacktestPhase, type BacktestReport } from './backtest/backtest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { coverageMarkdown, withCoverage } from './detection/rules/coverage';
@@ -80,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const report: BacktestReport = { formats: {}, skipped: [] };
       let last = Date.now();
-      const progress = (phase: 'train' | 'test', done: number, total: number): void => {
+      const progress = (phase: BacktestPhase, done: number, total: number): void => {
         if (Date.now() - last < 5_000 && done < total) return;
         last = Date.now();
         process.stderr.write(`backtest: ${phase === 'train' ? 'read' : 'scored'} ${done} of ${total} ${phase === 'train' ? 'training' : 'test'} files\n`);

@@ -49,16 +49,35 @@ export function kgramDecode(hash: number, k: number): number[] {
   return kgramCodes(hash, k).map((c) => c - 1);
 }
 
+/**
+ * One thread's rolling k-gram window, as the kernel keeps it: calls pushed in order; from the k-th on,
+ * each push gives the hash of the k-gram ending in that call.
+ */
+export class KgramWindow {
+  private hash = 0;
+  private calls = 0;
+  private readonly top: number;
+
+  constructor(readonly k: number) {
+    if (k < 1 || k > KGRAM_MAX_K) throw new RangeError(`k must be 1…${KGRAM_MAX_K}, got ${k}`);
+    this.top = 1024 ** (k - 1);
+  }
+
+  /** Append a call; the hash of the k-gram it completes, or undefined while fewer than k calls were seen. */
+  push(nr: number): number | undefined {
+    // rolling: drop the oldest code, append the newest
+    this.hash = (this.hash % this.top) * 1024 + kgramCode(nr);
+    return ++this.calls >= this.k ? this.hash : undefined;
+  }
+}
+
 /** Counts of every k-gram of one thread's call sequence, as the kernel counts them (full windows only). */
 export function kgramCounts(sequence: ArrayLike<number>, k: number): Map<number, number> {
-  if (k < 1 || k > KGRAM_MAX_K) throw new RangeError(`k must be 1…${KGRAM_MAX_K}, got ${k}`);
+  const window = new KgramWindow(k);
   const counts = new Map<number, number>();
-  const top = 1024 ** (k - 1);
-  let h = 0;
   for (let i = 0; i < sequence.length; i++) {
-    // rolling: drop the oldest code, append the newest
-    h = (h % top) * 1024 + kgramCode(sequence[i]!);
-    if (i + 1 >= k) counts.set(h, (counts.get(h) ?? 0) + 1);
+    const h = window.push(sequence[i]!);
+    if (h !== undefined) counts.set(h, (counts.get(h) ?? 0) + 1);
   }
   return counts;
 }

@@ -65,12 +65,6 @@ function delta(now: Map<number, number>, before: Map<number, number> | undefined
  * process-window without counts teaches the syscall and sequence profiles nothing, see
  * FrequencyProfile.learn and NgramBagProfile). Over the rate limits they simply wait for the window.
  */
-/** Index of the last batch holding a process-window of `pid` (−1: none): a later image goes after it. */
-function lastWith(batches: ProcessActivity[][], pid: number): number {
-  for (let i = batches.length - 1; i >= 0; i--) if (batches[i]!.some((a) => a.pid === pid)) return i;
-  return -1;
-}
-
 export class WindowBuilder implements CollectorSink {
   private records = new Map<number, WindowRecords>();
   private reported = new Map<number, Reported>();
@@ -174,9 +168,10 @@ export class WindowBuilder implements CollectorSink {
   takeSealed(): ProcessActivity[][] {
     const batches: ProcessActivity[][] = [];
     for (const a of this.sealed) {
-      const b = batches.find((x) => !x.some((y) => y.pid === a.pid) && batches.indexOf(x) >= lastWith(batches, a.pid));
-      if (b) b.push(a);
-      else batches.push([a]);
+      // the first batch after the last one holding this pid: a later image goes after an earlier one
+      let i = batches.length;
+      while (i > 0 && !batches[i - 1]!.some((b) => b.pid === a.pid)) i--;
+      (batches[i] ??= []).push(a);
     }
     this.sealed = [];
     return batches;

@@ -7,7 +7,7 @@ import { AgentTransport, SendError, TransportConfigError, UnsafeSpoolPathError }
 import { AgentError } from '../errors/agent-error';
 import { WindowBuilder } from '../batch/window-builder';
 import { OpenUrgency } from '../batch/urgent-events';
-import type { TelemetryBatch } from '@vigil/schemas';
+import type { ProcessActivity, TelemetryBatch } from '@vigil/schemas';
 import { Collector } from '../collector/collector';
 import { loadAgentConfig, type AgentConfig } from '../config/agent-config';
 import type { AgentEnv } from '../config/env';
@@ -201,20 +201,19 @@ export async function run(opts: RunOptions): Promise<void> {
    * (same schema, sequence, spool and delivery) marked `agentStats.urgent`, without counts or drop
    * figures (those travel with the window, once).
    */
-  const flushUrgent = async (): Promise<void> => {
-    if (windows.urgentSince !== undefined) await hasher.execsSettled(HASH_SETTLE_MS);
-    const since = windows.urgentSince;
-    // images replaced by an exec in place go first, each batch one process-window per pid
-    for (const sealed of windows.takeSealed()) {
-      const records = sealed.reduce((n, p) => n + p.files.length + p.execs.length + p.network.length + p.security.length, 0);
-      await transport.submit({ agentVersion: AGENT_VERSION, windowStart: since ?? Date.now(), windowEnd: Math.max(since ?? 0, Date.now()), host, processes: sealed, drops: {}, agentStats: { urgent: 1, urgent_records: records } }, true);
-      metrics.urgentBatches.inc();
-    }
-    const processes = windows.takeUrgent();
-    if (since === undefined || processes.length === 0) return;
+  const submitUrgent = async (processes: ProcessActivity[], since: number): Promise<void> => {
     const records = processes.reduce((n, p) => n + p.files.length + p.execs.length + p.network.length + p.security.length, 0);
     await transport.submit({ agentVersion: AGENT_VERSION, windowStart: since, windowEnd: Math.max(since, Date.now()), host, processes, drops: {}, agentStats: { urgent: 1, urgent_records: records } }, true);
     metrics.urgentBatches.inc();
+  };
+  const flushUrgent = async (): Promise<void> => {
+    if (windows.urgentSince !== undefined) await hasher.execsSettled(HASH_SETTLE_MS);
+    const since = windows.urgentSince;
+    if (since === undefined) return;
+    // images replaced by an exec in place go first, each batch one process-window per pid
+    for (const sealed of windows.takeSealed()) await submitUrgent(sealed, since);
+    const processes = windows.takeUrgent();
+    if (processes.length > 0) await submitUrgent(processes, since);
   };
 
   try {

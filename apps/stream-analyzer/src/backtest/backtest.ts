@@ -15,15 +15,18 @@ export const DEFAULT_TRACE_OPTIONS: TraceTelemetryOptions = { k: 3, windowCalls:
 /** Event time between replayed windows (one batch each). */
 const STEP_MS = 1_000;
 
+/** Training files are read and learned, test files read and scored. */
+export type BacktestPhase = 'train' | 'test';
+
 /** What a trace backtest read: files per layout, and files it could not read (with why). */
 export interface BacktestReport {
   formats: Record<string, number>;
-  skipped: { path: string; phase: 'train' | 'test'; why: string }[];
+  skipped: { path: string; phase: BacktestPhase; why: string }[];
 }
 
 export interface BacktestHooks {
   /** Called as files are read and scored (at most every few seconds is the caller's business). */
-  progress?: (phase: 'train' | 'test', done: number, total: number) => void;
+  progress?: (phase: BacktestPhase, done: number, total: number) => void;
   /** Filled with what was read. */
   report?: BacktestReport;
 }
@@ -45,7 +48,7 @@ export function runBacktest(trainDir: string, testDir: string, rules: RuleSet, o
   const trainFiles = listTraceFiles(trainDir);
   if (trainFiles.length === 0) throw new Error(`no training traces under ${trainDir}`);
   const testFiles = listTraceFiles(testDir);
-  const read = (path: string, phase: 'train' | 'test'): ParsedTrace | null => {
+  const read = (path: string, phase: BacktestPhase): ParsedTrace | null => {
     try {
       const t = readTrace(path);
       report.formats[t.format] = (report.formats[t.format] ?? 0) + 1;

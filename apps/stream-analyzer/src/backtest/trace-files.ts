@@ -65,11 +65,14 @@ const STRACE_OTHER = /^(?:\[pid\s+\d+\]\s+|\d+\s+)?(?:\d+(?::\d\d:\d\d)?(?:\.\d+
 
 /** Which layout the text is in, from its first lines. */
 export function detectTraceFormat(text: string): TraceFormat | null {
+  // the first lines only: a LID-DS recording is hundreds of MB, and parseTrace splits it once
   const lines: string[] = [];
-  for (const line of text.split('\n')) {
-    const t = line.trim();
+  for (let from = 0; from < text.length && lines.length < SAMPLE_LINES; ) {
+    const nl = text.indexOf('\n', from);
+    const end = nl < 0 ? text.length : nl;
+    const t = text.slice(from, end).trim();
     if (t) lines.push(t);
-    if (lines.length >= SAMPLE_LINES) break;
+    from = end + 1;
   }
   if (lines.length === 0) return 'tokens';
   const share = (fits: (line: string, f: string[]) => boolean): number => lines.filter((l) => fits(l, l.split(/\s+/))).length / lines.length;

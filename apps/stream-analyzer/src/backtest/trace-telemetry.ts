@@ -1,4 +1,4 @@
-import { KGRAM_DISTINCT_CALLS, kgramCode } from '@vigil/schemas';
+import { KGRAM_DISTINCT_CALLS, KgramWindow } from '@vigil/schemas';
 import type { ProcessActivity, TelemetryBatch } from '../detection/telemetry';
 
 /** How traces become telemetry: what the agent would have shipped for a process making those calls. */
@@ -53,20 +53,15 @@ export class SymbolTable {
  */
 export function traceWindows(tokens: string[], ids: number[], pid: number, o: TraceTelemetryOptions, threads?: readonly number[]): ProcessActivity[] {
   const out: ProcessActivity[] = [];
-  const top = 1024 ** (o.k - 1);
-  const rolling: number[] = [];
-  const seen: number[] = [];
+  const perThread: KgramWindow[] = [];
   for (let start = 0; start < ids.length || (start === 0 && ids.length === 0); start += o.windowCalls) {
     const end = Math.min(ids.length, start + o.windowCalls);
     const syscalls: Record<string, number> = {};
     const counts = new Map<number, number>();
     for (let i = start; i < end; i++) {
       syscalls[tokens[i]!] = (syscalls[tokens[i]!] ?? 0) + 1;
-      const t = threads?.[i] ?? 0;
-      const h = ((rolling[t] ?? 0) % top) * 1024 + kgramCode(ids[i]!);
-      rolling[t] = h;
-      seen[t] = (seen[t] ?? 0) + 1;
-      if (seen[t]! >= o.k) counts.set(h, (counts.get(h) ?? 0) + 1);
+      const h = (perThread[threads?.[i] ?? 0] ??= new KgramWindow(o.k)).push(ids[i]!);
+      if (h !== undefined) counts.set(h, (counts.get(h) ?? 0) + 1);
     }
     const ngrams = [...counts].map(([hash, count]) => ({ hash, count }));
     out.push({

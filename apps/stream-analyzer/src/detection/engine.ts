@@ -673,8 +673,8 @@ export class DetectionEngine {
     return best;
   }
 
-  /** First runs within the group window before `now`: on the endpoint, and started by `ppid`. */
-  private recentFirstRuns(endpointId: string, ppid: number, now: number): { endpoint: number; parent: number } {
+  /** First runs within the group window before `now`: on the endpoint, and started by process `starter`. */
+  private recentFirstRuns(endpointId: string, starter: number, now: number): { endpoint: number; parent: number } {
     const f = this.firstRuns.get(endpointId);
     if (!f) return { endpoint: 0, parent: 0 };
     const window = this.options.groupWindowMs;
@@ -682,18 +682,18 @@ export class DetectionEngine {
       while (times.length > 0 && now - times[0]! > window) times.shift();
       return times.length;
     };
-    return { endpoint: prune(f.endpoint), parent: prune(f.byParent.get(ppid) ?? []) };
+    return { endpoint: prune(f.endpoint), parent: prune(f.byParent.get(starter) ?? []) };
   }
 
-  private noteFirstRun(endpointId: string, ppid: number, now: number): void {
+  private noteFirstRun(endpointId: string, starter: number, now: number): void {
     let f = this.firstRuns.get(endpointId);
     if (!f) this.firstRuns.set(endpointId, (f = { endpoint: [], byParent: new Map() }));
     f.endpoint.push(now);
-    let times = f.byParent.get(ppid);
+    let times = f.byParent.get(starter);
     if (!times) {
       // parents whose first runs are all older than the window are forgotten (bounded by the endpoint's list)
       if (f.byParent.size >= 1_024) for (const [p, t] of f.byParent) if (now - t[t.length - 1]! > this.options.groupWindowMs) f.byParent.delete(p);
-      f.byParent.set(ppid, (times = []));
+      f.byParent.set(starter, (times = []));
     }
     times.push(now);
   }

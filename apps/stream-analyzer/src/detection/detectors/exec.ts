@@ -39,43 +39,31 @@ export function execDetector(ctx: DetectionContext): Finding[] {
   const out: Finding[] = [];
   const fromShell = isShell(ctx.program.exe);
   const launcher = fromShell || LAUNCHERS.has(basename(ctx.program.exe));
-  for (const child of f.execChildren.keys()) {
+  // children of the image the process replaced in this window (`sh -c 'sqlite3 …; rm …'` ends as rm)
+  // are not the named program's doing, so nothing it started is judged as its child; what forks
+  // children and then execs in place is a shell running a command list, so a first discovery tool
+  // among them is a finding as a shell's would be (an intruder's `id; uname -a; exec …` must not hide in it)
+  const children = [...[...f.execChildren.keys()].map((c) => [c, false] as const), ...[...f.preExecChildren.keys()].map((c) => [c, true] as const)];
+  for (const [child, beforeOwnExec] of children) {
     if (b.execChildren.has(child)) continue;
     const shell = isShell(child);
+    const recon = fromShell || beforeOwnExec ? DISCOVERY_TOOLS.get(basename(child)) : undefined;
+    if (beforeOwnExec && !recon) continue;
     // a launcher starting something new, or any program starting a program the endpoint already runs, is routine
-    const recon = fromShell ? DISCOVERY_TOOLS.get(basename(child)) : undefined;
     const severity = recon ? 'medium' : launcher ? 'low' : shell ? 'high' : ctx.knownProgram?.(child) ? 'low' : 'medium';
+    const starter = beforeOwnExec ? `the process that became ${ctx.program.exe}` : ctx.program.exe;
     out.push({
       detector: 'exec',
       key: `child ${child}`,
       kind: 'novel-child-program',
-      title: recon ? `${ctx.program.exe} started ${child} (${recon[1]})` : `${ctx.program.exe} started ${child}`,
+      title: `${starter} started ${child}${recon ? ` (${recon[1]})` : ''}${beforeOwnExec ? ' before that exec' : ''}`,
       severity,
       score: clampScore(shell || recon ? 75 : 50),
       mitre: recon ? recon[0] : shell ? 'T1059.004' : 'T1106',
-      evidence: `started ${child} — never seen in ${historyPhrase(b)}${recon ? `: ${recon[1]} (${recon[0]})` : ''}`,
-      data: { child, shell },
-      acceptance: { execChildren: [child], execShapes: [...f.execShapes.keys()].filter((k) => k.startsWith(`${child} | `)) },
-    });
-  }
-  // children of the image the process replaced in this window (`sh -c 'sqlite3 …; rm …'` ends as rm):
-  // not the named program's doing, so nothing it started is judged as its child; what forks children
-  // and then execs in place is a shell running a command list, so a first discovery tool among them
-  // is a finding as a shell's would be (an intruder's `id; uname -a; exec …` must not hide in it)
-  for (const child of f.preExecChildren.keys()) {
-    const recon = DISCOVERY_TOOLS.get(basename(child));
-    if (!recon || b.execChildren.has(child)) continue;
-    out.push({
-      detector: 'exec',
-      key: `child ${child}`,
-      kind: 'novel-child-program',
-      title: `the process that became ${ctx.program.exe} started ${child} (${recon[1]}) before that exec`,
-      severity: 'medium',
-      score: clampScore(75),
-      mitre: recon[0],
-      evidence: `started ${child} before replacing its own image with ${ctx.program.exe} — never seen in ${historyPhrase(b)}: ${recon[1]} (${recon[0]})`,
-      data: { child, shell: isShell(child), beforeOwnExec: true },
-      acceptance: { execChildren: [child] },
+      evidence: `started ${child}${beforeOwnExec ? ` before replacing its own image with ${ctx.program.exe}` : ''} — never seen in ${historyPhrase(b)}${recon ? `: ${recon[1]} (${recon[0]})` : ''}`,
+      data: beforeOwnExec ? { child, shell, beforeOwnExec } : { child, shell },
+      // the window's argument shapes are those of what the program it became started
+      acceptance: beforeOwnExec ? { execChildren: [child] } : { execChildren: [child], execShapes: [...f.execShapes.keys()].filter((k) => k.startsWith(`${child} | `)) },
     });
   }
   for (const shape of f.execShapes.keys()) {
