@@ -5,18 +5,13 @@ import { WriteSetBuilder } from '../../src/consumer/write-set';
 import type { WriteSet } from '../../src/detection/write-set-rows';
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine } from '../../src/detection/engine';
 import { loadRuleSet } from '../../src/detection/rules/rule-directory';
-import type { ProcessActivity, TelemetryBatch } from '../../src/detection/telemetry';
+import type { TelemetryBatch } from '../../src/detection/telemetry';
 import { AnalyzerRepository, type PartitionRef } from '../../src/repositories/analyzer.repository';
-import { batch, proc } from '../support/fixtures';
+import { batch } from '../support/fixtures';
+import { CAT_CALLS, execOf, sessionCat, sessionShell } from '../support/shell-tree';
 
 const S = 1_000;
 const ENDPOINT = '5f0b8a1e-7c2d-4e3f-9a8b-1c2d3e4f5a6b';
-const CAT = { read: 10, write: 10, openat: 4, close: 4, fstat: 4 };
-const shell = (over: Partial<ProcessActivity> = {}): ProcessActivity =>
-  proc({ pid: 600, ppid: 500, exe: '/usr/bin/bash', comm: 'bash', uid: 1000, ancestry: ['/usr/sbin/sshd', '/usr/lib/systemd/systemd'], files: [], network: [], ...over });
-const cat = (over: Partial<ProcessActivity> = {}): ProcessActivity =>
-  proc({ pid: 601, ppid: 600, exe: '/usr/bin/cat', comm: 'cat', uid: 1000, ancestry: ['/usr/bin/bash', '/usr/sbin/sshd'], files: [], network: [], syscalls: CAT, ...over });
-const run = (filename: string) => ({ time: 0, filename, argv: [filename.split('/').pop()!], ret: 0 });
 
 // One tree's alert adds a medium finding (pid 600) and a low one (pid 601) in one batch: two occurrence
 // rows of that batch, 1 ms apart, each counted once on the alert in PostgreSQL.
@@ -51,12 +46,12 @@ describe('occurrence rows of one alert and batch, one per severity, in PostgreSQ
     };
     const t0 = Date.now() - 10 * 60 * S;
     let t = t0;
-    for (; t <= t0 + 105 * S; t += 15 * S) await write(batch(t, [shell({ execs: [run('/usr/bin/cat')] }), cat()], { endpointId: ENDPOINT }));
-    await write(batch(t, [shell({ execs: [run('/usr/bin/who')] })], { endpointId: ENDPOINT }));
+    for (; t <= t0 + 105 * S; t += 15 * S) await write(batch(t, [sessionShell({ execs: [execOf('/usr/bin/cat')] }), sessionCat()], { endpointId: ENDPOINT }));
+    await write(batch(t, [sessionShell({ execs: [execOf('/usr/bin/who')] })], { endpointId: ENDPOINT }));
     const alert = (await pool.query<{ id: string; count: number; severity: string }>(`select id, count, severity from alerts where kind = 'novel-child-program'`)).rows[0]!;
     expect(alert).toMatchObject({ count: 1, severity: 'medium' });
     t += 10 * S;
-    const second = batch(t, [shell({ execs: [run('/usr/bin/ss')] }), cat({ syscalls: { ...CAT, statx: 2 } })], { endpointId: ENDPOINT });
+    const second = batch(t, [sessionShell({ execs: [execOf('/usr/bin/ss')] }), sessionCat({ syscalls: { ...CAT_CALLS, statx: 2 } })], { endpointId: ENDPOINT });
     await write(second);
     const rows = (await pool.query<{ pids: number[]; severity: string; count: number; ms: number }>(
       `select pids, severity, count, (extract(epoch from time) * 1000)::float8 - $3 as ms from alert_occurrences where alert_id = $1 and batch_id = $2 order by time`,
