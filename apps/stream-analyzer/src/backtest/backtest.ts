@@ -1,7 +1,9 @@
 import { DEFAULT_ENGINE_OPTIONS, DetectionEngine } from '../detection/engine';
+import { SEVERITY_RANK } from '../detection/finding';
 import type { RuleSet } from '../detection/rules/rule-set';
-import { listTraceFiles, readTrace, TraceFormatError, type ParsedTrace } from './trace-files';
-import { SymbolTable, traceBatch, traceWindows, type TraceTelemetryOptions } from './trace-telemetry';
+import type { ProcessActivity } from '../detection/telemetry';
+import { listTraceFiles, readTrace, TraceFormatError, type ParsedTrace, type TraceProcess } from './trace-files';
+import { POOLED, SymbolTable, TRACE_PROGRAM, traceBatch, traceImages, traceWindows, type TraceIdentity, type TraceTelemetryOptions } from './trace-telemetry';
 
 /** One scored test file. */
 export interface BacktestScore {
@@ -14,6 +16,19 @@ export const DEFAULT_TRACE_OPTIONS: TraceTelemetryOptions = { k: 3, windowCalls:
 
 /** Event time between replayed windows (one batch each). */
 const STEP_MS = 1_000;
+
+/**
+ * What an alert adds to a test file's score, by its severity: an alert of medium or more on a
+ * file's processes ranks the file above every file without one (the sequence score is a rank among
+ * the program's normal windows, far below this), and a high alert above every medium one.
+ */
+const ALERT_SCORE = 1_000;
+
+/** The trace processes of one file with the engine pids they replay as. */
+interface ReplayedProcess {
+  pid: number;
+  windows: ProcessActivity[];
+}
 
 /** Training files are read and learned, test files read and scored. */
 export type BacktestPhase = 'train' | 'test';
@@ -38,7 +53,10 @@ export interface BacktestHooks {
  * {@link TraceFormat}); each process is a process of its own to the engine. The training traces
  * arrive during the endpoint's learning period; the period then ends and every test file is scored
  * by the engine's per-process anomaly score (the sequence detector's calibrated score), the maximum
- * over its processes' windows. A training file that is not a trace is skipped; a test file that is
+ * over its processes' windows, raised by {@link ALERT_SCORE} per severity level above low of the
+ * strongest alert the engine raised on its processes. A layout that records arguments gives each
+ * process its program, lineage and records ({@link replayProcesses}), so rules, first runs and the
+ * exec, file and network baselines judge it too. A training file that is not a trace is skipped; a test file that is
  * not one still gets its line, scored 0, and both are listed in `hooks.report`. Pure apart from
  * reading the files.
  */
@@ -60,11 +78,7 @@ export function runBacktest(trainDir: string, testDir: string, rules: RuleSet, o
     }
   };
   let pid = 0;
-  const windowsOf = (t: ParsedTrace) =>
-    t.processes.map((p) => {
-      pid++;
-      return { pid, windows: traceWindows(p.calls, symbols.idsOf(p.calls), pid, options, p.threads) };
-    });
+  const windowsOf = (t: ParsedTrace): ReplayedProcess[] => replayProcesses(t.processes, () => ++pid, symbols, options);
 
   const trainWindows = [];
   for (const [i, path] of trainFiles.entries()) {
@@ -84,16 +98,76 @@ export function runBacktest(trainDir: string, testDir: string, rules: RuleSet, o
   return testFiles.map((path, i) => {
     const t = read(path, 'test');
     let score = Number.NEGATIVE_INFINITY;
-    for (const p of t ? windowsOf(t) : []) {
+    let alert = 0;
+    const procs = t ? windowsOf(t) : [];
+    const pids = new Set(procs.map((p) => p.pid));
+    for (const p of procs) {
       for (const w of p.windows) {
         const { sequence, time } = next();
-        for (const s of engine.processBatch(traceBatch(w, sequence, time, STEP_MS)).scores) if (s.pid === p.pid) score = Math.max(score, s.score);
+        const result = engine.processBatch(traceBatch(w, sequence, time, STEP_MS));
+        for (const s of result.scores) if (s.pid === p.pid) score = Math.max(score, s.score);
+        // what the engine raised on the file's processes: a known-bad rule, a first run, a deviation
+        for (const o of result.occurrences) if (o.severity && o.pids.some((x) => pids.has(x))) alert = Math.max(alert, SEVERITY_RANK[o.severity]);
       }
     }
     hooks.progress?.('test', i + 1, testFiles.length);
     // a trace too short to form one k-gram says nothing about order
-    return { path, score: Number.isFinite(score) ? score : 0 };
+    const sequenceScore = Number.isFinite(score) ? score : 0;
+    return { path, score: alert >= SEVERITY_RANK.medium ? sequenceScore + (alert - SEVERITY_RANK.low) * ALERT_SCORE : sequenceScore };
   });
+}
+
+/**
+ * The processes of one trace as the engine replays them, in order of first appearance, each with
+ * its process-windows. Where the layout records arguments, a process knows its program (its exec,
+ * or its parent's program when it forked without one; the trace's name for it otherwise), its
+ * lineage and its records, and a forked child's first exec goes on its parent's window as the
+ * agent sends it.
+ */
+export function replayProcesses(processes: readonly TraceProcess[], nextPid: () => number, symbols: SymbolTable, options: TraceTelemetryOptions): ReplayedProcess[] {
+  const byKey = new Map(processes.map((p) => [p.key, p]));
+  const pids = new Map(processes.map((p) => [p.key, nextPid()]));
+  const identities = new Map<string, TraceIdentity>();
+  const identity = (p: TraceProcess, depth = 0): TraceIdentity => {
+    const known = identities.get(p.key);
+    if (known) return known;
+    const d = p.detail;
+    if (!d) return POOLED;
+    const parent = d.parent !== undefined && depth < 64 ? byKey.get(d.parent) : undefined;
+    const up = parent ? identity(parent, depth + 1) : undefined;
+    // the parent's program when it forked this one
+    const image = up ? traceImages(up).filter((x) => x.from <= (d.forkedAt ?? 0)).pop()! : undefined;
+    const exe = image ? image.exe : (d.comm ?? null);
+    const id: TraceIdentity = {
+      exe,
+      argv: image ? image.argv : null,
+      comm: d.comm ?? null,
+      uid: d.uid ?? up?.uid ?? POOLED.uid,
+      ppid: parent ? pids.get(parent.key)! : 1,
+      ancestry: up ? [image!.exe ?? TRACE_PROGRAM, ...up.ancestry] : [],
+      ancestorPids: up ? [pids.get(parent!.key)!, ...up.ancestorPids] : [],
+      forked: up !== undefined,
+      exitCode: d.exitCode ?? null,
+      records: d.records,
+    };
+    identities.set(p.key, id);
+    return id;
+  };
+  const out = processes.map((p) => {
+    const pid = pids.get(p.key)!;
+    const built = traceWindows(p.calls, symbols.idsOf(p.calls), pid, options, p.threads, identity(p));
+    return { key: p.key, pid, ...built };
+  });
+  // a forked child's first exec is its parent's fork+exec: on the parent's window where it forked the child
+  const byProcess = new Map(out.map((o) => [o.key, o]));
+  for (const o of out) {
+    const d = byKey.get(o.key)!.detail;
+    const parent = d?.parent !== undefined ? byProcess.get(d.parent) : undefined;
+    if (!parent || o.parentExecs.length === 0) continue;
+    const w = parent.mains[Math.min(parent.mains.length - 1, Math.floor((d!.forkedAt ?? 0) / options.windowCalls))]!;
+    w.execs.push(...o.parentExecs.map((e) => e.exec));
+  }
+  return out.map((o) => ({ pid: o.pid, windows: o.windows }));
 }
 
 /** `path<TAB>score` lines as the backtest contract prints them. */

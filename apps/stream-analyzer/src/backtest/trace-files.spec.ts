@@ -1,12 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kgramCounts } from '@vigil/schemas';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRuleSet, RULES_DIR } from '../detection/rules/rule-directory';
-import { runBacktest, type BacktestReport } from './backtest';
-import { detectTraceFormat, parseTrace, readTrace, TraceFormatError } from './trace-files';
+import { replayProcesses, runBacktest, type BacktestReport } from './backtest';
+import { detectTraceFormat, listTraceFiles, parseTrace, readTrace, TraceFormatError, type TraceProcess } from './trace-files';
 import { SymbolTable, traceWindows } from './trace-telemetry';
 
 const STRACE_F = `1201  execve("/usr/sbin/sshd", ["sshd"], 0x7ffc /* 20 vars */) = 0
@@ -52,6 +52,9 @@ const SYSDIG = `151 13:22:48.123456789 0 bash (1234) > read fd=0(<f>/dev/pts/0) 
 153 13:22:48.123456900 0 bash (1234) > write fd=2(<f>/dev/pts/0) size=1
 `;
 
+/** The processes' calls and threads, without what their arguments say. */
+const callsOf = (ps: TraceProcess[]): Omit<TraceProcess, 'detail'>[] => ps.map(({ detail: _, ...p }) => p);
+
 describe('trace layouts', () => {
   it('reads an ADFA-LD trace (numbers on one line) and one call per line as one process', () => {
     expect(parseTrace('6 6 63 6 42 120 6 195 120 6\n', 'a')).toEqual({ format: 'tokens', processes: [{ key: '', calls: ['6', '6', '63', '6', '42', '120', '6', '195', '120', '6'] }] });
@@ -71,13 +74,13 @@ describe('trace layouts', () => {
   it('reads strace -f: one call per line, a resumed call once, signals and exits not at all', () => {
     const t = parseTrace(STRACE_F, 's');
     expect(t.format).toBe('strace');
-    expect(t.processes).toEqual([
+    expect(callsOf(t.processes)).toEqual([
       { key: '1201', calls: ['execve', 'brk', 'openat', 'clone', 'wait4', 'exit_group'] },
       { key: '1202', calls: ['read', 'close', 'exit_group'] },
     ]);
     const tt = parseTrace(STRACE_TT, 'tt');
     expect(tt.format).toBe('strace');
-    expect(tt.processes).toEqual([
+    expect(callsOf(tt.processes)).toEqual([
       { key: '77', calls: ['openat', 'close'] },
       { key: '', calls: ['read'] },
       { key: '78', calls: ['getpid'] },
@@ -87,7 +90,7 @@ describe('trace layouts', () => {
   it('reads LID-DS 2021 by process, with the thread of each call, counting enter events only', () => {
     const t = parseTrace(LIDDS_2021, 'l21');
     expect(t.format).toBe('lidds-2021');
-    expect(t.processes).toEqual([
+    expect(callsOf(t.processes)).toEqual([
       { key: '7214', calls: ['epoll_wait', 'accept4', 'read'], threads: [0, 1, 0] },
       { key: '800', calls: ['futex'] },
     ]);
@@ -96,13 +99,13 @@ describe('trace layouts', () => {
   it('reads LID-DS 2019 and sysdig by thread, without scheduler events', () => {
     const t = parseTrace(LIDDS_2019, 'l19');
     expect(t.format).toBe('lidds-2019');
-    expect(t.processes).toEqual([
+    expect(callsOf(t.processes)).toEqual([
       { key: '3275', calls: ['epoll_wait'] },
       { key: '3276', calls: ['read'] },
     ]);
     const s = parseTrace(SYSDIG, 'sd');
     expect(s.format).toBe('sysdig');
-    expect(s.processes).toEqual([{ key: '1234', calls: ['read', 'write'] }]);
+    expect(callsOf(s.processes)).toEqual([{ key: '1234', calls: ['read', 'write'] }]);
   });
 
   it('refuses a document as a trace, naming the file and how it begins', () => {
@@ -130,19 +133,21 @@ describe('a traced process as the agent ships it', () => {
     }
     const symbols = new SymbolTable();
     const ids = symbols.idsOf(calls);
-    const [w] = traceWindows(calls, ids, 9, { k: 3, windowCalls: 1000 }, threads);
+    const {
+      windows: [w],
+    } = traceWindows(calls, ids, 9, { k: 3, windowCalls: 1000 }, threads);
     const expected = new Map<number, number>();
     for (const part of [a, b]) for (const [h, c] of kgramCounts(symbols.idsOf(part), 3)) expected.set(h, (expected.get(h) ?? 0) + c);
     expect(new Map(w!.sequences!.ngrams.map((n) => [n.hash, n.count]))).toEqual(expected);
     // without threads the interleaving would be read as one sequence
-    const [mixed] = traceWindows(calls, ids, 9, { k: 3, windowCalls: 1000 });
+    const [mixed] = traceWindows(calls, ids, 9, { k: 3, windowCalls: 1000 }).windows;
     expect(new Map(mixed!.sequences!.ngrams.map((n) => [n.hash, n.count]))).not.toEqual(expected);
   });
 
   it('carries the k-gram window across windows of a long process', () => {
     const calls = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
     const ids = new SymbolTable().idsOf(calls);
-    const windows = traceWindows(calls, ids, 1, { k: 3, windowCalls: 3 });
+    const windows = traceWindows(calls, ids, 1, { k: 3, windowCalls: 3 }).windows;
     expect(windows.map((w) => w.sequences!.ngrams.length)).toEqual([1, 3, 1]);
     expect(windows.map((w) => w.exited)).toEqual([false, false, true]);
   });
@@ -256,3 +261,154 @@ describe('trace backtest over several layouts', () => {
     expect(() => readTrace(p)).toThrow(/binary file/);
   });
 });
+
+describe('what a recording with arguments tells the engine', () => {
+  it('reads strace -f lineage, exits and records, and a thread into its process', () => {
+    const t = parseTrace(STRACE_F, 's');
+    const [sshd, child] = t.processes;
+    expect(sshd!.detail).toEqual({
+      exitCode: undefined,
+      records: [
+        { kind: 'exec', at: 0, filename: '/usr/sbin/sshd', argv: ['sshd'], ret: 0 },
+        { kind: 'open', at: 2, path: '/etc/ld.so.cache', flags: 0o2000000, ret: 3 },
+      ],
+    });
+    expect(child!.detail).toEqual({ parent: '1201', forkedAt: 3, exitCode: 0, records: [] });
+    const threaded = parseTrace(
+      ['500  clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM, child_tid=0x1}, 88) = 501', '501  openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3', '500  read(0, "", 1) = 0', '501  close(3) = 0'].join('\n'),
+      'thr',
+    );
+    expect(threaded.processes).toEqual([{ key: '500', calls: ['clone3', 'read', 'openat', 'close'], threads: [0, 0, 1, 1], detail: { records: [{ kind: 'open', at: 2, path: '/etc/hostname', flags: 0, ret: 3 }] } }]);
+  });
+
+  it('reads LID-DS 2021 lineage, names, users and records from enter and exit events', () => {
+    const sc = [
+      '1 33 7214 apache2 7214 clone >',
+      '2 33 7214 apache2 7214 clone < res=7300 exe=/usr/sbin/apache2 args= tid=7214 pid=7214 ptid=1 flags=25165824(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID)',
+      '3 33 7300 apache2 7300 execve > filename=/bin/sh',
+      '4 33 7300 sh 7300 execve < res=0 exe=sh args=-c.id. tid=7300 pid=7300 ptid=7214 comm=sh',
+      '5 33 7300 sh 7300 openat > dirfd=-100(AT_FDCWD) name=/etc/shadow flags=1(O_RDONLY) mode=0',
+      '6 33 7300 sh 7300 openat < fd=3(<f>/etc/shadow) dirfd=-100(AT_FDCWD) name=/etc/shadow flags=1(O_RDONLY) mode=0 dev=803',
+    ].join('\n');
+    const t = parseTrace(sc, 'l21');
+    expect(t.format).toBe('lidds-2021');
+    expect(t.processes.map((p) => [p.key, p.calls, p.detail])).toEqual([
+      ['7214', ['clone'], { comm: 'apache2', uid: 33, records: [] }],
+      [
+        '7300',
+        ['execve', 'openat'],
+        {
+          parent: '7214',
+          forkedAt: 0,
+          comm: 'apache2',
+          uid: 33,
+          records: [
+            { kind: 'exec', at: 0, filename: '/bin/sh', argv: ['sh', '-c', 'id'], ret: 0 },
+            { kind: 'open', at: 1, path: '/etc/shadow', flags: 0, ret: 3 },
+          ],
+        },
+      ],
+    ]);
+    // a process the trace names but never saw start is the program of that name
+    const [apache, sh] = replayProcesses(t.processes, counter(), new SymbolTable(), { k: 3, windowCalls: 1000 });
+    expect(apache!.windows.map((w) => [w.exe, w.uid, w.execs.map((e) => e.filename)])).toEqual([['apache2', 33, ['/bin/sh']]]);
+    expect(sh!.windows.map((w) => [w.exe, w.ppid, w.ancestry, w.argv, w.files.map((f) => f.path)])).toEqual([['/bin/sh', apache!.pid, ['apache2', '/usr/lib/systemd/systemd'], ['sh', '-c', 'id'], ['/etc/shadow']]]);
+  });
+
+  it('sends what the agent sends: a fork+exec on the parent, and an exec in place after what the earlier image did', () => {
+    const t = parseTrace(
+      [
+        '100  execve("/usr/sbin/sshd", ["sshd", "-D"], 0x1 /* 3 vars */) = 0',
+        '100  clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD) = 101',
+        '101  execve("/bin/bash", ["bash", "-l"], 0x1 /* 3 vars */) = 0',
+        '101  openat(AT_FDCWD, "/etc/motd", O_RDONLY) = 3',
+        '101  execve("/usr/bin/id", ["id"], 0x1 /* 3 vars */) = 0',
+        '101  openat(AT_FDCWD, "/etc/group", O_RDONLY|O_CLOEXEC) = 3',
+        '101  exit_group(0) = ?',
+        '101  +++ exited with 0 +++',
+        '100  wait4(-1, NULL, 0, NULL) = 101',
+      ].join('\n'),
+      'sess',
+    );
+    const [sshd, child] = replayProcesses(t.processes, counter(), new SymbolTable(), { k: 3, windowCalls: 1000 });
+    // sshd's own exec is its own; the fork+exec of bash is sshd's too: its baseline learns that sshd starts bash
+    expect(sshd!.windows.map((w) => [w.exe, w.execs.map((e) => e.filename)])).toEqual([['/usr/sbin/sshd', ['/usr/sbin/sshd', '/bin/bash']]]);
+    // bash opened the motd, then became id in place: bash's records go first, as bash
+    expect(child!.windows.map((w) => [w.exe, w.argv, w.files.map((f) => f.path), w.execs.map((e) => e.filename), Object.keys(w.syscalls).length > 0, w.exited])).toEqual([
+      ['/bin/bash', ['bash', '-l'], ['/etc/motd'], [], false, false],
+      ['/usr/bin/id', ['id'], ['/etc/group'], ['/usr/bin/id'], true, true],
+    ]);
+    expect(child!.windows[1]!.ancestry).toEqual(['/usr/sbin/sshd', '/usr/lib/systemd/systemd']);
+  });
+
+  describe('a web server recorded with strace -f', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-trace-identity-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const rules = loadRuleSet(RULES_DIR);
+
+    /** One request: the server forks a handler that runs a CGI program (`cgi`: its path, argv and what it opens). */
+    const recording = (seed: number, cgi: { exe: string; argv: string[]; opens: string[] }[]): string => {
+      const server = 1000 + seed * 10;
+      const lines = [`${server}  accept4(3, {sa_family=AF_INET, sin_port=htons(${40000 + seed}), sin_addr=inet_addr("192.0.2.${seed % 200}")}, [16], SOCK_CLOEXEC) = 4`];
+      lines.push(`${server}  read(4, "GET / HTTP/1.0", 4096) = 14`);
+      cgi.forEach((c, i) => {
+        const pid = server + 1 + i;
+        const parent = i === 0 ? server : pid - 1;
+        lines.push(`${parent}  clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|SIGCHLD) = ${pid}`);
+        lines.push(`${pid}  execve("${c.exe}", [${c.argv.map((a) => JSON.stringify(a)).join(', ')}], 0x1 /* 9 vars */) = 0`);
+        for (const [j, path] of c.opens.entries()) {
+          lines.push(`${pid}  openat(AT_FDCWD, "${path}", O_RDONLY|O_CLOEXEC) = ${3 + j}`);
+          lines.push(`${pid}  read(${3 + j}, "x", 4096) = ${1 + ((seed + j) % 7)}`);
+          lines.push(`${pid}  close(${3 + j}) = 0`);
+        }
+        lines.push(`${pid}  write(1, "ok", 2) = 2`, `${pid}  exit_group(0) = ?`, `${pid}  +++ exited with 0 +++`);
+      });
+      lines.push(`${server}  wait4(-1, NULL, 0, NULL) = ${server + 1}`, `${server}  write(4, "HTTP/1.0 200", 12) = 12`, `${server}  close(4) = 0`);
+      return lines.join('\n') + '\n';
+    };
+    const date = { exe: '/usr/bin/date', argv: ['date', '+%s'], opens: ['/etc/localtime'] };
+    const report = { exe: '/usr/bin/sqlite3', argv: ['sqlite3', '/srv/shop.db', 'select 1'], opens: ['/srv/shop.db'] };
+    const train = join(dir, 'train');
+    const test = join(dir, 'test');
+    mkdirSync(train);
+    mkdirSync(test);
+    for (let s = 0; s < 40; s++) writeFileSync(join(train, `n${s}.strace`), recording(s, [s % 2 ? date : report]));
+    for (let s = 40; s < 50; s++) writeFileSync(join(test, `normal-${s}.strace`), recording(s, [s % 2 ? date : report]));
+    // a command injection: the handler runs a shell that reads the password hashes (same calls as a normal request)
+    const shell = { exe: '/bin/sh', argv: ['sh', '-c', 'cat /etc/shadow'], opens: [] };
+    const cat = { exe: '/usr/bin/cat', argv: ['cat', '/etc/shadow'], opens: ['/etc/shadow'] };
+    for (let s = 50; s < 55; s++) writeFileSync(join(test, `attack-${s}.strace`), recording(s, [shell, cat]));
+
+    it('ranks the injection above every normal request, by what the engine raises', () => {
+      const scores = runBacktest(train, test, rules);
+      const normals = scores.filter((s) => s.path.includes('/normal-')).map((s) => s.score);
+      const attacks = scores.filter((s) => s.path.includes('/attack-')).map((s) => s.score);
+      expect(attacks).toHaveLength(5);
+      // an alert of medium or more on a file's processes is worth ALERT_SCORE per level above low
+      expect(Math.min(...attacks)).toBeGreaterThanOrEqual(2_000);
+      expect(Math.max(...normals)).toBeLessThan(1_000);
+    });
+
+    it('raises nothing on the injection from its call names alone', () => {
+      // the same recordings, call names only (pid-call): without paths and programs no rule or first run can fire
+      const names = (from: string, to: string): void => {
+        mkdirSync(to);
+        for (const f of listTraceFiles(from)) {
+          const t = parseTrace(readFileSync(f, 'utf8'), f);
+          writeFileSync(join(to, f.split('/').pop()!), t.processes.flatMap((p) => p.calls.map((c) => `${p.key} ${c}`)).join('\n') + '\n');
+        }
+      };
+      names(train, join(dir, 'train-names'));
+      names(test, join(dir, 'test-names'));
+      const scores = runBacktest(join(dir, 'train-names'), join(dir, 'test-names'), rules);
+      expect(scores).toHaveLength(15);
+      expect(Math.max(...scores.map((s) => s.score))).toBeLessThan(1_000);
+    });
+  });
+});
+
+/** Engine pids 1, 2, … */
+function counter(): () => number {
+  let n = 0;
+  return () => ++n;
+}

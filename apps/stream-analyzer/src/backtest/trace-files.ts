@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
+import { newCallState, straceCall, sysdigCall, sysdigParams, type CallState, type TraceHint, type TraceRecord } from './trace-records';
 
 /** Every regular file under `dir`, recursively, in a stable (sorted) order; hidden entries skipped. */
 export function listTraceFiles(dir: string): string[] {
@@ -38,6 +39,22 @@ export interface TraceProcess {
   calls: string[];
   /** Per call, the index of its thread within the process (absent: one thread). The kernel's k-gram window is per thread. */
   threads?: number[];
+  /** What the trace says of the process beyond its call names: only the layouts that record arguments (strace, LID-DS, sysdig) have it. */
+  detail?: TraceDetail;
+}
+
+/** A process as a layout with arguments records it. */
+export interface TraceDetail {
+  /** The key of the process that forked it, when the trace shows the fork. */
+  parent?: string;
+  /** Index of the parent's call that forked it. */
+  forkedAt?: number;
+  /** The process's name in the trace at its first call (LID-DS and sysdig name every event's process; strace does not). */
+  comm?: string;
+  uid?: number;
+  exitCode?: number;
+  /** Its opens, execs and network calls, in call order. */
+  records: TraceRecord[];
 }
 
 export interface ParsedTrace {
@@ -86,28 +103,128 @@ export function detectTraceFormat(text: string): TraceFormat | null {
   return /^\s*[[{<]/.test(text) ? null : 'tokens';
 }
 
-/** Groups calls by process (and thread within it) in order of first appearance. */
-class ProcessGrouper {
-  private readonly processes = new Map<string, { p: TraceProcess; threads: Map<string, number> }>();
+/** One thread's (or, where the layout names no pid, one task's) calls as read. */
+interface Stream {
+  key: string;
+  calls: string[];
+  /** The thread of each call within the process (layouts with a pid and a tid). */
+  threads: Map<string, number>;
+  tids: number[];
+  records: TraceRecord[];
+  state: CallState;
+  comm?: string;
+  uid?: number;
+  exitCode?: number;
+  children: { child: string; at: number }[];
+  /** Threads this task created (strace's -f names threads, not processes). */
+  threadKeys: string[];
+}
 
-  add(pid: string, tid: string | null, call: string): void {
-    let e = this.processes.get(pid);
-    if (!e) {
-      e = { p: { key: pid, calls: [] }, threads: new Map() };
-      this.processes.set(pid, e);
+/** Groups calls by process (and thread within it) in order of first appearance, with what the calls say of processes. */
+class ProcessGrouper {
+  private readonly streams = new Map<string, Stream>();
+
+  private stream(key: string): Stream {
+    let s = this.streams.get(key);
+    if (!s) {
+      s = { key, calls: [], threads: new Map(), tids: [], records: [], state: newCallState(), children: [], threadKeys: [] };
+      this.streams.set(key, s);
     }
-    e.p.calls.push(call);
-    if (tid === null) return;
-    let t = e.threads.get(tid);
-    if (t === undefined) {
-      t = e.threads.size;
-      e.threads.set(tid, t);
-    }
-    (e.p.threads ??= []).push(t);
+    return s;
   }
 
-  done(): TraceProcess[] {
-    return [...this.processes.values()].map(({ p, threads }) => (threads.size > 1 ? p : { key: p.key, calls: p.calls }));
+  /** Adds a call; returns its index in its process's calls. */
+  add(pid: string, tid: string | null, call: string): number {
+    const s = this.stream(pid);
+    s.calls.push(call);
+    if (tid !== null) {
+      let t = s.threads.get(tid);
+      if (t === undefined) {
+        t = s.threads.size;
+        s.threads.set(tid, t);
+      }
+      s.tids.push(t);
+    }
+    return s.calls.length - 1;
+  }
+
+  /** What the process's earlier calls said (working directory, bound sockets). */
+  state(pid: string): CallState {
+    return this.stream(pid).state;
+  }
+
+  note(pid: string, at: number, r: { record?: TraceRecord; hint?: TraceHint }): void {
+    const s = this.stream(pid);
+    if (r.record) s.records.push(r.record);
+    if (r.hint?.kind === 'child') {
+      s.children.push({ child: r.hint.child, at });
+      // the child starts where its parent is
+      const c = this.stream(r.hint.child);
+      if (c.state.cwd === null) c.state.cwd = s.state.cwd;
+    } else if (r.hint?.kind === 'thread') s.threadKeys.push(r.hint.tid);
+  }
+
+  name(pid: string, comm: string, uid?: number): void {
+    const s = this.stream(pid);
+    s.comm ??= comm;
+    if (uid !== undefined) s.uid ??= uid;
+  }
+
+  exit(pid: string, code: number): void {
+    this.stream(pid).exitCode = code;
+  }
+
+  /** The processes, with `detailed` layouts' details: threads a task created join it (strace), children know their parent. */
+  done(detailed: boolean): TraceProcess[] {
+    // strace -f prints a thread's calls under its own id: they are its process's
+    const owner = new Map<string, string>();
+    for (const s of this.streams.values()) for (const t of s.threadKeys) if (t !== s.key) owner.set(t, s.key);
+    const root = (k: string): string => {
+      for (let i = 0; i < 64 && owner.has(k); i++) k = owner.get(k)!;
+      return k;
+    };
+    const merged = new Map<string, Stream>();
+    for (const s of this.streams.values()) {
+      if (s.calls.length === 0 && !owner.has(s.key)) continue;
+      const r = root(s.key);
+      const into = merged.get(r);
+      if (!into) {
+        merged.set(r, s);
+        continue;
+      }
+      // the thread's calls follow its process's: the k-gram window is per thread, the counts per process
+      if (into.threads.size === 0) {
+        into.threads.set(into.key, 0);
+        into.tids = into.calls.map(() => 0);
+      }
+      const t = into.threads.size;
+      into.threads.set(s.key, t);
+      const offset = into.calls.length;
+      into.calls.push(...s.calls);
+      into.tids.push(...s.calls.map(() => t));
+      into.records.push(...s.records.map((x) => ({ ...x, at: x.at + offset })));
+      into.children.push(...s.children.map((c) => ({ ...c, at: c.at + offset })));
+    }
+    const parents = new Map<string, { parent: string; at: number }>();
+    for (const s of merged.values()) for (const c of s.children) if (!parents.has(root(c.child))) parents.set(root(c.child), { parent: s.key, at: c.at });
+    return [...merged.values()]
+      .filter((s) => s.calls.length > 0)
+      .map((s) => {
+        const p: TraceProcess = { key: s.key, calls: s.calls };
+        if (s.threads.size > 1) p.threads = s.tids;
+        if (detailed) {
+          const from = parents.get(s.key);
+          p.detail = { records: s.records };
+          if (from && merged.has(from.parent)) {
+            p.detail.parent = from.parent;
+            p.detail.forkedAt = from.at;
+          }
+          if (s.comm !== undefined) p.detail.comm = s.comm;
+          if (s.uid !== undefined) p.detail.uid = s.uid;
+          if (s.exitCode !== undefined) p.detail.exitCode = s.exitCode;
+        }
+        return p;
+      });
   }
 }
 
@@ -120,25 +237,89 @@ export function parseTrace(text: string, where: string): ParsedTrace {
   }
   if (format === 'tokens') return { format, processes: [{ key: '', calls: text.split(/\s+/).filter(Boolean) }] };
   const g = new ProcessGrouper();
+  if (format === 'strace') parseStrace(text, g);
+  else if (format === 'pid-call') {
+    for (const raw of text.split('\n')) {
+      const f = raw.trim().split(/\s+/);
+      if (f.length === 2 && TOKEN.test(f[1]!)) g.add(f[0]!, null, f[1]!);
+    }
+  } else parseSysdig(text, format, g);
+  return { format, processes: g.done(format !== 'pid-call') };
+}
+
+/** strace lines that resume a call (`<... read resumed>…`), or end a process (`+++ exited with 0 +++`). */
+const STRACE_RESUMED = /^(?:\[pid\s+(\d+)\]\s+|(\d+)\s+)?(?:\d+(?::\d\d:\d\d)?(?:\.\d+)?\s+)?<\.\.\. ([a-z_][a-z0-9_]*) resumed>(.*)$/;
+const STRACE_EXIT = /^(?:\[pid\s+(\d+)\]\s+|(\d+)\s+)?(?:\d+(?::\d\d:\d\d)?(?:\.\d+)?\s+)?\+\+\+ exited with (\d+) \+\+\+/;
+const UNFINISHED = ' <unfinished ...>';
+
+function parseStrace(text: string, g: ProcessGrouper): void {
+  // a call another task's line interrupted: its name, the text so far and its index
+  const pending = new Map<string, { name: string; text: string; at: number }>();
+  const complete = (pid: string, name: string, text: string, at: number): void => {
+    // `args) = result`, strace padding the result to a column: the last `=` after a closing parenthesis
+    for (let eq = text.lastIndexOf(' = '); eq > 0; eq = text.lastIndexOf(' = ', eq - 1)) {
+      const close = text.slice(0, eq).trimEnd();
+      if (!close.endsWith(')')) continue;
+      g.note(pid, at, straceCall(name, close.slice(0, -1), text.slice(eq + 3), at, g.state(pid)));
+      return;
+    }
+  };
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (!line) continue;
-    if (format === 'strace') {
-      const m = STRACE_CALL.exec(line);
-      if (m) g.add(m[1] ?? m[2] ?? '', null, m[3]!);
+    const m = STRACE_CALL.exec(line);
+    if (m) {
+      const pid = m[1] ?? m[2] ?? '';
+      const name = m[3]!;
+      const at = g.add(pid, null, name);
+      const rest = line.slice(m[0].length);
+      if (rest.endsWith(UNFINISHED)) pending.set(pid, { name, text: rest.slice(0, -UNFINISHED.length), at });
+      else complete(pid, name, rest, at);
       continue;
     }
-    const f = line.split(/\s+/);
-    if (format === 'pid-call') {
-      if (f.length === 2 && TOKEN.test(f[1]!)) g.add(f[0]!, null, f[1]!);
-    } else if (format === 'lidds-2021') {
-      if (f[6] === '>' && f[5] && !NOT_SYSCALLS.has(f[5])) g.add(f[2]!, f[4]!, f[5]);
-    } else if (format === 'lidds-2019') {
-      // no pid in this layout: each thread is a process of its own
-      if (f[6] === '>' && f[7] && !NOT_SYSCALLS.has(f[7])) g.add(f[5]!, null, f[7]);
-    } else if (f[5] === '>' && f[6] && !NOT_SYSCALLS.has(f[6])) g.add(f[4]!.slice(1, -1), null, f[6]);
+    const r = STRACE_RESUMED.exec(line);
+    if (r) {
+      const pid = r[1] ?? r[2] ?? '';
+      const p = pending.get(pid);
+      if (p && p.name === r[3]) complete(pid, p.name, p.text + r[4]!, p.at);
+      pending.delete(pid);
+      continue;
+    }
+    const x = STRACE_EXIT.exec(line);
+    if (x) g.exit(x[1] ?? x[2] ?? '', Number(x[3]));
   }
-  return { format, processes: g.done() };
+}
+
+/** Field positions of the sysdig-based layouts: pid (absent: each task is a process), name, uid, tid, direction, call, first parameter. */
+const SYSDIG_FIELDS = {
+  'lidds-2021': { pid: 2, name: 3, uid: 1, tid: 4, call: 5, dir: 6, params: 7 },
+  'lidds-2019': { pid: -1, name: 4, uid: 3, tid: 5, call: 7, dir: 6, params: 8 },
+  sysdig: { pid: -1, name: 3, uid: -1, tid: 4, call: 6, dir: 5, params: 7 },
+} as const;
+
+function parseSysdig(text: string, format: 'lidds-2021' | 'lidds-2019' | 'sysdig', g: ProcessGrouper): void {
+  const at = SYSDIG_FIELDS[format];
+  // per task, its call whose exit event has not come yet: a call's arguments are split over its two events
+  const open = new Map<string, { pid: string; name: string; at: number; params: Map<string, string> }>();
+  for (const raw of text.split('\n')) {
+    const f = raw.trim().split(/\s+/);
+    const call = f[at.call];
+    const dir = f[at.dir];
+    if (!call || (dir !== '>' && dir !== '<') || NOT_SYSCALLS.has(call)) continue;
+    const tid = format === 'sysdig' ? f[at.tid]!.slice(1, -1) : f[at.tid]!;
+    const pid = at.pid >= 0 ? f[at.pid]! : tid;
+    if (dir === '>') {
+      const i = g.add(pid, at.pid >= 0 ? tid : null, call);
+      const uid = at.uid >= 0 && INTEGER.test(f[at.uid] ?? '') ? Number(f[at.uid]) : undefined;
+      g.name(pid, f[at.name]!, uid);
+      open.set(tid, { pid, name: call, at: i, params: sysdigParams(f, at.params) });
+      continue;
+    }
+    const e = open.get(tid);
+    if (!e || e.name !== call) continue;
+    open.delete(tid);
+    g.note(e.pid, e.at, sysdigCall(call, e.params, sysdigParams(f, at.params), e.at, g.state(e.pid)));
+  }
 }
 
 /** Captures an archive holds beside its trace that are never traces (LID-DS ships a .pcap per recording). */

@@ -1,5 +1,7 @@
 import { KGRAM_DISTINCT_CALLS, KgramWindow } from '@vigil/schemas';
-import type { ProcessActivity, TelemetryBatch } from '../detection/telemetry';
+import { basename } from '../detection/identity';
+import type { ExecEvent, NetworkOp, ProcessActivity, TelemetryBatch } from '../detection/telemetry';
+import type { TraceRecord } from './trace-records';
 
 /** How traces become telemetry: what the agent would have shipped for a process making those calls. */
 export interface TraceTelemetryOptions {
@@ -45,15 +47,105 @@ export class SymbolTable {
 }
 
 /**
+ * Who a traced process is, as far as its trace tells (the layouts with arguments: strace, LID-DS,
+ * sysdig); every field has the pooled trace program's value when the trace does not say.
+ */
+export interface TraceIdentity {
+  /** Program of its first call: named by the trace or its parent's; null when unknown (the pooled {@link TRACE_PROGRAM}). */
+  exe: string | null;
+  argv: string[] | null;
+  /** The name the trace gives it (LID-DS, sysdig). */
+  comm: string | null;
+  uid: number;
+  ppid: number;
+  /** Programs of its parent, grandparent, … (as the agent sends them), and their pids. */
+  ancestry: string[];
+  ancestorPids: number[];
+  /** Forked and not yet exec'd: its first successful exec is its parent's fork+exec, recorded on the parent (as the agent does). */
+  forked: boolean;
+  exitCode: number | null;
+  /** Its opens, execs and network calls, in call order. */
+  records: readonly TraceRecord[];
+}
+
+/** The identity of a trace that records call names only: the pooled program, no records. */
+export const POOLED: TraceIdentity = { exe: null, argv: null, comm: null, uid: 1000, ppid: 1, ancestry: [], ancestorPids: [], forked: false, exitCode: null, records: [] };
+
+/** A program image of a process: from the call that started it (an exec), its program. */
+export interface TraceImage {
+  from: number;
+  exe: string | null;
+  argv: string[] | null;
+}
+
+/** The images of a process: its first, then one per successful exec of its own (a forked process's first exec replaces its parent's image). */
+export function traceImages(id: TraceIdentity): TraceImage[] {
+  const images: TraceImage[] = [{ from: 0, exe: id.exe, argv: id.argv }];
+  for (const r of id.records) if (r.kind === 'exec' && r.ret === 0) images.push({ from: r.at, exe: r.filename, argv: r.argv.length ? r.argv : null });
+  return images;
+}
+
+/**
  * The process-windows of one traced process as the agent reports them: per window exact call counts
  * (by token) and k-gram counts under the kernel's hash. The windows are one process run (same pid
  * and start time), so the engine sees them as one process over time. As in the kernel, the k-gram
  * window runs per thread (`threads`: the thread of each call; absent, one thread) and on across
  * batch boundaries: a window's k-grams are those ending in it.
+ *
+ * With an identity from a trace that records arguments, a window also carries the process's program
+ * (its image at the window's last call), lineage and the records of its calls in the window (files,
+ * execs, network). As the agent does: an exec a forked child makes while still running its parent's
+ * image is recorded on the parent (returned in `parentExecs`, with the child's call index), and when
+ * a process execs in place, what its earlier image recorded in the window goes first, as that image,
+ * in a process-window without calls. `mains` are the windows of calls, one per `windowCalls` calls.
  */
-export function traceWindows(tokens: string[], ids: number[], pid: number, o: TraceTelemetryOptions, threads?: readonly number[]): ProcessActivity[] {
+export function traceWindows(
+  tokens: string[],
+  ids: number[],
+  pid: number,
+  o: TraceTelemetryOptions,
+  threads?: readonly number[],
+  id: TraceIdentity = POOLED,
+): { windows: ProcessActivity[]; mains: ProcessActivity[]; parentExecs: { at: number; exec: ExecEvent }[] } {
   const out: ProcessActivity[] = [];
+  const mains: ProcessActivity[] = [];
+  const parentExecs: { at: number; exec: ExecEvent }[] = [];
   const perThread: KgramWindow[] = [];
+  const images = traceImages(id);
+  // the first exec of a forked process is its parent's fork+exec (when the process still ran the parent's program)
+  const firstExec = images.length > 1 && id.forked ? images[1]!.from : -1;
+  const imageAt = (call: number): TraceImage => {
+    let img = images[0]!;
+    for (const i of images) if (i.from <= call) img = i;
+    return img;
+  };
+  const activity = (img: TraceImage, exited: boolean): ProcessActivity => {
+    const exe = img.exe ?? TRACE_PROGRAM;
+    return {
+      pid,
+      ppid: id.ppid,
+      startTimeNs: pid,
+      exe,
+      exeHash: null,
+      comm: img.exe ? basename(img.exe).slice(0, 15) : (id.comm ?? 'traced-program'),
+      uid: id.uid,
+      gid: id.uid,
+      cgroup: '',
+      containerId: null,
+      ancestry: [...id.ancestry, '/usr/lib/systemd/systemd'],
+      exited,
+      exitCode: exited ? (id.exitCode ?? 0) : null,
+      syscalls: {},
+      sequences: { k: o.k, ngrams: [] },
+      files: [],
+      execs: [],
+      network: [],
+      security: [],
+      argv: img.argv,
+      ancestorPids: id.ancestorPids.length ? [...id.ancestorPids, 1] : null,
+    };
+  };
+  let r = 0;
   for (let start = 0; start < ids.length || (start === 0 && ids.length === 0); start += o.windowCalls) {
     const end = Math.min(ids.length, start + o.windowCalls);
     const syscalls: Record<string, number> = {};
@@ -64,32 +156,65 @@ export function traceWindows(tokens: string[], ids: number[], pid: number, o: Tr
       if (h !== undefined) counts.set(h, (counts.get(h) ?? 0) + 1);
     }
     const ngrams = [...counts].map(([hash, count]) => ({ hash, count }));
-    out.push({
-      pid,
-      ppid: 1,
-      startTimeNs: pid,
-      exe: TRACE_PROGRAM,
-      exeHash: null,
-      comm: 'traced-program',
-      uid: 1000,
-      gid: 1000,
-      cgroup: '',
-      containerId: null,
-      ancestry: ['/usr/lib/systemd/systemd'],
-      exited: end >= ids.length,
-      exitCode: end >= ids.length ? 0 : null,
-      syscalls,
-      sequences: { k: o.k, ngrams },
-      files: [],
-      execs: [],
-      network: [],
-      security: [],
-      argv: null,
-      ancestorPids: null,
-    });
+    const w = activity(imageAt(Math.max(start, end - 1)), end >= ids.length);
+    w.syscalls = syscalls;
+    w.sequences = { k: o.k, ngrams };
+    // the records of the window's calls; an exec in place seals what the earlier image recorded
+    let current = activity(imageAt(start), false);
+    const kept: ProcessActivity[] = [];
+    const last = end >= ids.length ? Number.POSITIVE_INFINITY : end;
+    for (; r < id.records.length && id.records[r]!.at < last; r++) {
+      const rec = id.records[r]!;
+      if (rec.kind === 'exec') {
+        const exec: ExecEvent = { time: 0, filename: rec.filename, argv: rec.argv, ret: rec.ret };
+        if (rec.at === firstExec) {
+          // the parent's fork+exec: what the child did before it stays with the child's window
+          parentExecs.push({ at: rec.at, exec });
+          kept.push(current);
+          current = activity(imageAt(rec.at), false);
+          continue;
+        }
+        if (rec.ret === 0) {
+          for (const k of kept) merge(current, k);
+          kept.length = 0;
+          if (current.files.length || current.execs.length || current.network.length || current.security.length) out.push(current);
+          current = activity(imageAt(rec.at), false);
+        }
+        current.execs.push(exec);
+      } else if (rec.kind === 'open') addFile(current, rec.path, rec.flags, rec.ret);
+      else if (rec.kind === 'net') addNet(current, rec.op, rec.family, rec.addr, rec.port, rec.ret);
+      else current.security.push({ time: 0, kind: rec.event, ret: rec.ret, args: rec.args });
+    }
+    for (const k of [...kept, current]) merge(w, k);
+    out.push(w);
+    mains.push(w);
     if (ids.length === 0) break;
   }
-  return out;
+  return { windows: out, mains, parentExecs };
+}
+
+/** Moves the records of `from` onto `into`. */
+function merge(into: ProcessActivity, from: ProcessActivity): void {
+  into.files.push(...from.files);
+  into.execs.push(...from.execs);
+  into.network.push(...from.network);
+  into.security.push(...from.security);
+}
+
+/** Adds an open to a window, aggregated by (path, flags, result) as the agent does. */
+function addFile(p: ProcessActivity, path: string, flags: number, ret: number): void {
+  const result = ret >= 0 ? 0 : ret;
+  const f = p.files.find((x) => x.path === path && x.flags === flags && x.ret === result);
+  if (f) f.count++;
+  else p.files.push({ path, flags, ret: result, count: 1, firstSeen: 0 });
+}
+
+/** Adds a network call to a window, aggregated by (op, family, address, port, result). */
+function addNet(p: ProcessActivity, op: NetworkOp['op'], family: NetworkOp['family'], addr: string, port: number, ret: number): void {
+  const result = ret >= 0 ? 0 : ret;
+  const n = p.network.find((x) => x.op === op && x.family === family && x.addr === addr && x.port === port && x.ret === result);
+  if (n) n.count++;
+  else p.network.push({ op, family, addr, port, ret: result, count: 1, firstSeen: 0 });
 }
 
 /** One agent batch holding one process-window at event time `time` (ms). */
@@ -102,8 +227,20 @@ export function traceBatch(proc: ProcessActivity, sequence: number, time: number
     windowStart: time - windowMs,
     windowEnd: time,
     host: { hostname: 'backtest', kernel: 'backtest', bootId: 'backtest', os: '' },
-    processes: [proc],
+    processes: [stamped(proc, time)],
     drops: {},
     agentStats: {},
+  };
+}
+
+/** The process-window with its records timed at the batch's event time (a trace has no clock the engine could use). */
+function stamped(p: ProcessActivity, time: number): ProcessActivity {
+  if (!p.files.length && !p.execs.length && !p.network.length && !p.security.length) return p;
+  return {
+    ...p,
+    files: p.files.map((f) => ({ ...f, firstSeen: time })),
+    execs: p.execs.map((e) => ({ ...e, time })),
+    network: p.network.map((n) => ({ ...n, firstSeen: time })),
+    security: p.security.map((x) => ({ ...x, time })),
   };
 }
