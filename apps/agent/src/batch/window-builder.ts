@@ -209,6 +209,14 @@ export class WindowBuilder implements CollectorSink {
     // a process repeating the same call (a chmod/rename loop, rm of one path again and again) sends
     // it once a window, with its first time: a rule needs the occurrence, and each copy costs an
     // encode (bench/agent-overhead (e))
+    this.addSecurity(p, kind, ret, args);
+  }
+
+  onAgentSecurity(p: ProcessEntry, kind: string, args: Record<string, string>): void {
+    this.addSecurity(p, kind, 0, args);
+  }
+
+  private addSecurity(p: ProcessEntry, kind: string, ret: number, args: Record<string, string>): void {
     const r = this.target(p, this.limiter !== undefined);
     const key = `${kind}\0${ret}\0${Object.entries(args).join('\0')}`;
     if (r.securitySeen.has(key)) return;

