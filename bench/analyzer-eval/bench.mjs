@@ -13,7 +13,11 @@
 // to tune on and a test split to report; `synthetic` — generate.mjs (seeded program grammars with
 // spliced payloads and mimicry).
 //
-// usage: node bench/analyzer-eval/bench.mjs [--only real|server|synthetic] [--split test|val] [--seed N] [--kinds]
+// recordings: the same server host recorded whole, one strace -f file per episode with arguments (LID-DS
+// style: programs, lineage, files, execs, network), `server-host.py OUT --recordings --normal 300 --attack
+// 84 --seed 5`, kept in corpus/recordings.tar.xz (train and test splits); the base commit's trace model
+// reads tokens, not strace, so only the live engine runs on it (--also: another build beside it)
+// usage: node bench/analyzer-eval/bench.mjs [--only real|server|synthetic|recordings] [--split test|val] [--seed N] [--kinds]
 //        [--also DIST]   (another build of apps/stream-analyzer/dist, e.g. a copy made before a change)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -46,6 +50,12 @@ try {
     execFileSync('tar', ['-xzf', join(here, 'corpus', 'server.tar.gz'), '-C', dir]);
     corpora.push({ name: `server (${split})`, dir, test: split });
   }
+  if (!only || only === 'recordings') {
+    const dir = join(work, 'recordings');
+    mkdirSync(dir);
+    execFileSync('tar', ['-xJf', join(here, 'corpus', 'recordings.tar.xz'), '-C', dir]);
+    corpora.push({ name: 'recordings', dir, trace: false });
+  }
   if (!only || only === 'synthetic') {
     const dir = join(work, 'synthetic');
     execFileSync('node', [join(here, 'generate.mjs'), dir, '--seed', seed, '--train', '400', '--normal', '1000', '--attack', '300'], { stdio: 'ignore' });
@@ -55,13 +65,13 @@ try {
   const before = loadBefore(work);
   const live = (main) => (train, test) => execFileSync('node', [main, 'backtest', '--train', train, '--test', test], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const models = [
-    { name: `before (${BASE_COMMIT.slice(0, 7)} trace model)`, run: (train, test) => before.formatScores(before.runBacktest(train, test)) },
+    { name: `before (${BASE_COMMIT.slice(0, 7)} trace model)`, trace: true, run: (train, test) => before.formatScores(before.runBacktest(train, test)) },
     ...(also ? [{ name: 'live engine (--also build)', run: live(join(also, 'main.js')) }] : []),
     { name: 'after (live engine)', run: live(join(root, 'apps/stream-analyzer/dist/main.js')) },
   ];
   console.log('corpus            model                              normal attack   AUC     DR@1%   DR@5%   time');
   for (const c of corpora) {
-    for (const m of models) {
+    for (const m of models.filter((x) => c.trace !== false || !x.trace)) {
       const t0 = process.hrtime.bigint();
       const rows = parseScores(m.run(join(c.dir, 'train'), join(c.dir, c.test ?? 'test')));
       const s = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -18,8 +18,23 @@ Episodes, each one labelled as a whole (every host process it caused):
 Splits: normal episodes go 1:1:1 to train/, val/normal, test/normal; attack episodes alternate
 val/attack/<kind> and test/attack/<kind>. Tune on val, report test.
 
+Layouts:
+  default:      one file per host process, `{episode}-{k}.txt`: its syscall numbers on one line (ADFA-LD).
+  --recordings: one labelled recording per episode, `{episode}.strace`, in the style of LID-DS: everything
+                the tracer saw. The host runs under `strace -f -ff -ttt -s 128` (names, decoded arguments,
+                absolute times; no -n) and the episode's per-process files are merged into the layout of
+                `strace -f -ttt` writing one file: each line prefixed by its pid and two spaces, all
+                lines sorted by time (clone/fork/execve/openat/connect... lines as strace printed them).
+                The daemon masters' own traces are left out, so a handler a daemon forks (which never
+                execs) has no clone line for it in the recording: its identity is unknown, as expected.
+                A call is one whole line at its start time (-ff writes no <unfinished ...>/<... resumed>).
+                The host of a recording gets a plain environment of its own (system PATH, no variables of
+                whoever runs this), and its site is readable by nobody so that, run as root, the CGIs (the
+                web shell too) still run after the web server drops them to nobody.
+  The episodes, the random choices and the splits are the same in both layouts for the same seed.
+
 Only loopback and a private scratch directory are used; everything is removed at the end.
-usage: server-host.py OUT_DIR [--normal 240] [--attack 60] [--seed 1]
+usage: server-host.py OUT_DIR [--normal 240] [--attack 60] [--seed 1] [--recordings]
 """
 import argparse
 import os
@@ -163,15 +178,24 @@ def pbkdf(pw, salt):
 
 
 class Host:
-    def __init__(self, seed):
+    def __init__(self, seed, recordings=False):
         self.rng = random.Random(seed)
-        self.scratch = tempfile.mkdtemp(prefix='vigil-serverhost-')
+        self.recordings = recordings
+        # the tracer of the services and local(): -n numbers for the default layout; names, decoded
+        # arguments (strings up to 128 bytes) and absolute times for recordings
+        self.strace = ['strace', '-qq', '-f', '-ff', '-ttt', '-s', '128'] if recordings else ['strace', '-qq', '-n', '-f', '-ff']
+        # a recording's host keeps its site where a server's would be (not below /tmp, where every CGI would be
+        # a program run from a temporary directory); what an attacker drops still goes to /tmp
+        self.scratch = tempfile.mkdtemp(prefix='vigil-serverhost-', dir='/var/lib' if recordings else None)
+        self.drops = tempfile.mkdtemp(prefix='vigil-drops-') if recordings else self.scratch
         self.raw = os.path.join(self.scratch, 'raw')
         base = 20000 + self.rng.randrange(20000)
         self.web, self.login, self.ftp, self.c2 = base, base + 1, base + 2, base + 3
         self.users = {'alice': 'correct-horse', 'bob': 'tr0ub4dor', 'root': 'S3cure!root', 'deploy': 'd3ploy-key'}
         self.procs = []
         self.setup()
+        if recordings:
+            self.let_cgi_in()
 
     def p(self, *a):
         return os.path.join(self.scratch, 'site', *a)
@@ -217,11 +241,32 @@ class Host:
         open(self.p('fakeroot/etc/gshadow'), 'w').write('root:*::\nusers:*::\n')
         self.words = [f'pass{i}' for i in range(400)] + ['123456', 'password', 'qwerty', 'letmein', 'admin', 'welcome']
 
+    def let_cgi_in(self):
+        """Run as root, the web server's CGI children drop to nobody before their exec (CGIHTTPRequestHandler),
+        and nobody cannot enter the private scratch directory: every CGI, the web shell too, would fail with
+        EACCES. Let nobody read the site and write the upload directory and the guestbook (recordings only:
+        the default layout keeps its behaviour; as a non-root user the setuid fails and nothing changes)."""
+        os.chmod(self.scratch, 0o711)
+        for d, _, files in os.walk(self.p()):
+            os.chmod(d, os.stat(d).st_mode | 0o005)
+            for f in files:
+                os.chmod(os.path.join(d, f), os.stat(os.path.join(d, f)).st_mode | 0o004)
+        os.chmod(self.p('www/uploads'), 0o1777)
+        os.chmod(self.p('data', 'guestbook.txt'), 0o666)
+
+    def env(self):
+        """The environment of the host's processes. Recordings show paths and strings (a CGI's environment,
+        a web shell printing it), so there the host gets a plain system environment of its own rather than
+        the one of whoever runs this script (its PATH with pyenv shims and the like)."""
+        if self.recordings:
+            return {'PATH': '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME': '/root', 'LANG': 'C.UTF-8', 'SITE_ROOT': self.p()}
+        return dict(os.environ, SITE_ROOT=self.p())
+
     def start(self):
-        env = dict(os.environ, SITE_ROOT=self.p())
+        env = self.env()
         svc = os.path.join(self.scratch, 'services.py')
         open(svc, 'w').write(SERVICES)
-        self.services = subprocess.Popen(['strace', '-qq', '-n', '-f', '-ff', '-o', os.path.join(self.raw, 'srv'), PY, svc, self.p(), str(self.web), str(self.login), str(self.ftp)], env=env, cwd=self.p(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.services = subprocess.Popen([*self.strace, '-o', os.path.join(self.raw, 'srv'), PY, svc, self.p(), str(self.web), str(self.login), str(self.ftp)], env=env, cwd=self.p(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         for port in (self.web, self.login, self.ftp):
             for _ in range(100):
                 try:
@@ -242,6 +287,7 @@ class Host:
             pass
         self.services.wait(10)
         shutil.rmtree(self.scratch, ignore_errors=True)
+        shutil.rmtree(self.drops, ignore_errors=True)
 
     # --- the attacker's C2 (remote: not traced)
     def c2_serve(self):
@@ -319,8 +365,8 @@ class Host:
 
     def local(self, argv):
         """A host-local process (cron/admin/attacker's dropped tool), traced."""
-        env = dict(os.environ, SITE_ROOT=self.p())
-        subprocess.run(['strace', '-qq', '-n', '-f', '-ff', '-o', os.path.join(self.raw, 'loc'), *argv], env=env, cwd=self.p(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, timeout=60)
+        env = self.env()
+        subprocess.run([*self.strace, '-o', os.path.join(self.raw, 'loc'), *argv], env=env, cwd=self.p(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, timeout=60)
 
     # --- normal behaviour
     ADMIN = ['ls -la', 'df -h', 'ps aux | head -20', 'cat notes.txt | head -5', 'uptime', 'free -m', 'who', 'tail -n 20 ../log/access.log',
@@ -393,11 +439,11 @@ class Host:
         elif kind == 'meterpreter':
             stager = STAGER % self.c2
             if r.random() < 0.5:  # delivered through a stolen login
-                drop = os.path.join(self.scratch, f'.s{r.randrange(999)}.py')
+                drop = os.path.join(self.drops, f'.s{r.randrange(999)}.py')
                 open(drop, 'w').write(stager)
                 self.session('deploy', self.users['deploy'], [f'python3 {drop}; rm -f {drop}'])
             else:  # a dropped payload the host runs
-                path = os.path.join(self.scratch, f'.upd{r.randrange(999)}')
+                path = os.path.join(self.drops, f'.upd{r.randrange(999)}')
                 open(path, 'w').write(stager)
                 self.local([PY, path])
         elif kind == 'adduser':
@@ -428,6 +474,8 @@ class Host:
 
     def collect(self, dest, name):
         """Move the episode's finished per-process traces into dest (syscall numbers, one line)."""
+        if self.recordings:
+            return self.collect_recording(dest, name)
         time.sleep(0.4)
         n = 0
         for f in sorted(os.listdir(self.raw)):
@@ -449,6 +497,47 @@ class Host:
             n += 1
         return n
 
+    def collect_recording(self, dest, name):
+        """Merge the episode's finished per-process traces (the same files collect() takes) into one
+        recording dest/{name}.strace in the layout of `strace -f -ttt -o FILE`: `PID  TIME call(...) = ret`,
+        every line of every process sorted by time (stable: a process's lines keep their order)."""
+        time.sleep(0.4)
+        lines = []  # (time, text); a line without a time (an exit notice) takes its process's previous time
+        for f in sorted(os.listdir(self.raw), key=trace_order):
+            if f in self.daemon_files:
+                continue
+            path = os.path.join(self.raw, f)
+            pid = f.rpartition('.')[2]
+            with open(path, errors='replace') as fh:
+                text = fh.read().splitlines()
+            os.unlink(path)
+            t, waiting = None, []
+            for line in text:
+                m = TIME.match(line)
+                if m:
+                    t = (int(m.group(1)), int(m.group(2).ljust(6, '0')))
+                    for w in waiting:  # untimed lines before the process's first time
+                        lines.append((t, w))
+                    waiting = []
+                if t is None:
+                    waiting.append(f'{pid}  {line}')
+                else:
+                    lines.append((t, f'{pid}  {line}'))
+            lines.extend(((0, 0), w) for w in waiting)
+        if not lines:
+            return 0
+        lines.sort(key=lambda x: x[0])
+        os.makedirs(dest, exist_ok=True)
+        with open(os.path.join(dest, f'{name}.strace'), 'w') as out:
+            out.writelines(line + '\n' for _, line in lines)
+        return 1
+
+
+def trace_order(f):
+    """Per-process trace files (`srv.PID`, `loc.PID`) by prefix and numeric pid."""
+    prefix, _, pid = f.rpartition('.')
+    return (prefix, int(pid)) if pid.isdigit() else (f, -1)
+
 
 def hang_up(c, f, last):
     """Send the client's last line and read until the server closes."""
@@ -460,6 +549,7 @@ def hang_up(c, f, last):
 
 
 NUM = re.compile(r'^\[\s*(\d+)\] ')
+TIME = re.compile(r'^(\d+)\.(\d+) ')  # strace -ttt: seconds.microseconds
 
 
 def main():
@@ -468,9 +558,10 @@ def main():
     ap.add_argument('--normal', type=int, default=240)
     ap.add_argument('--attack', type=int, default=60)
     ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--recordings', action='store_true', help='one strace -f -ttt recording per episode (LID-DS-like) instead of one syscall-number file per process')
     a = ap.parse_args()
     shutil.rmtree(a.out, ignore_errors=True)
-    host = Host(a.seed)
+    host = Host(a.seed, a.recordings)
     try:
         host.start()
         # attack episodes are interleaved with normal ones, as on a live host
