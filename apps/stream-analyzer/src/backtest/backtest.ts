@@ -3,7 +3,7 @@ import { SEVERITY_RANK } from '../detection/finding';
 import type { RuleSet } from '../detection/rules/rule-set';
 import type { ProcessActivity } from '../detection/telemetry';
 import { listTraceFiles, readTrace, TraceFormatError, type ParsedTrace, type TraceProcess } from './trace-files';
-import { POOLED, SymbolTable, TRACE_PROGRAM, traceBatch, traceImages, traceWindows, type TraceIdentity, type TraceTelemetryOptions } from './trace-telemetry';
+import { POOLED, ProgramNames, SymbolTable, TRACE_PROGRAM, traceBatch, traceImages, traceWindows, type TraceIdentity, type TraceTelemetryOptions } from './trace-telemetry';
 
 /** One scored test file. */
 export interface BacktestScore {
@@ -63,6 +63,7 @@ export interface BacktestHooks {
 export function runBacktest(trainDir: string, testDir: string, rules: RuleSet, options: TraceTelemetryOptions = DEFAULT_TRACE_OPTIONS, hooks: BacktestHooks = {}): BacktestScore[] {
   const report = hooks.report ?? { formats: {}, skipped: [] };
   const symbols = new SymbolTable();
+  const programs = new ProgramNames();
   const trainFiles = listTraceFiles(trainDir);
   if (trainFiles.length === 0) throw new Error(`no training traces under ${trainDir}`);
   const testFiles = listTraceFiles(testDir);
@@ -78,7 +79,7 @@ export function runBacktest(trainDir: string, testDir: string, rules: RuleSet, o
     }
   };
   let pid = 0;
-  const windowsOf = (t: ParsedTrace): ReplayedProcess[] => replayProcesses(t.processes, () => ++pid, symbols, options);
+  const windowsOf = (t: ParsedTrace): ReplayedProcess[] => replayProcesses(t.processes, () => ++pid, symbols, options, programs);
 
   const trainWindows = [];
   for (const [i, path] of trainFiles.entries()) {
@@ -120,12 +121,20 @@ export function runBacktest(trainDir: string, testDir: string, rules: RuleSet, o
 /**
  * The processes of one trace as the engine replays them, in order of first appearance, each with
  * its process-windows. Where the layout records arguments, a process knows its program (its exec,
- * or its parent's program when it forked without one; the trace's name for it otherwise), its
- * lineage and its records, and a forked child's first exec goes on its parent's window as the
+ * or its parent's program when it forked without one; otherwise the trace's name for it, resolved
+ * through `programs` to the path where a recording of the replay saw a program of that name exec'd),
+ * its lineage and its records, and a forked child's first exec goes on its parent's window as the
  * agent sends it.
  */
-export function replayProcesses(processes: readonly TraceProcess[], nextPid: () => number, symbols: SymbolTable, options: TraceTelemetryOptions): ReplayedProcess[] {
+export function replayProcesses(
+  processes: readonly TraceProcess[],
+  nextPid: () => number,
+  symbols: SymbolTable,
+  options: TraceTelemetryOptions,
+  programs: ProgramNames = new ProgramNames(),
+): ReplayedProcess[] {
   const byKey = new Map(processes.map((p) => [p.key, p]));
+  for (const p of processes) for (const r of p.detail?.records ?? []) if (r.kind === 'exec' && r.ret === 0) programs.learn(r.filename);
   const pids = new Map(processes.map((p) => [p.key, nextPid()]));
   const identities = new Map<string, TraceIdentity>();
   const identity = (p: TraceProcess, depth = 0): TraceIdentity => {
@@ -137,7 +146,7 @@ export function replayProcesses(processes: readonly TraceProcess[], nextPid: () 
     const up = parent ? identity(parent, depth + 1) : undefined;
     // the parent's program when it forked this one
     const image = up ? traceImages(up).filter((x) => x.from <= (d.forkedAt ?? 0)).pop()! : undefined;
-    const exe = image ? image.exe : (d.comm ?? null);
+    const exe = image ? image.exe : d.comm !== undefined ? programs.resolve(d.comm) : null;
     const id: TraceIdentity = {
       exe,
       argv: image ? image.argv : null,

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadRuleSet, RULES_DIR } from '../detection/rules/rule-directory';
 import { replayProcesses, runBacktest, type BacktestReport } from './backtest';
 import { detectTraceFormat, listTraceFiles, parseTrace, readTrace, TraceFormatError, type TraceProcess } from './trace-files';
-import { SymbolTable, traceWindows } from './trace-telemetry';
+import { ProgramNames, SymbolTable, traceWindows } from './trace-telemetry';
 
 const STRACE_F = `1201  execve("/usr/sbin/sshd", ["sshd"], 0x7ffc /* 20 vars */) = 0
 1201  brk(NULL)                         = 0x55d1
@@ -313,6 +313,18 @@ describe('what a recording with arguments tells the engine', () => {
     const [apache, sh] = replayProcesses(t.processes, counter(), new SymbolTable(), { k: 3, windowCalls: 1000 });
     expect(apache!.windows.map((w) => [w.exe, w.uid, w.execs.map((e) => e.filename)])).toEqual([['apache2', 33, ['/bin/sh']]]);
     expect(sh!.windows.map((w) => [w.exe, w.ppid, w.ancestry, w.argv, w.files.map((f) => f.path)])).toEqual([['/bin/sh', apache!.pid, ['apache2', '/usr/lib/systemd/systemd'], ['sh', '-c', 'id'], ['/etc/shadow']]]);
+  });
+
+  it('knows a process the recording never saw start by its name, as the program of that name a recording saw exec', () => {
+    const started = parseTrace(['1 0 10 bash 10 execve > filename=/usr/sbin/apache2', '2 0 10 apache2 10 execve < res=0 exe=apache2 args=-k.start. comm=apache2', '3 0 10 apache2 10 read > fd=3'].join('\n'), 'a');
+    const running = parseTrace('1 33 20 apache2 20 read > fd=3\n2 33 21 mysqld 21 read > fd=4\n', 'b');
+    const programs = new ProgramNames();
+    const symbols = new SymbolTable();
+    replayProcesses(started.processes, counter(), symbols, { k: 3, windowCalls: 1000 }, programs);
+    const [apache, mysql] = replayProcesses(running.processes, counter(), symbols, { k: 3, windowCalls: 1000 }, programs);
+    expect(apache!.windows[0]!.exe).toBe('/usr/sbin/apache2');
+    // no recording showed mysqld start: its name is its program
+    expect(mysql!.windows[0]!.exe).toBe('mysqld');
   });
 
   it('sends what the agent sends: a fork+exec on the parent, and an exec in place after what the earlier image did', () => {

@@ -47,6 +47,28 @@ export class SymbolTable {
 }
 
 /**
+ * The programs a replay has seen exec'd, by the name a process of theirs gets (the kernel's comm: the
+ * file name, cut at 15 bytes). LID-DS and sysdig name every event's process, but a process that was
+ * running before the recording began shows no exec: it is known by that name only. Resolved through
+ * this, it is the same program (the same baseline) as where a recording saw it start.
+ */
+export class ProgramNames {
+  private readonly paths = new Map<string, string>();
+
+  /** Remembers the path of an exec'd program under its name (the first path seen for a name stays). */
+  learn(path: string): void {
+    if (!path.startsWith('/')) return;
+    const name = basename(path).slice(0, 15);
+    if (!this.paths.has(name)) this.paths.set(name, path);
+  }
+
+  /** The path of the program a process of this name runs, or the name itself when no exec of it was seen. */
+  resolve(comm: string): string {
+    return this.paths.get(comm) ?? comm;
+  }
+}
+
+/**
  * Who a traced process is, as far as its trace tells (the layouts with arguments: strace, LID-DS,
  * sysdig); every field has the pooled trace program's value when the trace does not say.
  */
