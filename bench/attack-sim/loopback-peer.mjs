@@ -14,8 +14,9 @@ const server =
     ? createHttpServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(req.url === '/x.sh' ? 'id\nuname -a\n' : 'ok\n'))
     : createTcpServer((c) => {
         c.on('error', () => undefined);
-        c.write('exit\n');
-        setTimeout(() => c.destroy(), 1_000);
+        // an operator's first command comes after a moment, not before the shell has started
+        setTimeout(() => c.write('exit\n'), 500);
+        setTimeout(() => c.destroy(), 1_500);
       });
 if (!['listener', 'webserver', 'port'].includes(mode)) {
   console.error(`usage: loopback-peer.mjs listener|webserver|port (got ${mode})`);
