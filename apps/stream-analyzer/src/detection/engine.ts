@@ -2,7 +2,7 @@ import { alertId, type Alert, type AlertOccurrence } from './alert';
 import { acceptanceSize, mergeAcceptance, ProgramBaseline, type Acceptance, type ProgramBaselineState } from './baseline';
 import { execDetector } from './detectors/exec';
 import { fileAccessDetector } from './detectors/file-access';
-import { networkDetector } from './detectors/network';
+import { acceptedPeers, isLoginService, LoginAttempts, loginBurstFinding, networkDetector } from './detectors/network';
 import { syscallFrequencyDetector } from './detectors/syscall-frequency';
 import { sequenceScore, syscallSequenceDetector } from './detectors/syscall-sequence';
 import { inWritableDir, newProgramFinding, programLimitFinding, type ProgramLimit, type RecentWrite } from './detectors/new-program';
@@ -186,6 +186,8 @@ interface EndpointState {
   trees: Map<string, TreeGroup>;
   /** Ids of the endpoint's last {@link RECENT_BATCH_IDS} batches, oldest first. */
   recentBatches: Set<string>;
+  /** Connections accepted by login services, per address, for password-guessing bursts. */
+  logins: LoginAttempts;
 }
 
 /**
@@ -336,6 +338,8 @@ export class DetectionEngine {
       // (a process the agent could not name, or a kernel thread, is no program run for the first time)
       if (firstRun && program.exe.startsWith('/')) findings.unshift(newProgramFinding(ctx, this.recentWrite(ep, program.exe, now)));
       if (limit) findings.unshift(programLimitFinding(ctx, limit, now));
+      // many connections from one address to a login service: password guessing, learned or not
+      if (isLoginService(program.exe)) for (const b of ep.logins.add(program.key, acceptedPeers(proc), now, o.burstThreshold)) findings.unshift(loginBurstFinding(program.exe, b, o.burstThreshold));
       // a process the agent could not name (its fork and exec were not seen) has no program whose
       // baseline could judge it: only the rules do
       if (baseline.active && !unnamed(proc.exe)) {
@@ -399,7 +403,9 @@ export class DetectionEngine {
         open.count += count;
         if (open.fold && p.fold) addToFold(open.fold, p.fold);
         const acceptance = this.growAcceptance(open, p.first.acceptance as Acceptance | null);
-        occurrences.push({ alertId: open.alertId, batchId: batch.batchId, time: now, count, pids, severity: first.severity, ...(acceptance ? { update: { acceptance } } : {}) });
+        // a finding that tells the whole story so far (a growing count) re-describes its alert
+        const told = p.finding.redescribe ? { title: first.title, evidence: first.evidence, data: { ...first.data, pids } } : undefined;
+        occurrences.push({ alertId: open.alertId, batchId: batch.batchId, time: now, count, pids, severity: first.severity, ...(acceptance || told ? { update: { ...told, ...(acceptance ? { acceptance } : {}) } } : {}) });
       } else {
         first.count = count;
         first.data = { ...first.data, pids };
@@ -710,7 +716,7 @@ export class DetectionEngine {
 
   private endpointState(endpointId: string, now: number): EndpointState {
     let ep = this.endpoints.get(endpointId);
-    if (!ep) this.endpoints.set(endpointId, (ep = { firstBatch: now, lastBatch: now, writes: new Map(), incidents: [], forest: new ProcessForest(), trees: new Map(), recentBatches: new Set() }));
+    if (!ep) this.endpoints.set(endpointId, (ep = { firstBatch: now, lastBatch: now, writes: new Map(), incidents: [], forest: new ProcessForest(), trees: new Map(), recentBatches: new Set(), logins: new LoginAttempts() }));
     ep.lastBatch = Math.max(ep.lastBatch, now);
     return ep;
   }
@@ -855,6 +861,7 @@ export class DetectionEngine {
     for (const [k, g] of this.groups) if (now - g.lastSeen > this.options.groupWindowMs) this.groups.delete(k);
     for (const [k, t] of ep.trees) if (now - t.lastSeen > this.options.groupWindowMs) ep.trees.delete(k);
     ep.forest.expire(now, this.options.groupWindowMs);
+    ep.logins.expire(now);
     ep.incidents = ep.incidents.filter((i) => now - i.lastSeen <= this.options.incidentWindowMs);
     for (const [path, w] of ep.writes) {
       if (now - w.time <= this.options.recentWriteMs) break;
@@ -988,6 +995,8 @@ export class DetectionEngine {
       forest: ProcessForest.fromJSON(c.version === 2 ? c.forest : undefined),
       trees: new Map(c.version === 2 ? c.trees.map((t) => [`${t.rootPid}:${basename(t.rootExe) || '?'}`, t]) : []),
       recentBatches: new Set(c.version === 2 ? (c.recentBatches ?? []) : []),
+      // counts towards a password-guessing burst are not checkpointed: a restart forgets at most its window
+      logins: new LoginAttempts(),
     });
     if (c.version === 2) for (const [k, alertId, lastSeen, count] of c.groups ?? []) this.groups.set(`${endpointId}\u0000${k.replaceAll('\t', '\u0000')}`, { alertId, lastSeen, count });
   }

@@ -31,6 +31,8 @@ export interface Finding {
   acceptance?: Acceptance;
   /** Findings that fold into one alert per program (e.g. new ports on one address); absent: one alert per `key`. */
   group?: FindingGroup;
+  /** Each repeat tells the whole story so far (a count that grows): joining its open alert, it re-describes it. */
+  redescribe?: boolean;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { clampScore, historyPhrase, humanDuration, type BurstSpec, type DetectionContext, type Finding, type FindingGroup, type Severity } from '../finding';
 import { basename } from '../identity';
-import type { NetworkOp } from '../telemetry';
+import { addressClass } from '../paths';
+import type { NetworkOp, ProcessActivity } from '../telemetry';
 
 /** (e) Network: connect/accept/bind/listen by op, family, address class and port never seen for this program. */
 export function networkDetector(ctx: DetectionContext): Finding[] {
@@ -58,5 +59,91 @@ function portScan(exe: string, addr: string): BurstSpec {
       title: `${basename(exe)} connected to ${n.toLocaleString('en-US')} new ports on ${addr} in ${spanMs < 1_000 ? 'less than a second' : `${Math.max(1, Math.round(spanMs / 1_000)).toLocaleString('en-US')} s`}`,
       evidence: `connected to ${n.toLocaleString('en-US')} ports on ${addr} it never used before (e.g. ${examples.slice(0, 8).join(', ')}) within ${humanDuration(spanMs)} — network service discovery`,
     }),
+  };
+}
+
+/** Services a password is guessed against over the network: SSH, FTP, telnet, rlogin, RDP, VNC, IMAP/POP3. */
+const LOGIN_SERVICES = new Set(['sshd', 'sshd-session', 'dropbear', 'vsftpd', 'proftpd', 'pure-ftpd', 'in.ftpd', 'ftpd', 'telnetd', 'in.telnetd', 'in.rlogind', 'rlogind', 'xrdp', 'Xvnc', 'x11vnc', 'dovecot', 'imap-login', 'pop3-login']);
+
+/** Whether a program is a network login service (by its file name). */
+export function isLoginService(exe: string): boolean {
+  return LOGIN_SERVICES.has(basename(exe));
+}
+
+/** The alert kind of a burst of connections from one address to a login service. */
+export const LOGIN_BURST_KIND = 'login-brute-force';
+
+/** How long connections to a login service count towards a burst (event time). */
+export const LOGIN_BURST_WINDOW_MS = 10 * 60_000;
+
+/** Most connection times remembered per (program, address): enough to pass any threshold. */
+const MAX_TIMES = 4_096;
+
+/** The inet peers a login service accepted in a window, by address, with how many connections each. */
+export function acceptedPeers(p: ProcessActivity): { addr: string; count: number }[] {
+  const by = new Map<string, number>();
+  for (const n of p.network) if (n.op === 'ACCEPT' && n.ret >= 0 && (n.family === 'INET' || n.family === 'INET6') && n.addr) by.set(n.addr, (by.get(n.addr) ?? 0) + Math.max(1, Number(n.count) || 1));
+  return [...by].map(([addr, count]) => ({ addr, count }));
+}
+
+/**
+ * Connections accepted per (login service, address) over the last {@link LOGIN_BURST_WINDOW_MS}:
+ * `add` records a window's and returns the addresses that reached `threshold` with their count and
+ * span. Bounded: at most {@link MAX_TIMES} times per key, and keys expire with their last connection.
+ */
+export class LoginAttempts {
+  private readonly times = new Map<string, number[]>();
+
+  constructor(private readonly maxKeys = 10_000) {}
+
+  add(programKey: string, peers: { addr: string; count: number }[], now: number, threshold: number): { addr: string; connections: number; from: number; to: number }[] {
+    const out: { addr: string; connections: number; from: number; to: number }[] = [];
+    for (const { addr, count } of peers) {
+      const key = `${programKey}\u0000${addr}`;
+      let t = this.times.get(key);
+      if (!t) {
+        if (this.times.size >= this.maxKeys) this.times.delete(this.times.keys().next().value!);
+        this.times.set(key, (t = []));
+      }
+      for (let i = 0; i < count; i++) t.push(now);
+      const keep = t.findIndex((x) => now - x <= LOGIN_BURST_WINDOW_MS);
+      if (keep > 0) t.splice(0, keep);
+      if (t.length > MAX_TIMES) t.splice(0, t.length - MAX_TIMES);
+      if (t.length >= threshold) out.push({ addr, connections: t.length, from: t[0]!, to: now });
+    }
+    return out;
+  }
+
+  /** Forget keys whose last connection left the window. */
+  expire(now: number): void {
+    for (const [k, t] of this.times) if (!t.length || now - t[t.length - 1]! > LOGIN_BURST_WINDOW_MS) this.times.delete(k);
+  }
+}
+
+/**
+ * Many connections from one address to a login service within minutes: password guessing or
+ * credential stuffing (T1110), whatever client made them (hydra, medusa, a botnet's scripts). An alert
+ * of its own per service that names the technique; its repeats (more connections, other addresses)
+ * join it for the group window. From a private or loopback address (a host of one's own guessing
+ * passwords: lateral movement) it is high; from the internet, where any exposed SSH server is
+ * guessed at every day, medium.
+ */
+export function loginBurstFinding(exe: string, burst: { addr: string; connections: number; from: number; to: number }, threshold: number): Finding {
+  const cls = addressClass(burst.addr, burst.addr.includes(':') ? 'INET6' : 'INET');
+  const internal = cls !== 'public';
+  const span = Math.max(0, burst.to - burst.from);
+  const severity: Severity = internal ? 'high' : 'medium';
+  return {
+    detector: 'network',
+    key: 'login-burst',
+    kind: LOGIN_BURST_KIND,
+    title: `${basename(exe)} accepted ${burst.connections.toLocaleString('en-US')} connections from ${burst.addr} within ${humanDuration(span)}`,
+    severity,
+    score: clampScore(internal ? 75 : 55),
+    mitre: 'T1110',
+    evidence: `${burst.connections.toLocaleString('en-US')} connections from ${burst.addr} (${cls}) to ${exe} within ${humanDuration(span)} (${threshold} within ${humanDuration(LOGIN_BURST_WINDOW_MS)} make a burst) — password guessing or credential stuffing`,
+    data: { addr: burst.addr, addressClass: cls, connections: burst.connections, from: burst.from, to: burst.to },
+    group: { key: 'login-burst', items: [burst.addr], from: burst.from, to: burst.to },
+    redescribe: true,
   };
 }
