@@ -98,6 +98,24 @@ describe('sysdig arguments (LID-DS, sysdig)', () => {
     expect(sysdigCall('open', params(''), params('fd=3(<f>/tmp/x) name=x(/tmp/x) flags=38(O_WRONLY|O_CREAT|O_TRUNC) mode=0644'), 5, s).record).toMatchObject({ path: '/tmp/x', flags: 0o1101 });
   });
 
+  it('records the security-relevant calls the agent sends, from their events', () => {
+    const s = newCallState('/var/www');
+    const sec = (name: string, enter: string, exit: string) => {
+      const r = sysdigCall(name, params(enter), params(exit), 0, s).record;
+      return r?.kind === 'security' ? { event: r.event, args: r.args, ret: r.ret } : r;
+    };
+    expect(sec('fchmodat', '', 'res=0 dirfd=-100(AT_FDCWD) filename=shell.php(/var/www/uploads/shell.php) mode=0755 flags=0')).toEqual({ event: 'chmod', args: { path: '/var/www/uploads/shell.php', mode: '755' }, ret: 0 });
+    expect(sec('chmod', '', 'res=0 filename=/tmp/x mode=2541(S_ISUID|S_IRWXU|S_IRGRP|S_IXGRP|S_IROTH|S_IXOTH)')).toMatchObject({ args: { path: '/tmp/x', mode: '4755' } });
+    expect(sec('unlinkat', '', 'res=0 dirfd=-100(AT_FDCWD) name=/var/log/auth.log flags=0')).toEqual({ event: 'unlink', args: { path: '/var/log/auth.log' }, ret: 0 });
+    expect(sec('renameat2', '', 'res=0 olddirfd=-100(AT_FDCWD) oldpath=/root/.bash_history newdirfd=-100(AT_FDCWD) newpath=/tmp/h flags=0')).toMatchObject({ event: 'rename', args: { from: '/root/.bash_history', to: '/tmp/h' } });
+    expect(sec('symlinkat', '', 'res=0 target=/dev/null linkdirfd=-100(AT_FDCWD) linkpath=/root/.bash_history')).toMatchObject({ event: 'symlink', args: { target: '/dev/null', path: '/root/.bash_history' } });
+    expect(sec('ptrace', 'request=16(PTRACE_ATTACH) pid=4242', 'res=0')).toEqual({ event: 'ptrace', args: { request: '16', target_pid: '4242' }, ret: 0 });
+    expect(sec('setuid', 'uid=0(root)', 'res=-1(EPERM)')).toEqual({ event: 'setuid', args: { arg0: '0' }, ret: -1 });
+    expect(sec('setuid', 'uid=1000(alice)', 'res=0')).toMatchObject({ args: { arg0: '1000' } });
+    expect(sec('mprotect', 'addr=7F0000000000 length=4096 prot=7(PROT_READ|PROT_WRITE|PROT_EXEC)', 'res=0')).toMatchObject({ event: 'mprotect_exec', args: { prot: '7' } });
+    expect(sec('mprotect', 'addr=7F0000000000 length=4096 prot=1(PROT_READ)', 'res=0')).toBeUndefined();
+  });
+
   it('records an exec from its two events, a child from clone, peers from tuples', () => {
     const s = newCallState();
     expect(sysdigCall('execve', params('filename=/bin/sh'), params('res=0 exe=sh args=-c.id. tid=900 pid=900 ptid=899 cwd= comm=sh'), 7, s).record).toEqual({ kind: 'exec', at: 7, filename: '/bin/sh', argv: ['sh', '-c', 'id'], ret: 0 });

@@ -371,12 +371,85 @@ function family(addr: string): AddressFamily {
   return addr.includes(':') ? 'INET6' : 'INET';
 }
 
+/** A path parameter as sysdig prints it: `x(/tmp/x)` (relative, with its resolution) or `/tmp/x`. */
+function sysdigPath(text: string | undefined, cwd: string | null): string | null {
+  if (!text) return null;
+  const resolved = /\((\/.*)\)$/.exec(text)?.[1];
+  return resolved ?? resolve(text, cwd);
+}
+
+/** A mode as the agent prints it (octal digits) from sysdig's `0755`, `493` or `493(S_IRUSR|…)`. */
+function sysdigMode(text: string | undefined): string {
+  const n = (text ?? '0').replace(/\(.*$/, '');
+  const v = /^0[0-7]+$/.test(n) ? parseInt(n, 8) : Number(n);
+  return (Number.isFinite(v) ? v & 0o177777 : 0).toString(8);
+}
+
+/** The security record of a sysdig-style call the agent sends as one (SecurityEvent), or null. */
+function sysdigSecurity(name: string, get: (...keys: string[]) => string | undefined, cwd: string | null): { event: string; args: Record<string, string> } | null {
+  const path = (...keys: string[]): string => sysdigPath(get(...keys), cwd) ?? '';
+  switch (name) {
+    case 'unlink':
+    case 'unlinkat':
+    case 'rmdir':
+      return { event: 'unlink', args: { path: path('path', 'name') } };
+    case 'rename':
+    case 'renameat':
+    case 'renameat2':
+      return { event: 'rename', args: { from: path('oldpath'), to: path('newpath') } };
+    case 'chmod':
+    case 'fchmodat':
+      return { event: 'chmod', args: { path: path('filename', 'path', 'name'), mode: sysdigMode(get('mode')) } };
+    case 'symlink':
+    case 'symlinkat':
+      return { event: 'symlink', args: { target: get('target') ?? '', path: path('linkpath') } };
+    case 'link':
+    case 'linkat':
+      return { event: 'link', args: { target: path('oldpath'), path: path('newpath') } };
+    case 'mkdir':
+    case 'mkdirat':
+      return { event: 'mkdir', args: { path: path('path', 'name'), mode: sysdigMode(get('mode')) } };
+    case 'ptrace': {
+      const request = get('request') ?? '0';
+      const named = /\((PTRACE_\w+)\)/.exec(request)?.[1];
+      return { event: 'ptrace', args: { request: String(named ? (PTRACE[named] ?? 0) : Number(request.replace(/\(.*$/, '')) || 0), target_pid: String(Number(get('pid') ?? 0) || 0) } };
+    }
+    case 'setuid':
+    case 'setgid':
+      return { event: name, args: { arg0: String(parseInt(get('uid', 'gid') ?? '0', 10) | 0) } };
+    case 'setresuid':
+    case 'setresgid': {
+      const k = name === 'setresuid' ? 'uid' : 'gid';
+      const id = (x: string): string => String(parseInt(get(x) ?? '-1', 10) | 0);
+      return { event: name, args: { arg0: id(`r${k}`), arg1: id(`e${k}`), arg2: id(`s${k}`) } };
+    }
+    case 'memfd_create':
+      return { event: 'memfd_create', args: { name: get('name') ?? '', flags: String(Number((get('flags') ?? '0').replace(/\(.*$/, '')) || 0) } };
+    case 'mprotect': {
+      const prot = named(/\(([^)]*)\)/.exec(get('prot') ?? '')?.[1] ?? get('prot'), PROT);
+      return prot & PROT.PROT_EXEC! ? { event: 'mprotect_exec', args: { addr: get('addr') ?? '0', len: get('length', 'len') ?? '0', prot: String(prot) } } : null;
+    }
+    case 'mount':
+      return { event: 'mount', args: { source: get('dev', 'source') ?? '', target: path('dir', 'target'), fstype: get('type', 'fstype') ?? '', flags: `0x${(Number((get('flags') ?? '0').replace(/\(.*$/, '')) || 0).toString(16)}` } };
+    default:
+      return null;
+  }
+}
+
 /**
  * The record and hint of one sysdig-style call: `enter` holds the parameters of its enter event
  * (`>`), `exit` those of its exit event (`<`); `at` is the call's index (its enter).
  */
 export function sysdigCall(name: string, enter: Map<string, string>, exit: Map<string, string>, at: number, state: CallState): { record?: TraceRecord; hint?: TraceHint } {
-  const get = (k: string): string | undefined => exit.get(k) ?? enter.get(k);
+  const get = (...keys: string[]): string | undefined => {
+    for (const k of keys) {
+      const v = exit.get(k) ?? enter.get(k);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  };
+  const sec = sysdigSecurity(name, get, state.cwd);
+  if (sec) return { record: { kind: 'security', at, event: sec.event, args: sec.args, ret: parseInt(exit.get('res') ?? '0', 10) || 0 } };
   switch (name) {
     case 'open':
     case 'openat':

@@ -223,20 +223,31 @@ function merge(into: ProcessActivity, from: ProcessActivity): void {
   into.security.push(...from.security);
 }
 
+/** Each window's aggregated opens and network calls by key, so adding one is not a scan of the window's list. */
+const aggregates = new WeakMap<ProcessActivity, Map<string, { count: number }>>();
+
+function aggregate<T extends { count: number }>(p: ProcessActivity, key: string, list: T[], make: () => T): void {
+  let by = aggregates.get(p);
+  if (!by) aggregates.set(p, (by = new Map()));
+  const seen = by.get(key);
+  if (seen) seen.count++;
+  else {
+    const e = make();
+    by.set(key, e);
+    list.push(e);
+  }
+}
+
 /** Adds an open to a window, aggregated by (path, flags, result) as the agent does. */
 function addFile(p: ProcessActivity, path: string, flags: number, ret: number): void {
   const result = ret >= 0 ? 0 : ret;
-  const f = p.files.find((x) => x.path === path && x.flags === flags && x.ret === result);
-  if (f) f.count++;
-  else p.files.push({ path, flags, ret: result, count: 1, firstSeen: 0 });
+  aggregate(p, `f\u0000${path}\u0000${flags}\u0000${result}`, p.files, () => ({ path, flags, ret: result, count: 1, firstSeen: 0 }));
 }
 
 /** Adds a network call to a window, aggregated by (op, family, address, port, result). */
 function addNet(p: ProcessActivity, op: NetworkOp['op'], family: NetworkOp['family'], addr: string, port: number, ret: number): void {
   const result = ret >= 0 ? 0 : ret;
-  const n = p.network.find((x) => x.op === op && x.family === family && x.addr === addr && x.port === port && x.ret === result);
-  if (n) n.count++;
-  else p.network.push({ op, family, addr, port, ret: result, count: 1, firstSeen: 0 });
+  aggregate(p, `n\u0000${op}\u0000${family}\u0000${addr}\u0000${port}\u0000${result}`, p.network, () => ({ op, family, addr, port, ret: result, count: 1, firstSeen: 0 }));
 }
 
 /** One agent batch holding one process-window at event time `time` (ms). */

@@ -2,7 +2,7 @@ import { alertId, type Alert, type AlertOccurrence } from './alert';
 import { acceptanceSize, mergeAcceptance, ProgramBaseline, type Acceptance, type ProgramBaselineState } from './baseline';
 import { execDetector } from './detectors/exec';
 import { fileAccessDetector } from './detectors/file-access';
-import { acceptedPeers, isLoginService, LoginAttempts, loginBurstFinding, networkDetector } from './detectors/network';
+import { acceptedPeers, elevationBurstFinding, failedElevation, isLoginService, LoginAttempts, loginBurstFinding, networkDetector } from './detectors/network';
 import { syscallFrequencyDetector } from './detectors/syscall-frequency';
 import { sequenceScore, syscallSequenceDetector } from './detectors/syscall-sequence';
 import { inWritableDir, newProgramFinding, programLimitFinding, type ProgramLimit, type RecentWrite } from './detectors/new-program';
@@ -89,6 +89,9 @@ interface FirstRuns {
   endpoint: number[];
   byParent: Map<number, number[]>;
 }
+
+/** Failed sudo/su password prompts by one user within ten minutes that make password guessing. */
+export const ELEVATION_THRESHOLD = 10;
 
 /** The key of the one baseline an endpoint's programs beyond {@link EngineOptions.maxProgramsPerEndpoint} share. */
 export const PROGRAMS_BEYOND_LIMIT = '<programs beyond the endpoint limit>';
@@ -340,6 +343,9 @@ export class DetectionEngine {
       if (limit) findings.unshift(programLimitFinding(ctx, limit, now));
       // many connections from one address to a login service: password guessing, learned or not
       if (isLoginService(program.exe)) for (const b of ep.logins.add(program.key, acceptedPeers(proc), now, o.burstThreshold)) findings.unshift(loginBurstFinding(program.exe, b, o.burstThreshold));
+      // many failed sudo/su password prompts by one user: a loop guessing a password
+      const failed = failedElevation(proc);
+      if (failed) for (const b of ep.logins.add(program.key, [{ addr: failed, count: 1 }], now, ELEVATION_THRESHOLD)) findings.unshift(elevationBurstFinding(program.exe, b, ELEVATION_THRESHOLD));
       // a process the agent could not name (its fork and exec were not seen) has no program whose
       // baseline could judge it: only the rules do
       if (baseline.active && !unnamed(proc.exe)) {
@@ -1187,6 +1193,8 @@ function mergeFinding(seen: Pending, proc: ProcessActivity, f: Finding): void {
   if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[seen.first.severity]) seen.first.severity = f.severity;
   if (seen.fold && f.group) addToFold(seen.fold, f.group);
   if (f.acceptance) seen.first.acceptance = mergeAcceptance(seen.first.acceptance as Acceptance | null, f.acceptance);
+  // a later finding of the batch tells more of the story (a count that grew)
+  if (f.redescribe) Object.assign(seen.first, { title: f.title, evidence: f.evidence, data: f.data });
 }
 
 /** Add a batch's items to a fold (distinct, bounded). */

@@ -94,3 +94,35 @@ describe('password guessing against a login service (T1110)', () => {
     expect(alerts.filter((a) => a.kind === 'login-brute-force')).toHaveLength(1);
   });
 });
+
+describe('password guessing through sudo or su (T1110.001)', () => {
+  /** One window in which `n` runs of the program exited with `code`, started by the loop's shell. */
+  const runs = (exe: string, argv: string[], n: number, code: number, at: number, uid = 1001): ProcessActivity[] =>
+    Array.from({ length: n }, (_, i) =>
+      proc({ pid: 30_000 + at / S + i, ppid: 4242, startTimeNs: at + i, exe, comm: exe.split('/').pop()!, uid, argv, exited: true, exitCode: code, ancestry: ['/usr/bin/bash', '/usr/lib/systemd/systemd'], syscalls: { read: 3, write: 2, exit_group: 1 }, files: [], network: [] }),
+    );
+  const guesses = (exe: string, argv: string[], n: number, code: number): Alert[] => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t0 = learned(e);
+    const alerts: Alert[] = [];
+    // in 3 windows of 10 s
+    for (let w = 0; w < 3; w++) alerts.push(...e.processBatch(batch(t0 + (w + 1) * 10 * S, runs(exe, argv, Math.ceil(n / 3) - (w < n % 3 || n % 3 === 0 ? 0 : 1), code, t0 + (w + 1) * 10 * S))).alerts);
+    return alerts.filter((a) => a.kind === 'local-password-guessing');
+  };
+
+  it('names a loop of sudo -S over a word list: one high alert', () => {
+    const alerts = guesses('/usr/bin/sudo', ['sudo', '-k', '-S', 'id'], 12, 1);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ severity: 'high', mitre: 'T1110.001', title: 'sudo failed 12 times for uid 1001 within 20 seconds' });
+  });
+
+  it('names su failing again and again', () => {
+    expect(guesses('/usr/bin/su', ['su', 'admin', '-c', 'id'], 10, 1)).toHaveLength(1);
+  });
+
+  it('says nothing of fewer failures, of sudo -n refused (no password was given), or of runs that succeeded', () => {
+    expect(guesses('/usr/bin/su', ['su', 'admin', '-c', 'id'], 9, 1)).toEqual([]);
+    expect(guesses('/usr/bin/sudo', ['sudo', '-n', 'true'], 30, 1)).toEqual([]);
+    expect(guesses('/usr/bin/sudo', ['sudo', '-S', 'apt-get', 'update'], 30, 0)).toEqual([]);
+  });
+});

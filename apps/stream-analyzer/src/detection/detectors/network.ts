@@ -147,3 +147,42 @@ export function loginBurstFinding(exe: string, burst: { addr: string; connection
     redescribe: true,
   };
 }
+
+/** Programs that ask for a password to change identity on the host. */
+const ELEVATION = new Set(['sudo', 'su', 'doas', 'sudoedit']);
+
+/** The alert kind of a burst of failed password prompts of sudo or su. */
+export const ELEVATION_BURST_KIND = 'local-password-guessing';
+
+/**
+ * A sudo or su run that failed on a password it was given (`sudo -S` reads it from stdin, as a loop
+ * over a word list does; su always asks): its real user, or null. A failed `sudo -n` (no password
+ * allowed) is no guess.
+ */
+export function failedElevation(p: ProcessActivity): string | null {
+  if (!p.exited || !p.exitCode || !ELEVATION.has(basename(p.exe))) return null;
+  const argv = p.argv ?? [];
+  const prompts = basename(p.exe) === 'su' || argv.some((a) => /^-[A-Za-z]*S[A-Za-z]*$/.test(a) || a === '--stdin');
+  return prompts ? `uid ${p.uid}` : null;
+}
+
+/**
+ * Many failed sudo/su password prompts by one user within minutes: a loop guessing the password of
+ * an account that may elevate (T1110.001; Atomic Red Team's sudo brute force). One alert per program.
+ */
+export function elevationBurstFinding(exe: string, burst: { addr: string; connections: number; from: number; to: number }, threshold: number): Finding {
+  const span = Math.max(0, burst.to - burst.from);
+  return {
+    detector: 'program',
+    key: 'elevation-burst',
+    kind: ELEVATION_BURST_KIND,
+    title: `${basename(exe)} failed ${burst.connections.toLocaleString('en-US')} times for ${burst.addr} within ${humanDuration(span)}`,
+    severity: 'high',
+    score: clampScore(75),
+    mitre: 'T1110.001',
+    evidence: `${burst.connections.toLocaleString('en-US')} runs of ${exe} given a password failed for ${burst.addr} within ${humanDuration(span)} (${threshold} within ${humanDuration(LOGIN_BURST_WINDOW_MS)} make a burst) — password guessing`,
+    data: { user: burst.addr, failures: burst.connections, from: burst.from, to: burst.to },
+    group: { key: 'elevation-burst', items: [burst.addr], from: burst.from, to: burst.to },
+    redescribe: true,
+  };
+}
