@@ -164,6 +164,11 @@ class ProcessGrouper {
     } else if (r.hint?.kind === 'thread') s.threadKeys.push(r.hint.tid);
   }
 
+  /** Whether the process has its name (the first event that named it). */
+  named(pid: string): boolean {
+    return this.streams.get(pid)?.comm !== undefined;
+  }
+
   name(pid: string, comm: string, uid?: number): void {
     const s = this.stream(pid);
     s.comm ??= comm;
@@ -319,11 +324,10 @@ function parseSysdig(text: string, format: 'lidds-2021' | 'lidds-2019' | 'sysdig
     const pid = at.pid >= 0 ? f[at.pid]! : tid;
     if (dir === '>') {
       const i = g.add(pid, at.pid >= 0 ? tid : null, call);
-      const uid = at.uid >= 0 && INTEGER.test(f[at.uid] ?? '') ? Number(f[at.uid]) : undefined;
-      g.name(pid, f[at.name]!, uid);
+      if (!g.named(pid)) g.name(pid, f[at.name]!, at.uid >= 0 && INTEGER.test(f[at.uid] ?? '') ? Number(f[at.uid]) : undefined);
       // only the calls that say something beyond their name wait for their exit event
       if (SYSDIG_RECORDED.has(call)) open.set(tid, { pid, name: call, at: i, params: sysdigParams(f, at.params) });
-      else open.delete(tid);
+      else if (open.size) open.delete(tid);
       continue;
     }
     const e = open.get(tid);
