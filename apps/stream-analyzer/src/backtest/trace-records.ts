@@ -5,6 +5,7 @@
  * trace backtest judges a recording with everything the live engine uses, not its call names alone.
  * Pure functions over one call's text.
  */
+import { OPEN_FLAGS } from '../detection/rules/matchers';
 import type { AddressFamily, NetOpKind } from '../detection/telemetry';
 
 /** An open, exec or network call of a traced process, at the index of its call in the process's calls. */
@@ -18,28 +19,6 @@ export type TraceRecord =
 /** What a call tells about processes: a child process it created (fork, vfork, clone), or a thread (clone with CLONE_THREAD). */
 export type TraceHint = { kind: 'child'; child: string } | { kind: 'thread'; tid: string };
 
-// Linux open flags (x86-64), by name, as strace and sysdig print them.
-const OPEN_FLAGS: Record<string, number> = {
-  O_RDONLY: 0,
-  O_WRONLY: 0o1,
-  O_RDWR: 0o2,
-  O_CREAT: 0o100,
-  O_EXCL: 0o200,
-  O_NOCTTY: 0o400,
-  O_TRUNC: 0o1000,
-  O_APPEND: 0o2000,
-  O_NONBLOCK: 0o4000,
-  O_DSYNC: 0o10000,
-  O_DIRECT: 0o40000,
-  O_LARGEFILE: 0o100000,
-  O_DIRECTORY: 0o200000,
-  O_NOFOLLOW: 0o400000,
-  O_NOATIME: 0o1000000,
-  O_CLOEXEC: 0o2000000,
-  O_SYNC: 0o4010000,
-  O_PATH: 0o10000000,
-  O_TMPFILE: 0o20200000,
-};
 
 /** Open flags from their names (`O_WRONLY|O_CREAT|O_TRUNC`, or sysdig's `4097(O_RDONLY|O_CLOEXEC)`); a bare number is taken as is. */
 export function openFlags(text: string): number {
