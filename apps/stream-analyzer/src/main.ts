@@ -3,6 +3,7 @@ import { errorMessage, parseDuration } from '@vigil/common';
 import { DEFAULT_TRACE_OPTIONS, formatScores, runBacktest, type BacktestPhase, type BacktestReport } from './backtest/backtest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { detectionCatalogue } from './detection/engine-detections';
 import { coverageMarkdown, withCoverage } from './detection/rules/coverage';
 import { loadRuleSet, RULES_DIR } from './detection/rules/rule-directory';
 import { runService } from './service';
@@ -13,11 +14,11 @@ import { loadAnalyzerConfig } from './config/analyzer.config';
 function rulesCommand(args: string[]): number {
   const rules = loadRuleSet(flag(args, 'dir') ?? RULES_DIR);
   if (args[0] === 'check') {
-    for (const r of rules.catalogue) process.stdout.write(`${r.id}\t${r.tactic}\t${r.technique}\t${r.severity}\t${r.source}\t${r.file}\n`);
+    for (const r of detectionCatalogue(rules.catalogue)) process.stdout.write(`${r.id}\t${r.tactic}\t${r.technique}\t${r.severity}\t${r.source}\t${r.file}\n`);
     return 0;
   }
   if (args[0] === 'coverage') {
-    const table = coverageMarkdown(rules.catalogue);
+    const table = coverageMarkdown(detectionCatalogue(rules.catalogue));
     if (!args.includes('--write')) {
       process.stdout.write(`${table}\n`);
       return 0;

@@ -10,6 +10,7 @@ import {
   subjectForTopic,
   type Alert as AvroAlert,
 } from '@vigil/schemas';
+import { detectionCatalogue } from './detection/engine-detections';
 import { FleetCache } from './baselines/fleet-cache';
 import { describeConfig, engineOptionsOf, loadAnalyzerConfig, type AnalyzerConfig } from './config/analyzer.config';
 import { AlertPublisher } from './consumer/alert-publisher';
@@ -143,7 +144,7 @@ export async function startAnalyzer(config: AnalyzerConfig, log: Logger = create
 
   try {
     await untilUp(() => migrate(pool), 'database', 'applying migrations', health, log, isDatabaseUnavailable, abort.signal);
-    await untilUp(() => repo.publishRules(rules.catalogue), 'database', 'publishing the rule catalogue', health, log, isDatabaseUnavailable, abort.signal);
+    await untilUp(() => repo.publishRules(detectionCatalogue(rules.catalogue)), 'database', 'publishing the rule catalogue', health, log, isDatabaseUnavailable, abort.signal);
     log.info({ rules: rules.ids.length }, 'rule catalogue loaded and published');
     const schemas = new SubjectSchemas(registry, subjectForTopic(config.telemetryTopic));
     await untilUp(() => schemas.refresh(), 'registry', 'reading the telemetry subject', health, log, isRetriable, abort.signal);

@@ -1201,8 +1201,11 @@ export interface components {
             severity: "low" | "medium" | "high" | "critical";
             /** @enum {string} */
             maturity: "stable" | "incubating" | "sandbox";
-            /** @enum {string} */
-            source: "native" | "sigma";
+            /**
+             * @description native: a Vigil rule file; sigma: a Sigma rule; engine: a detection of the engine itself (a burst, a first run)
+             * @enum {string}
+             */
+            source: "native" | "sigma" | "engine";
             /**
              * @description rule file, relative to the rules directory
              * @example credential-access.yaml
@@ -2864,7 +2867,7 @@ export const incidentDetailDtoSeverityValues: ReadonlyArray<FlattenedDeepRequire
 export const incidentDetailDtoStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IncidentDetailDto"]["status"]> = ["open", "acknowledged", "resolved", "false_positive"];
 export const ruleDtoSeverityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RuleDto"]["severity"]> = ["low", "medium", "high", "critical"];
 export const ruleDtoMaturityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RuleDto"]["maturity"]> = ["stable", "incubating", "sandbox"];
-export const ruleDtoSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RuleDto"]["source"]> = ["native", "sigma"];
+export const ruleDtoSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RuleDto"]["source"]> = ["native", "sigma", "engine"];
 export const ruleDtoEventValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RuleDto"]["event"]> = ["process", "exec", "file", "network", "security"];
 export const baselineDtoPhaseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BaselineDto"]["phase"]> = ["learning", "active"];
 export const baselineDetailDtoPhaseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BaselineDetailDto"]["phase"]> = ["learning", "active"];

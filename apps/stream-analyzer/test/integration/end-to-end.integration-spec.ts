@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '@vigil/testing';
 import { ALERT_ID_HEADER } from '../../src/kafka/alert-record';
 import { endpointStream, uuidOf } from '../support/scenario';
+import { ENGINE_DETECTIONS } from '../../src/detection/engine-detections';
 import { loadRuleSet } from '../../src/detection/rules/rule-directory';
 import { Harness, getJson, referenceAlerts } from './harness';
 
@@ -20,9 +21,10 @@ describe('stream analyzer end to end (real Kafka, registry, PostgreSQL)', () => 
   const start = Date.now() - 60_000;
   const stream = endpointStream(endpointId, { start, stepMs: 500, batches: 14, attackAt: [8] });
 
-  it('publishes the loaded rule catalogue (native and Sigma) for GET /api/rules', async () => {
+  it("publishes the loaded rule catalogue (native and Sigma) and the engine's own detections for GET /api/rules", async () => {
     const rows = (await h.pool.query<{ id: string; tactic: string; technique: string; source: string; false_positives: string[] }>('select id, tactic, technique, source, false_positives from detection_rules')).rows;
-    expect(rows.map((r) => r.id).sort()).toEqual(loadRuleSet().ids.sort());
+    expect(rows.map((r) => r.id).sort()).toEqual([...loadRuleSet().ids, ...ENGINE_DETECTIONS.map((d) => d.id)].sort());
+    expect(rows.find((r) => r.id === 'login-brute-force')).toMatchObject({ tactic: 'TA0006', technique: 'T1110', source: 'engine' });
     expect(rows.find((r) => r.id === 'credential-file-read')).toMatchObject({ tactic: 'TA0006', technique: 'T1003.008', source: 'native' });
     expect(rows.filter((r) => r.source === 'sigma').length).toBeGreaterThanOrEqual(3);
     expect(rows.every((r) => r.false_positives.length > 0)).toBe(true);

@@ -43,8 +43,8 @@ export interface RuleMeta {
   maturity: 'stable' | 'incubating' | 'sandbox';
   rationale: string;
   falsePositives: string[];
-  /** `native` (our YAML) or `sigma`. */
-  source: 'native' | 'sigma';
+  /** `native` (our YAML), `sigma`, or `engine` (a detection of the engine's own: a burst, a first run). */
+  source: 'native' | 'sigma' | 'engine';
   /** Rule file, relative to the rules directory. */
   file: string;
   /** Event type the rule matches. */

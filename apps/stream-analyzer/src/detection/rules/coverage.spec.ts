@@ -3,11 +3,12 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coverageMarkdown, coverageRows, withCoverage } from './coverage';
 import { loadRuleSet } from './rule-directory';
+import { detectionCatalogue, ENGINE_DETECTIONS } from '../engine-detections';
 
 const README = resolve(__dirname, '..', '..', '..', 'README.md');
 
 describe('coverage table', () => {
-  const catalogue = loadRuleSet().catalogue;
+  const catalogue = detectionCatalogue(loadRuleSet().catalogue);
 
   it('the README carries the table generated from the rule files (regenerate: node apps/stream-analyzer/dist/main.js rules coverage --write)', () => {
     const readme = readFileSync(README, 'utf8');
@@ -20,6 +21,14 @@ describe('coverage table', () => {
     expect(ids.sort()).toEqual(catalogue.map((r) => r.id).sort());
     const shadow = rows.find((r) => r.rules.some((x) => x.id === 'credential-file-read'))!;
     expect(shadow).toMatchObject({ tactic: 'TA0006', tacticName: 'Credential Access', technique: 'T1003.008' });
+  });
+
+  it("lists the engine's own detections beside the rules, marked as such, with ids no rule has", () => {
+    const rules = loadRuleSet().catalogue;
+    for (const d of ENGINE_DETECTIONS) expect(rules.map((r) => r.id)).not.toContain(d.id);
+    const guessing = coverageRows(catalogue).find((r) => r.technique === 'T1110')!;
+    expect(guessing.rules).toEqual([expect.objectContaining({ id: 'login-brute-force', source: 'engine' })]);
+    expect(coverageMarkdown(catalogue)).toMatch(/`port-scan` \(high, engine\)/);
   });
 
   it('covers every tactic the issue asks for', () => {

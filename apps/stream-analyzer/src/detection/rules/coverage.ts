@@ -31,13 +31,13 @@ export function coverageMarkdown(catalogue: RuleMeta[]): string {
   const rows = coverageRows(catalogue);
   const tactics = new Set(rows.map((r) => r.tactic)).size;
   const lines = [
-    `${catalogue.length} rules (${catalogue.filter((r) => r.source === 'sigma').length} Sigma) covering ${rows.length} technique–tactic pairs in ${tactics} tactics.`,
+    `${catalogue.filter((r) => r.source !== 'engine').length} rules (${catalogue.filter((r) => r.source === 'sigma').length} Sigma) and ${catalogue.filter((r) => r.source === 'engine').length} detections of the engine's own covering ${rows.length} technique–tactic pairs in ${tactics} tactics.`,
     '',
     '| tactic | technique | rules (severity) |',
     '|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.tactic} ${r.tacticName} | [${r.technique}](https://attack.mitre.org/techniques/${r.technique.replace('.', '/')}/) | ${r.rules.map((x) => `\`${x.id}\` (${x.severity}${x.source === 'sigma' ? ', Sigma' : ''})`).join(', ')} |`,
+        `| ${r.tactic} ${r.tacticName} | [${r.technique}](https://attack.mitre.org/techniques/${r.technique.replace('.', '/')}/) | ${r.rules.map((x) => `\`${x.id}\` (${x.severity}${x.source === 'sigma' ? ', Sigma' : x.source === 'engine' ? ', engine' : ''})`).join(', ')} |`,
     ),
   ];
   return lines.join('\n');

@@ -16,7 +16,7 @@ export class RuleDto {
   @ApiProperty({ example: 'T1003.008', description: 'ATT&CK technique id' }) technique!: string;
   @ApiProperty({ enum: RULE_SEVERITIES }) severity!: string;
   @ApiProperty({ enum: ['stable', 'incubating', 'sandbox'] }) maturity!: string;
-  @ApiProperty({ enum: ['native', 'sigma'] }) source!: string;
+  @ApiProperty({ enum: ['native', 'sigma', 'engine'], description: 'native: a Vigil rule file; sigma: a Sigma rule; engine: a detection of the engine itself (a burst, a first run)' }) source!: string;
   @ApiProperty({ example: 'credential-access.yaml', description: 'rule file, relative to the rules directory' }) file!: string;
   @ApiProperty({ enum: ['process', 'exec', 'file', 'network', 'security'] }) event!: string;
   @ApiProperty({ description: 'true: fires only once the program baseline is active and never saw the event' }) baselineNever!: boolean;

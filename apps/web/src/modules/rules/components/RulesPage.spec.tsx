@@ -55,6 +55,18 @@ describe('the rules page', () => {
     expect(screen.getByText('sigma-curl-pipe')).toBeInTheDocument();
   });
 
+  it("marks the engine's own detections and filters them", async () => {
+    const withEngine = [...RULES, rule('login-brute-force', 'TA0006', 'Credential Access', 'T1110', { source: 'engine', file: 'engine', event: 'network' })];
+    fakeApi({ 'GET /api/auth/me': () => ({ body: ADMIN }), 'GET /api/rules': () => ({ body: withEngine }) });
+    renderApp('/rules');
+    await screen.findByText('Title of login-brute-force');
+    await userEvent.click(screen.getByRole('radio', { name: 'Engine' }));
+    const rows = screen.getAllByTestId('coverage-row');
+    expect(rows).toHaveLength(1);
+    expect(within(rows[0]!).getByText('T1110')).toBeInTheDocument();
+    expect(screen.getAllByText('engine').length).toBeGreaterThanOrEqual(1);
+  });
+
   it('says so when no analyzer has published its catalogue yet', async () => {
     fakeApi({ 'GET /api/auth/me': () => ({ body: ADMIN }), 'GET /api/rules': () => ({ body: [] }) });
     renderApp('/rules');

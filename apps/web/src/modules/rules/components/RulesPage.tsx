@@ -33,6 +33,7 @@ export default function RulesPage() {
             { value: 'all', label: 'All' },
             { value: 'native', label: 'Vigil' },
             { value: 'sigma', label: 'Sigma' },
+            { value: 'engine', label: 'Engine' },
           ]}
         />
       </Group>
@@ -93,6 +94,13 @@ function RuleLine({ rule }: { rule: DetectionRule }) {
           <Badge size="xs" variant="outline">
             Sigma
           </Badge>
+        )}
+        {rule.source === 'engine' && (
+          <Tooltip label="a detection of the engine itself (a burst or a first run), not a rule file">
+            <Badge size="xs" variant="outline" color="grape">
+              engine
+            </Badge>
+          </Tooltip>
         )}
         {rule.baselineNever && (
           <Tooltip label="fires only once the program's baseline is active and never saw this">
