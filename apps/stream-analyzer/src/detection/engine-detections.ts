@@ -89,7 +89,14 @@ export const ENGINE_DETECTIONS: readonly RuleMeta[] = [
   },
 ];
 
-/** The rule catalogue with the engine's own detections: what the analyzer publishes and the coverage table lists. */
+/**
+ * The rule catalogue with the engine's own detections: what the analyzer publishes and the coverage
+ * table lists. A rule may not take an engine detection's id (its alerts would be told apart from the
+ * engine's by nothing): that is an error naming the rule's file.
+ */
 export function detectionCatalogue(rules: readonly RuleMeta[]): RuleMeta[] {
+  const reserved = new Set(ENGINE_DETECTIONS.map((d) => d.id));
+  const taken = rules.find((r) => reserved.has(r.id));
+  if (taken) throw new Error(`rule id ${taken.id} (${taken.file}) is the id of a detection of the engine itself; rename the rule`);
   return [...rules, ...ENGINE_DETECTIONS];
 }

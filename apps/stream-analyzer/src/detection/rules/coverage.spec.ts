@@ -29,6 +29,8 @@ describe('coverage table', () => {
     const guessing = coverageRows(catalogue).find((r) => r.technique === 'T1110')!;
     expect(guessing.rules).toEqual([expect.objectContaining({ id: 'login-brute-force', source: 'engine' })]);
     expect(coverageMarkdown(catalogue)).toMatch(/`port-scan` \(high, engine\)/);
+    // an operator's rule may not take an engine detection's id
+    expect(() => detectionCatalogue([...rules, { ...rules[0]!, id: 'port-scan', file: 'sigma/mine.yml' }])).toThrow(/rule id port-scan \(sigma\/mine\.yml\) is the id of a detection of the engine itself/);
   });
 
   it('covers every tactic the issue asks for', () => {
