@@ -89,6 +89,11 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(formatScores(runBacktest(train, test, loadRuleSet(RULES_DIR), DEFAULT_TRACE_OPTIONS, { progress, report })));
       const formats = Object.entries(report.formats).map(([f, n]) => `${n} ${f}`).join(', ');
       process.stderr.write(`backtest: trace layouts read: ${formats || 'none'}\n`);
+      const d = report.detail;
+      if (d) {
+        const records = Object.entries(d.records).map(([k, n]) => `${n.toLocaleString('en-US')} ${k === 'net' ? 'network' : k}`).join(', ');
+        process.stderr.write(`backtest: arguments read: ${d.processes.toLocaleString('en-US')} processes, ${d.named.toLocaleString('en-US')} with a program of their own (an exec or the trace's name), records: ${records || 'none'}\n`);
+      }
       for (const s of report.skipped) process.stderr.write(`backtest: not a trace, ${s.phase === 'test' ? 'scored 0' : 'not learned'}: ${s.why}\n`);
       return 0;
     }

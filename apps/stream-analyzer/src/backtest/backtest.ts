@@ -37,6 +37,8 @@ export type BacktestPhase = 'train' | 'test';
 export interface BacktestReport {
   formats: Record<string, number>;
   skipped: { path: string; phase: BacktestPhase; why: string }[];
+  /** What the arguments of layouts that record them said: processes whose program they named, and records by kind. */
+  detail?: { processes: number; named: number; records: Record<string, number> };
 }
 
 export interface BacktestHooks {
@@ -79,7 +81,16 @@ export function runBacktest(trainDir: string, testDir: string, rules: RuleSet, o
     }
   };
   let pid = 0;
-  const windowsOf = (t: ParsedTrace): ReplayedProcess[] => replayProcesses(t.processes, () => ++pid, symbols, options, programs);
+  const windowsOf = (t: ParsedTrace): ReplayedProcess[] => {
+    for (const p of t.processes) {
+      if (!p.detail) continue;
+      const d = (report.detail ??= { processes: 0, named: 0, records: {} });
+      d.processes++;
+      if (p.detail.comm !== undefined || p.detail.records.some((r) => r.kind === 'exec' && r.ret === 0)) d.named++;
+      for (const r of p.detail.records) d.records[r.kind] = (d.records[r.kind] ?? 0) + 1;
+    }
+    return replayProcesses(t.processes, () => ++pid, symbols, options, programs);
+  };
 
   const trainWindows = [];
   for (const [i, path] of trainFiles.entries()) {

@@ -392,7 +392,11 @@ describe('what a recording with arguments tells the engine', () => {
     for (let s = 50; s < 55; s++) writeFileSync(join(test, `attack-${s}.strace`), recording(s, [shell, cat]));
 
     it('ranks the injection above every normal request, by what the engine raises', () => {
-      const scores = runBacktest(train, test, rules);
+      const report: BacktestReport = { formats: {}, skipped: [] };
+      const scores = runBacktest(train, test, rules, undefined, { report });
+      // 55 files: a server (its accept; never seen to exec: not named) and a handler (its exec, its open) each;
+      // the 5 injections two handlers (the shell: an exec, no open; its cat: an exec and an open)
+      expect(report.detail).toEqual({ processes: 115, named: 60, records: { net: 55, exec: 60, open: 55 } });
       const normals = scores.filter((s) => s.path.includes('/normal-')).map((s) => s.score);
       const attacks = scores.filter((s) => s.path.includes('/attack-')).map((s) => s.score);
       expect(attacks).toHaveLength(5);
