@@ -86,7 +86,7 @@ export interface TraceIdentity {
   /** Forked and not yet exec'd: its first successful exec is its parent's fork+exec, recorded on the parent (as the agent does). */
   forked: boolean;
   exitCode: number | null;
-  /** Its opens, execs and network calls, in call order. */
+  /** Its opens, execs, network and security calls, in call order. */
   records: readonly TraceRecord[];
 }
 
@@ -116,7 +116,7 @@ export function traceImages(id: TraceIdentity): TraceImage[] {
  *
  * With an identity from a trace that records arguments, a window also carries the process's program
  * (its image at the window's last call), lineage and the records of its calls in the window (files,
- * execs, network). As the agent does: an exec a forked child makes while still running its parent's
+ * execs, network, security). As the agent does: an exec a forked child makes while still running its parent's
  * image is recorded on the parent (returned in `parentExecs`, with the child's call index), and when
  * a process execs in place, what its earlier image recorded in the window goes first, as that image,
  * in a process-window without calls. `mains` are the windows of calls, one per `windowCalls` calls.
