@@ -246,7 +246,7 @@ function straceSecurity(name: string, a: string[], ret: number, state: CallState
     case 'dup2':
     case 'dup3': {
       // a socket made a process's standard input or output: a shell served over the network
-      const peer = state.peers.get(a[0]!.replace(/<.*$/, ''));
+      const peer = state.peers.get((a[0] ?? '').replace(/<.*$/, ''));
       const to = Number(a[1]);
       return peer !== undefined && to >= 0 && to <= 2 && ret === to ? { event: 'stdio_socket', args: { peer, fds: String(to) } } : null;
     }
@@ -272,7 +272,7 @@ export function straceCall(name: string, args: string, result: string, at: numbe
       const withDir = name !== 'open' && name !== 'creat';
       const path = cString(a[withDir ? 1 : 0]);
       if (path === null || Number.isNaN(ret)) return {};
-      const dir = withDir && !a[0]!.startsWith('AT_FDCWD') ? fdPath(a[0]) : state.cwd;
+      const dir = withDir && !(a[0] ?? '').startsWith('AT_FDCWD') ? fdPath(a[0]) : state.cwd;
       const flags = name === 'creat' ? OPEN_FLAGS.O_WRONLY! | OPEN_FLAGS.O_CREAT! | OPEN_FLAGS.O_TRUNC! : openFlags(name === 'openat2' ? (/flags=([A-Z_|]+|\d+)/.exec(a[2] ?? '')?.[1] ?? '0') : (a[withDir ? 2 : 1] ?? '0'));
       return { record: { kind: 'open', at, path: fdPath(result.trim()) ?? resolve(path, dir), flags, ret } };
     }
@@ -288,12 +288,12 @@ export function straceCall(name: string, args: string, result: string, at: numbe
     case 'bind': {
       const sa = straceAddress(a[1]);
       if (!sa || Number.isNaN(ret)) return {};
-      if (name === 'bind' && ret === 0) state.bound.set(a[0]!, sa);
-      if (name === 'connect' && sa.family !== 'OTHER' && (ret === 0 || /EINPROGRESS/.test(result))) state.peers.set(a[0]!.replace(/<.*$/, ''), sa.family === 'UNIX' ? sa.addr : `${sa.addr}:${sa.port}`);
+      if (name === 'bind' && ret === 0) state.bound.set(a[0] ?? '', sa);
+      if (name === 'connect' && sa.family !== 'OTHER' && (ret === 0 || /EINPROGRESS/.test(result))) state.peers.set((a[0] ?? '').replace(/<.*$/, ''), sa.family === 'UNIX' ? sa.addr : `${sa.addr}:${sa.port}`);
       return { record: { kind: 'net', at, op: name === 'connect' ? 'CONNECT' : 'BIND', ...sa, ret } };
     }
     case 'listen': {
-      const sa = state.bound.get(a[0]!) ?? { family: 'INET' as const, addr: '0.0.0.0', port: 0 };
+      const sa = state.bound.get(a[0] ?? '') ?? { family: 'INET' as const, addr: '0.0.0.0', port: 0 };
       return Number.isNaN(ret) ? {} : { record: { kind: 'net', at, op: 'LISTEN', ...sa, ret } };
     }
     case 'accept':
