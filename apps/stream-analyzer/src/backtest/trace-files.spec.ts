@@ -429,6 +429,35 @@ function counter(): () => number {
   return () => ++n;
 }
 
+describe('a recording larger than a string can hold', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-trace-slices-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads it a slice of lines at a time, exactly as it reads it whole, lines cut by a slice included', () => {
+    // multi-byte paths, so that slices also cut UTF-8 sequences
+    const strace = Array.from({ length: 300 }, (_, i) => `${100 + (i % 3)}  openat(AT_FDCWD, "/srv/données/é${i}.txt", O_RDONLY) = 3\n${100 + (i % 3)}  read(3, "x", 1) = 1`).join('\n') + '\n';
+    const sc = Array.from({ length: 300 }, (_, i) => `${i} 33 7214 apache2 ${7214 + (i % 2)} openat > dirfd=-100(AT_FDCWD) name=/var/www/é${i} flags=1(O_RDONLY) mode=0\n${i} 33 7214 apache2 ${7214 + (i % 2)} openat < fd=3(<f>/var/www/é${i}) name=/var/www/é${i} flags=1(O_RDONLY) mode=0`).join('\n');
+    const tokens = Array.from({ length: 3000 }, (_, i) => String(i % 17)).join(' ');
+    for (const [name, text] of [['s.strace', strace], ['r.sc', sc], ['t.txt', tokens]] as const) {
+      const p = join(dir, name);
+      writeFileSync(p, text);
+      const whole = readTrace(p);
+      for (const slice of [97, 1000, 4096]) expect(readTrace(p, slice), `${name} in slices of ${slice}`).toEqual(whole);
+    }
+    expect(readTrace(join(dir, 'r.sc'), 97).processes[0]!.detail!.records).toHaveLength(300);
+    // a zip entry too
+    const z = join(dir, 'rec.zip');
+    writeFileSync(z, zipSync({ 'rec/rec.sc': strToU8(sc), 'rec/rec.json': strToU8('{}') }));
+    expect(readTrace(z, 97)).toEqual(readTrace(z));
+  });
+
+  it('refuses binary data in a later slice, naming where it is', () => {
+    const p = join(dir, 'late-nul.txt');
+    writeFileSync(p, Buffer.concat([Buffer.from('1 2 3 4 5\n'.repeat(50)), Buffer.from([0]), Buffer.from('6 7\n')]));
+    expect(() => readTrace(p, 64)).toThrow(/late-nul\.txt: binary data \(a NUL byte\) at byte 500/);
+  });
+});
+
 describe('a damaged recording', () => {
   it('reads any line of any shape without throwing: a cut or garbled line says less, nothing more', () => {
     expect(() => parseTrace('100  dup2() = 0\n100  openat() = 3\n100  connect(3) = 0\n100  execve() = 0\n100  listen() = 0\n', 'bare')).not.toThrow();

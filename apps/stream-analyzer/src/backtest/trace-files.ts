@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { newCallState, straceCall, sysdigCall, sysdigParams, type CallState, type TraceHint, type TraceRecord } from './trace-records';
@@ -241,14 +241,19 @@ export function parseTrace(text: string, where: string): ParsedTrace {
     throw new TraceFormatError(`${where}: a document (JSON, XML or HTML), not a syscall trace (tokens, UNM, strace, LID-DS 2019/2021 or sysdig); it begins ${JSON.stringify(first)}`);
   }
   if (format === 'tokens') return { format, processes: [{ key: '', calls: text.split(/\s+/).filter(Boolean) }] };
+  return parseLines(format, text.split('\n'));
+}
+
+/** The processes of a trace in a layout other than tokens, from its lines in order. */
+function parseLines(format: Exclude<TraceFormat, 'tokens'>, lines: Iterable<string>): ParsedTrace {
   const g = new ProcessGrouper();
-  if (format === 'strace') parseStrace(text, g);
+  if (format === 'strace') parseStrace(lines, g);
   else if (format === 'pid-call') {
-    for (const raw of text.split('\n')) {
+    for (const raw of lines) {
       const f = raw.trim().split(/\s+/);
       if (f.length === 2 && TOKEN.test(f[1]!)) g.add(f[0]!, null, f[1]!);
     }
-  } else parseSysdig(text, format, g);
+  } else parseSysdig(lines, format, g);
   return { format, processes: g.done(format !== 'pid-call') };
 }
 
@@ -257,7 +262,7 @@ const STRACE_RESUMED = /^(?:\[pid\s+(\d+)\]\s+|(\d+)\s+)?(?:\d+(?::\d\d:\d\d)?(?
 const STRACE_EXIT = /^(?:\[pid\s+(\d+)\]\s+|(\d+)\s+)?(?:\d+(?::\d\d:\d\d)?(?:\.\d+)?\s+)?\+\+\+ exited with (\d+) \+\+\+/;
 const UNFINISHED = ' <unfinished ...>';
 
-function parseStrace(text: string, g: ProcessGrouper): void {
+function parseStrace(lines: Iterable<string>, g: ProcessGrouper): void {
   // a call another task's line interrupted: its name, the text so far and its index
   const pending = new Map<string, { name: string; text: string; at: number }>();
   const complete = (pid: string, name: string, text: string, at: number): void => {
@@ -269,7 +274,7 @@ function parseStrace(text: string, g: ProcessGrouper): void {
       return;
     }
   };
-  for (const raw of text.split('\n')) {
+  for (const raw of lines) {
     const line = raw.trim();
     if (!line) continue;
     const m = STRACE_CALL.exec(line);
@@ -309,11 +314,11 @@ const SYSDIG_RECORDED = new Set([
   ...['setuid', 'setgid', 'setresuid', 'setresgid', 'memfd_create', 'mprotect', 'mount'],
 ]);
 
-function parseSysdig(text: string, format: 'lidds-2021' | 'lidds-2019' | 'sysdig', g: ProcessGrouper): void {
+function parseSysdig(lines: Iterable<string>, format: 'lidds-2021' | 'lidds-2019' | 'sysdig', g: ProcessGrouper): void {
   const at = SYSDIG_FIELDS[format];
   // per task, its call whose exit event has not come yet: a call's arguments are split over its two events
   const open = new Map<string, { pid: string; name: string; at: number; params: Map<string, string> }>();
-  for (const raw of text.split('\n')) {
+  for (const raw of lines) {
     // one space between fields in these layouts: a plain split is several times faster than a pattern
     const line = raw.trim();
     const f = line.includes('  ') || line.includes('\t') ? line.split(/\s+/) : line.split(' ');
@@ -343,18 +348,83 @@ const NOT_TRACES = /\.(pcap|pcapng|gz|zip|tar|png|jpg)$/i;
 /**
  * Read and parse one trace file. A zip archive (LID-DS 2021 ships each recording as one, with its
  * `.sc` trace beside a `.json` label, a `.pcap` and a `.res` resource log) is read as its entries
- * in a structured layout; only when none has one, as its text entries of tokens.
+ * in a structured layout; only when none has one, as its text entries of tokens. A file or entry
+ * larger than `slice` bytes is read a slice at a time (see {@link TRACE_SLICE_BYTES}).
  */
-export function readTrace(path: string): ParsedTrace {
-  const buf = readFileSync(path);
-  if (buf.subarray(0, 4).equals(ZIP_MAGIC)) return readArchive(buf, path);
-  if (buf.includes(0)) throw new TraceFormatError(`${path}: binary file (a NUL byte), not a syscall trace`);
-  return parseTrace(buf.toString('utf8'), path);
+export function readTrace(path: string, slice = TRACE_SLICE_BYTES): ParsedTrace {
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(4, size));
+    readSync(fd, head, 0, head.length, 0);
+    if (head.equals(ZIP_MAGIC)) return readArchive(readFileSync(fd), path, slice);
+    return parseBytes({ size, read: (pos, buf) => readSync(fd, buf, 0, Math.min(buf.length, size - pos), pos) }, path, slice);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Bytes read in slices: a file, or an archive's entry in memory. */
+interface ByteSource {
+  size: number;
+  /** Reads from `pos` into `buf`; returns how many bytes it read. */
+  read(pos: number, buf: Buffer): number;
+}
+
+/**
+ * Text is decoded and split in slices of at most this many bytes: a recording larger than the longest
+ * string V8 holds (512 MiB; LID-DS recordings can be) is read too, a slice of lines at a time.
+ */
+export const TRACE_SLICE_BYTES = 64 << 20;
+
+/** A trace from its bytes: whole when it fits one slice, else recognised from its first slice and read line by line. */
+function parseBytes(src: ByteSource, where: string, slice = TRACE_SLICE_BYTES): ParsedTrace {
+  const buf = Buffer.allocUnsafe(Math.max(1, Math.min(slice, src.size)));
+  if (src.size <= slice) {
+    const n = src.read(0, buf);
+    const bytes = buf.subarray(0, n);
+    if (bytes.includes(0)) throw new TraceFormatError(`${where}: binary file (a NUL byte), not a syscall trace`);
+    return parseTrace(bytes.toString('utf8'), where);
+  }
+  const first = buf.subarray(0, src.read(0, buf));
+  if (first.includes(0)) throw new TraceFormatError(`${where}: binary file (a NUL byte), not a syscall trace`);
+  // the layout from the first lines (detectTraceFormat reads 200 of them): the first MiB, cut at a line's end
+  const headEnd = first.lastIndexOf(0x0a, 1 << 20);
+  const format = detectTraceFormat(first.toString('utf8', 0, headEnd > 0 ? headEnd : Math.min(first.length, 1 << 20)));
+  if (format === null) return parseTrace(first.toString('utf8'), where);
+  const lines = sliceLines(src, buf, where);
+  if (format === 'tokens') {
+    const calls: string[] = [];
+    for (const line of lines) for (const t of line.split(/\s+/)) if (t) calls.push(t);
+    return { format, processes: [{ key: '', calls }] };
+  }
+  return parseLines(format, lines);
+}
+
+/** The lines of a byte source, decoded a slice at a time (a line cut by a slice's end is completed from the next). */
+function* sliceLines(src: ByteSource, buf: Buffer, where: string): Generator<string> {
+  let carry: Buffer = Buffer.alloc(0);
+  for (let pos = 0; pos < src.size; ) {
+    const n = src.read(pos, buf);
+    if (n <= 0) break;
+    pos += n;
+    const bytes = buf.subarray(0, n);
+    if (bytes.includes(0)) throw new TraceFormatError(`${where}: binary data (a NUL byte) at byte ${pos - n + bytes.indexOf(0)}, not a syscall trace`);
+    const last = bytes.lastIndexOf(0x0a);
+    if (last < 0) {
+      carry = Buffer.concat([carry, bytes]);
+      continue;
+    }
+    const text = Buffer.concat([carry, bytes.subarray(0, last)]).toString('utf8');
+    carry = Buffer.from(bytes.subarray(last + 1));
+    yield* text.split('\n');
+  }
+  if (carry.length) yield carry.toString('utf8');
 }
 
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
-function readArchive(buf: Buffer, path: string): ParsedTrace {
+function readArchive(buf: Buffer, path: string, slice: number): ParsedTrace {
   let entries: Record<string, Uint8Array>;
   try {
     entries = unzipSync(buf, { filter: (f) => !f.name.endsWith('/') && !NOT_TRACES.test(f.name) });
@@ -363,10 +433,11 @@ function readArchive(buf: Buffer, path: string): ParsedTrace {
   }
   const parsed: { name: string; trace: ParsedTrace }[] = [];
   for (const name of Object.keys(entries).sort()) {
-    const data = Buffer.from(entries[name]!);
-    if (data.includes(0)) continue;
+    const data = entries[name]!;
+    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     try {
-      parsed.push({ name, trace: parseTrace(data.toString('utf8'), `${path}:${name}`) });
+      const source: ByteSource = { size: bytes.length, read: (pos, buf) => bytes.copy(buf, 0, pos, Math.min(bytes.length, pos + buf.length)) };
+      parsed.push({ name, trace: parseBytes(source, `${path}:${name}`, slice) });
     } catch (e) {
       if (!(e instanceof TraceFormatError)) throw e;
     }
