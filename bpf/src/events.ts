@@ -237,7 +237,8 @@ function joinOpenDir(r: Buffer, start: number, len: number, given: string): stri
   return dir.length === 1 ? dir + given : `${dir}/${given}`;
 }
 
-function ipText(family: number, b: Buffer): string {
+/** An address as text from its bytes in network order: family 2 (AF_INET, 4 bytes) or 10 (AF_INET6, 16 bytes); '' for others. */
+export function ipText(family: number, b: Buffer): string {
   if (family === 2) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
   if (family === 10) {
     if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;

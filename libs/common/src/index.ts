@@ -7,3 +7,4 @@ export * from './agent-config-text';
 export * from './connection-auth';
 export * from './prng';
 export * from './enumerations';
+export * from './programs';

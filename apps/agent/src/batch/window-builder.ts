@@ -206,9 +206,6 @@ export class WindowBuilder implements CollectorSink {
   onSecurity(p: ProcessEntry, ev: SecurityRecordEvent, running?: RunningExe): void {
     const ret = securityRet(ev.ret);
     const { kind, args } = withRunningExe(securityDetails(ev), ret, running);
-    // a process repeating the same call (a chmod/rename loop, rm of one path again and again) sends
-    // it once a window, with its first time: a rule needs the occurrence, and each copy costs an
-    // encode (bench/agent-overhead (e))
     this.addSecurity(p, kind, ret, args);
   }
 
@@ -217,6 +214,9 @@ export class WindowBuilder implements CollectorSink {
   }
 
   private addSecurity(p: ProcessEntry, kind: string, ret: number, args: Record<string, string>): void {
+    // a process repeating the same call (a chmod/rename loop, rm of one path again and again) sends
+    // it once a window, with its first time: a rule needs the occurrence, and each copy costs an
+    // encode (bench/agent-overhead (e))
     const r = this.target(p, this.limiter !== undefined);
     const key = `${kind}\0${ret}\0${Object.entries(args).join('\0')}`;
     if (r.securitySeen.has(key)) return;

@@ -1,10 +1,12 @@
 import { readFileSync, readlinkSync } from 'node:fs';
+import { ipText } from '@vigil/bpf';
+import { SHELL_NAMES } from '@vigil/common';
 
 /**
  * The shells a socket on standard input makes a remote shell of (the `stdio_socket` security kind,
  * libs/schemas/docs/security-events.md): checked as each one starts, so only their execs pay for it.
  */
-const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'fish', 'tcsh', 'csh', 'busybox', 'rbash']);
+const SHELLS: ReadonlySet<string> = new Set(SHELL_NAMES);
 
 /** Whether a program is a shell (by its file name). */
 export function isShellExe(exe: string): boolean {
@@ -63,22 +65,14 @@ function inetPeer(netDir: string, inode: string): string | null {
   return null;
 }
 
-/** `0100007F:115C` → `127.0.0.1:4444`; an IPv6 address is four little-endian 32-bit words. */
+/** `0100007F:115C` → `127.0.0.1:4444`: /proc prints an address as 32-bit words in host (little-endian) order. */
 export function hexAddress(text: string): string {
   const [hex, port] = text.split(':');
   const p = parseInt(port ?? '0', 16);
-  if (hex!.length === 8) {
-    const n = parseInt(hex!, 16);
-    return `${n & 0xff}.${(n >>> 8) & 0xff}.${(n >>> 16) & 0xff}.${n >>> 24}:${p}`;
-  }
-  const bytes: number[] = [];
-  for (let w = 0; w < 4; w++) {
-    const word = hex!.slice(w * 8, w * 8 + 8);
-    for (let b = 3; b >= 0; b--) bytes.push(parseInt(word.slice(b * 2, b * 2 + 2), 16));
-  }
+  const bytes = Buffer.alloc(hex!.length / 2);
+  for (let w = 0; w < bytes.length / 4; w++) bytes.writeUInt32LE(parseInt(hex!.slice(w * 8, w * 8 + 8), 16), w * 4);
+  if (bytes.length === 4) return `${ipText(2, bytes)}:${p}`;
   // a v4-mapped address reads as the v4 address
-  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return `${bytes.slice(12).join('.')}:${p}`;
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-  return `[${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}]:${p}`;
+  if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return `${ipText(2, bytes.subarray(12))}:${p}`;
+  return `[${ipText(10, bytes)}]:${p}`;
 }

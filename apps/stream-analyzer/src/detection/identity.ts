@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { SHELL_NAMES } from '@vigil/common';
 
 /**
  * Program identity: the executable path, plus its content hash when the agent computed one, so
@@ -53,7 +54,7 @@ export function basename(path: string): string {
 }
 
 /** Interactive / scripting shells: the usual targets of "spawned a shell" rules. */
-export const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'fish', 'tcsh', 'csh', 'busybox']);
+export const SHELLS: ReadonlySet<string> = new Set(SHELL_NAMES);
 
 /** True when the program is a shell. */
 export function isShell(exe: string): boolean {
