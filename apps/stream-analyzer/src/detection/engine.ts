@@ -2,7 +2,7 @@ import { alertId, type Alert, type AlertOccurrence } from './alert';
 import { acceptanceSize, mergeAcceptance, ProgramBaseline, type Acceptance, type ProgramBaselineState } from './baseline';
 import { execDetector } from './detectors/exec';
 import { fileAccessDetector } from './detectors/file-access';
-import { acceptedPeers, elevationBurstFinding, failedElevation, isLoginService, LoginAttempts, loginBurstFinding, networkDetector } from './detectors/network';
+import { acceptedPeers, AttemptCounter, ELEVATION_THRESHOLD, elevationBurstFinding, failedElevation, isLoginService, loginBurstFinding, networkDetector } from './detectors/network';
 import { syscallFrequencyDetector } from './detectors/syscall-frequency';
 import { sequenceScore, syscallSequenceDetector } from './detectors/syscall-sequence';
 import { inWritableDir, newProgramFinding, programLimitFinding, type ProgramLimit, type RecentWrite } from './detectors/new-program';
@@ -89,9 +89,6 @@ interface FirstRuns {
   endpoint: number[];
   byParent: Map<number, number[]>;
 }
-
-/** Failed sudo/su password prompts by one user within ten minutes that make password guessing. */
-export const ELEVATION_THRESHOLD = 10;
 
 /** The key of the one baseline an endpoint's programs beyond {@link EngineOptions.maxProgramsPerEndpoint} share. */
 export const PROGRAMS_BEYOND_LIMIT = '<programs beyond the endpoint limit>';
@@ -189,8 +186,8 @@ interface EndpointState {
   trees: Map<string, TreeGroup>;
   /** Ids of the endpoint's last {@link RECENT_BATCH_IDS} batches, oldest first. */
   recentBatches: Set<string>;
-  /** Connections accepted by login services, per address, for password-guessing bursts. */
-  logins: LoginAttempts;
+  /** Password attempts (connections to login services per address, failed sudo/su per user), for guessing bursts. */
+  attempts: AttemptCounter;
 }
 
 /**
@@ -342,10 +339,10 @@ export class DetectionEngine {
       if (firstRun && program.exe.startsWith('/')) findings.unshift(newProgramFinding(ctx, this.recentWrite(ep, program.exe, now)));
       if (limit) findings.unshift(programLimitFinding(ctx, limit, now));
       // many connections from one address to a login service: password guessing, learned or not
-      if (isLoginService(program.exe)) for (const b of ep.logins.add(program.key, acceptedPeers(proc), now, o.burstThreshold)) findings.unshift(loginBurstFinding(program.exe, b, o.burstThreshold));
+      if (isLoginService(program.exe)) for (const b of ep.attempts.add(program.key, acceptedPeers(proc), now, o.burstThreshold)) findings.unshift(loginBurstFinding(program.exe, b, o.burstThreshold));
       // many failed sudo/su password prompts by one user: a loop guessing a password
       const failed = failedElevation(proc);
-      if (failed) for (const b of ep.logins.add(program.key, [{ addr: failed, count: 1 }], now, ELEVATION_THRESHOLD)) findings.unshift(elevationBurstFinding(program.exe, b, ELEVATION_THRESHOLD));
+      if (failed) for (const b of ep.attempts.add(program.key, [{ source: failed, count: 1 }], now, ELEVATION_THRESHOLD)) findings.unshift(elevationBurstFinding(program.exe, b, ELEVATION_THRESHOLD));
       // a process the agent could not name (its fork and exec were not seen) has no program whose
       // baseline could judge it: only the rules do
       if (baseline.active && !unnamed(proc.exe)) {
@@ -722,7 +719,7 @@ export class DetectionEngine {
 
   private endpointState(endpointId: string, now: number): EndpointState {
     let ep = this.endpoints.get(endpointId);
-    if (!ep) this.endpoints.set(endpointId, (ep = { firstBatch: now, lastBatch: now, writes: new Map(), incidents: [], forest: new ProcessForest(), trees: new Map(), recentBatches: new Set(), logins: new LoginAttempts() }));
+    if (!ep) this.endpoints.set(endpointId, (ep = { firstBatch: now, lastBatch: now, writes: new Map(), incidents: [], forest: new ProcessForest(), trees: new Map(), recentBatches: new Set(), attempts: new AttemptCounter() }));
     ep.lastBatch = Math.max(ep.lastBatch, now);
     return ep;
   }
@@ -867,7 +864,7 @@ export class DetectionEngine {
     for (const [k, g] of this.groups) if (now - g.lastSeen > this.options.groupWindowMs) this.groups.delete(k);
     for (const [k, t] of ep.trees) if (now - t.lastSeen > this.options.groupWindowMs) ep.trees.delete(k);
     ep.forest.expire(now, this.options.groupWindowMs);
-    ep.logins.expire(now);
+    ep.attempts.expire(now);
     ep.incidents = ep.incidents.filter((i) => now - i.lastSeen <= this.options.incidentWindowMs);
     for (const [path, w] of ep.writes) {
       if (now - w.time <= this.options.recentWriteMs) break;
@@ -1002,7 +999,7 @@ export class DetectionEngine {
       trees: new Map(c.version === 2 ? c.trees.map((t) => [`${t.rootPid}:${basename(t.rootExe) || '?'}`, t]) : []),
       recentBatches: new Set(c.version === 2 ? (c.recentBatches ?? []) : []),
       // counts towards a password-guessing burst are not checkpointed: a restart forgets at most its window
-      logins: new LoginAttempts(),
+      attempts: new AttemptCounter(),
     });
     if (c.version === 2) for (const [k, alertId, lastSeen, count] of c.groups ?? []) this.groups.set(`${endpointId}\u0000${k.replaceAll('\t', '\u0000')}`, { alertId, lastSeen, count });
   }
@@ -1268,4 +1265,3 @@ export function fleetBaseline(baselines: ProgramBaseline[]): ProgramBaseline | u
   for (const b of baselines) fleet.merge(b);
   return fleet;
 }
-

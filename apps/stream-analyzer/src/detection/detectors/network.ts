@@ -73,50 +73,59 @@ export function isLoginService(exe: string): boolean {
 /** The alert kind of a burst of connections from one address to a login service. */
 export const LOGIN_BURST_KIND = 'login-brute-force';
 
-/** How long connections to a login service count towards a burst (event time). */
-export const LOGIN_BURST_WINDOW_MS = 10 * 60_000;
+/** How long password attempts count towards a burst (event time): connections to a login service, failed sudo/su runs. */
+export const ATTEMPT_WINDOW_MS = 10 * 60_000;
 
-/** Most connection times remembered per (program, address): enough to pass any threshold. */
+/** Most attempt times remembered per (program, source): enough to pass any threshold. */
 const MAX_TIMES = 4_096;
 
 /** The inet peers a login service accepted in a window, by address, with how many connections each. */
-export function acceptedPeers(p: ProcessActivity): { addr: string; count: number }[] {
+export function acceptedPeers(p: ProcessActivity): { source: string; count: number }[] {
   const by = new Map<string, number>();
   for (const n of p.network) if (n.op === 'ACCEPT' && n.ret >= 0 && (n.family === 'INET' || n.family === 'INET6') && n.addr) by.set(n.addr, (by.get(n.addr) ?? 0) + Math.max(1, Number(n.count) || 1));
-  return [...by].map(([addr, count]) => ({ addr, count }));
+  return [...by].map(([source, count]) => ({ source, count }));
+}
+
+/** What reached a burst: where the attempts came from (an address, a user), how many, and their span. */
+export interface AttemptBurst {
+  source: string;
+  attempts: number;
+  from: number;
+  to: number;
 }
 
 /**
- * Connections accepted per (login service, address) over the last {@link LOGIN_BURST_WINDOW_MS}:
- * `add` records a window's and returns the addresses that reached `threshold` with their count and
- * span. Bounded: at most {@link MAX_TIMES} times per key, and keys expire with their last connection.
+ * Password attempts per (program, source) over the last {@link ATTEMPT_WINDOW_MS}: connections a
+ * login service accepted per address, failed sudo/su runs per user. `add` records a window's and
+ * returns the sources that reached `threshold`. Bounded: at most {@link MAX_TIMES} times per key, and
+ * keys expire with their last attempt.
  */
-export class LoginAttempts {
+export class AttemptCounter {
   private readonly times = new Map<string, number[]>();
 
   constructor(private readonly maxKeys = 10_000) {}
 
-  add(programKey: string, peers: { addr: string; count: number }[], now: number, threshold: number): { addr: string; connections: number; from: number; to: number }[] {
-    const out: { addr: string; connections: number; from: number; to: number }[] = [];
-    for (const { addr, count } of peers) {
-      const key = `${programKey}\u0000${addr}`;
+  add(programKey: string, sources: { source: string; count: number }[], now: number, threshold: number): AttemptBurst[] {
+    const out: AttemptBurst[] = [];
+    for (const { source, count } of sources) {
+      const key = `${programKey}\u0000${source}`;
       let t = this.times.get(key);
       if (!t) {
         if (this.times.size >= this.maxKeys) this.times.delete(this.times.keys().next().value!);
         this.times.set(key, (t = []));
       }
       for (let i = 0; i < count; i++) t.push(now);
-      const keep = t.findIndex((x) => now - x <= LOGIN_BURST_WINDOW_MS);
+      const keep = t.findIndex((x) => now - x <= ATTEMPT_WINDOW_MS);
       if (keep > 0) t.splice(0, keep);
       if (t.length > MAX_TIMES) t.splice(0, t.length - MAX_TIMES);
-      if (t.length >= threshold) out.push({ addr, connections: t.length, from: t[0]!, to: now });
+      if (t.length >= threshold) out.push({ source, attempts: t.length, from: t[0]!, to: now });
     }
     return out;
   }
 
-  /** Forget keys whose last connection left the window. */
+  /** Forget keys whose last attempt left the window. */
   expire(now: number): void {
-    for (const [k, t] of this.times) if (!t.length || now - t[t.length - 1]! > LOGIN_BURST_WINDOW_MS) this.times.delete(k);
+    for (const [k, t] of this.times) if (!t.length || now - t[t.length - 1]! > ATTEMPT_WINDOW_MS) this.times.delete(k);
   }
 }
 
@@ -128,8 +137,9 @@ export class LoginAttempts {
  * passwords: lateral movement) it is high; from the internet, where any exposed SSH server is
  * guessed at every day, medium.
  */
-export function loginBurstFinding(exe: string, burst: { addr: string; connections: number; from: number; to: number }, threshold: number): Finding {
-  const cls = addressClass(burst.addr, burst.addr.includes(':') ? 'INET6' : 'INET');
+export function loginBurstFinding(exe: string, burst: AttemptBurst, threshold: number): Finding {
+  const addr = burst.source;
+  const cls = addressClass(addr, addr.includes(':') ? 'INET6' : 'INET');
   const internal = cls !== 'public';
   const span = Math.max(0, burst.to - burst.from);
   const severity: Severity = internal ? 'high' : 'medium';
@@ -137,13 +147,13 @@ export function loginBurstFinding(exe: string, burst: { addr: string; connection
     detector: 'network',
     key: 'login-burst',
     kind: LOGIN_BURST_KIND,
-    title: `${basename(exe)} accepted ${burst.connections.toLocaleString('en-US')} connections from ${burst.addr} within ${humanDuration(span)}`,
+    title: `${basename(exe)} accepted ${burst.attempts.toLocaleString('en-US')} connections from ${addr} within ${humanDuration(span)}`,
     severity,
     score: clampScore(internal ? 75 : 55),
     mitre: 'T1110',
-    evidence: `${burst.connections.toLocaleString('en-US')} connections from ${burst.addr} (${cls}) to ${exe} within ${humanDuration(span)} (${threshold} within ${humanDuration(LOGIN_BURST_WINDOW_MS)} make a burst) — password guessing or credential stuffing`,
-    data: { addr: burst.addr, addressClass: cls, connections: burst.connections, from: burst.from, to: burst.to },
-    group: { key: 'login-burst', items: [burst.addr], from: burst.from, to: burst.to },
+    evidence: `${burst.attempts.toLocaleString('en-US')} connections from ${addr} (${cls}) to ${exe} within ${humanDuration(span)} (${threshold} within ${humanDuration(ATTEMPT_WINDOW_MS)} make a burst) — password guessing or credential stuffing`,
+    data: { addr, addressClass: cls, connections: burst.attempts, from: burst.from, to: burst.to },
+    group: { key: 'login-burst', items: [addr], from: burst.from, to: burst.to },
     redescribe: true,
   };
 }
@@ -153,6 +163,9 @@ const ELEVATION = new Set(['sudo', 'su', 'doas', 'sudoedit']);
 
 /** The alert kind of a burst of failed password prompts of sudo or su. */
 export const ELEVATION_BURST_KIND = 'local-password-guessing';
+
+/** Failed sudo/su password prompts by one user within {@link ATTEMPT_WINDOW_MS} that make password guessing. */
+export const ELEVATION_THRESHOLD = 10;
 
 /**
  * A sudo or su run that failed on a password it was given (`sudo -S` reads it from stdin, as a loop
@@ -170,19 +183,19 @@ export function failedElevation(p: ProcessActivity): string | null {
  * Many failed sudo/su password prompts by one user within minutes: a loop guessing the password of
  * an account that may elevate (T1110.001; Atomic Red Team's sudo brute force). One alert per program.
  */
-export function elevationBurstFinding(exe: string, burst: { addr: string; connections: number; from: number; to: number }, threshold: number): Finding {
+export function elevationBurstFinding(exe: string, burst: AttemptBurst, threshold: number): Finding {
   const span = Math.max(0, burst.to - burst.from);
   return {
     detector: 'program',
     key: 'elevation-burst',
     kind: ELEVATION_BURST_KIND,
-    title: `${basename(exe)} failed ${burst.connections.toLocaleString('en-US')} times for ${burst.addr} within ${humanDuration(span)}`,
+    title: `${basename(exe)} failed ${burst.attempts.toLocaleString('en-US')} times for ${burst.source} within ${humanDuration(span)}`,
     severity: 'high',
     score: clampScore(75),
     mitre: 'T1110.001',
-    evidence: `${burst.connections.toLocaleString('en-US')} runs of ${exe} given a password failed for ${burst.addr} within ${humanDuration(span)} (${threshold} within ${humanDuration(LOGIN_BURST_WINDOW_MS)} make a burst) — password guessing`,
-    data: { user: burst.addr, failures: burst.connections, from: burst.from, to: burst.to },
-    group: { key: 'elevation-burst', items: [burst.addr], from: burst.from, to: burst.to },
+    evidence: `${burst.attempts.toLocaleString('en-US')} runs of ${exe} given a password failed for ${burst.source} within ${humanDuration(span)} (${threshold} within ${humanDuration(ATTEMPT_WINDOW_MS)} make a burst) — password guessing`,
+    data: { user: burst.source, failures: burst.attempts, from: burst.from, to: burst.to },
+    group: { key: 'elevation-burst', items: [burst.source], from: burst.from, to: burst.to },
     redescribe: true,
   };
 }
