@@ -3,7 +3,7 @@ import { SEVERITY_RANK } from '../detection/finding';
 import type { RuleSet } from '../detection/rules/rule-set';
 import type { ProcessActivity } from '../detection/telemetry';
 import { listTraceFiles, readTrace, TraceFormatError, type ParsedTrace, type TraceProcess } from './trace-files';
-import { POOLED, ProgramNames, SymbolTable, TRACE_PROGRAM, traceBatch, traceImages, traceWindows, type TraceIdentity, type TraceTelemetryOptions } from './trace-telemetry';
+import { imageAt, POOLED, ProgramNames, SymbolTable, TRACE_PROGRAM, traceBatch, traceImages, traceWindows, type TraceIdentity, type TraceTelemetryOptions } from './trace-telemetry';
 
 /** One scored test file. */
 export interface BacktestScore {
@@ -156,11 +156,10 @@ export function replayProcesses(
     const parent = d.parent !== undefined && depth < 64 ? byKey.get(d.parent) : undefined;
     const up = parent ? identity(parent, depth + 1) : undefined;
     // the parent's program when it forked this one
-    const image = up ? traceImages(up).filter((x) => x.from <= (d.forkedAt ?? 0)).pop()! : undefined;
+    const image = up ? imageAt(up.images, d.forkedAt ?? 0) : undefined;
     const exe = image ? image.exe : d.comm !== undefined ? programs.resolve(d.comm) : null;
     const id: TraceIdentity = {
-      exe,
-      argv: image ? image.argv : null,
+      images: traceImages({ exe, argv: image ? image.argv : null }, d.records),
       comm: d.comm ?? null,
       uid: d.uid ?? up?.uid ?? POOLED.uid,
       ppid: parent ? pids.get(parent.key)! : 1,
@@ -185,7 +184,7 @@ export function replayProcesses(
     const parent = d?.parent !== undefined ? byProcess.get(d.parent) : undefined;
     if (!parent || o.parentExecs.length === 0) continue;
     const w = parent.mains[Math.min(parent.mains.length - 1, Math.floor((d!.forkedAt ?? 0) / options.windowCalls))]!;
-    w.execs.push(...o.parentExecs.map((e) => e.exec));
+    w.execs.push(...o.parentExecs);
   }
   return out.map((o) => ({ pid: o.pid, windows: o.windows }));
 }

@@ -1,7 +1,8 @@
 /**
  * What a recorded call says beyond its name, for the layouts that record arguments (strace, LID-DS,
  * sysdig): the file it opened, the program it executed, the peer it reached, the process it forked.
- * These become the records the agent would have sent for the process (files, execs, network), so a
+ * These become the records the agent would have sent for the process (files, execs, network,
+ * security), so a
  * trace backtest judges a recording with everything the live engine uses, not its call names alone.
  * Pure functions over one call's text.
  */
@@ -19,14 +20,17 @@ export type TraceRecord =
 /** What a call tells about processes: a child process it created (fork, vfork, clone), or a thread (clone with CLONE_THREAD). */
 export type TraceHint = { kind: 'child'; child: string } | { kind: 'thread'; tid: string };
 
+/** The flags creat(2) opens with. */
+const CREAT_FLAGS = OPEN_FLAGS.O_WRONLY! | OPEN_FLAGS.O_CREAT! | OPEN_FLAGS.O_TRUNC!;
 
-/** Open flags from their names (`O_WRONLY|O_CREAT|O_TRUNC`, or sysdig's `4097(O_RDONLY|O_CLOEXEC)`); a bare number is taken as is. */
+/** Open flags from their names (`O_WRONLY|O_CREAT|O_TRUNC`, or sysdig's `4097(O_RDONLY|O_CLOEXEC)`) or a number. */
 export function openFlags(text: string): number {
-  const names = /\(([^)]*)\)\s*$/.exec(text)?.[1] ?? text;
-  if (/^\d+$/.test(names.trim())) return Number(names.trim());
-  let flags = 0;
-  for (const n of names.split('|')) flags |= OPEN_FLAGS[n.trim()] ?? 0;
-  return flags;
+  return named(flagNames(text), OPEN_FLAGS);
+}
+
+/** Flags as strace prints them, from sysdig's `4097(O_RDONLY|O_CLOEXEC)` too: the names in its parentheses. */
+function flagNames(text: string | undefined): string | undefined {
+  return (text && /\(([^)]*)\)\s*$/.exec(text)?.[1]) ?? text;
 }
 
 /** Splits an argument list at its top-level commas (not inside quotes, brackets, braces or parentheses). */
@@ -175,9 +179,12 @@ function named(text: string | undefined, names: Record<string, number>): number 
   return n;
 }
 
-/** A mode as the agent prints it: octal digits of its low 16 bits (`S_IFREG|04755` → `4755`). */
+/**
+ * A mode as the agent prints it: octal digits of its low 16 bits, from strace's `S_IFREG|04755` or
+ * sysdig's `0755`, `493` or `493(S_IRUSR|…)`.
+ */
 function mode(text: string | undefined): string {
-  const t = (text ?? '0').split('|').pop()!.trim();
+  const t = (text ?? '0').replace(/\(.*$/, '').split('|').pop()!.trim();
   const n = /^0[0-7]*$/.test(t) ? parseInt(t, 8) : Number(t);
   return (Number.isFinite(n) ? n & 0o177777 : 0).toString(8);
 }
@@ -273,7 +280,7 @@ export function straceCall(name: string, args: string, result: string, at: numbe
       const path = cString(a[withDir ? 1 : 0]);
       if (path === null || Number.isNaN(ret)) return {};
       const dir = withDir && !(a[0] ?? '').startsWith('AT_FDCWD') ? fdPath(a[0]) : state.cwd;
-      const flags = name === 'creat' ? OPEN_FLAGS.O_WRONLY! | OPEN_FLAGS.O_CREAT! | OPEN_FLAGS.O_TRUNC! : openFlags(name === 'openat2' ? (/flags=([A-Z_|]+|\d+)/.exec(a[2] ?? '')?.[1] ?? '0') : (a[withDir ? 2 : 1] ?? '0'));
+      const flags = name === 'creat' ? CREAT_FLAGS : openFlags(name === 'openat2' ? (/flags=([A-Z_|]+|\d+)/.exec(a[2] ?? '')?.[1] ?? '0') : (a[withDir ? 2 : 1] ?? '0'));
       return { record: { kind: 'open', at, path: fdPath(result.trim()) ?? resolve(path, dir), flags, ret } };
     }
     case 'execve':
@@ -357,13 +364,6 @@ function sysdigPath(text: string | undefined, cwd: string | null): string | null
   return resolved ?? resolve(text, cwd);
 }
 
-/** A mode as the agent prints it (octal digits) from sysdig's `0755`, `493` or `493(S_IRUSR|…)`. */
-function sysdigMode(text: string | undefined): string {
-  const n = (text ?? '0').replace(/\(.*$/, '');
-  const v = /^0[0-7]+$/.test(n) ? parseInt(n, 8) : Number(n);
-  return (Number.isFinite(v) ? v & 0o177777 : 0).toString(8);
-}
-
 /** The security record of a sysdig-style call the agent sends as one (SecurityEvent), or null. */
 function sysdigSecurity(name: string, get: (...keys: string[]) => string | undefined, cwd: string | null): { event: string; args: Record<string, string> } | null {
   const path = (...keys: string[]): string => sysdigPath(get(...keys), cwd) ?? '';
@@ -378,7 +378,7 @@ function sysdigSecurity(name: string, get: (...keys: string[]) => string | undef
       return { event: 'rename', args: { from: path('oldpath'), to: path('newpath') } };
     case 'chmod':
     case 'fchmodat':
-      return { event: 'chmod', args: { path: path('filename', 'path', 'name'), mode: sysdigMode(get('mode')) } };
+      return { event: 'chmod', args: { path: path('filename', 'path', 'name'), mode: mode(get('mode')) } };
     case 'symlink':
     case 'symlinkat':
       return { event: 'symlink', args: { target: get('target') ?? '', path: path('linkpath') } };
@@ -387,7 +387,7 @@ function sysdigSecurity(name: string, get: (...keys: string[]) => string | undef
       return { event: 'link', args: { target: path('oldpath'), path: path('newpath') } };
     case 'mkdir':
     case 'mkdirat':
-      return { event: 'mkdir', args: { path: path('path', 'name'), mode: sysdigMode(get('mode')) } };
+      return { event: 'mkdir', args: { path: path('path', 'name'), mode: mode(get('mode')) } };
     case 'ptrace': {
       const request = get('request') ?? '0';
       const named = /\((PTRACE_\w+)\)/.exec(request)?.[1];
@@ -405,7 +405,7 @@ function sysdigSecurity(name: string, get: (...keys: string[]) => string | undef
     case 'memfd_create':
       return { event: 'memfd_create', args: { name: get('name') ?? '', flags: String(Number((get('flags') ?? '0').replace(/\(.*$/, '')) || 0) } };
     case 'mprotect': {
-      const prot = named(/\(([^)]*)\)/.exec(get('prot') ?? '')?.[1] ?? get('prot'), PROT);
+      const prot = named(flagNames(get('prot')), PROT);
       return prot & PROT.PROT_EXEC! ? { event: 'mprotect_exec', args: { addr: get('addr') ?? '0', len: get('length', 'len') ?? '0', prot: String(prot) } } : null;
     }
     case 'mount':
@@ -440,7 +440,7 @@ export function sysdigCall(name: string, enter: Map<string, string>, exit: Map<s
       // sysdig prints a relative name with its resolution: `name=shadow(/etc/shadow)`
       const named = given ? (/\((\/.*)\)$/.exec(given)?.[1] ?? given) : null;
       const path = fd.path ?? resolve(named!, state.cwd);
-      const flags = name === 'creat' ? OPEN_FLAGS.O_WRONLY! | OPEN_FLAGS.O_CREAT! | OPEN_FLAGS.O_TRUNC! : openFlags(get('flags') ?? '0');
+      const flags = name === 'creat' ? CREAT_FLAGS : openFlags(get('flags') ?? '0');
       return { record: { kind: 'open', at, path, flags, ret: fd.fd } };
     }
     case 'execve':

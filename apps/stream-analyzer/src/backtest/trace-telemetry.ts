@@ -73,9 +73,11 @@ export class ProgramNames {
  * sysdig); every field has the pooled trace program's value when the trace does not say.
  */
 export interface TraceIdentity {
-  /** Program of its first call: named by the trace or its parent's; null when unknown (the pooled {@link TRACE_PROGRAM}). */
-  exe: string | null;
-  argv: string[] | null;
+  /**
+   * Its program images ({@link traceImages}): the first from its first call (named by the trace or its
+   * parent's; exe null when unknown, the pooled {@link TRACE_PROGRAM}), then one per successful exec of its own.
+   */
+  images: TraceImage[];
   /** The name the trace gives it (LID-DS, sysdig). */
   comm: string | null;
   uid: number;
@@ -91,7 +93,7 @@ export interface TraceIdentity {
 }
 
 /** The identity of a trace that records call names only: the pooled program, no records. */
-export const POOLED: TraceIdentity = { exe: null, argv: null, comm: null, uid: 1000, ppid: 1, ancestry: [], ancestorPids: [], forked: false, exitCode: null, records: [] };
+export const POOLED: TraceIdentity = { images: [{ from: 0, exe: null, argv: null }], comm: null, uid: 1000, ppid: 1, ancestry: [], ancestorPids: [], forked: false, exitCode: null, records: [] };
 
 /** A program image of a process: from the call that started it (an exec), its program. */
 export interface TraceImage {
@@ -101,10 +103,17 @@ export interface TraceImage {
 }
 
 /** The images of a process: its first, then one per successful exec of its own (a forked process's first exec replaces its parent's image). */
-export function traceImages(id: TraceIdentity): TraceImage[] {
-  const images: TraceImage[] = [{ from: 0, exe: id.exe, argv: id.argv }];
-  for (const r of id.records) if (r.kind === 'exec' && r.ret === 0) images.push({ from: r.at, exe: r.filename, argv: r.argv.length ? r.argv : null });
+export function traceImages(first: Omit<TraceImage, 'from'>, records: readonly TraceRecord[]): TraceImage[] {
+  const images: TraceImage[] = [{ from: 0, ...first }];
+  for (const r of records) if (r.kind === 'exec' && r.ret === 0) images.push({ from: r.at, exe: r.filename, argv: r.argv.length ? r.argv : null });
   return images;
+}
+
+/** The image a process ran at call index `call`. */
+export function imageAt(images: readonly TraceImage[], call: number): TraceImage {
+  let img = images[0]!;
+  for (const i of images) if (i.from <= call) img = i;
+  return img;
 }
 
 /**
@@ -117,7 +126,7 @@ export function traceImages(id: TraceIdentity): TraceImage[] {
  * With an identity from a trace that records arguments, a window also carries the process's program
  * (its image at the window's last call), lineage and the records of its calls in the window (files,
  * execs, network, security). As the agent does: an exec a forked child makes while still running its parent's
- * image is recorded on the parent (returned in `parentExecs`, with the child's call index), and when
+ * image is recorded on the parent (returned in `parentExecs`), and when
  * a process execs in place, what its earlier image recorded in the window goes first, as that image,
  * in a process-window without calls. `mains` are the windows of calls, one per `windowCalls` calls.
  */
@@ -128,19 +137,14 @@ export function traceWindows(
   o: TraceTelemetryOptions,
   threads?: readonly number[],
   id: TraceIdentity = POOLED,
-): { windows: ProcessActivity[]; mains: ProcessActivity[]; parentExecs: { at: number; exec: ExecEvent }[] } {
+): { windows: ProcessActivity[]; mains: ProcessActivity[]; parentExecs: ExecEvent[] } {
   const out: ProcessActivity[] = [];
   const mains: ProcessActivity[] = [];
-  const parentExecs: { at: number; exec: ExecEvent }[] = [];
+  const parentExecs: ExecEvent[] = [];
   const perThread: KgramWindow[] = [];
-  const images = traceImages(id);
+  const images = id.images;
   // the first exec of a forked process is its parent's fork+exec (when the process still ran the parent's program)
   const firstExec = images.length > 1 && id.forked ? images[1]!.from : -1;
-  const imageAt = (call: number): TraceImage => {
-    let img = images[0]!;
-    for (const i of images) if (i.from <= call) img = i;
-    return img;
-  };
   const activity = (img: TraceImage, exited: boolean): ProcessActivity => {
     const exe = img.exe ?? TRACE_PROGRAM;
     return {
@@ -178,11 +182,11 @@ export function traceWindows(
       if (h !== undefined) counts.set(h, (counts.get(h) ?? 0) + 1);
     }
     const ngrams = [...counts].map(([hash, count]) => ({ hash, count }));
-    const w = activity(imageAt(Math.max(start, end - 1)), end >= ids.length);
+    const w = activity(imageAt(images, Math.max(start, end - 1)), end >= ids.length);
     w.syscalls = syscalls;
     w.sequences = { k: o.k, ngrams };
     // the records of the window's calls; an exec in place seals what the earlier image recorded
-    let current = activity(imageAt(start), false);
+    let current = activity(imageAt(images, start), false);
     const kept: ProcessActivity[] = [];
     const last = end >= ids.length ? Number.POSITIVE_INFINITY : end;
     for (; r < id.records.length && id.records[r]!.at < last; r++) {
@@ -191,16 +195,16 @@ export function traceWindows(
         const exec: ExecEvent = { time: 0, filename: rec.filename, argv: rec.argv, ret: rec.ret };
         if (rec.at === firstExec) {
           // the parent's fork+exec: what the child did before it stays with the child's window
-          parentExecs.push({ at: rec.at, exec });
+          parentExecs.push(exec);
           kept.push(current);
-          current = activity(imageAt(rec.at), false);
+          current = activity(imageAt(images, rec.at), false);
           continue;
         }
         if (rec.ret === 0) {
           for (const k of kept) merge(current, k);
           kept.length = 0;
           if (current.files.length || current.execs.length || current.network.length || current.security.length) out.push(current);
-          current = activity(imageAt(rec.at), false);
+          current = activity(imageAt(images, rec.at), false);
         }
         current.execs.push(exec);
       } else if (rec.kind === 'open') addFile(current, rec.path, rec.flags, rec.ret);
