@@ -353,6 +353,24 @@ describe('what a recording with arguments tells the engine', () => {
     expect(child!.windows[1]!.ancestry).toEqual(['/usr/sbin/sshd', '/usr/lib/systemd/systemd']);
   });
 
+  it('keeps the records of a program that re-execs itself on its one image, as the agent does', () => {
+    const t = parseTrace(
+      [
+        '200  execve("/usr/sbin/nginx", ["nginx"], 0x1 /* 3 vars */) = 0',
+        '200  openat(AT_FDCWD, "/etc/nginx/nginx.conf", O_RDONLY) = 3',
+        '200  execve("/usr/sbin/nginx", ["nginx", "-g", "daemon off;"], 0x1 /* 3 vars */) = 0',
+        '200  openat(AT_FDCWD, "/var/log/nginx/access.log", O_WRONLY|O_APPEND) = 4',
+        '200  exit_group(0) = ?',
+      ].join('\n'),
+      'reexec',
+    );
+    const [nginx] = replayProcesses(t.processes, counter(), new SymbolTable(), { k: 3, windowCalls: 1000 });
+    // the agent seals an earlier image only when the program changes: one window, under the latest argv
+    expect(nginx!.windows.map((w) => [w.exe, w.argv, w.files.map((f) => f.path), w.execs.length])).toEqual([
+      ['/usr/sbin/nginx', ['nginx', '-g', 'daemon off;'], ['/etc/nginx/nginx.conf', '/var/log/nginx/access.log'], 2],
+    ]);
+  });
+
   describe('a web server recorded with strace -f', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-trace-identity-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));

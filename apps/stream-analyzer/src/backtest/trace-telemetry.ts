@@ -125,10 +125,10 @@ export function imageAt(images: readonly TraceImage[], call: number): TraceImage
  *
  * With an identity from a trace that records arguments, a window also carries the process's program
  * (its image at the window's last call), lineage and the records of its calls in the window (files,
- * execs, network, security). As the agent does: an exec a forked child makes while still running its parent's
- * image is recorded on the parent (returned in `parentExecs`), and when
- * a process execs in place, what its earlier image recorded in the window goes first, as that image,
- * in a process-window without calls. `mains` are the windows of calls, one per `windowCalls` calls.
+ * execs, network, security). As the agent does: an exec a forked child makes while still running its
+ * parent's image is recorded on the parent (returned in `parentExecs`), and when a process execs another
+ * program in place, what its earlier image recorded in the window goes first, as that image, in a
+ * process-window without calls (a program that re-execs itself keeps its records). `mains` are the windows of calls, one per `windowCalls` calls.
  */
 export function traceWindows(
   tokens: string[],
@@ -185,8 +185,9 @@ export function traceWindows(
     const w = activity(imageAt(images, Math.max(start, end - 1)), end >= ids.length);
     w.syscalls = syscalls;
     w.sequences = { k: o.k, ngrams };
-    // the records of the window's calls; an exec in place seals what the earlier image recorded
-    let current = activity(imageAt(images, start), false);
+    // the records of the window's calls; an exec in place of another program seals what the earlier image recorded
+    let image = imageAt(images, start);
+    let current = activity(image, false);
     const kept: ProcessActivity[] = [];
     const last = end >= ids.length ? Number.POSITIVE_INFINITY : end;
     for (; r < id.records.length && id.records[r]!.at < last; r++) {
@@ -197,14 +198,22 @@ export function traceWindows(
           // the parent's fork+exec: what the child did before it stays with the child's window
           parentExecs.push(exec);
           kept.push(current);
-          current = activity(imageAt(images, rec.at), false);
+          image = imageAt(images, rec.at);
+          current = activity(image, false);
           continue;
         }
         if (rec.ret === 0) {
-          for (const k of kept) merge(current, k);
-          kept.length = 0;
-          if (current.files.length || current.execs.length || current.network.length || current.security.length) out.push(current);
-          current = activity(imageAt(images, rec.at), false);
+          const next = imageAt(images, rec.at);
+          const earlier = current;
+          current = activity(next, false);
+          // as the agent: a program that re-execs itself, or an image it never knew, keeps its records
+          if (image.exe === null || next.exe === image.exe) merge(current, earlier);
+          else {
+            for (const k of kept) merge(earlier, k);
+            kept.length = 0;
+            if (earlier.files.length || earlier.execs.length || earlier.network.length || earlier.security.length) out.push(earlier);
+          }
+          image = next;
         }
         current.execs.push(exec);
       } else if (rec.kind === 'open') addFile(current, rec.path, rec.flags, rec.ret);
