@@ -33,6 +33,8 @@ export interface Finding {
   group?: FindingGroup;
   /** Each repeat tells the whole story so far (a count that grows): joining its open alert, it re-describes it. */
   redescribe?: boolean;
+  /** An alert of its own that names its technique, not one more deviation of its process tree's alert. */
+  standsAlone?: boolean;
 }
 
 /**

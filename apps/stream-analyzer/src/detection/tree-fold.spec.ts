@@ -200,6 +200,9 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     expect(foldsIntoTree({ detector: 'program', severity: 'high', mitre: 'T1105' } as never)).toBe(false);
     expect(foldsIntoTree({ detector: 'program', severity: 'medium', mitre: null } as never)).toBe(true);
     expect(foldsIntoTree({ detector: 'exec', severity: 'high', mitre: 'T1059.004' } as never)).toBe(true);
+    // password guessing names its technique on its own; another network deviation joins its tree
+    expect(foldsIntoTree({ detector: 'network', severity: 'high', mitre: 'T1110', standsAlone: true } as never)).toBe(false);
+    expect(foldsIntoTree({ detector: 'network', severity: 'medium', mitre: 'T1571' } as never)).toBe(true);
   });
 
   it('open trees survive a checkpoint: a restored engine adds to the same alert; an accepted tree closes', () => {

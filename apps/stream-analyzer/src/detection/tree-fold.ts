@@ -1,6 +1,5 @@
 import { acceptanceSize, mergeAcceptance, type Acceptance } from './baseline';
 import { SEVERITY_RANK, listPhrase, type DetectorName, type Finding, type Severity } from './finding';
-import { LOGIN_BURST_KIND } from './detectors/network';
 import { basename, programExe, SHELLS } from './identity';
 import type { ProcessActivity } from './telemetry';
 
@@ -64,9 +63,8 @@ export interface TreeRoot {
 
 /** True when a baseline finding joins its process tree's alert instead of raising one of its own. */
 export function foldsIntoTree(f: Finding): boolean {
-  if (f.detector === 'rule') return false;
-  // a burst of connections to a login service names password guessing (T1110): its own alert
-  if (f.kind === LOGIN_BURST_KIND) return false;
+  // a rule's, or a detection that names its technique on its own (password guessing, T1110)
+  if (f.detector === 'rule' || f.standsAlone) return false;
   // a first run that names a technique (dropped and run: T1105, run from a writable directory: T1204.002) stands alone
   if (f.detector === 'program') return f.mitre === null;
   return true;

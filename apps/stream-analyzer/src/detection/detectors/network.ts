@@ -155,6 +155,7 @@ export function loginBurstFinding(exe: string, burst: AttemptBurst, threshold: n
     data: { addr, addressClass: cls, connections: burst.attempts, from: burst.from, to: burst.to },
     group: { key: 'login-burst', items: [addr], from: burst.from, to: burst.to },
     redescribe: true,
+    standsAlone: true,
   };
 }
 
@@ -197,5 +198,6 @@ export function elevationBurstFinding(exe: string, burst: AttemptBurst, threshol
     data: { user: burst.source, failures: burst.attempts, from: burst.from, to: burst.to },
     group: { key: 'elevation-burst', items: [burst.source], from: burst.from, to: burst.to },
     redescribe: true,
+    standsAlone: true,
   };
 }
