@@ -48,13 +48,13 @@ if (LOGS) mkdirSync(LOGS, { recursive: true });
 const PY = '/usr/bin/python3';
 
 // --install-tools: install the tools some simulations need (kmod, tcpdump, iptables, cron, whois, sudo,
-// pkexec, nmap, netcat, openssh-server) from Debian packages first, with the CLI's installer (no service is started),
+// pkexec, nmap, netcat, openssh-server, rsync, telnet, ping) from Debian packages first, with the CLI's installer (no service is started),
 // so that they run instead of counting as "not runnable here". Off by default: it changes the host.
 if (args.includes('--install-tools')) {
   const { ensurePackages } = require(resolve(import.meta.dirname, '..', '..', 'tools', 'cli', 'dist', 'system', 'packages.js'));
   const { spawnSync } = await import('node:child_process');
   const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-  const tools = [['insmod', 'kmod'], ['tcpdump', 'tcpdump'], ['iptables', 'iptables'], ['crontab', 'cron'], ['whois', 'whois'], ['sudo', 'sudo'], ['pkexec', 'pkexec'], ['nmap', 'nmap'], ['nc', 'netcat-openbsd'], ['sshd', 'openssh-server']];
+  const tools = [['insmod', 'kmod'], ['tcpdump', 'tcpdump'], ['iptables', 'iptables'], ['crontab', 'cron'], ['whois', 'whois'], ['sudo', 'sudo'], ['pkexec', 'pkexec'], ['nmap', 'nmap'], ['nc', 'netcat-openbsd'], ['sshd', 'openssh-server'], ['rsync', 'rsync'], ['telnet', 'telnet'], ['ping', 'iputils-ping']];
   ensurePackages(
     tools.map(([cmd, pkg]) => ({ pkg, why: `simulations that run ${cmd}`, present: () => have(cmd) })),
     (m) => console.error(`[attack-sim] ${m}`),

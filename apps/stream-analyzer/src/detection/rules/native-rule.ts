@@ -128,7 +128,8 @@ function compileEvent(r: Rule): (e: RuleEvent, p: ProcessView) => boolean {
         (written === undefined || p.writtenInBatch().has(e.args.filename!) === written) &&
         (withinMs === undefined || writtenWithin(p.writtenBefore(e.args.filename!), e.time, withinMs)) &&
         (!filename || filename(e.args.filename!)) &&
-        (!argv || argv(e.args.argv!)) &&
+        // the kernel's argv, or for a script the command as its caller wrote it
+        (!argv || argv(e.args.argv!) || (e.args.command !== undefined && argv(e.args.command))) &&
         (!after || p.activity.security.some((s) => after.has(s.kind) && s.time <= (e.time ?? Infinity)));
     }
     case 'file': {

@@ -6,7 +6,7 @@ import { programIdentity } from '../identity';
 import type { ProcessActivity } from '../telemetry';
 import { batch, proc } from '../../../test/support/fixtures';
 import { loadRuleSet } from './rule-directory';
-import { RuleFileError, RuleSet } from './rule-set';
+import { RuleFileError, RuleSet, scriptCommand } from './rule-set';
 
 const rules = loadRuleSet();
 
@@ -178,5 +178,22 @@ describe('rule evaluation', () => {
     expect(link.data).toMatchObject({ target: '/tmp/s', args: { target: '/etc/shadow', given_target: '/etc/../etc/shadow', path: '/tmp/s' } });
     const ran = proc({ exe: '/usr/bin/bash', execs: [{ time: 1, filename: '/tmp/../dev/shm/x', argv: ['x'], ret: 0 }] });
     expect(fired(rules, ran)).toContain('exec-from-dev-shm');
+  });
+});
+
+describe('scriptCommand', () => {
+  it('gives the command a script was run by, from the argv the kernel hands its interpreter', () => {
+    expect(scriptCommand('/usr/sbin/update-rc.d', ['/usr/bin/perl', '/usr/sbin/update-rc.d', 'x', 'defaults'])).toBe('/usr/sbin/update-rc.d x defaults');
+    // an interpreter option on the #! line comes before the script
+    expect(scriptCommand('/usr/sbin/service', ['/bin/sh', '-e', '/usr/sbin/service', 'pf', 'stop'])).toBe('/usr/sbin/service pf stop');
+    // run by a relative path: the agent resolves the filename, the argv keeps it as given
+    expect(scriptCommand('/root/bin/run.sh', ['/bin/bash', './run.sh', '-v'])).toBe('/root/bin/run.sh -v');
+  });
+
+  it('is undefined when the exec ran the interpreter itself or a binary', () => {
+    expect(scriptCommand('/usr/bin/bash', ['bash', '/tmp/x.sh'])).toBeUndefined();
+    expect(scriptCommand('/usr/bin/python3.11', ['python3', '-c', 'print(1)'])).toBeUndefined();
+    expect(scriptCommand('/usr/bin/cat', ['cat', '/etc/hosts'])).toBeUndefined();
+    expect(scriptCommand('/usr/bin/true', ['true'])).toBeUndefined();
   });
 });

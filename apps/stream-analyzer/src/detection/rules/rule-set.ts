@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import type { ProgramBaseline } from '../baseline';
 import { clampScore, SEVERITY_RANK, type DetectionContext, type Finding, type RecentWrite } from '../finding';
-import { isRuntime } from '../identity';
+import { basename, isRuntime } from '../identity';
 import { accessMode, addressClass, generalisePath, isWrite, lexicalPath } from '../paths';
 import type { ProcessActivity, TelemetryBatch } from '../telemetry';
 import { RuleFileError, type CompiledRule, type ProcessView, type RuleEvent, type RuleEventType, type RuleMeta, type RuleSource } from './compiled-rule';
@@ -226,6 +226,21 @@ function lexicalArgs(args: Record<string, string>): Record<string, string> {
 }
 
 /**
+ * The command line as its caller wrote it, when the exec ran a script through its #! line: the
+ * kernel hands the interpreter `/usr/bin/perl /usr/sbin/update-rc.d x defaults` (argv[0] the
+ * interpreter, then its option, then the script), where the caller ran `update-rc.d x defaults`.
+ * undefined when the exec was not of a script (`bash x.sh` runs bash, whose command is as given).
+ */
+export function scriptCommand(filename: string, argv: readonly string[]): string | undefined {
+  if (argv.length < 2 || basename(argv[0]!) === basename(filename)) return undefined;
+  for (let i = 1; i <= 2 && i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === filename || (!a.startsWith('/') && basename(a) === basename(filename))) return [filename, ...argv.slice(i + 1)].join(' ');
+  }
+  return undefined;
+}
+
+/**
  * The events of one type in a process-window, normalised. Absolute file paths (opens, exec
  * filenames, security events' paths) are made lexical (`/etc/../etc/shadow` → `/etc/shadow`, see
  * {@link lexicalPath}) so a rule on the file matches however the process spelt it; when that changed
@@ -242,6 +257,8 @@ export function eventsOf(p: ProcessActivity, type: RuleEventType): RuleEvent[] {
           const filename = lexicalPath(e.filename);
           const args: Record<string, string> = { filename, argv: e.argv.join(' ') };
           if (filename !== e.filename) args.given = e.filename;
+          const command = scriptCommand(e.filename, e.argv);
+          if (command !== undefined) args.command = command;
           return { type, target: filename, baselineKey: generalisePath(filename), kind: 'exec', time: e.time, args };
         });
     case 'file':
