@@ -312,6 +312,21 @@ describe('process trees: baseline findings fold into one alert per tree', () => 
     expect([...a.alerts, ...b.alerts].filter((x) => x.kind === 'reverse-shell-command')).toHaveLength(2);
   });
 
+  it('a discovery rule grouped by rule is one alert per tree, whichever tools the command line used', () => {
+    const e = new DetectionEngine(rules, OPTS);
+    const t = learned(e);
+    const exec = (pid: number, exe: string, argv: string[], at: number) => sessionProc(pid, 1000, exe, BASH, { execs: [{ time: at, filename: exe, argv, ret: 0 }] });
+    const shell = sessionProc(1000, 500, BASH, BASH, { execs: [{ time: t, filename: BASH, argv: ['bash', '-c', 'cat /etc/default/locale; printenv LANG; env | grep LANG'], ret: 0 }] });
+    const runs = [
+      e.processBatch(batch(t, [shell, exec(1001, '/usr/bin/cat', ['cat', '/etc/default/locale'], t)])),
+      e.processBatch(batch(t + S, [exec(1002, '/usr/bin/printenv', ['printenv', 'LANG'], t + S), exec(1003, '/usr/bin/grep', ['grep', 'LANG'], t + S)])),
+    ];
+    const alerts = runs.flatMap((r) => r.alerts).filter((a) => a.kind === 'locale-discovery');
+    expect(alerts).toHaveLength(1);
+    const pids = runs.flatMap((r) => r.occurrences).filter((o) => o.alertId === alerts[0]!.id).flatMap((o) => o.pids);
+    expect(new Set(pids)).toEqual(new Set([1001, 1002, 1003]));
+  });
+
   it('a rule that fires again in another tree of the same program (a cron job run from /tmp every minute) is one alert with an occurrence per run, across a restart', () => {
     let e = new DetectionEngine(rules, OPTS);
     const t = learned(e);
