@@ -215,7 +215,8 @@ static __always_inline void emit_net(const __u64 *args, long nr, long ret)
 /*
  * setsockopt(SO_ATTACH_FILTER/SO_ATTACH_BPF): the socket the filter went on, in place of optval,
  * optlen and the unused sixth argument: args[3] its family, args[4] its type, args[5] its protocol
- * (as socket() was given it, e.g. htons(ETH_P_ALL) = 768). Zeros when the descriptor is gone.
+ * (a packet socket's as socket() was given it, e.g. htons(ETH_P_ALL) = 768; another's as the kernel
+ * resolved it, 6 for a TCP socket made with 0). Zeros when the descriptor is gone.
  */
 static __always_inline void socket_of(struct vigil_security_event *e, long fd)
 {
