@@ -9,10 +9,11 @@
 // its own CPU. Needs root and a built repository (npx nx run-many -t build); installs cc, nginx,
 // wrk (workload d) and bpftrace (the peer) from Debian packages when they are missing.
 //
-//   node bench/agent-overhead/bench.mjs [--reps N] [--only a,b,c,d,e,f] [--no-bpftrace] [--decompose]
+//   node bench/agent-overhead/bench.mjs [--reps N] [--only a,b,c,d,e,f,g] [--no-bpftrace] [--decompose]
 //
 // (e) and (f) are not run by default (--only): calls with path records and execs, the two kinds of
-// work the security records add (rare in (a)–(d)).
+// work the security records add (rare in (a)–(d)); nor (g): socket/setsockopt/close of ordinary
+// sockets, whose exit programs run and decide on the arguments (raw and packet sockets, filters).
 //
 // --decompose adds Vigil's kernel side with empty exit programs (vigil.bpf.o rebuilt from a copy
 // of bpf/src/bpf whose finish_args returns at once): every hook attached, no argument record
@@ -112,6 +113,7 @@ const WALK_DIR = '/usr/share';
 const WALK_PASSES = 5; // ~0.15 s a pass here: five make a run long enough to measure
 const META_N = 10_000;
 const SPAWN_N = 500;
+const SOCKETS_N = 200_000;
 
 let nginx;
 async function startNginx() {
@@ -151,6 +153,8 @@ const WORKLOADS = [
   // calls with path records (relative paths, resolved in the kernel), and execs (the LD_* scan of the environment)
   { id: 'e', name: `chmod/utimensat/rename loop (${META_N / 1000}k × 4)`, run: () => timed(['meta', String(META_N), mkdtempSync(join(tmp, 'meta-'))])(), calls: META_N * 4 },
   { id: 'f', name: `fork + exec /bin/true (${SPAWN_N})`, run: timed(['spawn', String(SPAWN_N)]), calls: SPAWN_N },
+  // socket() and setsockopt() on ordinary sockets: their exit programs run and decide on the arguments (no record)
+  { id: 'g', name: `socket/setsockopt/close loop (${SOCKETS_N / 1000}k × 3)`, run: timed(['sockets', String(SOCKETS_N)]), calls: SOCKETS_N * 3 },
 ].filter((w) => ONLY.includes(w.id) && (w.needs ?? []).every(have));
 
 // ---- tracers ----

@@ -7,13 +7,18 @@
  *   meta N DIR        — N × (chmod, utimensat, rename, rename back) of a file in DIR, relative to
  *                       DIR as the cwd: four calls with path records each, relative paths resolved
  *   spawn N           — N × fork + exec /bin/true with this process's environment, waited for
+ *   sockets N         — N × (socket(AF_INET, SOCK_DGRAM), setsockopt(SO_REUSEADDR), close): the
+ *                       calls whose exit programs filter raw and packet sockets and socket filters
+ *                       on their arguments, on ordinary sockets (no record)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <ftw.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -90,6 +95,15 @@ int main(int argc, char **argv)
 			}
 			if (pid < 0 || waitpid(pid, NULL, 0) < 0)
 				return 1;
+		}
+	} else if (strcmp(argv[1], "sockets") == 0) {
+		long n = atol(argv[2]);
+		int one = 1;
+		for (long i = 0; i < n; i++) {
+			int fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+			if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+				return 1;
+			close(fd);
 		}
 	} else {
 		return 2;

@@ -33,6 +33,8 @@ export const ARG_SYSCALLS: readonly string[] = [
   'unshare', // 272
   'setns', // 308
   'userfaultfd', // 323
+  'socket', // 41
+  'setsockopt', // 54
   'chmod', // 90
   'fchmod', // 91
   'fchmodat', // 268

@@ -47,6 +47,12 @@ describe('securityDetails: kinds and args of the security-event vocabulary', () 
     ['unshare', secEv('unshare', [0x10000000n]), 'unshare', { flags: '0x10000000' }],
     ['setns', secEv('setns', [3n, 0x40000000n]), 'setns', { fd: '3', nstype: '0x40000000' }],
     ['userfaultfd', secEv('userfaultfd', [0o2000000n]), 'userfaultfd', { flags: String(0o2000000) }],
+    ['socket AF_PACKET SOCK_RAW ETH_P_ALL, flags masked off', secEv('socket', [17n, 3n | 0o2000000n | 0o4000n, 768n], '', 3n), 'raw_socket', { family: '17', type: '3', protocol: '768' }],
+    ['socket AF_INET SOCK_RAW IPPROTO_TCP', secEv('socket', [2n, 3n, 6n], '', 4n), 'raw_socket', { family: '2', type: '3', protocol: '6' }],
+    ['socket AF_INET SOCK_PACKET (the old interface)', secEv('socket', [2n, 10n, 768n], '', 5n), 'raw_socket', { family: '2', type: '10', protocol: '768' }],
+    ['socket AF_PACKET SOCK_DGRAM', secEv('socket', [17n, 2n, 8n], '', 3n), 'raw_socket', { family: '17', type: '2', protocol: '8' }],
+    ['setsockopt SO_ATTACH_FILTER on a packet socket', secEv('setsockopt', [3n, 1n, 26n, 17n, 3n | 0o4000n, 768n]), 'socket_filter', { option: 'attach_filter', fd: '3', family: '17', type: '3', protocol: '768' }],
+    ['setsockopt SO_ATTACH_BPF on a gone descriptor', secEv('setsockopt', [9n, 1n, 50n, 0n, 0n, 0n]), 'socket_filter', { option: 'attach_bpf', fd: '9', family: '0', type: '0', protocol: '0' }],
     ['mount', pathEv('mount', [1n, 2n, 3n, 0x1000n], ['/dev/sda1', '/mnt'], { str: 'ext4', resolved: [false, true] }), 'mount', { source: '/dev/sda1', target: '/mnt', fstype: 'ext4', flags: '0x1000' }],
     ['exec_env', pathEv('execve', [], ['/tmp/x.so', ''], { str: 'LD_PRELOAD', resolved: [false, false] }), 'exec_env', { var: 'LD_PRELOAD', value: '/tmp/x.so' }],
   ])('%s', (_name, ev, kind, expected) => {

@@ -26,6 +26,8 @@ export type SecurityRecordEvent = SecurityEvent | PathEvent;
 const octal = (mode: bigint): string => (mode & 0o177777n).toString(8);
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 const int32 = (v: bigint): string => String(BigInt.asIntN(32, v));
+/** setsockopt options of a `socket_filter` record by number (SO_ATTACH_FILTER, SO_ATTACH_BPF). */
+const SOCKET_FILTER_OPTIONS: Partial<Record<number, string>> = { 26: 'attach_filter', 50: 'attach_bpf' };
 
 /**
  * Path i of a path record; for a call that named only a descriptor (no path pointer), the
@@ -123,6 +125,13 @@ export function securityDetails(ev: SecurityRecordEvent): { kind: string; args: 
       return { kind: 'setns', args: { fd: int32(ev.args[0]!), nstype: hex(ev.args[1]!) } };
     case 'userfaultfd':
       return { kind: 'userfaultfd', args: { flags: a[0]! } };
+    case 'socket': // AF_PACKET, or SOCK_RAW / SOCK_PACKET in any family (filtered in the kernel)
+      return { kind: 'raw_socket', args: { family: int32(ev.args[0]!), type: String(ev.args[1]! & 0xfn), protocol: int32(ev.args[2]!) } };
+    case 'setsockopt': // SOL_SOCKET SO_ATTACH_FILTER / SO_ATTACH_BPF only; args[3..5]: the socket, read by the kernel
+      return {
+        kind: 'socket_filter',
+        args: { option: SOCKET_FILTER_OPTIONS[Number(ev.args[2]! & 0xffffffffn)] ?? a[2]!, fd: int32(ev.args[0]!), family: a[3]!, type: String(ev.args[4]! & 0xfn), protocol: a[5]! },
+      };
     default: // setuid family
       return { kind: name, args: Object.fromEntries(a.slice(0, name.startsWith('setres') ? 3 : name.startsWith('setre') ? 2 : 1).map((v, i) => [`arg${i}`, String(BigInt.asIntN(32, BigInt(v)))])) };
   }

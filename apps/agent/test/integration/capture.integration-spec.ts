@@ -152,6 +152,39 @@ describe('agent capture (root, real kernel)', () => {
     expect(lines.filter((l) => l.type === 'exec' && l.exe === sh && l.ret === 0).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('names a packet socket (AF_PACKET, SOCK_RAW, ETH_P_ALL) and the filter on it, and no ordinary socket', async () => {
+    const { cap, shell } = await ownShell('vrs', 'vigil-rawsock-');
+    // a sniffer's first steps (ART T1040 #9, BPFDoor): the packet socket, a classic BPF filter on it
+    // (one instruction, ret 0: keep nothing); then a TCP socket with the same filter, a UDP and a
+    // netlink socket (SOCK_RAW by definition): none of those is a raw_socket
+    const py = [
+      'import ctypes, socket, struct',
+      'def attach(s):',
+      '    ins = ctypes.create_string_buffer(struct.pack("HBBI", 0x06, 0, 0, 0))',
+      '    s.setsockopt(socket.SOL_SOCKET, 26, struct.pack("HL", 1, ctypes.addressof(ins)))',
+      'p = socket.socket(socket.AF_PACKET, socket.SOCK_RAW | socket.SOCK_CLOEXEC, socket.htons(3))',
+      'attach(p)',
+      't = socket.socket(socket.AF_INET, socket.SOCK_STREAM)',
+      'attach(t)',
+      'u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
+      'n = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)',
+      'print(p.fileno())',
+    ].join('\n');
+    expect((await runToEnd(shell, ['-c', `/usr/bin/python3 -c '${py}' > /dev/null; exit 0`])).code).toBe(0);
+    const { lines, code } = await cap.stop();
+    expect(code, cap.stderr()).toBe(0);
+    const python = realpathSync('/usr/bin/python3');
+    const sockets = lines.filter((l) => l.type === 'security' && (l.kind === 'raw_socket' || l.kind === 'socket_filter'));
+    expect(sockets, JSON.stringify(sockets)).toHaveLength(3);
+    // exactly one raw_socket, the packet socket's: the TCP, UDP and netlink sockets give none
+    expect(sockets[0]).toMatchObject({ exe: python, kind: 'raw_socket', args: { family: '17', type: '3', protocol: '768' } });
+    const fd = sockets[0]!.ret as number;
+    expect(fd).toBeGreaterThanOrEqual(3);
+    // a filter is recorded on any socket, with the socket it went on (the rule tells them apart)
+    expect(sockets[1]).toMatchObject({ exe: python, kind: 'socket_filter', ret: 0, args: { option: 'attach_filter', fd: String(fd), family: '17', type: '3', protocol: '768' } });
+    expect(sockets[2]).toMatchObject({ exe: python, kind: 'socket_filter', ret: 0, args: { option: 'attach_filter', fd: String(fd + 1), family: '2', type: '1', protocol: '6' } });
+  });
+
   it('reports relative opens by absolute path (cd DIR && cat f), failed ones too, and absolute ones unchanged', async () => {
     const { dir, cap, shell } = await ownShell('vro', 'vigil-relopen-', (d) => writeFileSync(join(d, 'f'), 'x'));
     const script = `cd ${dir} && cat f >/dev/null; cat missing 2>/dev/null; cat ${dir}/f >/dev/null; cd /etc && cat ./hostname >/dev/null; exit 0`;

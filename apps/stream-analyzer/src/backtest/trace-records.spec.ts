@@ -77,6 +77,11 @@ describe('security-relevant calls, as the agent sends them', () => {
     expect(sec('memfd_create', '"x", MFD_CLOEXEC', '3')).toEqual({ event: 'memfd_create', args: { name: 'x', flags: '1' }, ret: 3 });
     expect(sec('mprotect', '0x7f0000000000, 4096, PROT_READ|PROT_WRITE|PROT_EXEC', '0')).toMatchObject({ event: 'mprotect_exec', args: { prot: '7' } });
     expect(sec('mprotect', '0x7f0000000000, 4096, PROT_READ', '0')).toBeUndefined();
+    expect(sec('socket', 'AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)', '3')).toEqual({ event: 'raw_socket', args: { family: '17', type: '3', protocol: '768' }, ret: 3 });
+    expect(sec('socket', 'AF_INET, SOCK_RAW|SOCK_CLOEXEC, IPPROTO_TCP', '4')).toMatchObject({ args: { family: '2', type: '3', protocol: '6' } });
+    expect(sec('socket', 'AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP', '3')).toBeUndefined();
+    expect(sec('socket', 'AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_ROUTE', '3')).toBeUndefined();
+    expect(sec('socket', 'AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)', '-1 EPERM (Operation not permitted)')).toBeUndefined();
   });
 
   it('sees a socket made standard input and output (a shell served over the network)', () => {

@@ -179,6 +179,22 @@ function named(text: string | undefined, names: Record<string, number>): number 
   return n;
 }
 
+/** socket(2)'s names as strace prints them: families, types (flags included), protocols. */
+const SOCKET_NAMES: Record<string, number> = {
+  ...{ AF_UNIX: 1, AF_LOCAL: 1, AF_INET: 2, AF_INET6: 10, AF_NETLINK: 16, AF_PACKET: 17, PF_UNIX: 1, PF_INET: 2, PF_INET6: 10, PF_NETLINK: 16, PF_PACKET: 17 },
+  ...{ SOCK_STREAM: 1, SOCK_DGRAM: 2, SOCK_RAW: 3, SOCK_RDM: 4, SOCK_SEQPACKET: 5, SOCK_PACKET: 10, SOCK_NONBLOCK: 0o4000, SOCK_CLOEXEC: 0o2000000 },
+  ...{ IPPROTO_IP: 0, IPPROTO_ICMP: 1, IPPROTO_TCP: 6, IPPROTO_UDP: 17, IPPROTO_ICMPV6: 58, IPPROTO_RAW: 255 },
+};
+const ETH_P: Record<string, number> = { ETH_P_ALL: 3, ETH_P_IP: 0x800, ETH_P_ARP: 0x806, ETH_P_IPV6: 0x86dd };
+
+/** A socket protocol as the caller passed it: strace's `htons(ETH_P_ALL)` is 768. */
+function socketProtocol(text: string | undefined): number {
+  const m = /^htons\((\w+)\)$/.exec((text ?? '').trim());
+  if (!m) return named(text, SOCKET_NAMES);
+  const v = named(m[1], ETH_P);
+  return ((v & 0xff) << 8) | ((v >> 8) & 0xff);
+}
+
 /**
  * A mode as the agent prints it: octal digits of its low 16 bits, from strace's `S_IFREG|04755` or
  * sysdig's `0755`, `493` or `493(S_IRUSR|…)`.
@@ -249,6 +265,13 @@ function straceSecurity(name: string, a: string[], ret: number, state: CallState
     case 'setresgid': {
       const n = name.startsWith('setres') ? 3 : name.startsWith('setre') ? 2 : 1;
       return { event: name, args: Object.fromEntries(a.slice(0, n).map((v, i) => [`arg${i}`, String(Number(v) | 0)])) };
+    }
+    case 'socket': {
+      // as the kernel side records it: a successful AF_PACKET socket, or SOCK_RAW / SOCK_PACKET in any other family but netlink
+      const family = named(a[0], SOCKET_NAMES);
+      const type = named(a[1], SOCKET_NAMES) & 0xf;
+      const raw = family === 17 || (family !== 16 && (type === 3 || type === 10));
+      return raw && ret >= 0 ? { event: 'raw_socket', args: { family: String(family), type: String(type), protocol: String(socketProtocol(a[2])) } } : null;
     }
     case 'dup2':
     case 'dup3': {

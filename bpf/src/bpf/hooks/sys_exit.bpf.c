@@ -212,6 +212,35 @@ static __always_inline void emit_net(const __u64 *args, long nr, long ret)
 	submit(e, sizeof(*e));
 }
 
+/*
+ * setsockopt(SO_ATTACH_FILTER/SO_ATTACH_BPF): the socket the filter went on, in place of optval,
+ * optlen and the unused sixth argument: args[3] its family, args[4] its type, args[5] its protocol
+ * (a packet socket's as socket() was given it, e.g. htons(ETH_P_ALL) = 768; another's as the kernel
+ * resolved it, 6 for a TCP socket made with 0). Zeros when the descriptor is gone.
+ */
+static __always_inline void socket_of(struct vigil_security_event *e, long fd)
+{
+	e->args[3] = e->args[4] = e->args[5] = 0;
+	struct file *f = file_of_fd(fd);
+	if (!f)
+		return;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	if (!sock)
+		return;
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	e->args[4] = (__u16)BPF_CORE_READ(sock, type);
+	if (!sk)
+		return;
+	e->args[3] = BPF_CORE_READ(sk, __sk_common.skc_family);
+	/* a packet socket keeps its protocol in packet_sock.num (af_packet's type: skipped where the kernel has none) */
+	if (e->args[3] == AF_PACKET) {
+		if (bpf_core_type_exists(struct packet_sock))
+			e->args[5] = BPF_CORE_READ((struct packet_sock *)sk, num);
+	} else {
+		e->args[5] = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol); /* a bitfield before 5.6 */
+	}
+}
+
 static __always_inline void emit_security(const __u64 *args, long nr, long ret)
 {
 	union vigil_scratch *s = get_scratch();
@@ -232,6 +261,8 @@ static __always_inline void emit_security(const __u64 *args, long nr, long ret)
 		read_user_str(e->str, VIGIL_SEC_STR_MAX, (const char *)args[2]);
 	else if (nr == NR_finit_module)
 		read_user_str(e->str, VIGIL_SEC_STR_MAX, (const char *)args[1]);
+	else if (nr == NR_setsockopt)
+		socket_of(e, args[0]);
 	submit(e, sizeof(*e));
 }
 
@@ -483,11 +514,25 @@ static __always_inline void syscall_args(const struct pt_regs *regs, __u64 *args
 }
 
 /*
- * Whether syscall nr with these arguments gets a record: not the agent's, mmap/mprotect only with
- * PROT_EXEC, prctl only for PR_SET_NAME.
+ * Whether syscall nr with these arguments and result gets a record: not the agent's, mmap/mprotect
+ * only with PROT_EXEC, prctl only for PR_SET_NAME, socket and setsockopt as below.
  */
-static __always_inline int wants_record(long nr, const struct pt_regs *regs)
+static __always_inline int wants_record(long nr, const struct pt_regs *regs, long ret)
 {
+	/*
+	 * socket: a successful AF_PACKET socket, or a SOCK_RAW / SOCK_PACKET type (flags masked off)
+	 * in any family but AF_NETLINK, where SOCK_RAW is the ordinary type (ip, systemd, glibc's
+	 * getaddrinfo); setsockopt: a filter attached (SOL_SOCKET, SO_ATTACH_FILTER or SO_ATTACH_BPF),
+	 * on any socket. Tested first, on the registers alone: every other socket() and setsockopt()
+	 * costs this test. The kernel takes these arguments as int: so do the tests.
+	 */
+	if (nr == NR_socket) {
+		__u32 family = regs->di;
+		if (ret < 0 || (family != AF_PACKET && (family == AF_NETLINK || !((1U << (regs->si & 0xf)) & ((1U << SOCK_RAW) | (1U << SOCK_PACKET))))))
+			return 0;
+	}
+	if (nr == NR_setsockopt && (ret != 0 || (__u32)regs->si != SOL_SOCKET || ((__u32)regs->dx != SO_ATTACH_FILTER && (__u32)regs->dx != SO_ATTACH_BPF)))
+		return 0;
 	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
 		return 0;
 	if ((nr == NR_mmap || nr == NR_mprotect) && !(regs->dx & PROT_EXEC))
@@ -501,7 +546,7 @@ static __always_inline int wants_record(long nr, const struct pt_regs *regs)
 static __always_inline int finish_args(const struct pt_regs *regs, long nr, long ret)
 {
 	__u64 args[6];
-	if (!wants_record(nr, regs))
+	if (!wants_record(nr, regs, ret))
 		return 0;
 	syscall_args(regs, args);
 	emit_args(args, nr, ret);

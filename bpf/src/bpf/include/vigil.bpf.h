@@ -14,6 +14,11 @@
 #define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
+#define AF_NETLINK 16
+#define AF_PACKET 17
+#define SOL_SOCKET 1
+#define SO_ATTACH_FILTER 26
+#define SO_ATTACH_BPF 50
 
 /* x86-64 syscall numbers (NR_<name>), generated from syscalls/x86-64.tbl like the TypeScript table. */
 #include "vigil_syscalls.h"

@@ -133,7 +133,10 @@ struct vigil_net_event {
 	char unix_path[VIGIL_UNIX_PATH_MAX];
 };
 
-/* ptrace, mprotect/mmap with PROT_EXEC, setuid family, (f)init_module, memfd_create. */
+/*
+ * ptrace, mprotect/mmap with PROT_EXEC, setuid family, (f)init_module, memfd_create, raw and packet
+ * sockets, socket filters (setsockopt: args[3..5] are the socket's family, type and protocol).
+ */
 struct vigil_security_event {
 	struct vigil_event_header hdr;
 	__u32 nr;

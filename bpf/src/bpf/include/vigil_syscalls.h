@@ -418,6 +418,8 @@
 	X(unshare) \
 	X(setns) \
 	X(userfaultfd) \
+	X(socket) \
+	X(setsockopt) \
 	X(chmod) \
 	X(fchmod) \
 	X(fchmodat) \
@@ -451,7 +453,7 @@
 /* Bit nr & 63 of word nr >> 6: the same calls as the initializer of a bitmap over nr < 512. */
 #define VIGIL_NR_BIT(nr) (1ULL << ((nr) & 63))
 #define VIGIL_ARG_SYSCALL_WORDS { \
-	[0] = VIGIL_NR_BIT(NR_open) | VIGIL_NR_BIT(NR_mmap) | VIGIL_NR_BIT(NR_mprotect) | VIGIL_NR_BIT(NR_connect) | VIGIL_NR_BIT(NR_accept) | VIGIL_NR_BIT(NR_bind) | VIGIL_NR_BIT(NR_listen) | VIGIL_NR_BIT(NR_execve), \
+	[0] = VIGIL_NR_BIT(NR_open) | VIGIL_NR_BIT(NR_mmap) | VIGIL_NR_BIT(NR_mprotect) | VIGIL_NR_BIT(NR_socket) | VIGIL_NR_BIT(NR_connect) | VIGIL_NR_BIT(NR_accept) | VIGIL_NR_BIT(NR_bind) | VIGIL_NR_BIT(NR_listen) | VIGIL_NR_BIT(NR_setsockopt) | VIGIL_NR_BIT(NR_execve), \
 	[1] = VIGIL_NR_BIT(NR_truncate) | VIGIL_NR_BIT(NR_ftruncate) | VIGIL_NR_BIT(NR_rename) | VIGIL_NR_BIT(NR_mkdir) | VIGIL_NR_BIT(NR_rmdir) | VIGIL_NR_BIT(NR_creat) | VIGIL_NR_BIT(NR_link) | VIGIL_NR_BIT(NR_unlink) | VIGIL_NR_BIT(NR_symlink) | VIGIL_NR_BIT(NR_chmod) | VIGIL_NR_BIT(NR_fchmod) | VIGIL_NR_BIT(NR_ptrace) | VIGIL_NR_BIT(NR_setuid) | VIGIL_NR_BIT(NR_setgid) | VIGIL_NR_BIT(NR_setreuid) | VIGIL_NR_BIT(NR_setregid) | VIGIL_NR_BIT(NR_setresuid) | VIGIL_NR_BIT(NR_setresgid) | VIGIL_NR_BIT(NR_setfsuid) | VIGIL_NR_BIT(NR_setfsgid), \
 	[2] = VIGIL_NR_BIT(NR_utime) | VIGIL_NR_BIT(NR_mknod) | VIGIL_NR_BIT(NR_prctl) | VIGIL_NR_BIT(NR_mount) | VIGIL_NR_BIT(NR_init_module) | VIGIL_NR_BIT(NR_setxattr) | VIGIL_NR_BIT(NR_lsetxattr) | VIGIL_NR_BIT(NR_fsetxattr), \
 	[3] = VIGIL_NR_BIT(NR_utimes), \
