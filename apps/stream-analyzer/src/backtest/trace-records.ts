@@ -2,8 +2,8 @@
  * What a recorded call says beyond its name, for the layouts that record arguments (strace, LID-DS,
  * sysdig): the file it opened, the program it executed, the peer it reached, the process it forked.
  * These become the records the agent would have sent for the process (files, execs, network,
- * security), so a
- * trace backtest judges a recording with everything the live engine uses, not its call names alone.
+ * security), so a trace backtest judges a recording with everything the live engine uses, not its
+ * call names alone.
  * Pure functions over one call's text.
  */
 import { OPEN_FLAGS } from '../detection/rules/matchers';
@@ -270,7 +270,7 @@ function straceSecurity(name: string, a: string[], ret: number, state: CallState
       // as the kernel side records it: a successful AF_PACKET socket, or SOCK_RAW / SOCK_PACKET in any other family but netlink
       const family = named(a[0], SOCKET_NAMES);
       const type = named(a[1], SOCKET_NAMES) & 0xf;
-      const raw = family === 17 || (family !== 16 && (type === 3 || type === 10));
+      const raw = family === SOCKET_NAMES.AF_PACKET || (family !== SOCKET_NAMES.AF_NETLINK && (type === SOCKET_NAMES.SOCK_RAW || type === SOCKET_NAMES.SOCK_PACKET));
       return raw && ret >= 0 ? { event: 'raw_socket', args: { family: String(family), type: String(type), protocol: String(socketProtocol(a[2])) } } : null;
     }
     case 'dup2':

@@ -128,7 +128,8 @@ export function imageAt(images: readonly TraceImage[], call: number): TraceImage
  * execs, network, security). As the agent does: an exec a forked child makes while still running its
  * parent's image is recorded on the parent (returned in `parentExecs`), and when a process execs another
  * program in place, what its earlier image recorded in the window goes first, as that image, in a
- * process-window without calls (a program that re-execs itself keeps its records). `mains` are the windows of calls, one per `windowCalls` calls.
+ * process-window without calls (a program that re-execs itself keeps its records). `mains` are the
+ * windows of calls, one per `windowCalls` calls.
  */
 export function traceWindows(
   tokens: string[],

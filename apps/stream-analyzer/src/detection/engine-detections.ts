@@ -1,4 +1,5 @@
-import { ELEVATION_BURST_KIND, LOGIN_BURST_KIND } from './detectors/network';
+import { NEW_PROGRAM_KIND, PROGRAM_LIMIT_KIND } from './detectors/new-program';
+import { ELEVATION_BURST_KIND, LOGIN_BURST_KIND, PORT_SCAN_KIND } from './detectors/network';
 import type { RuleMeta } from './rules/compiled-rule';
 
 /**
@@ -8,7 +9,7 @@ import type { RuleMeta } from './rules/compiled-rule';
  */
 export const ENGINE_DETECTIONS: readonly RuleMeta[] = [
   {
-    id: 'port-scan',
+    id: PORT_SCAN_KIND,
     title: 'Port scan: connections to many new ports on one address',
     technique: 'T1046',
     tactic: 'TA0007',
@@ -56,7 +57,7 @@ export const ENGINE_DETECTIONS: readonly RuleMeta[] = [
     exceptions: [],
   },
   {
-    id: 'new-program',
+    id: NEW_PROGRAM_KIND,
     title: 'First run of a program never seen on the endpoint or the fleet',
     technique: 'T1204.002',
     tactic: 'TA0002',
@@ -72,7 +73,7 @@ export const ENGINE_DETECTIONS: readonly RuleMeta[] = [
     exceptions: [],
   },
   {
-    id: 'program-limit-reached',
+    id: PROGRAM_LIMIT_KIND,
     title: 'More new programs than an endpoint may learn',
     technique: 'T1562.001',
     tactic: 'TA0005',

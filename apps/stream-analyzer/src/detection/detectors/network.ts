@@ -50,9 +50,12 @@ function connectGroup(exe: string, op: string, family: string, ops: NetworkOp[])
   };
 }
 
+/** The alert kind of a burst of new ports on one address. */
+export const PORT_SCAN_KIND = 'port-scan';
+
 function portScan(exe: string, addr: string): BurstSpec {
   return {
-    kind: 'port-scan',
+    kind: PORT_SCAN_KIND,
     severity: 'high',
     mitre: 'T1046',
     describe: (n, spanMs, examples) => ({

@@ -21,6 +21,12 @@ export function inPackagePath(path: string): boolean {
 
 export type { RecentWrite } from '../finding';
 
+/** The alert kind of a program's first run after learning. */
+export const NEW_PROGRAM_KIND = 'new-program';
+
+/** The alert kind of an endpoint or parent past its new-program limits. */
+export const PROGRAM_LIMIT_KIND = 'program-limit-reached';
+
 /**
  * The first execution of a program that neither the endpoint nor the fleet knows, after the
  * endpoint's learning period: a finding of its own, weighted by how it got there (written just
@@ -42,7 +48,7 @@ export function newProgramFinding(ctx: DetectionContext, written: RecentWrite | 
   return {
     detector: 'program',
     key: `first-run ${program.exe}`,
-    kind: 'new-program',
+    kind: NEW_PROGRAM_KIND,
     title: `first run of ${basename(program.exe)}, never seen on this endpoint or the fleet${writable || dropped ? ` (${traits[0]})` : ''}`,
     severity,
     score: clampScore(severity === 'high' ? 70 + (dropped && writable ? 15 : 0) : severity === 'medium' ? 45 : 20),
@@ -75,7 +81,7 @@ export function programLimitFinding(ctx: DetectionContext, limit: ProgramLimit, 
   return {
     detector: 'program',
     key: 'program-limit',
-    kind: 'program-limit-reached',
+    kind: PROGRAM_LIMIT_KIND,
     title: `${what}: further ones are judged by the rules only`,
     severity: 'high',
     score: 80,
