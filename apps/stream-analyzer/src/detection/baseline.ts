@@ -55,6 +55,8 @@ export class ProgramBaseline {
   files = new Tally();
   execChildren = new Tally();
   execShapes = new Tally();
+  /** The program's own command lines (argv shapes), see {@link ProcessFeatures.command}. */
+  commands = new Tally();
   network = new Tally();
   security = new Tally();
 
@@ -119,6 +121,7 @@ export class ProgramBaseline {
     // routine (`sh -c 'id; exec job'`) stays quiet after learning
     if (f.preExecChildren.size > 0) this.execChildren.observe(f.preExecChildren, time, onlyKnown);
     this.execShapes.observe(f.execShapes, time, onlyKnown);
+    if (f.command !== null) this.commands.observe(new Map([[f.command, 1]]), time, onlyKnown);
     this.network.observe(f.network, time, onlyKnown);
     this.security.observe(f.security, time, onlyKnown);
   }
@@ -153,6 +156,7 @@ export class ProgramBaseline {
     this.files.merge(other.files);
     this.execChildren.merge(other.execChildren);
     this.execShapes.merge(other.execShapes);
+    this.commands.merge(other.commands);
     this.network.merge(other.network);
     this.security.merge(other.security);
   }
@@ -181,6 +185,7 @@ export class ProgramBaseline {
       files: this.files.toJSON(),
       execChildren: this.execChildren.toJSON(),
       execShapes: this.execShapes.toJSON(),
+      commands: this.commands.toJSON(),
       network: this.network.toJSON(),
       security: this.security.toJSON(),
     };
@@ -207,6 +212,8 @@ export class ProgramBaseline {
     b.files = Tally.fromJSON(s.files);
     b.execChildren = Tally.fromJSON(s.execChildren);
     b.execShapes = Tally.fromJSON(s.execShapes);
+    // checkpoints from before command lines were kept have none: nothing is "a new command line" then
+    b.commands = Tally.fromJSON(s.commands ?? []);
     b.network = Tally.fromJSON(s.network);
     b.security = Tally.fromJSON(s.security);
     return b;
@@ -242,6 +249,8 @@ export interface ProgramBaselineStateV1 {
   files: TallyRows;
   execChildren: TallyRows;
   execShapes: TallyRows;
+  /** Absent in checkpoints written before the program's own command lines were kept. */
+  commands?: TallyRows;
   network: TallyRows;
   security: TallyRows;
 }

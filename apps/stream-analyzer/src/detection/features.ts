@@ -19,6 +19,12 @@ export interface ProcessFeatures {
   /** `child-program | argv shape`. */
   execShapes: Map<string, number>;
   /**
+   * The process's own command line as an argv shape (`rm -rf /tmp/<*>`), null when the agent could
+   * not read it: a program that makes new call orders under a command line it never ran is being
+   * used another way, not changed (see the sequence detector).
+   */
+  command: string | null;
+  /**
    * Children started in this window before the process replaced its own image (a shell's command
    * list whose last command it execs in place: `sh -c 'sqlite3 …; rm …'` ends as rm): made by the
    * earlier image, not by the program the window is named after, so neither its baseline nor its
@@ -98,6 +104,7 @@ export function extractFeatures(p: ProcessActivity): ProcessFeatures {
     fileExamples,
     execChildren,
     execShapes,
+    command: p.argv && p.argv.length > 0 ? argvShape(p.argv) : null,
     preExecChildren,
     network,
     networkExamples,

@@ -49,3 +49,32 @@ describe('a known program making calls in orders it never used', () => {
     expect(alerts.map((a) => ({ kind: a.kind, severity: a.severity }))).toEqual([{ kind: 'novel-syscall-sequence', severity: 'low' }]);
   });
 });
+
+describe('new call orders under a command line the program never ran', () => {
+  const ngrams = (ids: number[]) => [...kgramCounts(ids, 3)].map(([hash, count]) => ({ hash, count }));
+  // rm deletes one file while the endpoint learns (a few call orders, slightly different each run),
+  // then walks a directory tree: calls in orders it never used
+  const oneFile = (n: number) => Array.from({ length: 60 + (n % 5) }, (_, i) => [0, 1, 3, 4][(i + (n % 3)) % 4]!);
+  const tree = Array.from({ length: 60 }, (_, i) => [5, 8, 9, 12, 217][i % 5]!);
+  const rm = (pid: number, argv: string[], ids: number[]) =>
+    proc({ pid, exe: '/usr/bin/rm', uid: 0, gid: 0, ancestry: ['/usr/bin/bash'], files: [], network: [], syscalls: { unlinkat: 2, newfstatat: 2, close: 2 }, argv, sequences: { k: 3, ngrams: ngrams(ids) } });
+
+  function afterLearning(argv: string[]) {
+    const e = new DetectionEngine(rules, OPTS);
+    let t = 0;
+    let pid = 200;
+    for (; t <= 100 * S; t += 4 * S, pid++) e.processBatch(batch(t, [rm(pid, ['rm', '-f', 'old.log'], oneFile(pid))]));
+    return e.processBatch(batch(t, [rm(pid, argv, tree)])).alerts.filter((a) => a.kind === 'novel-syscall-sequence');
+  }
+
+  it('is medium under a command line the program learned: the same command behaving otherwise', () => {
+    expect(afterLearning(['rm', '-f', 'old.log']).map((a) => a.severity)).toEqual(['medium']);
+  });
+
+  it('is low under a command line it never ran (rm -rf after rm -f), and says so', () => {
+    const [a, ...more] = afterLearning(['rm', '-rf', '/tmp/build']);
+    expect(more).toEqual([]);
+    expect(a?.severity).toBe('low');
+    expect(a?.evidence).toContain('under a command line it never ran (rm -rf /tmp');
+  });
+});

@@ -34,6 +34,13 @@ export function syscallSequenceDetector(ctx: DetectionContext): Finding[] {
   if (!anomalous) return [];
   const novelKeys = ctx.features.ngrams.bag.map((g) => g.key).filter((key) => !model.knows(key));
   const how = s.anomaly !== null ? `; about 1 in ${Math.round(10 ** Math.min(s.anomaly, 12)).toLocaleString('en-US')} of its usual windows would look this odd` : '';
+  const striking = s.anomaly !== null && (s.novelShare > 0.25 || s.anomaly >= 2 * t.sequenceAnomaly);
+  // a command line the program never ran while it learned (`rm -rf dir` after `rm -f file`, `git
+  // commit` after `git diff`) makes new call orders by itself: the program is used another way, not
+  // changed, so that novelty is named but low. Under a command line it learned, or with none known
+  // (a daemon keeps its argv; older checkpoints kept no command lines), it stays as striking as it is.
+  const { command } = ctx.features;
+  const newCommand = command !== null && b.commands.size > 0 && !b.commands.has(command);
   return [
     {
       detector: 'syscall-sequence',
@@ -43,11 +50,11 @@ export function syscallSequenceDetector(ctx: DetectionContext): Finding[] {
       // before calibration (fewer than 8 of the program's own windows scored) how much a run of it
       // varies is unknown: a new way of using a rarely seen program (gzip -c on one file after tar's
       // gzip) is as novel as a payload, so the stide view alone is a low finding
-      severity: s.anomaly !== null && (s.novelShare > 0.25 || s.anomaly >= 2 * t.sequenceAnomaly) ? 'medium' : 'low',
+      severity: striking && !newCommand ? 'medium' : 'low',
       score: clampScore(30 + 100 * s.novelShare + 3 * Math.max(s.rarity, s.anomaly ?? 0)),
       mitre: null,
-      evidence: `${(s.novelShare * 100).toFixed(1)}% of its ${model.k}-call sequences (${s.novelDistinct} distinct) never seen in ${historyPhrase(b)}${how}`,
-      data: { k: model.k, novelShare: s.novelShare, novelDistinct: s.novelDistinct, rarity: s.rarity, meanSurprise: s.meanSurprise, tailSurprise: s.tailSurprise, anomaly: s.anomaly, occurrences: s.occurrences },
+      evidence: `${(s.novelShare * 100).toFixed(1)}% of its ${model.k}-call sequences (${s.novelDistinct} distinct) never seen in ${historyPhrase(b)}${how}${newCommand ? `; under a command line it never ran (${command})` : ''}`,
+      data: { k: model.k, novelShare: s.novelShare, novelDistinct: s.novelDistinct, rarity: s.rarity, meanSurprise: s.meanSurprise, tailSurprise: s.tailSurprise, anomaly: s.anomaly, occurrences: s.occurrences, newCommand },
       acceptance: { ngrams: { k: model.k, keys: novelKeys } },
     },
   ];
