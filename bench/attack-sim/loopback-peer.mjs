@@ -3,15 +3,27 @@
 // the process that starts each action, and the analyzer judges a process that accepts connections
 // and starts a shell as a network service (rule shell-from-network-service).
 //
+// The web server answers /x.sh with a small script, /file/download (a C2 server's agent download)
+// with a copy of true, anything else with ok.
+//
 // usage: node loopback-peer.mjs listener|webserver|port — prints the port on stdout; runs until
 // killed (port: exits at once).
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
+
+/** The program served as a downloaded agent: exits 0 whatever its arguments. */
+const STAND_IN = existsSync('/usr/bin/true') ? '/usr/bin/true' : '/bin/true';
 
 const mode = process.argv[2];
 const server =
   mode === 'webserver'
-    ? createHttpServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(req.url === '/x.sh' ? 'id\nuname -a\n' : 'ok\n'))
+    ? createHttpServer((req, res) =>
+        // /file/download stands in for a C2 server's agent download: a harmless program (a copy of true)
+        req.url === '/file/download'
+          ? res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(readFileSync(STAND_IN))
+          : res.writeHead(200, { 'content-type': 'text/plain' }).end(req.url === '/x.sh' ? 'id\nuname -a\n' : 'ok\n'),
+      )
     : createTcpServer((c) => {
         c.on('error', () => undefined);
         // an operator's first command comes after a moment, not before the shell has started
