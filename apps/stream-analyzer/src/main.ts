@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { detectionCatalogue } from './detection/engine-detections';
 import { coverageMarkdown, withCoverage } from './detection/rules/coverage';
+import { ruleCaseFailures } from './detection/rules/rule-cases';
 import { loadRuleSet, RULES_DIR } from './detection/rules/rule-directory';
 import { runService } from './service';
 import { runReplayBacktest } from './backtest/replay-command';
@@ -15,7 +16,16 @@ function rulesCommand(args: string[]): number {
   const rules = loadRuleSet(flag(args, 'dir') ?? RULES_DIR);
   if (args[0] === 'check') {
     for (const r of detectionCatalogue(rules.catalogue)) process.stdout.write(`${r.id}\t${r.tactic}\t${r.technique}\t${r.severity}\t${r.source}\t${r.file}\n`);
-    return 0;
+    // each rule's own cases, through the whole set: a rule edit that stops firing on what it was
+    // written for, or starts firing on its near-miss, fails here before it is deployed
+    const failures = ruleCaseFailures(rules);
+    const cases = rules.rules.reduce((n, r) => n + (r.tests?.match.length ?? 0) + (r.tests?.nomatch.length ?? 0), 0);
+    for (const f of failures) {
+      const what = f.kind === 'missing' ? f.description : `${f.kind === 'match' ? 'does not fire on match' : 'fires on near-miss'} case ${f.index}: ${f.description}`;
+      process.stderr.write(`${f.file}: rule ${f.rule} ${what}\n`);
+    }
+    process.stderr.write(`${rules.rules.length} rules, ${cases} test cases: ${failures.length === 0 ? 'all pass' : `${failures.length} failed`}\n`);
+    return failures.length === 0 ? 0 : 1;
   }
   if (args[0] === 'coverage') {
     const table = coverageMarkdown(detectionCatalogue(rules.catalogue));
@@ -39,7 +49,8 @@ const USAGE = `usage:
                                                     replay retained telemetry through candidate rules and thresholds
                                                     and print the alerts they would raise beside those raised
   stream-analyzer run                               consume the telemetry topic (configured by VIGIL_* environment)
-  stream-analyzer rules check [--dir DIR]           load and validate the rules directory, print one line per rule
+  stream-analyzer rules check [--dir DIR]           load and validate the rules directory, print one line per rule,
+                                                    run every rule's test cases (exit 1 when one fails)
   stream-analyzer rules coverage [--write]          print the tactic × technique × rule table (--write: into README.md)`;
 
 function flag(args: string[], name: string): string | undefined {

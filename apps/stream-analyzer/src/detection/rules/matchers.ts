@@ -40,11 +40,25 @@ export interface NumericTest {
 export function compileString(m: StringAlternatives, opts: { ignoreCase?: boolean } = {}): Matcher {
   const fold = opts.ignoreCase ? (s: string) => s.toLowerCase() : (s: string) => s;
   const tests: Matcher[] = [];
-  for (const e of m.equals ?? []) tests.push((s) => fold(s) === fold(e));
-  for (const p of m.prefix ?? []) tests.push((s) => fold(s).startsWith(fold(p)));
-  for (const p of m.suffix ?? []) tests.push((s) => fold(s).endsWith(fold(p)));
-  for (const p of m.contains ?? []) tests.push((s) => fold(s).includes(fold(p)));
-  for (const b of m.basename ?? []) tests.push((s) => fold(basename(s)) === fold(b));
+  // the literal alternatives in one test that folds the value once and looks equals and basenames up
+  // in a set: lists such as $web_servers or $shells hold dozens of names, and a closure per name took
+  // the basename of the same path dozens of times (folding leaves '/' alone, so the basename of the
+  // folded value is the folded basename)
+  const equals = new Set((m.equals ?? []).map(fold));
+  const basenames = new Set((m.basename ?? []).map(fold));
+  const prefixes = (m.prefix ?? []).map(fold);
+  const suffixes = (m.suffix ?? []).map(fold);
+  const contains = (m.contains ?? []).map(fold);
+  if (equals.size + basenames.size + prefixes.length + suffixes.length + contains.length > 0) {
+    tests.push((s) => {
+      const f = fold(s);
+      if (equals.has(f) || (basenames.size > 0 && basenames.has(basename(f)))) return true;
+      for (const p of prefixes) if (f.startsWith(p)) return true;
+      for (const p of suffixes) if (f.endsWith(p)) return true;
+      for (const p of contains) if (f.includes(p)) return true;
+      return false;
+    });
+  }
   for (const g of m.glob ?? []) {
     const re = globToRegExp(g, opts.ignoreCase);
     tests.push((s) => re.test(s));

@@ -5,6 +5,7 @@ import { basename, programIdentity } from '../identity';
 import type { ProcessActivity, TelemetryBatch } from '../telemetry';
 import { parseOpenFlags } from './matchers';
 import type { TestCase } from './rule-schema';
+import type { RuleSet } from './rule-set';
 
 /** The process-window a rule test case describes (defaults: a user process of bash, no other activity). */
 export function caseActivity(c: TestCase, pid = 4242): ProcessActivity {
@@ -57,4 +58,34 @@ export function caseContext(c: TestCase): DetectionContext {
   const execTime = c.execs?.[0]?.time ?? 0;
   const earlier = new Map((c.earlierWrites ?? []).map((w) => [w.path, { exe: w.exe, pid: 8000, time: execTime - w.secondsBefore * 1000 }]));
   return { batch, process: p, program, features: extractFeatures(p), baseline, learning: c.learning ?? false, thresholds: DEFAULT_THRESHOLDS, recentWrite: (path) => earlier.get(path) };
+}
+
+/** A rule test case the rule set gets wrong: a match case the rule does not fire on, or a near-miss it fires on. */
+export interface CaseFailure {
+  rule: string;
+  file: string;
+  kind: 'match' | 'nomatch' | 'missing';
+  index: number;
+  description: string;
+}
+
+/**
+ * Run every rule's own test cases through the whole rule set (as the engine would evaluate the
+ * window): what `rules check` reports and the rule catalogue spec asserts. A rule without a match
+ * or a near-miss case is a failure too (`missing`).
+ */
+export function ruleCaseFailures(rules: RuleSet): CaseFailure[] {
+  const out: CaseFailure[] = [];
+  for (const r of rules.rules) {
+    const { id, file } = r.meta;
+    const tests = r.tests;
+    if (!tests?.match.length || !tests.nomatch.length) out.push({ rule: id, file, kind: 'missing', index: -1, description: `needs ${!tests?.match.length ? 'tests.match' : 'tests.nomatch'}` });
+    (tests?.match ?? []).forEach((c, index) => {
+      if (!rules.evaluate(caseContext(c)).some((f) => f.kind === id)) out.push({ rule: id, file, kind: 'match', index, description: c.description ?? JSON.stringify(c) });
+    });
+    (tests?.nomatch ?? []).forEach((c, index) => {
+      if (rules.evaluate(caseContext(c)).some((f) => f.kind === id)) out.push({ rule: id, file, kind: 'nomatch', index, description: c.description ?? JSON.stringify(c) });
+    });
+  }
+  return out;
 }
