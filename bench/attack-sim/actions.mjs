@@ -447,6 +447,9 @@ c = socket.socket(socket.AF_UNIX); c.connect(p); c.sendall(b"PING\\n"); c.close(
   { id: 'gtfo-nc-file-send', tactic: 'exfiltration', technique: 'T1048', name: 'netcat fed a file for a loopback port (nothing listens)', run: 'nc -w 1 127.0.0.1 "$P" < /etc/hostname; true', requires: ['nc'] },
   { id: 'gtfo-python-http-oneliner', tactic: 'exfiltration', technique: 'T1048.003', name: 'a python -c HTTP server on a loopback port for two seconds', run: `timeout 2 "$PY" -c 'import sys, http.server as h, socketserver as ss
 ss.TCPServer(("127.0.0.1", int(sys.argv[1])), h.SimpleHTTPRequestHandler).serve_forever()' "$P"; true` },
+  { id: 'gtfo-python-post-file', tactic: 'exfiltration', technique: 'T1048', name: "a python one-liner posts /etc/hostname's bytes to a loopback port (nothing listens)", run: `"$PY" -c 'import sys, urllib.request as r
+try: r.urlopen("http://127.0.0.1:" + sys.argv[1] + "/u", open("/etc/hostname", "rb").read(), timeout=2)
+except OSError: pass' "$P"` },
   // already named before the sweep (checks)
   { id: 'gtfo-awk-begin-shell', tactic: 'privilege-escalation', technique: 'T1548.001', name: "awk's BEGIN block runs a shell", run: `awk 'BEGIN { system("/bin/sh") }' < /dev/null` },
   { id: 'gtfo-curl-post-file', tactic: 'exfiltration', technique: 'T1048', name: 'curl posts a file from /etc to a loopback port (nothing listens)', run: 'curl -s -m 1 --data-binary @/etc/hostname "http://127.0.0.1:$P/" > /dev/null; true', requires: ['curl'] },
