@@ -361,6 +361,11 @@ export class DetectionEngine {
           // that runs the command (a harness or a server starts many stories, not this one) when
           // the batch has it
           const actor = execActor(batch, proc, f);
+          // the command's own process is not in this batch (it replaced its image in place, or its
+          // window comes later): the alert stays on the program that started it; when that program
+          // starts stories of its own (a test harness, an interpreter, a server) the alert must not make
+          // it an incident that everything it starts afterwards would join
+          if (!actor && isExecFinding(f) && !passesThrough(proc.exe)) f.data.onCaller = true;
           // a rule that fires again in the same process tree (a wrapper and the shell it runs see the
           // same command line) is one alert with a count
           const root = actor ? ep.forest.rootOf(actor) : (own ??= ep.forest.rootOf(proc));
@@ -779,7 +784,7 @@ export class DetectionEngine {
   private assignIncidents(ep: EndpointState, alerts: Alert[], execRuns: ExecRuleRun[], treeAlerts: Set<Alert>, now: number): void {
     for (const a of [...alerts].sort((x, y) => SEVERITY_RANK[y.severity] - SEVERITY_RANK[x.severity])) {
       const tree = treeAlerts.has(a) ? ep.trees.get(a.key.slice(TREE_KEY_PREFIX.length)) : undefined;
-      a.incidentId = tree?.incidentId ? this.joinIncident(ep, tree.incidentId, a.pid, now) : this.incidentFor(ep, a, now);
+      a.incidentId = tree?.incidentId ? this.joinIncident(ep, tree.incidentId, a.pid, now) : onCaller(a) ? this.openIncidentOf(ep, a, now) : this.incidentFor(ep, a, now);
       if (tree) {
         tree.incidentId = a.incidentId;
         this.treeJoined(ep, tree, a.key.slice(TREE_KEY_PREFIX.length));
@@ -856,6 +861,14 @@ export class DetectionEngine {
   }
 
   /** Whether an alert's process (or, when `parentLinks`, its parent) belongs to an incident still open. */
+  /** The open incident the alert's process is already in, or none (never a new one). */
+  private openIncidentOf(ep: EndpointState, a: Pick<Alert, 'pid' | 'ppid' | 'ancestry'>, now: number): string | null {
+    const inc = ep.incidents.find((i) => this.inIncident(i, a, linksToParent(a), now));
+    if (!inc) return null;
+    inc.lastSeen = now;
+    return inc.id;
+  }
+
   private inIncident(inc: OpenIncident, a: Pick<Alert, 'pid' | 'ppid'>, parentLinks: boolean, now: number): boolean {
     return now - inc.lastSeen <= this.options.incidentWindowMs && (inc.pids.has(a.pid) || (parentLinks && inc.pids.has(a.ppid)));
   }
@@ -1040,6 +1053,16 @@ function execActor(batch: TelemetryBatch, caller: ProcessActivity, f: Finding): 
   const { filename, argv } = d.args;
   const fits = batch.processes.filter((p) => p.ppid === caller.pid && p.pid !== caller.pid && p.exe === filename);
   return fits.find((p) => p.argv !== null && p.argv.join(' ') === argv) ?? (fits.length === 1 && fits[0]!.argv === null ? fits[0] : undefined);
+}
+
+/** Whether a rule finding matched an exec event. */
+function isExecFinding(f: Finding): boolean {
+  return f.detector === 'rule' && (f.data as { kind?: unknown } | null)?.kind === 'exec';
+}
+
+/** An exec rule's alert left on the program that made the exec (see the findings loop of processBatch). */
+function onCaller(a: Pick<Alert, 'data'>): boolean {
+  return (a.data as { onCaller?: unknown } | null)?.onCaller === true;
 }
 
 /** Whether a rule alert matched an exec (its wrapper and the command it runs carry the same act). */
