@@ -291,12 +291,12 @@ async function treePids(run) {
  */
 async function alertsOf(pids, from, to) {
   const { rows } = await pool.query(
-    `select a.id, a.kind, a.title, a.mitre, a.detector, a.program,
+    `select a.id, a.kind, a.title, a.mitre, a.detector, a.program, a.time >= $3 as raised,
             (array_agg(coalesce(o.severity, a.severity) order by ${RANK('coalesce(o.severity, a.severity)')} desc))[1] as severity
        from alerts a join alert_occurrences o on o.alert_id = a.id
       where a.endpoint_id = $1 and o.time between $3 and $4
         and (o.pids && $2::int[] or (o.batch_id = a.batch_id and a.pid = any($2::int[])))
-      group by a.id, a.kind, a.title, a.mitre, a.detector, a.program`,
+      group by a.id, a.kind, a.title, a.mitre, a.detector, a.program, a.time`,
     [endpointId, pids, from, new Date(to.getTime() + 20_000)],
   );
   return rows;
@@ -338,6 +338,10 @@ const namesTechnique = (r) => {
 const named = actionResults.filter(namesTechnique);
 const byRule = actionResults.filter((r) => r.alerts.some((x) => SEVERE.has(x.severity) && x.detector === 'rule'));
 const floods = actionResults.filter((r) => r.alerts.length > 5);
+// alerts the action opened, not those of earlier trees its processes joined (the same named deviation,
+// "bash started ss", is one alert whichever tree shows it again): what it adds to an analyst's queue
+const raisedBy = (r) => r.alerts.filter((x) => x.raised).length;
+const raisedFloods = actionResults.filter((r) => raisedBy(r) > 5);
 const routineAfter = results.filter((r) => r.role === 'routine').flatMap((r) => r.alerts.filter((x) => SEVERE.has(x.severity)).map((x) => ({ run: r.id, ...x })));
 const unseenAfter = results.filter((r) => r.role === 'unseen-routine').flatMap((r) => r.alerts.filter((x) => SEVERE.has(x.severity)).map((x) => ({ run: r.id, ...x })));
 const routineLearning = results.filter((r) => r.role === 'routine-learning').flatMap((r) => r.alerts.filter((x) => SEVERE.has(x.severity)));
@@ -352,6 +356,7 @@ console.log(`  with a technique id (mitre) on it:      ${specific.length} (${pct
 console.log(`  naming the simulated technique:         ${named.length} (${pct(named.length, actionResults.length)}%)${named.length < actionResults.length ? `; not: ${actionResults.filter((r) => !namesTechnique(r)).map((r) => r.id).join(', ')}` : ''}`);
 console.log(`  by a known-bad rule (detector = rule):  ${byRule.length} (${pct(byRule.length, actionResults.length)}%)`);
 console.log(`actions with more than 5 alerts:          ${floods.length}${floods.length ? ` (${floods.map((f) => `${f.id}:${f.alerts.length}`).join(', ')})` : ''}`);
+console.log(`  … more than 5 alerts it raised itself:  ${raisedFloods.length}${raisedFloods.length ? ` (${raisedFloods.map((f) => `${f.id}:${raisedBy(f)}`).join(', ')})` : ''} (the rest joined alerts raised before)`);
 console.log(`routine re-run after learning, ≥ medium:  ${routineAfter.length}${routineAfter.length ? ` (${byKind(routineAfter)})` : ''}`);
 console.log(`admin work unseen while learning, ≥ medium: ${unseenAfter.length}${unseenAfter.length ? ` (${byKind(unseenAfter)}; ${[...new Set(unseenAfter.map((x) => x.run))].join(', ')})` : ''}`);
 console.log(`routine during learning, ≥ medium:        ${routineLearning.length}`);
