@@ -365,7 +365,7 @@ export class DetectionEngine {
           // window comes later): the alert stays on the program that started it; when that program
           // starts stories of its own (a test harness, an interpreter, a server) the alert must not make
           // it an incident that everything it starts afterwards would join
-          if (!actor && isExecFinding(f) && !passesThrough(proc.exe)) f.data.onCaller = true;
+          if (!actor && isExecRule(f) && !passesThrough(proc.exe)) f.data.onCaller = true;
           // a rule that fires again in the same process tree (a wrapper and the shell it runs see the
           // same command line) is one alert with a count
           const root = actor ? ep.forest.rootOf(actor) : (own ??= ep.forest.rootOf(proc));
@@ -761,17 +761,14 @@ export class DetectionEngine {
    * one story ({@link linksToParent}).
    */
   private incidentFor(ep: EndpointState, a: Pick<Alert, 'id' | 'pid' | 'ppid' | 'ancestry' | 'severity'>, now: number): string | null {
-    const parentLinks = linksToParent(a);
-    for (const inc of ep.incidents) {
-      if (this.inIncident(inc, a, parentLinks, now)) {
-        inc.pids.add(a.pid);
-        inc.lastSeen = now;
-        return inc.id;
-      }
+    const open = this.openIncidentOf(ep, a, now);
+    if (open) {
+      open.pids.add(a.pid);
+      return open.id;
     }
     if (SEVERITY_RANK[a.severity] < SEVERITY_RANK.medium) return null;
     const inc: OpenIncident = { id: incidentId(a.id), first: now, lastSeen: now, pids: new Set([a.pid]), rules: new Map(), execRules: [] };
-    if (parentLinks) inc.pids.add(a.ppid);
+    if (linksToParent(a)) inc.pids.add(a.ppid);
     ep.incidents.push(inc);
     return inc.id;
   }
@@ -784,7 +781,7 @@ export class DetectionEngine {
   private assignIncidents(ep: EndpointState, alerts: Alert[], execRuns: ExecRuleRun[], treeAlerts: Set<Alert>, now: number): void {
     for (const a of [...alerts].sort((x, y) => SEVERITY_RANK[y.severity] - SEVERITY_RANK[x.severity])) {
       const tree = treeAlerts.has(a) ? ep.trees.get(a.key.slice(TREE_KEY_PREFIX.length)) : undefined;
-      a.incidentId = tree?.incidentId ? this.joinIncident(ep, tree.incidentId, a.pid, now) : onCaller(a) ? this.openIncidentOf(ep, a, now) : this.incidentFor(ep, a, now);
+      a.incidentId = tree?.incidentId ? this.joinIncident(ep, tree.incidentId, a.pid, now) : onCaller(a) ? (this.openIncidentOf(ep, a, now)?.id ?? null) : this.incidentFor(ep, a, now);
       if (tree) {
         tree.incidentId = a.incidentId;
         this.treeJoined(ep, tree, a.key.slice(TREE_KEY_PREFIX.length));
@@ -860,15 +857,15 @@ export class DetectionEngine {
     return undefined;
   }
 
-  /** Whether an alert's process (or, when `parentLinks`, its parent) belongs to an incident still open. */
-  /** The open incident the alert's process is already in, or none (never a new one). */
-  private openIncidentOf(ep: EndpointState, a: Pick<Alert, 'pid' | 'ppid' | 'ancestry'>, now: number): string | null {
-    const inc = ep.incidents.find((i) => this.inIncident(i, a, linksToParent(a), now));
-    if (!inc) return null;
-    inc.lastSeen = now;
-    return inc.id;
+  /** The open incident the alert's process (or, through a shell or wrapper, its parent) is in, seen now; never a new one. */
+  private openIncidentOf(ep: EndpointState, a: Pick<Alert, 'pid' | 'ppid' | 'ancestry'>, now: number): OpenIncident | undefined {
+    const parentLinks = linksToParent(a);
+    const inc = ep.incidents.find((i) => this.inIncident(i, a, parentLinks, now));
+    if (inc) inc.lastSeen = now;
+    return inc;
   }
 
+  /** Whether an alert's process (or, when `parentLinks`, its parent) belongs to an incident still open. */
   private inIncident(inc: OpenIncident, a: Pick<Alert, 'pid' | 'ppid'>, parentLinks: boolean, now: number): boolean {
     return now - inc.lastSeen <= this.options.incidentWindowMs && (inc.pids.has(a.pid) || (parentLinks && inc.pids.has(a.ppid)));
   }
@@ -1055,17 +1052,12 @@ function execActor(batch: TelemetryBatch, caller: ProcessActivity, f: Finding): 
   return fits.find((p) => p.argv !== null && p.argv.join(' ') === argv) ?? (fits.length === 1 && fits[0]!.argv === null ? fits[0] : undefined);
 }
 
-/** Whether a rule finding matched an exec event. */
-function isExecFinding(f: Finding): boolean {
-  return f.detector === 'rule' && (f.data as { kind?: unknown } | null)?.kind === 'exec';
-}
-
 /** An exec rule's alert left on the program that made the exec (see the findings loop of processBatch). */
 function onCaller(a: Pick<Alert, 'data'>): boolean {
   return (a.data as { onCaller?: unknown } | null)?.onCaller === true;
 }
 
-/** Whether a rule alert matched an exec (its wrapper and the command it runs carry the same act). */
+/** Whether a rule alert (or finding) matched an exec (its wrapper and the command it runs carry the same act). */
 function isExecRule(a: Pick<Alert, 'detector' | 'data'>): boolean {
   return a.detector === 'rule' && (a.data as { kind?: unknown } | null)?.kind === 'exec';
 }
