@@ -71,8 +71,8 @@ export interface CaseFailure {
 
 /**
  * Run every rule's own test cases through the whole rule set (as the engine would evaluate the
- * window): what `rules check` reports and the rule catalogue spec asserts. A rule without a match
- * or a near-miss case is a failure too (`missing`).
+ * window): what `rules check` reports and rule-catalogue.spec.ts asserts per rule. A rule without a
+ * match or a near-miss case is a failure too (`missing`).
  */
 export function ruleCaseFailures(rules: RuleSet): CaseFailure[] {
   const out: CaseFailure[] = [];
